@@ -1,0 +1,193 @@
+/* cr-protocol.h: the wire codec, both dialects. Pure: bytes in, values out.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * NATIVE dialect. Every datagram = 24-byte header + body (≤ CR_DATAGRAM_MAX).
+ *
+ *   off size field
+ *   0   2    magic 0xCB 0x52  (0xCB then 'R' is invalid UTF-8, so a native
+ *                              datagram can never parse as a classic one)
+ *   2   1    version = 1
+ *   3   1    type (CrPacketType)
+ *   4   1    flags: bit0 CR_FLAG_RELIABLE, bit1 CR_FLAG_MORE (a fragment
+ *            that continues in the next reliable packet); other bits 0
+ *   5   3    reserved, 0
+ *   8   4    session id, big-endian (0 before WELCOME)
+ *   12  4    packet number of this reliable packet, BE (0 = unreliable)
+ *   16  4    ack: highest packet number received in order from the peer, BE
+ *   20  4    ack bits: bit i set = packet (ack + 1 + i) received too, BE
+ *
+ * The body is a GVariant in normal form of a fixed type per packet type
+ * (cr_packet_body_type()). A reliable message longer than one datagram is cut
+ * into fragments: every fragment but the last carries CR_FLAG_MORE; only the
+ * reassembled bytes are parsed as the GVariant.
+ *
+ *   type          dir  rel  body
+ *   JOIN     1    c→s  no   (sssbts)  name, password ("" = guest), resume token
+ *                                     ("" = new), register, resume seq (last
+ *                                     seen event, 0 = none), owner token
+ *   WELCOME  2    s→c  yes  (sssut)   room name, your name (canonical), resume
+ *                                     token, role (CrRole), latest seq
+ *   REFUSE   3    s→c  no   (us)      CrReason, detail (English, for logs)
+ *   EVENT    4    s→c  yes  (txusst)  seq, time µs, CrEventKind, name, text, origin
+ *   MEMBERS  5    s→c  yes  (ta(suu)) snapshot seq; name, CrRole, CR_MEMBER_* flags
+ *   CHAT     6    c→s  yes  (ts)      client message id (origin), text
+ *   NOTICE   7    s→c  yes  (ut)      CrReason, origin: your message was refused
+ *   BYE      8    both yes  (us)      CrReason, detail: session ends (kick, ban,
+ *                                     room closed; LEAVE from the client)
+ *   PING     9    both no   ()        keepalive; the server answers with ACK
+ *   ACK      10   both no   ()        only the header's ack fields matter
+ *
+ * A client sends first CR_PROBE_TEXT (valid UTF-8 that the classroom server
+ * ignores); a native server answers it with an unreliable PING (session 0).
+ *
+ * CLASSIC dialect (the classroom programs): UTF-8 text datagrams
+ *   "N name" → "OK" | "该昵称已被占用" | another refusal line
+ *   "M name text…"   "Q name"      server → client: plain text lines
+ */
+#pragma once
+
+#include <glib.h>
+#include "cr-types.h"
+
+G_BEGIN_DECLS
+
+#define CR_PROTOCOL_VERSION  1
+#define CR_HEADER_SIZE       24
+#define CR_BODY_MAX          (CR_DATAGRAM_MAX - CR_HEADER_SIZE)
+#define CR_PROBE_TEXT        "CHATROOM-HELLO 1"
+#define CR_CLASSIC_OK        "OK"
+#define CR_CLASSIC_TAKEN     "该昵称已被占用"
+
+typedef enum {
+  CR_PACKET_JOIN = 1,
+  CR_PACKET_WELCOME,
+  CR_PACKET_REFUSE,
+  CR_PACKET_EVENT,
+  CR_PACKET_MEMBERS,
+  CR_PACKET_CHAT,
+  CR_PACKET_NOTICE,
+  CR_PACKET_BYE,
+  CR_PACKET_PING,
+  CR_PACKET_ACK,
+  CR_PACKET_LAST = CR_PACKET_ACK,
+} CrPacketType;
+
+typedef enum {
+  CR_FLAG_RELIABLE = 1 << 0,
+  CR_FLAG_MORE     = 1 << 1,
+} CrPacketFlags;
+
+typedef enum {
+  CR_MEMBER_REGISTERED = 1 << 0,
+  CR_MEMBER_MUTED      = 1 << 1,
+  CR_MEMBER_CLASSIC    = 1 << 2,
+} CrMemberFlags;
+
+typedef struct {
+  guint8  version;
+  guint8  type;          /* CrPacketType */
+  guint8  flags;         /* CrPacketFlags */
+  guint32 session;
+  guint32 number;        /* 0 = unreliable */
+  guint32 ack;
+  guint32 ack_bits;
+} CrHeader;
+
+typedef enum {
+  CR_PARSE_OK = 0,
+  CR_PARSE_TOO_SHORT,
+  CR_PARSE_TOO_LONG,
+  CR_PARSE_BAD_MAGIC,
+  CR_PARSE_BAD_VERSION,
+  CR_PARSE_BAD_TYPE,
+  CR_PARSE_BAD_FLAGS,
+  CR_PARSE_BAD_BODY,     /* not the type's GVariant, or invalid UTF-8 inside */
+} CrParseResult;
+
+/* Is this datagram native (magic) rather than classic text? */
+gboolean       cr_protocol_is_native     (const guint8 *data,
+                                          gsize         len);
+
+/* Header: write exactly CR_HEADER_SIZE bytes / read and check them.
+ * On success *body and *body_len point inside data. */
+void           cr_header_write           (const CrHeader *header,
+                                          guint8         *out);
+CrParseResult  cr_header_parse           (const guint8   *data,
+                                          gsize           len,
+                                          CrHeader       *header,
+                                          const guint8  **body,
+                                          gsize          *body_len);
+
+/* A whole datagram: header + body bytes. */
+GBytes        *cr_datagram_build         (const CrHeader *header,
+                                          const guint8   *body,
+                                          gsize           body_len);
+
+/* Body GVariant type for a packet type ("()" for PING/ACK). */
+const GVariantType *cr_packet_body_type  (CrPacketType type);
+
+/* Parse a (reassembled) body: checks the type, normal form and that every
+ * string is valid UTF-8. Returns a floating-free ref or NULL. */
+GVariant      *cr_body_parse             (CrPacketType   type,
+                                          const guint8  *body,
+                                          gsize          len);
+
+/* Body builders (serialized bytes). */
+GBytes        *cr_body_join              (const char *name,
+                                          const char *password,
+                                          const char *resume_token,
+                                          gboolean    do_register,
+                                          guint64     resume_seq,
+                                          const char *owner_token);
+GBytes        *cr_body_welcome           (const char *room_name,
+                                          const char *your_name,
+                                          const char *resume_token,
+                                          CrRole      role,
+                                          guint64     latest_seq);
+GBytes        *cr_body_refuse            (CrReason    reason,
+                                          const char *detail);
+GBytes        *cr_body_event             (const CrEvent *event);
+GBytes        *cr_body_chat              (guint64     origin,
+                                          const char *text);
+GBytes        *cr_body_notice            (CrReason    reason,
+                                          guint64     origin);
+GBytes        *cr_body_bye               (CrReason    reason,
+                                          const char *detail);
+GBytes        *cr_body_empty             (void);
+
+/* MEMBERS: begin, add members, end. */
+typedef struct _CrMembersBuilder CrMembersBuilder;
+CrMembersBuilder *cr_members_builder_new (guint64 snapshot_seq);
+void           cr_members_builder_add    (CrMembersBuilder *builder,
+                                          const char       *name,
+                                          CrRole            role,
+                                          guint             flags);
+GBytes        *cr_members_builder_end    (CrMembersBuilder *builder);  /* frees builder */
+
+/* Parsed-body accessors (bodies from cr_body_parse). */
+CrEvent       *cr_event_from_body        (GVariant *body);   /* EVENT → CrEvent */
+
+/* CLASSIC dialect. */
+typedef enum {
+  CR_CLASSIC_INVALID = 0,
+  CR_CLASSIC_JOIN,      /* "N name" */
+  CR_CLASSIC_MESSAGE,   /* "M name text" (text keeps its inner spaces) */
+  CR_CLASSIC_QUIT,      /* "Q name" */
+  CR_CLASSIC_PROBE,     /* CR_PROBE_TEXT: a native client looking for us */
+} CrClassicKind;
+
+/* Parse a classic datagram. Refuses invalid UTF-8 and unknown verbs.
+ * *name / *text are newly allocated (text may be "" for "M name"). */
+CrClassicKind  cr_classic_parse          (const guint8 *data,
+                                          gsize         len,
+                                          char        **name,
+                                          char        **text);
+GBytes        *cr_classic_join           (const char *name);
+GBytes        *cr_classic_message        (const char *name,
+                                          const char *text);
+GBytes        *cr_classic_quit           (const char *name);
+
+const char    *cr_parse_result_to_string (CrParseResult result);
+
+G_END_DECLS

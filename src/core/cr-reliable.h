@@ -1,0 +1,87 @@
+/* cr-reliable.h: reliable, ordered delivery over datagrams. Pure: no
+ * sockets, no clock (time is passed in), so tests drive it with literal
+ * headers and any loss pattern.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One CrReliable per direction pair (one per session on the server, one in
+ * the client). Outgoing reliable messages get consecutive packet numbers from
+ * 1; a message longer than CR_BODY_MAX is cut into fragments (CR_FLAG_MORE on
+ * all but the last), each its own packet number. The peer acks with the
+ * header's ack (highest number received in order) and ack bits (the 32 after
+ * it). Unacked packets are sent again after a timeout that starts at
+ * CR_RTO_INITIAL_US and doubles up to CR_RTO_MAX_US; at most
+ * CR_SEND_WINDOW packets are in flight. Incoming packets are delivered in
+ * order, once, reassembled; duplicates and packets beyond
+ * CR_RECEIVE_WINDOW ahead are dropped (and still acked).
+ */
+#pragma once
+
+#include <glib.h>
+#include "cr-protocol.h"
+
+G_BEGIN_DECLS
+
+#define CR_RTO_INITIAL_US   (200 * G_TIME_SPAN_MILLISECOND)
+#define CR_RTO_MAX_US       (2 * G_TIME_SPAN_SECOND)
+#define CR_SEND_WINDOW      128
+#define CR_RECEIVE_WINDOW   1024
+
+typedef struct _CrReliable CrReliable;
+
+typedef struct {
+  CrPacketType  type;
+  GBytes       *body;     /* reassembled message body */
+} CrDelivery;
+
+void         cr_delivery_free            (CrDelivery *delivery);
+
+CrReliable  *cr_reliable_new             (void);
+void         cr_reliable_free            (CrReliable *self);
+
+/* Queue one message; the body is referenced, not copied, so a broadcast
+ * encodes its body once for every member. */
+void         cr_reliable_send            (CrReliable   *self,
+                                          CrPacketType  type,
+                                          GBytes       *body);
+
+/* Feed a received datagram's parsed header and raw body. Always takes the
+ * ack fields. For a reliable packet: appends each message that became
+ * complete and in order to deliveries (CrDelivery*, owned by the array's free
+ * func). Returns FALSE when the packet was a duplicate or out of window. */
+gboolean     cr_reliable_receive         (CrReliable     *self,
+                                          const CrHeader *header,
+                                          const guint8   *body,
+                                          gsize           body_len,
+                                          gint64          now,
+                                          GPtrArray      *deliveries);
+
+/* Append the datagrams (GBytes*) due at now: first sends within the window,
+ * retransmissions whose timer ran out, and a pure ACK when one is owed and
+ * no reliable datagram carried it. */
+void         cr_reliable_flush           (CrReliable *self,
+                                          guint32     session,
+                                          gint64      now,
+                                          GPtrArray  *out);
+
+/* An unreliable datagram (PING, ACK, REFUSE…) carrying the current acks;
+ * clears the owed ack. */
+GBytes      *cr_reliable_build_unreliable (CrReliable   *self,
+                                           guint32       session,
+                                           CrPacketType  type,
+                                           GBytes       *body);
+
+/* When flush has something to do next (G_MAXINT64: nothing). */
+gint64       cr_reliable_next_deadline   (CrReliable *self);
+
+/* Messages queued or sent but not yet acked by the peer. */
+guint        cr_reliable_get_unacked     (CrReliable *self);
+/* Last time (now of receive) a packet from the peer was taken, 0 = never. */
+gint64       cr_reliable_get_last_heard  (CrReliable *self);
+/* Counters for stats and tests. */
+guint64      cr_reliable_get_retransmits (CrReliable *self);
+guint64      cr_reliable_get_duplicates  (CrReliable *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrReliable, cr_reliable_free)
+
+G_END_DECLS

@@ -1,0 +1,37 @@
+/* cr-render.h: events and reasons → human text through gettext, in the
+ * reader's language (not necessarily the process's).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include "cr-types.h"
+
+G_BEGIN_DECLS
+
+/* language: a catalog name ("zh_CN", "en"), or NULL for the process's own
+ * locale. Rendering in another language than the process's switches the
+ * catalog around the call (PLATFORM.md #13): main thread only. */
+
+/* One line for a system event ("alice 进入了聊天室" / "alice joined the
+ * room"), or for chat the text alone. Transfer full. */
+char       *cr_render_event         (const CrEvent *event,
+                                     const char    *language);
+
+/* The whole line a classic member receives: system lines prefixed
+ * "【系统消息】:" in Chinese, chat as "alice 说：text", the owner as
+ * "群主说：text". */
+char       *cr_render_classic_line  (const CrEvent *event,
+                                     const char    *language);
+
+/* Why the room refused, in the reader's language. */
+char       *cr_render_reason        (CrReason       reason,
+                                     const char    *language);
+
+/* Set up gettext for the program: setlocale, bind GETTEXT_PACKAGE to the
+ * installed catalogs, or to $CHATROOM_LOCALEDIR when set (tests, the build
+ * tree). Call once at the start of main() and of every test. */
+void        cr_locale_init          (void);
+
+G_END_DECLS

@@ -1,0 +1,134 @@
+/* cr-room.h: the room as a pure state machine: members, names, roles,
+ * mutes, bans and the event sequence. No sockets, no clock, no disk: time
+ * comes in as arguments, events go out as return values for the caller to
+ * store and deliver.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include "cr-types.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CrRoom CrRoom;
+
+typedef struct {
+  guint32    id;          /* room-local member id, from 1, never reused */
+  char      *name;        /* canonical (NFC) as the member typed it */
+  char      *fold;        /* case-folded key for uniqueness */
+  CrRole     role;
+  guint      flags;       /* CR_MEMBER_* of cr-protocol.h */
+  gint64     joined_us;
+  gint64     last_active_us;  /* updated by cr_room_touch and on chat */
+} CrRoomMember;
+
+CrRoom          *cr_room_new              (const char *name,
+                                           guint       max_members,
+                                           guint64     last_seq);  /* from the store */
+void             cr_room_free             (CrRoom *self);
+
+const char      *cr_room_get_name         (CrRoom *self);
+void             cr_room_set_name         (CrRoom     *self,
+                                           const char *name);
+guint            cr_room_get_max_members  (CrRoom *self);
+void             cr_room_set_max_members  (CrRoom *self,
+                                           guint   max_members);
+guint64          cr_room_get_last_seq     (CrRoom *self);
+guint            cr_room_get_n_members    (CrRoom *self);
+
+/* Bans survive restarts through the store: the caller loads them here. */
+void             cr_room_add_ban          (CrRoom     *self,
+                                           const char *name);
+gboolean         cr_room_is_banned        (CrRoom     *self,
+                                           const char *name);
+GPtrArray       *cr_room_dup_bans         (CrRoom *self);   /* char*, sorted */
+
+/* Could name join now? Checks, in order: valid name, banned, taken, full.
+ * Sets *normalized (transfer full) to the NFC name on success. */
+CrReason         cr_room_check_join       (CrRoom      *self,
+                                           const char  *name,
+                                           char       **normalized);
+
+/* Join (runs the same checks). On success sets *member_id and returns the
+ * JOIN event; on failure returns NULL and sets *reason. */
+CrEvent         *cr_room_join             (CrRoom      *self,
+                                           const char  *name,
+                                           CrRole       role,
+                                           guint        flags,
+                                           gint64       now,
+                                           guint32     *member_id,
+                                           CrReason    *reason);
+
+/* Leave with kind CR_EVENT_LEAVE or CR_EVENT_TIMEOUT. NULL if no such member. */
+CrEvent         *cr_room_leave            (CrRoom      *self,
+                                           guint32      member_id,
+                                           CrEventKind  kind,
+                                           gint64       now);
+
+/* A member speaks: CHAT, or OWNER_CHAT when the member is the owner.
+ * NULL with *reason MUTED or TEXT_INVALID when refused. */
+CrEvent         *cr_room_say              (CrRoom      *self,
+                                           guint32      member_id,
+                                           const char  *text,
+                                           guint64      origin,
+                                           gint64       now,
+                                           CrReason    *reason);
+
+/* The owner speaks without being a member (chatroomd's console):
+ * name may be NULL. */
+CrEvent         *cr_room_owner_say        (CrRoom      *self,
+                                           const char  *owner_name,
+                                           const char  *text,
+                                           gint64       now,
+                                           CrReason    *reason);
+CrEvent         *cr_room_announce         (CrRoom      *self,
+                                           const char  *text,
+                                           gint64       now,
+                                           CrReason    *reason);
+
+/* Owner actions by name (case-insensitive). kick/ban set *removed_id to the
+ * member removed (0 if none; ban works on absent names too). Each returns
+ * NULL with *reason when it does not apply (no such member, already muted,
+ * not banned, the owner himself…). */
+CrEvent         *cr_room_kick             (CrRoom      *self,
+                                           const char  *name,
+                                           gint64       now,
+                                           guint32     *removed_id,
+                                           CrReason    *reason);
+CrEvent         *cr_room_ban              (CrRoom      *self,
+                                           const char  *name,
+                                           gint64       now,
+                                           guint32     *removed_id,
+                                           CrReason    *reason);
+CrEvent         *cr_room_unban            (CrRoom      *self,
+                                           const char  *name,
+                                           gint64       now,
+                                           CrReason    *reason);
+CrEvent         *cr_room_mute             (CrRoom      *self,
+                                           const char  *name,
+                                           gint64       now,
+                                           CrReason    *reason);
+CrEvent         *cr_room_unmute           (CrRoom      *self,
+                                           const char  *name,
+                                           gint64       now,
+                                           CrReason    *reason);
+
+/* Everyone leaves; returns the ROOM_CLOSED event. */
+CrEvent         *cr_room_close            (CrRoom *self,
+                                           gint64  now);
+
+void             cr_room_touch            (CrRoom  *self,
+                                           guint32  member_id,
+                                           gint64   now);
+const CrRoomMember *cr_room_lookup        (CrRoom     *self,
+                                           guint32     member_id);
+const CrRoomMember *cr_room_lookup_name   (CrRoom     *self,
+                                           const char *name);
+/* Members sorted owner first, then by name (CrRoomMember*, borrowed). */
+GPtrArray       *cr_room_list_members     (CrRoom *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrRoom, cr_room_free)
+
+G_END_DECLS

@@ -1,0 +1,97 @@
+/* cr-server.h: a room served on a UDP port of the GLib main loop. The
+ * packet path itself is CrEngine (no socket); this adds the socket, its
+ * GSource, the timers, and a GObject face for the app and chatroomd.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "cr-types.h"
+#include "cr-member.h"
+#include "cr-engine.h"
+
+G_BEGIN_DECLS
+
+#define CR_SERVER_ERROR (cr_server_error_quark ())
+/* Error codes are CrReason values (owner actions), or CR_SERVER_ERROR_BIND. */
+#define CR_SERVER_ERROR_BIND 1000
+GQuark cr_server_error_quark (void);
+
+#define CR_TYPE_EVENT (cr_event_get_type ())
+GType cr_event_get_type (void);
+
+#define CR_TYPE_SERVER (cr_server_get_type ())
+G_DECLARE_FINAL_TYPE (CrServer, cr_server, CR, SERVER, GObject)
+
+/* Construct properties: "data-dir" (string; NULL = no store: nothing is
+ * kept, for throwaway rooms), "room-name", "language" (catalog for classic
+ * members' lines, default "zh_CN"), "max-members" (uint, default 200),
+ * "require-registration" (boolean), "history-length" (uint, events sent on
+ * join, default 50), "silence-timeout" (uint ms, default 15000),
+ * "owner-name" (string: how owner messages from the console are signed).
+ * Read-only: "owner-token", "running" (boolean), "port" (uint).
+ *
+ * Signals:
+ *   "event" (CrEvent *event): something happened in the room (for logs and
+ *       the owner view);
+ *   "members-changed": the member list or a member's flags changed;
+ *   "stopped": the room has closed and the socket is gone. */
+CrServer     *cr_server_new                  (const char  *data_dir,
+                                              const char  *room_name);
+
+/* Bind "host:port" ("127.0.0.1:10024", "[::1]:0", "[::]:10024") and serve.
+ * Opens the store first. Fails with CR_SERVER_ERROR_BIND (port in use…) or
+ * a store error. */
+gboolean      cr_server_start                (CrServer     *self,
+                                              const char   *address,
+                                              GError      **error);
+/* Close the room: everyone gets ROOM_CLOSED, the store is flushed, the
+ * socket stays open until all acked or 1 s passed, then "stopped". */
+void          cr_server_stop                 (CrServer     *self);
+gboolean      cr_server_get_running          (CrServer     *self);
+guint16       cr_server_get_port             (CrServer     *self);
+/* Addresses others can type to join ("192.168.1.5:10024", …). */
+GStrv         cr_server_dup_join_addresses   (CrServer     *self);
+const char   *cr_server_get_owner_token      (CrServer     *self);
+const char   *cr_server_get_room_name        (CrServer     *self);
+void          cr_server_set_room_name        (CrServer     *self,
+                                              const char   *name);
+void          cr_server_set_require_registration (CrServer *self,
+                                              gboolean      required);
+void          cr_server_set_history_length   (CrServer     *self,
+                                              guint         length);
+void          cr_server_set_silence_timeout  (CrServer     *self,
+                                              guint         timeout_ms);
+
+/* The owner speaks and manages. Each returns FALSE with CR_SERVER_ERROR and
+ * a CrReason when it does not apply. */
+gboolean      cr_server_say                  (CrServer    *self,
+                                              const char  *text,
+                                              GError     **error);
+gboolean      cr_server_announce             (CrServer    *self,
+                                              const char  *text,
+                                              GError     **error);
+gboolean      cr_server_kick                 (CrServer    *self,
+                                              const char  *name,
+                                              GError     **error);
+gboolean      cr_server_mute                 (CrServer    *self,
+                                              const char  *name,
+                                              GError     **error);
+gboolean      cr_server_unmute               (CrServer    *self,
+                                              const char  *name,
+                                              GError     **error);
+gboolean      cr_server_ban                  (CrServer    *self,
+                                              const char  *name,
+                                              GError     **error);
+gboolean      cr_server_unban                (CrServer    *self,
+                                              const char  *name,
+                                              GError     **error);
+
+/* GListModel of CrMember with address and last-active set; owner first. */
+GListModel   *cr_server_get_members          (CrServer *self);
+
+void          cr_server_get_stats            (CrServer      *self,
+                                              CrStats       *stats);
+
+G_END_DECLS

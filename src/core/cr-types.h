@@ -1,0 +1,103 @@
+/* cr-types.h: values shared by every part of the core
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Limits of DESIGN.md, in one place. */
+#define CR_NAME_MAX_CHARS      32      /* after NFC */
+#define CR_NAME_MAX_BYTES      128
+#define CR_TEXT_MAX_BYTES      4096    /* one chat message, UTF-8 */
+#define CR_PASSWORD_MIN_BYTES  4
+#define CR_PASSWORD_MAX_BYTES  256
+#define CR_DATAGRAM_MAX        1200    /* on the wire, header included */
+#define CR_HISTORY_ON_JOIN     50
+#define CR_DEFAULT_PORT        10024
+
+/* What happened in the room. Stored in history with a room-wide sequence
+ * number; rendered by each reader in their own language (cr-render). */
+typedef enum {
+  CR_EVENT_CHAT = 1,        /* name said text */
+  CR_EVENT_OWNER_CHAT,      /* the owner (name) said text: "群主说：…" */
+  CR_EVENT_ANNOUNCE,        /* the owner's announcement: text */
+  CR_EVENT_JOIN,            /* name joined */
+  CR_EVENT_LEAVE,           /* name left */
+  CR_EVENT_TIMEOUT,         /* name was silent too long and was dropped */
+  CR_EVENT_KICK,            /* name was removed by the owner */
+  CR_EVENT_BAN,             /* name was banned (and removed) by the owner */
+  CR_EVENT_UNBAN,
+  CR_EVENT_MUTE,            /* name may no longer speak */
+  CR_EVENT_UNMUTE,
+  CR_EVENT_ROOM_CLOSED,     /* the owner closed the room */
+  CR_EVENT_LAST = CR_EVENT_ROOM_CLOSED,
+} CrEventKind;
+
+typedef struct {
+  guint64      seq;       /* room-wide, from 1, never reused */
+  gint64       time_us;   /* wall clock, g_get_real_time() */
+  CrEventKind  kind;
+  char        *name;      /* subject: sender, joiner, kicked member… */
+  char        *text;      /* chat or announcement text, "" otherwise */
+  guint64      origin;    /* sender's client message id for CHAT, else 0 */
+} CrEvent;
+
+CrEvent  *cr_event_new   (guint64      seq,
+                          gint64       time_us,
+                          CrEventKind  kind,
+                          const char  *name,
+                          const char  *text,
+                          guint64      origin);
+CrEvent  *cr_event_copy  (const CrEvent *event);
+void      cr_event_free  (CrEvent       *event);
+gboolean  cr_event_kind_is_chat (CrEventKind kind);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrEvent, cr_event_free)
+
+/* Why the room said no. Sent as a number; every client renders it in its own
+ * language (cr_reason_to_string). Numbers are wire values: never renumber. */
+typedef enum {
+  CR_REASON_NONE = 0,
+  CR_REASON_NAME_TAKEN = 1,
+  CR_REASON_NAME_INVALID = 2,
+  CR_REASON_WRONG_PASSWORD = 3,
+  CR_REASON_NAME_REGISTERED = 4,      /* a guest tried a registered name */
+  CR_REASON_NOT_REGISTERED = 5,       /* a password for a name with no account */
+  CR_REASON_ALREADY_REGISTERED = 6,   /* register a name that has an account */
+  CR_REASON_PASSWORD_INVALID = 7,     /* too short or too long */
+  CR_REASON_REGISTRATION_REQUIRED = 8,
+  CR_REASON_BANNED = 9,
+  CR_REASON_ROOM_FULL = 10,
+  CR_REASON_TEXT_INVALID = 11,
+  CR_REASON_MUTED = 12,
+  CR_REASON_RATE_LIMITED = 13,
+  CR_REASON_KICKED = 14,
+  CR_REASON_ROOM_CLOSED = 15,
+  CR_REASON_TIMED_OUT = 16,
+  CR_REASON_VERSION = 17,             /* protocol version not supported */
+  CR_REASON_NO_ANSWER = 18,           /* client side: the room did not answer */
+  CR_REASON_INTERNAL = 19,            /* the room failed to store or hash */
+  CR_REASON_LAST = CR_REASON_INTERNAL,
+} CrReason;
+
+typedef enum {
+  CR_ROLE_MEMBER = 0,
+  CR_ROLE_OWNER = 1,
+} CrRole;
+
+typedef enum {
+  CR_DIALECT_NATIVE = 0,
+  CR_DIALECT_CLASSIC = 1,   /* the classroom text protocol */
+} CrDialect;
+
+/* Validation of DESIGN.md. Both return the reason on failure. */
+CrReason  cr_name_validate (const char  *name,
+                            gssize       len,
+                            char       **out_normalized);   /* NFC, transfer full */
+char     *cr_name_fold     (const char  *normalized);        /* case-insensitive key */
+CrReason  cr_text_validate (const char  *text,
+                            gssize       len);
+
+G_END_DECLS
