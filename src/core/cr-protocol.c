@@ -1,0 +1,515 @@
+/* cr-protocol.c: the wire codec, both dialects
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Everything here reads bytes that anyone on the network may have written:
+ * every length is checked before it is used, nothing is trusted to be UTF-8
+ * or NUL-terminated, and GVariant bodies are only accepted in normal form.
+ */
+#define G_LOG_DOMAIN "cr-protocol"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cr-protocol.h"
+
+#define CR_MAGIC_0 0xCB
+#define CR_MAGIC_1 0x52
+
+#define CR_FLAGS_KNOWN (CR_FLAG_RELIABLE | CR_FLAG_MORE)
+
+struct _CrMembersBuilder
+{
+  guint64          snapshot_seq;
+  GVariantBuilder  members;
+};
+
+static inline void
+write_be32 (guint8  *out,
+            guint32  value)
+{
+  out[0] = (value >> 24) & 0xff;
+  out[1] = (value >> 16) & 0xff;
+  out[2] = (value >> 8) & 0xff;
+  out[3] = value & 0xff;
+}
+
+static inline guint32
+read_be32 (const guint8 *in)
+{
+  return ((guint32) in[0] << 24) | ((guint32) in[1] << 16) |
+         ((guint32) in[2] << 8) | (guint32) in[3];
+}
+
+static GBytes *
+variant_to_bytes (GVariant *value)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (value);
+
+  /* Builders only see values we made, which are in normal form already;
+   * g_variant_get_normal_form would only cost a copy. */
+  return g_variant_get_data_as_bytes (owned);
+}
+
+static const char *
+nonnull (const char *s)
+{
+  return s != NULL ? s : "";
+}
+
+gboolean
+cr_protocol_is_native (const guint8 *data,
+                       gsize         len)
+{
+  return data != NULL && len >= 2 && data[0] == CR_MAGIC_0 && data[1] == CR_MAGIC_1;
+}
+
+void
+cr_header_write (const CrHeader *header,
+                 guint8         *out)
+{
+  g_return_if_fail (header != NULL);
+  g_return_if_fail (out != NULL);
+
+  out[0] = CR_MAGIC_0;
+  out[1] = CR_MAGIC_1;
+  out[2] = header->version != 0 ? header->version : CR_PROTOCOL_VERSION;
+  out[3] = header->type;
+  out[4] = header->flags;
+  out[5] = out[6] = out[7] = 0;
+  write_be32 (out + 8, header->session);
+  write_be32 (out + 12, header->number);
+  write_be32 (out + 16, header->ack);
+  write_be32 (out + 20, header->ack_bits);
+}
+
+CrParseResult
+cr_header_parse (const guint8  *data,
+                 gsize          len,
+                 CrHeader      *header,
+                 const guint8 **body,
+                 gsize         *body_len)
+{
+  CrHeader h = { 0, };
+
+  if (data == NULL || len < CR_HEADER_SIZE)
+    return CR_PARSE_TOO_SHORT;
+  if (len > CR_DATAGRAM_MAX)
+    return CR_PARSE_TOO_LONG;
+  if (data[0] != CR_MAGIC_0 || data[1] != CR_MAGIC_1)
+    return CR_PARSE_BAD_MAGIC;
+  if (data[2] != CR_PROTOCOL_VERSION)
+    return CR_PARSE_BAD_VERSION;
+  if (data[3] < CR_PACKET_JOIN || data[3] > CR_PACKET_LAST)
+    return CR_PARSE_BAD_TYPE;
+
+  h.version = data[2];
+  h.type = data[3];
+  h.flags = data[4];
+  h.session = read_be32 (data + 8);
+  h.number = read_be32 (data + 12);
+  h.ack = read_be32 (data + 16);
+  h.ack_bits = read_be32 (data + 20);
+
+  /* Unknown bits and reserved bytes must be zero, so that a later version
+   * can give them a meaning without old peers misreading it. The reliable
+   * flag and the packet number say the same thing and must agree; a
+   * fragment is always reliable. */
+  if ((h.flags & ~CR_FLAGS_KNOWN) != 0 ||
+      data[5] != 0 || data[6] != 0 || data[7] != 0)
+    return CR_PARSE_BAD_FLAGS;
+  if (((h.flags & CR_FLAG_RELIABLE) != 0) != (h.number != 0))
+    return CR_PARSE_BAD_FLAGS;
+  if ((h.flags & CR_FLAG_MORE) != 0 && (h.flags & CR_FLAG_RELIABLE) == 0)
+    return CR_PARSE_BAD_FLAGS;
+
+  if (header != NULL)
+    *header = h;
+  if (body != NULL)
+    *body = data + CR_HEADER_SIZE;
+  if (body_len != NULL)
+    *body_len = len - CR_HEADER_SIZE;
+  return CR_PARSE_OK;
+}
+
+GBytes *
+cr_datagram_build (const CrHeader *header,
+                   const guint8   *body,
+                   gsize           body_len)
+{
+  guint8 *buf;
+
+  g_return_val_if_fail (header != NULL, NULL);
+  g_return_val_if_fail (body != NULL || body_len == 0, NULL);
+  g_return_val_if_fail (body_len <= CR_BODY_MAX, NULL);
+
+  buf = g_malloc (CR_HEADER_SIZE + body_len);
+  cr_header_write (header, buf);
+  if (body_len > 0)
+    memcpy (buf + CR_HEADER_SIZE, body, body_len);
+  return g_bytes_new_take (buf, CR_HEADER_SIZE + body_len);
+}
+
+const GVariantType *
+cr_packet_body_type (CrPacketType type)
+{
+  switch (type)
+    {
+    case CR_PACKET_JOIN:
+      return G_VARIANT_TYPE ("(sssbts)");
+    case CR_PACKET_WELCOME:
+      return G_VARIANT_TYPE ("(sssut)");
+    case CR_PACKET_REFUSE:
+      return G_VARIANT_TYPE ("(us)");
+    case CR_PACKET_EVENT:
+      return G_VARIANT_TYPE ("(txusst)");
+    case CR_PACKET_MEMBERS:
+      return G_VARIANT_TYPE ("(ta(suu))");
+    case CR_PACKET_CHAT:
+      return G_VARIANT_TYPE ("(ts)");
+    case CR_PACKET_NOTICE:
+      return G_VARIANT_TYPE ("(ut)");
+    case CR_PACKET_BYE:
+      return G_VARIANT_TYPE ("(us)");
+    case CR_PACKET_PING:
+    case CR_PACKET_ACK:
+      return G_VARIANT_TYPE_UNIT;
+    default:
+      return NULL;
+    }
+}
+
+/* Normal form already implies valid UTF-8 strings (GLib's serialiser checks
+ * them in g_variant_serialised_is_normal), but the rest of the program relies
+ * on it, so check again rather than depend on an implementation detail.
+ * Recursion depth is bounded by the fixed body types (at most 3 levels). */
+static gboolean
+variant_strings_valid (GVariant *value)
+{
+  const GVariantType *type = g_variant_get_type (value);
+
+  if (g_variant_type_is_basic (type))
+    {
+      if (g_variant_type_equal (type, G_VARIANT_TYPE_STRING) ||
+          g_variant_type_equal (type, G_VARIANT_TYPE_OBJECT_PATH) ||
+          g_variant_type_equal (type, G_VARIANT_TYPE_SIGNATURE))
+        {
+          gsize len = 0;
+          const char *s = g_variant_get_string (value, &len);
+
+          return g_utf8_validate_len (s, len, NULL);
+        }
+      return TRUE;
+    }
+
+  if (g_variant_type_is_container (type))
+    {
+      gsize n = g_variant_n_children (value);
+
+      for (gsize i = 0; i < n; i++)
+        {
+          g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
+
+          if (!variant_strings_valid (child))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+GVariant *
+cr_body_parse (CrPacketType  type,
+               const guint8 *body,
+               gsize         len)
+{
+  const GVariantType *vtype = cr_packet_body_type (type);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GVariant) value = NULL;
+
+  if (vtype == NULL)
+    return NULL;
+  if (body == NULL && len > 0)
+    return NULL;
+
+  /* Copy: the caller's buffer may be reused after we return, and the copy
+   * is what guarantees the alignment GVariant wants. */
+  bytes = g_bytes_new (body, len);
+  value = g_variant_ref_sink (g_variant_new_from_bytes (vtype, bytes, FALSE));
+  if (!g_variant_is_normal_form (value))
+    return NULL;
+  if (!variant_strings_valid (value))
+    return NULL;
+  return g_steal_pointer (&value);
+}
+
+GBytes *
+cr_body_join (const char *name,
+              const char *password,
+              const char *resume_token,
+              gboolean    do_register,
+              guint64     resume_seq,
+              const char *owner_token)
+{
+  return variant_to_bytes (g_variant_new ("(sssbts)",
+                                          nonnull (name),
+                                          nonnull (password),
+                                          nonnull (resume_token),
+                                          do_register ? TRUE : FALSE,
+                                          resume_seq,
+                                          nonnull (owner_token)));
+}
+
+GBytes *
+cr_body_welcome (const char *room_name,
+                 const char *your_name,
+                 const char *resume_token,
+                 CrRole      role,
+                 guint64     latest_seq)
+{
+  return variant_to_bytes (g_variant_new ("(sssut)",
+                                          nonnull (room_name),
+                                          nonnull (your_name),
+                                          nonnull (resume_token),
+                                          (guint32) role,
+                                          latest_seq));
+}
+
+GBytes *
+cr_body_refuse (CrReason    reason,
+                const char *detail)
+{
+  return variant_to_bytes (g_variant_new ("(us)", (guint32) reason, nonnull (detail)));
+}
+
+GBytes *
+cr_body_event (const CrEvent *event)
+{
+  g_return_val_if_fail (event != NULL, NULL);
+
+  return variant_to_bytes (g_variant_new ("(txusst)",
+                                          event->seq,
+                                          event->time_us,
+                                          (guint32) event->kind,
+                                          nonnull (event->name),
+                                          nonnull (event->text),
+                                          event->origin));
+}
+
+GBytes *
+cr_body_chat (guint64     origin,
+              const char *text)
+{
+  return variant_to_bytes (g_variant_new ("(ts)", origin, nonnull (text)));
+}
+
+GBytes *
+cr_body_notice (CrReason reason,
+                guint64  origin)
+{
+  return variant_to_bytes (g_variant_new ("(ut)", (guint32) reason, origin));
+}
+
+GBytes *
+cr_body_bye (CrReason    reason,
+             const char *detail)
+{
+  return variant_to_bytes (g_variant_new ("(us)", (guint32) reason, nonnull (detail)));
+}
+
+GBytes *
+cr_body_empty (void)
+{
+  /* The unit type "()" serializes to one zero byte in normal form. */
+  return variant_to_bytes (g_variant_new_tuple (NULL, 0));
+}
+
+CrMembersBuilder *
+cr_members_builder_new (guint64 snapshot_seq)
+{
+  CrMembersBuilder *builder = g_new0 (CrMembersBuilder, 1);
+
+  builder->snapshot_seq = snapshot_seq;
+  g_variant_builder_init (&builder->members, G_VARIANT_TYPE ("a(suu)"));
+  return builder;
+}
+
+void
+cr_members_builder_add (CrMembersBuilder *builder,
+                        const char       *name,
+                        CrRole            role,
+                        guint             flags)
+{
+  g_return_if_fail (builder != NULL);
+
+  g_variant_builder_add (&builder->members, "(suu)",
+                         nonnull (name), (guint32) role, (guint32) flags);
+}
+
+GBytes *
+cr_members_builder_end (CrMembersBuilder *builder)
+{
+  GVariant *members;
+  guint64 seq;
+
+  g_return_val_if_fail (builder != NULL, NULL);
+
+  members = g_variant_builder_end (&builder->members);
+  seq = builder->snapshot_seq;
+  g_free (builder);
+  return variant_to_bytes (g_variant_new ("(t@a(suu))", seq, members));
+}
+
+CrEvent *
+cr_event_from_body (GVariant *body)
+{
+  guint64 seq = 0;
+  gint64 time_us = 0;
+  guint32 kind = 0;
+  const char *name = NULL;
+  const char *text = NULL;
+  guint64 origin = 0;
+
+  g_return_val_if_fail (body != NULL, NULL);
+  g_return_val_if_fail (g_variant_is_of_type (body, G_VARIANT_TYPE ("(txusst)")), NULL);
+
+  g_variant_get (body, "(txu&s&st)", &seq, &time_us, &kind, &name, &text, &origin);
+  return cr_event_new (seq, time_us, (CrEventKind) kind, name, text, origin);
+}
+
+/* CLASSIC dialect ------------------------------------------------------- */
+
+static gboolean
+classic_name_ok (const char *name,
+                 gsize       len)
+{
+  /* A name is one word: the classroom server splits on ' ' and takes the
+   * second field, so "N a b" would be "a" there. Refuse instead of guessing. */
+  return len > 0 && memchr (name, ' ', len) == NULL;
+}
+
+CrClassicKind
+cr_classic_parse (const guint8 *data,
+                  gsize         len,
+                  char        **name,
+                  char        **text)
+{
+  const char *s = (const char *) data;
+  const char *rest;
+  gsize rest_len;
+  char verb;
+
+  if (name != NULL)
+    *name = NULL;
+  if (text != NULL)
+    *text = NULL;
+  if (data == NULL)
+    return CR_CLASSIC_INVALID;
+
+  /* Someone typing into nc sends a line ending. */
+  if (len > 0 && s[len - 1] == '\n')
+    len--;
+  if (len > 0 && s[len - 1] == '\r')
+    len--;
+
+  /* Also refuses NUL bytes, which would cut a C string short. */
+  if (len == 0 || !g_utf8_validate_len (s, len, NULL))
+    return CR_CLASSIC_INVALID;
+
+  if (len == strlen (CR_PROBE_TEXT) && memcmp (s, CR_PROBE_TEXT, len) == 0)
+    return CR_CLASSIC_PROBE;
+
+  if (len < 3 || s[1] != ' ')
+    return CR_CLASSIC_INVALID;
+  verb = s[0];
+  rest = s + 2;
+  rest_len = len - 2;
+
+  switch (verb)
+    {
+    case 'N':
+    case 'Q':
+      if (!classic_name_ok (rest, rest_len))
+        return CR_CLASSIC_INVALID;
+      if (name != NULL)
+        *name = g_strndup (rest, rest_len);
+      if (text != NULL)
+        *text = g_strdup ("");
+      return verb == 'N' ? CR_CLASSIC_JOIN : CR_CLASSIC_QUIT;
+
+    case 'M':
+      {
+        const char *space = memchr (rest, ' ', rest_len);
+        gsize name_len = space != NULL ? (gsize) (space - rest) : rest_len;
+
+        if (name_len == 0)
+          return CR_CLASSIC_INVALID;
+        if (name != NULL)
+          *name = g_strndup (rest, name_len);
+        if (text != NULL)
+          {
+            if (space != NULL)
+              *text = g_strndup (space + 1, rest_len - name_len - 1);
+            else
+              *text = g_strdup ("");
+          }
+        return CR_CLASSIC_MESSAGE;
+      }
+
+    default:
+      return CR_CLASSIC_INVALID;
+    }
+}
+
+static GBytes *
+classic_build (char *line)
+{
+  gsize len = strlen (line);
+
+  return g_bytes_new_take (line, len);
+}
+
+GBytes *
+cr_classic_join (const char *name)
+{
+  return classic_build (g_strconcat ("N ", nonnull (name), NULL));
+}
+
+GBytes *
+cr_classic_message (const char *name,
+                    const char *text)
+{
+  return classic_build (g_strconcat ("M ", nonnull (name), " ", nonnull (text), NULL));
+}
+
+GBytes *
+cr_classic_quit (const char *name)
+{
+  return classic_build (g_strconcat ("Q ", nonnull (name), NULL));
+}
+
+const char *
+cr_parse_result_to_string (CrParseResult result)
+{
+  switch (result)
+    {
+    case CR_PARSE_OK:
+      return "ok";
+    case CR_PARSE_TOO_SHORT:
+      return "too short";
+    case CR_PARSE_TOO_LONG:
+      return "too long";
+    case CR_PARSE_BAD_MAGIC:
+      return "bad magic";
+    case CR_PARSE_BAD_VERSION:
+      return "bad version";
+    case CR_PARSE_BAD_TYPE:
+      return "bad type";
+    case CR_PARSE_BAD_FLAGS:
+      return "bad flags";
+    case CR_PARSE_BAD_BODY:
+      return "bad body";
+    default:
+      return "unknown";
+    }
+}

@@ -1,0 +1,628 @@
+/* cr-reliable.c: reliable, ordered delivery over datagrams
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Sender: every queued message is cut at once into fragments that get their
+ * packet numbers; fragments reference the caller's GBytes (a broadcast body
+ * is encoded once, whatever the number of members). Fragments wait in a
+ * GQueue until the window lets them out; then they live in a ring of
+ * CR_SEND_WINDOW slots indexed by number, so an ack finds its packet in O(1).
+ * The window is a sliding one: packet n is sent only when
+ * n < send_base + CR_SEND_WINDOW, send_base being the oldest unacked packet,
+ * so at most CR_SEND_WINDOW packets are ever in flight.
+ *
+ * Each packet in flight has its own retransmission deadline; its timeout
+ * doubles with each retry. The earliest deadline is cached; it may be too
+ * early after the packet it belonged to was acked, in which case the next
+ * flush scans the (at most CR_SEND_WINDOW) packets in flight, resends what is
+ * due and recomputes it. A scan only happens when a cached deadline is
+ * reached, and each deadline is reached at most once, so this costs
+ * amortized O(CR_SEND_WINDOW) = O(1) per packet sent.
+ *
+ * Receiver: packets ahead of the next expected one wait in a ring of
+ * CR_RECEIVE_WINDOW slots (allocated on first need: a session that never
+ * sees loss never pays for it); in-order packets are appended to the message
+ * being reassembled, and a packet without CR_FLAG_MORE completes it.
+ *
+ * Packet numbers are 32-bit and not expected to wrap: at a thousand packets
+ * a second that takes seven weeks of one session.
+ */
+#define G_LOG_DOMAIN "cr-reliable"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cr-reliable.h"
+
+/* A reassembled message larger than this is dropped (still acked): it bounds
+ * what one peer can make us hold and what the GVariant parser then sees. */
+#define CR_RELIABLE_MESSAGE_MAX  (256 * 1024)
+
+typedef struct
+{
+  guint fragments_unacked;
+} SendMessage;
+
+typedef struct
+{
+  guint32      number;
+  guint8       type;
+  guint8       flags;
+  guint        retries;
+  gint64       deadline;
+  GBytes      *fragment;
+  SendMessage *message;
+} SendPacket;
+
+typedef struct
+{
+  guint8  type;
+  guint8  flags;
+  GBytes *body;
+} RecvPacket;
+
+struct _CrReliable
+{
+  /* Sender. Numbers: [send_base, next_to_send) in flight (acked ones leave
+   * a NULL slot), [next_to_send, next_number) waiting in pending. */
+  guint32      next_number;
+  guint32      next_to_send;
+  guint32      send_base;
+  GQueue       pending;
+  SendPacket  *in_flight[CR_SEND_WINDOW];
+  guint        n_in_flight;
+  gint64       rto_deadline;
+  guint        unacked_messages;
+
+  /* Receiver. */
+  guint32      recv_next;
+  RecvPacket **recv_ring;
+  guint        n_buffered;
+  GByteArray  *assembly;
+  guint8       assembly_type;
+  gboolean     assembly_discard;
+  gboolean     ack_owed;
+  gint64       ack_owed_since;
+
+  gint64       now;
+  gint64       last_heard;
+  guint64      retransmits;
+  guint64      duplicates;
+};
+
+static void
+send_packet_free (SendPacket *packet)
+{
+  g_bytes_unref (packet->fragment);
+  g_free (packet);
+}
+
+static void
+recv_packet_free (RecvPacket *packet)
+{
+  g_bytes_unref (packet->body);
+  g_free (packet);
+}
+
+static gint64
+rto_for_retries (guint retries)
+{
+  gint64 rto = CR_RTO_INITIAL_US;
+
+  for (guint i = 0; i < retries && rto < CR_RTO_MAX_US; i++)
+    rto *= 2;
+  return MIN (rto, CR_RTO_MAX_US);
+}
+
+static void
+note_time (CrReliable *self,
+           gint64      now)
+{
+  if (now > self->now)
+    self->now = now;
+}
+
+void
+cr_delivery_free (CrDelivery *delivery)
+{
+  if (delivery == NULL)
+    return;
+  g_clear_pointer (&delivery->body, g_bytes_unref);
+  g_free (delivery);
+}
+
+CrReliable *
+cr_reliable_new (void)
+{
+  CrReliable *self = g_new0 (CrReliable, 1);
+
+  self->next_number = 1;
+  self->next_to_send = 1;
+  self->send_base = 1;
+  self->recv_next = 1;
+  self->rto_deadline = G_MAXINT64;
+  g_queue_init (&self->pending);
+  return self;
+}
+
+void
+cr_reliable_free (CrReliable *self)
+{
+  if (self == NULL)
+    return;
+
+  while (!g_queue_is_empty (&self->pending))
+    {
+      SendPacket *packet = g_queue_pop_head (&self->pending);
+
+      /* Messages are freed with their last fragment; the in-flight ones of a
+       * message come first in number order, so count down over both. */
+      if (--packet->message->fragments_unacked == 0)
+        g_free (packet->message);
+      send_packet_free (packet);
+    }
+  for (guint i = 0; i < CR_SEND_WINDOW; i++)
+    {
+      SendPacket *packet = self->in_flight[i];
+
+      if (packet == NULL)
+        continue;
+      if (--packet->message->fragments_unacked == 0)
+        g_free (packet->message);
+      send_packet_free (packet);
+    }
+  if (self->recv_ring != NULL)
+    {
+      for (guint i = 0; i < CR_RECEIVE_WINDOW; i++)
+        g_clear_pointer (&self->recv_ring[i], recv_packet_free);
+      g_free (self->recv_ring);
+    }
+  if (self->assembly != NULL)
+    g_byte_array_unref (self->assembly);
+  g_free (self);
+}
+
+void
+cr_reliable_send (CrReliable   *self,
+                  CrPacketType  type,
+                  GBytes       *body)
+{
+  SendMessage *message;
+  gsize size;
+  gsize offset = 0;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (type >= CR_PACKET_JOIN && type <= CR_PACKET_LAST);
+  g_return_if_fail (body != NULL);
+
+  size = g_bytes_get_size (body);
+  message = g_new0 (SendMessage, 1);
+  self->unacked_messages++;
+
+  do
+    {
+      SendPacket *packet = g_new0 (SendPacket, 1);
+      gsize chunk = MIN (size - offset, (gsize) CR_BODY_MAX);
+
+      packet->number = self->next_number++;
+      packet->type = type;
+      packet->flags = CR_FLAG_RELIABLE;
+      if (offset + chunk < size)
+        packet->flags |= CR_FLAG_MORE;
+      /* A slice of the caller's bytes: a reference, not a copy. */
+      if (chunk == size)
+        packet->fragment = g_bytes_ref (body);
+      else
+        packet->fragment = g_bytes_new_from_bytes (body, offset, chunk);
+      packet->message = message;
+      message->fragments_unacked++;
+      g_queue_push_tail (&self->pending, packet);
+      offset += chunk;
+    }
+  while (offset < size);
+}
+
+static guint32
+current_ack_bits (CrReliable *self)
+{
+  guint32 bits = 0;
+
+  if (self->recv_ring == NULL || self->n_buffered == 0)
+    return 0;
+
+  /* Bit i = packet ack + 1 + i = recv_next + i; bit 0 is never set, since
+   * recv_next is by definition the one we are waiting for. */
+  for (guint i = 1; i < 32; i++)
+    {
+      guint64 n = (guint64) self->recv_next + i;
+
+      if (self->recv_ring[n % CR_RECEIVE_WINDOW] != NULL)
+        bits |= 1u << i;
+    }
+  return bits;
+}
+
+static void
+fill_header (CrReliable *self,
+             CrHeader   *header,
+             guint32     session,
+             guint8      type)
+{
+  memset (header, 0, sizeof *header);
+  header->version = CR_PROTOCOL_VERSION;
+  header->type = type;
+  header->session = session;
+  header->ack = self->recv_next - 1;
+  header->ack_bits = current_ack_bits (self);
+}
+
+static GBytes *
+build_reliable (CrReliable       *self,
+                const CrHeader   *base,
+                const SendPacket *packet)
+{
+  CrHeader header = *base;
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (packet->fragment, &len);
+
+  header.type = packet->type;
+  header.flags = packet->flags;
+  header.number = packet->number;
+  return cr_datagram_build (&header, data, len);
+}
+
+static void
+ack_packet (CrReliable *self,
+            guint32     number)
+{
+  guint slot = number % CR_SEND_WINDOW;
+  SendPacket *packet = self->in_flight[slot];
+
+  if (packet == NULL || packet->number != number)
+    return;
+
+  self->in_flight[slot] = NULL;
+  self->n_in_flight--;
+  if (--packet->message->fragments_unacked == 0)
+    {
+      g_free (packet->message);
+      self->unacked_messages--;
+    }
+  send_packet_free (packet);
+}
+
+static void
+process_ack (CrReliable *self,
+             guint32     ack,
+             guint32     ack_bits)
+{
+  /* An ack for a packet we never sent is a confused or lying peer: taking
+   * it would drop data the peer never had. */
+  if ((guint64) ack >= self->next_to_send)
+    return;
+
+  /* Everything up to ack arrived. send_base only moves forward, so each
+   * packet is visited here once: amortized O(1). */
+  for (guint64 n = self->send_base; n <= ack; n++)
+    ack_packet (self, (guint32) n);
+  if ((guint64) ack + 1 > self->send_base)
+    self->send_base = ack + 1;
+
+  for (guint i = 0; i < 32 && ack_bits != 0; i++)
+    {
+      guint64 n = (guint64) ack + 1 + i;
+
+      if (n >= self->next_to_send)
+        break;
+      if ((ack_bits & (1u << i)) != 0 && n >= self->send_base)
+        ack_packet (self, (guint32) n);
+    }
+
+  while (self->send_base < self->next_to_send &&
+         self->in_flight[self->send_base % CR_SEND_WINDOW] == NULL)
+    self->send_base++;
+
+  if (self->n_in_flight == 0)
+    self->rto_deadline = G_MAXINT64;
+}
+
+static void
+deliver (GPtrArray *deliveries,
+         guint8     type,
+         GBytes    *body)
+{
+  CrDelivery *delivery = g_new0 (CrDelivery, 1);
+
+  delivery->type = type;
+  delivery->body = body;
+  g_ptr_array_add (deliveries, delivery);
+}
+
+/* Take the next packet in order. body is borrowed; stored is the same bytes
+ * as a GBytes when the caller has one (buffered packets), else NULL. */
+static void
+take_in_order (CrReliable   *self,
+               guint8        type,
+               guint8        flags,
+               const guint8 *body,
+               gsize         body_len,
+               GBytes       *stored,
+               GPtrArray    *deliveries)
+{
+  gboolean more = (flags & CR_FLAG_MORE) != 0;
+
+  if (self->assembly == NULL && !more)
+    {
+      deliver (deliveries, type,
+               stored != NULL ? g_bytes_ref (stored) : g_bytes_new (body, body_len));
+      return;
+    }
+
+  if (self->assembly == NULL)
+    {
+      self->assembly = g_byte_array_new ();
+      self->assembly_type = type;
+      self->assembly_discard = FALSE;
+    }
+
+  if (!self->assembly_discard)
+    {
+      /* All fragments of one message carry its type. */
+      if (type != self->assembly_type ||
+          self->assembly->len + body_len > CR_RELIABLE_MESSAGE_MAX)
+        {
+          g_debug ("Dropping a reassembled message: %s",
+                   type != self->assembly_type ? "fragment types differ" : "too long");
+          self->assembly_discard = TRUE;
+          g_byte_array_set_size (self->assembly, 0);
+        }
+      else
+        g_byte_array_append (self->assembly, body, body_len);
+    }
+
+  if (!more)
+    {
+      GByteArray *assembly = g_steal_pointer (&self->assembly);
+
+      if (!self->assembly_discard)
+        deliver (deliveries, self->assembly_type, g_byte_array_free_to_bytes (assembly));
+      else
+        g_byte_array_unref (assembly);
+      self->assembly_discard = FALSE;
+    }
+}
+
+gboolean
+cr_reliable_receive (CrReliable     *self,
+                     const CrHeader *header,
+                     const guint8   *body,
+                     gsize           body_len,
+                     gint64          now,
+                     GPtrArray      *deliveries)
+{
+  guint32 number;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (header != NULL, FALSE);
+  g_return_val_if_fail (body != NULL || body_len == 0, FALSE);
+  g_return_val_if_fail (deliveries != NULL, FALSE);
+
+  note_time (self, now);
+  self->last_heard = now;
+  process_ack (self, header->ack, header->ack_bits);
+
+  number = header->number;
+  if ((header->flags & CR_FLAG_RELIABLE) == 0 || number == 0)
+    return TRUE;
+
+  /* Whatever becomes of the packet, the peer must hear that we have it,
+   * or it would resend it until it gives up. */
+  if (!self->ack_owed)
+    {
+      self->ack_owed = TRUE;
+      self->ack_owed_since = now;
+    }
+
+  if (number < self->recv_next)
+    {
+      self->duplicates++;
+      return FALSE;
+    }
+  if ((guint64) number >= (guint64) self->recv_next + CR_RECEIVE_WINDOW)
+    return FALSE;
+
+  if (number == self->recv_next)
+    {
+      take_in_order (self, header->type, header->flags, body, body_len, NULL, deliveries);
+      self->recv_next++;
+
+      while (self->n_buffered > 0)
+        {
+          guint slot = self->recv_next % CR_RECEIVE_WINDOW;
+          RecvPacket *next = self->recv_ring[slot];
+
+          if (next == NULL)
+            break;
+          self->recv_ring[slot] = NULL;
+          self->n_buffered--;
+          take_in_order (self, next->type, next->flags,
+                         g_bytes_get_data (next->body, NULL),
+                         g_bytes_get_size (next->body),
+                         next->body, deliveries);
+          recv_packet_free (next);
+          self->recv_next++;
+        }
+      return TRUE;
+    }
+
+  /* Ahead of the gap: keep it for later. */
+  if (self->recv_ring == NULL)
+    self->recv_ring = g_new0 (RecvPacket *, CR_RECEIVE_WINDOW);
+  {
+    guint slot = number % CR_RECEIVE_WINDOW;
+    RecvPacket *packet;
+
+    if (self->recv_ring[slot] != NULL)
+      {
+        self->duplicates++;
+        return FALSE;
+      }
+    packet = g_new0 (RecvPacket, 1);
+    packet->type = header->type;
+    packet->flags = header->flags;
+    packet->body = g_bytes_new (body, body_len);
+    self->recv_ring[slot] = packet;
+    self->n_buffered++;
+  }
+  return TRUE;
+}
+
+void
+cr_reliable_flush (CrReliable *self,
+                   guint32     session,
+                   gint64      now,
+                   GPtrArray  *out)
+{
+  CrHeader base;
+  gboolean sent = FALSE;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (out != NULL);
+
+  note_time (self, now);
+  /* The acks cannot change during one flush: compute them once. */
+  fill_header (self, &base, session, 0);
+
+  /* Retransmissions first, so the peer sees the oldest gap filled first. */
+  if (self->n_in_flight > 0 && now >= self->rto_deadline)
+    {
+      gint64 earliest = G_MAXINT64;
+
+      for (guint64 n = self->send_base; n < self->next_to_send; n++)
+        {
+          SendPacket *packet = self->in_flight[n % CR_SEND_WINDOW];
+
+          if (packet == NULL)
+            continue;
+          if (packet->deadline <= now)
+            {
+              packet->retries++;
+              packet->deadline = now + rto_for_retries (packet->retries);
+              g_ptr_array_add (out, build_reliable (self, &base, packet));
+              self->retransmits++;
+              sent = TRUE;
+            }
+          earliest = MIN (earliest, packet->deadline);
+        }
+      self->rto_deadline = earliest;
+    }
+
+  while (!g_queue_is_empty (&self->pending))
+    {
+      SendPacket *packet = g_queue_peek_head (&self->pending);
+
+      if ((guint64) packet->number >= (guint64) self->send_base + CR_SEND_WINDOW)
+        break;
+
+      g_queue_pop_head (&self->pending);
+      g_assert (self->in_flight[packet->number % CR_SEND_WINDOW] == NULL);
+      self->in_flight[packet->number % CR_SEND_WINDOW] = packet;
+      self->n_in_flight++;
+      self->next_to_send = packet->number + 1;
+      packet->deadline = now + CR_RTO_INITIAL_US;
+      self->rto_deadline = MIN (self->rto_deadline, packet->deadline);
+      g_ptr_array_add (out, build_reliable (self, &base, packet));
+      sent = TRUE;
+    }
+
+  if (self->ack_owed && !sent)
+    {
+      static const guint8 unit = 0;   /* "()" in normal form */
+
+      base.type = CR_PACKET_ACK;
+      g_ptr_array_add (out, cr_datagram_build (&base, &unit, 1));
+      sent = TRUE;
+    }
+
+  if (sent)
+    self->ack_owed = FALSE;
+}
+
+GBytes *
+cr_reliable_build_unreliable (CrReliable   *self,
+                              guint32       session,
+                              CrPacketType  type,
+                              GBytes       *body)
+{
+  static const guint8 unit = 0;   /* "()" in normal form */
+  CrHeader header;
+  const guint8 *data = &unit;
+  gsize len = 1;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (type >= CR_PACKET_JOIN && type <= CR_PACKET_LAST, NULL);
+  g_return_val_if_fail (body == NULL || g_bytes_get_size (body) <= CR_BODY_MAX, NULL);
+
+  if (body != NULL)
+    data = g_bytes_get_data (body, &len);
+
+  fill_header (self, &header, session, type);
+  self->ack_owed = FALSE;
+  return cr_datagram_build (&header, data, len);
+}
+
+/* Returns the time flush has something to do. When it has something to do
+ * at once (an ack is owed, or queued data fits in the window), that is a
+ * time already passed: when the ack became owed, or the latest now this
+ * object was given; so deadline <= now means "flush now" for the caller. */
+gint64
+cr_reliable_next_deadline (CrReliable *self)
+{
+  g_return_val_if_fail (self != NULL, G_MAXINT64);
+
+  if (self->ack_owed)
+    return self->ack_owed_since;
+  if (!g_queue_is_empty (&self->pending))
+    {
+      SendPacket *head = g_queue_peek_head (&self->pending);
+
+      if ((guint64) head->number < (guint64) self->send_base + CR_SEND_WINDOW)
+        return self->now;
+    }
+  if (self->n_in_flight > 0)
+    return self->rto_deadline;
+  return G_MAXINT64;
+}
+
+guint
+cr_reliable_get_unacked (CrReliable *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->unacked_messages;
+}
+
+gint64
+cr_reliable_get_last_heard (CrReliable *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->last_heard;
+}
+
+guint64
+cr_reliable_get_retransmits (CrReliable *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->retransmits;
+}
+
+guint64
+cr_reliable_get_duplicates (CrReliable *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->duplicates;
+}
