@@ -1,0 +1,752 @@
+/* cr-room.c: the room as a pure state machine
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every lookup is a hash table lookup: members by id and by folded name,
+ * bans and mutes by folded name. Only cr_room_list_members and
+ * cr_room_dup_bans sort, and only what they return.
+ *
+ * Refusal reasons of the owner actions. CrReason has no "no such member" and
+ * no "not allowed on the owner", and adding wire values is not ours to do, so:
+ *   - a name that does not validate            → CR_REASON_NAME_INVALID
+ *   - no member of that name (kick, mute)      → CR_REASON_NAME_INVALID
+ *   - the target is the owner (kick/ban/mute)  → CR_REASON_NAME_INVALID
+ *   - mute of a muted member, unmute of a name
+ *     that is not muted                        → CR_REASON_MUTED
+ *   - ban of an absent name that is banned,
+ *     unban of a name that is not banned       → CR_REASON_BANNED
+ * ("the state already is what you asked" carries the state's own reason.)
+ *
+ * Mutes are remembered by folded name for the life of the room, so leaving
+ * and joining again does not lift a mute; unmute works on an absent name
+ * that is still muted. Closing the room forgets the mutes (bans stay: they
+ * are the store's, reloaded with cr_room_add_ban).
+ *
+ * max_members 0 means no limit.
+ */
+#define G_LOG_DOMAIN "cr-room"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cr-protocol.h"
+#include "cr-room.h"
+
+typedef struct
+{
+  CrRoomMember  pub;          /* first: a RoomMember* is a CrRoomMember* */
+  char         *collate_key;  /* g_utf8_collate_key of pub.fold, for sorting */
+} RoomMember;
+
+struct _CrRoom
+{
+  char       *name;
+  guint       max_members;    /* 0: no limit */
+  guint64     last_seq;
+  guint32     next_id;        /* 0 once every id was used: joins refused */
+
+  GHashTable *members_by_id;    /* GUINT_TO_POINTER (id) → RoomMember* (owned) */
+  GHashTable *members_by_fold;  /* fold (borrowed from the member) → RoomMember* */
+  GHashTable *bans;             /* fold → NFC name, both owned */
+  GHashTable *mutes;            /* fold → NFC name, both owned */
+};
+
+static void
+room_member_free (gpointer data)
+{
+  RoomMember *member = data;
+
+  if (member == NULL)
+    return;
+  g_free (member->pub.name);
+  g_free (member->pub.fold);
+  g_free (member->collate_key);
+  g_free (member);
+}
+
+/* Validates name and returns its folded key (transfer full), or NULL when it
+ * is not a valid name. *out_nfc, when given, receives the NFC name. */
+static char *
+cr_room_fold_name (const char  *name,
+                   char       **out_nfc)
+{
+  g_autofree char *nfc = NULL;
+  char *fold;
+
+  if (out_nfc)
+    *out_nfc = NULL;
+  if (cr_name_validate (name, -1, &nfc) != CR_REASON_NONE)
+    return NULL;
+  fold = cr_name_fold (nfc);
+  if (out_nfc)
+    *out_nfc = g_steal_pointer (&nfc);
+  return fold;
+}
+
+static RoomMember *
+cr_room_find_by_name (CrRoom     *self,
+                      const char *name)
+{
+  g_autofree char *fold = cr_room_fold_name (name, NULL);
+
+  if (fold == NULL)
+    return NULL;
+  return g_hash_table_lookup (self->members_by_fold, fold);
+}
+
+static CrEvent *
+cr_room_next_event (CrRoom      *self,
+                    gint64       now,
+                    CrEventKind  kind,
+                    const char  *name,
+                    const char  *text,
+                    guint64      origin)
+{
+  g_assert (self != NULL);
+
+  self->last_seq++;
+  return cr_event_new (self->last_seq, now, kind, name, text, origin);
+}
+
+static void
+cr_room_remove_member (CrRoom     *self,
+                       RoomMember *member)
+{
+  g_assert (self != NULL);
+  g_assert (member != NULL);
+
+  /* The fold table borrows its key from the member: drop it first. */
+  g_hash_table_remove (self->members_by_fold, member->pub.fold);
+  g_hash_table_remove (self->members_by_id, GUINT_TO_POINTER (member->pub.id));
+}
+
+static void
+set_reason (CrReason *reason,
+            CrReason  value)
+{
+  if (reason != NULL)
+    *reason = value;
+}
+
+/* The checks of cr_room_check_join; on success *out_nfc and *out_fold are set
+ * (transfer full). */
+static CrReason
+cr_room_check_join_internal (CrRoom      *self,
+                             const char  *name,
+                             char       **out_nfc,
+                             char       **out_fold)
+{
+  g_autofree char *nfc = NULL;
+  g_autofree char *fold = NULL;
+
+  g_assert (self != NULL);
+
+  fold = cr_room_fold_name (name, &nfc);
+  if (fold == NULL)
+    return CR_REASON_NAME_INVALID;
+  if (g_hash_table_contains (self->bans, fold))
+    return CR_REASON_BANNED;
+  if (g_hash_table_contains (self->members_by_fold, fold))
+    return CR_REASON_NAME_TAKEN;
+  if (self->max_members > 0 &&
+      g_hash_table_size (self->members_by_id) >= self->max_members)
+    return CR_REASON_ROOM_FULL;
+
+  if (out_nfc)
+    *out_nfc = g_steal_pointer (&nfc);
+  if (out_fold)
+    *out_fold = g_steal_pointer (&fold);
+  return CR_REASON_NONE;
+}
+
+static int
+compare_members (gconstpointer a,
+                 gconstpointer b)
+{
+  const RoomMember *ma = *(const RoomMember * const *) a;
+  const RoomMember *mb = *(const RoomMember * const *) b;
+  int cmp;
+
+  if (ma->pub.role != mb->pub.role)
+    return ma->pub.role == CR_ROLE_OWNER ? -1 : 1;
+  cmp = strcmp (ma->collate_key, mb->collate_key);
+  if (cmp != 0)
+    return cmp;
+  /* Folds are unique, but collation keys of different folds may tie. */
+  cmp = strcmp (ma->pub.fold, mb->pub.fold);
+  if (cmp != 0)
+    return cmp;
+  return ma->pub.id < mb->pub.id ? -1 : ma->pub.id > mb->pub.id;
+}
+
+static int
+compare_strings_collate (gconstpointer a,
+                         gconstpointer b)
+{
+  const char *sa = *(const char * const *) a;
+  const char *sb = *(const char * const *) b;
+  int cmp = g_utf8_collate (sa, sb);
+
+  return cmp != 0 ? cmp : strcmp (sa, sb);
+}
+
+CrRoom *
+cr_room_new (const char *name,
+             guint       max_members,
+             guint64     last_seq)
+{
+  CrRoom *self = g_new0 (CrRoom, 1);
+
+  self->name = g_strdup (name ? name : "");
+  self->max_members = max_members;
+  self->last_seq = last_seq;
+  self->next_id = 1;
+  self->members_by_id = g_hash_table_new_full (g_direct_hash, g_direct_equal,
+                                               NULL, room_member_free);
+  self->members_by_fold = g_hash_table_new (g_str_hash, g_str_equal);
+  self->bans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->mutes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return self;
+}
+
+void
+cr_room_free (CrRoom *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->members_by_fold, g_hash_table_unref);
+  g_clear_pointer (&self->members_by_id, g_hash_table_unref);
+  g_clear_pointer (&self->bans, g_hash_table_unref);
+  g_clear_pointer (&self->mutes, g_hash_table_unref);
+  g_free (self->name);
+  g_free (self);
+}
+
+const char *
+cr_room_get_name (CrRoom *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->name;
+}
+
+void
+cr_room_set_name (CrRoom     *self,
+                  const char *name)
+{
+  g_return_if_fail (self != NULL);
+
+  g_free (self->name);
+  self->name = g_strdup (name ? name : "");
+}
+
+guint
+cr_room_get_max_members (CrRoom *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->max_members;
+}
+
+void
+cr_room_set_max_members (CrRoom *self,
+                         guint   max_members)
+{
+  g_return_if_fail (self != NULL);
+
+  /* Lowering the limit keeps everyone inside; it only refuses new joins. */
+  self->max_members = max_members;
+}
+
+guint64
+cr_room_get_last_seq (CrRoom *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->last_seq;
+}
+
+guint
+cr_room_get_n_members (CrRoom *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return g_hash_table_size (self->members_by_id);
+}
+
+void
+cr_room_add_ban (CrRoom     *self,
+                 const char *name)
+{
+  g_autofree char *nfc = NULL;
+  char *fold;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (name != NULL);
+
+  fold = cr_room_fold_name (name, &nfc);
+  if (fold == NULL)
+    {
+      /* Nobody can join under an invalid name: nothing to ban. */
+      g_debug ("Ignoring ban of invalid name");
+      return;
+    }
+  g_hash_table_replace (self->bans, fold, g_steal_pointer (&nfc));
+}
+
+gboolean
+cr_room_is_banned (CrRoom     *self,
+                   const char *name)
+{
+  g_autofree char *fold = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  fold = cr_room_fold_name (name, NULL);
+  return fold != NULL && g_hash_table_contains (self->bans, fold);
+}
+
+GPtrArray *
+cr_room_dup_bans (CrRoom *self)
+{
+  GPtrArray *bans;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  bans = g_ptr_array_new_full (g_hash_table_size (self->bans), g_free);
+  g_hash_table_iter_init (&iter, self->bans);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (bans, g_strdup (value));
+  g_ptr_array_sort (bans, compare_strings_collate);
+  return bans;
+}
+
+CrReason
+cr_room_check_join (CrRoom      *self,
+                    const char  *name,
+                    char       **normalized)
+{
+  CrReason reason;
+
+  g_return_val_if_fail (self != NULL, CR_REASON_INTERNAL);
+
+  if (normalized)
+    *normalized = NULL;
+  reason = cr_room_check_join_internal (self, name, normalized, NULL);
+  return reason;
+}
+
+CrEvent *
+cr_room_join (CrRoom      *self,
+              const char  *name,
+              CrRole       role,
+              guint        flags,
+              gint64       now,
+              guint32     *member_id,
+              CrReason    *reason)
+{
+  g_autofree char *nfc = NULL;
+  g_autofree char *fold = NULL;
+  RoomMember *member;
+  CrReason why;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (role == CR_ROLE_MEMBER || role == CR_ROLE_OWNER, NULL);
+
+  if (member_id)
+    *member_id = 0;
+
+  why = cr_room_check_join_internal (self, name, &nfc, &fold);
+  /* After 2^32 - 1 joins every id has been handed out; ids are never reused. */
+  if (why == CR_REASON_NONE && self->next_id == 0)
+    why = CR_REASON_ROOM_FULL;
+  if (why != CR_REASON_NONE)
+    {
+      set_reason (reason, why);
+      return NULL;
+    }
+
+  if (role == CR_ROLE_OWNER)
+    flags &= ~(guint) CR_MEMBER_MUTED;
+  else if ((flags & CR_MEMBER_MUTED) != 0)
+    g_hash_table_replace (self->mutes, g_strdup (fold), g_strdup (nfc));
+  else if (g_hash_table_contains (self->mutes, fold))
+    flags |= CR_MEMBER_MUTED;
+
+  member = g_new0 (RoomMember, 1);
+  member->pub.id = self->next_id++;
+  member->pub.role = role;
+  member->pub.flags = flags;
+  member->pub.joined_us = now;
+  member->pub.last_active_us = now;
+  member->collate_key = g_utf8_collate_key (fold, -1);
+  member->pub.fold = g_steal_pointer (&fold);
+  member->pub.name = g_steal_pointer (&nfc);
+
+  g_hash_table_insert (self->members_by_id, GUINT_TO_POINTER (member->pub.id), member);
+  g_hash_table_insert (self->members_by_fold, member->pub.fold, member);
+
+  if (member_id)
+    *member_id = member->pub.id;
+  set_reason (reason, CR_REASON_NONE);
+  return cr_room_next_event (self, now, CR_EVENT_JOIN, member->pub.name, NULL, 0);
+}
+
+CrEvent *
+cr_room_leave (CrRoom      *self,
+               guint32      member_id,
+               CrEventKind  kind,
+               gint64       now)
+{
+  RoomMember *member;
+  CrEvent *event;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (kind == CR_EVENT_LEAVE || kind == CR_EVENT_TIMEOUT, NULL);
+
+  member = g_hash_table_lookup (self->members_by_id, GUINT_TO_POINTER (member_id));
+  if (member == NULL)
+    return NULL;
+
+  event = cr_room_next_event (self, now, kind, member->pub.name, NULL, 0);
+  cr_room_remove_member (self, member);
+  return event;
+}
+
+CrEvent *
+cr_room_say (CrRoom      *self,
+             guint32      member_id,
+             const char  *text,
+             guint64      origin,
+             gint64       now,
+             CrReason    *reason)
+{
+  RoomMember *member;
+  CrReason why;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  member = g_hash_table_lookup (self->members_by_id, GUINT_TO_POINTER (member_id));
+  if (member == NULL)
+    {
+      set_reason (reason, CR_REASON_NAME_INVALID);
+      return NULL;
+    }
+
+  /* Even a refused message shows the member is there. */
+  member->pub.last_active_us = MAX (member->pub.last_active_us, now);
+
+  if ((member->pub.flags & CR_MEMBER_MUTED) != 0)
+    {
+      set_reason (reason, CR_REASON_MUTED);
+      return NULL;
+    }
+  why = cr_text_validate (text, -1);
+  if (why != CR_REASON_NONE)
+    {
+      set_reason (reason, why);
+      return NULL;
+    }
+
+  set_reason (reason, CR_REASON_NONE);
+  return cr_room_next_event (self, now,
+                             member->pub.role == CR_ROLE_OWNER ? CR_EVENT_OWNER_CHAT
+                                                               : CR_EVENT_CHAT,
+                             member->pub.name, text, origin);
+}
+
+CrEvent *
+cr_room_owner_say (CrRoom      *self,
+                   const char  *owner_name,
+                   const char  *text,
+                   gint64       now,
+                   CrReason    *reason)
+{
+  CrReason why;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (owner_name == NULL || g_utf8_validate (owner_name, -1, NULL), NULL);
+
+  why = cr_text_validate (text, -1);
+  if (why != CR_REASON_NONE)
+    {
+      set_reason (reason, why);
+      return NULL;
+    }
+
+  set_reason (reason, CR_REASON_NONE);
+  return cr_room_next_event (self, now, CR_EVENT_OWNER_CHAT, owner_name, text, 0);
+}
+
+CrEvent *
+cr_room_announce (CrRoom      *self,
+                  const char  *text,
+                  gint64       now,
+                  CrReason    *reason)
+{
+  CrReason why;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  why = cr_text_validate (text, -1);
+  if (why != CR_REASON_NONE)
+    {
+      set_reason (reason, why);
+      return NULL;
+    }
+
+  set_reason (reason, CR_REASON_NONE);
+  return cr_room_next_event (self, now, CR_EVENT_ANNOUNCE, NULL, text, 0);
+}
+
+CrEvent *
+cr_room_kick (CrRoom      *self,
+              const char  *name,
+              gint64       now,
+              guint32     *removed_id,
+              CrReason    *reason)
+{
+  RoomMember *member;
+  CrEvent *event;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (removed_id)
+    *removed_id = 0;
+
+  member = cr_room_find_by_name (self, name);
+  /* Absent, invalid, or the owner himself: see the top of this file. */
+  if (member == NULL || member->pub.role == CR_ROLE_OWNER)
+    {
+      set_reason (reason, CR_REASON_NAME_INVALID);
+      return NULL;
+    }
+
+  if (removed_id)
+    *removed_id = member->pub.id;
+  set_reason (reason, CR_REASON_NONE);
+  event = cr_room_next_event (self, now, CR_EVENT_KICK, member->pub.name, NULL, 0);
+  cr_room_remove_member (self, member);
+  return event;
+}
+
+CrEvent *
+cr_room_ban (CrRoom      *self,
+             const char  *name,
+             gint64       now,
+             guint32     *removed_id,
+             CrReason    *reason)
+{
+  g_autofree char *nfc = NULL;
+  g_autofree char *fold = NULL;
+  RoomMember *member;
+  CrEvent *event;
+  const char *canonical;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (removed_id)
+    *removed_id = 0;
+
+  fold = cr_room_fold_name (name, &nfc);
+  if (fold == NULL)
+    {
+      set_reason (reason, CR_REASON_NAME_INVALID);
+      return NULL;
+    }
+
+  member = g_hash_table_lookup (self->members_by_fold, fold);
+  if (member != NULL && member->pub.role == CR_ROLE_OWNER)
+    {
+      set_reason (reason, CR_REASON_NAME_INVALID);
+      return NULL;
+    }
+  /* A banned name that is still inside (the ban came through
+   * cr_room_add_ban) is removed: only an absent banned name is a no-op. */
+  if (member == NULL && g_hash_table_contains (self->bans, fold))
+    {
+      set_reason (reason, CR_REASON_BANNED);
+      return NULL;
+    }
+
+  canonical = member != NULL ? member->pub.name : nfc;
+  g_hash_table_replace (self->bans, g_strdup (fold), g_strdup (canonical));
+  event = cr_room_next_event (self, now, CR_EVENT_BAN, canonical, NULL, 0);
+
+  if (member != NULL)
+    {
+      if (removed_id)
+        *removed_id = member->pub.id;
+      cr_room_remove_member (self, member);
+    }
+  set_reason (reason, CR_REASON_NONE);
+  return event;
+}
+
+CrEvent *
+cr_room_unban (CrRoom      *self,
+               const char  *name,
+               gint64       now,
+               CrReason    *reason)
+{
+  g_autofree char *fold = NULL;
+  const char *banned_name;
+  CrEvent *event;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  fold = cr_room_fold_name (name, NULL);
+  if (fold == NULL)
+    {
+      set_reason (reason, CR_REASON_NAME_INVALID);
+      return NULL;
+    }
+  banned_name = g_hash_table_lookup (self->bans, fold);
+  if (banned_name == NULL)
+    {
+      set_reason (reason, CR_REASON_BANNED);
+      return NULL;
+    }
+
+  event = cr_room_next_event (self, now, CR_EVENT_UNBAN, banned_name, NULL, 0);
+  g_hash_table_remove (self->bans, fold);
+  set_reason (reason, CR_REASON_NONE);
+  return event;
+}
+
+CrEvent *
+cr_room_mute (CrRoom      *self,
+              const char  *name,
+              gint64       now,
+              CrReason    *reason)
+{
+  RoomMember *member;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  member = cr_room_find_by_name (self, name);
+  if (member == NULL || member->pub.role == CR_ROLE_OWNER)
+    {
+      set_reason (reason, CR_REASON_NAME_INVALID);
+      return NULL;
+    }
+  if ((member->pub.flags & CR_MEMBER_MUTED) != 0)
+    {
+      set_reason (reason, CR_REASON_MUTED);
+      return NULL;
+    }
+
+  member->pub.flags |= CR_MEMBER_MUTED;
+  g_hash_table_replace (self->mutes, g_strdup (member->pub.fold),
+                        g_strdup (member->pub.name));
+  set_reason (reason, CR_REASON_NONE);
+  return cr_room_next_event (self, now, CR_EVENT_MUTE, member->pub.name, NULL, 0);
+}
+
+CrEvent *
+cr_room_unmute (CrRoom      *self,
+                const char  *name,
+                gint64       now,
+                CrReason    *reason)
+{
+  g_autofree char *fold = NULL;
+  g_autofree char *muted_name = NULL;
+  RoomMember *member;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  fold = cr_room_fold_name (name, NULL);
+  if (fold == NULL)
+    {
+      set_reason (reason, CR_REASON_NAME_INVALID);
+      return NULL;
+    }
+
+  member = g_hash_table_lookup (self->members_by_fold, fold);
+  /* cr_room_join and cr_room_mute keep the flag of a member and the mutes
+   * table in step, so the table alone says whether the name is muted. */
+  muted_name = g_strdup (g_hash_table_lookup (self->mutes, fold));
+  if (muted_name == NULL)
+    {
+      set_reason (reason, CR_REASON_MUTED);
+      return NULL;
+    }
+  g_hash_table_remove (self->mutes, fold);
+
+  if (member != NULL)
+    member->pub.flags &= ~(guint) CR_MEMBER_MUTED;
+  set_reason (reason, CR_REASON_NONE);
+  return cr_room_next_event (self, now, CR_EVENT_UNMUTE,
+                             member != NULL ? member->pub.name : muted_name, NULL, 0);
+}
+
+CrEvent *
+cr_room_close (CrRoom *self,
+               gint64  now)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_hash_table_remove_all (self->members_by_fold);
+  g_hash_table_remove_all (self->members_by_id);
+  g_hash_table_remove_all (self->mutes);
+  return cr_room_next_event (self, now, CR_EVENT_ROOM_CLOSED, NULL, NULL, 0);
+}
+
+void
+cr_room_touch (CrRoom  *self,
+               guint32  member_id,
+               gint64   now)
+{
+  RoomMember *member;
+
+  g_return_if_fail (self != NULL);
+
+  member = g_hash_table_lookup (self->members_by_id, GUINT_TO_POINTER (member_id));
+  if (member != NULL)
+    member->pub.last_active_us = MAX (member->pub.last_active_us, now);
+}
+
+const CrRoomMember *
+cr_room_lookup (CrRoom  *self,
+                guint32  member_id)
+{
+  RoomMember *member;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  member = g_hash_table_lookup (self->members_by_id, GUINT_TO_POINTER (member_id));
+  return member != NULL ? &member->pub : NULL;
+}
+
+const CrRoomMember *
+cr_room_lookup_name (CrRoom     *self,
+                     const char *name)
+{
+  RoomMember *member;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  member = cr_room_find_by_name (self, name);
+  return member != NULL ? &member->pub : NULL;
+}
+
+GPtrArray *
+cr_room_list_members (CrRoom *self)
+{
+  GPtrArray *members;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  members = g_ptr_array_sized_new (g_hash_table_size (self->members_by_id));
+  g_hash_table_iter_init (&iter, self->members_by_id);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (members, value);
+  g_ptr_array_sort (members, compare_members);
+  return members;
+}
