@@ -1,0 +1,436 @@
+/* cr-message.c: one row of the chat
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "cr-message"
+
+#include "config.h"
+
+#include "cr-render.h"
+#include "cr-message.h"
+
+struct _CrMessage
+{
+  GObject         parent_instance;
+
+  char           *sender;
+  char           *text;
+  gint64          time_us;
+  guint64         seq;
+  guint64         origin;
+  CrEventKind     kind;
+  CrMessageState  state;
+  CrReason        failure;
+  gboolean        own;
+};
+
+G_DEFINE_FINAL_TYPE (CrMessage, cr_message, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_KIND,
+  PROP_SENDER,
+  PROP_TEXT,
+  PROP_TIME,
+  PROP_SEQ,
+  PROP_ORIGIN,
+  PROP_OWN,
+  PROP_STATE,
+  PROP_FAILURE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+set_state (CrMessage      *self,
+           CrMessageState  state,
+           CrReason        failure)
+{
+  g_assert (CR_IS_MESSAGE (self));
+
+  if (self->state != state)
+    {
+      self->state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+  if (self->failure != failure)
+    {
+      self->failure = failure;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FAILURE]);
+    }
+}
+
+static void
+cr_message_finalize (GObject *object)
+{
+  CrMessage *self = CR_MESSAGE (object);
+
+  g_clear_pointer (&self->sender, g_free);
+  g_clear_pointer (&self->text, g_free);
+
+  G_OBJECT_CLASS (cr_message_parent_class)->finalize (object);
+}
+
+static void
+cr_message_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  CrMessage *self = CR_MESSAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_KIND:
+      g_value_set_int (value, self->kind);
+      break;
+
+    case PROP_SENDER:
+      g_value_set_string (value, self->sender);
+      break;
+
+    case PROP_TEXT:
+      g_value_set_string (value, self->text);
+      break;
+
+    case PROP_TIME:
+      g_value_set_int64 (value, self->time_us);
+      break;
+
+    case PROP_SEQ:
+      g_value_set_uint64 (value, self->seq);
+      break;
+
+    case PROP_ORIGIN:
+      g_value_set_uint64 (value, self->origin);
+      break;
+
+    case PROP_OWN:
+      g_value_set_boolean (value, self->own);
+      break;
+
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+
+    case PROP_FAILURE:
+      g_value_set_int (value, self->failure);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cr_message_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  CrMessage *self = CR_MESSAGE (object);
+
+  /* Only construct-only properties are writable. */
+  switch (prop_id)
+    {
+    case PROP_KIND:
+      self->kind = g_value_get_int (value);
+      break;
+
+    case PROP_SENDER:
+      g_free (self->sender);
+      self->sender = g_value_dup_string (value);
+      if (self->sender == NULL)
+        self->sender = g_strdup ("");
+      break;
+
+    case PROP_TEXT:
+      g_free (self->text);
+      self->text = g_value_dup_string (value);
+      if (self->text == NULL)
+        self->text = g_strdup ("");
+      break;
+
+    case PROP_TIME:
+      self->time_us = g_value_get_int64 (value);
+      break;
+
+    case PROP_SEQ:
+      self->seq = g_value_get_uint64 (value);
+      break;
+
+    case PROP_ORIGIN:
+      self->origin = g_value_get_uint64 (value);
+      break;
+
+    case PROP_OWN:
+      self->own = g_value_get_boolean (value);
+      break;
+
+    case PROP_STATE:
+      self->state = g_value_get_int (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cr_message_class_init (CrMessageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cr_message_finalize;
+  object_class->get_property = cr_message_get_property;
+  object_class->set_property = cr_message_set_property;
+
+  properties[PROP_KIND] =
+    g_param_spec_int ("kind", NULL, NULL,
+                      CR_EVENT_CHAT, G_MAXINT, CR_EVENT_CHAT,
+                      (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                       G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  properties[PROP_SENDER] =
+    g_param_spec_string ("sender", NULL, NULL, "",
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  properties[PROP_TEXT] =
+    g_param_spec_string ("text", NULL, NULL, "",
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  /* time and seq change once, when the room acknowledges an own message. */
+  properties[PROP_TIME] =
+    g_param_spec_int64 ("time", NULL, NULL,
+                        G_MININT64, G_MAXINT64, 0,
+                        (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                         G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  properties[PROP_SEQ] =
+    g_param_spec_uint64 ("seq", NULL, NULL,
+                         0, G_MAXUINT64, 0,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  properties[PROP_ORIGIN] =
+    g_param_spec_uint64 ("origin", NULL, NULL,
+                         0, G_MAXUINT64, 0,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  properties[PROP_OWN] =
+    g_param_spec_boolean ("own", NULL, NULL, FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                           G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL,
+                      CR_MESSAGE_RECEIVED, CR_MESSAGE_FAILED, CR_MESSAGE_RECEIVED,
+                      (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                       G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  properties[PROP_FAILURE] =
+    g_param_spec_int ("failure", NULL, NULL,
+                      0, G_MAXINT, CR_REASON_NONE,
+                      (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+cr_message_init (CrMessage *self)
+{
+  self->kind = CR_EVENT_CHAT;
+  self->sender = g_strdup ("");
+  self->text = g_strdup ("");
+  self->state = CR_MESSAGE_RECEIVED;
+  self->failure = CR_REASON_NONE;
+}
+
+/**
+ * cr_message_new_from_event:
+ * @event: a room event
+ * @own: whether the user sent it (from this or an earlier session)
+ *
+ * Returns: (transfer full): a message in state SENT when @own, else RECEIVED
+ */
+CrMessage *
+cr_message_new_from_event (const CrEvent *event,
+                           gboolean       own)
+{
+  g_return_val_if_fail (event != NULL, NULL);
+
+  return g_object_new (CR_TYPE_MESSAGE,
+                       "kind", (int) event->kind,
+                       "sender", event->name,
+                       "text", event->text,
+                       "time", event->time_us,
+                       "seq", event->seq,
+                       "origin", event->origin,
+                       "own", own,
+                       "state", own ? CR_MESSAGE_SENT : CR_MESSAGE_RECEIVED,
+                       NULL);
+}
+
+/**
+ * cr_message_new_pending:
+ *
+ * Returns: (transfer full): an own chat message, PENDING, without a seq
+ */
+CrMessage *
+cr_message_new_pending (const char *sender,
+                        const char *text,
+                        guint64     origin,
+                        gint64      time_us)
+{
+  return g_object_new (CR_TYPE_MESSAGE,
+                       "kind", (int) CR_EVENT_CHAT,
+                       "sender", sender,
+                       "text", text,
+                       "time", time_us,
+                       "origin", origin,
+                       "own", TRUE,
+                       "state", CR_MESSAGE_PENDING,
+                       NULL);
+}
+
+CrEventKind
+cr_message_get_kind (CrMessage *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), CR_EVENT_CHAT);
+
+  return self->kind;
+}
+
+const char *
+cr_message_get_sender (CrMessage *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), NULL);
+
+  return self->sender;
+}
+
+const char *
+cr_message_get_text (CrMessage *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), NULL);
+
+  return self->text;
+}
+
+gint64
+cr_message_get_time (CrMessage *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), 0);
+
+  return self->time_us;
+}
+
+guint64
+cr_message_get_seq (CrMessage *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), 0);
+
+  return self->seq;
+}
+
+guint64
+cr_message_get_origin (CrMessage *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), 0);
+
+  return self->origin;
+}
+
+gboolean
+cr_message_get_own (CrMessage *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), FALSE);
+
+  return self->own;
+}
+
+gboolean
+cr_message_is_system (CrMessage *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), FALSE);
+
+  return !cr_event_kind_is_chat (self->kind);
+}
+
+CrMessageState
+cr_message_get_state (CrMessage *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), CR_MESSAGE_RECEIVED);
+
+  return self->state;
+}
+
+CrReason
+cr_message_get_failure (CrMessage *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), CR_REASON_NONE);
+
+  return self->failure;
+}
+
+void
+cr_message_set_sent (CrMessage *self,
+                     guint64    seq,
+                     gint64     time_us)
+{
+  g_return_if_fail (CR_IS_MESSAGE (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->seq != seq)
+    {
+      self->seq = seq;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEQ]);
+    }
+  if (self->time_us != time_us)
+    {
+      self->time_us = time_us;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIME]);
+    }
+  set_state (self, CR_MESSAGE_SENT, CR_REASON_NONE);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+cr_message_set_failed (CrMessage *self,
+                       CrReason   reason)
+{
+  g_return_if_fail (CR_IS_MESSAGE (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  set_state (self, CR_MESSAGE_FAILED, reason);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+cr_message_set_pending (CrMessage *self)
+{
+  g_return_if_fail (CR_IS_MESSAGE (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  set_state (self, CR_MESSAGE_PENDING, CR_REASON_NONE);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+char *
+cr_message_dup_display (CrMessage *self)
+{
+  CrEvent event;
+
+  g_return_val_if_fail (CR_IS_MESSAGE (self), NULL);
+
+  if (!cr_message_is_system (self))
+    return g_strdup (self->text);
+
+  /* Rendered when shown, in the reader's language: the model stores the
+   * event, not text in whatever language was current when it arrived. */
+  event = (CrEvent) {
+    .seq = self->seq,
+    .time_us = self->time_us,
+    .kind = self->kind,
+    .name = self->sender,
+    .text = self->text,
+    .origin = self->origin,
+  };
+  return cr_render_event (&event, NULL);
+}
