@@ -1,0 +1,285 @@
+/* cr-owner-member-row.c
+ *
+ * Copyright 2026 The Chat Room authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "cr-owner-member-row"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cr-owner-member-row.h"
+
+struct _CrOwnerMemberRow
+{
+  AdwActionRow  parent_instance;
+
+  /* template widgets */
+  GtkLabel     *muted_label;
+  GtkLabel     *role_label;
+  GtkMenuButton *menu_button;
+
+  /* owned */
+  CrMember     *member;
+  gboolean      menu_muted;   /* the menu offers Unmute (TRUE) or Mute */
+  gboolean      menu_built;
+};
+
+G_DEFINE_FINAL_TYPE (CrOwnerMemberRow, cr_owner_member_row, ADW_TYPE_ACTION_ROW)
+
+enum {
+  PROP_0,
+  PROP_MEMBER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+char *
+cr_owner_format_idle (gint64 idle_us)
+{
+  gint64 s = MAX (idle_us, 0) / G_USEC_PER_SEC;
+
+  /* Under ten seconds is "now": keepalives alone make a member look busy
+   * every few seconds, so finer steps would only flicker. */
+  if (s < 10)
+    return g_strdup (_("active now"));
+  if (s < 60)
+    /* Translators: idle time of a member, in seconds */
+    return g_strdup_printf (_("idle %d s"), (int) s);
+  if (s < 3600)
+    /* Translators: idle time of a member, in minutes */
+    return g_strdup_printf (_("idle %d min"), (int) (s / 60));
+  /* Translators: idle time of a member, in hours and minutes */
+  return g_strdup_printf (_("idle %d h %d min"), (int) (s / 3600), (int) (s % 3600 / 60));
+}
+
+static GMenuModel *
+build_menu (CrOwnerMemberRow *self,
+            gboolean          muted)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) manage = g_menu_new ();
+  g_autoptr(GMenu) remove = g_menu_new ();
+  const char *name = cr_member_get_name (self->member);
+  g_autoptr(GMenuItem) item = NULL;
+
+  if (muted)
+    item = g_menu_item_new (_("_Unmute"), NULL);
+  else
+    item = g_menu_item_new (_("_Mute"), NULL);
+  g_menu_item_set_action_and_target (item, muted ? "owner.unmute" : "owner.mute", "s", name);
+  g_menu_append_item (manage, item);
+  g_clear_object (&item);
+
+  item = g_menu_item_new (_("_Kick"), NULL);
+  g_menu_item_set_action_and_target (item, "owner.kick", "s", name);
+  g_menu_append_item (remove, item);
+  g_clear_object (&item);
+
+  item = g_menu_item_new (_("_Ban…"), NULL);
+  g_menu_item_set_action_and_target (item, "owner.ban", "s", name);
+  g_menu_append_item (remove, item);
+
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (manage));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (remove));
+
+  return G_MENU_MODEL (g_steal_pointer (&menu));
+}
+
+static void
+update_flags (CrOwnerMemberRow *self)
+{
+  gboolean is_owner = cr_member_get_role (self->member) == CR_ROLE_OWNER;
+  gboolean muted = cr_member_get_muted (self->member);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->role_label), is_owner);
+  gtk_widget_set_visible (GTK_WIDGET (self->muted_label), muted);
+  /* The owner cannot kick or mute themself. */
+  gtk_widget_set_visible (GTK_WIDGET (self->menu_button), !is_owner);
+
+  if (!is_owner && (!self->menu_built || self->menu_muted != muted))
+    {
+      g_autoptr(GMenuModel) model = build_menu (self, muted);
+
+      gtk_menu_button_set_menu_model (self->menu_button, model);
+      self->menu_muted = muted;
+      self->menu_built = TRUE;
+    }
+}
+
+void
+cr_owner_member_row_update (CrOwnerMemberRow *self,
+                            gint64            now)
+{
+  g_autoptr(GString) subtitle = g_string_new (NULL);
+  const char *address;
+  gint64 last_active;
+
+  g_return_if_fail (CR_IS_OWNER_MEMBER_ROW (self));
+
+  update_flags (self);
+
+  address = cr_member_get_address (self->member);
+  if (address != NULL && address[0] != '\0')
+    g_string_append (subtitle, address);
+
+  if (subtitle->len > 0)
+    g_string_append (subtitle, " · ");
+  if (cr_member_get_registered (self->member))
+    g_string_append (subtitle, C_("member", "Registered"));
+  else
+    g_string_append (subtitle, C_("member", "Guest"));
+
+  last_active = cr_member_get_last_active (self->member);
+  if (last_active > 0 && cr_member_get_role (self->member) != CR_ROLE_OWNER)
+    {
+      g_autofree char *idle = cr_owner_format_idle (now - last_active);
+
+      g_string_append (subtitle, " · ");
+      g_string_append (subtitle, idle);
+    }
+
+  /* Same text: skip, so a screen reader is not told every second. */
+  if (g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (self)), subtitle->str) != 0)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (self), subtitle->str);
+}
+
+static void
+on_member_notify (CrOwnerMemberRow *self)
+{
+  cr_owner_member_row_update (self, g_get_monotonic_time ());
+}
+
+static void
+cr_owner_member_row_constructed (GObject *object)
+{
+  CrOwnerMemberRow *self = CR_OWNER_MEMBER_ROW (object);
+  g_autofree char *menu_label = NULL;
+  const char *name;
+
+  G_OBJECT_CLASS (cr_owner_member_row_parent_class)->constructed (object);
+
+  g_assert (CR_IS_MEMBER (self->member));
+
+  name = cr_member_get_name (self->member);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), name);
+
+  /* Translators: tooltip and accessible label of a member's menu button; %s is a nickname */
+  menu_label = g_strdup_printf (_("Actions for %s"), name);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->menu_button), menu_label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, menu_label,
+                                  -1);
+
+  g_signal_connect_object (self->member, "notify::flags",
+                           G_CALLBACK (on_member_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->member, "notify::role",
+                           G_CALLBACK (on_member_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->member, "notify::address",
+                           G_CALLBACK (on_member_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->member, "notify::last-active",
+                           G_CALLBACK (on_member_notify), self, G_CONNECT_SWAPPED);
+
+  cr_owner_member_row_update (self, g_get_monotonic_time ());
+}
+
+static void
+cr_owner_member_row_dispose (GObject *object)
+{
+  CrOwnerMemberRow *self = CR_OWNER_MEMBER_ROW (object);
+
+  g_clear_object (&self->member);
+
+  G_OBJECT_CLASS (cr_owner_member_row_parent_class)->dispose (object);
+}
+
+static void
+cr_owner_member_row_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  CrOwnerMemberRow *self = CR_OWNER_MEMBER_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MEMBER:
+      g_value_set_object (value, self->member);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cr_owner_member_row_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  CrOwnerMemberRow *self = CR_OWNER_MEMBER_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MEMBER:
+      self->member = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cr_owner_member_row_class_init (CrOwnerMemberRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = cr_owner_member_row_constructed;
+  object_class->dispose = cr_owner_member_row_dispose;
+  object_class->get_property = cr_owner_member_row_get_property;
+  object_class->set_property = cr_owner_member_row_set_property;
+
+  properties[PROP_MEMBER] =
+    g_param_spec_object ("member", NULL, NULL,
+                         CR_TYPE_MEMBER,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/chatroom/ChatRoom/cr-owner-member-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerMemberRow, muted_label);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerMemberRow, role_label);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerMemberRow, menu_button);
+}
+
+static void
+cr_owner_member_row_init (CrOwnerMemberRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+cr_owner_member_row_new (CrMember *member)
+{
+  g_return_val_if_fail (CR_IS_MEMBER (member), NULL);
+
+  return g_object_new (CR_TYPE_OWNER_MEMBER_ROW,
+                       "member", member,
+                       NULL);
+}
+
+CrMember *
+cr_owner_member_row_get_member (CrOwnerMemberRow *self)
+{
+  g_return_val_if_fail (CR_IS_OWNER_MEMBER_ROW (self), NULL);
+
+  return self->member;
+}

@@ -1,0 +1,746 @@
+/* cr-owner-page.c
+ *
+ * Copyright 2026 The Chat Room authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Build (for src/meson.build and src/chatroom.gresource.xml):
+ *   add cr-owner-page.c, cr-owner-member-row.c to the chatroom_app sources,
+ *   and cr-owner-page.ui, cr-owner-member-row.ui (preprocess="xml-stripblanks")
+ *   to chatroom.gresource.xml under the prefix /io/github/chatroom/ChatRoom.
+ *   Add both .c and both .ui files to po/POTFILES.in.
+ *
+ * The page is the owner's side of a hosted room. The window owns the
+ * CrServer (starts it with the port and local-only settings read here) and
+ * hands it over with cr_owner_page_set_server(). The page then applies the
+ * live settings (room name, require registration, history length) to it and
+ * keeps them in GSettings; port and "this computer only" only take effect
+ * when the window starts the next server.
+ *
+ * Say and announce: the entry's Enter and the suggested "Say" button speak as
+ * the owner (cr_server_say: classic members see "群主说：…"); "Announce"
+ * sends the same text as an announcement (cr_server_announce), which clients
+ * show as a system-styled line. Say is the everyday one, so it gets Enter.
+ */
+
+#define G_LOG_DOMAIN "cr-owner-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cr-render.h"
+#include "cr-owner-member-row.h"
+#include "cr-owner-page.h"
+
+#define SCHEMA_ID "io.github.chatroom.ChatRoom"
+
+struct _CrOwnerPage
+{
+  AdwBin               parent_instance;
+
+  /* template widgets */
+  AdwToastOverlay     *toast_overlay;
+  GtkLabel            *status_title;
+  GtkBox              *address_box;
+  GtkLabel            *addresses_label;
+  GtkLabel            *status_hint;
+  AdwPreferencesGroup *members_group;
+  GtkListBox          *members_list;
+  GtkEntry            *say_entry;
+  AdwEntryRow         *room_name_row;
+  GtkSwitch           *require_registration_switch;
+  GtkSpinButton       *history_spin;
+  GtkSpinButton       *port_spin;
+  GtkSwitch           *local_only_switch;
+
+  /* owned */
+  CrServer            *server;
+  GSettings           *settings;      /* NULL when the schema is not installed */
+  char                *first_address;
+  guint                idle_source;
+  gboolean             loading;       /* widgets are being filled, not edited */
+};
+
+G_DEFINE_FINAL_TYPE (CrOwnerPage, cr_owner_page, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_SERVER,
+  N_PROPS
+};
+
+enum {
+  STOP_REQUESTED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static gboolean
+server_running (CrOwnerPage *self)
+{
+  return self->server != NULL && cr_server_get_running (self->server);
+}
+
+static void
+show_toast (CrOwnerPage *self,
+            const char  *text)
+{
+  AdwToast *toast = adw_toast_new (text);
+
+  adw_toast_set_timeout (toast, 4);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* A refusal from the server, in the user's language. */
+static void
+show_error (CrOwnerPage  *self,
+            const GError *error)
+{
+  g_autofree char *text = NULL;
+
+  g_assert (error != NULL);
+
+  if (error->domain == CR_SERVER_ERROR &&
+      error->code > CR_REASON_NONE && error->code <= CR_REASON_LAST)
+    text = cr_render_reason ((CrReason) error->code, NULL);
+  else
+    text = g_strdup (error->message);
+
+  show_toast (self, text);
+}
+
+static void
+update_actions (CrOwnerPage *self)
+{
+  gboolean running = server_running (self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.say", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.announce", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.mute", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.unmute", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.kick", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.ban", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.copy-address",
+                                 running && self->first_address != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.stop", running);
+}
+
+static void
+update_status (CrOwnerPage *self)
+{
+  g_auto(GStrv) addresses = NULL;
+  g_autofree char *joined = NULL;
+  g_autofree char *hint = NULL;
+
+  g_clear_pointer (&self->first_address, g_free);
+
+  if (!server_running (self))
+    {
+      gtk_label_set_label (self->status_title, _("The room is not running"));
+      gtk_widget_set_visible (GTK_WIDGET (self->address_box), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->status_hint), FALSE);
+      update_actions (self);
+      return;
+    }
+
+  addresses = cr_server_dup_join_addresses (self->server);
+  if (addresses != NULL && addresses[0] != NULL)
+    self->first_address = g_strdup (addresses[0]);
+
+  if (self->first_address == NULL)
+    {
+      gtk_label_set_label (self->status_title, _("The room is running"));
+      gtk_widget_set_visible (GTK_WIDGET (self->address_box), FALSE);
+    }
+  else
+    {
+      gtk_label_set_label (self->status_title,
+                           ngettext ("Others join at", "Others join at one of",
+                                     g_strv_length (addresses)));
+      joined = g_strjoinv ("\n", addresses);
+      gtk_label_set_label (self->addresses_label, joined);
+      gtk_widget_set_visible (GTK_WIDGET (self->address_box), TRUE);
+    }
+
+  /* Translators: %u is a UDP port number */
+  hint = g_strdup_printf (_("They type it on their login page. If nobody can reach the room, "
+                            "let UDP port %u through this computer's firewall."),
+                          (guint) cr_server_get_port (self->server));
+  gtk_label_set_label (self->status_hint, hint);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_hint), TRUE);
+
+  update_actions (self);
+}
+
+static void
+update_member_count (CrOwnerPage *self)
+{
+  g_autofree char *description = NULL;
+  GListModel *members;
+  guint n;
+
+  if (self->server == NULL)
+    {
+      adw_preferences_group_set_description (self->members_group, NULL);
+      return;
+    }
+
+  members = cr_server_get_members (self->server);
+  n = members != NULL ? g_list_model_get_n_items (members) : 0;
+  /* Translators: %u is how many people are in the room */
+  description = g_strdup_printf (ngettext ("%u person in the room", "%u people in the room", n), n);
+  adw_preferences_group_set_description (self->members_group, description);
+}
+
+static void
+refresh_rows (CrOwnerPage *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->members_list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (CR_IS_OWNER_MEMBER_ROW (child))
+        cr_owner_member_row_update (CR_OWNER_MEMBER_ROW (child), now);
+    }
+}
+
+static gboolean
+on_idle_tick (gpointer user_data)
+{
+  CrOwnerPage *self = user_data;
+
+  /* Nobody reads an unmapped page: skip the work, catch up on map. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    refresh_rows (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static GtkWidget *
+create_member_row (gpointer item,
+                   gpointer user_data)
+{
+  return cr_owner_member_row_new (CR_MEMBER (item));
+}
+
+static void
+on_server_members_changed (CrOwnerPage *self)
+{
+  refresh_rows (self);
+  update_member_count (self);
+}
+
+static void
+on_members_items_changed (CrOwnerPage *self)
+{
+  update_member_count (self);
+}
+
+static void
+on_server_running_changed (CrOwnerPage *self)
+{
+  update_status (self);
+}
+
+static void
+on_map (CrOwnerPage *self)
+{
+  refresh_rows (self);
+}
+
+/* Settings → server, for what applies live. */
+static void
+apply_live_settings (CrOwnerPage *self)
+{
+  if (self->server == NULL)
+    return;
+
+  cr_server_set_require_registration (self->server,
+                                      gtk_switch_get_active (self->require_registration_switch));
+  cr_server_set_history_length (self->server,
+                                (guint) gtk_spin_button_get_value_as_int (self->history_spin));
+}
+
+static void
+on_room_name_row_apply (CrOwnerPage *self)
+{
+  g_autofree char *name = NULL;
+
+  name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->room_name_row))));
+
+  if (name[0] == '\0' || g_utf8_strlen (name, -1) > 64)
+    {
+      const char *current = NULL;
+
+      show_toast (self, _("A room name has 1 to 64 characters"));
+      if (self->server != NULL)
+        current = cr_server_get_room_name (self->server);
+      else if (self->settings != NULL)
+        current = NULL;
+      self->loading = TRUE;
+      if (current != NULL)
+        gtk_editable_set_text (GTK_EDITABLE (self->room_name_row), current);
+      self->loading = FALSE;
+      return;
+    }
+
+  gtk_editable_set_text (GTK_EDITABLE (self->room_name_row), name);
+
+  if (self->server != NULL)
+    cr_server_set_room_name (self->server, name);
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "room-name", name);
+}
+
+static void
+on_require_registration_switch_notify_active (CrOwnerPage *self)
+{
+  if (self->loading || self->server == NULL)
+    return;
+
+  cr_server_set_require_registration (self->server,
+                                      gtk_switch_get_active (self->require_registration_switch));
+}
+
+static void
+on_history_spin_value_changed (CrOwnerPage *self)
+{
+  if (self->loading || self->server == NULL)
+    return;
+
+  cr_server_set_history_length (self->server,
+                                (guint) gtk_spin_button_get_value_as_int (self->history_spin));
+}
+
+static void
+on_say_entry_activate (CrOwnerPage *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "owner.say", NULL);
+}
+
+static void
+speak (CrOwnerPage *self,
+       gboolean     announce)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text;
+  gboolean ok;
+
+  if (!server_running (self))
+    return;
+
+  text = gtk_editable_get_text (GTK_EDITABLE (self->say_entry));
+  if (text[0] == '\0')
+    {
+      gtk_widget_grab_focus (GTK_WIDGET (self->say_entry));
+      return;
+    }
+
+  if (announce)
+    ok = cr_server_announce (self->server, text, &error);
+  else
+    ok = cr_server_say (self->server, text, &error);
+
+  if (!ok)
+    {
+      /* Keep the text so the owner can fix it and try again. */
+      show_error (self, error);
+      return;
+    }
+
+  gtk_editable_set_text (GTK_EDITABLE (self->say_entry), "");
+}
+
+static void
+say_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *param)
+{
+  speak (CR_OWNER_PAGE (widget), FALSE);
+}
+
+static void
+announce_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  speak (CR_OWNER_PAGE (widget), TRUE);
+}
+
+static void
+member_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  CrOwnerPage *self = CR_OWNER_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *done = NULL;
+  const char *name = g_variant_get_string (param, NULL);
+  gboolean ok;
+
+  if (!server_running (self))
+    return;
+
+  if (g_str_equal (action_name, "owner.mute"))
+    ok = cr_server_mute (self->server, name, &error);
+  else if (g_str_equal (action_name, "owner.unmute"))
+    ok = cr_server_unmute (self->server, name, &error);
+  else if (g_str_equal (action_name, "owner.kick"))
+    {
+      ok = cr_server_kick (self->server, name, &error);
+      /* Translators: %s is a nickname */
+      done = g_strdup_printf (_("%s was removed from the room"), name);
+    }
+  else
+    g_assert_not_reached ();
+
+  if (!ok)
+    show_error (self, error);
+  else if (done != NULL)
+    show_toast (self, done);
+
+  refresh_rows (self);
+}
+
+static void
+on_ban_dialog_response (AdwMessageDialog *dialog,
+                        const char       *response,
+                        CrOwnerPage      *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *done = NULL;
+  const char *name = g_object_get_data (G_OBJECT (dialog), "member-name");
+
+  if (!g_str_equal (response, "ban") || !server_running (self))
+    return;
+
+  if (!cr_server_ban (self->server, name, &error))
+    {
+      show_error (self, error);
+      return;
+    }
+
+  /* Translators: %s is a nickname */
+  done = g_strdup_printf (_("%s is banned from the room"), name);
+  show_toast (self, done);
+  refresh_rows (self);
+}
+
+static void
+ban_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *param)
+{
+  CrOwnerPage *self = CR_OWNER_PAGE (widget);
+  const char *name = g_variant_get_string (param, NULL);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *dialog;
+
+  if (!server_running (self))
+    return;
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, NULL, NULL);
+  /* Translators: %s is a nickname */
+  adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (dialog), _("Ban %s?"), name);
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  /* Translators: %s is a nickname */
+                                  _("%s leaves the room now and cannot join it again under this name."),
+                                  name);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "ban", _("_Ban"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "ban",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
+  g_object_set_data_full (G_OBJECT (dialog), "member-name", g_strdup (name), g_free);
+  g_signal_connect_object (dialog, "response",
+                           G_CALLBACK (on_ban_dialog_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+copy_address_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  CrOwnerPage *self = CR_OWNER_PAGE (widget);
+
+  if (self->first_address == NULL)
+    return;
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), self->first_address);
+  show_toast (self, _("Address copied"));
+}
+
+static void
+stop_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  g_signal_emit (widget, signals[STOP_REQUESTED], 0);
+}
+
+static void
+disconnect_server (CrOwnerPage *self)
+{
+  if (self->server == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_data (self->server, self);
+  if (cr_server_get_members (self->server) != NULL)
+    g_signal_handlers_disconnect_by_data (cr_server_get_members (self->server), self);
+  gtk_list_box_bind_model (self->members_list, NULL, NULL, NULL, NULL);
+  g_clear_object (&self->server);
+}
+
+static void
+cr_owner_page_dispose (GObject *object)
+{
+  CrOwnerPage *self = CR_OWNER_PAGE (object);
+
+  g_clear_handle_id (&self->idle_source, g_source_remove);
+  disconnect_server (self);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->first_address, g_free);
+
+  G_OBJECT_CLASS (cr_owner_page_parent_class)->dispose (object);
+}
+
+static void
+cr_owner_page_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  CrOwnerPage *self = CR_OWNER_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVER:
+      g_value_set_object (value, self->server);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cr_owner_page_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  CrOwnerPage *self = CR_OWNER_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVER:
+      cr_owner_page_set_server (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cr_owner_page_class_init (CrOwnerPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cr_owner_page_dispose;
+  object_class->get_property = cr_owner_page_get_property;
+  object_class->set_property = cr_owner_page_set_property;
+
+  properties[PROP_SERVER] =
+    g_param_spec_object ("server", NULL, NULL,
+                         CR_TYPE_SERVER,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * CrOwnerPage::stop-requested:
+   *
+   * The owner asked to stop hosting; the window confirms and stops.
+   */
+  signals[STOP_REQUESTED] =
+    g_signal_new ("stop-requested",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/chatroom/ChatRoom/cr-owner-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, status_title);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, address_box);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, addresses_label);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, status_hint);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, members_group);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, members_list);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, say_entry);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, room_name_row);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, require_registration_switch);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, history_spin);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, port_spin);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, local_only_switch);
+  gtk_widget_class_bind_template_callback (widget_class, on_room_name_row_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_require_registration_switch_notify_active);
+  gtk_widget_class_bind_template_callback (widget_class, on_history_spin_value_changed);
+
+  gtk_widget_class_install_action (widget_class, "owner.say", NULL, say_action);
+  gtk_widget_class_install_action (widget_class, "owner.announce", NULL, announce_action);
+  gtk_widget_class_install_action (widget_class, "owner.mute", "s", member_action);
+  gtk_widget_class_install_action (widget_class, "owner.unmute", "s", member_action);
+  gtk_widget_class_install_action (widget_class, "owner.kick", "s", member_action);
+  gtk_widget_class_install_action (widget_class, "owner.ban", "s", ban_action);
+  gtk_widget_class_install_action (widget_class, "owner.copy-address", NULL, copy_address_action);
+  gtk_widget_class_install_action (widget_class, "owner.stop", NULL, stop_action);
+
+  g_type_ensure (CR_TYPE_OWNER_MEMBER_ROW);
+}
+
+static void
+cr_owner_page_init (CrOwnerPage *self)
+{
+  GSettingsSchemaSource *source;
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect_swapped (self->say_entry, "activate",
+                            G_CALLBACK (on_say_entry_activate), self);
+  g_signal_connect (self, "map", G_CALLBACK (on_map), NULL);
+
+  /* The schema is the app's; without it (a test that did not install it)
+   * the page still drives the server, it just remembers nothing. */
+  source = g_settings_schema_source_get_default ();
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, SCHEMA_ID, TRUE);
+
+  self->loading = TRUE;
+  if (schema != NULL)
+    {
+      self->settings = g_settings_new (SCHEMA_ID);
+      g_settings_bind (self->settings, "owner-port",
+                       gtk_spin_button_get_adjustment (self->port_spin), "value",
+                       G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "history-length",
+                       gtk_spin_button_get_adjustment (self->history_spin), "value",
+                       G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "require-registration",
+                       self->require_registration_switch, "active",
+                       G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "local-only",
+                       self->local_only_switch, "active",
+                       G_SETTINGS_BIND_DEFAULT);
+      {
+        g_autofree char *room_name = g_settings_get_string (self->settings, "room-name");
+
+        gtk_editable_set_text (GTK_EDITABLE (self->room_name_row), room_name);
+      }
+    }
+  else
+    g_debug ("Schema %s not found: owner settings are not kept", SCHEMA_ID);
+  self->loading = FALSE;
+
+  self->idle_source = g_timeout_add_seconds (1, on_idle_tick, self);
+  g_source_set_name_by_id (self->idle_source, "[chatroom] owner idle times");
+
+  update_status (self);
+}
+
+/**
+ * cr_owner_page_new:
+ *
+ * Returns: (transfer floating): a new owner page, with no server yet.
+ */
+GtkWidget *
+cr_owner_page_new (void)
+{
+  return g_object_new (CR_TYPE_OWNER_PAGE, NULL);
+}
+
+/**
+ * cr_owner_page_get_server:
+ *
+ * Returns: (transfer none) (nullable): the hosted room.
+ */
+CrServer *
+cr_owner_page_get_server (CrOwnerPage *self)
+{
+  g_return_val_if_fail (CR_IS_OWNER_PAGE (self), NULL);
+
+  return self->server;
+}
+
+/**
+ * cr_owner_page_set_server:
+ * @server: (nullable): the hosted room, or %NULL when hosting stopped
+ *
+ * Shows @server's members and status, and applies the live room settings
+ * (require registration, history length) to it. The room name shown is the
+ * server's own.
+ */
+void
+cr_owner_page_set_server (CrOwnerPage *self,
+                          CrServer    *server)
+{
+  g_return_if_fail (CR_IS_OWNER_PAGE (self));
+  g_return_if_fail (server == NULL || CR_IS_SERVER (server));
+
+  if (self->server == server)
+    return;
+
+  disconnect_server (self);
+
+  if (server != NULL)
+    {
+      GListModel *members;
+      const char *room_name;
+
+      self->server = g_object_ref (server);
+
+      g_signal_connect_swapped (server, "members-changed",
+                                G_CALLBACK (on_server_members_changed), self);
+      g_signal_connect_swapped (server, "notify::running",
+                                G_CALLBACK (on_server_running_changed), self);
+      g_signal_connect_swapped (server, "notify::port",
+                                G_CALLBACK (on_server_running_changed), self);
+      g_signal_connect_swapped (server, "stopped",
+                                G_CALLBACK (on_server_running_changed), self);
+
+      members = cr_server_get_members (server);
+      if (members != NULL)
+        {
+          gtk_list_box_bind_model (self->members_list, members,
+                                   create_member_row, NULL, NULL);
+          g_signal_connect_swapped (members, "items-changed",
+                                    G_CALLBACK (on_members_items_changed), self);
+        }
+
+      room_name = cr_server_get_room_name (server);
+      self->loading = TRUE;
+      if (room_name != NULL)
+        gtk_editable_set_text (GTK_EDITABLE (self->room_name_row), room_name);
+      self->loading = FALSE;
+
+      apply_live_settings (self);
+    }
+
+  update_status (self);
+  update_member_count (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);
+}
