@@ -1,0 +1,1006 @@
+/* test-protocol.c: the wire codec, both dialects
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "test-protocol"
+
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "cr-protocol.h"
+
+#define RANDOM_SEED      0x5eed1234
+#define RANDOM_COUNT     100000
+#define MUTATION_COUNT   100000
+
+/* Helpers ---------------------------------------------------------------- */
+
+static GBytes *
+make_datagram (CrPacketType  type,
+               guint8        flags,
+               guint32       session,
+               guint32       number,
+               GBytes       *body)
+{
+  CrHeader header = {
+    .version = CR_PROTOCOL_VERSION,
+    .type = type,
+    .flags = flags,
+    .session = session,
+    .number = number,
+    .ack = 0x01020304,
+    .ack_bits = 0x80000001,
+  };
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (body, &len);
+
+  return cr_datagram_build (&header, data, len);
+}
+
+/* Parse a whole datagram the way a receiver does; NULL if refused. */
+static GVariant *
+parse_datagram (GBytes   *datagram,
+                CrHeader *out_header)
+{
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (datagram, &len);
+  const guint8 *body = NULL;
+  gsize body_len = 0;
+  CrHeader header;
+
+  if (cr_header_parse (data, len, &header, &body, &body_len) != CR_PARSE_OK)
+    return NULL;
+  g_assert_true (body == data + CR_HEADER_SIZE);
+  g_assert_cmpuint (body_len, ==, len - CR_HEADER_SIZE);
+  if (out_header != NULL)
+    *out_header = header;
+  return cr_body_parse (header.type, body, body_len);
+}
+
+/* One valid body of each packet type, with strings worth corrupting. */
+static GBytes *
+sample_body (CrPacketType type)
+{
+  switch (type)
+    {
+    case CR_PACKET_JOIN:
+      return cr_body_join ("alice", "secret-pass", "token-xyz", TRUE, 42, "owner-tok");
+    case CR_PACKET_WELCOME:
+      return cr_body_welcome ("Room 一", "alice", "token-xyz", CR_ROLE_OWNER, 99);
+    case CR_PACKET_REFUSE:
+      return cr_body_refuse (CR_REASON_NAME_TAKEN, "name taken");
+    case CR_PACKET_EVENT:
+      {
+        g_autoptr(CrEvent) event = cr_event_new (7, 1700000000000000, CR_EVENT_CHAT,
+                                                 "bob", "hello  world", 12345);
+        return cr_body_event (event);
+      }
+    case CR_PACKET_MEMBERS:
+      {
+        CrMembersBuilder *builder = cr_members_builder_new (5);
+
+        cr_members_builder_add (builder, "teacher", CR_ROLE_OWNER, CR_MEMBER_REGISTERED);
+        cr_members_builder_add (builder, "小明", CR_ROLE_MEMBER,
+                                CR_MEMBER_MUTED | CR_MEMBER_CLASSIC);
+        return cr_members_builder_end (builder);
+      }
+    case CR_PACKET_CHAT:
+      return cr_body_chat (77, "text with  spaces\nand a newline");
+    case CR_PACKET_NOTICE:
+      return cr_body_notice (CR_REASON_MUTED, 77);
+    case CR_PACKET_BYE:
+      return cr_body_bye (CR_REASON_KICKED, "kicked by owner");
+    case CR_PACKET_PING:
+    case CR_PACKET_ACK:
+      return cr_body_empty ();
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gboolean
+type_is_reliable (CrPacketType type)
+{
+  switch (type)
+    {
+    case CR_PACKET_WELCOME:
+    case CR_PACKET_EVENT:
+    case CR_PACKET_MEMBERS:
+    case CR_PACKET_CHAT:
+    case CR_PACKET_NOTICE:
+    case CR_PACKET_BYE:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static GBytes *
+sample_datagram (CrPacketType type)
+{
+  g_autoptr(GBytes) body = sample_body (type);
+  gboolean reliable = type_is_reliable (type);
+
+  return make_datagram (type, reliable ? CR_FLAG_RELIABLE : 0, 0xdeadbeef,
+                        reliable ? 17 : 0, body);
+}
+
+/* Header ---------------------------------------------------------------- */
+
+static void
+test_header_layout (void)
+{
+  CrHeader header = {
+    .version = CR_PROTOCOL_VERSION,
+    .type = CR_PACKET_EVENT,
+    .flags = CR_FLAG_RELIABLE | CR_FLAG_MORE,
+    .session = 0x11223344,
+    .number = 0x55667788,
+    .ack = 0x99aabbcc,
+    .ack_bits = 0xddeeff00,
+  };
+  static const guint8 expected[CR_HEADER_SIZE] = {
+    0xCB, 0x52, 1, 4, 3, 0, 0, 0,
+    0x11, 0x22, 0x33, 0x44,
+    0x55, 0x66, 0x77, 0x88,
+    0x99, 0xaa, 0xbb, 0xcc,
+    0xdd, 0xee, 0xff, 0x00,
+  };
+  guint8 buf[CR_HEADER_SIZE + 4];
+  CrHeader parsed;
+  const guint8 *body = NULL;
+  gsize body_len = 99;
+
+  memset (buf, 0xAA, sizeof buf);
+  cr_header_write (&header, buf);
+  g_assert_cmpmem (buf, CR_HEADER_SIZE, expected, sizeof expected);
+  /* Writes exactly CR_HEADER_SIZE bytes. */
+  g_assert_cmpuint (buf[CR_HEADER_SIZE], ==, 0xAA);
+
+  g_assert_cmpint (cr_header_parse (buf, CR_HEADER_SIZE, &parsed, &body, &body_len),
+                   ==, CR_PARSE_OK);
+  g_assert_cmpuint (parsed.version, ==, header.version);
+  g_assert_cmpuint (parsed.type, ==, header.type);
+  g_assert_cmpuint (parsed.flags, ==, header.flags);
+  g_assert_cmpuint (parsed.session, ==, header.session);
+  g_assert_cmpuint (parsed.number, ==, header.number);
+  g_assert_cmpuint (parsed.ack, ==, header.ack);
+  g_assert_cmpuint (parsed.ack_bits, ==, header.ack_bits);
+  g_assert_true (body == buf + CR_HEADER_SIZE);
+  g_assert_cmpuint (body_len, ==, 0);
+}
+
+/* Every packet type: body and header survive encode → parse unchanged. */
+static void
+test_round_trip (void)
+{
+  for (CrPacketType type = CR_PACKET_JOIN; type <= CR_PACKET_LAST; type++)
+    {
+      g_autoptr(GBytes) datagram = sample_datagram (type);
+      g_autoptr(GVariant) body = NULL;
+      CrHeader header;
+
+      g_test_message ("type %d", type);
+      body = parse_datagram (datagram, &header);
+      g_assert_nonnull (body);
+      g_assert_cmpuint (header.type, ==, type);
+      g_assert_cmpuint (header.session, ==, 0xdeadbeef);
+      g_assert_cmpuint (header.ack, ==, 0x01020304);
+      g_assert_cmpuint (header.ack_bits, ==, 0x80000001);
+      g_assert_cmpuint (header.number, ==, type_is_reliable (type) ? 17 : 0);
+      g_assert_true (g_variant_is_of_type (body, cr_packet_body_type (type)));
+
+      switch (type)
+        {
+        case CR_PACKET_JOIN:
+          {
+            const char *name, *password, *token, *owner;
+            gboolean reg;
+            guint64 seq;
+
+            g_variant_get (body, "(&s&s&sbt&s)", &name, &password, &token, &reg, &seq, &owner);
+            g_assert_cmpstr (name, ==, "alice");
+            g_assert_cmpstr (password, ==, "secret-pass");
+            g_assert_cmpstr (token, ==, "token-xyz");
+            g_assert_true (reg);
+            g_assert_cmpuint (seq, ==, 42);
+            g_assert_cmpstr (owner, ==, "owner-tok");
+          }
+          break;
+        case CR_PACKET_WELCOME:
+          {
+            const char *room, *name, *token;
+            guint32 role;
+            guint64 seq;
+
+            g_variant_get (body, "(&s&s&sut)", &room, &name, &token, &role, &seq);
+            g_assert_cmpstr (room, ==, "Room 一");
+            g_assert_cmpstr (name, ==, "alice");
+            g_assert_cmpstr (token, ==, "token-xyz");
+            g_assert_cmpuint (role, ==, CR_ROLE_OWNER);
+            g_assert_cmpuint (seq, ==, 99);
+          }
+          break;
+        case CR_PACKET_REFUSE:
+        case CR_PACKET_BYE:
+          {
+            const char *detail;
+            guint32 reason;
+
+            g_variant_get (body, "(u&s)", &reason, &detail);
+            if (type == CR_PACKET_REFUSE)
+              {
+                g_assert_cmpuint (reason, ==, CR_REASON_NAME_TAKEN);
+                g_assert_cmpstr (detail, ==, "name taken");
+              }
+            else
+              {
+                g_assert_cmpuint (reason, ==, CR_REASON_KICKED);
+                g_assert_cmpstr (detail, ==, "kicked by owner");
+              }
+          }
+          break;
+        case CR_PACKET_EVENT:
+          {
+            g_autoptr(CrEvent) event = cr_event_from_body (body);
+
+            g_assert_cmpuint (event->seq, ==, 7);
+            g_assert_cmpint (event->time_us, ==, 1700000000000000);
+            g_assert_cmpint (event->kind, ==, CR_EVENT_CHAT);
+            g_assert_cmpstr (event->name, ==, "bob");
+            g_assert_cmpstr (event->text, ==, "hello  world");
+            g_assert_cmpuint (event->origin, ==, 12345);
+          }
+          break;
+        case CR_PACKET_MEMBERS:
+          {
+            g_autoptr(GVariantIter) iter = NULL;
+            guint64 seq;
+            const char *name;
+            guint32 role, flags;
+
+            g_variant_get (body, "(ta(suu))", &seq, &iter);
+            g_assert_cmpuint (seq, ==, 5);
+            g_assert_cmpuint (g_variant_iter_n_children (iter), ==, 2);
+            g_assert_true (g_variant_iter_next (iter, "(&suu)", &name, &role, &flags));
+            g_assert_cmpstr (name, ==, "teacher");
+            g_assert_cmpuint (role, ==, CR_ROLE_OWNER);
+            g_assert_cmpuint (flags, ==, CR_MEMBER_REGISTERED);
+            g_assert_true (g_variant_iter_next (iter, "(&suu)", &name, &role, &flags));
+            g_assert_cmpstr (name, ==, "小明");
+            g_assert_cmpuint (role, ==, CR_ROLE_MEMBER);
+            g_assert_cmpuint (flags, ==, CR_MEMBER_MUTED | CR_MEMBER_CLASSIC);
+          }
+          break;
+        case CR_PACKET_CHAT:
+          {
+            const char *text;
+            guint64 origin;
+
+            g_variant_get (body, "(t&s)", &origin, &text);
+            g_assert_cmpuint (origin, ==, 77);
+            g_assert_cmpstr (text, ==, "text with  spaces\nand a newline");
+          }
+          break;
+        case CR_PACKET_NOTICE:
+          {
+            guint32 reason;
+            guint64 origin;
+
+            g_variant_get (body, "(ut)", &reason, &origin);
+            g_assert_cmpuint (reason, ==, CR_REASON_MUTED);
+            g_assert_cmpuint (origin, ==, 77);
+          }
+          break;
+        case CR_PACKET_PING:
+        case CR_PACKET_ACK:
+          g_assert_cmpuint (g_variant_n_children (body), ==, 0);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+}
+
+static void
+test_body_types (void)
+{
+  g_assert_null (cr_packet_body_type (0));
+  g_assert_null (cr_packet_body_type (CR_PACKET_LAST + 1));
+  g_assert_null (cr_body_parse (0, (const guint8 *) "", 0));
+  g_assert_null (cr_body_parse (CR_PACKET_LAST + 1, (const guint8 *) "\0", 1));
+
+  /* A body is only accepted as its own type. */
+  for (CrPacketType t = CR_PACKET_JOIN; t <= CR_PACKET_LAST; t++)
+    {
+      g_autoptr(GBytes) body = sample_body (t);
+
+      for (CrPacketType u = CR_PACKET_JOIN; u <= CR_PACKET_LAST; u++)
+        {
+          g_autoptr(GVariant) parsed = cr_body_parse (u, g_bytes_get_data (body, NULL),
+                                                      g_bytes_get_size (body));
+          gboolean same = g_variant_type_equal (cr_packet_body_type (t),
+                                                cr_packet_body_type (u));
+
+          if (same)
+            g_assert_nonnull (parsed);
+          else if (parsed != NULL)
+            /* Some byte strings are the normal form of two types (say a
+             * fixed-size tuple that happens to fit); that is fine as long
+             * as the value really is normal in the other type. */
+            g_assert_true (g_variant_is_normal_form (parsed));
+        }
+    }
+
+  /* The empty body is one zero byte; nothing else is "()". */
+  {
+    g_autoptr(GBytes) empty = cr_body_empty ();
+    g_autoptr(GVariant) ok = NULL;
+
+    g_assert_cmpuint (g_bytes_get_size (empty), ==, 1);
+    ok = cr_body_parse (CR_PACKET_PING, g_bytes_get_data (empty, NULL), 1);
+    g_assert_nonnull (ok);
+    g_assert_null (cr_body_parse (CR_PACKET_PING, (const guint8 *) "\1", 1));
+    g_assert_null (cr_body_parse (CR_PACKET_ACK, (const guint8 *) "\0\0", 2));
+    g_assert_null (cr_body_parse (CR_PACKET_ACK, (const guint8 *) "", 0));
+  }
+}
+
+/* Refusals ------------------------------------------------------------- */
+
+static void
+test_truncated (void)
+{
+  for (CrPacketType type = CR_PACKET_JOIN; type <= CR_PACKET_LAST; type++)
+    {
+      g_autoptr(GBytes) datagram = sample_datagram (type);
+      gsize len = 0;
+      const guint8 *data = g_bytes_get_data (datagram, &len);
+
+      for (gsize prefix = 0; prefix < len; prefix++)
+        {
+          /* A copy of exactly prefix bytes, so ASan sees any overread. */
+          g_autofree guint8 *copy = g_memdup2 (data, MAX (prefix, 1));
+          const guint8 *body = NULL;
+          gsize body_len = 0;
+          CrHeader header;
+          CrParseResult result = cr_header_parse (copy, prefix, &header, &body, &body_len);
+
+          if (prefix < CR_HEADER_SIZE)
+            {
+              g_assert_cmpint (result, ==, CR_PARSE_TOO_SHORT);
+              continue;
+            }
+          g_assert_cmpint (result, ==, CR_PARSE_OK);
+
+          /* Every strict prefix of a body is refused, with one exception
+           * that GVariant's format makes unavoidable: the 8 bytes of a
+           * MEMBERS snapshot seq alone are the normal form of
+           * (seq, []). A datagram is never cut short in transit (UDP
+           * delivers whole datagrams or none), so this is harmless. */
+          {
+            g_autoptr(GVariant) value = cr_body_parse (header.type, body, body_len);
+
+            if (type == CR_PACKET_MEMBERS && body_len == 8)
+              {
+                g_assert_nonnull (value);
+                g_assert_cmpuint (g_variant_n_children (value), ==, 2);
+                continue;
+              }
+            if (value != NULL)
+              {
+                g_autofree char *printed = g_variant_print (value, TRUE);
+
+                g_test_message ("type %d prefix %" G_GSIZE_FORMAT " parsed as %s",
+                                type, prefix, printed);
+              }
+            g_assert_null (value);
+          }
+        }
+    }
+
+  g_assert_cmpint (cr_header_parse (NULL, 0, NULL, NULL, NULL), ==, CR_PARSE_TOO_SHORT);
+}
+
+static void
+test_oversized (void)
+{
+  g_autofree guint8 *buf = g_malloc0 (CR_DATAGRAM_MAX + 1);
+  CrHeader header = { .version = 1, .type = CR_PACKET_PING };
+  g_autofree char *text = NULL;
+  g_autoptr(GBytes) big = NULL;
+
+  cr_header_write (&header, buf);
+  buf[CR_HEADER_SIZE] = 0;
+  g_assert_cmpint (cr_header_parse (buf, CR_DATAGRAM_MAX, NULL, NULL, NULL), ==, CR_PARSE_OK);
+  g_assert_cmpint (cr_header_parse (buf, CR_DATAGRAM_MAX + 1, NULL, NULL, NULL),
+                   ==, CR_PARSE_TOO_LONG);
+  g_assert_cmpint (cr_header_parse (buf, G_MAXSIZE, NULL, NULL, NULL), ==, CR_PARSE_TOO_LONG);
+
+  /* The builder refuses a body that would not fit in one datagram. */
+  text = g_strnfill (CR_BODY_MAX, 'x');
+  big = cr_body_chat (1, text);
+  g_assert_cmpuint (g_bytes_get_size (big), >, CR_BODY_MAX);
+  if (g_test_undefined ())
+    {
+      g_autoptr(GBytes) datagram = NULL;
+
+      g_test_expect_message ("cr-protocol", G_LOG_LEVEL_CRITICAL, "*body_len <= CR_BODY_MAX*");
+      datagram = cr_datagram_build (&header, g_bytes_get_data (big, NULL),
+                                    g_bytes_get_size (big));
+      g_test_assert_expected_messages ();
+      g_assert_null (datagram);
+    }
+}
+
+static CrParseResult
+parse_modified (guint  offset,
+                guint8 value)
+{
+  g_autoptr(GBytes) datagram = sample_datagram (CR_PACKET_CHAT);
+  g_autofree guint8 *copy = g_memdup2 (g_bytes_get_data (datagram, NULL),
+                                       g_bytes_get_size (datagram));
+
+  copy[offset] = value;
+  return cr_header_parse (copy, g_bytes_get_size (datagram), NULL, NULL, NULL);
+}
+
+static void
+test_bad_header (void)
+{
+  /* The unmodified sample is fine. */
+  g_assert_cmpint (parse_modified (3, CR_PACKET_CHAT), ==, CR_PARSE_OK);
+
+  g_assert_cmpint (parse_modified (0, 0xCA), ==, CR_PARSE_BAD_MAGIC);
+  g_assert_cmpint (parse_modified (1, 'r'), ==, CR_PARSE_BAD_MAGIC);
+  g_assert_cmpint (parse_modified (0, 'M'), ==, CR_PARSE_BAD_MAGIC);
+
+  g_assert_cmpint (parse_modified (2, 0), ==, CR_PARSE_BAD_VERSION);
+  g_assert_cmpint (parse_modified (2, 2), ==, CR_PARSE_BAD_VERSION);
+  g_assert_cmpint (parse_modified (2, 0xff), ==, CR_PARSE_BAD_VERSION);
+
+  g_assert_cmpint (parse_modified (3, 0), ==, CR_PARSE_BAD_TYPE);
+  g_assert_cmpint (parse_modified (3, CR_PACKET_LAST + 1), ==, CR_PARSE_BAD_TYPE);
+  g_assert_cmpint (parse_modified (3, 0xff), ==, CR_PARSE_BAD_TYPE);
+
+  /* Unknown flag bits, one at a time. */
+  for (guint bit = 2; bit < 8; bit++)
+    g_assert_cmpint (parse_modified (4, CR_FLAG_RELIABLE | (1u << bit)), ==, CR_PARSE_BAD_FLAGS);
+  /* Reserved bytes. */
+  for (guint offset = 5; offset < 8; offset++)
+    {
+      g_assert_cmpint (parse_modified (offset, 1), ==, CR_PARSE_BAD_FLAGS);
+      g_assert_cmpint (parse_modified (offset, 0x80), ==, CR_PARSE_BAD_FLAGS);
+    }
+  /* The sample is reliable with number 17: the flag must agree. */
+  g_assert_cmpint (parse_modified (4, 0), ==, CR_PARSE_BAD_FLAGS);
+  g_assert_cmpint (parse_modified (4, CR_FLAG_MORE), ==, CR_PARSE_BAD_FLAGS);
+  g_assert_cmpint (parse_modified (4, CR_FLAG_RELIABLE | CR_FLAG_MORE), ==, CR_PARSE_OK);
+  g_assert_cmpint (parse_modified (15, 0), ==, CR_PARSE_BAD_FLAGS);  /* number 17 → 0 */
+
+  g_assert_cmpstr (cr_parse_result_to_string (CR_PARSE_BAD_FLAGS), ==, "bad flags");
+  g_assert_cmpstr (cr_parse_result_to_string (CR_PARSE_OK), ==, "ok");
+}
+
+/* Replace the first occurrence of needle in a body with bytes of the same
+ * length: keeps the GVariant framing intact, so only the content is bad. */
+static GBytes *
+patch_body (GBytes     *body,
+            const char *needle,
+            const char *replacement)
+{
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (body, &len);
+  gsize nlen = strlen (needle);
+  guint8 *copy;
+
+  g_assert_cmpuint (strlen (replacement), ==, nlen);
+  copy = g_memdup2 (data, len);
+  for (gsize i = 0; i + nlen <= len; i++)
+    if (memcmp (copy + i, needle, nlen) == 0)
+      {
+        memcpy (copy + i, replacement, nlen);
+        return g_bytes_new_take (copy, len);
+      }
+  g_free (copy);
+  g_assert_not_reached ();
+  return NULL;
+}
+
+static void
+assert_body_refused (CrPacketType  type,
+                     GBytes       *body)
+{
+  const GVariantType *vtype = cr_packet_body_type (type);
+  g_autoptr(GVariant) raw = g_variant_ref_sink (g_variant_new_from_bytes (vtype, body, FALSE));
+  g_autoptr(GVariant) parsed = NULL;
+
+  /* What the header claims: GLib's normal-form check alone already
+   * catches a bad string. */
+  g_assert_false (g_variant_is_normal_form (raw));
+  parsed = cr_body_parse (type, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_assert_null (parsed);
+}
+
+static void
+test_invalid_utf8_body (void)
+{
+  /* Hand-made "(ts)": 8 bytes of t (little or big endian does not matter
+   * here), then the string and its NUL; no framing offset for the last
+   * member. 0xff is never valid in UTF-8, 0xc3 0x28 is a broken pair. */
+  static const guint8 chat_ff[] = { 1, 0, 0, 0, 0, 0, 0, 0, 'h', 0xff, 'i', 0 };
+  static const guint8 chat_pair[] = { 1, 0, 0, 0, 0, 0, 0, 0, 0xc3, 0x28, 0 };
+  static const guint8 chat_ok[] = { 1, 0, 0, 0, 0, 0, 0, 0, 0xc3, 0xa9, 0 };
+  static const guint8 chat_no_nul[] = { 1, 0, 0, 0, 0, 0, 0, 0, 'h', 'i' };
+  static const guint8 chat_inner_nul[] = { 1, 0, 0, 0, 0, 0, 0, 0, 'h', 0, 'i', 0 };
+  static const guint8 refuse_surrogate[] = { 2, 0, 0, 0, 0xed, 0xa0, 0x80, 0 };
+  g_autoptr(GVariant) ok = cr_body_parse (CR_PACKET_CHAT, chat_ok, sizeof chat_ok);
+
+  g_assert_nonnull (ok);
+  {
+    g_autoptr(GBytes) b1 = g_bytes_new_static (chat_ff, sizeof chat_ff);
+    g_autoptr(GBytes) b2 = g_bytes_new_static (chat_pair, sizeof chat_pair);
+    g_autoptr(GBytes) b3 = g_bytes_new_static (chat_no_nul, sizeof chat_no_nul);
+    g_autoptr(GBytes) b4 = g_bytes_new_static (chat_inner_nul, sizeof chat_inner_nul);
+    g_autoptr(GBytes) b5 = g_bytes_new_static (refuse_surrogate, sizeof refuse_surrogate);
+
+    assert_body_refused (CR_PACKET_CHAT, b1);
+    assert_body_refused (CR_PACKET_CHAT, b2);
+    assert_body_refused (CR_PACKET_CHAT, b3);
+    assert_body_refused (CR_PACKET_CHAT, b4);
+    assert_body_refused (CR_PACKET_REFUSE, b5);
+  }
+
+  /* Every string of every type, corrupted in place. */
+  {
+    static const struct {
+      CrPacketType type;
+      const char *needle;
+    } cases[] = {
+      { CR_PACKET_JOIN, "alice" },
+      { CR_PACKET_JOIN, "secret-pass" },
+      { CR_PACKET_JOIN, "token-xyz" },
+      { CR_PACKET_JOIN, "owner-tok" },
+      { CR_PACKET_WELCOME, "Room" },
+      { CR_PACKET_WELCOME, "alice" },
+      { CR_PACKET_REFUSE, "name taken" },
+      { CR_PACKET_EVENT, "bob" },
+      { CR_PACKET_EVENT, "hello" },
+      { CR_PACKET_MEMBERS, "teacher" },
+      { CR_PACKET_CHAT, "spaces" },
+      { CR_PACKET_BYE, "kicked" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autoptr(GBytes) body = sample_body (cases[i].type);
+        g_autofree char *bad = g_strdup (cases[i].needle);
+        g_autoptr(GBytes) patched = NULL;
+        g_autoptr(GVariant) control = NULL;
+
+        /* Same length, first byte a lone continuation byte. */
+        bad[0] = (char) 0x80;
+        patched = patch_body (body, cases[i].needle, bad);
+        assert_body_refused (cases[i].type, patched);
+
+        /* The untouched body still parses (the test can tell them apart). */
+        control = cr_body_parse (cases[i].type, g_bytes_get_data (body, NULL),
+                                 g_bytes_get_size (body));
+        g_assert_nonnull (control);
+      }
+  }
+}
+
+static void
+test_non_normal_body (void)
+{
+  /* A boolean must be 0 or 1: find it as the one byte that differs
+   * between two bodies, and make it 2. */
+  g_autoptr(GBytes) yes = cr_body_join ("a", "", "", TRUE, 0, "");
+  g_autoptr(GBytes) no = cr_body_join ("a", "", "", FALSE, 0, "");
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (yes, &len);
+  const guint8 *other = g_bytes_get_data (no, NULL);
+  g_autofree guint8 *copy = g_memdup2 (data, len);
+  g_autoptr(GVariant) good = cr_body_parse (CR_PACKET_JOIN, data, len);
+  guint n_diff = 0;
+
+  g_assert_nonnull (good);
+  g_assert_cmpuint (g_bytes_get_size (no), ==, len);
+  for (gsize i = 0; i < len; i++)
+    if (data[i] != other[i])
+      {
+        g_assert_cmpuint (data[i], ==, 1);
+        copy[i] = 2;
+        n_diff++;
+      }
+  g_assert_cmpuint (n_diff, ==, 1);
+  g_assert_null (cr_body_parse (CR_PACKET_JOIN, copy, len));
+
+  /* Trailing garbage after a fixed-size body. */
+  {
+    static const guint8 notice[] = { 1, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0 };
+    static const guint8 notice_long[] = { 1, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0 };
+    g_autoptr(GVariant) v = cr_body_parse (CR_PACKET_NOTICE, notice, sizeof notice);
+
+    g_assert_nonnull (v);
+    g_assert_null (cr_body_parse (CR_PACKET_NOTICE, notice_long, sizeof notice_long));
+    g_assert_null (cr_body_parse (CR_PACKET_NOTICE, notice, sizeof notice - 1));
+  }
+}
+
+/* Random input ----------------------------------------------------------- */
+
+/* A parsed body must be the normal form of its type: re-serializing it
+ * gives back exactly the bytes we were given, and all strings are UTF-8. */
+static void
+check_parsed_body (CrPacketType  type,
+                   GVariant     *value,
+                   const guint8 *body,
+                   gsize         body_len)
+{
+  g_assert_true (g_variant_is_of_type (value, cr_packet_body_type (type)));
+  g_assert_cmpmem (g_variant_get_data (value), g_variant_get_size (value), body, body_len);
+  if (type == CR_PACKET_EVENT)
+    {
+      g_autoptr(CrEvent) event = cr_event_from_body (value);
+
+      g_assert_true (g_utf8_validate (event->name, -1, NULL));
+      g_assert_true (g_utf8_validate (event->text, -1, NULL));
+    }
+}
+
+static guint
+feed_everything (const guint8 *data,
+                 gsize         len)
+{
+  const guint8 *body = NULL;
+  gsize body_len = 0;
+  CrHeader header;
+  guint accepted = 0;
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+  CrClassicKind kind;
+
+  if (cr_header_parse (data, len, &header, &body, &body_len) == CR_PARSE_OK)
+    {
+      g_autoptr(GVariant) value = NULL;
+
+      g_assert_true (cr_protocol_is_native (data, len));
+      g_assert_cmpuint (header.type, >=, CR_PACKET_JOIN);
+      g_assert_cmpuint (header.type, <=, CR_PACKET_LAST);
+      value = cr_body_parse (header.type, body, body_len);
+      if (value != NULL)
+        {
+          check_parsed_body (header.type, value, body, body_len);
+          accepted++;
+        }
+    }
+
+  /* Native datagrams are never classic ones. */
+  kind = cr_classic_parse (data, len, &name, &text);
+  if (cr_protocol_is_native (data, len))
+    g_assert_cmpint (kind, ==, CR_CLASSIC_INVALID);
+  if (kind == CR_CLASSIC_INVALID)
+    {
+      g_assert_null (name);
+      g_assert_null (text);
+    }
+  else if (kind != CR_CLASSIC_PROBE)
+    {
+      g_assert_true (g_utf8_validate (name, -1, NULL));
+      g_assert_cmpuint (strlen (name), >, 0);
+      g_assert_true (g_utf8_validate (text, -1, NULL));
+    }
+  return accepted;
+}
+
+static void
+test_random_datagrams (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (RANDOM_SEED);
+  guint headers_ok = 0;
+  guint accepted = 0;
+
+  for (guint i = 0; i < RANDOM_COUNT; i++)
+    {
+      gsize len = g_rand_int_range (rand, 0, CR_DATAGRAM_MAX + 64);
+      g_autofree guint8 *buf = NULL;
+
+      /* Short bodies are where the interesting parses are. */
+      if (g_rand_boolean (rand))
+        {
+          gsize short_len = g_rand_int_range (rand, 0, CR_HEADER_SIZE + 48);
+
+          len = MIN (len, short_len);
+        }
+      /* Exactly len bytes, so ASan catches an overread. */
+      buf = g_malloc (MAX (len, 1));
+      for (gsize j = 0; j < len; j++)
+        buf[j] = g_rand_int (rand) & 0xff;
+
+      /* Half of them get a plausible header so the body parser is reached. */
+      if (len >= CR_HEADER_SIZE && (i & 1) == 0)
+        {
+          buf[0] = 0xCB;
+          buf[1] = 0x52;
+          buf[2] = CR_PROTOCOL_VERSION;
+          buf[3] = g_rand_int_range (rand, CR_PACKET_JOIN, CR_PACKET_LAST + 1);
+          buf[4] = 0;
+          buf[5] = buf[6] = buf[7] = 0;
+          memset (buf + 12, 0, 4);
+          headers_ok++;
+        }
+      /* Some look like classic text. */
+      else if (len >= 2 && (i % 3) == 0)
+        {
+          static const char verbs[] = "NMQX";
+
+          buf[0] = verbs[g_rand_int_range (rand, 0, 4)];
+          buf[1] = ' ';
+          for (gsize j = 2; j < len; j++)
+            buf[j] = 0x20 + (buf[j] % 0x5f);
+        }
+
+      accepted += feed_everything (buf, len);
+    }
+
+  g_test_message ("%u with a valid header, %u bodies accepted", headers_ok, accepted);
+  g_assert_cmpuint (headers_ok, >, RANDOM_COUNT / 4);
+}
+
+static void
+test_random_mutations (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (RANDOM_SEED + 1);
+  GBytes *samples[CR_PACKET_LAST + 1] = { NULL, };
+  guint accepted = 0;
+
+  for (CrPacketType t = CR_PACKET_JOIN; t <= CR_PACKET_LAST; t++)
+    samples[t] = sample_datagram (t);
+
+  for (guint i = 0; i < MUTATION_COUNT; i++)
+    {
+      GBytes *sample = samples[g_rand_int_range (rand, CR_PACKET_JOIN, CR_PACKET_LAST + 1)];
+      gsize len = g_bytes_get_size (sample);
+      gsize alloc = len + 16;
+      g_autofree guint8 *buf = g_malloc0 (alloc);
+      guint n_mutations = g_rand_int_range (rand, 1, 5);
+
+      memcpy (buf, g_bytes_get_data (sample, NULL), len);
+      for (guint m = 0; m < n_mutations; m++)
+        {
+          switch (g_rand_int_range (rand, 0, 5))
+            {
+            case 0:   /* flip a bit, body mostly */
+              {
+                if (len > CR_HEADER_SIZE)
+                  {
+                    gsize at = g_rand_int_range (rand, CR_HEADER_SIZE, len);
+
+                    buf[at] ^= 1u << g_rand_int_range (rand, 0, 8);
+                  }
+              }
+              break;
+            case 1:   /* a random byte anywhere */
+              if (len > 0)
+                buf[g_rand_int_range (rand, 0, len)] = g_rand_int (rand) & 0xff;
+              break;
+            case 2:   /* truncate */
+              if (len > 0)
+                len = g_rand_int_range (rand, 0, len);
+              break;
+            case 3:   /* extend with garbage */
+              {
+                gsize extra = g_rand_int_range (rand, 1, 8);
+
+                for (gsize j = 0; j < extra && len < alloc; j++)
+                  buf[len++] = g_rand_int (rand) & 0xff;
+              }
+              break;
+            case 4:   /* a framing-sensitive value in the last bytes */
+              if (len > 0)
+                buf[len - 1] = g_rand_boolean (rand) ? 0xff : 0x00;
+              break;
+            default:
+              g_assert_not_reached ();
+            }
+        }
+
+      {
+        /* Exactly len bytes, so ASan catches an overread. */
+        g_autofree guint8 *exact = g_memdup2 (buf, MAX (len, 1));
+
+        accepted += feed_everything (exact, len);
+      }
+    }
+
+  g_test_message ("%u mutated datagrams accepted", accepted);
+  /* Some mutations (of numbers) keep a body valid; most do not. */
+  g_assert_cmpuint (accepted, >, 0);
+  g_assert_cmpuint (accepted, <, MUTATION_COUNT);
+
+  for (CrPacketType t = CR_PACKET_JOIN; t <= CR_PACKET_LAST; t++)
+    g_bytes_unref (samples[t]);
+}
+
+/* Classic dialect ------------------------------------------------------ */
+
+static CrClassicKind
+classic (const char  *line,
+         char       **name,
+         char       **text)
+{
+  g_free (*name);
+  g_free (*text);
+  return cr_classic_parse ((const guint8 *) line, strlen (line), name, text);
+}
+
+static void
+test_classic_parse (void)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_cmpint (classic ("N alice", &name, &text), ==, CR_CLASSIC_JOIN);
+  g_assert_cmpstr (name, ==, "alice");
+
+  g_assert_cmpint (classic ("N 小明", &name, &text), ==, CR_CLASSIC_JOIN);
+  g_assert_cmpstr (name, ==, "小明");
+
+  g_assert_cmpint (classic ("Q alice", &name, &text), ==, CR_CLASSIC_QUIT);
+  g_assert_cmpstr (name, ==, "alice");
+
+  g_assert_cmpint (classic ("M alice hello", &name, &text), ==, CR_CLASSIC_MESSAGE);
+  g_assert_cmpstr (name, ==, "alice");
+  g_assert_cmpstr (text, ==, "hello");
+
+  /* Inner, leading and trailing spaces of the text are kept exactly. */
+  g_assert_cmpint (classic ("M bob  two  spaces  ", &name, &text), ==, CR_CLASSIC_MESSAGE);
+  g_assert_cmpstr (name, ==, "bob");
+  g_assert_cmpstr (text, ==, " two  spaces  ");
+
+  g_assert_cmpint (classic ("M bob 你好 世界", &name, &text), ==, CR_CLASSIC_MESSAGE);
+  g_assert_cmpstr (text, ==, "你好 世界");
+
+  /* "M name" with no text. */
+  g_assert_cmpint (classic ("M bob", &name, &text), ==, CR_CLASSIC_MESSAGE);
+  g_assert_cmpstr (name, ==, "bob");
+  g_assert_cmpstr (text, ==, "");
+  g_assert_cmpint (classic ("M bob ", &name, &text), ==, CR_CLASSIC_MESSAGE);
+  g_assert_cmpstr (text, ==, "");
+
+  /* nc users: one trailing line ending is stripped. */
+  g_assert_cmpint (classic ("N carol\n", &name, &text), ==, CR_CLASSIC_JOIN);
+  g_assert_cmpstr (name, ==, "carol");
+  g_assert_cmpint (classic ("N carol\r\n", &name, &text), ==, CR_CLASSIC_JOIN);
+  g_assert_cmpstr (name, ==, "carol");
+  g_assert_cmpint (classic ("M carol hi there\r\n", &name, &text), ==, CR_CLASSIC_MESSAGE);
+  g_assert_cmpstr (text, ==, "hi there");
+  g_assert_cmpint (classic ("M carol line1\nline2\n", &name, &text), ==, CR_CLASSIC_MESSAGE);
+  g_assert_cmpstr (text, ==, "line1\nline2");
+
+  g_assert_cmpint (classic (CR_PROBE_TEXT, &name, &text), ==, CR_CLASSIC_PROBE);
+  g_assert_cmpint (classic (CR_PROBE_TEXT "\n", &name, &text), ==, CR_CLASSIC_PROBE);
+
+  /* Refused. */
+  {
+    static const char *bad[] = {
+      "", "\n", "\r\n", "N", "Q", "M", "Q ", "N ", "M ", "M  text", "Q\n", "Q \n",
+      "N a b", "Q alice bob", "X alice", "n alice", "Nalice", "NN alice",
+      "OK", "该昵称已被占用", CR_PROBE_TEXT " ", "CHATROOM-HELLO 2", "\tN alice",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_test_message ("bad classic: \"%s\"", bad[i]);
+        g_assert_cmpint (classic (bad[i], &name, &text), ==, CR_CLASSIC_INVALID);
+        g_assert_null (name);
+        g_assert_null (text);
+      }
+  }
+
+  /* Invalid UTF-8 anywhere, and embedded NULs. */
+  {
+    static const guint8 bad_name[] = { 'N', ' ', 'a', 0xff };
+    static const guint8 bad_text[] = { 'M', ' ', 'a', ' ', 0xc3, 0x28 };
+    static const guint8 nul_name[] = { 'N', ' ', 'a', 0, 'b' };
+    static const guint8 nul_text[] = { 'M', ' ', 'a', ' ', 'x', 0, 'y' };
+
+    g_assert_cmpint (cr_classic_parse (bad_name, sizeof bad_name, &name, &text),
+                     ==, CR_CLASSIC_INVALID);
+    g_assert_cmpint (cr_classic_parse (bad_text, sizeof bad_text, &name, &text),
+                     ==, CR_CLASSIC_INVALID);
+    g_assert_cmpint (cr_classic_parse (nul_name, sizeof nul_name, &name, &text),
+                     ==, CR_CLASSIC_INVALID);
+    g_assert_cmpint (cr_classic_parse (nul_text, sizeof nul_text, &name, &text),
+                     ==, CR_CLASSIC_INVALID);
+    g_assert_cmpint (cr_classic_parse (NULL, 0, &name, &text), ==, CR_CLASSIC_INVALID);
+  }
+
+  /* The length given is honoured: no reading past it. */
+  g_assert_cmpint (cr_classic_parse ((const guint8 *) "N alicegarbage", 7, &name, &text),
+                   ==, CR_CLASSIC_JOIN);
+  g_assert_cmpstr (name, ==, "alice");
+
+  /* NULL out-parameters are allowed. */
+  g_assert_cmpint (cr_classic_parse ((const guint8 *) "M a b", 5, NULL, NULL),
+                   ==, CR_CLASSIC_MESSAGE);
+  g_clear_pointer (&name, g_free);
+  g_clear_pointer (&text, g_free);
+}
+
+static void
+test_classic_build (void)
+{
+  g_autoptr(GBytes) join = cr_classic_join ("alice");
+  g_autoptr(GBytes) message = cr_classic_message ("alice", " two  spaces ");
+  g_autoptr(GBytes) quit = cr_classic_quit ("小明");
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_cmpmem (g_bytes_get_data (join, NULL), g_bytes_get_size (join), "N alice", 7);
+  g_assert_cmpmem (g_bytes_get_data (message, NULL), g_bytes_get_size (message),
+                   "M alice  two  spaces ", 21);
+  g_assert_cmpmem (g_bytes_get_data (quit, NULL), g_bytes_get_size (quit),
+                   "Q 小明", strlen ("Q 小明"));
+
+  g_assert_cmpint (cr_classic_parse (g_bytes_get_data (message, NULL),
+                                     g_bytes_get_size (message), &name, &text),
+                   ==, CR_CLASSIC_MESSAGE);
+  g_assert_cmpstr (name, ==, "alice");
+  g_assert_cmpstr (text, ==, " two  spaces ");
+  g_clear_pointer (&name, g_free);
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpint (cr_classic_parse (g_bytes_get_data (quit, NULL),
+                                     g_bytes_get_size (quit), &name, &text),
+                   ==, CR_CLASSIC_QUIT);
+  g_assert_cmpstr (name, ==, "小明");
+}
+
+static void
+test_is_native (void)
+{
+  static const guint8 magic[] = { 0xCB, 0x52 };
+  g_autoptr(GBytes) datagram = sample_datagram (CR_PACKET_PING);
+
+  g_assert_true (cr_protocol_is_native (magic, 2));
+  g_assert_false (cr_protocol_is_native (magic, 1));
+  g_assert_false (cr_protocol_is_native (NULL, 0));
+  g_assert_false (cr_protocol_is_native ((const guint8 *) "N alice", 7));
+  g_assert_true (cr_protocol_is_native (g_bytes_get_data (datagram, NULL),
+                                        g_bytes_get_size (datagram)));
+  /* The magic is invalid UTF-8 on purpose. */
+  g_assert_false (g_utf8_validate_len ((const char *) magic, 2, NULL));
+  g_assert_cmpint (cr_classic_parse (g_bytes_get_data (datagram, NULL),
+                                     g_bytes_get_size (datagram), NULL, NULL),
+                   ==, CR_CLASSIC_INVALID);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/chatroom/protocol/header-layout", test_header_layout);
+  g_test_add_func ("/chatroom/protocol/round-trip", test_round_trip);
+  g_test_add_func ("/chatroom/protocol/body-types", test_body_types);
+  g_test_add_func ("/chatroom/protocol/truncated", test_truncated);
+  g_test_add_func ("/chatroom/protocol/oversized", test_oversized);
+  g_test_add_func ("/chatroom/protocol/bad-header", test_bad_header);
+  g_test_add_func ("/chatroom/protocol/invalid-utf8-body", test_invalid_utf8_body);
+  g_test_add_func ("/chatroom/protocol/non-normal-body", test_non_normal_body);
+  g_test_add_func ("/chatroom/protocol/random-datagrams", test_random_datagrams);
+  g_test_add_func ("/chatroom/protocol/random-mutations", test_random_mutations);
+  g_test_add_func ("/chatroom/protocol/classic-parse", test_classic_parse);
+  g_test_add_func ("/chatroom/protocol/classic-build", test_classic_build);
+  g_test_add_func ("/chatroom/protocol/is-native", test_is_native);
+
+  return g_test_run ();
+}
