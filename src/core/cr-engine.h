@@ -32,6 +32,8 @@ typedef struct {
   gboolean    require_registration;
   gint64      silence_timeout_us;
   gint64      classic_idle_us;    /* classic clients never ping: long */
+  double      rate_per_second;    /* flood control: messages a member may */
+  double      rate_burst;         /* send per second, and in one burst */
 } CrEngineConfig;
 
 typedef struct {

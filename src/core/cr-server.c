@@ -1,0 +1,966 @@
+/* cr-server.c: a room on a UDP port of the GLib main loop
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * CrEngine does the thinking; this object owns the socket, reads datagrams
+ * in batches (recvmmsg through g_socket_receive_messages), writes what the
+ * engine answers in batches (sendmmsg), and wakes the engine when its next
+ * deadline comes (one GSource with a ready time).
+ */
+#define G_LOG_DOMAIN "cr-server"
+
+#include "config.h"
+
+#include <string.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <glib/gi18n-lib.h>
+
+#include "cr-render.h"
+
+#include "cr-server.h"
+
+#define BATCH           32
+#define MAX_BATCHES     8           /* per wakeup, then let the loop breathe */
+#define BUFFER_SIZE     2048        /* > CR_DATAGRAM_MAX: oversized is seen */
+#define STOP_TIMEOUT_US (G_TIME_SPAN_SECOND)
+
+struct _CrServer
+{
+  GObject         parent_instance;
+
+  /* configuration */
+  char           *data_dir;
+  char           *room_name;
+  char           *language;
+  char           *owner_name;
+  guint           max_members;
+  gboolean        require_registration;
+  guint           history_length;
+  guint           silence_timeout_ms;
+
+  /* running */
+  CrStore        *store;
+  CrEngine       *engine;
+  GSocket        *socket;
+  GSource        *read_source;
+  GSource        *timer_source;
+  GSource        *idle_source;      /* refreshes members' last-active */
+  GListStore     *members;
+  gboolean        stopping;
+  gint64          stop_deadline;
+  guint8         *buffers;
+  GPtrArray      *out;
+};
+
+G_DEFINE_FINAL_TYPE (CrServer, cr_server, G_TYPE_OBJECT)
+G_DEFINE_BOXED_TYPE (CrEvent, cr_event, cr_event_copy, cr_event_free)
+G_DEFINE_QUARK (cr-server-error-quark, cr_server_error)
+
+enum {
+  PROP_0,
+  PROP_DATA_DIR,
+  PROP_ROOM_NAME,
+  PROP_LANGUAGE,
+  PROP_OWNER_NAME,
+  PROP_MAX_MEMBERS,
+  PROP_REQUIRE_REGISTRATION,
+  PROP_HISTORY_LENGTH,
+  PROP_SILENCE_TIMEOUT,
+  PROP_OWNER_TOKEN,
+  PROP_RUNNING,
+  PROP_PORT,
+  N_PROPS
+};
+
+enum {
+  EVENT,
+  MEMBERS_CHANGED,
+  STOPPED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void schedule (CrServer *self);
+
+/* Sending */
+
+static void
+send_out (CrServer *self)
+{
+  GPtrArray *out = self->out;
+  guint i = 0;
+
+  if (self->socket == NULL)
+    {
+      g_ptr_array_set_size (out, 0);
+      return;
+    }
+
+  while (i < out->len)
+    {
+      GOutputMessage messages[BATCH];
+      GOutputVector vectors[BATCH];
+      guint n = MIN (BATCH, out->len - i);
+      g_autoptr(GError) error = NULL;
+      int sent;
+
+      for (guint j = 0; j < n; j++)
+        {
+          CrDatagram *d = out->pdata[i + j];
+          gsize len;
+
+          vectors[j].buffer = g_bytes_get_data (d->data, &len);
+          vectors[j].size = len;
+          messages[j] = (GOutputMessage) { d->to, &vectors[j], 1, 0, NULL, 0 };
+        }
+
+      sent = g_socket_send_messages (self->socket, messages, n, 0, NULL, &error);
+      if (sent < 0)
+        {
+          /* A full buffer or an unreachable peer costs the datagram, not
+           * the room: the reliable layer sends it again. Skip the one that
+           * failed. */
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_debug ("send: %s", error->message);
+          sent = 1;
+        }
+      i += MAX (sent, 1);
+    }
+  g_ptr_array_set_size (out, 0);
+}
+
+/* The engine's clock */
+
+static gint64
+now (void)
+{
+  return g_get_monotonic_time ();
+}
+
+static void
+finish_stop (CrServer *self)
+{
+  g_clear_pointer (&self->read_source, g_source_destroy);
+  g_clear_pointer (&self->idle_source, g_source_destroy);
+  if (self->socket != NULL)
+    g_socket_close (self->socket, NULL);
+  g_clear_object (&self->socket);
+  g_clear_pointer (&self->engine, cr_engine_free);
+  g_clear_pointer (&self->store, cr_store_close);
+  g_list_store_remove_all (self->members);
+  self->stopping = FALSE;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+  g_signal_emit (self, signals[MEMBERS_CHANGED], 0);
+  g_signal_emit (self, signals[STOPPED], 0);
+}
+
+static gboolean
+timer_dispatch (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     user_data)
+{
+  CrServer *self = user_data;
+  gint64 t = now ();
+
+  g_source_set_ready_time (source, -1);
+  if (self->engine == NULL)
+    return G_SOURCE_CONTINUE;
+
+  cr_engine_tick (self->engine, t, self->out);
+  send_out (self);
+
+  if (self->stopping && (cr_engine_is_drained (self->engine) || t >= self->stop_deadline))
+    {
+      g_object_ref (self);
+      finish_stop (self);
+      g_object_unref (self);
+      return G_SOURCE_CONTINUE;
+    }
+  schedule (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs timer_funcs = { NULL, NULL, timer_dispatch, NULL, NULL, NULL };
+
+static void
+schedule (CrServer *self)
+{
+  gint64 next;
+
+  if (self->engine == NULL)
+    return;
+  next = cr_engine_next_deadline (self->engine);
+  if (self->stopping)
+    next = MIN (next, self->stop_deadline);
+  g_source_set_ready_time (self->timer_source, next == G_MAXINT64 ? -1 : next);
+}
+
+/* Receiving */
+
+static gboolean
+on_socket_readable (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      user_data)
+{
+  CrServer *self = user_data;
+
+  for (guint batch = 0; batch < MAX_BATCHES && self->engine != NULL; batch++)
+    {
+      GInputMessage messages[BATCH];
+      GInputVector vectors[BATCH];
+      GSocketAddress *addresses[BATCH] = { NULL, };
+      g_autoptr(GError) error = NULL;
+      int n;
+
+      for (guint i = 0; i < BATCH; i++)
+        {
+          vectors[i] = (GInputVector) { self->buffers + i * BUFFER_SIZE, BUFFER_SIZE };
+          messages[i] = (GInputMessage) { &addresses[i], &vectors[i], 1, 0, 0, NULL, NULL };
+        }
+
+      n = g_socket_receive_messages (socket, messages, BATCH, 0, NULL, &error);
+      if (n <= 0)
+        {
+          if (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_debug ("receive: %s", error->message);
+          break;
+        }
+
+      for (int i = 0; i < n && self->engine != NULL; i++)
+        {
+          if (addresses[i] != NULL)
+            cr_engine_receive (self->engine, vectors[i].buffer, messages[i].bytes_received,
+                               addresses[i], now (), self->out);
+        }
+      for (int i = 0; i < BATCH; i++)
+        g_clear_object (&addresses[i]);
+      send_out (self);
+
+      if (n < BATCH)
+        break;
+    }
+
+  schedule (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Members, for the owner view */
+
+static void
+refresh_members (CrServer *self)
+{
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  CrRoom *room;
+  gint64 wall = g_get_real_time ();
+  gint64 mono = g_get_monotonic_time ();
+
+  if (self->engine == NULL)
+    return;
+  room = cr_engine_get_room (self->engine);
+  list = cr_room_list_members (room);
+  items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < list->len; i++)
+    {
+      const CrRoomMember *m = list->pdata[i];
+      CrMember *member = cr_member_new (m->name, m->role, m->flags);
+      GSocketAddress *addr = cr_engine_get_member_address (self->engine, m->id);
+
+      if (addr != NULL)
+        {
+          GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (addr);
+          g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
+          g_autofree char *text = strchr (host, ':') != NULL
+            ? g_strdup_printf ("[%s]:%u", host, g_inet_socket_address_get_port (isa))
+            : g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (isa));
+          cr_member_set_address (member, text);
+        }
+      cr_member_set_last_active (member, mono - (wall - m->last_active_us));
+      g_ptr_array_add (items, member);
+    }
+
+  g_list_store_splice (self->members, 0, g_list_model_get_n_items (G_LIST_MODEL (self->members)),
+                       items->pdata, items->len);
+  g_signal_emit (self, signals[MEMBERS_CHANGED], 0);
+}
+
+static gboolean
+on_refresh_idle (gpointer user_data)
+{
+  CrServer *self = user_data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->members));
+  gint64 wall = g_get_real_time ();
+  gint64 mono = g_get_monotonic_time ();
+
+  /* Only last-active moves between events. */
+  for (guint i = 0; i < n && self->engine != NULL; i++)
+    {
+      g_autoptr(CrMember) member = g_list_model_get_item (G_LIST_MODEL (self->members), i);
+      const CrRoomMember *m = cr_room_lookup_name (cr_engine_get_room (self->engine),
+                                                   cr_member_get_name (member));
+      if (m != NULL)
+        cr_member_set_last_active (member, mono - (wall - m->last_active_us));
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_engine_event (const CrEvent *event,
+                 gpointer       user_data)
+{
+  CrServer *self = user_data;
+
+  g_signal_emit (self, signals[EVENT], 0, event);
+  if (!cr_event_kind_is_chat (event->kind) && event->kind != CR_EVENT_ANNOUNCE)
+    refresh_members (self);
+}
+
+/* Address parsing */
+
+static GSocketAddress *
+parse_listen_address (const char  *address,
+                      GError     **error)
+{
+  g_autoptr(GSocketConnectable) connectable = NULL;
+  g_autoptr(GInetAddress) inet = NULL;
+  const char *host;
+  guint16 port;
+
+  connectable = g_network_address_parse (address, CR_DEFAULT_PORT, error);
+  if (connectable == NULL)
+    return NULL;
+  host = g_network_address_get_hostname (G_NETWORK_ADDRESS (connectable));
+  port = g_network_address_get_port (G_NETWORK_ADDRESS (connectable));
+
+  if (g_strcmp0 (host, "localhost") == 0)
+    inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  else
+    inet = g_inet_address_new_from_string (host);
+  if (inet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not an IP address to listen on"), host);
+      return NULL;
+    }
+  return g_inet_socket_address_new (inet, port);
+}
+
+/* GObject */
+
+static void
+cr_server_dispose (GObject *object)
+{
+  CrServer *self = CR_SERVER (object);
+
+  g_clear_pointer (&self->read_source, g_source_destroy);
+  g_clear_pointer (&self->idle_source, g_source_destroy);
+  if (self->timer_source != NULL)
+    {
+      g_source_destroy (self->timer_source);
+      g_clear_pointer (&self->timer_source, g_source_unref);
+    }
+  if (self->socket != NULL)
+    g_socket_close (self->socket, NULL);
+  g_clear_object (&self->socket);
+  g_clear_pointer (&self->engine, cr_engine_free);
+  g_clear_pointer (&self->store, cr_store_close);
+  g_clear_object (&self->members);
+
+  G_OBJECT_CLASS (cr_server_parent_class)->dispose (object);
+}
+
+static void
+cr_server_finalize (GObject *object)
+{
+  CrServer *self = CR_SERVER (object);
+
+  g_free (self->data_dir);
+  g_free (self->room_name);
+  g_free (self->language);
+  g_free (self->owner_name);
+  g_free (self->buffers);
+  g_ptr_array_unref (self->out);
+
+  G_OBJECT_CLASS (cr_server_parent_class)->finalize (object);
+}
+
+static void
+cr_server_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  CrServer *self = CR_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATA_DIR:
+      g_value_set_string (value, self->data_dir);
+      break;
+    case PROP_ROOM_NAME:
+      g_value_set_string (value, cr_server_get_room_name (self));
+      break;
+    case PROP_LANGUAGE:
+      g_value_set_string (value, self->language);
+      break;
+    case PROP_OWNER_NAME:
+      g_value_set_string (value, self->owner_name);
+      break;
+    case PROP_MAX_MEMBERS:
+      g_value_set_uint (value, self->max_members);
+      break;
+    case PROP_REQUIRE_REGISTRATION:
+      g_value_set_boolean (value, self->require_registration);
+      break;
+    case PROP_HISTORY_LENGTH:
+      g_value_set_uint (value, self->history_length);
+      break;
+    case PROP_SILENCE_TIMEOUT:
+      g_value_set_uint (value, self->silence_timeout_ms);
+      break;
+    case PROP_OWNER_TOKEN:
+      g_value_set_string (value, cr_server_get_owner_token (self));
+      break;
+    case PROP_RUNNING:
+      g_value_set_boolean (value, cr_server_get_running (self));
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, cr_server_get_port (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cr_server_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  CrServer *self = CR_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATA_DIR:
+      g_free (self->data_dir);
+      self->data_dir = g_value_dup_string (value);
+      break;
+    case PROP_ROOM_NAME:
+      cr_server_set_room_name (self, g_value_get_string (value));
+      break;
+    case PROP_LANGUAGE:
+      g_free (self->language);
+      self->language = g_value_dup_string (value);
+      break;
+    case PROP_OWNER_NAME:
+      g_free (self->owner_name);
+      self->owner_name = g_value_dup_string (value);
+      break;
+    case PROP_MAX_MEMBERS:
+      self->max_members = g_value_get_uint (value);
+      break;
+    case PROP_REQUIRE_REGISTRATION:
+      cr_server_set_require_registration (self, g_value_get_boolean (value));
+      break;
+    case PROP_HISTORY_LENGTH:
+      cr_server_set_history_length (self, g_value_get_uint (value));
+      break;
+    case PROP_SILENCE_TIMEOUT:
+      cr_server_set_silence_timeout (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cr_server_class_init (CrServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cr_server_dispose;
+  object_class->finalize = cr_server_finalize;
+  object_class->get_property = cr_server_get_property;
+  object_class->set_property = cr_server_set_property;
+
+  properties[PROP_DATA_DIR] =
+    g_param_spec_string ("data-dir", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ROOM_NAME] =
+    g_param_spec_string ("room-name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LANGUAGE] =
+    g_param_spec_string ("language", NULL, NULL, "zh_CN",
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  properties[PROP_OWNER_NAME] =
+    g_param_spec_string ("owner-name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MAX_MEMBERS] =
+    g_param_spec_uint ("max-members", NULL, NULL, 1, 100000, 200,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REQUIRE_REGISTRATION] =
+    g_param_spec_boolean ("require-registration", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_HISTORY_LENGTH] =
+    g_param_spec_uint ("history-length", NULL, NULL, 0, 5000, CR_HISTORY_ON_JOIN,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY |
+                       G_PARAM_STATIC_STRINGS);
+  properties[PROP_SILENCE_TIMEOUT] =
+    g_param_spec_uint ("silence-timeout", NULL, NULL, 100, G_MAXUINT, 15000,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY |
+                       G_PARAM_STATIC_STRINGS);
+  properties[PROP_OWNER_TOKEN] =
+    g_param_spec_string ("owner-token", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[EVENT] =
+    g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  CR_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[MEMBERS_CHANGED] =
+    g_signal_new ("members-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[STOPPED] =
+    g_signal_new ("stopped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+cr_server_init (CrServer *self)
+{
+  self->members = g_list_store_new (CR_TYPE_MEMBER);
+  self->out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
+  self->buffers = g_malloc (BATCH * BUFFER_SIZE);
+  self->timer_source = g_source_new (&timer_funcs, sizeof (GSource));
+  g_source_set_callback (self->timer_source, NULL, self, NULL);
+  g_source_set_name (self->timer_source, "[chatroom] server timer");
+  g_source_attach (self->timer_source, g_main_context_get_thread_default ());
+}
+
+/* Public API */
+
+CrServer *
+cr_server_new (const char *data_dir,
+               const char *room_name)
+{
+  return g_object_new (CR_TYPE_SERVER,
+                       "data-dir", data_dir,
+                       "room-name", room_name,
+                       NULL);
+}
+
+gboolean
+cr_server_start (CrServer    *self,
+                 const char  *address,
+                 GError     **error)
+{
+  g_autoptr(GSocketAddress) listen = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GError) local_error = NULL;
+  CrEngineConfig config;
+
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->engine != NULL)
+    {
+      g_set_error_literal (error, CR_SERVER_ERROR, CR_SERVER_ERROR_BIND,
+                           _("The room is already open"));
+      return FALSE;
+    }
+
+  listen = parse_listen_address (address, error);
+  if (listen == NULL)
+    return FALSE;
+
+  socket = g_socket_new (g_socket_address_get_family (listen), G_SOCKET_TYPE_DATAGRAM,
+                         G_SOCKET_PROTOCOL_UDP, &local_error);
+  if (socket == NULL || !g_socket_bind (socket, listen, FALSE, &local_error))
+    {
+      g_set_error (error, CR_SERVER_ERROR, CR_SERVER_ERROR_BIND,
+                   /* Translators: %s is an address like 127.0.0.1:10024, then the system's reason */
+                   _("Could not open the room on %s: %s"), address, local_error->message);
+      return FALSE;
+    }
+  g_socket_set_blocking (socket, FALSE);
+
+  if (self->data_dir != NULL)
+    {
+      self->store = cr_store_open (self->data_dir, error);
+      if (self->store == NULL)
+        return FALSE;
+      if (self->room_name == NULL)
+        self->room_name = cr_store_get_setting (self->store, "room-name");
+    }
+
+  cr_engine_config_init (&config);
+  config.room_name = self->room_name;
+  config.language = self->language;
+  config.owner_name = self->owner_name;
+  config.max_members = self->max_members;
+  config.history_length = self->history_length;
+  config.require_registration = self->require_registration;
+  config.silence_timeout_us = (gint64) self->silence_timeout_ms * G_TIME_SPAN_MILLISECOND;
+
+  self->engine = cr_engine_new (&config, self->store);
+  cr_engine_set_event_func (self->engine, on_engine_event, self);
+  self->socket = g_steal_pointer (&socket);
+
+  self->read_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
+  g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_socket_readable), self, NULL);
+  g_source_set_name (self->read_source, "[chatroom] server socket");
+  g_source_attach (self->read_source, g_main_context_get_thread_default ());
+  g_source_unref (self->read_source);
+
+  self->idle_source = g_timeout_source_new_seconds (1);
+  g_source_set_callback (self->idle_source, on_refresh_idle, self, NULL);
+  g_source_attach (self->idle_source, g_main_context_get_thread_default ());
+  g_source_unref (self->idle_source);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OWNER_TOKEN]);
+  return TRUE;
+}
+
+void
+cr_server_stop (CrServer *self)
+{
+  g_return_if_fail (CR_IS_SERVER (self));
+
+  if (self->engine == NULL || self->stopping)
+    return;
+
+  cr_engine_close (self->engine, now (), self->out);
+  send_out (self);
+  self->stopping = TRUE;
+  self->stop_deadline = now () + STOP_TIMEOUT_US;
+  schedule (self);
+}
+
+gboolean
+cr_server_get_running (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+  return self->engine != NULL;
+}
+
+guint16
+cr_server_get_port (CrServer *self)
+{
+  g_autoptr(GSocketAddress) local = NULL;
+
+  g_return_val_if_fail (CR_IS_SERVER (self), 0);
+
+  if (self->socket == NULL)
+    return 0;
+  local = g_socket_get_local_address (self->socket, NULL);
+  return local ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) : 0;
+}
+
+GStrv
+cr_server_dup_join_addresses (CrServer *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GSocketAddress) local = NULL;
+  GInetAddress *bound;
+  guint16 port;
+
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+
+  if (self->socket == NULL)
+    return g_strv_builder_end (builder);
+
+  local = g_socket_get_local_address (self->socket, NULL);
+  bound = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local));
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+
+  if (!g_inet_address_get_is_any (bound))
+    {
+      g_autofree char *host = g_inet_address_to_string (bound);
+      g_autofree char *text = strchr (host, ':') ? g_strdup_printf ("[%s]:%u", host, port)
+                                                 : g_strdup_printf ("%s:%u", host, port);
+      g_strv_builder_add (builder, text);
+      return g_strv_builder_end (builder);
+    }
+
+  /* Listening on every network: this machine's own addresses, as read
+   * from its interfaces (nothing is sent anywhere). */
+  {
+    struct ifaddrs *list = NULL;
+
+    if (getifaddrs (&list) == 0)
+      {
+        for (struct ifaddrs *ifa = list; ifa != NULL; ifa = ifa->ifa_next)
+          {
+            g_autoptr(GSocketAddress) sa = NULL;
+            GInetAddress *inet;
+            g_autofree char *host = NULL;
+            g_autofree char *text = NULL;
+
+            if (ifa->ifa_addr == NULL || (ifa->ifa_flags & IFF_UP) == 0 ||
+                (ifa->ifa_addr->sa_family != AF_INET && ifa->ifa_addr->sa_family != AF_INET6))
+              continue;
+            sa = g_socket_address_new_from_native (ifa->ifa_addr,
+                                                   ifa->ifa_addr->sa_family == AF_INET
+                                                   ? sizeof (struct sockaddr_in)
+                                                   : sizeof (struct sockaddr_in6));
+            if (sa == NULL)
+              continue;
+            inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa));
+            /* Link-local IPv6 needs a scope nobody types; loopback is added last. */
+            if (g_inet_address_get_is_loopback (inet) || g_inet_address_get_is_link_local (inet))
+              continue;
+            if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 &&
+                g_socket_address_get_family (local) != G_SOCKET_FAMILY_IPV6)
+              continue;
+            host = g_inet_address_to_string (inet);
+            text = strchr (host, ':') ? g_strdup_printf ("[%s]:%u", host, port)
+                                      : g_strdup_printf ("%s:%u", host, port);
+            g_strv_builder_add (builder, text);
+          }
+        freeifaddrs (list);
+      }
+  }
+  {
+    g_autofree char *text = g_strdup_printf ("127.0.0.1:%u", port);
+    g_strv_builder_add (builder, text);
+  }
+  return g_strv_builder_end (builder);
+}
+
+const char *
+cr_server_get_owner_token (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+  return self->engine ? cr_engine_get_owner_token (self->engine) : NULL;
+}
+
+const char *
+cr_server_get_room_name (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+  if (self->engine != NULL)
+    return cr_room_get_name (cr_engine_get_room (self->engine));
+  return self->room_name;
+}
+
+void
+cr_server_set_room_name (CrServer   *self,
+                         const char *name)
+{
+  g_return_if_fail (CR_IS_SERVER (self));
+
+  if (name != NULL && *name == '\0')
+    name = NULL;
+  if (g_strcmp0 (self->room_name, name) == 0)
+    return;
+  g_free (self->room_name);
+  self->room_name = g_strdup (name);
+  if (self->engine != NULL && name != NULL)
+    cr_room_set_name (cr_engine_get_room (self->engine), name);
+  if (self->store != NULL && name != NULL)
+    cr_store_set_setting (self->store, "room-name", name, NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROOM_NAME]);
+}
+
+void
+cr_server_set_require_registration (CrServer *self,
+                                    gboolean  required)
+{
+  g_return_if_fail (CR_IS_SERVER (self));
+
+  required = !!required;
+  if (self->require_registration == required)
+    return;
+  self->require_registration = required;
+  if (self->engine != NULL)
+    cr_engine_get_config (self->engine)->require_registration = required;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUIRE_REGISTRATION]);
+}
+
+void
+cr_server_set_history_length (CrServer *self,
+                              guint     length)
+{
+  g_return_if_fail (CR_IS_SERVER (self));
+
+  if (self->history_length == length)
+    return;
+  self->history_length = length;
+  if (self->engine != NULL)
+    cr_engine_get_config (self->engine)->history_length = length;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY_LENGTH]);
+}
+
+void
+cr_server_set_silence_timeout (CrServer *self,
+                               guint     timeout_ms)
+{
+  g_return_if_fail (CR_IS_SERVER (self));
+
+  if (self->silence_timeout_ms == timeout_ms)
+    return;
+  self->silence_timeout_ms = timeout_ms;
+  if (self->engine != NULL)
+    {
+      cr_engine_get_config (self->engine)->silence_timeout_us =
+        (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
+      schedule (self);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SILENCE_TIMEOUT]);
+}
+
+static gboolean
+check_running (CrServer  *self,
+               GError   **error)
+{
+  if (self->engine != NULL && !self->stopping)
+    return TRUE;
+  g_set_error_literal (error, CR_SERVER_ERROR, CR_REASON_ROOM_CLOSED,
+                       _("The room is closed"));
+  return FALSE;
+}
+
+static gboolean
+finish_owner (CrServer  *self,
+              gboolean   ok,
+              CrReason   reason,
+              GError   **error)
+{
+  send_out (self);
+  schedule (self);
+  if (!ok)
+    {
+      g_autofree char *text = cr_render_reason (reason, NULL);
+      g_set_error_literal (error, CR_SERVER_ERROR, reason, text);
+    }
+  return ok;
+}
+
+gboolean
+cr_server_say (CrServer    *self,
+               const char  *text,
+               GError     **error)
+{
+  CrReason reason = CR_REASON_NONE;
+  gboolean ok;
+
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+  if (!check_running (self, error))
+    return FALSE;
+  ok = cr_engine_owner_say (self->engine, text, now (), self->out, &reason);
+  return finish_owner (self, ok, reason, error);
+}
+
+gboolean
+cr_server_announce (CrServer    *self,
+                    const char  *text,
+                    GError     **error)
+{
+  CrReason reason = CR_REASON_NONE;
+  gboolean ok;
+
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+  if (!check_running (self, error))
+    return FALSE;
+  ok = cr_engine_announce (self->engine, text, now (), self->out, &reason);
+  return finish_owner (self, ok, reason, error);
+}
+
+static gboolean
+owner_act (CrServer       *self,
+           CrOwnerAction   action,
+           const char     *name,
+           GError        **error)
+{
+  CrReason reason = CR_REASON_NONE;
+  gboolean ok;
+
+  if (!check_running (self, error))
+    return FALSE;
+  ok = cr_engine_owner_act (self->engine, action, name, now (), self->out, &reason);
+  return finish_owner (self, ok, reason, error);
+}
+
+gboolean
+cr_server_kick (CrServer    *self,
+                const char  *name,
+                GError     **error)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+  return owner_act (self, CR_OWNER_KICK, name, error);
+}
+
+gboolean
+cr_server_mute (CrServer    *self,
+                const char  *name,
+                GError     **error)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+  return owner_act (self, CR_OWNER_MUTE, name, error);
+}
+
+gboolean
+cr_server_unmute (CrServer    *self,
+                  const char  *name,
+                  GError     **error)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+  return owner_act (self, CR_OWNER_UNMUTE, name, error);
+}
+
+gboolean
+cr_server_ban (CrServer    *self,
+               const char  *name,
+               GError     **error)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+  return owner_act (self, CR_OWNER_BAN, name, error);
+}
+
+gboolean
+cr_server_unban (CrServer    *self,
+                 const char  *name,
+                 GError     **error)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+  return owner_act (self, CR_OWNER_UNBAN, name, error);
+}
+
+GListModel *
+cr_server_get_members (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+  return G_LIST_MODEL (self->members);
+}
+
+void
+cr_server_get_stats (CrServer *self,
+                     CrStats  *stats)
+{
+  g_return_if_fail (CR_IS_SERVER (self));
+  g_return_if_fail (stats != NULL);
+
+  if (self->engine != NULL)
+    cr_engine_get_stats (self->engine, stats);
+  else
+    memset (stats, 0, sizeof *stats);
+}
