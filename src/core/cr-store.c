@@ -1,0 +1,709 @@
+/* cr-store.c: accounts, bans, history and settings in one SQLite file
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One connection, used from one thread. Every statement is prepared once at
+ * open (SQLITE_PREPARE_PERSISTENT) and reset after each use. The schema
+ * version lives in PRAGMA user_version; cr_store_migrate() brings an older
+ * file up to date in one transaction and refuses a file from a newer build.
+ *
+ * Durability: the file is in WAL mode with synchronous=NORMAL. A commit
+ * appends its frames to chatroom.db-wal with write(2) before sqlite3_step()
+ * returns; only the fsync is left to the next checkpoint. What has been
+ * handed to the kernel survives the death of the process (crash, SIGKILL), so
+ * an event is durable against a process kill once cr_store_append_event()
+ * returns. An OS crash or power cut can lose the newest commits (never
+ * corrupt the file); FULL would close that gap at one fsync per message,
+ * which a chat room does not need.
+ */
+#define G_LOG_DOMAIN "cr-store"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "cr-store.h"
+
+#define CR_STORE_FILENAME        "chatroom.db"
+#define CR_STORE_BUSY_TIMEOUT_MS 5000
+
+/* Each entry takes the schema from version i to i + 1. Never edit an entry
+ * that has shipped: append a new one. */
+static const char * const migrations[] = {
+  /* 0 → 1: the first schema. */
+  "CREATE TABLE accounts ("
+  "  fold    TEXT PRIMARY KEY NOT NULL,"
+  "  name    TEXT NOT NULL,"
+  "  hash    TEXT NOT NULL,"
+  "  created INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE bans ("
+  "  fold    TEXT PRIMARY KEY NOT NULL,"
+  "  name    TEXT NOT NULL,"
+  "  created INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE events ("
+  "  seq     INTEGER PRIMARY KEY,"
+  "  time_us INTEGER NOT NULL,"
+  "  kind    INTEGER NOT NULL,"
+  "  name    TEXT NOT NULL,"
+  "  text    TEXT NOT NULL,"
+  "  origin  INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE TABLE settings ("
+  "  key     TEXT PRIMARY KEY NOT NULL,"
+  "  value   TEXT NOT NULL"
+  ") WITHOUT ROWID;",
+};
+
+typedef enum {
+  STMT_HAS_ACCOUNT,
+  STMT_GET_HASH,
+  STMT_ADD_ACCOUNT,
+  STMT_SET_BAN,
+  STMT_DELETE_BAN,
+  STMT_LIST_BANS,
+  STMT_APPEND_EVENT,
+  STMT_LAST_SEQ,
+  STMT_EVENTS_AFTER,
+  STMT_LAST_EVENTS,
+  STMT_GET_SETTING,
+  STMT_SET_SETTING,
+  N_STMTS
+} StmtId;
+
+static const char * const stmt_sql[N_STMTS] = {
+  [STMT_HAS_ACCOUNT] = "SELECT 1 FROM accounts WHERE fold = ?1",
+  [STMT_GET_HASH] = "SELECT hash FROM accounts WHERE fold = ?1",
+  [STMT_ADD_ACCOUNT] = "INSERT INTO accounts (fold, name, hash, created) VALUES (?1, ?2, ?3, ?4)",
+  [STMT_SET_BAN] = "INSERT INTO bans (fold, name, created) VALUES (?1, ?2, ?3) "
+                   "ON CONFLICT (fold) DO UPDATE SET name = excluded.name",
+  [STMT_DELETE_BAN] = "DELETE FROM bans WHERE fold = ?1",
+  [STMT_LIST_BANS] = "SELECT name FROM bans ORDER BY fold",
+  [STMT_APPEND_EVENT] = "INSERT INTO events (seq, time_us, kind, name, text, origin) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+  [STMT_LAST_SEQ] = "SELECT seq FROM events ORDER BY seq DESC LIMIT 1",
+  [STMT_EVENTS_AFTER] = "SELECT seq, time_us, kind, name, text, origin FROM events "
+                        "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+  [STMT_LAST_EVENTS] = "SELECT seq, time_us, kind, name, text, origin FROM "
+                       "(SELECT * FROM events ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
+  [STMT_GET_SETTING] = "SELECT value FROM settings WHERE key = ?1",
+  [STMT_SET_SETTING] = "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+};
+
+struct _CrStore
+{
+  char         *path;
+  sqlite3      *db;
+  CrPwhashCost  cost;
+  sqlite3_stmt *stmts[N_STMTS];
+};
+
+/* A cached statement borrowed for one use: g_autoptr resets it (and drops
+ * its bindings) at the end of the scope instead of finalizing it. */
+typedef sqlite3_stmt CrStoreStmt;
+
+static void
+cr_store_stmt_release (CrStoreStmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrStoreStmt, cr_store_stmt_release)
+
+G_DEFINE_QUARK (cr-store-error-quark, cr_store_error)
+
+static gboolean
+cr_store_sodium_init (void)
+{
+  static gsize initialized = 0;
+  static gboolean ok = FALSE;
+
+  if (g_once_init_enter (&initialized))
+    {
+      ok = sodium_init () >= 0;
+      g_once_init_leave (&initialized, 1);
+    }
+  return ok;
+}
+
+static gboolean
+set_db_error (CrStore     *self,
+              GError     **error,
+              const char  *what)
+{
+  g_assert (self != NULL);
+
+  g_set_error (error, CR_STORE_ERROR, CR_STORE_ERROR_FAILED,
+               "%s: %s: %s", self->path, what,
+               self->db != NULL ? sqlite3_errmsg (self->db) : "out of memory");
+  return FALSE;
+}
+
+/* For the calls without a GError: a failing query there is a bug or a
+ * broken disk, worth a warning but not a crash. */
+static void
+warn_db_error (CrStore    *self,
+               const char *what)
+{
+  g_assert (self != NULL);
+
+  g_warning ("%s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
+}
+
+static CrStoreStmt *
+cr_store_stmt (CrStore *self,
+               StmtId   id)
+{
+  g_assert (self != NULL);
+  g_assert (id < N_STMTS);
+  g_assert (self->stmts[id] != NULL);
+
+  return self->stmts[id];
+}
+
+static gboolean
+cr_store_exec (CrStore     *self,
+               const char  *sql,
+               GError     **error)
+{
+  g_assert (self != NULL);
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    return set_db_error (self, error, sql);
+  return TRUE;
+}
+
+static gboolean
+cr_store_get_user_version (CrStore  *self,
+                           gint64   *version,
+                           GError  **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_assert (self != NULL);
+
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
+    return set_db_error (self, error, "Could not read the schema version");
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *version = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW)
+    return set_db_error (self, error, "Could not read the schema version");
+  return TRUE;
+}
+
+static gboolean
+cr_store_migrate (CrStore  *self,
+                  GError  **error)
+{
+  const gint64 latest = G_N_ELEMENTS (migrations);
+  gint64 version = 0;
+
+  g_assert (self != NULL);
+
+  /* IMMEDIATE takes the write lock first, so two processes opening a new
+   * file at once do not both create the tables. */
+  if (!cr_store_exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!cr_store_get_user_version (self, &version, error))
+    goto fail;
+  if (version < 0 || version > latest)
+    {
+      g_set_error (error, CR_STORE_ERROR, CR_STORE_ERROR_FAILED,
+                   "%s: schema version %" G_GINT64_FORMAT " is newer than this "
+                   "program knows (%" G_GINT64_FORMAT ")",
+                   self->path, version, latest);
+      goto fail;
+    }
+
+  for (gint64 v = version; v < latest; v++)
+    {
+      g_autofree char *set_version = NULL;
+
+      g_debug ("Migrating %s from schema %" G_GINT64_FORMAT, self->path, v);
+      if (!cr_store_exec (self, migrations[v], error))
+        goto fail;
+      set_version = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT, v + 1);
+      if (!cr_store_exec (self, set_version, error))
+        goto fail;
+    }
+
+  return cr_store_exec (self, "COMMIT", error);
+
+fail:
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+static gboolean
+cr_store_configure (CrStore  *self,
+                    GError  **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_assert (self != NULL);
+
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, CR_STORE_BUSY_TIMEOUT_MS);
+
+  /* journal_mode answers with the mode in effect: a file system without
+   * shared memory may keep another one, which is still durable against a
+   * process kill (the rollback journal is written before the commit
+   * returns). This is also the first read of the file: a file that is not a
+   * database fails here. */
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) != SQLITE_OK)
+    return set_db_error (self, error, "Could not open the database");
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      const char *mode = (const char *) sqlite3_column_text (stmt, 0);
+
+      if (g_strcmp0 (mode, "wal") != 0)
+        g_debug ("%s: journal mode is %s, not wal", self->path, mode);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW)
+    return set_db_error (self, error, "Could not open the database");
+
+  return cr_store_exec (self,
+                        "PRAGMA synchronous = NORMAL;"
+                        "PRAGMA foreign_keys = ON;",
+                        error);
+}
+
+static gboolean
+cr_store_prepare_statements (CrStore  *self,
+                             GError  **error)
+{
+  g_assert (self != NULL);
+
+  for (guint i = 0; i < N_STMTS; i++)
+    {
+      if (sqlite3_prepare_v3 (self->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                              &self->stmts[i], NULL) != SQLITE_OK)
+        return set_db_error (self, error, stmt_sql[i]);
+    }
+  return TRUE;
+}
+
+static CrEvent *
+event_from_row (sqlite3_stmt *stmt)
+{
+  g_assert (stmt != NULL);
+
+  /* seq and origin are guint64 stored bit for bit in SQLite's int64. */
+  return cr_event_new ((guint64) sqlite3_column_int64 (stmt, 0),
+                       sqlite3_column_int64 (stmt, 1),
+                       (CrEventKind) sqlite3_column_int (stmt, 2),
+                       (const char *) sqlite3_column_text (stmt, 3),
+                       (const char *) sqlite3_column_text (stmt, 4),
+                       (guint64) sqlite3_column_int64 (stmt, 5));
+}
+
+/* Runs a bound SELECT of events and collects its rows. */
+static GPtrArray *
+collect_events (CrStore      *self,
+                sqlite3_stmt *stmt)
+{
+  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
+  int rc;
+
+  g_assert (self != NULL);
+
+  /* Bounded by the statement's LIMIT. */
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (events, event_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    warn_db_error (self, "Could not read the history");
+  return events;
+}
+
+CrStore *
+cr_store_open (const char  *dir,
+               GError     **error)
+{
+  g_autoptr(CrStore) self = NULL;
+  int rc;
+
+  g_return_val_if_fail (dir != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!cr_store_sodium_init ())
+    {
+      g_set_error_literal (error, CR_STORE_ERROR, CR_STORE_ERROR_FAILED,
+                           "libsodium could not be initialized");
+      return NULL;
+    }
+
+  /* 0700: the file holds password hashes and the whole history. */
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CR_STORE_ERROR, CR_STORE_ERROR_FAILED,
+                   "Could not create the folder %s: %s", dir, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  self = g_new0 (CrStore, 1);
+  self->path = g_build_filename (dir, CR_STORE_FILENAME, NULL);
+  self->cost = CR_PWHASH_INTERACTIVE;
+
+  rc = sqlite3_open_v2 (self->path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_db_error (self, error, "Could not open the database");
+      return NULL;
+    }
+
+  if (!cr_store_configure (self, error) ||
+      !cr_store_migrate (self, error) ||
+      !cr_store_prepare_statements (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+void
+cr_store_close (CrStore *self)
+{
+  if (self == NULL)
+    return;
+
+  for (guint i = 0; i < N_STMTS; i++)
+    g_clear_pointer (&self->stmts[i], sqlite3_finalize);
+
+  if (self->db != NULL)
+    {
+      /* Every statement is finalized, so this closes now; the last
+       * connection checkpoints the WAL into the main file. */
+      if (sqlite3_close (self->db) != SQLITE_OK)
+        g_warning ("%s: Could not close the database: %s",
+                   self->path, sqlite3_errmsg (self->db));
+      self->db = NULL;
+    }
+  g_free (self->path);
+  g_free (self);
+}
+
+const char *
+cr_store_get_path (CrStore *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->path;
+}
+
+void
+cr_store_set_pwhash_cost (CrStore      *self,
+                          CrPwhashCost  cost)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (cost == CR_PWHASH_INTERACTIVE || cost == CR_PWHASH_MIN);
+
+  self->cost = cost;
+}
+
+gboolean
+cr_store_has_account (CrStore    *self,
+                      const char *fold)
+{
+  g_autoptr(CrStoreStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (fold != NULL, FALSE);
+
+  stmt = cr_store_stmt (self, STMT_HAS_ACCOUNT);
+  sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    warn_db_error (self, "Could not look up an account");
+  return rc == SQLITE_ROW;
+}
+
+gboolean
+cr_store_add_account (CrStore     *self,
+                      const char  *fold,
+                      const char  *name,
+                      const char  *password,
+                      GError     **error)
+{
+  g_autoptr(CrStoreStmt) stmt = NULL;
+  char hash[crypto_pwhash_STRBYTES] = { 0 };
+  unsigned long long opslimit;
+  size_t memlimit;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (fold != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (password != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Hashing takes a tenth of a second on purpose: ask first. The INSERT
+   * below still catches a race with another process. */
+  if (cr_store_has_account (self, fold))
+    {
+      g_set_error (error, CR_STORE_ERROR, CR_STORE_ERROR_EXISTS,
+                   "An account named %s exists already", name);
+      return FALSE;
+    }
+
+  if (self->cost == CR_PWHASH_MIN)
+    {
+      opslimit = crypto_pwhash_OPSLIMIT_MIN;
+      memlimit = crypto_pwhash_MEMLIMIT_MIN;
+    }
+  else
+    {
+      opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+      memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+    }
+
+  /* crypto_pwhash_str picks a random salt and writes an Argon2id string
+   * with its parameters, so verification needs no setting of ours. */
+  if (crypto_pwhash_str (hash, password, strlen (password), opslimit, memlimit) != 0)
+    {
+      g_set_error_literal (error, CR_STORE_ERROR, CR_STORE_ERROR_FAILED,
+                           "Not enough memory to hash the password");
+      return FALSE;
+    }
+
+  stmt = cr_store_stmt (self, STMT_ADD_ACCOUNT);
+  sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, hash, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, g_get_real_time ());
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+    {
+      g_set_error (error, CR_STORE_ERROR, CR_STORE_ERROR_EXISTS,
+                   "An account named %s exists already", name);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return set_db_error (self, error, "Could not add the account");
+  return TRUE;
+}
+
+gboolean
+cr_store_check_password (CrStore    *self,
+                         const char *fold,
+                         const char *password)
+{
+  g_autoptr(CrStoreStmt) stmt = NULL;
+  char hash[crypto_pwhash_STRBYTES] = { 0 };
+  const char *stored;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (fold != NULL, FALSE);
+
+  if (password == NULL)
+    return FALSE;
+
+  stmt = cr_store_stmt (self, STMT_GET_HASH);
+  sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      if (rc != SQLITE_DONE)
+        warn_db_error (self, "Could not look up an account");
+      return FALSE;
+    }
+
+  /* libsodium reads a buffer of crypto_pwhash_STRBYTES: copy the hash into
+   * one rather than hand it SQLite's shorter string. */
+  stored = (const char *) sqlite3_column_text (stmt, 0);
+  if (stored == NULL || strlen (stored) >= sizeof hash)
+    return FALSE;
+  memcpy (hash, stored, strlen (stored));
+
+  return crypto_pwhash_str_verify (hash, password, strlen (password)) == 0;
+}
+
+gboolean
+cr_store_set_banned (CrStore     *self,
+                     const char  *fold,
+                     const char  *name,
+                     gboolean     banned,
+                     GError     **error)
+{
+  g_autoptr(CrStoreStmt) stmt = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (fold != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (banned)
+    {
+      stmt = cr_store_stmt (self, STMT_SET_BAN);
+      sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, name != NULL ? name : fold, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
+    }
+  else
+    {
+      /* Lifting a ban that is not there is not an error: the wanted state
+       * holds either way. */
+      stmt = cr_store_stmt (self, STMT_DELETE_BAN);
+      sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
+    }
+
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return set_db_error (self, error, banned ? "Could not store a ban" : "Could not lift a ban");
+  return TRUE;
+}
+
+GPtrArray *
+cr_store_list_bans (CrStore *self)
+{
+  g_autoptr(CrStoreStmt) stmt = NULL;
+  GPtrArray *bans;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  bans = g_ptr_array_new_with_free_func (g_free);
+  stmt = cr_store_stmt (self, STMT_LIST_BANS);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (bans, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  if (rc != SQLITE_DONE)
+    warn_db_error (self, "Could not read the bans");
+  return bans;
+}
+
+gboolean
+cr_store_append_event (CrStore        *self,
+                       const CrEvent  *event,
+                       GError        **error)
+{
+  g_autoptr(CrStoreStmt) stmt = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (event != NULL, FALSE);
+  g_return_val_if_fail (event->seq > 0 && event->seq <= G_MAXINT64, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* One statement in autocommit mode is one transaction: see the top of
+   * this file for why it is durable once sqlite3_step returns. */
+  stmt = cr_store_stmt (self, STMT_APPEND_EVENT);
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) event->seq);
+  sqlite3_bind_int64 (stmt, 2, event->time_us);
+  sqlite3_bind_int (stmt, 3, event->kind);
+  sqlite3_bind_text (stmt, 4, event->name != NULL ? event->name : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, event->text != NULL ? event->text : "", -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 6, (sqlite3_int64) event->origin);
+
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return set_db_error (self, error, "Could not store an event");
+  return TRUE;
+}
+
+guint64
+cr_store_get_last_seq (CrStore *self)
+{
+  g_autoptr(CrStoreStmt) stmt = NULL;
+  guint64 seq = 0;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  stmt = cr_store_stmt (self, STMT_LAST_SEQ);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    seq = (guint64) sqlite3_column_int64 (stmt, 0);
+  else if (rc != SQLITE_DONE)
+    warn_db_error (self, "Could not read the last event");
+  return seq;
+}
+
+GPtrArray *
+cr_store_events_after (CrStore *self,
+                       guint64  after_seq,
+                       guint    limit)
+{
+  g_autoptr(CrStoreStmt) stmt = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  /* Stored seqs are at most G_MAXINT64 (cr_store_append_event). */
+  if (after_seq >= G_MAXINT64 || limit == 0)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
+
+  stmt = cr_store_stmt (self, STMT_EVENTS_AFTER);
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) after_seq);
+  sqlite3_bind_int64 (stmt, 2, limit);
+  return collect_events (self, stmt);
+}
+
+GPtrArray *
+cr_store_last_events (CrStore *self,
+                      guint    limit)
+{
+  g_autoptr(CrStoreStmt) stmt = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (limit == 0)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
+
+  stmt = cr_store_stmt (self, STMT_LAST_EVENTS);
+  sqlite3_bind_int64 (stmt, 1, limit);
+  return collect_events (self, stmt);
+}
+
+char *
+cr_store_get_setting (CrStore    *self,
+                      const char *key)
+{
+  g_autoptr(CrStoreStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  stmt = cr_store_stmt (self, STMT_GET_SETTING);
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  if (rc != SQLITE_DONE)
+    warn_db_error (self, "Could not read a setting");
+  return NULL;
+}
+
+gboolean
+cr_store_set_setting (CrStore     *self,
+                      const char  *key,
+                      const char  *value,
+                      GError     **error)
+{
+  g_autoptr(CrStoreStmt) stmt = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  stmt = cr_store_stmt (self, STMT_SET_SETTING);
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return set_db_error (self, error, "Could not store a setting");
+  return TRUE;
+}

@@ -1,0 +1,595 @@
+/* test-store.c: the SQLite store, on real files in a temporary folder
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "test-store"
+
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "cr-store.h"
+
+#define T0 ((gint64) 1700000000 * G_USEC_PER_SEC)
+#define KILL_DIR_ENV "CR_TEST_STORE_KILL_DIR"
+
+typedef struct {
+  char *dir;   /* a fresh temporary folder, removed after the test */
+} Fixture;
+
+/* Removes a folder tree this test made; bounded by its (small) depth. */
+static void
+remove_tree (const char *path,
+             guint       depth)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *entry;
+
+  g_assert_cmpuint (depth, <, 8);
+
+  dir = g_dir_open (path, 0, NULL);
+  if (dir == NULL)
+    {
+      g_remove (path);
+      return;
+    }
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, entry, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
+          !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child, depth + 1);
+      else
+        g_assert_no_errno (g_remove (child));
+    }
+  g_assert_no_errno (g_rmdir (path));
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("chatroom-store-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  remove_tree (fixture->dir, 0);
+  g_assert_false (g_file_test (fixture->dir, G_FILE_TEST_EXISTS));
+  g_free (fixture->dir);
+}
+
+static CrStore *
+open_store (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  CrStore *store = cr_store_open (dir, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+  cr_store_set_pwhash_cost (store, CR_PWHASH_MIN);
+  return store;
+}
+
+/* Reads the stored hash straight from the file, behind the store's back. */
+static char *
+read_hash (const char *db_path,
+           const char *fold)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *hash = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT hash FROM accounts WHERE fold = ?1",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    hash = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  return hash;
+}
+
+static void
+test_open (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autofree char *dir = g_build_filename (fixture->dir, "a", "b", NULL);
+  g_autofree char *expected = g_build_filename (dir, "chatroom.db", NULL);
+  g_autoptr(CrStore) store = NULL;
+  GStatBuf st;
+
+  /* The folder does not exist yet: it is made, private. */
+  store = open_store (dir);
+  g_assert_cmpstr (cr_store_get_path (store), ==, expected);
+  g_assert_true (g_file_test (expected, G_FILE_TEST_IS_REGULAR));
+  g_assert_no_errno (g_stat (dir, &st));
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  g_assert_cmpuint (cr_store_get_last_seq (store), ==, 0);
+
+  {
+    g_autoptr(GPtrArray) bans = cr_store_list_bans (store);
+    g_autoptr(GPtrArray) events = cr_store_last_events (store, 50);
+
+    g_assert_cmpuint (bans->len, ==, 0);
+    g_assert_cmpuint (events->len, ==, 0);
+  }
+}
+
+static void
+test_accounts (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(CrStore) store = open_store (fixture->dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *alice = cr_name_fold ("Alice");
+  g_autofree char *alice_upper = cr_name_fold ("ALICE");
+  g_autofree char *rene = cr_name_fold ("Ren\xc3\xa9");
+  g_autofree char *rene_upper = cr_name_fold ("REN\xc3\x89");
+  g_autofree char *hash = NULL;
+
+  g_assert_false (cr_store_has_account (store, alice));
+  g_assert_false (cr_store_check_password (store, alice, "secret"));
+
+  g_assert_true (cr_store_add_account (store, alice, "Alice", "secret", &error));
+  g_assert_no_error (error);
+  g_assert_true (cr_store_has_account (store, alice));
+  /* Keys are folds: any case of the name finds the account. */
+  g_assert_true (cr_store_has_account (store, alice_upper));
+  g_assert_false (cr_store_has_account (store, "bob"));
+
+  g_assert_true (cr_store_check_password (store, alice, "secret"));
+  g_assert_true (cr_store_check_password (store, alice_upper, "secret"));
+  g_assert_false (cr_store_check_password (store, alice, "Secret"));
+  g_assert_false (cr_store_check_password (store, alice, "secre"));
+  g_assert_false (cr_store_check_password (store, alice, ""));
+  g_assert_false (cr_store_check_password (store, alice, NULL));
+  g_assert_false (cr_store_check_password (store, "bob", "secret"));
+
+  /* A second account of the same name, in any case: EXISTS. */
+  g_assert_false (cr_store_add_account (store, alice_upper, "ALICE", "other", &error));
+  g_assert_error (error, CR_STORE_ERROR, CR_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+  /* ... and the first password still holds. */
+  g_assert_true (cr_store_check_password (store, alice, "secret"));
+  g_assert_false (cr_store_check_password (store, alice, "other"));
+
+  /* Non-ASCII names and passwords. */
+  g_assert_true (cr_store_add_account (store, rene, "Ren\xc3\xa9",
+                                       "\xe5\xaf\x86\xe7\xa0\x81", &error));
+  g_assert_no_error (error);
+  g_assert_true (cr_store_check_password (store, rene_upper, "\xe5\xaf\x86\xe7\xa0\x81"));
+  g_assert_false (cr_store_check_password (store, rene, "secret"));
+
+  /* What is on disk is an Argon2id string, never the password. */
+  hash = read_hash (cr_store_get_path (store), alice);
+  g_assert_nonnull (hash);
+  g_assert_true (g_str_has_prefix (hash, "$argon2id$"));
+  g_assert_null (strstr (hash, "secret"));
+}
+
+static void
+test_default_cost (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrStore) store = cr_store_open (fixture->dir, &error);
+  g_autofree char *hash = NULL;
+  g_autofree char *hash_min = NULL;
+
+  g_assert_no_error (error);
+  /* No cost set: libsodium's interactive limits (64 MiB, 2 passes). */
+  g_assert_true (cr_store_add_account (store, "carol", "carol", "correct horse", &error));
+  g_assert_no_error (error);
+  g_assert_true (cr_store_check_password (store, "carol", "correct horse"));
+  g_assert_false (cr_store_check_password (store, "carol", "correct horse "));
+
+  cr_store_set_pwhash_cost (store, CR_PWHASH_MIN);
+  g_assert_true (cr_store_add_account (store, "dave", "dave", "battery", &error));
+  g_assert_no_error (error);
+  g_assert_true (cr_store_check_password (store, "dave", "battery"));
+
+  hash = read_hash (cr_store_get_path (store), "carol");
+  hash_min = read_hash (cr_store_get_path (store), "dave");
+  g_assert_nonnull (strstr (hash, "$m=65536,t=2,p=1$"));
+  g_assert_null (strstr (hash_min, "$m=65536,"));
+}
+
+static void
+test_bans (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *mallory = cr_name_fold ("Mallory");
+
+  {
+    g_autoptr(CrStore) store = open_store (fixture->dir);
+    g_autoptr(GPtrArray) bans = NULL;
+
+    g_assert_true (cr_store_set_banned (store, mallory, "Mallory", TRUE, &error));
+    g_assert_no_error (error);
+    g_assert_true (cr_store_set_banned (store, "trudy", "Trudy", TRUE, &error));
+    g_assert_no_error (error);
+    g_assert_true (cr_store_set_banned (store, "eve", "eve", TRUE, &error));
+    g_assert_no_error (error);
+    /* Banning twice keeps one entry, with the newest spelling. */
+    g_assert_true (cr_store_set_banned (store, "eve", "EVE", TRUE, &error));
+    g_assert_no_error (error);
+    /* Lifting a ban that is not there is fine. */
+    g_assert_true (cr_store_set_banned (store, "nobody", NULL, FALSE, &error));
+    g_assert_no_error (error);
+
+    bans = cr_store_list_bans (store);
+    g_assert_cmpuint (bans->len, ==, 3);
+  }
+
+  /* Closed and opened again: the bans are still there. */
+  {
+    g_autoptr(CrStore) store = open_store (fixture->dir);
+    g_autoptr(GPtrArray) bans = cr_store_list_bans (store);
+
+    g_assert_cmpuint (bans->len, ==, 3);
+    g_assert_cmpstr (g_ptr_array_index (bans, 0), ==, "EVE");
+    g_assert_cmpstr (g_ptr_array_index (bans, 1), ==, "Mallory");
+    g_assert_cmpstr (g_ptr_array_index (bans, 2), ==, "Trudy");
+
+    g_assert_true (cr_store_set_banned (store, "trudy", "Trudy", FALSE, &error));
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr(CrStore) store = open_store (fixture->dir);
+    g_autoptr(GPtrArray) bans = cr_store_list_bans (store);
+
+    g_assert_cmpuint (bans->len, ==, 2);
+    g_assert_cmpstr (g_ptr_array_index (bans, 0), ==, "EVE");
+    g_assert_cmpstr (g_ptr_array_index (bans, 1), ==, "Mallory");
+  }
+}
+
+static void
+append_events (CrStore *store,
+               guint64  first,
+               guint64  last)
+{
+  for (guint64 seq = first; seq <= last; seq++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = g_strdup_printf ("message %" G_GUINT64_FORMAT, seq);
+      g_autoptr(CrEvent) event = cr_event_new (seq, T0 + (gint64) seq,
+                                               seq % 5 == 0 ? CR_EVENT_JOIN : CR_EVENT_CHAT,
+                                               "alice", seq % 5 == 0 ? "" : text, seq * 3);
+
+      g_assert_true (cr_store_append_event (store, event, &error));
+      g_assert_no_error (error);
+    }
+}
+
+static void
+assert_events (GPtrArray *events,
+               guint64    first,
+               guint      count)
+{
+  g_assert_cmpuint (events->len, ==, count);
+  for (guint i = 0; i < events->len; i++)
+    {
+      const CrEvent *event = g_ptr_array_index (events, i);
+      guint64 seq = first + i;
+      g_autofree char *text = g_strdup_printf ("message %" G_GUINT64_FORMAT, seq);
+
+      g_assert_cmpuint (event->seq, ==, seq);
+      g_assert_cmpint (event->time_us, ==, T0 + (gint64) seq);
+      g_assert_cmpint (event->kind, ==, seq % 5 == 0 ? CR_EVENT_JOIN : CR_EVENT_CHAT);
+      g_assert_cmpstr (event->name, ==, "alice");
+      g_assert_cmpstr (event->text, ==, seq % 5 == 0 ? "" : text);
+      g_assert_cmpuint (event->origin, ==, seq * 3);
+    }
+}
+
+static void
+test_events (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(CrStore) store = open_store (fixture->dir);
+  g_autoptr(GError) error = NULL;
+
+  append_events (store, 1, 120);
+  g_assert_cmpuint (cr_store_get_last_seq (store), ==, 120);
+
+  /* The newest 50, oldest first. */
+  {
+    g_autoptr(GPtrArray) events = cr_store_last_events (store, CR_HISTORY_ON_JOIN);
+
+    assert_events (events, 71, 50);
+  }
+  {
+    g_autoptr(GPtrArray) events = cr_store_last_events (store, 500);
+
+    assert_events (events, 1, 120);
+  }
+  {
+    g_autoptr(GPtrArray) events = cr_store_last_events (store, 0);
+
+    g_assert_cmpuint (events->len, ==, 0);
+  }
+
+  /* A reconnecting client resumes after its last seq. */
+  {
+    g_autoptr(GPtrArray) events = cr_store_events_after (store, 100, 10);
+
+    assert_events (events, 101, 10);
+  }
+  {
+    g_autoptr(GPtrArray) events = cr_store_events_after (store, 115, 50);
+
+    assert_events (events, 116, 5);
+  }
+  {
+    g_autoptr(GPtrArray) events = cr_store_events_after (store, 0, 1000);
+
+    assert_events (events, 1, 120);
+  }
+  {
+    g_autoptr(GPtrArray) events = cr_store_events_after (store, 120, 50);
+
+    g_assert_cmpuint (events->len, ==, 0);
+  }
+  {
+    g_autoptr(GPtrArray) events = cr_store_events_after (store, G_MAXUINT64, 50);
+
+    g_assert_cmpuint (events->len, ==, 0);
+  }
+
+  /* A seq is stored once. */
+  {
+    g_autoptr(CrEvent) event = cr_event_new (120, T0, CR_EVENT_CHAT, "bob", "again", 0);
+
+    g_assert_false (cr_store_append_event (store, event, &error));
+    g_assert_error (error, CR_STORE_ERROR, CR_STORE_ERROR_FAILED);
+    g_assert_nonnull (strstr (error->message, "UNIQUE"));
+    g_clear_error (&error);
+  }
+
+  /* Whole guint64 origins, Unicode and newlines survive. */
+  {
+    g_autoptr(CrEvent) event = cr_event_new (121, -5, CR_EVENT_OWNER_CHAT,
+                                             "\xe7\xbe\xa4\xe4\xb8\xbb",
+                                             "line one\nline \xe4\xba\x8c\t!", G_MAXUINT64);
+    g_autoptr(GPtrArray) events = NULL;
+    const CrEvent *back;
+
+    g_assert_true (cr_store_append_event (store, event, &error));
+    g_assert_no_error (error);
+    events = cr_store_events_after (store, 120, 1);
+    g_assert_cmpuint (events->len, ==, 1);
+    back = g_ptr_array_index (events, 0);
+    g_assert_cmpuint (back->seq, ==, 121);
+    g_assert_cmpint (back->time_us, ==, -5);
+    g_assert_cmpint (back->kind, ==, CR_EVENT_OWNER_CHAT);
+    g_assert_cmpstr (back->name, ==, event->name);
+    g_assert_cmpstr (back->text, ==, event->text);
+    g_assert_cmpuint (back->origin, ==, G_MAXUINT64);
+  }
+  g_assert_cmpuint (cr_store_get_last_seq (store), ==, 121);
+}
+
+static void
+test_settings (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(CrStore) store = open_store (fixture->dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *missing = NULL;
+  g_autofree char *value = NULL;
+  g_autofree char *changed = NULL;
+  g_autofree char *empty = NULL;
+
+  missing = cr_store_get_setting (store, "room-name");
+  g_assert_null (missing);
+
+  g_assert_true (cr_store_set_setting (store, "room-name", "\xe4\xb8\x80\xe7\x8f\xad", &error));
+  g_assert_no_error (error);
+  value = cr_store_get_setting (store, "room-name");
+  g_assert_cmpstr (value, ==, "\xe4\xb8\x80\xe7\x8f\xad");
+
+  g_assert_true (cr_store_set_setting (store, "room-name", "Class 2", &error));
+  g_assert_no_error (error);
+  changed = cr_store_get_setting (store, "room-name");
+  g_assert_cmpstr (changed, ==, "Class 2");
+
+  g_assert_true (cr_store_set_setting (store, "motd", "", &error));
+  g_assert_no_error (error);
+  empty = cr_store_get_setting (store, "motd");
+  g_assert_cmpstr (empty, ==, "");
+}
+
+static void
+test_reopen (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(CrStore) store = open_store (fixture->dir);
+
+    g_assert_true (cr_store_add_account (store, "alice", "Alice", "secret", &error));
+    g_assert_no_error (error);
+    g_assert_true (cr_store_set_banned (store, "mallory", "Mallory", TRUE, &error));
+    g_assert_no_error (error);
+    g_assert_true (cr_store_set_setting (store, "room-name", "Lab", &error));
+    g_assert_no_error (error);
+    append_events (store, 1, 60);
+  }
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(CrStore) store = open_store (fixture->dir);
+      g_autoptr(GPtrArray) bans = cr_store_list_bans (store);
+      g_autoptr(GPtrArray) events = NULL;
+      g_autofree char *name = cr_store_get_setting (store, "room-name");
+
+      g_assert_true (cr_store_has_account (store, "alice"));
+      g_assert_true (cr_store_check_password (store, "alice", "secret"));
+      g_assert_false (cr_store_check_password (store, "alice", "guess"));
+      g_assert_cmpuint (bans->len, ==, 1);
+      g_assert_cmpstr (g_ptr_array_index (bans, 0), ==, "Mallory");
+      g_assert_cmpstr (name, ==, "Lab");
+      g_assert_cmpuint (cr_store_get_last_seq (store), ==, 60 + 10 * round);
+      events = cr_store_last_events (store, 50);
+      assert_events (events, 11 + 10 * round, 50);
+
+      /* The history continues where it stopped. */
+      append_events (store, 61 + 10 * round, 70 + 10 * round);
+    }
+}
+
+/* The child half of test_kill: append, then die without closing. */
+static void
+kill_child (void)
+{
+  const char *dir = g_getenv (KILL_DIR_ENV);
+  g_autoptr(GError) error = NULL;
+  CrStore *store;
+
+  g_assert_nonnull (dir);
+  store = cr_store_open (dir, &error);
+  g_assert_no_error (error);
+  append_events (store, 1, 30);
+  g_assert_true (cr_store_set_banned (store, "mallory", "Mallory", TRUE, &error));
+  g_assert_no_error (error);
+  /* No cr_store_close: no checkpoint, no flush; only the WAL has it. */
+  kill (getpid (), SIGKILL);
+  g_assert_not_reached ();
+}
+
+static void
+test_kill (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autofree char *wal = NULL;
+  g_autoptr(CrStore) store = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) bans = NULL;
+
+  g_setenv (KILL_DIR_ENV, fixture->dir, TRUE);
+  g_test_trap_subprocess ("/chatroom/store/kill/subprocess", 60 * G_USEC_PER_SEC,
+                          G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();   /* killed, not exited */
+  g_unsetenv (KILL_DIR_ENV);
+
+  /* The killed process left its commits in the write-ahead log. */
+  wal = g_strconcat (fixture->dir, G_DIR_SEPARATOR_S, "chatroom.db-wal", NULL);
+  g_assert_true (g_file_test (wal, G_FILE_TEST_IS_REGULAR));
+
+  store = open_store (fixture->dir);
+  g_assert_cmpuint (cr_store_get_last_seq (store), ==, 30);
+  events = cr_store_events_after (store, 0, 100);
+  assert_events (events, 1, 30);
+  bans = cr_store_list_bans (store);
+  g_assert_cmpuint (bans->len, ==, 1);
+}
+
+static void
+test_kill_subprocess (void)
+{
+  if (g_test_subprocess ())
+    kill_child ();
+  else
+    g_test_skip ("Runs only as the child of /chatroom/store/kill");
+}
+
+static void
+assert_open_fails (const char *dir,
+                   const char *fragment)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrStore) store = cr_store_open (dir, &error);
+
+  g_assert_null (store);
+  g_assert_error (error, CR_STORE_ERROR, CR_STORE_ERROR_FAILED);
+  g_test_message ("Expected error: %s", error->message);
+  if (fragment != NULL)
+    g_assert_nonnull (strstr (error->message, fragment));
+}
+
+static void
+test_errors (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = g_build_filename (fixture->dir, "plain-file", NULL);
+  g_autofree char *under_file = g_build_filename (file, "room", NULL);
+  g_autofree char *corrupt_dir = g_build_filename (fixture->dir, "corrupt", NULL);
+  g_autofree char *corrupt_db = g_build_filename (corrupt_dir, "chatroom.db", NULL);
+  g_autofree char *dir_dir = g_build_filename (fixture->dir, "dir", NULL);
+  g_autofree char *dir_db = g_build_filename (dir_dir, "chatroom.db", NULL);
+  g_autofree char *newer_dir = g_build_filename (fixture->dir, "newer", NULL);
+  g_autofree char *garbage = g_strnfill (8192, 'x');
+
+  /* The folder is a file, or lies under one. */
+  g_assert_true (g_file_set_contents (file, "not a folder", -1, &error));
+  g_assert_no_error (error);
+  assert_open_fails (file, NULL);
+  assert_open_fails (under_file, NULL);
+
+  /* The database is garbage. */
+  g_assert_no_errno (g_mkdir (corrupt_dir, 0700));
+  g_assert_true (g_file_set_contents (corrupt_db, garbage, 8192, &error));
+  g_assert_no_error (error);
+  assert_open_fails (corrupt_dir, "not a database");
+
+  /* The database is a folder. */
+  g_assert_no_errno (g_mkdir_with_parents (dir_db, 0700));
+  assert_open_fails (dir_dir, NULL);
+
+  /* A file from a newer version of the program is left alone. */
+  {
+    g_autoptr(CrStore) store = open_store (newer_dir);
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (cr_store_get_path (store), &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL),
+                     ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  }
+  assert_open_fails (newer_dir, "newer");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/chatroom/store/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("open", test_open);
+  ADD ("accounts", test_accounts);
+  ADD ("default-cost", test_default_cost);
+  ADD ("bans", test_bans);
+  ADD ("events", test_events);
+  ADD ("settings", test_settings);
+  ADD ("reopen", test_reopen);
+  ADD ("kill", test_kill);
+  ADD ("errors", test_errors);
+  g_test_add_func ("/chatroom/store/kill/subprocess", test_kill_subprocess);
+
+#undef ADD
+
+  return g_test_run ();
+}
