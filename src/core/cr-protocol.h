@@ -78,12 +78,6 @@ typedef enum {
   CR_FLAG_MORE     = 1 << 1,
 } CrPacketFlags;
 
-typedef enum {
-  CR_MEMBER_REGISTERED = 1 << 0,
-  CR_MEMBER_MUTED      = 1 << 1,
-  CR_MEMBER_CLASSIC    = 1 << 2,
-} CrMemberFlags;
-
 typedef struct {
   guint8  version;
   guint8  type;          /* CrPacketType */

@@ -88,6 +88,12 @@ typedef enum {
 } CrRole;
 
 typedef enum {
+  CR_MEMBER_REGISTERED = 1 << 0,
+  CR_MEMBER_MUTED      = 1 << 1,
+  CR_MEMBER_CLASSIC    = 1 << 2,
+} CrMemberFlags;
+
+typedef enum {
   CR_DIALECT_NATIVE = 0,
   CR_DIALECT_CLASSIC = 1,   /* the classroom text protocol */
 } CrDialect;

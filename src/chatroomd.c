@@ -1,0 +1,333 @@
+/* chatroomd.c: a room without a desktop; standard input is the owner's console
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "chatroomd"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <gio/gunixinputstream.h>
+
+#include "cr-render.h"
+#include "cr-server.h"
+
+typedef struct {
+  GMainLoop        *loop;
+  CrServer         *server;
+  GDataInputStream *console;
+  GCancellable     *cancellable;
+  int               status;
+} Daemon;
+
+/* Console output is UTF-8 whatever the locale (g_print would turn Chinese
+ * into '?' under LANG=C). */
+static void
+say (FILE       *stream,
+     const char *line)
+{
+  fputs (line, stream);
+  fputc ('\n', stream);
+  fflush (stream);
+}
+
+static void
+sayf (FILE       *stream,
+      const char *format,
+      ...) G_GNUC_PRINTF (2, 3);
+
+static void
+sayf (FILE       *stream,
+      const char *format,
+      ...)
+{
+  g_autofree char *line = NULL;
+  va_list args;
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+  say (stream, line);
+}
+
+static void
+on_event (CrServer      *server,
+          const CrEvent *event,
+          Daemon        *daemon)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (event->time_us / G_USEC_PER_SEC);
+  g_autofree char *stamp = g_date_time_format (time, "%H:%M:%S");
+  g_autofree char *text = cr_render_event (event, NULL);
+
+  switch (event->kind)
+    {
+    case CR_EVENT_CHAT:
+      sayf (stdout, "[%s] %s: %s", stamp, event->name, text);
+      break;
+    case CR_EVENT_OWNER_CHAT:
+      /* Translators: how the owner's own lines appear in the console; %s is the text */
+      sayf (stdout, "[%s] %s", stamp, text);
+      break;
+    default:
+      sayf (stdout, "[%s] * %s", stamp, text);
+      break;
+    }
+}
+
+static void
+list_members (Daemon *daemon)
+{
+  GListModel *members = cr_server_get_members (daemon->server);
+  guint n = g_list_model_get_n_items (members);
+
+  sayf (stdout, ngettext ("%u member:", "%u members:", n), n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CrMember) m = g_list_model_get_item (members, i);
+      guint flags = cr_member_get_flags (m);
+      GString *line = g_string_new ("  ");
+
+      g_string_append (line, cr_member_get_name (m));
+      if (cr_member_get_address (m))
+        g_string_append_printf (line, "  %s", cr_member_get_address (m));
+      g_string_append_printf (line, "  %s", (flags & CR_MEMBER_REGISTERED) ? _("registered") : _("guest"));
+      if (flags & CR_MEMBER_CLASSIC)
+        g_string_append_printf (line, "  %s", _("classic client"));
+      if (flags & CR_MEMBER_MUTED)
+        g_string_append_printf (line, "  %s", _("muted"));
+      if (cr_member_get_role (m) == CR_ROLE_OWNER)
+        g_string_append_printf (line, "  %s", _("owner"));
+      say (stdout, line->str);
+      g_string_free (line, TRUE);
+    }
+}
+
+static void
+print_help (void)
+{
+  say (stdout, _("Type a line to speak to the room as its owner. Commands:"));
+  say (stdout, _("  /members          who is in the room"));
+  say (stdout, _("  /announce TEXT    an announcement"));
+  say (stdout, _("  /kick NAME        remove someone from the room"));
+  say (stdout, _("  /mute NAME        stop someone from speaking; /unmute NAME"));
+  say (stdout, _("  /ban NAME         remove and keep out; /unban NAME"));
+  say (stdout, _("  /quit             close the room"));
+}
+
+static void
+run_command (Daemon     *daemon,
+             const char *line)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) parts = NULL;
+  const char *command, *arg;
+  gboolean ok = TRUE;
+
+  if (line[0] != '/')
+    {
+      cr_server_say (daemon->server, line, &error);
+      goto out;
+    }
+
+  parts = g_strsplit (line + 1, " ", 2);
+  command = parts[0] ? parts[0] : "";
+  arg = parts[0] && parts[1] ? g_strstrip (parts[1]) : "";
+
+  if (g_str_equal (command, "members"))
+    list_members (daemon);
+  else if (g_str_equal (command, "help"))
+    print_help ();
+  else if (g_str_equal (command, "quit"))
+    cr_server_stop (daemon->server);
+  else if (g_str_equal (command, "announce"))
+    ok = cr_server_announce (daemon->server, arg, &error);
+  else if (g_str_equal (command, "kick"))
+    ok = cr_server_kick (daemon->server, arg, &error);
+  else if (g_str_equal (command, "mute"))
+    ok = cr_server_mute (daemon->server, arg, &error);
+  else if (g_str_equal (command, "unmute"))
+    ok = cr_server_unmute (daemon->server, arg, &error);
+  else if (g_str_equal (command, "ban"))
+    ok = cr_server_ban (daemon->server, arg, &error);
+  else if (g_str_equal (command, "unban"))
+    ok = cr_server_unban (daemon->server, arg, &error);
+  else
+    {
+      /* Translators: %s is what the owner typed after the slash */
+      sayf (stderr, _("Unknown command “/%s”; /help lists them"), command);
+      return;
+    }
+  (void) ok;
+
+out:
+  if (error != NULL)
+    say (stderr, error->message);
+}
+
+static void read_next_line (Daemon *daemon);
+
+static void
+on_line_read (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Daemon *daemon = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  gsize len;
+
+  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
+                                                    &len, &error);
+  if (line == NULL)
+    {
+      /* End of input (a service has none) leaves the room open; only a
+       * signal closes it then. */
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        say (stderr, error->message);
+      return;
+    }
+
+  g_strchomp (line);
+  if (*line != '\0')
+    run_command (daemon, line);
+  read_next_line (daemon);
+}
+
+static void
+read_next_line (Daemon *daemon)
+{
+  g_data_input_stream_read_line_async (daemon->console, G_PRIORITY_DEFAULT,
+                                       daemon->cancellable, on_line_read, daemon);
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  if (cr_server_get_running (daemon->server))
+    cr_server_stop (daemon->server);
+  else
+    g_main_loop_quit (daemon->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_stopped (CrServer *server,
+            Daemon   *daemon)
+{
+  g_main_loop_quit (daemon->loop);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *listen = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *room_name = NULL;
+  g_autofree char *language = NULL;
+  g_autofree char *owner_name = NULL;
+  int silence_ms = 15000;
+  gboolean version = FALSE;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stdin_stream = NULL;
+  Daemon daemon = { 0, };
+  GOptionEntry entries[] = {
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+      N_("Address and UDP port to serve, e.g. 127.0.0.1:10024 or [::]:10024"), N_("ADDR:PORT") },
+    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
+      N_("Where accounts, bans and history are kept"), N_("DIR") },
+    { "room-name", 'n', 0, G_OPTION_ARG_STRING, &room_name,
+      N_("The room's name"), N_("NAME") },
+    { "language", 0, 0, G_OPTION_ARG_STRING, &language,
+      N_("Language of the lines classic clients receive: zh_CN or en"), N_("LANG") },
+    { "owner-name", 0, 0, G_OPTION_ARG_STRING, &owner_name,
+      N_("How the owner's messages are signed"), N_("NAME") },
+    { "silence-timeout", 0, 0, G_OPTION_ARG_INT, &silence_ms,
+      N_("Drop a member silent for this long (milliseconds)"), N_("MS") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version"), NULL },
+    { NULL }
+  };
+
+  cr_locale_init ();
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, _("Serve a Chat Room without a desktop. "
+                                           "Standard input is the owner's console."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      say (stderr, error->message);
+      return 2;
+    }
+  if (version)
+    {
+      say (stdout, "chatroomd " PACKAGE_VERSION);
+      return 0;
+    }
+  if (language != NULL && !g_str_equal (language, "zh_CN") && !g_str_equal (language, "en"))
+    {
+      /* Translators: %s is what was given to --language */
+      sayf (stderr, _("Unknown language “%s”: use zh_CN or en"), language);
+      return 2;
+    }
+  if (silence_ms < 100)
+    {
+      say (stderr, _("The silence timeout must be at least 100 ms"));
+      return 2;
+    }
+  if (data_dir == NULL)
+    data_dir = g_build_filename (g_get_user_data_dir (), "chatroom", NULL);
+
+  daemon.loop = g_main_loop_new (NULL, FALSE);
+  daemon.cancellable = g_cancellable_new ();
+  daemon.server = g_object_new (CR_TYPE_SERVER,
+                                "data-dir", data_dir,
+                                "room-name", room_name,
+                                "language", language ? language : "zh_CN",
+                                "owner-name", owner_name,
+                                "silence-timeout", (guint) silence_ms,
+                                NULL);
+  g_signal_connect (daemon.server, "event", G_CALLBACK (on_event), &daemon);
+  g_signal_connect (daemon.server, "stopped", G_CALLBACK (on_stopped), &daemon);
+
+  if (!cr_server_start (daemon.server, listen ? listen : "127.0.0.1:10024", &error))
+    {
+      say (stderr, error->message);
+      g_clear_object (&daemon.server);
+      return 1;
+    }
+
+  {
+    g_auto(GStrv) addresses = cr_server_dup_join_addresses (daemon.server);
+    g_autofree char *joined = g_strjoinv (", ", addresses);
+
+    /* Translators: %s is the room's name, then the addresses to join at */
+    sayf (stdout, _("Room “%s” is open. Join at: %s"),
+          cr_server_get_room_name (daemon.server), joined);
+    say (stdout, _("Type to speak as the owner; /help lists the commands."));
+  }
+
+  g_unix_signal_add (SIGINT, on_signal, &daemon);
+  g_unix_signal_add (SIGTERM, on_signal, &daemon);
+
+  stdin_stream = g_unix_input_stream_new (0, FALSE);
+  daemon.console = g_data_input_stream_new (stdin_stream);
+  read_next_line (&daemon);
+
+  g_main_loop_run (daemon.loop);
+
+  g_cancellable_cancel (daemon.cancellable);
+  g_clear_object (&daemon.console);
+  g_clear_object (&daemon.cancellable);
+  g_clear_object (&daemon.server);
+  g_main_loop_unref (daemon.loop);
+  say (stdout, _("The room is closed."));
+  return daemon.status;
+}
