@@ -1,0 +1,692 @@
+/* chatroom-cli.c: a member's end of a room, in a terminal
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * chatroom-cli [--register] [--password-file FILE] NAME [HOST:PORT]
+ *
+ * Prints every message of the room as one line on standard output and sends
+ * every line read from standard input. "/quit", end of input, Ctrl-C or
+ * SIGTERM leave the room cleanly. Status and errors go to standard error,
+ * so standard output is the conversation alone.
+ */
+#define G_LOG_DOMAIN "chatroom-cli"
+
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <gio/gio.h>
+#include <gio/gunixinputstream.h>
+
+#include "cr-client.h"
+#include "cr-render.h"
+
+/* How long to wait for the room to acknowledge what was typed before
+ * leaving, and for the goodbye itself (the client needs ≤ 1 s). */
+#define FLUSH_TIMEOUT_MS 3000
+#define LEAVE_TIMEOUT_MS 3000
+
+typedef struct {
+  CrClient          *client;
+  GListModel        *messages;     /* borrowed from client */
+  GDataInputStream  *input;
+  GCancellable      *cancellable;
+  GPtrArray         *unacked;      /* own CrMessages still PENDING */
+  char              *address;
+  guint              n_printed;    /* messages printed so far */
+  guint              flush_timeout_id;
+  guint              leave_timeout_id;
+  guint              sigint_id;
+  guint              sigterm_id;
+  int                exit_status;
+  gboolean           joined;
+  gboolean           leave_requested;
+  gboolean           leave_sent;
+  gboolean           done;
+} CliApp;
+
+static void read_next_line (CliApp *app);
+static void maybe_leave (CliApp *app);
+
+/* PLATFORM.md #14: g_print() would turn Chinese into "?" under LANG=C.
+ * Messages are UTF-8 and are written as such. */
+static void
+write_line (FILE       *stream,
+            const char *line)
+{
+  fputs (line, stream);
+  fputc ('\n', stream);
+  fflush (stream);
+}
+
+G_GNUC_PRINTF (1, 2)
+static void
+status_line (const char *format,
+             ...)
+{
+  g_autofree char *line = NULL;
+  va_list args;
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  write_line (stderr, line);
+}
+
+static void
+finish (CliApp *app,
+        int     exit_status)
+{
+  g_assert (app != NULL);
+
+  if (app->done)
+    return;
+  app->exit_status = exit_status;
+  app->done = TRUE;
+  g_main_context_wakeup (NULL);
+}
+
+/* Room text may come from a classroom server that checks nothing: keep
+ * terminal escapes out, and indent continuation lines under the first. */
+static char *
+sanitize_text (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
+  GString *out = g_string_sized_new (strlen (valid));
+
+  for (const char *p = valid; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '\n')
+        g_string_append (out, "\n        ");
+      else if (c == '\t')
+        g_string_append_c (out, '\t');
+      else if (g_unichar_iscntrl (c))
+        g_string_append_unichar (out, 0xFFFD);
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static char *
+format_time (gint64 time_us)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
+
+  if (dt == NULL)
+    return g_strdup ("--:--");
+  return g_date_time_format (dt, "%H:%M");
+}
+
+static void
+print_message (CrMessage *message)
+{
+  g_autofree char *time = format_time (cr_message_get_time (message));
+  g_autofree char *display = cr_message_dup_display (message);
+  g_autofree char *text = sanitize_text (display);
+  g_autofree char *sender = sanitize_text (cr_message_get_sender (message));
+  g_autofree char *line = NULL;
+
+  switch ((int) cr_message_get_kind (message))
+    {
+    case CR_EVENT_CHAT:
+      /* Translators: a chat line in the terminal: the first %s is the time
+       * (HH:MM), the second the sender's nickname, the third the message */
+      line = g_strdup_printf (C_("cli", "[%s] %s: %s"), time, sender, text);
+      break;
+
+    case CR_EVENT_OWNER_CHAT:
+      /* Translators: the owner's chat line in the terminal: the first %s
+       * is the time (HH:MM), the second the owner's nickname, the third
+       * the message */
+      line = g_strdup_printf (C_("cli", "[%s] %s (owner): %s"), time, sender, text);
+      break;
+
+    default:
+      /* Translators: a system line in the terminal, e.g. "[10:02] * alice
+       * joined the room": the first %s is the time (HH:MM), the second the
+       * line */
+      line = g_strdup_printf (C_("cli", "[%s] * %s"), time, text);
+      break;
+    }
+
+  write_line (stdout, line);
+}
+
+static void
+print_new_messages (CliApp *app)
+{
+  guint n_items = g_list_model_get_n_items (app->messages);
+
+  for (; app->n_printed < n_items; app->n_printed++)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (app->messages, app->n_printed);
+
+      print_message (message);
+    }
+}
+
+static void
+on_messages_items_changed (GListModel *model,
+                           guint       position,
+                           guint       removed,
+                           guint       added,
+                           CliApp     *app)
+{
+  g_assert (model == app->messages);
+
+  /* The model is a log: items are appended, and at most the oldest are
+   * dropped. Anything inserted above what was printed is printed now. */
+  if (position < app->n_printed)
+    {
+      app->n_printed -= MIN (removed, app->n_printed - position);
+      for (guint i = position; i < position + added; i++)
+        {
+          g_autoptr(CrMessage) message = g_list_model_get_item (model, i);
+
+          print_message (message);
+        }
+      app->n_printed += added;
+    }
+  print_new_messages (app);
+}
+
+static char *
+dup_error_message (const GError *error)
+{
+  if (error->domain == CR_CLIENT_ERROR)
+    return cr_render_reason (error->code, NULL);
+  return g_strdup (error->message);
+}
+
+static void
+on_sent_message_state (CrMessage  *message,
+                       GParamSpec *pspec,
+                       CliApp     *app)
+{
+  CrMessageState state = cr_message_get_state (message);
+
+  if (state == CR_MESSAGE_FAILED)
+    {
+      g_autofree char *reason = cr_render_reason (cr_message_get_failure (message), NULL);
+      g_autofree char *text = sanitize_text (cr_message_get_text (message));
+
+      /* Translators: the first %s is why, the second the message typed */
+      status_line (_("Not delivered (%s): %s"), reason, text);
+    }
+
+  if (state != CR_MESSAGE_PENDING)
+    {
+      g_signal_handlers_disconnect_by_func (message, on_sent_message_state, app);
+      g_ptr_array_remove_fast (app->unacked, message);
+      maybe_leave (app);
+    }
+}
+
+static void
+send_line (CliApp     *app,
+           const char *line)
+{
+  g_autoptr(GError) error = NULL;
+  CrMessage *message;
+
+  message = cr_client_send (app->client, line, &error);
+  if (message == NULL)
+    {
+      g_autofree char *why = dup_error_message (error);
+
+      /* Translators: %s is why the message could not be sent */
+      status_line (_("Not sent: %s"), why);
+      return;
+    }
+
+  if (cr_message_get_state (message) == CR_MESSAGE_PENDING)
+    {
+      g_ptr_array_add (app->unacked, g_object_ref (message));
+      g_signal_connect (message, "notify::state", G_CALLBACK (on_sent_message_state), app);
+    }
+}
+
+static gboolean
+on_leave_timeout (gpointer user_data)
+{
+  CliApp *app = user_data;
+
+  app->leave_timeout_id = 0;
+  /* The room did not confirm the goodbye: it will time us out instead. */
+  finish (app, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_flush_timeout (gpointer user_data)
+{
+  CliApp *app = user_data;
+
+  app->flush_timeout_id = 0;
+  if (app->unacked->len > 0)
+    {
+      /* Translators: %u is a number of messages, which may not have
+       * reached the room */
+      status_line (ngettext ("%u message was not acknowledged by the room",
+                             "%u messages were not acknowledged by the room",
+                             app->unacked->len),
+                   app->unacked->len);
+    }
+  g_ptr_array_set_size (app->unacked, 0);
+  maybe_leave (app);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+maybe_leave (CliApp *app)
+{
+  CrClientState state;
+
+  if (!app->leave_requested || app->leave_sent || app->done)
+    return;
+
+  state = cr_client_get_state (app->client);
+  if (state == CR_CLIENT_CLOSED || state == CR_CLIENT_DISCONNECTED)
+    {
+      finish (app, app->exit_status);
+      return;
+    }
+
+  /* Let the room acknowledge what was typed last (a piped script ends
+   * with EOF right after its last line), but not forever. */
+  if (app->unacked->len > 0 && state == CR_CLIENT_CONNECTED)
+    {
+      if (app->flush_timeout_id == 0)
+        app->flush_timeout_id = g_timeout_add (FLUSH_TIMEOUT_MS, on_flush_timeout, app);
+      return;
+    }
+
+  g_clear_handle_id (&app->flush_timeout_id, g_source_remove);
+  app->leave_sent = TRUE;
+  cr_client_leave (app->client);
+  if (cr_client_get_state (app->client) == CR_CLIENT_CLOSED)
+    finish (app, 0);
+  else
+    app->leave_timeout_id = g_timeout_add (LEAVE_TIMEOUT_MS, on_leave_timeout, app);
+}
+
+static void
+request_leave (CliApp *app)
+{
+  if (app->leave_requested)
+    return;
+  app->leave_requested = TRUE;
+  g_cancellable_cancel (app->cancellable);
+
+  /* Still joining: cancelling the join is all there is to do. */
+  if (!app->joined)
+    {
+      finish (app, 1);
+      return;
+    }
+  maybe_leave (app);
+}
+
+static char *
+line_to_utf8 (const char *line)
+{
+  g_autofree char *stripped = g_strdup (line);
+  gsize len = strlen (stripped);
+
+  if (len > 0 && stripped[len - 1] == '\r')
+    stripped[len - 1] = '\0';
+  if (g_utf8_validate (stripped, -1, NULL))
+    return g_steal_pointer (&stripped);
+  /* A terminal in a legacy charset. */
+  return g_locale_to_utf8 (stripped, -1, NULL, NULL, NULL);
+}
+
+static void
+on_line_read (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  CliApp *app = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *raw = NULL;
+  g_autofree char *line = NULL;
+
+  raw = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (error != NULL)
+    {
+      /* Translators: %s is a system error message */
+      status_line (_("Cannot read standard input: %s"), error->message);
+      request_leave (app);
+      return;
+    }
+  if (raw == NULL)
+    {
+      /* End of input leaves, like /quit. */
+      request_leave (app);
+      return;
+    }
+
+  line = line_to_utf8 (raw);
+  if (line == NULL)
+    status_line ("%s", _("Not sent: the line is not valid text in this terminal's encoding"));
+  else if (g_str_equal (line, "/quit"))
+    {
+      request_leave (app);
+      return;
+    }
+  else if (*line != '\0')
+    send_line (app, line);
+
+  read_next_line (app);
+}
+
+static void
+read_next_line (CliApp *app)
+{
+  g_data_input_stream_read_line_async (app->input, G_PRIORITY_DEFAULT,
+                                       app->cancellable, on_line_read, app);
+}
+
+static void
+on_client_closed (CrClient *client,
+                  int       reason,
+                  CliApp   *app)
+{
+  g_autofree char *why = NULL;
+
+  /* A failed join is reported by on_joined(), with the address. */
+  if (!app->joined)
+    return;
+
+  /* Whatever the room said last is shown before the reason. */
+  print_new_messages (app);
+
+  if (reason == CR_REASON_NONE)
+    {
+      finish (app, 0);
+      return;
+    }
+
+  why = cr_render_reason (reason, NULL);
+  /* Translators: %s is why the session ended, e.g. "The owner removed you
+   * from the room" */
+  status_line (_("Left the room: %s"), why);
+  finish (app, 1);
+}
+
+static void
+on_client_state (CrClient   *client,
+                 GParamSpec *pspec,
+                 CliApp     *app)
+{
+  switch (cr_client_get_state (client))
+    {
+    case CR_CLIENT_RECONNECTING:
+      status_line ("%s", _("The room went silent: reconnecting…"));
+      break;
+
+    case CR_CLIENT_CONNECTED:
+      if (app->joined)
+        status_line ("%s", _("Reconnected"));
+      maybe_leave (app);
+      break;
+
+    case CR_CLIENT_CLOSED:
+      /* "closed" says why; this is the fallback should it not come. */
+      if (!app->joined)
+        break;
+      print_new_messages (app);
+      if (!app->done)
+        {
+          CrReason reason = cr_client_get_close_reason (client);
+
+          if (reason == CR_REASON_NONE || app->leave_sent)
+            finish (app, 0);
+          else
+            on_client_closed (client, reason, app);
+        }
+      break;
+
+    case CR_CLIENT_DISCONNECTED:
+    case CR_CLIENT_CONNECTING:
+    case CR_CLIENT_LEAVING:
+    default:
+      break;
+    }
+}
+
+static void
+on_joined (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  CliApp *app = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *why = NULL;
+  const char *room_name;
+
+  if (!cr_client_join_finish (CR_CLIENT (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          finish (app, 1);
+          return;
+        }
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+        /* Translators: %s is the room address the user gave */
+        why = g_strdup_printf (_("“%s” is not a room address: use HOST:PORT"), app->address);
+      else
+        why = dup_error_message (error);
+      /* Translators: the first %s is the room address, the second why */
+      status_line (_("Could not join %s: %s"), app->address, why);
+      finish (app, 1);
+      return;
+    }
+
+  app->joined = TRUE;
+  room_name = cr_client_get_room_name (app->client);
+  if (room_name != NULL && *room_name != '\0')
+    {
+      g_autofree char *room = sanitize_text (room_name);
+
+      /* Translators: the first %s is the room's name, the second the
+       * nickname the room gave the user */
+      status_line (_("Joined “%s” as %s. Type /quit to leave."),
+                   room, cr_client_get_name (app->client));
+    }
+  else
+    {
+      /* Translators: the first %s is the room address, the second the
+       * nickname the room gave the user */
+      status_line (_("Joined %s as %s. Type /quit to leave."),
+                   app->address, cr_client_get_name (app->client));
+    }
+
+  print_new_messages (app);
+  read_next_line (app);
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  CliApp *app = user_data;
+
+  /* A second Ctrl-C does not wait for the room. */
+  if (app->leave_requested)
+    {
+      finish (app, 130);
+      return G_SOURCE_CONTINUE;
+    }
+  request_leave (app);
+  return G_SOURCE_CONTINUE;
+}
+
+static char *
+read_password_file (const char  *path,
+                    GError     **error)
+{
+  g_autofree char *contents = NULL;
+  char *newline;
+
+  if (!g_file_get_contents (path, &contents, NULL, error))
+    return NULL;
+
+  /* The first line is the password; keep spaces, drop the line end. */
+  newline = strpbrk (contents, "\r\n");
+  if (newline != NULL)
+    *newline = '\0';
+  return g_steal_pointer (&contents);
+}
+
+static char *
+complete_address (const char *address)
+{
+  /* "host" alone means the default port; "[v6]" and "h:p" are complete. */
+  if (strchr (address, ':') == NULL)
+    return g_strdup_printf ("%s:%d", address, CR_DEFAULT_PORT);
+  if (address[0] == '[' && g_str_has_suffix (address, "]"))
+    return g_strdup_printf ("%s:%d", address, CR_DEFAULT_PORT);
+  return g_strdup (address);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stdin_stream = NULL;
+  g_autofree char *password_file = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *name = NULL;
+  gboolean do_register = FALSE;
+  gboolean version = FALSE;
+  CliApp app = { 0 };
+  const GOptionEntry entries[] = {
+    { "register", 'r', 0, G_OPTION_ARG_NONE, &do_register,
+      N_("Register NAME with the password first (needs --password-file)"), NULL },
+    { "password-file", 'p', 0, G_OPTION_ARG_FILENAME, &password_file,
+      N_("Read the password from the first line of FILE"), N_("FILE") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version,
+      N_("Show the version and exit"), NULL },
+    { NULL }
+  };
+
+  cr_locale_init ();
+  g_set_prgname ("chatroom-cli");
+
+  /* Translators: the command line's arguments, shown by --help */
+  context = g_option_context_new (_("NAME [HOST:PORT]"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  /* Translators: --help text; %d is the default port */
+  summary = g_strdup_printf (_("Join a chat room from the terminal: every message of the room "
+                               "is printed, every line typed is sent. /quit or end of input "
+                               "leaves. The room address defaults to 127.0.0.1:%d."),
+                             CR_DEFAULT_PORT);
+  g_option_context_set_summary (context, summary);
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      /* Translators: the first %s is the program name, the second why the
+       * command line is wrong */
+      status_line (_("%s: %s (see --help)"), g_get_prgname (), error->message);
+      return 2;
+    }
+  if (version)
+    {
+      write_line (stdout, "chatroom-cli " PACKAGE_VERSION);
+      return 0;
+    }
+  if (argc < 2 || argc > 3)
+    {
+      /* Translators: %s is the program name */
+      status_line (_("%s: give a nickname, and optionally the room's HOST:PORT (see --help)"),
+                   g_get_prgname ());
+      return 2;
+    }
+
+  if (password_file != NULL)
+    {
+      password = read_password_file (password_file, &error);
+      if (password == NULL)
+        {
+          /* Translators: the first %s is the program name, the second a
+           * system error message */
+          status_line (_("%s: cannot read the password: %s"), g_get_prgname (), error->message);
+          return 2;
+        }
+    }
+  if (do_register && (password == NULL || *password == '\0'))
+    {
+      /* Translators: %s is the program name */
+      status_line (_("%s: --register needs a password (--password-file)"), g_get_prgname ());
+      return 2;
+    }
+
+  name = line_to_utf8 (argv[1]);
+  if (name == NULL)
+    {
+      /* Translators: %s is the program name */
+      status_line (_("%s: the nickname is not valid text in this terminal's encoding"),
+                   g_get_prgname ());
+      return 2;
+    }
+
+  app.address = complete_address (argc == 3 ? argv[2] : "127.0.0.1");
+  app.cancellable = g_cancellable_new ();
+  app.unacked = g_ptr_array_new_with_free_func (g_object_unref);
+  app.client = cr_client_new ();
+  app.messages = cr_client_get_messages (app.client);
+
+  stdin_stream = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+  app.input = g_data_input_stream_new (stdin_stream);
+  g_data_input_stream_set_newline_type (app.input, G_DATA_STREAM_NEWLINE_TYPE_ANY);
+
+  g_signal_connect (app.messages, "items-changed", G_CALLBACK (on_messages_items_changed), &app);
+  g_signal_connect (app.client, "notify::state", G_CALLBACK (on_client_state), &app);
+  g_signal_connect (app.client, "closed", G_CALLBACK (on_client_closed), &app);
+  app.sigint_id = g_unix_signal_add (SIGINT, on_signal, &app);
+  app.sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &app);
+
+  cr_client_join_async (app.client, app.address, name, password, do_register, NULL,
+                        app.cancellable, on_joined, &app);
+
+  while (!app.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* Nothing may call back into app once main returns. */
+  g_cancellable_cancel (app.cancellable);
+  g_clear_handle_id (&app.flush_timeout_id, g_source_remove);
+  g_clear_handle_id (&app.leave_timeout_id, g_source_remove);
+  g_clear_handle_id (&app.sigint_id, g_source_remove);
+  g_clear_handle_id (&app.sigterm_id, g_source_remove);
+  for (guint i = 0; i < app.unacked->len; i++)
+    g_signal_handlers_disconnect_by_func (g_ptr_array_index (app.unacked, i),
+                                          on_sent_message_state, &app);
+  g_signal_handlers_disconnect_by_data (app.messages, &app);
+  g_signal_handlers_disconnect_by_data (app.client, &app);
+  for (guint i = 0; i < 100 && g_main_context_pending (NULL); i++)
+    g_main_context_iteration (NULL, FALSE);
+
+  g_clear_pointer (&app.unacked, g_ptr_array_unref);
+  g_clear_object (&app.input);
+  g_clear_object (&app.client);
+  g_clear_object (&app.cancellable);
+  g_clear_pointer (&app.address, g_free);
+
+  return app.exit_status;
+}
