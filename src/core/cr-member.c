@@ -8,7 +8,6 @@
 
 #include <string.h>
 
-#include "cr-protocol.h"
 #include "cr-member.h"
 
 struct _CrMember
