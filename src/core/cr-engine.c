@@ -91,8 +91,10 @@ addr_key_init (AddrKey        *key,
   GInetAddress *inet = g_inet_socket_address_get_address (isa);
   guint16 port = g_inet_socket_address_get_port (isa);
   gsize n = g_inet_address_get_native_size (inet);
-  guint32 scope = g_inet_socket_address_get_scope_id (isa);
+  guint32 scope = 0;
 
+  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
+    scope = g_inet_socket_address_get_scope_id (isa);
   memset (key, 0, sizeof *key);
   key->bytes[0] = (guint8) g_inet_address_get_family (inet);
   key->bytes[1] = port >> 8;
