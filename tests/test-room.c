@@ -622,16 +622,17 @@ test_kick (void)
 static void
 test_seq (void)
 {
-  g_autoptr(CrRoom) room = cr_room_new ("lobby", 10, 41);
+  /* Start past 2^32: seqs are 64-bit all the way. */
+  const guint64 start = (guint64) G_MAXUINT32 - 10;
+  g_autoptr(CrRoom) room = cr_room_new ("lobby", 10, start);
   guint64 last;
   guint32 alice;
   CrReason reason;
 
-  g_assert_cmpuint (cr_room_get_last_seq (room), ==, 41);
-  last = 41;
+  g_assert_cmpuint (cr_room_get_last_seq (room), ==, start);
   alice = join_ok (room, "alice", CR_ROLE_MEMBER, T0);
-  g_assert_cmpuint (cr_room_get_last_seq (room), ==, 42);
-  last = 42;
+  g_assert_cmpuint (cr_room_get_last_seq (room), ==, start + 1);
+  last = start + 1;
 
   for (guint i = 0; i < 100; i++)
     {
@@ -643,6 +644,7 @@ test_seq (void)
       if (i % 2 == 0)
         {
           g_assert_null (event);
+          g_assert_cmpint (reason, ==, CR_REASON_TEXT_INVALID);
           continue;
         }
       g_assert_nonnull (event);
@@ -650,12 +652,25 @@ test_seq (void)
       g_assert_cmpint (event->time_us, ==, T0 + i);
       last = event->seq;
     }
-  g_assert_cmpuint (cr_room_get_last_seq (room), ==, 41 + 1 + 50);
+  g_assert_cmpuint (cr_room_get_last_seq (room), ==, start + 1 + 50);
 
+  /* Every kind of event takes the next number. */
   {
-    g_autoptr(CrEvent) event = cr_room_close (room, T0);
+    g_autoptr(CrEvent) mute = cr_room_mute (room, "alice", T0, &reason);
+    g_autoptr(CrEvent) unmute = cr_room_unmute (room, "alice", T0, &reason);
+    g_autoptr(CrEvent) announce = cr_room_announce (room, "hi", T0, &reason);
+    g_autoptr(CrEvent) owner = cr_room_owner_say (room, NULL, "hi", T0, &reason);
+    g_autoptr(CrEvent) ban = cr_room_ban (room, "x", T0, NULL, &reason);
+    g_autoptr(CrEvent) unban = cr_room_unban (room, "x", T0, &reason);
+    g_autoptr(CrEvent) kick = cr_room_kick (room, "alice", T0, NULL, &reason);
+    g_autoptr(CrEvent) closed = cr_room_close (room, T0);
+    const CrEvent *events[] = { mute, unmute, announce, owner, ban, unban, kick, closed };
 
-    g_assert_cmpuint (event->seq, ==, last + 1);
+    for (guint i = 0; i < G_N_ELEMENTS (events); i++)
+      {
+        g_assert_nonnull (events[i]);
+        g_assert_cmpuint (events[i]->seq, ==, last + 1 + i);
+      }
   }
 }
 
