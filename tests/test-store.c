@@ -119,6 +119,8 @@ test_open (Fixture       *fixture,
   g_assert_true (g_file_test (expected, G_FILE_TEST_IS_REGULAR));
   g_assert_no_errno (g_stat (dir, &st));
   g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  g_assert_no_errno (g_stat (expected, &st));
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
   g_assert_cmpuint (cr_store_get_last_seq (store), ==, 0);
 
   {

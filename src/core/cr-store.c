@@ -369,6 +369,15 @@ cr_store_open (const char  *dir,
       return NULL;
     }
 
+  /* The folder may have existed with wider permissions; SQLite gives the
+   * -wal and -shm files the mode of the database. */
+  if (g_chmod (self->path, 0600) != 0)
+    {
+      int saved_errno = errno;
+
+      g_debug ("Could not make %s private: %s", self->path, g_strerror (saved_errno));
+    }
+
   if (!cr_store_configure (self, error) ||
       !cr_store_migrate (self, error) ||
       !cr_store_prepare_statements (self, error))
@@ -597,6 +606,7 @@ cr_store_append_event (CrStore        *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (event != NULL, FALSE);
   g_return_val_if_fail (event->seq > 0 && event->seq <= G_MAXINT64, FALSE);
+  g_return_val_if_fail (event->kind >= CR_EVENT_CHAT && event->kind <= CR_EVENT_LAST, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   /* One statement in autocommit mode is one transaction: see the top of
