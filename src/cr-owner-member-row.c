@@ -127,12 +127,16 @@ cr_owner_member_row_update (CrOwnerMemberRow *self,
   if (address != NULL && address[0] != '\0')
     g_string_append (subtitle, address);
 
-  if (subtitle->len > 0)
-    g_string_append (subtitle, " · ");
-  if (cr_member_get_registered (self->member))
-    g_string_append (subtitle, C_("member", "Registered"));
-  else
-    g_string_append (subtitle, C_("member", "Guest"));
+  /* The owner's row already says "Owner"; guest or not says nothing there. */
+  if (cr_member_get_role (self->member) != CR_ROLE_OWNER)
+    {
+      if (subtitle->len > 0)
+        g_string_append (subtitle, " · ");
+      if (cr_member_get_registered (self->member))
+        g_string_append (subtitle, C_("member", "Registered"));
+      else
+        g_string_append (subtitle, C_("member", "Guest"));
+    }
 
   last_active = cr_member_get_last_active (self->member);
   if (last_active > 0 && cr_member_get_role (self->member) != CR_ROLE_OWNER)
