@@ -458,6 +458,33 @@ test_reopen (Fixture       *fixture,
     }
 }
 
+static void
+test_two_handles (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(CrStore) first = open_store (fixture->dir);
+  g_autoptr(CrStore) second = open_store (fixture->dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+
+  /* chatroomd and chatroom-cli may open the same file: WAL lets a reader
+   * see every commit of the writer, and each writes in turn. */
+  append_events (first, 1, 10);
+  g_assert_cmpuint (cr_store_get_last_seq (second), ==, 10);
+  append_events (second, 11, 20);
+  g_assert_cmpuint (cr_store_get_last_seq (first), ==, 20);
+
+  g_assert_true (cr_store_set_setting (second, "room-name", "Shared", &error));
+  g_assert_no_error (error);
+  value = cr_store_get_setting (first, "room-name");
+  g_assert_cmpstr (value, ==, "Shared");
+
+  g_assert_true (cr_store_add_account (first, "alice", "alice", "secret", &error));
+  g_assert_no_error (error);
+  g_assert_false (cr_store_add_account (second, "alice", "Alice", "other", &error));
+  g_assert_error (error, CR_STORE_ERROR, CR_STORE_ERROR_EXISTS);
+}
+
 /* The child half of test_kill: append, then die without closing. */
 static void
 kill_child (void)
@@ -587,6 +614,7 @@ main (int   argc,
   ADD ("events", test_events);
   ADD ("settings", test_settings);
   ADD ("reopen", test_reopen);
+  ADD ("two-handles", test_two_handles);
   ADD ("kill", test_kill);
   ADD ("errors", test_errors);
   g_test_add_func ("/chatroom/store/kill/subprocess", test_kill_subprocess);
