@@ -1,0 +1,822 @@
+/* cr-chat-page.c: the room: messages, members, and the entry
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The message list is a GtkListView over the client's GListModel, so a
+ * history of 100 000 lines costs only the rows on screen. It follows new
+ * messages only while the reader is at the bottom (GTK 4.8 has no
+ * gtk_list_view_scroll_to: the vertical adjustment is pinned to its end);
+ * a reader who scrolled up gets a "new messages" button instead.
+ */
+#define G_LOG_DOMAIN "cr-chat-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cr-render.h"
+#include "cr-message-row.h"
+#include "cr-window-private.h"
+#include "cr-chat-page.h"
+
+/* Pixels from the end that still count as "at the bottom". */
+#define BOTTOM_SLACK 8.0
+
+struct _CrChatPage
+{
+  AdwBin            parent_instance;
+
+  /* template widgets */
+  AdwToastOverlay  *toast_overlay;
+  GtkRevealer      *reconnect_revealer;
+  GtkSpinner       *reconnect_spinner;
+  AdwFlap          *flap;
+  GtkScrolledWindow *scroller;
+  GtkListView      *message_list;
+  GtkWidget        *new_messages_button;
+  GtkLabel         *new_messages_label;
+  GtkStack         *side_stack;
+  GtkLabel         *member_count_label;
+  GtkListView      *member_list;
+  GtkTextView      *entry;
+  GtkWidget        *placeholder_label;
+
+  /* owned */
+  CrClient         *client;
+  GtkWidget        *owner_widget;
+  char             *owner_name;
+  guint             scroll_source;
+
+  guint             unseen;
+  gboolean          sticky;
+  gboolean          preedit;
+};
+
+G_DEFINE_FINAL_TYPE (CrChatPage, cr_chat_page, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_SHOW_SIDE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* --- scrolling ---------------------------------------------------------- */
+
+static gboolean
+adjustment_at_bottom (GtkAdjustment *adj)
+{
+  return gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj) >=
+         gtk_adjustment_get_upper (adj) - BOTTOM_SLACK;
+}
+
+static void
+pin_to_bottom (CrChatPage *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  double target = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+
+  if (gtk_adjustment_get_value (adj) < target)
+    gtk_adjustment_set_value (adj, target);
+}
+
+static void
+set_unseen (CrChatPage *self,
+            guint       unseen)
+{
+  self->unseen = unseen;
+  gtk_widget_set_visible (self->new_messages_button, unseen > 0);
+
+  if (unseen > 0)
+    {
+      /* Translators: the button under the messages when you scrolled up */
+      g_autofree char *text = g_strdup_printf (ngettext ("%u new message",
+                                                         "%u new messages", unseen),
+                                               unseen);
+      gtk_label_set_text (self->new_messages_label, text);
+    }
+}
+
+static void
+on_vadjustment_value_changed (CrChatPage    *self,
+                              GtkAdjustment *adj)
+{
+  self->sticky = adjustment_at_bottom (adj);
+  if (self->sticky)
+    set_unseen (self, 0);
+}
+
+static void
+on_vadjustment_changed (CrChatPage    *self,
+                        GtkAdjustment *adj)
+{
+  /* The list grew or the window was resized: a reader at the bottom stays
+   * there, anyone else keeps their place. */
+  if (self->sticky)
+    pin_to_bottom (self);
+}
+
+static gboolean
+scroll_down_later_cb (gpointer user_data)
+{
+  CrChatPage *self = user_data;
+
+  self->scroll_source = 0;
+  if (self->sticky)
+    pin_to_bottom (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_messages_items_changed (CrChatPage *self,
+                           guint       position,
+                           guint       removed,
+                           guint       added,
+                           GListModel *model)
+{
+  if (added == 0)
+    return;
+
+  if (self->sticky)
+    {
+      /* The rows are measured at the next layout: pin after it. */
+      if (self->scroll_source == 0)
+        self->scroll_source = g_idle_add_full (G_PRIORITY_LOW, scroll_down_later_cb, self, NULL);
+    }
+  else if (position + added == g_list_model_get_n_items (model))
+    set_unseen (self, self->unseen + added);
+}
+
+static void
+scroll_down_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  CrChatPage *self = CR_CHAT_PAGE (widget);
+
+  self->sticky = TRUE;
+  set_unseen (self, 0);
+  pin_to_bottom (self);
+}
+
+/* --- message rows ------------------------------------------------------- */
+
+static void
+message_setup_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  CrChatPage               *self)
+{
+  gtk_list_item_set_child (item, cr_message_row_new ());
+  gtk_list_item_set_activatable (item, FALSE);
+  gtk_list_item_set_selectable (item, FALSE);
+}
+
+static void
+message_bind_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 CrChatPage               *self)
+{
+  CrMessageRow *row = CR_MESSAGE_ROW (gtk_list_item_get_child (item));
+  CrMessage *message = gtk_list_item_get_item (item);
+  guint position = gtk_list_item_get_position (item);
+  g_autoptr(CrMessage) previous = NULL;
+
+  if (self->client != NULL && position > 0 && position != GTK_INVALID_LIST_POSITION)
+    previous = g_list_model_get_item (cr_client_get_messages (self->client), position - 1);
+
+  cr_message_row_set_message (row, message, previous, self->owner_name);
+}
+
+static void
+message_unbind_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item,
+                   CrChatPage               *self)
+{
+  cr_message_row_set_message (CR_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL, NULL, NULL);
+}
+
+/* --- member rows -------------------------------------------------------- */
+
+typedef struct {
+  GtkLabel  *name;
+  GtkWidget *badge;
+  GtkWidget *muted;
+} MemberRow;
+
+static void
+member_setup_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 CrChatPage               *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *avatar = gtk_image_new_from_icon_name ("avatar-default-symbolic");
+  GtkWidget *name = gtk_label_new (NULL);
+  GtkWidget *badge = gtk_label_new (C_("badge", "Owner"));
+  GtkWidget *muted = gtk_image_new_from_icon_name ("microphone-disabled-symbolic");
+  MemberRow *row = g_new0 (MemberRow, 1);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (avatar),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (name, TRUE);
+  gtk_widget_add_css_class (badge, "owner-badge");
+  gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (muted, _("Muted by the owner"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (muted),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Muted by the owner"), -1);
+
+  gtk_box_append (GTK_BOX (box), avatar);
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), muted);
+  gtk_box_append (GTK_BOX (box), badge);
+
+  row->name = GTK_LABEL (name);
+  row->badge = badge;
+  row->muted = muted;
+  g_object_set_data_full (G_OBJECT (box), "cr-member-row", row, g_free);
+
+  gtk_list_item_set_child (item, box);
+  gtk_list_item_set_activatable (item, FALSE);
+  gtk_list_item_set_selectable (item, FALSE);
+}
+
+static void
+member_row_update (GtkWidget *box,
+                   CrMember  *member)
+{
+  MemberRow *row = g_object_get_data (G_OBJECT (box), "cr-member-row");
+
+  if (cr_member_get_is_self (member))
+    {
+      /* Translators: yourself in the member list; %s is your nickname */
+      g_autofree char *you = g_strdup_printf (_("%s (you)"), cr_member_get_name (member));
+      gtk_label_set_text (row->name, you);
+    }
+  else
+    gtk_label_set_text (row->name, cr_member_get_name (member));
+
+  gtk_widget_set_visible (row->badge, cr_member_get_role (member) == CR_ROLE_OWNER);
+  gtk_widget_set_visible (row->muted, cr_member_get_muted (member));
+}
+
+static void
+on_member_notify (GtkWidget  *box,
+                  GParamSpec *pspec,
+                  CrMember   *member)
+{
+  member_row_update (box, member);
+}
+
+static void
+member_bind_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                CrChatPage               *self)
+{
+  GtkWidget *box = gtk_list_item_get_child (item);
+  CrMember *member = gtk_list_item_get_item (item);
+
+  member_row_update (box, member);
+  g_signal_connect_object (member, "notify::flags", G_CALLBACK (on_member_notify),
+                           box, G_CONNECT_SWAPPED);
+}
+
+static void
+member_unbind_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  CrChatPage               *self)
+{
+  GtkWidget *box = gtk_list_item_get_child (item);
+  CrMember *member = gtk_list_item_get_item (item);
+
+  if (member != NULL)
+    g_signal_handlers_disconnect_by_func (member, on_member_notify, box);
+}
+
+static void
+update_members (CrChatPage *self)
+{
+  GListModel *members;
+  g_autofree char *text = NULL;
+  char *owner = NULL;
+  guint n;
+
+  if (self->client == NULL)
+    return;
+
+  members = cr_client_get_members (self->client);
+  n = g_list_model_get_n_items (members);
+
+  for (guint i = 0; i < n && owner == NULL; i++)
+    {
+      g_autoptr(CrMember) member = g_list_model_get_item (members, i);
+
+      if (cr_member_get_role (member) == CR_ROLE_OWNER)
+        owner = g_strdup (cr_member_get_name (member));
+    }
+  g_free (self->owner_name);
+  self->owner_name = owner;
+
+  /* Translators: the heading of the member list */
+  text = g_strdup_printf (ngettext ("%u member", "%u members", n), n);
+  gtk_label_set_text (self->member_count_label, text);
+}
+
+static void
+on_members_items_changed (CrChatPage *self,
+                          guint       position,
+                          guint       removed,
+                          guint       added,
+                          GListModel *model)
+{
+  update_members (self);
+}
+
+/* --- client state ------------------------------------------------------- */
+
+static void
+update_state (CrChatPage *self)
+{
+  gboolean reconnecting;
+
+  reconnecting = self->client != NULL &&
+                 cr_client_get_state (self->client) == CR_CLIENT_RECONNECTING;
+
+  gtk_revealer_set_reveal_child (self->reconnect_revealer, reconnecting);
+  gtk_spinner_set_spinning (self->reconnect_spinner, reconnecting);
+}
+
+static void
+on_client_notify_state (CrChatPage *self,
+                        GParamSpec *pspec,
+                        CrClient   *client)
+{
+  update_state (self);
+}
+
+/* --- the entry ---------------------------------------------------------- */
+
+static char *
+dup_entry_text (CrChatPage *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->entry);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static gboolean
+entry_is_blank (CrChatPage *self)
+{
+  g_autofree char *text = dup_entry_text (self);
+
+  return g_strstrip (text)[0] == '\0';
+}
+
+static void
+update_actions (CrChatPage *self)
+{
+  gboolean can_send;
+
+  can_send = self->client != NULL &&
+             (cr_client_get_state (self->client) == CR_CLIENT_CONNECTED ||
+              cr_client_get_state (self->client) == CR_CLIENT_RECONNECTING) &&
+             !entry_is_blank (self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.send", can_send);
+}
+
+static void
+on_buffer_changed (CrChatPage    *self,
+                   GtkTextBuffer *buffer)
+{
+  gtk_widget_set_visible (self->placeholder_label,
+                          gtk_text_buffer_get_char_count (buffer) == 0);
+  update_actions (self);
+}
+
+static void
+on_entry_preedit_changed (CrChatPage  *self,
+                          const char  *preedit,
+                          GtkTextView *entry)
+{
+  self->preedit = preedit != NULL && preedit[0] != '\0';
+  gtk_widget_set_visible (self->placeholder_label,
+                          !self->preedit &&
+                          gtk_text_buffer_get_char_count (gtk_text_view_get_buffer (entry)) == 0);
+}
+
+static gboolean
+on_entry_key_pressed (CrChatPage            *self,
+                      guint                  keyval,
+                      guint                  keycode,
+                      GdkModifierType        state,
+                      GtkEventControllerKey *controller)
+{
+  if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
+    return GDK_EVENT_PROPAGATE;
+
+  /* Shift+Enter is a new line; Enter while an input method composes
+   * belongs to the input method. */
+  if ((state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0 || self->preedit)
+    return GDK_EVENT_PROPAGATE;
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "chat.send", NULL);
+  return GDK_EVENT_STOP;
+}
+
+static void
+send_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  CrChatPage *self = CR_CHAT_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->client == NULL || entry_is_blank (self))
+    return;
+
+  text = dup_entry_text (self);
+
+  /* Trailing blank lines are a slip of the Enter key, not content. */
+  g_strchomp (text);
+
+  if (cr_client_send (self->client, text, &error) == NULL)
+    {
+      g_autofree char *why = NULL;
+
+      /* The text stays in the entry: nothing typed is lost. */
+      if (error->domain == CR_CLIENT_ERROR)
+        why = cr_render_reason (error->code, NULL);
+      else
+        why = g_strdup (error->message);
+      cr_chat_page_show_toast (self, why);
+      return;
+    }
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->entry), "", 0);
+
+  /* Whoever sends wants to see their message. */
+  self->sticky = TRUE;
+  set_unseen (self, 0);
+  pin_to_bottom (self);
+}
+
+static void
+retry_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  CrChatPage *self = CR_CHAT_PAGE (widget);
+  guint64 origin = g_variant_get_uint64 (parameter);
+  GListModel *messages;
+  guint n;
+
+  if (self->client == NULL)
+    return;
+
+  messages = cr_client_get_messages (self->client);
+  n = g_list_model_get_n_items (messages);
+
+  /* Failed messages are recent: look from the end. */
+  for (guint i = n; i > 0; i--)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (messages, i - 1);
+
+      if (cr_message_get_own (message) &&
+          cr_message_get_origin (message) == origin &&
+          cr_message_get_state (message) == CR_MESSAGE_FAILED)
+        {
+          cr_client_retry (self->client, message);
+          return;
+        }
+    }
+}
+
+/* --- GObject ------------------------------------------------------------ */
+
+static void
+disconnect_client (CrChatPage *self)
+{
+  if (self->client == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_data (self->client, self);
+  g_signal_handlers_disconnect_by_data (cr_client_get_messages (self->client), self);
+  g_signal_handlers_disconnect_by_data (cr_client_get_members (self->client), self);
+  g_clear_object (&self->client);
+}
+
+static void
+cr_chat_page_dispose (GObject *object)
+{
+  CrChatPage *self = CR_CHAT_PAGE (object);
+
+  g_clear_handle_id (&self->scroll_source, g_source_remove);
+  if (self->message_list != NULL)
+    gtk_list_view_set_model (self->message_list, NULL);
+  if (self->member_list != NULL)
+    gtk_list_view_set_model (self->member_list, NULL);
+  disconnect_client (self);
+  g_clear_pointer (&self->owner_name, g_free);
+
+  G_OBJECT_CLASS (cr_chat_page_parent_class)->dispose (object);
+}
+
+static void
+cr_chat_page_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  CrChatPage *self = CR_CHAT_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_SIDE:
+      g_value_set_boolean (value, cr_chat_page_get_show_side (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cr_chat_page_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  CrChatPage *self = CR_CHAT_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_SIDE:
+      cr_chat_page_set_show_side (self, g_value_get_boolean (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+on_flap_notify_reveal (CrChatPage *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_SIDE]);
+}
+
+static void
+cr_chat_page_class_init (CrChatPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cr_chat_page_dispose;
+  object_class->get_property = cr_chat_page_get_property;
+  object_class->set_property = cr_chat_page_set_property;
+
+  properties[PROP_SHOW_SIDE] =
+    g_param_spec_boolean ("show-side", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/chatroom/ChatRoom/cr-chat-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, reconnect_revealer);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, reconnect_spinner);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, flap);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, scroller);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, message_list);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, new_messages_button);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, new_messages_label);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, side_stack);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, member_count_label);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, member_list);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, entry);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, placeholder_label);
+
+  gtk_widget_class_install_action (widget_class, "chat.send", NULL, send_action);
+  gtk_widget_class_install_action (widget_class, "chat.scroll-down", NULL, scroll_down_action);
+  gtk_widget_class_install_action (widget_class, "chat.retry", "t", retry_action);
+}
+
+static void
+cr_chat_page_init (CrChatPage *self)
+{
+  GtkListItemFactory *factory;
+  GtkEventController *keys;
+  GtkAdjustment *vadj;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->sticky = TRUE;
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (message_setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (message_bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (message_unbind_cb), self);
+  gtk_list_view_set_factory (self->message_list, factory);
+  g_object_unref (factory);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (member_setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (member_bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (member_unbind_cb), self);
+  gtk_list_view_set_factory (self->member_list, factory);
+  g_object_unref (factory);
+
+  vadj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  g_signal_connect_object (vadj, "value-changed",
+                           G_CALLBACK (on_vadjustment_value_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (vadj, "changed",
+                           G_CALLBACK (on_vadjustment_changed), self, G_CONNECT_SWAPPED);
+
+  /* Capture phase: Enter must send before the text view makes it a new
+   * line. */
+  keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (keys, "key-pressed", G_CALLBACK (on_entry_key_pressed),
+                           self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->entry), keys);
+
+  g_signal_connect_object (self->entry, "preedit-changed",
+                           G_CALLBACK (on_entry_preedit_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_text_view_get_buffer (self->entry), "changed",
+                           G_CALLBACK (on_buffer_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->flap, "notify::reveal-flap",
+                           G_CALLBACK (on_flap_notify_reveal), self, G_CONNECT_SWAPPED);
+
+  update_actions (self);
+}
+
+GtkWidget *
+cr_chat_page_new (void)
+{
+  return g_object_new (CR_TYPE_CHAT_PAGE, NULL);
+}
+
+CrClient *
+cr_chat_page_get_client (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), NULL);
+
+  return self->client;
+}
+
+void
+cr_chat_page_set_client (CrChatPage *self,
+                         CrClient   *client)
+{
+  g_return_if_fail (CR_IS_CHAT_PAGE (self));
+  g_return_if_fail (client == NULL || CR_IS_CLIENT (client));
+
+  if (self->client == client)
+    return;
+
+  gtk_list_view_set_model (self->message_list, NULL);
+  gtk_list_view_set_model (self->member_list, NULL);
+  disconnect_client (self);
+  g_clear_pointer (&self->owner_name, g_free);
+  set_unseen (self, 0);
+  self->sticky = TRUE;
+
+  if (client != NULL)
+    {
+      g_autoptr(GtkNoSelection) messages = NULL;
+      g_autoptr(GtkNoSelection) members = NULL;
+      GtkSortListModel *sorted;
+
+      self->client = g_object_ref (client);
+
+      g_signal_connect_object (client, "notify::state",
+                               G_CALLBACK (on_client_notify_state), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (client, "notify::state",
+                               G_CALLBACK (update_actions), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (cr_client_get_messages (client), "items-changed",
+                               G_CALLBACK (on_messages_items_changed), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (cr_client_get_members (client), "items-changed",
+                               G_CALLBACK (on_members_items_changed), self, G_CONNECT_SWAPPED);
+
+      update_members (self);
+
+      messages = gtk_no_selection_new (g_object_ref (cr_client_get_messages (client)));
+      gtk_list_view_set_model (self->message_list, GTK_SELECTION_MODEL (messages));
+
+      /* The client keeps its list owner first already; sorting here keeps
+       * that promise whatever order the members arrive in. */
+      sorted = gtk_sort_list_model_new (g_object_ref (cr_client_get_members (client)),
+                                        GTK_SORTER (gtk_custom_sorter_new (cr_member_compare,
+                                                                           NULL, NULL)));
+      members = gtk_no_selection_new (G_LIST_MODEL (sorted));
+      gtk_list_view_set_model (self->member_list, GTK_SELECTION_MODEL (members));
+
+      if (self->scroll_source == 0)
+        self->scroll_source = g_idle_add_full (G_PRIORITY_LOW, scroll_down_later_cb, self, NULL);
+    }
+
+  update_state (self);
+  update_actions (self);
+}
+
+gboolean
+cr_chat_page_get_show_side (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), FALSE);
+
+  return adw_flap_get_reveal_flap (self->flap);
+}
+
+void
+cr_chat_page_set_show_side (CrChatPage *self,
+                            gboolean    show_side)
+{
+  g_return_if_fail (CR_IS_CHAT_PAGE (self));
+
+  /* AdwFlap notifies reveal-flap, which notifies show-side. */
+  adw_flap_set_reveal_flap (self->flap, !!show_side);
+}
+
+void
+cr_chat_page_set_owner_widget (CrChatPage *self,
+                               GtkWidget  *widget)
+{
+  g_return_if_fail (CR_IS_CHAT_PAGE (self));
+  g_return_if_fail (widget == NULL || GTK_IS_WIDGET (widget));
+
+  if (self->owner_widget == widget)
+    return;
+
+  if (self->owner_widget != NULL)
+    {
+      gtk_stack_set_visible_child_name (self->side_stack, "members");
+      gtk_stack_remove (self->side_stack, self->owner_widget);
+      self->owner_widget = NULL;
+    }
+
+  if (widget != NULL)
+    {
+      self->owner_widget = widget;
+      gtk_stack_add_named (self->side_stack, widget, "owner");
+      gtk_stack_set_visible_child (self->side_stack, widget);
+      adw_flap_set_reveal_flap (self->flap, TRUE);
+    }
+}
+
+void
+cr_chat_page_show_toast (CrChatPage *self,
+                         const char *text)
+{
+  g_return_if_fail (CR_IS_CHAT_PAGE (self));
+  g_return_if_fail (text != NULL);
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}
+
+void
+cr_chat_page_focus_entry (CrChatPage *self)
+{
+  g_return_if_fail (CR_IS_CHAT_PAGE (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->entry));
+}
+
+/* --- for tests (cr-window-private.h) ------------------------------------ */
+
+GtkTextView *
+_cr_chat_page_get_entry (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), NULL);
+
+  return self->entry;
+}
+
+GtkListView *
+_cr_chat_page_get_message_list (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), NULL);
+
+  return self->message_list;
+}
+
+GtkWidget *
+_cr_chat_page_get_reconnect_banner (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), NULL);
+
+  return GTK_WIDGET (self->reconnect_revealer);
+}
+
+gboolean
+_cr_chat_page_get_sticky (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), FALSE);
+
+  return self->sticky;
+}

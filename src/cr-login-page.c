@@ -1,0 +1,285 @@
+/* cr-login-page.c: the first view: where to join, and as whom
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A form of AdwEntryRows. The page itself never touches the network: it
+ * asks the window to join ("join-requested") and shows what came of it,
+ * refusals inline under the form, notes as toasts.
+ */
+#define G_LOG_DOMAIN "cr-login-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cr-login-page.h"
+
+struct _CrLoginPage
+{
+  AdwBin           parent_instance;
+
+  /* template widgets */
+  AdwToastOverlay *toast_overlay;
+  AdwEntryRow     *address_row;
+  AdwEntryRow     *nickname_row;
+  AdwEntryRow     *password_row;
+  GtkCheckButton  *register_check;
+  GtkRevealer     *error_revealer;
+  GtkLabel        *error_label;
+  GtkSpinner      *join_spinner;
+  GtkLabel        *join_label;
+
+  /* owned */
+  GSettings       *settings;
+
+  gboolean         busy;
+};
+
+G_DEFINE_FINAL_TYPE (CrLoginPage, cr_login_page, ADW_TYPE_BIN)
+
+enum {
+  JOIN_REQUESTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static gboolean
+can_join (CrLoginPage *self)
+{
+  const char *address = gtk_editable_get_text (GTK_EDITABLE (self->address_row));
+  const char *nickname = gtk_editable_get_text (GTK_EDITABLE (self->nickname_row));
+
+  return !self->busy && address[0] != '\0' && nickname[0] != '\0';
+}
+
+static void
+update_actions (CrLoginPage *self)
+{
+  g_assert (CR_IS_LOGIN_PAGE (self));
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.join", can_join (self));
+}
+
+static void
+on_row_changed (CrLoginPage *self)
+{
+  update_actions (self);
+}
+
+static void
+on_row_entry_activated (CrLoginPage *self,
+                        AdwEntryRow *row)
+{
+  /* Enter in a row joins once the form is complete, else moves on to
+   * what is still missing. */
+  if (can_join (self))
+    gtk_widget_activate_action (GTK_WIDGET (self), "login.join", NULL);
+  else if (gtk_editable_get_text (GTK_EDITABLE (self->address_row))[0] == '\0')
+    gtk_widget_grab_focus (GTK_WIDGET (self->address_row));
+  else
+    gtk_widget_grab_focus (GTK_WIDGET (self->nickname_row));
+}
+
+static void
+join_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  CrLoginPage *self = CR_LOGIN_PAGE (widget);
+
+  if (!can_join (self))
+    return;
+
+  cr_login_page_show_error (self, NULL);
+  g_signal_emit (self, signals[JOIN_REQUESTED], 0);
+}
+
+static void
+cr_login_page_dispose (GObject *object)
+{
+  CrLoginPage *self = CR_LOGIN_PAGE (object);
+
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (cr_login_page_parent_class)->dispose (object);
+}
+
+static void
+cr_login_page_class_init (CrLoginPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cr_login_page_dispose;
+
+  signals[JOIN_REQUESTED] =
+    g_signal_new ("join-requested",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/chatroom/ChatRoom/cr-login-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, address_row);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, nickname_row);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, password_row);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, register_check);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, error_label);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, join_spinner);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, join_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_row_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_row_entry_activated);
+
+  gtk_widget_class_install_action (widget_class, "login.join", NULL, join_action);
+}
+
+static void
+cr_login_page_init (CrLoginPage *self)
+{
+  g_autofree char *address = NULL;
+  g_autofree char *nickname = NULL;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APP_ID);
+
+  address = g_settings_get_string (self->settings, "last-address");
+  nickname = g_settings_get_string (self->settings, "nickname");
+  if (nickname[0] == '\0')
+    {
+      g_free (nickname);
+      nickname = g_strdup (g_get_user_name ());
+    }
+
+  gtk_editable_set_text (GTK_EDITABLE (self->address_row), address);
+  gtk_editable_set_text (GTK_EDITABLE (self->nickname_row), nickname);
+
+  update_actions (self);
+}
+
+GtkWidget *
+cr_login_page_new (void)
+{
+  return g_object_new (CR_TYPE_LOGIN_PAGE, NULL);
+}
+
+const char *
+cr_login_page_get_address (CrLoginPage *self)
+{
+  g_return_val_if_fail (CR_IS_LOGIN_PAGE (self), NULL);
+
+  return gtk_editable_get_text (GTK_EDITABLE (self->address_row));
+}
+
+void
+cr_login_page_set_address (CrLoginPage *self,
+                           const char  *address)
+{
+  g_return_if_fail (CR_IS_LOGIN_PAGE (self));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->address_row), address ? address : "");
+}
+
+const char *
+cr_login_page_get_nickname (CrLoginPage *self)
+{
+  g_return_val_if_fail (CR_IS_LOGIN_PAGE (self), NULL);
+
+  return gtk_editable_get_text (GTK_EDITABLE (self->nickname_row));
+}
+
+void
+cr_login_page_set_nickname (CrLoginPage *self,
+                            const char  *nickname)
+{
+  g_return_if_fail (CR_IS_LOGIN_PAGE (self));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->nickname_row), nickname ? nickname : "");
+}
+
+const char *
+cr_login_page_get_password (CrLoginPage *self)
+{
+  g_return_val_if_fail (CR_IS_LOGIN_PAGE (self), NULL);
+
+  return gtk_editable_get_text (GTK_EDITABLE (self->password_row));
+}
+
+gboolean
+cr_login_page_get_register (CrLoginPage *self)
+{
+  g_return_val_if_fail (CR_IS_LOGIN_PAGE (self), FALSE);
+
+  return gtk_check_button_get_active (self->register_check);
+}
+
+void
+cr_login_page_remember (CrLoginPage *self)
+{
+  g_return_if_fail (CR_IS_LOGIN_PAGE (self));
+
+  g_settings_set_string (self->settings, "last-address", cr_login_page_get_address (self));
+  g_settings_set_string (self->settings, "nickname", cr_login_page_get_nickname (self));
+}
+
+void
+cr_login_page_set_busy (CrLoginPage *self,
+                        gboolean     busy)
+{
+  g_return_if_fail (CR_IS_LOGIN_PAGE (self));
+
+  busy = !!busy;
+  if (self->busy == busy)
+    return;
+
+  self->busy = busy;
+  gtk_widget_set_visible (GTK_WIDGET (self->join_spinner), busy);
+  gtk_spinner_set_spinning (self->join_spinner, busy);
+  gtk_label_set_text_with_mnemonic (self->join_label, busy ? _("Joining…") : _("_Join"));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->address_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->nickname_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->password_row), !busy);
+  update_actions (self);
+}
+
+void
+cr_login_page_show_error (CrLoginPage *self,
+                          const char  *text)
+{
+  g_return_if_fail (CR_IS_LOGIN_PAGE (self));
+
+  if (text != NULL && text[0] != '\0')
+    {
+      gtk_label_set_text (self->error_label, text);
+      gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->error_label),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+    }
+  else
+    {
+      gtk_label_set_text (self->error_label, "");
+      gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+    }
+}
+
+const char *
+cr_login_page_get_error (CrLoginPage *self)
+{
+  g_return_val_if_fail (CR_IS_LOGIN_PAGE (self), NULL);
+
+  return gtk_label_get_text (self->error_label);
+}
+
+void
+cr_login_page_show_toast (CrLoginPage *self,
+                          const char  *text)
+{
+  g_return_if_fail (CR_IS_LOGIN_PAGE (self));
+  g_return_if_fail (text != NULL);
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}

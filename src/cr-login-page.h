@@ -1,0 +1,37 @@
+/* cr-login-page.h: the first view: where to join, and as whom
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define CR_TYPE_LOGIN_PAGE (cr_login_page_get_type ())
+G_DECLARE_FINAL_TYPE (CrLoginPage, cr_login_page, CR, LOGIN_PAGE, AdwBin)
+
+/* Signal "join-requested": the user asked to join with what the page
+ * holds; the window joins and reports back with set_busy / show_error. */
+GtkWidget  *cr_login_page_new           (void);
+const char *cr_login_page_get_address   (CrLoginPage *self);
+void        cr_login_page_set_address   (CrLoginPage *self,
+                                         const char  *address);
+const char *cr_login_page_get_nickname  (CrLoginPage *self);
+void        cr_login_page_set_nickname  (CrLoginPage *self,
+                                         const char  *nickname);
+const char *cr_login_page_get_password  (CrLoginPage *self);
+gboolean    cr_login_page_get_register  (CrLoginPage *self);
+/* Store the address and nickname for the next start (after a good join). */
+void        cr_login_page_remember      (CrLoginPage *self);
+void        cr_login_page_set_busy      (CrLoginPage *self,
+                                         gboolean     busy);
+/* An inline message under the form; NULL hides it. */
+void        cr_login_page_show_error    (CrLoginPage *self,
+                                         const char  *text);
+const char *cr_login_page_get_error     (CrLoginPage *self);
+/* A transient note ("You left the room"). */
+void        cr_login_page_show_toast    (CrLoginPage *self,
+                                         const char  *text);
+
+G_END_DECLS

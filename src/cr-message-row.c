@@ -1,0 +1,275 @@
+/* cr-message-row.c: one message in the chat list
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Sender, time and text; a system line (join, leave, kick…) centered and
+ * dimmed; the owner's messages badged; the author line hidden when the same
+ * sender wrote the message above within a minute; own messages marked
+ * pending, delivered, or failed with a retry button.
+ */
+#define G_LOG_DOMAIN "cr-message-row"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cr-render.h"
+#include "cr-message-row.h"
+
+/* Messages of one sender closer than this share one author line. */
+#define GROUP_WINDOW_US (60 * G_USEC_PER_SEC)
+
+struct _CrMessageRow
+{
+  GtkBox      parent_instance;
+
+  /* template widgets */
+  GtkWidget  *header_box;
+  GtkLabel   *sender_label;
+  GtkWidget  *owner_badge;
+  GtkLabel   *time_label;
+  GtkLabel   *text_label;
+  GtkImage   *state_image;
+  GtkWidget  *retry_button;
+
+  /* owned */
+  CrMessage  *message;
+  gulong      state_handler;
+
+  gboolean    grouped;
+};
+
+G_DEFINE_FINAL_TYPE (CrMessageRow, cr_message_row, GTK_TYPE_BOX)
+
+static gboolean
+is_chat (CrMessage *message)
+{
+  return message != NULL && !cr_message_is_system (message);
+}
+
+static char *
+format_time (gint64   time_us,
+             gboolean full)
+{
+  g_autoptr(GDateTime) time = NULL;
+
+  if (time_us <= 0)
+    time_us = g_get_real_time ();
+
+  time = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
+  if (time == NULL)
+    return g_strdup ("");
+
+  /* The locale's own date and time forms: nothing to translate. */
+  return g_date_time_format (time, full ? "%x %X" : "%H:%M");
+}
+
+static void
+update_state (CrMessageRow *self)
+{
+  CrMessageState state;
+
+  g_assert (CR_IS_MESSAGE_ROW (self));
+
+  if (self->message == NULL || !cr_message_get_own (self->message))
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->state_image), FALSE);
+      gtk_widget_set_visible (self->retry_button, FALSE);
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "pending");
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "failed");
+      return;
+    }
+
+  state = cr_message_get_state (self->message);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->state_image),
+                          state == CR_MESSAGE_PENDING || state == CR_MESSAGE_SENT);
+  gtk_widget_set_visible (self->retry_button, state == CR_MESSAGE_FAILED);
+
+  if (state == CR_MESSAGE_PENDING)
+    {
+      gtk_image_set_from_icon_name (self->state_image, "content-loading-symbolic");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_image), _("Sending…"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->state_image),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Sending…"), -1);
+    }
+  else if (state == CR_MESSAGE_SENT)
+    {
+      gtk_image_set_from_icon_name (self->state_image, "emblem-ok-symbolic");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_image), _("Delivered"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->state_image),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Delivered"), -1);
+    }
+  else if (state == CR_MESSAGE_FAILED)
+    {
+      g_autofree char *why = cr_render_reason (cr_message_get_failure (self->message), NULL);
+      /* Translators: tooltip of the retry button; %s says why it failed */
+      g_autofree char *tip = g_strdup_printf (_("Not sent: %s. Click to try again."), why);
+
+      gtk_widget_set_tooltip_text (self->retry_button, tip);
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "t",
+                                        cr_message_get_origin (self->message));
+    }
+
+  if (state == CR_MESSAGE_PENDING)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "pending");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "pending");
+
+  if (state == CR_MESSAGE_FAILED)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "failed");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "failed");
+}
+
+static void
+on_message_notify_state (CrMessageRow *self,
+                         GParamSpec   *pspec,
+                         CrMessage    *message)
+{
+  update_state (self);
+}
+
+static void
+set_class (CrMessageRow *self,
+           const char   *name,
+           gboolean      set)
+{
+  if (set)
+    gtk_widget_add_css_class (GTK_WIDGET (self), name);
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), name);
+}
+
+static void
+cr_message_row_dispose (GObject *object)
+{
+  CrMessageRow *self = CR_MESSAGE_ROW (object);
+
+  if (self->message != NULL)
+    g_clear_signal_handler (&self->state_handler, self->message);
+  g_clear_object (&self->message);
+
+  G_OBJECT_CLASS (cr_message_row_parent_class)->dispose (object);
+}
+
+static void
+cr_message_row_class_init (CrMessageRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cr_message_row_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/chatroom/ChatRoom/cr-message-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrMessageRow, header_box);
+  gtk_widget_class_bind_template_child (widget_class, CrMessageRow, sender_label);
+  gtk_widget_class_bind_template_child (widget_class, CrMessageRow, owner_badge);
+  gtk_widget_class_bind_template_child (widget_class, CrMessageRow, time_label);
+  gtk_widget_class_bind_template_child (widget_class, CrMessageRow, text_label);
+  gtk_widget_class_bind_template_child (widget_class, CrMessageRow, state_image);
+  gtk_widget_class_bind_template_child (widget_class, CrMessageRow, retry_button);
+
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+cr_message_row_init (CrMessageRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+cr_message_row_new (void)
+{
+  return g_object_new (CR_TYPE_MESSAGE_ROW, NULL);
+}
+
+void
+cr_message_row_set_message (CrMessageRow *self,
+                            CrMessage    *message,
+                            CrMessage    *previous,
+                            const char   *owner_name)
+{
+  g_autofree char *display = NULL;
+  g_autofree char *time_text = NULL;
+  g_autofree char *time_full = NULL;
+  const char *sender;
+  gboolean system;
+  gboolean own;
+  gboolean owner;
+
+  g_return_if_fail (CR_IS_MESSAGE_ROW (self));
+  g_return_if_fail (message == NULL || CR_IS_MESSAGE (message));
+
+  if (self->message != NULL)
+    g_clear_signal_handler (&self->state_handler, self->message);
+  g_set_object (&self->message, message);
+
+  if (message == NULL)
+    return;
+
+  self->state_handler = g_signal_connect_object (message, "notify::state",
+                                                 G_CALLBACK (on_message_notify_state),
+                                                 self, G_CONNECT_SWAPPED);
+
+  system = cr_message_is_system (message);
+  own = cr_message_get_own (message);
+  sender = cr_message_get_sender (message);
+  if (sender == NULL)
+    sender = "";
+  owner = !system &&
+          (cr_message_get_kind (message) == CR_EVENT_OWNER_CHAT ||
+           (owner_name != NULL && g_strcmp0 (owner_name, sender) == 0));
+
+  self->grouped = !system && is_chat (previous) &&
+                  g_strcmp0 (cr_message_get_sender (previous), sender) == 0 &&
+                  cr_message_get_time (message) - cr_message_get_time (previous) < GROUP_WINDOW_US &&
+                  cr_message_get_time (message) >= cr_message_get_time (previous);
+
+  set_class (self, "system", system);
+  set_class (self, "own", own && !system);
+  set_class (self, "owner", owner);
+  set_class (self, "grouped", self->grouped);
+
+  display = cr_message_dup_display (message);
+  gtk_label_set_text (self->text_label, display ? display : "");
+  gtk_label_set_xalign (self->text_label, system ? 0.5f : 0.0f);
+  gtk_label_set_justify (self->text_label, system ? GTK_JUSTIFY_CENTER : GTK_JUSTIFY_LEFT);
+
+  time_text = format_time (cr_message_get_time (message), FALSE);
+  time_full = format_time (cr_message_get_time (message), TRUE);
+  gtk_label_set_text (self->time_label, time_text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), time_full);
+
+  if (own)
+    {
+      /* Translators: the sender line of your own messages; %s is your nickname */
+      g_autofree char *you = g_strdup_printf (_("%s (you)"), sender);
+      gtk_label_set_text (self->sender_label, you);
+    }
+  else
+    gtk_label_set_text (self->sender_label, sender);
+
+  gtk_widget_set_visible (self->owner_badge, owner);
+  gtk_widget_set_visible (self->header_box, !system && !self->grouped);
+
+  update_state (self);
+}
+
+CrMessage *
+cr_message_row_get_message (CrMessageRow *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE_ROW (self), NULL);
+
+  return self->message;
+}
+
+gboolean
+cr_message_row_get_grouped (CrMessageRow *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE_ROW (self), FALSE);
+
+  return self->grouped;
+}

@@ -1,0 +1,27 @@
+/* cr-window.h: the main window: header bar, login and chat views, owner mode
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+typedef struct _CrApplication CrApplication;
+
+#define CR_TYPE_WINDOW (cr_window_get_type ())
+G_DECLARE_FINAL_TYPE (CrWindow, cr_window, CR, WINDOW, AdwApplicationWindow)
+
+/* Properties: "owner-mode" (boolean; the header-bar toggle and the
+ * win.owner-mode action; setting it TRUE hosts a room, setting it FALSE
+ * asks first, then closes it), "show-members" (boolean). */
+CrWindow *cr_window_new             (CrApplication *application);
+/* Fill the login view's address ("HOST:PORT" from the command line). */
+void      cr_window_set_address     (CrWindow      *self,
+                                     const char    *address);
+gboolean  cr_window_get_owner_mode  (CrWindow      *self);
+void      cr_window_set_owner_mode  (CrWindow      *self,
+                                     gboolean       owner_mode);
+
+G_END_DECLS
