@@ -393,6 +393,35 @@ take_in_order (CrReliable   *self,
     }
 }
 
+/* A packet ahead of the gap: keep it until the gap is filled. */
+static gboolean
+buffer_ahead (CrReliable     *self,
+              const CrHeader *header,
+              const guint8   *body,
+              gsize           body_len)
+{
+  guint slot = header->number % CR_RECEIVE_WINDOW;
+  RecvPacket *packet;
+
+  g_assert (header->number > self->recv_next);
+
+  if (self->recv_ring == NULL)
+    self->recv_ring = g_new0 (RecvPacket *, CR_RECEIVE_WINDOW);
+  if (self->recv_ring[slot] != NULL)
+    {
+      self->duplicates++;
+      return FALSE;
+    }
+
+  packet = g_new0 (RecvPacket, 1);
+  packet->type = header->type;
+  packet->flags = header->flags;
+  packet->body = g_bytes_new (body, body_len);
+  self->recv_ring[slot] = packet;
+  self->n_buffered++;
+  return TRUE;
+}
+
 gboolean
 cr_reliable_receive (CrReliable     *self,
                      const CrHeader *header,
@@ -456,26 +485,7 @@ cr_reliable_receive (CrReliable     *self,
       return TRUE;
     }
 
-  /* Ahead of the gap: keep it for later. */
-  if (self->recv_ring == NULL)
-    self->recv_ring = g_new0 (RecvPacket *, CR_RECEIVE_WINDOW);
-  {
-    guint slot = number % CR_RECEIVE_WINDOW;
-    RecvPacket *packet;
-
-    if (self->recv_ring[slot] != NULL)
-      {
-        self->duplicates++;
-        return FALSE;
-      }
-    packet = g_new0 (RecvPacket, 1);
-    packet->type = header->type;
-    packet->flags = header->flags;
-    packet->body = g_bytes_new (body, body_len);
-    self->recv_ring[slot] = packet;
-    self->n_buffered++;
-  }
-  return TRUE;
+  return buffer_ahead (self, header, body, body_len);
 }
 
 void
