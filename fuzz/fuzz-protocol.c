@@ -53,7 +53,7 @@ one_datagram (const guint8 *data,
 {
   const guint8 *body = NULL;
   gsize body_len = 0;
-  CrHeader header;
+  CrHeader header = { 0, };
   char *name = NULL;
   char *text = NULL;
   CrClassicKind kind;
@@ -101,7 +101,7 @@ through_reliable (const guint8 *data,
       gsize len = ((gsize) data[pos] << 8 | data[pos + 1]) % (CR_DATAGRAM_MAX + 1);
       const guint8 *body = NULL;
       gsize body_len = 0;
-      CrHeader header;
+      CrHeader header = { 0, };
 
       pos += 2;
       len = MIN (len, size - pos);

@@ -50,7 +50,7 @@ parse_datagram (GBytes   *datagram,
   const guint8 *data = g_bytes_get_data (datagram, &len);
   const guint8 *body = NULL;
   gsize body_len = 0;
-  CrHeader header;
+  CrHeader header = { 0, };
 
   if (cr_header_parse (data, len, &header, &body, &body_len) != CR_PARSE_OK)
     return NULL;
@@ -182,7 +182,7 @@ test_round_trip (void)
     {
       g_autoptr(GBytes) datagram = sample_datagram (type);
       g_autoptr(GVariant) body = NULL;
-      CrHeader header;
+      CrHeader header = { 0, };
 
       g_test_message ("type %d", type);
       body = parse_datagram (datagram, &header);
@@ -367,7 +367,7 @@ test_truncated (void)
           g_autofree guint8 *copy = g_memdup2 (data, MAX (prefix, 1));
           const guint8 *body = NULL;
           gsize body_len = 0;
-          CrHeader header;
+          CrHeader header = { 0, };
           CrParseResult result = cr_header_parse (copy, prefix, &header, &body, &body_len);
 
           if (prefix < CR_HEADER_SIZE)
@@ -660,7 +660,7 @@ feed_everything (const guint8 *data,
 {
   const guint8 *body = NULL;
   gsize body_len = 0;
-  CrHeader header;
+  CrHeader header = { 0, };
   guint accepted = 0;
   g_autofree char *name = NULL;
   g_autofree char *text = NULL;

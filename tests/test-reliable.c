@@ -63,7 +63,7 @@ pass (CrReliable *to,
       gint64      now,
       GPtrArray  *deliveries)
 {
-  CrHeader header;
+  CrHeader header = { 0, };
   const guint8 *body;
   gsize body_len;
 
@@ -74,7 +74,7 @@ pass (CrReliable *to,
 static guint32
 number_of (GBytes *datagram)
 {
-  CrHeader header;
+  CrHeader header = { 0, };
   const guint8 *body;
   gsize body_len;
 
@@ -191,7 +191,7 @@ wire_flush (Wire *wire)
       for (guint i = 0; i < out->len; i++)
         {
           GBytes *datagram = out->pdata[i];
-          CrHeader header;
+          CrHeader header = { 0, };
           const guint8 *body;
           gsize body_len;
 
@@ -226,7 +226,7 @@ wire_note_acks (Wire   *wire,
                 guint   to,
                 GBytes *datagram)
 {
-  CrHeader header;
+  CrHeader header = { 0, };
   const guint8 *body;
   gsize body_len;
 
@@ -423,7 +423,7 @@ test_fragmentation (void)
 
   for (guint i = 0; i < out->len; i++)
     {
-      CrHeader header;
+      CrHeader header = { 0, };
       const guint8 *fragment;
       gsize len;
 
@@ -643,7 +643,7 @@ test_duplicates (void)
   /* B acks it selectively: ack 0 (nothing in order), bit 2 = packet 3. */
   {
     g_autoptr(GPtrArray) acks = new_datagrams ();
-    CrHeader header;
+    CrHeader header = { 0, };
     const guint8 *body;
     gsize body_len;
 
@@ -691,7 +691,7 @@ test_ack_only (void)
   g_autoptr(GBytes) body = message_body (0, 50);
   g_autoptr(GPtrArray) out = new_datagrams ();
   g_autoptr(GPtrArray) got = new_deliveries ();
-  CrHeader header;
+  CrHeader header = { 0, };
   const guint8 *ack_body;
   gsize ack_len;
 
