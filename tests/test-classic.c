@@ -1,0 +1,366 @@
+/* test-classic.c: wire compatibility with the classroom programs
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The classroom ChatRoom-server.py and ChatRoom-client.py are taken at run
+ * time from the course notes ($CHATROOM_CLASSROOM_NOTES), with only HOST
+ * and PORT changed; no copy of them lives in this project. Without the notes
+ * the tests skip and say why.
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "cr-client.h"
+#include "cr-render.h"
+#include "cr-server.h"
+#include "cr-test-utils.h"
+
+#define PYTHON "/usr/bin/python3"
+
+typedef struct {
+  GSubprocess  *process;
+  GString      *output;
+  GCancellable *cancellable;
+} Child;
+
+static void read_more (Child *child);
+
+static void
+on_read (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Child *child = user_data;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, NULL);
+
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+    return;
+  g_string_append_len (child->output, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  read_more (child);
+}
+
+static void
+read_more (Child *child)
+{
+  g_input_stream_read_bytes_async (g_subprocess_get_stdout_pipe (child->process), 4096,
+                                   G_PRIORITY_DEFAULT, child->cancellable, on_read, child);
+}
+
+static Child *
+child_spawn (const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  Child *child = g_new0 (Child, 1);
+
+  /* Python must write its prints as they happen, in UTF-8. */
+  g_subprocess_launcher_setenv (launcher, "PYTHONUNBUFFERED", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "PYTHONIOENCODING", "utf-8", TRUE);
+  child->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  child->output = g_string_new (NULL);
+  child->cancellable = g_cancellable_new ();
+  read_more (child);
+  return child;
+}
+
+static gboolean
+child_gone (gpointer data)
+{
+  return g_subprocess_get_identifier (((Child *) data)->process) == NULL;
+}
+
+static void
+child_free (Child *child)
+{
+  if (g_subprocess_get_identifier (child->process) != NULL)
+    {
+      /* The classroom programs never end by themselves: their threads
+       * block on input() and recvfrom(). */
+      g_subprocess_force_exit (child->process);
+      cr_test_wait_until (child_gone, child, 5000);
+    }
+  g_cancellable_cancel (child->cancellable);
+  cr_test_run_for (10);
+  g_object_unref (child->process);
+  g_object_unref (child->cancellable);
+  g_string_free (child->output, TRUE);
+  g_free (child);
+}
+
+static void
+child_write (Child      *child,
+             const char *line)
+{
+  GOutputStream *in = g_subprocess_get_stdin_pipe (child->process);
+  g_autofree char *with_newline = g_strconcat (line, "\n", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (in, with_newline, strlen (with_newline), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_flush (in, NULL, NULL);
+}
+
+typedef struct {
+  Child      *child;
+  const char *needle;
+} Expect;
+
+static gboolean
+output_has (gpointer data)
+{
+  Expect *e = data;
+  return strstr (e->child->output->str, e->needle) != NULL;
+}
+
+static void
+expect_output (Child      *child,
+               const char *needle,
+               guint       timeout_ms)
+{
+  Expect e = { child, needle };
+
+  if (!cr_test_wait_until (output_has, &e, timeout_ms))
+    g_error ("timed out waiting for “%s” in:\n%s", needle, child->output->str);
+}
+
+/* The classroom programs, from the notes, pointed at 127.0.0.1:port.
+ * NULL (and the test skipped) when the notes or python3 are missing. */
+static char *
+extract_program (const char *program,
+                 guint16     port,
+                 const char *dir)
+{
+  const char *notes = g_getenv ("CHATROOM_CLASSROOM_NOTES");
+  g_autofree char *text = NULL;
+  g_autofree char *marker = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *port_line = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) parts = NULL;
+  const char *start, *end;
+
+  if (notes == NULL || !g_file_get_contents (notes, &text, NULL, NULL))
+    {
+      g_test_skip_printf ("the classroom notes are not at “%s” (set CHATROOM_CLASSROOM_NOTES "
+                          "or -Dclassroom_notes=PATH)", notes ? notes : "(unset)");
+      return NULL;
+    }
+  if (!g_file_test (PYTHON, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("python3 from Debian (" PYTHON ") is not installed");
+      return NULL;
+    }
+
+  marker = g_strdup_printf ("*%s*", program);
+  start = strstr (text, marker);
+  g_assert_nonnull (start);
+  start = strstr (start, "```python\n");
+  g_assert_nonnull (start);
+  start += strlen ("```python\n");
+  end = strstr (start, "```");
+  g_assert_nonnull (end);
+  code = g_strndup (start, end - start);
+
+  /* Only HOST and PORT change. */
+  g_assert_nonnull (strstr (code, "HOST = '192.168.1.101'"));
+  g_assert_nonnull (strstr (code, "PORT = 10024"));
+  parts = g_strsplit (code, "HOST = '192.168.1.101'", 2);
+  g_free (code);
+  code = g_strjoinv ("HOST = '127.0.0.1'", parts);
+  g_strfreev (g_steal_pointer (&parts));
+  port_line = g_strdup_printf ("PORT = %u", port);
+  parts = g_strsplit (code, "PORT = 10024", 2);
+  g_free (code);
+  code = g_strjoinv (port_line, parts);
+
+  path = g_build_filename (dir, program, NULL);
+  g_file_set_contents (path, code, -1, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&path);
+}
+
+static guint16
+free_udp_port (void)
+{
+  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                          G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GSocketAddress) any = cr_test_socket_address ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) local = NULL;
+
+  g_assert_true (g_socket_bind (sock, any, FALSE, NULL));
+  local = g_socket_get_local_address (sock, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+}
+
+/* The classroom client joins our room: refused on a taken name, then in;
+ * sees joins and messages; its messages reach native members with their
+ * spaces; "quit" is seen as leaving. */
+static void
+test_classroom_client (void)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autoptr(CrServer) server = cr_server_new (dir, "Classic");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrClient) alice = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *script = NULL;
+  Child *py;
+
+  g_assert_true (cr_server_start (server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  address = cr_test_address ("127.0.0.1", cr_server_get_port (server));
+  script = extract_program ("ChatRoom-client.py", cr_server_get_port (server), dir);
+  if (script == NULL)
+    goto out;
+
+  alice = cr_test_join (address, "alice", NULL, FALSE, 10000, &error);
+  g_assert_no_error (error);
+
+  {
+    const char *argv[] = { PYTHON, script, NULL };
+    py = child_spawn (argv);
+  }
+  child_write (py, "alice");
+  expect_output (py, "昵称已被占用", 10000);
+  child_write (py, "bob");
+  expect_output (py, "您已登录到聊天室", 10000);
+
+  /* Its message keeps its spaces and reaches alice. */
+  child_write (py, "hello  there world");
+  {
+    GListModel *messages = cr_client_get_messages (alice);
+    guint tries = 0;
+
+    while (cr_test_count_text (messages, "bob", "hello  there world") == 0 && tries++ < 100)
+      cr_test_run_for (50);
+    g_assert_cmpuint (cr_test_count_text (messages, "bob", "hello  there world"), ==, 1);
+    g_assert_true (cr_test_has_event (messages, CR_EVENT_JOIN, "bob"));
+  }
+
+  /* Alice's message and the owner's reach it as Chinese lines. */
+  cr_client_send (alice, "hi bob", &error);
+  g_assert_no_error (error);
+  expect_output (py, "alice 说：hi bob", 10000);
+  g_assert_true (cr_server_say (server, "class starts at ten", &error));
+  expect_output (py, "群主说：class starts at ten", 10000);
+
+  /* A third member's arrival is announced in Chinese. */
+  {
+    g_autoptr(CrClient) carol = cr_test_join (address, "carol", NULL, FALSE, 10000, &error);
+    g_assert_no_error (error);
+    expect_output (py, "carol 进入了聊天室", 10000);
+    cr_test_leave_and_free (g_steal_pointer (&carol));
+    expect_output (py, "carol 退出了聊天室", 10000);
+  }
+
+  child_write (py, "quit");
+  expect_output (py, "您已退出聊天室", 10000);
+  {
+    GListModel *messages = cr_client_get_messages (alice);
+    guint tries = 0;
+
+    while (!cr_test_has_event (messages, CR_EVENT_LEAVE, "bob") && tries++ < 100)
+      cr_test_run_for (50);
+    g_assert_true (cr_test_has_event (messages, CR_EVENT_LEAVE, "bob"));
+  }
+  child_free (py);
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+
+out:
+  cr_server_stop (server);
+  g_clear_object (&server);
+  cr_test_remove_tree (dir);
+}
+
+/* chatroom-cli joins the classroom server, which dies on any datagram that
+ * is not valid UTF-8: ours survives, and they chat both ways. */
+static void
+test_classroom_server (void)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  guint16 port = free_udp_port ();
+  g_autofree char *server_script = extract_program ("ChatRoom-server.py", port, dir);
+  g_autofree char *client_script = NULL;
+  g_autofree char *address = NULL;
+  Child *server, *cli, *alice;
+
+  if (server_script == NULL)
+    {
+      cr_test_remove_tree (dir);
+      return;
+    }
+  client_script = extract_program ("ChatRoom-client.py", port, dir);
+  address = cr_test_address ("127.0.0.1", port);
+
+  {
+    const char *argv[] = { PYTHON, server_script, NULL };
+    server = child_spawn (argv);
+  }
+  cr_test_run_for (500);   /* it binds before it prints anything */
+
+  {
+    const char *argv[] = { CHATROOM_CLI_PATH, "bob", address, NULL };
+    cli = child_spawn (argv);
+  }
+  expect_output (server, "bob 进入到聊天室", 15000);
+
+  /* A classroom client beside it: the server still works. */
+  {
+    const char *argv[] = { PYTHON, client_script, NULL };
+    alice = child_spawn (argv);
+  }
+  child_write (alice, "alice");
+  expect_output (alice, "您已登录到聊天室", 10000);
+
+  child_write (cli, "hi from the cli");
+  /* The classroom server glues the words together ("''.join"). */
+  expect_output (alice, "bob 说 :hifromthecli", 10000);
+
+  child_write (alice, "hello bob");
+  expect_output (cli, "hellobob", 10000);
+
+  child_write (server, "大家好");
+  expect_output (cli, "大家好", 10000);
+
+  /* A taken name: the classroom server's refusal comes through. */
+  {
+    const char *argv[] = { CHATROOM_CLI_PATH, "alice", address, NULL };
+    Child *taken = child_spawn (argv);
+
+    g_assert_true (g_subprocess_wait (taken->process, NULL, NULL));
+    g_assert_true (g_subprocess_get_if_exited (taken->process));
+    g_assert_cmpint (g_subprocess_get_exit_status (taken->process), !=, 0);
+    child_free (taken);
+  }
+
+  child_write (cli, "/quit");
+  expect_output (server, "bob 退出了聊天室", 10000);
+  g_assert_true (g_subprocess_wait (cli->process, NULL, NULL));
+  g_assert_cmpint (g_subprocess_get_exit_status (cli->process), ==, 0);
+
+  child_free (cli);
+  child_free (alice);
+  child_free (server);
+  cr_test_remove_tree (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  g_test_init (&argc, &argv, NULL);
+  cr_locale_init ();
+
+  g_test_add_func ("/chatroom/classic/classroom-client", test_classroom_client);
+  g_test_add_func ("/chatroom/classic/classroom-server", test_classroom_server);
+  return g_test_run ();
+}
