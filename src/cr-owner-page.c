@@ -393,8 +393,8 @@ member_action (GtkWidget  *widget,
   else if (g_str_equal (action_name, "owner.kick"))
     {
       ok = cr_server_kick (self->server, name, &error);
-      /* Translators: %s is a nickname */
-      done = g_strdup_printf (_("%s was removed from the room"), name);
+      /* Translators: a short notice after the owner kicked someone; %s is a nickname */
+      done = g_strdup_printf (_("Removed %s"), name);
     }
   else
     g_assert_not_reached ();
@@ -425,8 +425,8 @@ on_ban_dialog_response (AdwMessageDialog *dialog,
       return;
     }
 
-  /* Translators: %s is a nickname */
-  done = g_strdup_printf (_("%s is banned from the room"), name);
+  /* Translators: a short notice after the owner banned someone; %s is a nickname */
+  done = g_strdup_printf (_("Banned %s"), name);
   show_toast (self, done);
   refresh_rows (self);
 }

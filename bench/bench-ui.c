@@ -1,0 +1,897 @@
+/* bench-ui.c: how the chat list copes with a burst, and what history costs.
+ *
+ * Copyright 2026 The Chat Room authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A figure, not a test (see bench/README.md). A real window with the chat
+ * page's list shape (GtkScrolledWindow > GtkListView > GtkNoSelection over a
+ * GListModel of CrMessage, rows are the app's CrMessageRow when it is built,
+ * else a row of the same shape), kept at the bottom like the chat page does.
+ *
+ *  1. memory: VmRSS of the window empty, then with 100 000 messages in the
+ *     model (at the bottom, rows drawn);
+ *  2. burst: 10 000 messages arriving within one second, measuring the
+ *     longest main-loop stall (gaps between dispatches of a 1 ms
+ *     G_PRIORITY_HIGH timeout) and the longest gap between frame-clock ticks.
+ *     Source "network": a CrServer on 127.0.0.1 in its own thread says them
+ *     (cr_server_say, 10 per ms) and a CrClient in the window's thread
+ *     receives them; its messages model is what the list shows. Source
+ *     "model": the messages are spliced into a GListStore at the same rate,
+ *     one splice per main-loop dispatch (what the client promises).
+ *     Views: "plain" (the model as is), "cap" (a GtkSliceListModel that grows
+ *     by at most --cap rows per frame), "tail" (a GtkSliceListModel of the
+ *     newest --tail rows while the reader is at the bottom).
+ *
+ * Every wait is bounded; the program stops by itself.
+ */
+
+#define G_LOG_DOMAIN "bench-ui"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <gtk/gtk.h>
+#include <adwaita.h>
+
+#include "cr-message.h"
+#ifdef CR_BENCH_HAVE_NETWORK
+# include "cr-server.h"
+# include "cr-client.h"
+#endif
+#ifdef CR_BENCH_HAVE_APP
+# include "cr-message-row.h"
+# include "cr-chat-page.h"
+#endif
+
+#define BURST_RATE_PER_MS 10
+
+static int opt_burst = 10000;
+static int opt_history = 100000;
+static int opt_cap = 40;
+static int opt_tail = 200;
+static char *opt_source = NULL;
+static char *opt_view = NULL;
+static gboolean opt_skip_memory = FALSE;
+
+typedef enum { VIEW_PLAIN, VIEW_CAP, VIEW_TAIL } ViewMode;
+
+typedef struct {
+  GtkWindow          *window;
+  GtkScrolledWindow  *scroller;
+  GtkListView        *list;
+  GtkAdjustment      *vadj;
+  gboolean            stick;          /* reader is at the bottom */
+
+  GListModel         *source;         /* full model: the client's or a store */
+  GtkSliceListModel  *slice;          /* cap and tail views */
+  ViewMode            view;
+  guint               cap_tick;
+
+  /* stall meter */
+  gboolean            measuring;
+  gint64              last_beat;
+  gint64              max_gap;
+  gint64              last_frame;
+  gint64              max_frame_gap;
+  guint               frames;
+  guint               beat_source;
+  guint               frame_tick;
+  guint               max_added_per_frame;
+  guint               shown_at_last_frame;
+} Bench;
+
+static gint64 uptime_start;
+
+static long
+rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  line = strstr (status, "VmRSS:");
+  if (line == NULL)
+    return -1;
+  return strtol (line + strlen ("VmRSS:"), NULL, 10);
+}
+
+/* Run the main loop until cond() holds or timeout_ms passed. */
+static gboolean
+run_until (gboolean (*cond) (gpointer),
+           gpointer  data,
+           guint     timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      if (cond != NULL && cond (data))
+        return TRUE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (200);
+    }
+  return cond != NULL && cond (data);
+}
+
+static void
+run_for (guint ms)
+{
+  run_until (NULL, NULL, ms);
+}
+
+/* --- rows ------------------------------------------------------------ */
+
+#ifndef CR_BENCH_HAVE_APP
+/* The shape of CrMessageRow: a header (sender, time) over a wrapped text. */
+static GtkWidget *
+fallback_row_new (void)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *sender = gtk_label_new (NULL);
+  GtkWidget *time = gtk_label_new (NULL);
+  GtkWidget *text = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (sender), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (sender), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (time, "dim-label");
+  gtk_widget_add_css_class (time, "caption");
+  gtk_label_set_xalign (GTK_LABEL (text), 0);
+  gtk_label_set_wrap (GTK_LABEL (text), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (text), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (text), TRUE);
+  gtk_widget_set_hexpand (text, TRUE);
+  gtk_box_append (GTK_BOX (header), sender);
+  gtk_box_append (GTK_BOX (header), time);
+  gtk_box_append (GTK_BOX (row), header);
+  gtk_box_append (GTK_BOX (row), text);
+  g_object_set_data (G_OBJECT (row), "sender", sender);
+  g_object_set_data (G_OBJECT (row), "time", time);
+  g_object_set_data (G_OBJECT (row), "text", text);
+  return row;
+}
+
+static void
+fallback_row_set (GtkWidget *row,
+                  CrMessage *message)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (cr_message_get_time (message) / G_USEC_PER_SEC);
+  g_autofree char *time = g_date_time_format (dt, "%H:%M");
+  g_autofree char *display = cr_message_dup_display (message);
+
+  gtk_label_set_label (g_object_get_data (G_OBJECT (row), "sender"), cr_message_get_sender (message));
+  gtk_label_set_label (g_object_get_data (G_OBJECT (row), "time"), time);
+  gtk_label_set_label (g_object_get_data (G_OBJECT (row), "text"), display);
+}
+#endif
+
+static void
+on_setup (GtkSignalListItemFactory *factory,
+          GtkListItem              *item,
+          gpointer                  data)
+{
+#ifdef CR_BENCH_HAVE_APP
+  gtk_list_item_set_child (item, cr_message_row_new ());
+#else
+  gtk_list_item_set_child (item, fallback_row_new ());
+#endif
+  gtk_list_item_set_activatable (item, FALSE);
+}
+
+static void
+on_bind (GtkSignalListItemFactory *factory,
+         GtkListItem              *item,
+         Bench                    *b)
+{
+  CrMessage *message = gtk_list_item_get_item (item);
+#ifdef CR_BENCH_HAVE_APP
+  GListModel *shown = G_LIST_MODEL (gtk_list_view_get_model (b->list));
+  guint pos = gtk_list_item_get_position (item);
+  g_autoptr(CrMessage) previous = pos > 0 ? g_list_model_get_item (shown, pos - 1) : NULL;
+
+  cr_message_row_set_message (CR_MESSAGE_ROW (gtk_list_item_get_child (item)),
+                              message, previous, "owner");
+#else
+  fallback_row_set (gtk_list_item_get_child (item), message);
+#endif
+}
+
+static void
+on_unbind (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           gpointer                  data)
+{
+#ifdef CR_BENCH_HAVE_APP
+  cr_message_row_set_message (CR_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL, NULL, NULL);
+#endif
+}
+
+/* --- sticking to the bottom (GTK 4.8 has no gtk_list_view_scroll_to) --- */
+
+static void
+scroll_to_bottom (Bench *b)
+{
+  gtk_adjustment_set_value (b->vadj,
+                            gtk_adjustment_get_upper (b->vadj) -
+                            gtk_adjustment_get_page_size (b->vadj));
+}
+
+static void
+on_vadj_changed (GtkAdjustment *adj,
+                 Bench         *b)
+{
+  if (b->stick)
+    scroll_to_bottom (b);
+}
+
+/* --- views ----------------------------------------------------------- */
+
+static guint
+n_shown (Bench *b)
+{
+  GtkSelectionModel *m = gtk_list_view_get_model (b->list);
+
+  return m != NULL ? g_list_model_get_n_items (G_LIST_MODEL (m)) : 0;
+}
+
+static gboolean
+on_cap_tick (GtkWidget     *widget,
+             GdkFrameClock *clock,
+             gpointer       data)
+{
+  Bench *b = data;
+  guint n;
+
+  if (b->source == NULL || b->slice == NULL)
+    return G_SOURCE_CONTINUE;
+
+  n = g_list_model_get_n_items (b->source);
+  if (b->view == VIEW_CAP)
+    {
+      guint size = gtk_slice_list_model_get_size (b->slice);
+
+      if (size < n)
+        gtk_slice_list_model_set_size (b->slice, MIN (n, size + (guint) opt_cap));
+    }
+  else if (b->view == VIEW_TAIL && b->stick)
+    {
+      guint offset = n > (guint) opt_tail ? n - (guint) opt_tail : 0;
+
+      if (gtk_slice_list_model_get_offset (b->slice) != offset)
+        gtk_slice_list_model_set_offset (b->slice, offset);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+set_source (Bench      *b,
+            GListModel *source,
+            ViewMode    view)
+{
+  GListModel *shown;
+  g_autoptr(GtkNoSelection) selection = NULL;
+
+  g_set_object (&b->source, source);
+  g_clear_object (&b->slice);
+  b->view = view;
+
+  if (view == VIEW_PLAIN)
+    shown = g_object_ref (source);
+  else if (view == VIEW_CAP)
+    {
+      b->slice = gtk_slice_list_model_new (g_object_ref (source), 0,
+                                           g_list_model_get_n_items (source));
+      shown = g_object_ref (G_LIST_MODEL (b->slice));
+    }
+  else
+    {
+      guint n = g_list_model_get_n_items (source);
+
+      b->slice = gtk_slice_list_model_new (g_object_ref (source),
+                                           n > (guint) opt_tail ? n - (guint) opt_tail : 0,
+                                           (guint) opt_tail);
+      shown = g_object_ref (G_LIST_MODEL (b->slice));
+    }
+
+  selection = gtk_no_selection_new (shown);
+  gtk_list_view_set_model (b->list, GTK_SELECTION_MODEL (selection));
+  b->stick = TRUE;
+  scroll_to_bottom (b);
+}
+
+/* --- stall meter ----------------------------------------------------- */
+
+static gboolean
+on_beat (gpointer data)
+{
+  Bench *b = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (b->measuring && b->last_beat != 0)
+    b->max_gap = MAX (b->max_gap, now - b->last_beat);
+  b->last_beat = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_frame (GtkWidget     *widget,
+          GdkFrameClock *clock,
+          gpointer       data)
+{
+  Bench *b = data;
+  gint64 now = g_get_monotonic_time ();
+  guint shown;
+
+  /* Only the list on screen counts (ours is unmapped under the chat page). */
+  if (widget != GTK_WIDGET (b->list))
+    return G_SOURCE_CONTINUE;
+  shown = n_shown (b);
+
+  if (b->measuring)
+    {
+      if (b->last_frame != 0)
+        b->max_frame_gap = MAX (b->max_frame_gap, now - b->last_frame);
+      b->frames++;
+      if (shown > b->shown_at_last_frame)
+        b->max_added_per_frame = MAX (b->max_added_per_frame, shown - b->shown_at_last_frame);
+    }
+  b->shown_at_last_frame = shown;
+  b->last_frame = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+meter_start (Bench *b)
+{
+  b->max_gap = b->max_frame_gap = 0;
+  b->frames = 0;
+  b->max_added_per_frame = 0;
+  b->last_beat = b->last_frame = 0;
+  b->shown_at_last_frame = n_shown (b);
+  b->measuring = TRUE;
+}
+
+/* --- messages -------------------------------------------------------- */
+
+static const char *const sample_texts[] = {
+  "hello everyone",
+  "class starts at 10:30, bring the lab sheets",
+  "did anyone get the second exercise to work? mine prints the port twice",
+  "ok",
+  "大家好，今天的作业在群里",
+  "I think the server has to answer with OK before the client sends anything else, "
+  "otherwise the first message is lost when the datagram arrives early",
+};
+
+static CrMessage *
+make_message (guint64 seq)
+{
+  g_autofree char *name = g_strdup_printf ("member%02u", (guint) (seq % 23));
+  g_autoptr(CrEvent) event = cr_event_new (seq, g_get_real_time (), CR_EVENT_CHAT, name,
+                                           sample_texts[seq % G_N_ELEMENTS (sample_texts)],
+                                           0);
+
+  return cr_message_new_from_event (event, FALSE);
+}
+
+static void
+store_append_batch (GListStore *store,
+                    guint64     first_seq,
+                    guint       n)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_full (n, g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (batch, make_message (first_seq + i));
+  g_list_store_splice (store, g_list_model_get_n_items (G_LIST_MODEL (store)), 0,
+                       batch->pdata, batch->len);
+}
+
+/* --- burst from the model side --------------------------------------- */
+
+typedef struct {
+  GListStore *store;
+  gint64      start;
+  guint       sent;
+  guint       total;
+} ModelFeed;
+
+static gboolean
+on_model_feed (gpointer data)
+{
+  ModelFeed *f = data;
+  gint64 elapsed_ms = (g_get_monotonic_time () - f->start) / 1000;
+  guint due = MIN ((guint) f->total, (guint) (elapsed_ms + 1) * BURST_RATE_PER_MS);
+
+  if (due > f->sent)
+    {
+      store_append_batch (f->store, f->sent + 1, due - f->sent);
+      f->sent = due;
+    }
+  return f->sent < f->total ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+typedef struct {
+  GListModel *model;
+  guint       target;
+} CountCond;
+
+static gboolean
+count_reached (gpointer data)
+{
+  CountCond *c = data;
+
+  return g_list_model_get_n_items (c->model) >= c->target;
+}
+
+/* --- burst from the network ------------------------------------------ */
+
+#ifdef CR_BENCH_HAVE_NETWORK
+typedef struct {
+  GMutex        lock;
+  GCond         cond;
+  GMainContext *context;
+  CrServer     *server;
+  guint16       port;
+  gboolean      ready;
+  gboolean      failed;
+  volatile gint quit;
+  gint64        start;
+  guint         sent;
+  guint         total;
+  guint         refused;
+} NetFeed;
+
+static gboolean
+on_net_feed (gpointer data)
+{
+  NetFeed *f = data;
+  gint64 elapsed_ms = (g_get_monotonic_time () - f->start) / 1000;
+  guint due = MIN (f->total, (guint) (elapsed_ms + 1) * BURST_RATE_PER_MS);
+
+  for (; f->sent < due; f->sent++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!cr_server_say (f->server, sample_texts[f->sent % G_N_ELEMENTS (sample_texts)], &error))
+        {
+          if (f->refused++ == 0)
+            g_printerr ("cr_server_say refused: %s\n", error->message);
+        }
+    }
+  return f->sent < f->total ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean
+net_feed_begin (gpointer data)
+{
+  NetFeed *f = data;
+  GSource *source = g_timeout_source_new (1);
+
+  f->start = g_get_monotonic_time ();
+  g_source_set_callback (source, on_net_feed, f, NULL);
+  g_source_attach (source, f->context);
+  g_source_unref (source);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+server_thread (gpointer data)
+{
+  NetFeed *f = data;
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (f->context);
+  f->server = cr_server_new (NULL, "Bench");
+  g_object_set (f->server, "owner-name", "owner", "history-length", 0u, NULL);
+  if (!cr_server_start (f->server, "127.0.0.1:0", &error))
+    {
+      g_printerr ("server: %s\n", error->message);
+      f->failed = TRUE;
+    }
+  else
+    f->port = cr_server_get_port (f->server);
+
+  g_mutex_lock (&f->lock);
+  f->ready = TRUE;
+  g_cond_signal (&f->cond);
+  g_mutex_unlock (&f->lock);
+
+  while (!f->failed && !g_atomic_int_get (&f->quit))
+    g_main_context_iteration (f->context, TRUE);
+
+  if (!f->failed)
+    {
+      gint64 deadline = g_get_monotonic_time () + 1500 * 1000;
+
+      cr_server_stop (f->server);
+      while (cr_server_get_running (f->server) && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (f->context, FALSE);
+    }
+  g_clear_object (&f->server);
+  g_main_context_pop_thread_default (f->context);
+  return NULL;
+}
+
+static gboolean
+wake_context (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_joined (GObject      *object,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  GError **error = data;
+
+  if (!cr_client_join_finish (CR_CLIENT (object), result, error) && *error == NULL)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "join failed");
+  if (*error == NULL)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "joined");
+}
+
+static gboolean
+error_set (gpointer data)
+{
+  return *(GError **) data != NULL;
+}
+#endif
+
+/* --- the phases ------------------------------------------------------ */
+
+#ifdef CR_BENCH_HAVE_APP
+static GtkListView *
+find_message_list (GtkWidget *widget)
+{
+  if (GTK_IS_LIST_VIEW (widget) && gtk_widget_has_css_class (widget, "message-list"))
+    return GTK_LIST_VIEW (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkListView *found = find_message_list (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+#endif
+
+static void
+report_burst (Bench      *b,
+              const char *source,
+              const char *view,
+              gint64      arrive_us,
+              gint64      shown_us,
+              guint       arrived,
+              guint       total)
+{
+  g_print ("burst: source=%s view=%s: %u/%u messages arrived in %.2f s, shown after %.2f s; "
+           "longest main-loop stall %.1f ms (goal < 50), longest frame gap %.1f ms, "
+           "%u frames, at most %u rows added in one frame\n",
+           source, view, arrived, total, arrive_us / 1e6, shown_us / 1e6,
+           b->max_gap / 1000.0, b->max_frame_gap / 1000.0, b->frames,
+           b->max_added_per_frame);
+}
+
+static ViewMode
+parse_view (const char *view)
+{
+  if (g_strcmp0 (view, "cap") == 0)
+    return VIEW_CAP;
+  if (g_strcmp0 (view, "tail") == 0)
+    return VIEW_TAIL;
+  return VIEW_PLAIN;
+}
+
+static void
+burst_model (Bench      *b,
+             const char *view)
+{
+  g_autoptr(GListStore) store = g_list_store_new (CR_TYPE_MESSAGE);
+  ModelFeed feed = { store, 0, 0, (guint) opt_burst };
+  CountCond shown_all = { NULL, (guint) opt_burst };
+  gint64 arrive, shown;
+
+  set_source (b, G_LIST_MODEL (store), parse_view (view));
+  run_for (500);
+
+  meter_start (b);
+  feed.start = g_get_monotonic_time ();
+  g_timeout_add (1, on_model_feed, &feed);
+  shown_all.model = G_LIST_MODEL (store);
+  run_until (count_reached, &shown_all, 20000);
+  arrive = g_get_monotonic_time () - feed.start;
+  /* Until the view caught up (cap), then a second of showing them. */
+  shown_all.model = G_LIST_MODEL (gtk_list_view_get_model (b->list));
+  shown_all.target = MIN ((guint) opt_burst, parse_view (view) == VIEW_TAIL ? (guint) opt_tail : (guint) opt_burst);
+  run_until (count_reached, &shown_all, 20000);
+  shown = g_get_monotonic_time () - feed.start;
+  run_for (1000);
+  b->measuring = FALSE;
+  g_source_remove_by_user_data (&feed);
+
+  report_burst (b, "model", view, arrive, shown, feed.sent, (guint) opt_burst);
+}
+
+#ifdef CR_BENCH_HAVE_NETWORK
+static void
+burst_network (Bench      *b,
+               const char *view)
+{
+  NetFeed feed = { 0, };
+  g_autoptr(GThread) thread = NULL;
+  g_autoptr(CrClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  CountCond all = { NULL, 0 };
+  guint before;
+  gint64 start, arrive, shown;
+#ifdef CR_BENCH_HAVE_APP
+  GtkWidget *chat_page = NULL;
+  GtkListView *own_list = NULL;
+#endif
+
+  g_mutex_init (&feed.lock);
+  g_cond_init (&feed.cond);
+  feed.context = g_main_context_new ();
+  feed.total = (guint) opt_burst;
+  thread = g_thread_new ("bench-server", server_thread, &feed);
+
+  g_mutex_lock (&feed.lock);
+  while (!feed.ready)
+    g_cond_wait (&feed.cond, &feed.lock);
+  g_mutex_unlock (&feed.lock);
+
+  if (feed.failed)
+    {
+      g_print ("burst: source=network view=%s: the server did not start\n", view);
+      goto out;
+    }
+
+  client = cr_client_new ();
+  address = g_strdup_printf ("127.0.0.1:%u", feed.port);
+  cr_client_join_async (client, address, "reader", NULL, FALSE, NULL, NULL, on_joined, &error);
+  run_until (error_set, &error, 10000);
+  if (error == NULL || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+    {
+      g_print ("burst: source=network view=%s: join failed: %s\n", view,
+               error != NULL ? error->message : "timed out");
+      goto out;
+    }
+
+#ifdef CR_BENCH_HAVE_APP
+  if (g_str_equal (view, "chat-page"))
+    {
+      /* The app's own page: its list, its rows, its way of following. */
+      own_list = b->list;
+      chat_page = cr_chat_page_new ();
+      g_object_ref_sink (chat_page);
+      cr_chat_page_set_client (CR_CHAT_PAGE (chat_page), client);
+      g_object_ref (b->scroller);
+      gtk_window_set_child (b->window, chat_page);
+      b->list = find_message_list (chat_page);
+      if (b->list == NULL)
+        {
+          g_print ("burst: source=network view=chat-page: no GtkListView in CrChatPage\n");
+          b->list = own_list;
+          gtk_window_set_child (b->window, GTK_WIDGET (b->scroller));
+          g_object_unref (b->scroller);
+          goto out;
+        }
+      gtk_widget_add_tick_callback (GTK_WIDGET (b->list), on_frame, b, NULL);
+    }
+  else
+#endif
+    set_source (b, cr_client_get_messages (client), parse_view (view));
+  run_for (500);
+  before = g_list_model_get_n_items (cr_client_get_messages (client));
+
+  meter_start (b);
+  g_main_context_invoke (feed.context, net_feed_begin, &feed);
+  all.model = cr_client_get_messages (client);
+  all.target = before + (guint) opt_burst;
+  start = g_get_monotonic_time ();
+  run_until (count_reached, &all, 30000);
+  arrive = g_get_monotonic_time () - start;
+  if (g_str_equal (view, "tail"))
+    shown = arrive;
+  else
+    {
+      CountCond on_screen = { G_LIST_MODEL (gtk_list_view_get_model (b->list)), all.target };
+
+      run_until (count_reached, &on_screen, 30000);
+      shown = g_get_monotonic_time () - start;
+    }
+  run_for (1000);
+  b->measuring = FALSE;
+
+  report_burst (b, "network", view, arrive, shown,
+                g_list_model_get_n_items (all.model) - before, (guint) opt_burst);
+  if (feed.refused > 0)
+    g_print ("burst: the server refused %u of its own messages\n", feed.refused);
+
+  cr_client_leave (client);
+  run_for (300);
+
+#ifdef CR_BENCH_HAVE_APP
+  if (chat_page != NULL)
+    {
+      cr_chat_page_set_client (CR_CHAT_PAGE (chat_page), NULL);
+      gtk_window_set_child (b->window, GTK_WIDGET (b->scroller));
+      g_object_unref (b->scroller);
+      b->list = own_list;
+      g_clear_object (&chat_page);
+    }
+#endif
+
+out:
+  g_atomic_int_set (&feed.quit, 1);
+  g_main_context_invoke (feed.context, wake_context, NULL);
+  g_thread_join (g_steal_pointer (&thread));
+  g_main_context_unref (feed.context);
+  g_mutex_clear (&feed.lock);
+  g_cond_clear (&feed.cond);
+  {
+    g_autoptr(GListStore) empty = g_list_store_new (CR_TYPE_MESSAGE);
+
+    set_source (b, G_LIST_MODEL (empty), VIEW_PLAIN);
+  }
+}
+#endif
+
+static void
+memory_phase (Bench *b)
+{
+  g_autoptr(GListStore) store = g_list_store_new (CR_TYPE_MESSAGE);
+  long empty, full;
+
+  set_source (b, G_LIST_MODEL (store), VIEW_PLAIN);
+  run_for (1500);
+  empty = rss_kib ();
+
+  for (guint done = 0; done < (guint) opt_history; done += 10000)
+    {
+      store_append_batch (store, done + 1, MIN (10000u, (guint) opt_history - done));
+      run_for (50);
+    }
+  run_for (1500);
+  full = rss_kib ();
+
+  g_print ("memory: VmRSS empty window %.1f MB, with %d messages %.1f MB: +%.1f MB (goal <= 50)\n",
+           empty / 1024.0, opt_history, full / 1024.0, (full - empty) / 1024.0);
+
+  {
+    g_autoptr(GListStore) empty_store = g_list_store_new (CR_TYPE_MESSAGE);
+
+    set_source (b, G_LIST_MODEL (empty_store), VIEW_PLAIN);
+  }
+  run_for (200);
+}
+
+static gboolean
+window_drawn (gpointer data)
+{
+  Bench *b = data;
+
+  return b->frames > 2 || b->last_frame != 0;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) views = NULL;
+  g_auto(GStrv) sources = NULL;
+  GOptionEntry entries[] = {
+    { "burst", 0, 0, G_OPTION_ARG_INT, &opt_burst, "Messages in the burst (10000)", "N" },
+    { "history", 0, 0, G_OPTION_ARG_INT, &opt_history, "Messages for the memory figure (100000)", "N" },
+    { "source", 0, 0, G_OPTION_ARG_STRING, &opt_source, "network,model (both when built with the server)", "LIST" },
+    { "view", 0, 0, G_OPTION_ARG_STRING, &opt_view, "chat-page,plain,cap,tail (all; chat-page: the app's CrChatPage, network only)", "LIST" },
+    { "cap", 0, 0, G_OPTION_ARG_INT, &opt_cap, "Rows added per frame in the cap view (40)", "N" },
+    { "tail", 0, 0, G_OPTION_ARG_INT, &opt_tail, "Rows shown in the tail view (200)", "N" },
+    { "skip-memory", 0, 0, G_OPTION_ARG_NONE, &opt_skip_memory, "Skip the memory figure", NULL },
+    { NULL }
+  };
+  GtkSignalListItemFactory *factory;
+  GtkWidget *list;
+  Bench b = { 0, };
+
+  uptime_start = g_get_monotonic_time ();
+  context = g_option_context_new ("- Chat Room UI benchmark");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  opt_burst = CLAMP (opt_burst, 1, 1000000);
+  opt_history = CLAMP (opt_history, 1, 10000000);
+  opt_cap = MAX (opt_cap, 1);
+  opt_tail = MAX (opt_tail, 1);
+
+#ifdef CR_BENCH_HAVE_NETWORK
+  sources = g_strsplit (opt_source != NULL ? opt_source : "network,model", ",", -1);
+#else
+  sources = g_strsplit (opt_source != NULL ? opt_source : "model", ",", -1);
+#endif
+#ifdef CR_BENCH_HAVE_APP
+  views = g_strsplit (opt_view != NULL ? opt_view : "chat-page,plain,cap,tail", ",", -1);
+#else
+  views = g_strsplit (opt_view != NULL ? opt_view : "plain,cap,tail", ",", -1);
+#endif
+
+  adw_init ();
+
+  b.window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_title (b.window, "bench-ui");
+  gtk_window_set_default_size (b.window, 900, 640);
+  b.scroller = GTK_SCROLLED_WINDOW (gtk_scrolled_window_new ());
+  gtk_scrolled_window_set_policy (b.scroller, GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  factory = GTK_SIGNAL_LIST_ITEM_FACTORY (gtk_signal_list_item_factory_new ());
+  g_signal_connect (factory, "setup", G_CALLBACK (on_setup), &b);
+  g_signal_connect (factory, "bind", G_CALLBACK (on_bind), &b);
+  g_signal_connect (factory, "unbind", G_CALLBACK (on_unbind), &b);
+  list = gtk_list_view_new (NULL, GTK_LIST_ITEM_FACTORY (factory));
+  b.list = GTK_LIST_VIEW (list);
+  gtk_scrolled_window_set_child (b.scroller, list);
+  gtk_window_set_child (b.window, GTK_WIDGET (b.scroller));
+  b.vadj = gtk_scrolled_window_get_vadjustment (b.scroller);
+  g_signal_connect (b.vadj, "changed", G_CALLBACK (on_vadj_changed), &b);
+  b.stick = TRUE;
+
+  gtk_widget_add_tick_callback (list, on_frame, &b, NULL);
+  gtk_widget_add_tick_callback (list, on_cap_tick, &b, NULL);
+  b.beat_source = g_timeout_add_full (G_PRIORITY_HIGH, 1, on_beat, &b, NULL);
+
+  gtk_window_present (b.window);
+  if (!run_until (window_drawn, &b, 10000))
+    {
+      g_printerr ("bench-ui: the window was never drawn (no display?)\n");
+      return 1;
+    }
+  run_for (300);
+
+  g_print ("bench-ui: rows %s, renderer %s, GTK %u.%u.%u\n",
+#ifdef CR_BENCH_HAVE_APP
+           "CrMessageRow",
+#else
+           "same shape as CrMessageRow (app not built)",
+#endif
+           G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (b.window))),
+           gtk_get_major_version (), gtk_get_minor_version (), gtk_get_micro_version ());
+
+  if (!opt_skip_memory)
+    memory_phase (&b);
+
+  for (guint s = 0; sources[s] != NULL; s++)
+    for (guint v = 0; views[v] != NULL; v++)
+      {
+        if (g_str_equal (sources[s], "model") && g_str_equal (views[v], "chat-page"))
+          continue;   /* the page takes a client, not a model */
+        if (g_str_equal (sources[s], "model"))
+          burst_model (&b, views[v]);
+#ifdef CR_BENCH_HAVE_NETWORK
+        else if (g_str_equal (sources[s], "network"))
+          burst_network (&b, views[v]);
+#endif
+        else
+          g_printerr ("bench-ui: unknown source %s\n", sources[s]);
+      }
+
+  g_source_remove (b.beat_source);
+  gtk_window_destroy (b.window);
+  g_clear_object (&b.slice);
+  g_clear_object (&b.source);
+  g_print ("bench-ui: done in %.1f s\n", (g_get_monotonic_time () - uptime_start) / 1e6);
+  return 0;
+}
