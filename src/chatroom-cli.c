@@ -42,6 +42,7 @@ typedef struct {
   guint              n_printed;    /* messages printed so far */
   guint              flush_timeout_id;
   guint              leave_timeout_id;
+  guint              closed_fallback_id;
   guint              sigint_id;
   guint              sigterm_id;
   int                exit_status;
@@ -145,10 +146,16 @@ print_message (CrMessage *message)
       break;
 
     case CR_EVENT_OWNER_CHAT:
-      /* Translators: the owner's chat line in the terminal: the first %s
-       * is the time (HH:MM), the second the owner's nickname, the third
-       * the message */
-      line = g_strdup_printf (C_("cli", "[%s] %s (owner): %s"), time, sender, text);
+      if (*sender == '\0')
+        /* Translators: the chat line of an owner without a nickname, in
+         * the terminal: the first %s is the time (HH:MM), the second the
+         * message */
+        line = g_strdup_printf (C_("cli", "[%s] Owner: %s"), time, text);
+      else
+        /* Translators: the owner's chat line in the terminal: the first %s
+         * is the time (HH:MM), the second the owner's nickname, the third
+         * the message */
+        line = g_strdup_printf (C_("cli", "[%s] %s (owner): %s"), time, sender, text);
       break;
 
     default:
@@ -200,14 +207,6 @@ on_messages_items_changed (GListModel *model,
   print_new_messages (app);
 }
 
-static char *
-dup_error_message (const GError *error)
-{
-  if (error->domain == CR_CLIENT_ERROR)
-    return cr_render_reason (error->code, NULL);
-  return g_strdup (error->message);
-}
-
 static void
 on_sent_message_state (CrMessage  *message,
                        GParamSpec *pspec,
@@ -242,10 +241,9 @@ send_line (CliApp     *app,
   message = cr_client_send (app->client, line, &error);
   if (message == NULL)
     {
-      g_autofree char *why = dup_error_message (error);
-
+      /* CrClient's errors are already in the process's language. */
       /* Translators: %s is why the message could not be sent */
-      status_line (_("Not sent: %s"), why);
+      status_line (_("Not sent: %s"), error->message);
       return;
     }
 
@@ -406,8 +404,9 @@ on_client_closed (CrClient *client,
 {
   g_autofree char *why = NULL;
 
-  /* A failed join is reported by on_joined(), with the address. */
-  if (!app->joined)
+  /* A failed join is reported by on_joined(), with the address; and the
+   * idle fallback or the signal, whichever comes second, has nothing to say. */
+  if (!app->joined || app->done)
     return;
 
   /* Whatever the room said last is shown before the reason. */
@@ -424,6 +423,16 @@ on_client_closed (CrClient *client,
    * from the room" */
   status_line (_("Left the room: %s"), why);
   finish (app, 1);
+}
+
+static gboolean
+on_closed_fallback (gpointer user_data)
+{
+  CliApp *app = user_data;
+
+  app->closed_fallback_id = 0;
+  on_client_closed (app->client, cr_client_get_close_reason (app->client), app);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -444,19 +453,10 @@ on_client_state (CrClient   *client,
       break;
 
     case CR_CLIENT_CLOSED:
-      /* "closed" says why; this is the fallback should it not come. */
-      if (!app->joined)
-        break;
-      print_new_messages (app);
-      if (!app->done)
-        {
-          CrReason reason = cr_client_get_close_reason (client);
-
-          if (reason == CR_REASON_NONE || app->leave_sent)
-            finish (app, 0);
-          else
-            on_client_closed (client, reason, app);
-        }
+      /* "closed" follows with the reason, after the last messages are in
+       * the model; should it not come, end anyway. */
+      if (app->joined && app->closed_fallback_id == 0)
+        app->closed_fallback_id = g_idle_add (on_closed_fallback, app);
       break;
 
     case CR_CLIENT_DISCONNECTED:
@@ -488,7 +488,7 @@ on_joined (GObject      *source,
         /* Translators: %s is the room address the user gave */
         why = g_strdup_printf (_("“%s” is not a room address: use HOST:PORT"), app->address);
       else
-        why = dup_error_message (error);
+        why = g_strdup (error->message);
       /* Translators: the first %s is the room address, the second why */
       status_line (_("Could not join %s: %s"), app->address, why);
       finish (app, 1);
@@ -672,6 +672,7 @@ main (int   argc,
   g_cancellable_cancel (app.cancellable);
   g_clear_handle_id (&app.flush_timeout_id, g_source_remove);
   g_clear_handle_id (&app.leave_timeout_id, g_source_remove);
+  g_clear_handle_id (&app.closed_fallback_id, g_source_remove);
   g_clear_handle_id (&app.sigint_id, g_source_remove);
   g_clear_handle_id (&app.sigterm_id, g_source_remove);
   for (guint i = 0; i < app.unacked->len; i++)
