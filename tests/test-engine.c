@@ -210,7 +210,7 @@ peer_take (Peer   *peer,
           peer->welcomed = TRUE;
           peer->session = header.session;
           g_free (peer->token);
-          g_variant_get (v, "(&s&ssut)", NULL, NULL, &peer->token, NULL, NULL);
+          g_variant_get (v, "(&s&s&sut)", NULL, NULL, &peer->token, NULL, NULL);
           peer->token = g_strdup (peer->token);
           break;
         case CR_PACKET_EVENT:
