@@ -74,6 +74,8 @@ cr_header_write (const CrHeader *header,
 
   out[0] = CR_MAGIC_0;
   out[1] = CR_MAGIC_1;
+  /* A zero-initialized CrHeader means "this version": callers need not
+   * spell it out; any other value is written as given (tests send others). */
   out[2] = header->version != 0 ? header->version : CR_PROTOCOL_VERSION;
   out[3] = header->type;
   out[4] = header->flags;
