@@ -1,0 +1,917 @@
+/* cr-test-utils.c: helpers for the network tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "cr-test-utils"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "cr-test-utils.h"
+
+#define MAX_DATAGRAM   65536
+#define READ_BATCH     256
+
+/* ------------------------------------------------------------------ */
+/* Waiting                                                            */
+
+static gboolean
+on_wait_timeout (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+cr_test_wait_until (CrTestCondition  condition,
+                    gpointer         user_data,
+                    guint            timeout_ms)
+{
+  GMainContext *context = g_main_context_ref_thread_default ();
+  GSource *timeout = g_timeout_source_new (timeout_ms);
+  gboolean timed_out = FALSE;
+  gboolean ok = FALSE;
+
+  g_source_set_callback (timeout, on_wait_timeout, &timed_out, NULL);
+  g_source_attach (timeout, context);
+
+  while (!(ok = (condition != NULL && condition (user_data))) && !timed_out)
+    g_main_context_iteration (context, TRUE);
+
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
+  g_main_context_unref (context);
+  return ok;
+}
+
+void
+cr_test_run_for (guint ms)
+{
+  cr_test_wait_until (NULL, NULL, ms);
+}
+
+/* ------------------------------------------------------------------ */
+/* Data directories                                                   */
+
+char *
+cr_test_make_tmpdir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_dir_make_tmp ("chatroom-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return path;
+}
+
+void
+cr_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *entry;
+
+  if (path == NULL)
+    return;
+
+  dir = g_dir_open (path, 0, NULL);
+  if (dir != NULL)
+    {
+      while ((entry = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, entry, NULL);
+
+          if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
+              !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+            cr_test_remove_tree (child);
+          else
+            g_unlink (child);
+        }
+    }
+  g_rmdir (path);
+}
+
+/* ------------------------------------------------------------------ */
+/* Addresses                                                          */
+
+char *
+cr_test_address (const char *host,
+                 guint16     port)
+{
+  if (strchr (host, ':') != NULL)
+    return g_strdup_printf ("[%s]:%u", host, port);
+  return g_strdup_printf ("%s:%u", host, port);
+}
+
+GSocketAddress *
+cr_test_socket_address (const char *host,
+                        guint16     port)
+{
+  return g_inet_socket_address_new_from_string (host, port);
+}
+
+gboolean
+cr_test_have_ipv6_loopback (void)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_DATAGRAM,
+                         G_SOCKET_PROTOCOL_UDP, NULL);
+  if (socket == NULL)
+    return FALSE;
+  address = g_inet_socket_address_new_from_string ("::1", 0);
+  return g_socket_bind (socket, address, FALSE, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Clients                                                            */
+
+typedef struct
+{
+  gboolean  done;
+  GError   *error;
+} JoinWait;
+
+static void
+on_joined (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  JoinWait *wait = user_data;
+
+  cr_client_join_finish (CR_CLIENT (object), result, &wait->error);
+  wait->done = TRUE;
+}
+
+static gboolean
+join_done (gpointer user_data)
+{
+  JoinWait *wait = user_data;
+
+  return wait->done;
+}
+
+CrClient *
+cr_test_join_timed (const char  *address,
+                    const char  *name,
+                    const char  *password,
+                    gboolean     do_register,
+                    guint        keepalive_ms,
+                    guint        silence_ms,
+                    guint        join_timeout_ms,
+                    GError     **error)
+{
+  CrClient *client = cr_client_new ();
+  JoinWait wait = { FALSE, NULL };
+  guint limit = (join_timeout_ms ? join_timeout_ms : 5000) + 3000;
+
+  cr_client_set_timing (client, keepalive_ms, silence_ms, join_timeout_ms);
+  cr_client_join_async (client, address, name, password, do_register, NULL, NULL,
+                        on_joined, &wait);
+  if (!cr_test_wait_until (join_done, &wait, limit))
+    g_error ("The join of %s to %s did not finish within %u ms", name, address, limit);
+
+  if (wait.error != NULL && error == NULL)
+    g_error ("%s could not join %s: %s", name, address, wait.error->message);
+  if (wait.error != NULL)
+    g_propagate_error (error, wait.error);
+  return client;
+}
+
+CrClient *
+cr_test_join (const char  *address,
+              const char  *name,
+              const char  *password,
+              gboolean     do_register,
+              guint        timeout_ms,
+              GError     **error)
+{
+  return cr_test_join_timed (address, name, password, do_register, 0, 0, timeout_ms, error);
+}
+
+static gboolean
+client_closed (gpointer user_data)
+{
+  return cr_client_get_state (CR_CLIENT (user_data)) == CR_CLIENT_CLOSED;
+}
+
+void
+cr_test_leave_and_free (CrClient *client)
+{
+  if (client == NULL)
+    return;
+  cr_client_leave (client);
+  cr_test_assert_wait (client_closed, client, 3000);
+  g_object_unref (client);
+}
+
+guint
+cr_test_count_text (GListModel *messages,
+                    const char *sender,
+                    const char *text)
+{
+  guint n = g_list_model_get_n_items (messages);
+  guint count = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (messages, i);
+
+      if (cr_message_is_system (message))
+        continue;
+      if (sender != NULL && g_strcmp0 (cr_message_get_sender (message), sender) != 0)
+        continue;
+      if (g_strcmp0 (cr_message_get_text (message), text) == 0)
+        count++;
+    }
+  return count;
+}
+
+gboolean
+cr_test_has_event (GListModel  *messages,
+                   CrEventKind  kind,
+                   const char  *name)
+{
+  guint n = g_list_model_get_n_items (messages);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (messages, i);
+
+      if (cr_message_get_kind (message) == kind &&
+          (name == NULL || g_strcmp0 (cr_message_get_sender (message), name) == 0))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+cr_test_has_member (GListModel *members,
+                    const char *name)
+{
+  guint n = g_list_model_get_n_items (members);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CrMember) member = g_list_model_get_item (members, i);
+
+      if (g_strcmp0 (cr_member_get_name (member), name) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Raw sockets                                                        */
+
+typedef struct
+{
+  GBytes         *data;
+  GSocketAddress *from;
+} Datagram;
+
+static void
+datagram_free (Datagram *datagram)
+{
+  g_bytes_unref (datagram->data);
+  g_clear_object (&datagram->from);
+  g_free (datagram);
+}
+
+struct _CrTestSocket
+{
+  GSocket *socket;
+  GSource *source;
+  GQueue   queue;     /* Datagram*, read by the source as they come */
+  guint8  *buffer;
+};
+
+static gboolean
+on_test_socket_readable (GSocket      *socket,
+                         GIOCondition  condition,
+                         gpointer      user_data)
+{
+  CrTestSocket *sock = user_data;
+
+  for (guint i = 0; i < READ_BATCH; i++)
+    {
+      g_autoptr(GSocketAddress) from = NULL;
+      gssize len = g_socket_receive_from (socket, &from, (char *) sock->buffer,
+                                          MAX_DATAGRAM, NULL, NULL);
+      Datagram *datagram;
+
+      if (len < 0)
+        break;
+      datagram = g_new0 (Datagram, 1);
+      datagram->data = g_bytes_new (sock->buffer, len);
+      datagram->from = g_steal_pointer (&from);
+      g_queue_push_tail (&sock->queue, datagram);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+CrTestSocket *
+cr_test_socket_new (const char *host)
+{
+  g_autoptr(GSocketAddress) address = cr_test_socket_address (host, 0);
+  g_autoptr(GError) error = NULL;
+  CrTestSocket *sock = g_new0 (CrTestSocket, 1);
+
+  sock->socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_DATAGRAM,
+                               G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_socket_set_blocking (sock->socket, FALSE);
+  g_socket_bind (sock->socket, address, FALSE, &error);
+  g_assert_no_error (error);
+  sock->buffer = g_malloc (MAX_DATAGRAM);
+  g_queue_init (&sock->queue);
+
+  sock->source = g_socket_create_source (sock->socket, G_IO_IN, NULL);
+  g_source_set_callback (sock->source, G_SOURCE_FUNC (on_test_socket_readable), sock, NULL);
+  g_source_attach (sock->source, g_main_context_get_thread_default ());
+  return sock;
+}
+
+void
+cr_test_socket_free (CrTestSocket *sock)
+{
+  if (sock == NULL)
+    return;
+  g_source_destroy (sock->source);
+  g_source_unref (sock->source);
+  g_socket_close (sock->socket, NULL);
+  g_object_unref (sock->socket);
+  g_queue_clear_full (&sock->queue, (GDestroyNotify) datagram_free);
+  g_free (sock->buffer);
+  g_free (sock);
+}
+
+guint16
+cr_test_socket_get_port (CrTestSocket *sock)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (sock->socket, NULL);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+}
+
+GSocket *
+cr_test_socket_get_socket (CrTestSocket *sock)
+{
+  return sock->socket;
+}
+
+void
+cr_test_socket_send (CrTestSocket   *sock,
+                     GSocketAddress *to,
+                     const void     *data,
+                     gsize           len)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_socket_send_to (sock->socket, to, data, len, NULL, &error);
+  g_assert_no_error (error);
+}
+
+void
+cr_test_socket_send_text (CrTestSocket   *sock,
+                          GSocketAddress *to,
+                          const char     *text)
+{
+  cr_test_socket_send (sock, to, text, strlen (text));
+}
+
+static gboolean
+socket_has_datagram (gpointer user_data)
+{
+  CrTestSocket *sock = user_data;
+
+  return !g_queue_is_empty (&sock->queue);
+}
+
+GBytes *
+cr_test_socket_receive (CrTestSocket    *sock,
+                        guint            timeout_ms,
+                        GSocketAddress **from)
+{
+  Datagram *datagram;
+  GBytes *data;
+
+  if (!cr_test_wait_until (socket_has_datagram, sock, timeout_ms))
+    return NULL;
+  datagram = g_queue_pop_head (&sock->queue);
+  data = g_bytes_ref (datagram->data);
+  if (from != NULL)
+    *from = g_object_ref (datagram->from);
+  datagram_free (datagram);
+  return data;
+}
+
+char *
+cr_test_socket_receive_text (CrTestSocket *sock,
+                             guint         timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
+
+  for (;;)
+    {
+      gint64 left = (end - g_get_monotonic_time ()) / G_TIME_SPAN_MILLISECOND;
+      g_autoptr(GBytes) data = NULL;
+      gsize len;
+      const char *text;
+
+      if (left <= 0)
+        return NULL;
+      data = cr_test_socket_receive (sock, left, NULL);
+      if (data == NULL)
+        return NULL;
+      text = g_bytes_get_data (data, &len);
+      if (cr_protocol_is_native ((const guint8 *) text, len))
+        continue;
+      g_assert_true (g_utf8_validate_len (text, len, NULL));
+      return g_strndup (text, len);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* A native session by hand                                           */
+
+static void
+native_flush (CrTestNative *native)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  if (native->reliable == NULL)
+    return;
+  cr_reliable_flush (native->reliable, native->session, g_get_monotonic_time (), out);
+  for (guint i = 0; i < out->len; i++)
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (out->pdata[i], &len);
+
+      cr_test_socket_send (native->sock, native->server, data, len);
+    }
+}
+
+/* Take one datagram. Returns FALSE on a refusal. */
+static gboolean
+native_take (CrTestNative *native,
+             GBytes       *bytes)
+{
+  g_autoptr(GPtrArray) deliveries = NULL;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  const guint8 *body;
+  gsize body_len;
+  CrHeader header;
+
+  if (cr_header_parse (data, len, &header, &body, &body_len) != CR_PARSE_OK)
+    return TRUE;
+  if (header.type == CR_PACKET_REFUSE && (header.session == 0 || header.session == native->session))
+    return FALSE;
+  if (header.type == CR_PACKET_WELCOME && native->reliable == NULL)
+    {
+      native->reliable = cr_reliable_new ();
+      native->session = header.session;
+    }
+  if (native->reliable == NULL || header.session != native->session)
+    return TRUE;
+
+  deliveries = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_delivery_free);
+  cr_reliable_receive (native->reliable, &header, body, body_len, g_get_monotonic_time (),
+                       deliveries);
+  for (guint i = 0; i < deliveries->len; i++)
+    {
+      CrDelivery *delivery = deliveries->pdata[i];
+      gsize blen;
+      const guint8 *bdata = g_bytes_get_data (delivery->body, &blen);
+      g_autoptr(GVariant) v = cr_body_parse (delivery->type, bdata, blen);
+
+      if (v == NULL)
+        continue;
+      if (delivery->type == CR_PACKET_MEMBERS)
+        native->have_members = TRUE;
+      else if (delivery->type == CR_PACKET_EVENT)
+        {
+          g_autoptr(CrEvent) event = cr_event_from_body (v);
+
+          if (event != NULL)
+            native->last_seq = MAX (native->last_seq, event->seq);
+        }
+    }
+  return TRUE;
+}
+
+void
+cr_test_native_pump (CrTestNative *native)
+{
+  Datagram *datagram;
+
+  while ((datagram = g_queue_pop_head (&native->sock->queue)) != NULL)
+    {
+      native_take (native, datagram->data);
+      datagram_free (datagram);
+    }
+  native_flush (native);
+}
+
+CrTestNative *
+cr_test_native_join (guint16     port,
+                     const char *name,
+                     guint       timeout_ms)
+{
+  g_autoptr(CrTestNative) native = g_new0 (CrTestNative, 1);
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gboolean native_seen = FALSE;
+
+  native->sock = cr_test_socket_new ("127.0.0.1");
+  native->server = cr_test_socket_address ("127.0.0.1", port);
+
+  while (!native->have_members && g_get_monotonic_time () < end)
+    {
+      g_autoptr(GBytes) bytes = NULL;
+
+      if (!native_seen)
+        cr_test_socket_send_text (native->sock, native->server, CR_PROBE_TEXT);
+      else if (native->reliable == NULL)
+        {
+          g_autoptr(GBytes) body = cr_body_join (name, "", "", FALSE, 0, "");
+          CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_JOIN, 0, 0, 0, 0, 0 };
+          g_autoptr(GBytes) datagram = NULL;
+          gsize len;
+          const guint8 *data = g_bytes_get_data (body, &len);
+
+          datagram = cr_datagram_build (&header, data, len);
+          data = g_bytes_get_data (datagram, &len);
+          cr_test_socket_send (native->sock, native->server, data, len);
+        }
+
+      bytes = cr_test_socket_receive (native->sock, 300, NULL);
+      while (bytes != NULL)
+        {
+          gsize len;
+          const guint8 *data = g_bytes_get_data (bytes, &len);
+          CrHeader header;
+          const guint8 *body;
+          gsize body_len;
+
+          if (cr_header_parse (data, len, &header, &body, &body_len) == CR_PARSE_OK &&
+              header.session == 0 && header.type == CR_PACKET_PING)
+            native_seen = TRUE;
+          if (!native_take (native, bytes))
+            return NULL;
+          g_clear_pointer (&bytes, g_bytes_unref);
+          if (!g_queue_is_empty (&native->sock->queue))
+            bytes = cr_test_socket_receive (native->sock, 0, NULL);
+        }
+      native_flush (native);
+    }
+
+  if (!native->have_members)
+    return NULL;
+  return g_steal_pointer (&native);
+}
+
+void
+cr_test_native_free (CrTestNative *native)
+{
+  if (native == NULL)
+    return;
+  g_clear_pointer (&native->sock, cr_test_socket_free);
+  g_clear_object (&native->server);
+  g_clear_pointer (&native->reliable, cr_reliable_free);
+  g_free (native);
+}
+
+/* ------------------------------------------------------------------ */
+/* The loss proxy                                                     */
+
+typedef struct
+{
+  CrTestProxy    *proxy;      /* borrowed */
+  GSocketAddress *client;
+  GSocket        *socket;     /* towards the server */
+  GSource        *source;
+} Flow;
+
+typedef struct
+{
+  GSocket        *via;        /* borrowed: the proxy's or a flow's socket */
+  GSocketAddress *to;
+  GBytes         *data;
+  gint64          due;
+} Delayed;
+
+struct _CrTestProxy
+{
+  GSocket          *listen;
+  GSource          *listen_source;
+  GSocketAddress   *upstream;
+  GHashTable       *flows;      /* "ip:port" → Flow* */
+  GRand            *rand;
+  double            loss;
+  double            dup;
+  double            reorder;
+  gboolean          blackhole;
+  GQueue            delayed;    /* Delayed* */
+  GSource          *delay_source;
+  guint8           *buffer;
+  CrTestProxyStats  stats;
+};
+
+static void
+delayed_free (Delayed *delayed)
+{
+  g_clear_object (&delayed->to);
+  g_bytes_unref (delayed->data);
+  g_free (delayed);
+}
+
+static void
+flow_free (Flow *flow)
+{
+  g_source_destroy (flow->source);
+  g_source_unref (flow->source);
+  g_socket_close (flow->socket, NULL);
+  g_object_unref (flow->socket);
+  g_object_unref (flow->client);
+  g_free (flow);
+}
+
+static void
+proxy_send (GSocket        *via,
+            GSocketAddress *to,
+            GBytes         *data)
+{
+  gsize len;
+  const char *bytes = g_bytes_get_data (data, &len);
+
+  /* Losing one more datagram is what this relay is for: ignore errors. */
+  g_socket_send_to (via, to, bytes, len, NULL, NULL);
+}
+
+static void
+proxy_schedule_delayed (CrTestProxy *proxy)
+{
+  gint64 next = -1;
+
+  for (GList *l = proxy->delayed.head; l != NULL; l = l->next)
+    {
+      Delayed *delayed = l->data;
+
+      if (next < 0 || delayed->due < next)
+        next = delayed->due;
+    }
+  g_source_set_ready_time (proxy->delay_source, next);
+}
+
+static gboolean
+on_delay_due (gpointer user_data)
+{
+  CrTestProxy *proxy = user_data;
+  gint64 now = g_get_monotonic_time ();
+  GList *l = proxy->delayed.head;
+
+  while (l != NULL)
+    {
+      GList *next = l->next;
+      Delayed *delayed = l->data;
+
+      if (delayed->due <= now)
+        {
+          if (!proxy->blackhole)
+            proxy_send (delayed->via, delayed->to, delayed->data);
+          delayed_free (delayed);
+          g_queue_delete_link (&proxy->delayed, l);
+        }
+      l = next;
+    }
+  proxy_schedule_delayed (proxy);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+delay_dispatch (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs delay_funcs = {
+  NULL, NULL, delay_dispatch, NULL, NULL, NULL,
+};
+
+static void
+proxy_relay (CrTestProxy    *proxy,
+             GSocket        *via,
+             GSocketAddress *to,
+             GBytes         *data)
+{
+  guint copies = 1;
+
+  if (proxy->blackhole)
+    {
+      proxy->stats.blackholed++;
+      return;
+    }
+  if (g_rand_double (proxy->rand) < proxy->loss)
+    {
+      proxy->stats.dropped++;
+      return;
+    }
+  if (g_rand_double (proxy->rand) < proxy->dup)
+    {
+      proxy->stats.duplicated++;
+      copies = 2;
+    }
+
+  for (guint i = 0; i < copies; i++)
+    {
+      if (g_rand_double (proxy->rand) < proxy->reorder)
+        {
+          Delayed *delayed = g_new0 (Delayed, 1);
+
+          delayed->via = via;
+          delayed->to = g_object_ref (to);
+          delayed->data = g_bytes_ref (data);
+          delayed->due = g_get_monotonic_time () +
+                         g_rand_int_range (proxy->rand, 5, 41) * G_TIME_SPAN_MILLISECOND;
+          g_queue_push_tail (&proxy->delayed, delayed);
+          proxy->stats.reordered++;
+          proxy_schedule_delayed (proxy);
+        }
+      else
+        proxy_send (via, to, data);
+    }
+}
+
+static gboolean
+on_flow_readable (GSocket      *socket,
+                  GIOCondition  condition,
+                  gpointer      user_data)
+{
+  Flow *flow = user_data;
+  CrTestProxy *proxy = flow->proxy;
+
+  for (guint i = 0; i < READ_BATCH; i++)
+    {
+      g_autoptr(GBytes) data = NULL;
+      gssize len = g_socket_receive_from (socket, NULL, (char *) proxy->buffer,
+                                          MAX_DATAGRAM, NULL, NULL);
+
+      if (len < 0)
+        break;
+      proxy->stats.to_client++;
+      data = g_bytes_new (proxy->buffer, len);
+      proxy_relay (proxy, proxy->listen, flow->client, data);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static Flow *
+proxy_get_flow (CrTestProxy    *proxy,
+                GSocketAddress *client)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new (loopback, 0);
+  g_autofree char *key = NULL;
+  g_autofree char *ip = NULL;
+  g_autoptr(GError) error = NULL;
+  Flow *flow;
+
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (client)));
+  key = g_strdup_printf ("%s:%u", ip,
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (client)));
+  flow = g_hash_table_lookup (proxy->flows, key);
+  if (flow != NULL)
+    return flow;
+
+  flow = g_new0 (Flow, 1);
+  flow->proxy = proxy;
+  flow->client = g_object_ref (client);
+  flow->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                               G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_socket_set_blocking (flow->socket, FALSE);
+  g_socket_bind (flow->socket, local, FALSE, &error);
+  g_assert_no_error (error);
+  flow->source = g_socket_create_source (flow->socket, G_IO_IN, NULL);
+  g_source_set_callback (flow->source, G_SOURCE_FUNC (on_flow_readable), flow, NULL);
+  g_source_attach (flow->source, g_main_context_get_thread_default ());
+  g_hash_table_insert (proxy->flows, g_steal_pointer (&key), flow);
+  return flow;
+}
+
+static gboolean
+on_listen_readable (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      user_data)
+{
+  CrTestProxy *proxy = user_data;
+
+  for (guint i = 0; i < READ_BATCH; i++)
+    {
+      g_autoptr(GSocketAddress) from = NULL;
+      g_autoptr(GBytes) data = NULL;
+      gssize len = g_socket_receive_from (socket, &from, (char *) proxy->buffer,
+                                          MAX_DATAGRAM, NULL, NULL);
+      Flow *flow;
+
+      if (len < 0)
+        break;
+      proxy->stats.to_server++;
+      flow = proxy_get_flow (proxy, from);
+      data = g_bytes_new (proxy->buffer, len);
+      proxy_relay (proxy, flow->socket, proxy->upstream, data);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+CrTestProxy *
+cr_test_proxy_new (GSocketAddress *upstream,
+                   double          loss,
+                   double          dup,
+                   double          reorder,
+                   guint32         seed)
+{
+  g_autoptr(GSocketAddress) local = cr_test_socket_address ("127.0.0.1", 0);
+  g_autoptr(GError) error = NULL;
+  CrTestProxy *proxy = g_new0 (CrTestProxy, 1);
+
+  proxy->upstream = g_object_ref (upstream);
+  proxy->loss = loss;
+  proxy->dup = dup;
+  proxy->reorder = reorder;
+  proxy->rand = g_rand_new_with_seed (seed);
+  proxy->flows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) flow_free);
+  proxy->buffer = g_malloc (MAX_DATAGRAM);
+  g_queue_init (&proxy->delayed);
+
+  proxy->listen = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_socket_set_blocking (proxy->listen, FALSE);
+  g_socket_bind (proxy->listen, local, FALSE, &error);
+  g_assert_no_error (error);
+
+  proxy->listen_source = g_socket_create_source (proxy->listen, G_IO_IN, NULL);
+  g_source_set_callback (proxy->listen_source, G_SOURCE_FUNC (on_listen_readable), proxy, NULL);
+  g_source_attach (proxy->listen_source, g_main_context_get_thread_default ());
+
+  proxy->delay_source = g_source_new (&delay_funcs, sizeof (GSource));
+  g_source_set_callback (proxy->delay_source, on_delay_due, proxy, NULL);
+  g_source_attach (proxy->delay_source, g_main_context_get_thread_default ());
+  return proxy;
+}
+
+void
+cr_test_proxy_free (CrTestProxy *proxy)
+{
+  if (proxy == NULL)
+    return;
+  g_source_destroy (proxy->delay_source);
+  g_source_unref (proxy->delay_source);
+  g_source_destroy (proxy->listen_source);
+  g_source_unref (proxy->listen_source);
+  g_queue_clear_full (&proxy->delayed, (GDestroyNotify) delayed_free);
+  g_hash_table_unref (proxy->flows);
+  g_socket_close (proxy->listen, NULL);
+  g_object_unref (proxy->listen);
+  g_object_unref (proxy->upstream);
+  g_rand_free (proxy->rand);
+  g_free (proxy->buffer);
+  g_free (proxy);
+}
+
+guint16
+cr_test_proxy_get_port (CrTestProxy *proxy)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (proxy->listen, NULL);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+}
+
+void
+cr_test_proxy_set_upstream (CrTestProxy    *proxy,
+                            GSocketAddress *upstream)
+{
+  g_set_object (&proxy->upstream, upstream);
+}
+
+void
+cr_test_proxy_set_blackhole (CrTestProxy *proxy,
+                             gboolean     blackhole)
+{
+  proxy->blackhole = blackhole;
+}
+
+void
+cr_test_proxy_get_stats (CrTestProxy      *proxy,
+                         CrTestProxyStats *stats)
+{
+  *stats = proxy->stats;
+}

@@ -1,0 +1,166 @@
+/* cr-test-utils.h: helpers for the network tests: bounded waits on the main
+ * context, throwaway data directories, raw UDP sockets, a lossy relay.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Everything runs on the thread-default main context and only on loopback.
+ * Every wait is bounded: a timeout source ends it.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cr-client.h"
+#include "cr-protocol.h"
+#include "cr-reliable.h"
+
+G_BEGIN_DECLS
+
+/* Waiting ----------------------------------------------------------- */
+
+typedef gboolean (*CrTestCondition) (gpointer user_data);
+
+/* Iterate the thread-default main context until condition (user_data)
+ * holds (TRUE) or timeout_ms passed (FALSE). condition NULL: just wait. */
+gboolean   cr_test_wait_until          (CrTestCondition  condition,
+                                        gpointer         user_data,
+                                        guint            timeout_ms);
+/* Let the main loop run for ms (to see that something does NOT happen). */
+void       cr_test_run_for             (guint            ms);
+
+/* Fails the test (with the condition's text) when the wait times out. */
+#define cr_test_assert_wait(condition, user_data, timeout_ms)                      \
+  G_STMT_START {                                                                   \
+    if (!cr_test_wait_until ((condition), (user_data), (timeout_ms)))              \
+      g_error ("%s:%d: timed out after %u ms waiting for %s", __FILE__, __LINE__,  \
+               (guint) (timeout_ms), #condition);                                  \
+  } G_STMT_END
+
+/* Data directories -------------------------------------------------- */
+
+char      *cr_test_make_tmpdir         (void);                  /* transfer full */
+void       cr_test_remove_tree         (const char *path);
+
+/* Addresses --------------------------------------------------------- */
+
+char      *cr_test_address             (const char *host,
+                                        guint16     port);      /* "127.0.0.1:p", "[::1]:p" */
+GSocketAddress *cr_test_socket_address (const char *host,
+                                        guint16     port);
+gboolean   cr_test_have_ipv6_loopback  (void);
+
+/* Clients ----------------------------------------------------------- */
+
+/* Join and wait (≤ timeout_ms). Returns the client whatever the outcome;
+ * error says how the join ended (NULL error: must succeed). */
+CrClient  *cr_test_join                (const char  *address,
+                                        const char  *name,
+                                        const char  *password,
+                                        gboolean     do_register,
+                                        guint        timeout_ms,
+                                        GError     **error);
+/* Same, with timing set before the join (0 = default). */
+CrClient  *cr_test_join_timed          (const char  *address,
+                                        const char  *name,
+                                        const char  *password,
+                                        gboolean     do_register,
+                                        guint        keepalive_ms,
+                                        guint        silence_ms,
+                                        guint        join_timeout_ms,
+                                        GError     **error);
+/* Leave and wait for CLOSED (≤ 3 s), then drop the reference. */
+void       cr_test_leave_and_free      (CrClient    *client);
+
+/* The chat rows (CHAT, OWNER_CHAT) of a messages model. */
+guint      cr_test_count_text          (GListModel  *messages,
+                                        const char  *sender,
+                                        const char  *text);
+gboolean   cr_test_has_event           (GListModel  *messages,
+                                        CrEventKind  kind,
+                                        const char  *name);
+gboolean   cr_test_has_member          (GListModel  *members,
+                                        const char  *name);
+
+/* Raw UDP sockets (the classroom programs, spoofers, silent peers) ---- */
+
+typedef struct _CrTestSocket CrTestSocket;
+
+CrTestSocket *cr_test_socket_new       (const char      *host);   /* "127.0.0.1": port 0 */
+void       cr_test_socket_free         (CrTestSocket    *sock);
+guint16    cr_test_socket_get_port     (CrTestSocket    *sock);
+GSocket   *cr_test_socket_get_socket   (CrTestSocket    *sock);
+void       cr_test_socket_send         (CrTestSocket    *sock,
+                                        GSocketAddress  *to,
+                                        const void      *data,
+                                        gsize            len);
+void       cr_test_socket_send_text    (CrTestSocket    *sock,
+                                        GSocketAddress  *to,
+                                        const char      *text);
+/* Next datagram, waiting up to timeout_ms while the main loop runs.
+ * NULL on timeout. *from (optional) receives the sender. */
+GBytes    *cr_test_socket_receive      (CrTestSocket    *sock,
+                                        guint            timeout_ms,
+                                        GSocketAddress **from);
+/* Next datagram that is a text line (native ones are skipped), as a
+ * string; NULL on timeout. */
+char      *cr_test_socket_receive_text (CrTestSocket    *sock,
+                                        guint            timeout_ms);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestSocket, cr_test_socket_free)
+
+/* A native session driven by hand: joins, answers what it is sent while
+ * asked to (cr_test_native_pump), and can fall silent (stop pumping). */
+typedef struct
+{
+  CrTestSocket   *sock;
+  GSocketAddress *server;
+  CrReliable     *reliable;
+  guint32         session;
+  gboolean        have_members;
+  guint64         last_seq;
+} CrTestNative;
+
+CrTestNative *cr_test_native_join      (guint16      port,
+                                        const char  *name,
+                                        guint        timeout_ms);   /* NULL: failed */
+/* Read and ack whatever arrived (no wait). */
+void       cr_test_native_pump         (CrTestNative *native);
+void       cr_test_native_free         (CrTestNative *native);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestNative, cr_test_native_free)
+
+/* The loss proxy ---------------------------------------------------- */
+
+typedef struct
+{
+  guint64 to_server;        /* datagrams taken from clients */
+  guint64 to_client;        /* datagrams taken from the server */
+  guint64 dropped;
+  guint64 duplicated;
+  guint64 reordered;        /* held back and sent after later ones */
+  guint64 blackholed;       /* dropped while the proxy was off */
+} CrTestProxyStats;
+
+typedef struct _CrTestProxy CrTestProxy;
+
+/* A UDP relay on 127.0.0.1 towards upstream: one upstream socket per
+ * client address, so the server sees distinct members. Each datagram, each
+ * way: dropped with probability loss, else duplicated with probability
+ * dup, and held back 5–40 ms (so later ones overtake it) with probability
+ * reorder. GRand with a fixed seed: the same run every time (as far as the
+ * main loop's timing lets it be). */
+CrTestProxy *cr_test_proxy_new         (GSocketAddress   *upstream,
+                                        double            loss,
+                                        double            dup,
+                                        double            reorder,
+                                        guint32           seed);
+void       cr_test_proxy_free          (CrTestProxy      *proxy);
+guint16    cr_test_proxy_get_port      (CrTestProxy      *proxy);
+void       cr_test_proxy_set_upstream  (CrTestProxy      *proxy,
+                                        GSocketAddress   *upstream);
+/* Drop everything while TRUE (a network cut). */
+void       cr_test_proxy_set_blackhole (CrTestProxy      *proxy,
+                                        gboolean          blackhole);
+void       cr_test_proxy_get_stats     (CrTestProxy      *proxy,
+                                        CrTestProxyStats *stats);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestProxy, cr_test_proxy_free)
+
+G_END_DECLS
