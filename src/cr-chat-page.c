@@ -782,6 +782,7 @@ cr_chat_page_show_toast (CrChatPage *self,
 void
 cr_chat_page_focus_entry (CrChatPage *self)
 {
+
   g_return_if_fail (CR_IS_CHAT_PAGE (self));
 
   gtk_widget_grab_focus (GTK_WIDGET (self->entry));

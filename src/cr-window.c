@@ -449,7 +449,10 @@ on_message_received (CrWindow  *self,
 
   app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
   self->n_notifications++;
-  if (app == NULL)
+
+  /* Without a session bus there is nobody to show it (and GIO would
+   * complain loudly). */
+  if (app == NULL || g_application_get_dbus_connection (app) == NULL)
     return;
 
   body = cr_message_dup_display (message);
@@ -964,7 +967,9 @@ cr_window_get_property (GObject    *object,
       break;
 
     case PROP_SHOW_MEMBERS:
-      g_value_set_boolean (value, cr_chat_page_get_show_side (self->chat_page));
+      /* Asked for while the template is built, before chat_page is set. */
+      g_value_set_boolean (value, self->chat_page == NULL ||
+                                  cr_chat_page_get_show_side (self->chat_page));
       break;
 
     default:
