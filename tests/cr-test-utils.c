@@ -417,13 +417,11 @@ cr_test_socket_receive_text (CrTestSocket *sock,
 
   for (;;)
     {
-      gint64 left = (end - g_get_monotonic_time ()) / G_TIME_SPAN_MILLISECOND;
+      gint64 left = MAX (0, (end - g_get_monotonic_time ()) / G_TIME_SPAN_MILLISECOND);
       g_autoptr(GBytes) data = NULL;
       gsize len;
       const char *text;
 
-      if (left <= 0)
-        return NULL;
       data = cr_test_socket_receive (sock, left, NULL);
       if (data == NULL)
         return NULL;

@@ -881,6 +881,9 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* The catalogs from the build tree (classic members get Chinese lines
+   * whatever our locale), then the test locale. */
+  cr_locale_init ();
   setlocale (LC_ALL, "C.UTF-8");
   g_test_init (&argc, &argv, NULL);
 

@@ -1,0 +1,445 @@
+/* test-server.c: a room with native and classic members on loopback: the
+ * same messages in the same order for all, no acting as someone else, and
+ * silent members dropped.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include "cr-client.h"
+#include "cr-render.h"
+#include "cr-server.h"
+#include "cr-test-utils.h"
+
+typedef struct
+{
+  char     *dir;
+  CrServer *server;
+  guint16   port;
+  char     *address;
+  GSocketAddress *socket_address;
+} Room;
+
+static void
+room_start (Room *room)
+{
+  g_autoptr(GError) error = NULL;
+
+  room->dir = cr_test_make_tmpdir ();
+  room->server = cr_server_new (room->dir, "Test");
+  cr_server_start (room->server, "127.0.0.1:0", &error);
+  g_assert_no_error (error);
+  room->port = cr_server_get_port (room->server);
+  room->address = cr_test_address ("127.0.0.1", room->port);
+  room->socket_address = cr_test_socket_address ("127.0.0.1", room->port);
+}
+
+static void
+room_clear (Room *room)
+{
+  g_clear_object (&room->server);
+  g_clear_object (&room->socket_address);
+  cr_test_remove_tree (room->dir);
+  g_clear_pointer (&room->dir, g_free);
+  g_clear_pointer (&room->address, g_free);
+}
+
+/* A classroom client by hand: "N name", then text lines. */
+typedef struct
+{
+  CrTestSocket   *sock;
+  GSocketAddress *server;
+  GPtrArray      *lines;    /* char*, everything received after OK */
+} Classic;
+
+static Classic *
+classic_join (Room       *room,
+              const char *name)
+{
+  Classic *classic = g_new0 (Classic, 1);
+  g_autofree char *join = g_strdup_printf ("N %s", name);
+  g_autofree char *answer = NULL;
+
+  classic->sock = cr_test_socket_new ("127.0.0.1");
+  classic->server = g_object_ref (room->socket_address);
+  classic->lines = g_ptr_array_new_with_free_func (g_free);
+  cr_test_socket_send_text (classic->sock, classic->server, join);
+  answer = cr_test_socket_receive_text (classic->sock, 3000);
+  g_assert_cmpstr (answer, ==, "OK");
+  return classic;
+}
+
+static void
+classic_say (Classic    *classic,
+             const char *line)
+{
+  cr_test_socket_send_text (classic->sock, classic->server, line);
+}
+
+/* Move what arrived into lines (no wait). */
+static void
+classic_pump (Classic *classic)
+{
+  char *line;
+
+  while ((line = cr_test_socket_receive_text (classic->sock, 0)) != NULL)
+    g_ptr_array_add (classic->lines, line);
+}
+
+static void
+classic_free (Classic *classic)
+{
+  cr_test_socket_free (classic->sock);
+  g_object_unref (classic->server);
+  g_ptr_array_unref (classic->lines);
+  g_free (classic);
+}
+
+/* Conditions ------------------------------------------------------- */
+
+typedef struct
+{
+  CrClient   **clients;
+  guint        n_clients;
+  const char **texts;
+  guint        n_texts;
+} AllSeen;
+
+static gboolean
+all_seen (gpointer user_data)
+{
+  AllSeen *wait = user_data;
+
+  for (guint c = 0; c < wait->n_clients; c++)
+    for (guint t = 0; t < wait->n_texts; t++)
+      if (cr_test_count_text (cr_client_get_messages (wait->clients[c]), NULL,
+                              wait->texts[t]) == 0)
+        return FALSE;
+  return TRUE;
+}
+
+typedef struct
+{
+  GListModel *model;
+  const char *name;
+} MemberWait;
+
+static gboolean
+member_present (gpointer user_data)
+{
+  MemberWait *wait = user_data;
+
+  return cr_test_has_member (wait->model, wait->name);
+}
+
+static gboolean
+member_absent (gpointer user_data)
+{
+  return !member_present (user_data);
+}
+
+typedef struct
+{
+  GListModel  *model;
+  CrEventKind  kind;
+  const char  *name;
+} EventWait;
+
+static gboolean
+event_seen (gpointer user_data)
+{
+  EventWait *wait = user_data;
+
+  return cr_test_has_event (wait->model, wait->kind, wait->name);
+}
+
+/* The chat of a client, as the room ordered it: texts by seq. Each text
+ * once, every row acknowledged. */
+static GPtrArray *
+chat_in_room_order (CrClient *client)
+{
+  GListModel *messages = cr_client_get_messages (client);
+  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (CrMessage *));
+  GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
+  guint n = g_list_model_get_n_items (messages);
+  guint64 last_received = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      CrMessage *message = g_list_model_get_item (messages, i);
+
+      if (cr_message_is_system (message))
+        {
+          g_object_unref (message);
+          continue;
+        }
+      g_assert_cmpuint (cr_message_get_seq (message), >, 0);
+      /* What others said arrives in the room's order. */
+      if (!cr_message_get_own (message))
+        {
+          g_assert_cmpuint (cr_message_get_seq (message), >, last_received);
+          last_received = cr_message_get_seq (message);
+        }
+      g_array_append_val (rows, message);
+    }
+
+  for (guint i = 0; i < rows->len; i++)
+    for (guint j = i + 1; j < rows->len; j++)
+      {
+        CrMessage *a = g_array_index (rows, CrMessage *, i);
+        CrMessage *b = g_array_index (rows, CrMessage *, j);
+
+        g_assert_cmpuint (cr_message_get_seq (a), !=, cr_message_get_seq (b));
+        if (cr_message_get_seq (b) < cr_message_get_seq (a))
+          {
+            g_array_index (rows, CrMessage *, i) = b;
+            g_array_index (rows, CrMessage *, j) = a;
+          }
+      }
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      CrMessage *message = g_array_index (rows, CrMessage *, i);
+
+      g_ptr_array_add (texts, g_strdup (cr_message_get_text (message)));
+      g_object_unref (message);
+    }
+  return texts;
+}
+
+static void
+assert_same_texts (GPtrArray *a,
+                   GPtrArray *b)
+{
+  g_assert_cmpuint (a->len, ==, b->len);
+  for (guint i = 0; i < a->len; i++)
+    g_assert_cmpstr (a->pdata[i], ==, b->pdata[i]);
+}
+
+/* Tests ------------------------------------------------------------ */
+
+#define ROUNDS 5
+
+static void
+test_chat (void)
+{
+  static const char *names[] = { "alice", "bob", "dave" };
+  const char *carol_text = "hi there  friends";
+  Room room = { 0 };
+  CrClient *clients[G_N_ELEMENTS (names)];
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) reference = NULL;
+  g_autoptr(GPtrArray) carol_seen = g_ptr_array_new_with_free_func (g_free);
+  Classic *carol;
+
+  room_start (&room);
+  for (guint c = 0; c < G_N_ELEMENTS (names); c++)
+    clients[c] = cr_test_join (room.address, names[c], NULL, FALSE, 0, NULL);
+  carol = classic_join (&room, "carol");
+
+  for (guint c = 0; c < G_N_ELEMENTS (names); c++)
+    {
+      MemberWait wait = { cr_client_get_members (clients[c]), "carol" };
+
+      cr_test_assert_wait (member_present, &wait, 3000);
+    }
+
+  /* Interleaved: every round each native member speaks; carol once. */
+  for (guint r = 0; r < ROUNDS; r++)
+    {
+      for (guint c = 0; c < G_N_ELEMENTS (names); c++)
+        {
+          g_autoptr(GError) error = NULL;
+          char *text = g_strdup_printf ("%s says %u", names[c], r);
+
+          cr_client_send (clients[c], text, &error);
+          g_assert_no_error (error);
+          g_ptr_array_add (texts, text);
+        }
+      if (r == ROUNDS / 2)
+        {
+          g_autofree char *line = g_strdup_printf ("M carol %s", carol_text);
+
+          classic_say (carol, line);
+          g_ptr_array_add (texts, g_strdup (carol_text));
+        }
+      cr_test_run_for (20);
+    }
+
+  {
+    AllSeen wait = { clients, G_N_ELEMENTS (names), (const char **) texts->pdata, texts->len };
+
+    cr_test_assert_wait (all_seen, &wait, 10000);
+  }
+  cr_test_run_for (300);   /* anything extra would show now */
+
+  /* Each native member: every message once, the same order for all. */
+  for (guint c = 0; c < G_N_ELEMENTS (names); c++)
+    {
+      g_autoptr(GPtrArray) order = chat_in_room_order (clients[c]);
+
+      for (guint t = 0; t < texts->len; t++)
+        g_assert_cmpuint (cr_test_count_text (cr_client_get_messages (clients[c]), NULL,
+                                              texts->pdata[t]), ==, 1);
+      if (reference == NULL)
+        reference = g_steal_pointer (&order);
+      else
+        assert_same_texts (reference, order);
+    }
+  g_assert_cmpuint (reference->len, ==, texts->len);
+  /* Carol's inner spaces survive, and she is carol. */
+  g_assert_cmpuint (cr_test_count_text (cr_client_get_messages (clients[0]), "carol", carol_text),
+                    ==, 1);
+
+  /* Carol (classic) got the same lines, in the same order, her own too. */
+  classic_pump (carol);
+  for (guint i = 0; i < carol->lines->len; i++)
+    {
+      const char *line = carol->lines->pdata[i];
+      const char *said = strstr (line, " 说：");
+
+      if (said != NULL)
+        g_ptr_array_add (carol_seen, g_strdup (said + strlen (" 说：")));
+    }
+  assert_same_texts (reference, carol_seen);
+
+  for (guint c = 0; c < G_N_ELEMENTS (names); c++)
+    cr_test_leave_and_free (clients[c]);
+  classic_free (carol);
+  room_clear (&room);
+}
+
+static void
+test_spoof (void)
+{
+  Room room = { 0 };
+  g_autoptr(CrClient) alice = NULL;
+  g_autoptr(CrTestNative) erin = NULL;
+  g_autoptr(CrTestSocket) stranger = NULL;
+  CrStats before, after;
+  Classic *carol;
+
+  room_start (&room);
+  alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
+  carol = classic_join (&room, "carol");
+  erin = cr_test_native_join (room.port, "erin", 3000);
+  g_assert_nonnull (erin);
+  {
+    MemberWait wait = { cr_client_get_members (alice), "erin" };
+
+    cr_test_assert_wait (member_present, &wait, 3000);
+  }
+
+  /* The classroom server would let carol speak and quit as alice. */
+  cr_server_get_stats (room.server, &before);
+  classic_say (carol, "M alice hi");
+  classic_say (carol, "Q alice");
+  cr_test_run_for (400);
+  cr_server_get_stats (room.server, &after);
+  g_assert_cmpuint (after.spoofed, >=, before.spoofed + 2);
+  g_assert_true (cr_test_has_member (cr_server_get_members (room.server), "alice"));
+  g_assert_true (cr_test_has_member (cr_client_get_members (alice), "alice"));
+  g_assert_cmpint (cr_client_get_state (alice), ==, CR_CLIENT_CONNECTED);
+  g_assert_cmpuint (cr_test_count_text (cr_client_get_messages (alice), NULL, "hi"), ==, 0);
+  g_assert_false (cr_test_has_event (cr_client_get_messages (alice), CR_EVENT_LEAVE, "alice"));
+
+  /* erin's session id from other addresses (carol's, a stranger's): dropped
+   * and counted, nothing said in erin's name. */
+  stranger = cr_test_socket_new ("127.0.0.1");
+  {
+    CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_CHAT, CR_FLAG_RELIABLE, erin->session,
+                        1, 0, 0 };
+    g_autoptr(GBytes) body = cr_body_chat (42, "I am erin");
+    g_autoptr(GBytes) ping_body = cr_body_empty ();
+    CrHeader ping = { CR_PROTOCOL_VERSION, CR_PACKET_PING, 0, erin->session, 0, 0, 0 };
+    g_autoptr(GBytes) chat = NULL;
+    g_autoptr(GBytes) ping_datagram = NULL;
+    gsize len;
+    const guint8 *data = g_bytes_get_data (body, &len);
+
+    /* Numbers well past what erin used, so that a hole would not hide it. */
+    header.number = 1000;
+    chat = cr_datagram_build (&header, data, len);
+    data = g_bytes_get_data (ping_body, &len);
+    ping_datagram = cr_datagram_build (&ping, data, len);
+
+    before = after;
+    data = g_bytes_get_data (chat, &len);
+    cr_test_socket_send (stranger, room.socket_address, data, len);
+    cr_test_socket_send (carol->sock, room.socket_address, data, len);
+    data = g_bytes_get_data (ping_datagram, &len);
+    cr_test_socket_send (stranger, room.socket_address, data, len);
+  }
+  cr_test_run_for (400);
+  cr_server_get_stats (room.server, &after);
+  g_assert_cmpuint (after.spoofed, >=, before.spoofed + 3);
+  g_assert_cmpuint (cr_test_count_text (cr_client_get_messages (alice), NULL, "I am erin"), ==, 0);
+  g_assert_true (cr_test_has_member (cr_server_get_members (room.server), "erin"));
+
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  classic_free (carol);
+  room_clear (&room);
+}
+
+static void
+test_timeout (void)
+{
+  Room room = { 0 };
+  g_autoptr(CrClient) alice = NULL;
+  g_autoptr(CrTestNative) erin = NULL;
+  gint64 start;
+
+  room_start (&room);
+  cr_server_set_silence_timeout (room.server, 800);
+  /* Alice pings well within the room's patience. */
+  alice = cr_test_join_timed (room.address, "alice", NULL, FALSE, 150, 3000, 0, NULL);
+  erin = cr_test_native_join (room.port, "erin", 3000);
+  g_assert_nonnull (erin);
+  {
+    MemberWait wait = { cr_client_get_members (alice), "erin" };
+
+    cr_test_assert_wait (member_present, &wait, 3000);
+  }
+
+  /* erin falls silent (never pumped again); the room drops her. */
+  start = g_get_monotonic_time ();
+  {
+    EventWait wait = { cr_client_get_messages (alice), CR_EVENT_TIMEOUT, "erin" };
+    MemberWait gone = { cr_client_get_members (alice), "erin" };
+    MemberWait server_gone = { cr_server_get_members (room.server), "erin" };
+
+    cr_test_assert_wait (event_seen, &wait, 5000);
+    cr_test_assert_wait (member_absent, &gone, 1000);
+    cr_test_assert_wait (member_absent, &server_gone, 2000);
+  }
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 500 * G_TIME_SPAN_MILLISECOND);
+
+  /* Alice, who kept talking, is still there. */
+  cr_test_run_for (1000);
+  g_assert_cmpint (cr_client_get_state (alice), ==, CR_CLIENT_CONNECTED);
+  g_assert_true (cr_test_has_member (cr_server_get_members (room.server), "alice"));
+  g_assert_false (cr_test_has_event (cr_client_get_messages (alice), CR_EVENT_TIMEOUT, "alice"));
+
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  room_clear (&room);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* The catalogs from the build tree (classic members get Chinese lines
+   * whatever our locale), then the test locale. */
+  cr_locale_init ();
+  setlocale (LC_ALL, "C.UTF-8");
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/chatroom/server/chat", test_chat);
+  g_test_add_func ("/chatroom/server/spoof", test_spoof);
+  g_test_add_func ("/chatroom/server/timeout", test_timeout);
+
+  return g_test_run ();
+}
