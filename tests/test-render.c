@@ -15,6 +15,9 @@
 
 #include "cr-render.h"
 
+/* glibc's count of catalog switches (see cr-render.c). */
+extern int _nl_msg_cat_cntr;
+
 static CrEvent *
 make_event (CrEventKind  kind,
             const char  *name,
@@ -125,6 +128,27 @@ test_process_other_language (void)
 
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
+}
+
+static void
+test_switch_bounded (void)
+{
+  int before;
+
+  assert_join_in_both ();
+  before = _nl_msg_cat_cntr;
+
+  /* A server renders every classic line in the room's language: after the
+   * first time, that must not switch gettext again (the counter is an int
+   * that must not wrap, and the switch goes through setenv). */
+  for (int i = 0; i < 1000; i++)
+    {
+      g_autoptr(CrEvent) event = make_event (CR_EVENT_JOIN, "alice", "");
+      g_autofree char *line = cr_render_classic_line (event, "zh_CN");
+
+      g_assert_cmpstr (line, ==, "【系统消息】:alice 进入了聊天室");
+    }
+  g_assert_cmpint (_nl_msg_cat_cntr - before, <=, 4);
 }
 
 static void
@@ -266,8 +290,13 @@ run_tool (const char * const *argv,
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
+  g_auto(GStrv) envp = g_get_environ ();
 
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+  /* The tools' own messages in English, whatever the test's locale. */
+  envp = g_environ_setenv (envp, "LC_ALL", "C", TRUE);
+  envp = g_environ_unsetenv (envp, "LANGUAGE");
+
+  if (!g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_SEARCH_PATH, NULL, NULL,
                      &out, &err, out_status, &error))
     {
       g_test_message ("%s: %s", argv[0], error->message);
@@ -329,9 +358,15 @@ test_catalog_complete (void)
     };
     g_autofree char *xout = run_tool (argv, &status);
 
+    g_autofree char *contents = NULL;
+
     g_assert_nonnull (xout);
     g_test_message ("%s", xout);
     g_assert_true (g_spawn_check_wait_status (status, NULL));
+    /* An extraction that found nothing would compare clean. */
+    g_assert_true (g_file_get_contents (pot, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "msgid \"%s joined the room\""));
+    g_assert_nonnull (strstr (contents, "msgctxt \"classic chat line\""));
   }
   {
     const char * const argv[] = { "msgcmp", po, pot, NULL };
@@ -359,6 +394,7 @@ main (int   argc,
   g_test_add_func ("/chatroom/render/c-utf8-no-language", test_c_utf8_no_language);
   g_test_add_func ("/chatroom/render/process-chinese", test_process_chinese);
   g_test_add_func ("/chatroom/render/process-other-language", test_process_other_language);
+  g_test_add_func ("/chatroom/render/switch-bounded", test_switch_bounded);
   g_test_add_func ("/chatroom/render/event-kinds", test_event_kinds);
   g_test_add_func ("/chatroom/render/event-lines", test_event_lines);
   g_test_add_func ("/chatroom/render/reasons", test_reasons);

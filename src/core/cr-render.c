@@ -4,11 +4,15 @@
  *
  * The server writes Chinese lines for classic members whatever its own
  * locale, and a test renders both languages in one process, so every entry
- * point takes the language to use. Rendering in another language than the
- * process's switches gettext around the call (PLATFORM.md #13): the thread
- * gets a C.UTF-8 locale of its own (gettext ignores LANGUAGE under "C"),
- * LANGUAGE names the catalog, and _nl_msg_cat_cntr tells gettext that its
- * cached translations are stale. Both are restored before returning.
+ * point takes the language to use. English is the msgids themselves; NULL
+ * is plain gettext in the process's locale. For another language, the first
+ * lookup of each string switches gettext around that lookup (PLATFORM.md
+ * #13): the thread gets a C.UTF-8 locale of its own (gettext ignores
+ * LANGUAGE under "C"), LANGUAGE names the catalog, and _nl_msg_cat_cntr
+ * tells gettext that its cached translations are stale; both are restored
+ * at once. The result is kept, so a running server switches a bounded
+ * number of times. The switch sets an environment variable: the first
+ * render in a language belongs on the main thread.
  */
 #define G_LOG_DOMAIN "cr-render"
 
@@ -24,37 +28,24 @@
 /* gi18n-lib.h maps _() to g_dgettext(), which decides once per process,
  * from the process locale, whether to translate at all: under LANG=C.UTF-8
  * it would give up for good and every later Chinese render would come out
- * in English. Rendering chooses the language per call, so ask gettext
- * itself. */
+ * in English. Here _() and C_() translate into the language the caller
+ * asked for: every function using them has a parameter named "language". */
 #undef _
-#define _(String) dgettext (GETTEXT_PACKAGE, String)
+#define _(String) render_gettext (language, String)
 #undef C_
-#define C_(Context, String) render_pgettext (Context "\004" String, strlen (Context) + 1)
+#define C_(Context, String) \
+  render_pgettext (language, Context "\004" String, strlen (Context) + 1)
 
 /* glibc's counter of catalog changes; bumping it drops cached translations
  * (the gettext manual's way to switch language at run time). */
 extern int _nl_msg_cat_cntr;
 
-typedef struct {
-  locale_t  saved_locale;
-  char     *saved_language;
-  gboolean  switched_locale;
-  gboolean  switched_language;
-} LanguageScope;
-
-static const char *render_pgettext (const char *msgctxtid,
-                                    gsize       msgid_offset) G_GNUC_FORMAT (1);
-
-static const char *
-render_pgettext (const char *msgctxtid,
-                 gsize       msgid_offset)
-{
-  const char *translation = dgettext (GETTEXT_PACKAGE, msgctxtid);
-
-  if (translation == msgctxtid)
-    return msgctxtid + msgid_offset;
-  return translation;
-}
+/* Translations looked up in another language than the process's, by
+ * language + "\001" + msgid. The switch is slow and not thread-safe
+ * (setenv), and every switch bumps a glibc int that must not wrap in a
+ * long-running server: each string is switched for once per language. */
+G_LOCK_DEFINE_STATIC (cache);
+static GHashTable *cache;
 
 static void
 ensure_domain_bound (void)
@@ -92,20 +83,6 @@ get_c_utf8_locale (void)
   return c_utf8;
 }
 
-static locale_t
-get_c_locale (void)
-{
-  static gsize once = 0;
-  static locale_t c_locale = (locale_t) 0;
-
-  if (g_once_init_enter (&once))
-    {
-      c_locale = newlocale (LC_ALL_MASK, "C", (locale_t) 0);
-      g_once_init_leave (&once, 1);
-    }
-  return c_locale;
-}
-
 static gboolean
 language_is_source (const char *language)
 {
@@ -115,70 +92,91 @@ language_is_source (const char *language)
          g_str_has_prefix (language, "en.") || g_str_has_prefix (language, "en@");
 }
 
-static void
-language_scope_enter (LanguageScope *scope,
-                      const char    *language)
+/* PLATFORM.md #13: under a thread locale of C.UTF-8 (gettext ignores
+ * LANGUAGE under "C"), LANGUAGE picks the catalog; restore both. */
+static const char *
+gettext_in_language (const char *language,
+                     const char *msgid)
 {
-  locale_t locale;
+  g_autofree char *saved_language = g_strdup (g_getenv ("LANGUAGE"));
+  locale_t locale = get_c_utf8_locale ();
+  locale_t saved_locale = (locale_t) 0;
+  const char *translation;
 
-  g_assert (scope != NULL);
+  if (locale != (locale_t) 0)
+    saved_locale = uselocale (locale);
+  g_setenv ("LANGUAGE", language, TRUE);
+  ++_nl_msg_cat_cntr;
 
-  memset (scope, 0, sizeof *scope);
+  translation = dgettext (GETTEXT_PACKAGE, msgid);
+
+  if (saved_language != NULL)
+    g_setenv ("LANGUAGE", saved_language, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+  ++_nl_msg_cat_cntr;
+  if (locale != (locale_t) 0)
+    uselocale (saved_locale);
+
+  return translation;
+}
+
+static const char *render_gettext (const char *language,
+                                   const char *msgid) G_GNUC_FORMAT (2);
+
+static const char *
+render_gettext (const char *language,
+                const char *msgid)
+{
+  g_autofree char *key = NULL;
+  const char *translation;
+
   ensure_domain_bound ();
 
-  /* NULL: the process's own language, nothing to switch. */
+  /* NULL: the process's own language, gettext as usual. */
   if (language == NULL || *language == '\0')
-    return;
-
+    return dgettext (GETTEXT_PACKAGE, msgid);
   if (language_is_source (language))
-    {
-      /* Under the "C" locale gettext returns every msgid untranslated and
-       * ignores LANGUAGE: that is the English bypass. */
-      locale = get_c_locale ();
-      if (locale != (locale_t) 0)
-        {
-          scope->saved_locale = uselocale (locale);
-          scope->switched_locale = TRUE;
-          return;
-        }
-    }
+    return msgid;
 
-  locale = get_c_utf8_locale ();
-  if (locale != (locale_t) 0)
-    {
-      scope->saved_locale = uselocale (locale);
-      scope->switched_locale = TRUE;
-    }
+  key = g_strconcat (language, "\001", msgid, NULL);
 
-  scope->saved_language = g_strdup (g_getenv ("LANGUAGE"));
-  g_setenv ("LANGUAGE", language, TRUE);
-  scope->switched_language = TRUE;
-  ++_nl_msg_cat_cntr;
+  G_LOCK (cache);
+  if (cache == NULL)
+    cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  translation = g_hash_table_lookup (cache, key);
+  if (translation == NULL)
+    {
+      translation = g_strdup (gettext_in_language (language, msgid));
+      g_hash_table_insert (cache, g_steal_pointer (&key), (char *) translation);
+    }
+  G_UNLOCK (cache);
+
+  /* Entries are never removed or replaced: the pointer stays valid. */
+  return translation;
 }
 
-static void
-language_scope_leave (LanguageScope *scope)
+static const char *render_pgettext (const char *language,
+                                    const char *msgctxtid,
+                                    gsize       msgid_offset) G_GNUC_FORMAT (2);
+
+static const char *
+render_pgettext (const char *language,
+                 const char *msgctxtid,
+                 gsize       msgid_offset)
 {
-  g_assert (scope != NULL);
+  const char *translation = render_gettext (language, msgctxtid);
 
-  if (scope->switched_language)
-    {
-      if (scope->saved_language != NULL)
-        g_setenv ("LANGUAGE", scope->saved_language, TRUE);
-      else
-        g_unsetenv ("LANGUAGE");
-      g_clear_pointer (&scope->saved_language, g_free);
-      ++_nl_msg_cat_cntr;
-    }
-  if (scope->switched_locale)
-    uselocale (scope->saved_locale);
-
-  memset (scope, 0, sizeof *scope);
+  /* Untranslated, gettext hands back "context\004msgid" itself (an equal
+   * string, from the cache): show the msgid. */
+  if (translation == msgctxtid || g_str_equal (translation, msgctxtid))
+    return msgctxtid + msgid_offset;
+  return translation;
 }
 
-/* In the current scope's language. */
 static char *
-format_event (const CrEvent *event)
+format_event (const CrEvent *event,
+              const char    *language)
 {
   const char *name = event->name != NULL ? event->name : "";
   const char *text = event->text != NULL ? event->text : "";
@@ -238,7 +236,8 @@ format_event (const CrEvent *event)
 }
 
 static char *
-format_classic_line (const CrEvent *event)
+format_classic_line (const CrEvent *event,
+                     const char    *language)
 {
   g_autofree char *line = NULL;
   const char *name = event->name != NULL ? event->name : "";
@@ -263,7 +262,7 @@ format_classic_line (const CrEvent *event)
       return g_strdup_printf (_("[Announcement] %s"), text);
 
     default:
-      line = format_event (event);
+      line = format_event (event, language);
       /* Translators: a system line as the classroom client prints it; %s is
        * the line, e.g. "alice joined the room". The Chinese must read
        * "【系统消息】:%s" (with an ASCII colon, as the classroom server). */
@@ -272,7 +271,8 @@ format_classic_line (const CrEvent *event)
 }
 
 static char *
-format_reason (CrReason reason)
+format_reason (CrReason    reason,
+               const char *language)
 {
   switch (reason)
     {
@@ -354,46 +354,25 @@ char *
 cr_render_event (const CrEvent *event,
                  const char    *language)
 {
-  LanguageScope scope;
-  char *ret;
-
   g_return_val_if_fail (event != NULL, NULL);
 
-  language_scope_enter (&scope, language);
-  ret = format_event (event);
-  language_scope_leave (&scope);
-
-  return ret;
+  return format_event (event, language);
 }
 
 char *
 cr_render_classic_line (const CrEvent *event,
                         const char    *language)
 {
-  LanguageScope scope;
-  char *ret;
-
   g_return_val_if_fail (event != NULL, NULL);
 
-  language_scope_enter (&scope, language);
-  ret = format_classic_line (event);
-  language_scope_leave (&scope);
-
-  return ret;
+  return format_classic_line (event, language);
 }
 
 char *
 cr_render_reason (CrReason    reason,
                   const char *language)
 {
-  LanguageScope scope;
-  char *ret;
-
-  language_scope_enter (&scope, language);
-  ret = format_reason (reason);
-  language_scope_leave (&scope);
-
-  return ret;
+  return format_reason (reason, language);
 }
 
 void
