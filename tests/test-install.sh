@@ -162,6 +162,32 @@ if [ -f "$unit" ]; then
   fi
 fi
 
+# chatroomd as the unit runs it: standard input at EOF (/dev/null), a data dir
+# of its own, stopped with SIGTERM, which must end it cleanly (exit 0). On the
+# loopback address only; the unit itself listens on [::].
+chatroomd=$destdir$bindir/chatroomd
+if [ -x "$chatroomd" ]; then
+  port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p "$tmp/state"
+  "$chatroomd" --listen "127.0.0.1:$port" --data-dir "$tmp/state" </dev/null >"$tmp/d.out" 2>&1 &
+  pid=$!
+  sleep 2
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    status=0
+    wait "$pid" || status=$?
+    if [ "$status" -eq 0 ]; then
+      good "chatroomd runs with stdin at EOF and exits 0 on SIGTERM"
+    else
+      cat "$tmp/d.out"; bad "chatroomd exited $status on SIGTERM"
+    fi
+  else
+    status=0
+    wait "$pid" || status=$?
+    cat "$tmp/d.out"; bad "chatroomd stopped by itself (exit $status) with stdin at EOF"
+  fi
+fi
+
 # Nothing outside the prefix was installed.
 outside=$(cd "$destdir" && find . -type f | sed 's|^\.||' | grep -v "^$prefix/" || true)
 if [ -n "$outside" ]; then
