@@ -254,6 +254,17 @@ send_line (CliApp     *app,
     }
 }
 
+/* Stop watching the messages still unacknowledged: the handlers point at
+ * app, which must not be reached once main() returns. */
+static void
+forget_unacked (CliApp *app)
+{
+  for (guint i = 0; i < app->unacked->len; i++)
+    g_signal_handlers_disconnect_by_func (g_ptr_array_index (app->unacked, i),
+                                          on_sent_message_state, app);
+  g_ptr_array_set_size (app->unacked, 0);
+}
+
 static gboolean
 on_leave_timeout (gpointer user_data)
 {
@@ -280,7 +291,7 @@ on_flush_timeout (gpointer user_data)
                              app->unacked->len),
                    app->unacked->len);
     }
-  g_ptr_array_set_size (app->unacked, 0);
+  forget_unacked (app);
   maybe_leave (app);
   return G_SOURCE_REMOVE;
 }
@@ -326,10 +337,11 @@ request_leave (CliApp *app)
   app->leave_requested = TRUE;
   g_cancellable_cancel (app->cancellable);
 
-  /* Still joining: cancelling the join is all there is to do. */
+  /* Still joining (only a signal gets here then: standard input is read
+   * once joined): cancelling the join is all there is to do. */
   if (!app->joined)
     {
-      finish (app, 1);
+      finish (app, 130);
       return;
     }
   maybe_leave (app);
@@ -675,9 +687,7 @@ main (int   argc,
   g_clear_handle_id (&app.closed_fallback_id, g_source_remove);
   g_clear_handle_id (&app.sigint_id, g_source_remove);
   g_clear_handle_id (&app.sigterm_id, g_source_remove);
-  for (guint i = 0; i < app.unacked->len; i++)
-    g_signal_handlers_disconnect_by_func (g_ptr_array_index (app.unacked, i),
-                                          on_sent_message_state, &app);
+  forget_unacked (&app);
   g_signal_handlers_disconnect_by_data (app.messages, &app);
   g_signal_handlers_disconnect_by_data (app.client, &app);
   for (guint i = 0; i < 100 && g_main_context_pending (NULL); i++)
