@@ -131,6 +131,24 @@ test_process_other_language (void)
 }
 
 static void
+test_ungenerated_locale (void)
+{
+  if (g_test_subprocess ())
+    {
+      /* Not generated on a bare Debian (PLATFORM.md #6): still Chinese, and
+       * a UTF-8 locale. Where it is generated, the same holds. */
+      reset_environment ("zh_CN.UTF-8", NULL);
+      assert_event (CR_EVENT_JOIN, NULL, "alice 进入了聊天室");
+      assert_join_in_both ();
+      g_assert_nonnull (strstr (setlocale (LC_CTYPE, NULL), "UTF-8"));
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+static void
 test_switch_bounded (void)
 {
   int before;
@@ -394,6 +412,7 @@ main (int   argc,
   g_test_add_func ("/chatroom/render/c-utf8-no-language", test_c_utf8_no_language);
   g_test_add_func ("/chatroom/render/process-chinese", test_process_chinese);
   g_test_add_func ("/chatroom/render/process-other-language", test_process_other_language);
+  g_test_add_func ("/chatroom/render/ungenerated-locale", test_ungenerated_locale);
   g_test_add_func ("/chatroom/render/switch-bounded", test_switch_bounded);
   g_test_add_func ("/chatroom/render/event-kinds", test_event_kinds);
   g_test_add_func ("/chatroom/render/event-lines", test_event_lines);

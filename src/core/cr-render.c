@@ -375,12 +375,49 @@ cr_render_reason (CrReason    reason,
   return format_reason (reason, language);
 }
 
+/* The language part of a locale name: "zh_CN" of "zh_CN.UTF-8@x". */
+static char *
+locale_language (const char *locale)
+{
+  gsize len = strcspn (locale, ".@");
+
+  return g_strndup (locale, len);
+}
+
 void
 cr_locale_init (void)
 {
   const char *dir = g_getenv ("CHATROOM_LOCALEDIR");
 
-  setlocale (LC_ALL, "");
+  if (setlocale (LC_ALL, "") == NULL)
+    {
+      /* The asked-for locale is not generated on this system (PLATFORM.md
+       * #6: LANG=zh_CN.UTF-8 on a bare Debian): rather than the C locale,
+       * where gettext stays English and GLib prints "?" for Chinese, run in
+       * C.UTF-8 and ask gettext for that locale's language. */
+      const char *names[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+      const char *wanted = NULL;
+
+      for (guint i = 0; i < G_N_ELEMENTS (names) && wanted == NULL; i++)
+        {
+          const char *value = g_getenv (names[i]);
+
+          if (value != NULL && *value != '\0')
+            wanted = value;
+        }
+
+      if (setlocale (LC_ALL, "C.UTF-8") == NULL)
+        setlocale (LC_ALL, "C");
+      if (wanted != NULL && g_getenv ("LANGUAGE") == NULL)
+        {
+          g_autofree char *language = locale_language (wanted);
+
+          if (*language != '\0' && !g_str_equal (language, "C") &&
+              !g_str_equal (language, "POSIX"))
+            g_setenv ("LANGUAGE", language, FALSE);
+        }
+    }
+
   bindtextdomain (GETTEXT_PACKAGE, dir != NULL && *dir != '\0' ? dir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
