@@ -645,7 +645,7 @@ start_server (CrWindow  *self,
                          "require-registration",
                            g_settings_get_boolean (self->settings, "require-registration"),
                          "history-length",
-                           g_settings_get_uint (self->settings, "history-length"),
+                           MIN (g_settings_get_uint (self->settings, "history-length"), 5000),
                          NULL);
 
   /* The LAN joins over IPv4 and IPv6 alike; "this computer only" keeps the

@@ -1,0 +1,671 @@
+/* test-ui.c: the desktop app's window, driven like a user would, against
+ * real rooms on loopback sockets
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Runs under Xvfb (GDK_BACKEND=x11, GTK_A11Y=none, GSETTINGS_BACKEND=memory,
+ * see meson.build), once in English and once with LANGUAGE=zh_CN. Every
+ * wait is bounded: a condition that does not come true fails the test.
+ */
+#define G_LOG_DOMAIN "test-ui"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <adwaita.h>
+
+#include "cr-client.h"
+#include "cr-render.h"
+#include "cr-server.h"
+#include "cr-message-row.h"
+#include "cr-window.h"
+#include "cr-window-private.h"
+
+#define WAIT_MS 5000
+
+static gboolean
+tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Iterate the main context until expr holds; fail the test after ms. */
+#define WAIT_FOR(expr, ms)                                                        \
+  G_STMT_START {                                                                  \
+    gint64 wait_end_ = g_get_monotonic_time () + (gint64) (ms) * 1000;            \
+    guint wait_tick_ = g_timeout_add (10, tick_cb, NULL);                         \
+    while (!(expr) && g_get_monotonic_time () < wait_end_)                        \
+      g_main_context_iteration (NULL, TRUE);                                      \
+    g_source_remove (wait_tick_);                                                 \
+    if (!(expr))                                                                  \
+      g_error ("%s:%d: timed out after %d ms waiting for %s",                     \
+               __FILE__, __LINE__, (int) (ms), #expr);                            \
+  } G_STMT_END
+
+static void
+run_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+  guint tick = g_timeout_add (10, tick_cb, NULL);
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+}
+
+static gboolean
+in_chinese (void)
+{
+  const char *language = g_getenv ("LANGUAGE");
+
+  return language != NULL && g_str_has_prefix (language, "zh");
+}
+
+/* --- finding things on screen -------------------------------------------- */
+
+static gboolean
+widget_has_label (GtkWidget  *widget,
+                  const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
+      g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (widget_has_label (child, text))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* The CrMessageRow on screen whose text label reads text, or NULL. */
+static CrMessageRow *
+find_row (GtkWidget  *widget,
+          const char *text)
+{
+  if (CR_IS_MESSAGE_ROW (widget))
+    return widget_has_label (widget, text) ? CR_MESSAGE_ROW (widget) : NULL;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      CrMessageRow *row = find_row (child, text);
+
+      if (row != NULL)
+        return row;
+    }
+
+  return NULL;
+}
+
+static char *
+render (CrEventKind  kind,
+        const char  *name)
+{
+  g_autoptr(CrEvent) event = cr_event_new (1, g_get_real_time (), kind, name, "", 0);
+
+  return cr_render_event (event, NULL);
+}
+
+/* A UDP port on loopback that nobody uses right now (the schema's port
+ * range starts at 1, so "any port" cannot be asked for). */
+static guint
+free_udp_port (void)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, any, FALSE, &error));
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* --- fixture --------------------------------------------------------------- */
+
+typedef struct {
+  CrServer  *server;      /* a room of the test's own */
+  char      *address;
+  GSettings *settings;
+  CrWindow  *window;
+  CrClient  *others[3];
+} Fixture;
+
+typedef struct {
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} JoinResult;
+
+static void
+on_test_join_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  JoinResult *join = user_data;
+
+  join->ok = cr_client_join_finish (CR_CLIENT (source), result, &join->error);
+  join->done = TRUE;
+}
+
+/* Join address as name with a client of the test's own. */
+static CrClient *
+join_client (const char *address,
+             const char *name)
+{
+  g_autoptr(CrClient) client = cr_client_new ();
+  JoinResult join = { 0 };
+
+  cr_client_join_async (client, address, name, NULL, FALSE, NULL, NULL,
+                        on_test_join_done, &join);
+  WAIT_FOR (join.done, WAIT_MS);
+  g_assert_no_error (join.error);
+  g_assert_true (join.ok);
+  g_assert_cmpint (cr_client_get_state (client), ==, CR_CLIENT_CONNECTED);
+
+  return g_steal_pointer (&client);
+}
+
+static gboolean
+client_has_message (CrClient   *client,
+                    const char *display)
+{
+  GListModel *messages = cr_client_get_messages (client);
+
+  for (guint i = 0; i < g_list_model_get_n_items (messages); i++)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (messages, i);
+      g_autofree char *text = cr_message_dup_display (message);
+
+      if (g_strcmp0 (text, display) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->settings = g_settings_new (APP_ID);
+  g_settings_reset (fixture->settings, "last-address");
+  g_settings_reset (fixture->settings, "nickname");
+  g_settings_reset (fixture->settings, "room-name");
+  g_settings_set_uint (fixture->settings, "owner-port", free_udp_port ());
+  g_settings_set_boolean (fixture->settings, "local-only", TRUE);
+
+  fixture->server = cr_server_new (NULL, "Test room");
+  g_assert_true (cr_server_start (fixture->server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  fixture->address = g_strdup_printf ("127.0.0.1:%u", cr_server_get_port (fixture->server));
+
+  fixture->window = cr_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (fixture->window)), WAIT_MS);
+  g_assert_cmpstr (_cr_window_get_visible_page (fixture->window), ==, "login");
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  gboolean stopped = FALSE;
+
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+
+  for (guint i = 0; i < G_N_ELEMENTS (fixture->others); i++)
+    if (fixture->others[i] != NULL)
+      {
+        cr_client_leave (fixture->others[i]);
+        WAIT_FOR (cr_client_get_state (fixture->others[i]) == CR_CLIENT_CLOSED, WAIT_MS);
+        g_clear_object (&fixture->others[i]);
+      }
+
+  g_signal_connect_swapped (fixture->server, "stopped", G_CALLBACK (g_nullify_pointer), &stopped);
+  stopped = TRUE;
+  if (cr_server_get_running (fixture->server))
+    {
+      cr_server_stop (fixture->server);
+      WAIT_FOR (stopped == FALSE || !cr_server_get_running (fixture->server), WAIT_MS);
+    }
+  g_clear_object (&fixture->server);
+  g_clear_pointer (&fixture->address, g_free);
+  g_clear_object (&fixture->settings);
+
+  /* Let leaving clients and closing servers of the window finish. */
+  run_for (200);
+}
+
+/* Fill the login view and activate Join, as a user would. */
+static void
+join_with_window (Fixture    *fixture,
+                  const char *address,
+                  const char *name)
+{
+  CrLoginPage *login = _cr_window_get_login_page (fixture->window);
+
+  cr_login_page_set_address (login, address);
+  cr_login_page_set_nickname (login, name);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (login), "login.join", NULL));
+}
+
+static void
+join_room (Fixture    *fixture,
+           const char *name)
+{
+  CrLoginPage *login = _cr_window_get_login_page (fixture->window);
+
+  join_with_window (fixture, fixture->address, name);
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0 ||
+            cr_login_page_get_error (login)[0] != '\0', WAIT_MS);
+  g_assert_cmpstr (cr_login_page_get_error (login), ==, "");
+  g_assert_nonnull (_cr_window_get_client (fixture->window));
+  g_assert_cmpint (cr_client_get_state (_cr_window_get_client (fixture->window)), ==,
+                   CR_CLIENT_CONNECTED);
+}
+
+static GtkWidget *
+message_list (Fixture *fixture)
+{
+  return GTK_WIDGET (_cr_chat_page_get_message_list (_cr_window_get_chat_page (fixture->window)));
+}
+
+static void
+type_and_send (Fixture    *fixture,
+               const char *text)
+{
+  CrChatPage *chat = _cr_window_get_chat_page (fixture->window);
+  GtkTextView *entry = _cr_chat_page_get_entry (chat);
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (entry), text, -1);
+  gtk_widget_activate_action (GTK_WIDGET (chat), "chat.send", NULL);
+}
+
+static char *
+entry_text (Fixture *fixture)
+{
+  GtkTextView *entry = _cr_chat_page_get_entry (_cr_window_get_chat_page (fixture->window));
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (entry);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+/* --- tests --------------------------------------------------------------- */
+
+static void
+test_join (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autofree char *joined = render (CR_EVENT_JOIN, "alice");
+  g_autofree char *remembered = NULL;
+  g_autofree char *one = g_strdup_printf (ngettext ("%u member", "%u members", 1), 1);
+
+  join_room (fixture, "alice");
+
+  g_assert_cmpstr (_cr_window_get_title (fixture->window), ==, "Test room");
+  g_assert_cmpstr (_cr_window_get_subtitle (fixture->window), ==, one);
+  if (in_chinese ())
+    g_assert_cmpstr (one, !=, "1 member");
+
+  /* The room's own join line for us is a row. */
+  WAIT_FOR (find_row (message_list (fixture), joined) != NULL, WAIT_MS);
+  if (in_chinese ())
+    g_assert_cmpstr (joined, ==, "alice 进入了聊天室");
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (find_row (message_list (fixture), joined)),
+                                           "system"));
+
+  /* The address and nickname are remembered for the next start. */
+  remembered = g_settings_get_string (fixture->settings, "last-address");
+  g_assert_cmpstr (remembered, ==, fixture->address);
+  g_free (remembered);
+  remembered = g_settings_get_string (fixture->settings, "nickname");
+  g_assert_cmpstr (remembered, ==, "alice");
+}
+
+static void
+test_send (Fixture       *fixture,
+           gconstpointer  data)
+{
+  CrMessageRow *row;
+  g_autofree char *left = NULL;
+
+  join_room (fixture, "alice");
+  fixture->others[0] = join_client (fixture->address, "bob");
+
+  type_and_send (fixture, "hello from the window");
+
+  /* It shows at once, pending, and the entry is empty for the next one. */
+  WAIT_FOR (find_row (message_list (fixture), "hello from the window") != NULL, WAIT_MS);
+  left = entry_text (fixture);
+  g_assert_cmpstr (left, ==, "");
+
+  row = find_row (message_list (fixture), "hello from the window");
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "own"));
+  WAIT_FOR (cr_message_get_state (cr_message_row_get_message (row)) == CR_MESSAGE_SENT, WAIT_MS);
+
+  /* The other member got it. */
+  WAIT_FOR (client_has_message (fixture->others[0], "hello from the window"), WAIT_MS);
+
+  /* A blank entry sends nothing, and keeps what is there. */
+  {
+    GListModel *messages = cr_client_get_messages (_cr_window_get_client (fixture->window));
+    guint n = g_list_model_get_n_items (messages);
+    g_autofree char *blank = NULL;
+
+    type_and_send (fixture, "  \n ");
+    run_for (100);
+    g_assert_cmpuint (g_list_model_get_n_items (messages), ==, n);
+    blank = entry_text (fixture);
+    g_assert_cmpstr (blank, ==, "  \n ");
+  }
+}
+
+static void
+test_other_member (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *bob_joined = render (CR_EVENT_JOIN, "bob");
+  g_autofree char *bob_left = render (CR_EVENT_LEAVE, "bob");
+  CrMessageRow *first, *second;
+  CrClient *bob;
+  g_autoptr(GError) error = NULL;
+
+  join_room (fixture, "alice");
+  bob = fixture->others[0] = join_client (fixture->address, "bob");
+
+  WAIT_FOR (find_row (message_list (fixture), bob_joined) != NULL, WAIT_MS);
+  WAIT_FOR (g_list_model_get_n_items (cr_client_get_members (_cr_window_get_client (fixture->window))) == 2,
+            WAIT_MS);
+  {
+    g_autofree char *two = g_strdup_printf (ngettext ("%u member", "%u members", 2), 2);
+    g_assert_cmpstr (_cr_window_get_subtitle (fixture->window), ==, two);
+  }
+
+  g_assert_nonnull (cr_client_send (bob, "hi from bob", &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (cr_client_send (bob, "and a second line", &error));
+  g_assert_no_error (error);
+
+  WAIT_FOR (find_row (message_list (fixture), "and a second line") != NULL, WAIT_MS);
+  first = find_row (message_list (fixture), "hi from bob");
+  second = find_row (message_list (fixture), "and a second line");
+  g_assert_nonnull (first);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (first), "own"));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (first), "system"));
+  /* One sender within a minute: one author line. */
+  g_assert_false (cr_message_row_get_grouped (first));
+  g_assert_true (cr_message_row_get_grouped (second));
+
+  /* Bob leaves: a system line, and the count goes down. */
+  cr_client_leave (bob);
+  WAIT_FOR (find_row (message_list (fixture), bob_left) != NULL, WAIT_MS);
+  if (in_chinese ())
+    g_assert_cmpstr (bob_left, ==, "bob 退出了聊天室");
+  WAIT_FOR (g_list_model_get_n_items (cr_client_get_members (_cr_window_get_client (fixture->window))) == 1,
+            WAIT_MS);
+}
+
+static void
+test_leave (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autofree char *alice_left = render (CR_EVENT_LEAVE, "alice");
+
+  join_room (fixture, "alice");
+  fixture->others[0] = join_client (fixture->address, "bob");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.leave", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "login") == 0, WAIT_MS);
+  g_assert_null (_cr_window_get_client (fixture->window));
+
+  /* The others saw us go. */
+  WAIT_FOR (client_has_message (fixture->others[0], alice_left), WAIT_MS);
+}
+
+static void
+test_close_window_leaves (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *alice_left = render (CR_EVENT_LEAVE, "alice");
+  gint64 start;
+
+  join_room (fixture, "alice");
+  fixture->others[0] = join_client (fixture->address, "bob");
+
+  /* Closing the window says goodbye first, within a second. */
+  start = g_get_monotonic_time ();
+  gtk_window_close (GTK_WINDOW (fixture->window));
+  WAIT_FOR (client_has_message (fixture->others[0], alice_left), 1500);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 1500 * 1000);
+}
+
+static void
+test_name_taken (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  CrLoginPage *login = _cr_window_get_login_page (fixture->window);
+  g_autofree char *expected = cr_render_reason (CR_REASON_NAME_TAKEN, NULL);
+
+  fixture->others[0] = join_client (fixture->address, "carol");
+
+  join_with_window (fixture, fixture->address, "carol");
+  WAIT_FOR (cr_login_page_get_error (login)[0] != '\0', WAIT_MS);
+
+  g_assert_cmpstr (cr_login_page_get_error (login), ==, expected);
+  if (in_chinese ())
+    g_assert_cmpstr (cr_login_page_get_error (login), ==, "该昵称已被占用");
+  else
+    g_assert_cmpstr (cr_login_page_get_error (login), ==, "That nickname is already taken");
+
+  g_assert_cmpstr (_cr_window_get_visible_page (fixture->window), ==, "login");
+  g_assert_null (_cr_window_get_client (fixture->window));
+  /* The form can be used again at once. */
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (login)));
+}
+
+static void
+test_bad_address (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  CrLoginPage *login = _cr_window_get_login_page (fixture->window);
+
+  /* A port that cannot be: refused before anything is sent. */
+  join_with_window (fixture, "127.0.0.1:99999", "alice");
+  WAIT_FOR (cr_login_page_get_error (login)[0] != '\0', WAIT_MS);
+  g_test_message ("%s", cr_login_page_get_error (login));
+  g_assert_cmpstr (_cr_window_get_visible_page (fixture->window), ==, "login");
+  g_assert_nonnull (strstr (cr_login_page_get_error (login), "192.168.1.5:10024"));
+  if (in_chinese ())
+    g_assert_null (strstr (cr_login_page_get_error (login), "host:port, for"));
+}
+
+static void
+test_no_answer (Fixture       *fixture,
+                gconstpointer  data)
+{
+  CrLoginPage *login = _cr_window_get_login_page (fixture->window);
+  g_autofree char *nobody = g_strdup_printf ("127.0.0.1:%u", free_udp_port ());
+  g_autofree char *expected = cr_render_reason (CR_REASON_NO_ANSWER, NULL);
+
+  /* Nobody listens there: after the join timeout, the hint about the
+   * address and the firewall. */
+  join_with_window (fixture, nobody, "alice");
+  WAIT_FOR (cr_login_page_get_error (login)[0] != '\0', 8000);
+  g_assert_cmpstr (cr_login_page_get_error (login), ==, expected);
+  g_assert_nonnull (strstr (expected, "UDP"));
+  if (in_chinese ())
+    g_assert_null (strstr (expected, "firewall"));
+}
+
+static void
+test_reconnecting (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  CrChatPage *chat;
+  CrClient *client;
+
+  join_room (fixture, "alice");
+  chat = _cr_window_get_chat_page (fixture->window);
+  client = _cr_window_get_client (fixture->window);
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (_cr_chat_page_get_reconnect_banner (chat))));
+
+  /* The room goes silent without a goodbye. */
+  cr_client_set_timing (client, 100, 600, 2000);
+  g_clear_object (&fixture->server);
+  fixture->server = cr_server_new (NULL, "Elsewhere");
+
+  WAIT_FOR (cr_client_get_state (client) == CR_CLIENT_RECONNECTING, WAIT_MS);
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (_cr_chat_page_get_reconnect_banner (chat))));
+  g_assert_cmpstr (_cr_window_get_subtitle (fixture->window), ==, _("Reconnecting…"));
+
+  /* What is typed meanwhile stays until it can go. */
+  type_and_send (fixture, "still here?");
+  WAIT_FOR (find_row (message_list (fixture), "still here?") != NULL, WAIT_MS);
+}
+
+static void
+test_owner_mode (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *address = NULL;
+  g_autofree char *kicked = NULL;
+  AdwMessageDialog *dialog;
+  GtkWidget *owner_page;
+  CrServer *server;
+  CrClient *dave, *erin;
+
+  /* The header-bar toggle hosts a room and joins it as its owner. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.owner-mode", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0, WAIT_MS);
+  g_assert_true (cr_window_get_owner_mode (fixture->window));
+  server = _cr_window_get_server (fixture->window);
+  g_assert_nonnull (server);
+  g_assert_true (cr_server_get_running (server));
+  g_assert_cmpint (cr_client_get_role (_cr_window_get_client (fixture->window)), ==, CR_ROLE_OWNER);
+
+  owner_page = _cr_window_get_owner_page (fixture->window);
+  g_assert_nonnull (owner_page);
+  g_assert_true (gtk_widget_get_mapped (owner_page));
+
+  /* Someone else can join it. */
+  address = g_strdup_printf ("127.0.0.1:%u", cr_server_get_port (server));
+  dave = fixture->others[0] = join_client (address, "dave");
+  WAIT_FOR (g_list_model_get_n_items (cr_server_get_members (server)) == 2, WAIT_MS);
+
+  /* Kicking from the owner view removes dave, and dave learns why. */
+  g_assert_true (gtk_widget_activate_action (owner_page, "owner.kick", "s", "dave"));
+  WAIT_FOR (cr_client_get_state (dave) == CR_CLIENT_CLOSED, WAIT_MS);
+  g_assert_cmpint (cr_client_get_close_reason (dave), ==, CR_REASON_KICKED);
+  WAIT_FOR (g_list_model_get_n_items (cr_server_get_members (server)) == 1, WAIT_MS);
+  kicked = render (CR_EVENT_KICK, "dave");
+  WAIT_FOR (find_row (message_list (fixture), kicked) != NULL, WAIT_MS);
+
+  /* Switching owner mode off asks first; cancelling keeps the room. */
+  erin = fixture->others[1] = join_client (address, "erin");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.owner-mode", NULL));
+  dialog = _cr_window_get_confirm_dialog (fixture->window);
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (dialog, "cancel");
+  run_for (100);
+  g_assert_true (cr_window_get_owner_mode (fixture->window));
+  g_assert_cmpint (cr_client_get_state (erin), ==, CR_CLIENT_CONNECTED);
+
+  /* Confirmed: everyone is told the room closed, we are back at the start. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.owner-mode", NULL));
+  dialog = _cr_window_get_confirm_dialog (fixture->window);
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (dialog, "close");
+
+  WAIT_FOR (cr_client_get_state (erin) == CR_CLIENT_CLOSED, WAIT_MS);
+  g_assert_cmpint (cr_client_get_close_reason (erin), ==, CR_REASON_ROOM_CLOSED);
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "login") == 0, WAIT_MS);
+  g_assert_false (cr_window_get_owner_mode (fixture->window));
+  g_assert_null (_cr_window_get_server (fixture->window));
+  g_assert_null (_cr_window_get_owner_page (fixture->window));
+}
+
+static void
+test_owner_port_in_use (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  CrLoginPage *login = _cr_window_get_login_page (fixture->window);
+  guint port = cr_server_get_port (fixture->server);
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+
+  /* The test's own room holds the port already. */
+  g_settings_set_uint (fixture->settings, "owner-port", port);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.owner-mode", NULL));
+
+  g_assert_false (cr_window_get_owner_mode (fixture->window));
+  g_assert_null (_cr_window_get_server (fixture->window));
+  g_assert_cmpstr (_cr_window_get_visible_page (fixture->window), ==, "login");
+  g_assert_nonnull (strstr (cr_login_page_get_error (login), port_text));
+  if (in_chinese ())
+    g_assert_null (strstr (cr_login_page_get_error (login), "Could not host"));
+
+  /* And nothing is broken: a free port works afterwards. */
+  g_settings_set_uint (fixture->settings, "owner-port", free_udp_port ());
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.owner-mode", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0, WAIT_MS);
+  g_assert_cmpstr (cr_login_page_get_error (login), ==, "");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *data_home = NULL;
+  int ret;
+
+  /* The hosted rooms keep their store under the user data dir: make it a
+   * throwaway one before anything asks for it. */
+  data_home = g_dir_make_tmp ("chatroom-test-ui-XXXXXX", NULL);
+  g_assert_nonnull (data_home);
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+
+  cr_locale_init ();
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+#define ADD(path, func) \
+  g_test_add ("/chatroom/ui/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("join", test_join);
+  ADD ("send", test_send);
+  ADD ("other-member", test_other_member);
+  ADD ("leave", test_leave);
+  ADD ("close-window-leaves", test_close_window_leaves);
+  ADD ("name-taken", test_name_taken);
+  ADD ("bad-address", test_bad_address);
+  ADD ("no-answer", test_no_answer);
+  ADD ("reconnecting", test_reconnecting);
+  ADD ("owner-mode", test_owner_mode);
+  ADD ("owner-port-in-use", test_owner_port_in_use);
+
+  ret = g_test_run ();
+
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", data_home);
+    if (g_str_has_prefix (data_home, g_get_tmp_dir ()))
+      g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
+  }
+
+  return ret;
+}
