@@ -283,3 +283,13 @@ cr_login_page_show_toast (CrLoginPage *self,
 
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
 }
+
+void
+cr_login_page_add_toast (CrLoginPage *self,
+                         AdwToast    *toast)
+{
+  g_return_if_fail (CR_IS_LOGIN_PAGE (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}

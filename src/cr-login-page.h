@@ -33,5 +33,8 @@ const char *cr_login_page_get_error     (CrLoginPage *self);
 /* A transient note ("You left the room"). */
 void        cr_login_page_show_toast    (CrLoginPage *self,
                                          const char  *text);
+/* A transient note with a button (transfer full). */
+void        cr_login_page_add_toast     (CrLoginPage *self,
+                                         AdwToast    *toast);
 
 G_END_DECLS

@@ -703,10 +703,22 @@ start_hosting (CrWindow *self)
       guint wanted = g_settings_get_uint (self->settings, "owner-port");
 
       if (g_error_matches (error, CR_SERVER_ERROR, CR_SERVER_ERROR_BIND))
-        /* Translators: %u is a port number */
-        why = g_strdup_printf (_("Could not host a room on port %u: another program "
-                                 "is using it. Stop that program or choose another port."),
-                               wanted);
+        {
+          AdwToast *toast;
+
+          /* Translators: %u is a port number */
+          why = g_strdup_printf (_("Could not host a room on port %u: another program "
+                                   "is using it. Stop that program or choose another port."),
+                                 wanted);
+
+          /* The port is only changed in the owner view, which needs a
+           * running room: offer a way out of that circle. */
+          toast = adw_toast_new (_("The room's port is taken"));
+          adw_toast_set_button_label (toast, _("Use _Another Port"));
+          adw_toast_set_action_name (toast, "win.host-on-free-port");
+          adw_toast_set_timeout (toast, 0);
+          cr_login_page_add_toast (self->login_page, toast);
+        }
       else
         {
           g_autofree char *detail = dup_reason_text (error);
@@ -794,6 +806,57 @@ ask_stop_hosting (CrWindow *self)
 
   self->confirm_dialog = ADW_MESSAGE_DIALOG (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* A UDP port that is free right now on the address the room would use. */
+static guint
+find_free_port (gboolean local_only)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  GSocketFamily family = local_only ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6;
+
+  socket = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  if (socket == NULL)
+    {
+      family = G_SOCKET_FAMILY_IPV4;
+      socket = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+      if (socket == NULL)
+        return 0;
+    }
+
+  inet = local_only ? g_inet_address_new_loopback (family) : g_inet_address_new_any (family);
+  address = g_inet_socket_address_new (inet, 0);
+  if (!g_socket_bind (socket, address, FALSE, NULL))
+    return 0;
+
+  bound = g_socket_get_local_address (socket, NULL);
+  if (bound == NULL)
+    return 0;
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+host_on_free_port_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  CrWindow *self = CR_WINDOW (widget);
+  guint port;
+
+  if (self->server != NULL || self->closing)
+    return;
+
+  port = find_free_port (g_settings_get_boolean (self->settings, "local-only"));
+  if (port == 0)
+    return;
+
+  /* Remembered: the others will type this port from now on. */
+  g_settings_set_uint (self->settings, "owner-port", port);
+  cr_window_set_owner_mode (self, TRUE);
 }
 
 /* --- actions ------------------------------------------------------------ */
@@ -1055,6 +1118,8 @@ cr_window_class_init (CrWindowClass *klass)
   gtk_widget_class_install_property_action (widget_class, "win.owner-mode", "owner-mode");
   gtk_widget_class_install_property_action (widget_class, "win.show-members", "show-members");
   gtk_widget_class_install_action (widget_class, "win.leave", NULL, leave_action);
+  gtk_widget_class_install_action (widget_class, "win.host-on-free-port", NULL,
+                                   host_on_free_port_action);
 }
 
 static void

@@ -620,11 +620,16 @@ test_owner_port_in_use (Fixture       *fixture,
   if (in_chinese ())
     g_assert_null (strstr (cr_login_page_get_error (login), "Could not host"));
 
-  /* And nothing is broken: a free port works afterwards. */
-  g_settings_set_uint (fixture->settings, "owner-port", free_udp_port ());
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.owner-mode", NULL));
+  /* Nothing is broken, and the toast's "Use Another Port" hosts the room
+   * on a free port, remembered for next time. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window),
+                                             "win.host-on-free-port", NULL));
   WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0, WAIT_MS);
   g_assert_cmpstr (cr_login_page_get_error (login), ==, "");
+  g_assert_true (cr_window_get_owner_mode (fixture->window));
+  g_assert_cmpuint (g_settings_get_uint (fixture->settings, "owner-port"), !=, port);
+  g_assert_cmpuint (g_settings_get_uint (fixture->settings, "owner-port"), ==,
+                    cr_server_get_port (_cr_window_get_server (fixture->window)));
 }
 
 int
