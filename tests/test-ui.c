@@ -632,6 +632,113 @@ test_owner_port_in_use (Fixture       *fixture,
                     cr_server_get_port (_cr_window_get_server (fixture->window)));
 }
 
+static gboolean
+new_messages_button_visible (Fixture *fixture)
+{
+  GtkWidget *list = message_list (fixture);
+  GtkWidget *overlay = gtk_widget_get_parent (gtk_widget_get_parent (list));
+
+  /* The button is the overlay's other child. */
+  for (GtkWidget *child = gtk_widget_get_first_child (overlay);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_BUTTON (child))
+      return gtk_widget_get_visible (child);
+
+  g_assert_not_reached ();
+}
+
+static void
+test_follow_bottom (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  CrChatPage *chat;
+  GtkAdjustment *vadj;
+  CrClient *bob;
+  g_autoptr(GError) error = NULL;
+
+  join_room (fixture, "alice");
+  chat = _cr_window_get_chat_page (fixture->window);
+  vadj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (message_list (fixture)));
+  bob = fixture->others[0] = join_client (fixture->address, "bob");
+
+  /* More than a screenful: the reader at the bottom is kept there. */
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("line %u", i);
+      g_assert_nonnull (cr_client_send (bob, text, &error));
+      g_assert_no_error (error);
+    }
+  WAIT_FOR (find_row (message_list (fixture), "line 39") != NULL, WAIT_MS);
+  WAIT_FOR (gtk_adjustment_get_page_size (vadj) > 0 &&
+            gtk_adjustment_get_upper (vadj) > gtk_adjustment_get_page_size (vadj) + 100, WAIT_MS);
+  WAIT_FOR (gtk_adjustment_get_value (vadj) + gtk_adjustment_get_page_size (vadj) >=
+            gtk_adjustment_get_upper (vadj) - 8, WAIT_MS);
+  g_assert_false (new_messages_button_visible (fixture));
+
+  /* A reader who scrolled up keeps their place and is offered a button. */
+  gtk_adjustment_set_value (vadj, 0);
+  run_for (100);
+  g_assert_false (_cr_chat_page_get_sticky (chat));
+  g_assert_nonnull (cr_client_send (bob, "while you read", &error));
+  WAIT_FOR (new_messages_button_visible (fixture), WAIT_MS);
+  run_for (100);
+  g_assert_cmpfloat (gtk_adjustment_get_value (vadj), <, 1.0);
+
+  /* The button goes down to the newest. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (chat), "chat.scroll-down", NULL));
+  WAIT_FOR (find_row (message_list (fixture), "while you read") != NULL, WAIT_MS);
+  g_assert_false (new_messages_button_visible (fixture));
+  g_assert_true (_cr_chat_page_get_sticky (chat));
+}
+
+static void
+test_failed_retry (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  CrMessageRow *row;
+  CrMessage *message;
+  g_autoptr(GError) error = NULL;
+
+  join_room (fixture, "alice");
+
+  /* Muted: the room refuses the message; the row says so and offers a
+   * retry. */
+  g_assert_true (cr_server_mute (fixture->server, "alice", &error));
+  g_assert_no_error (error);
+  run_for (200);
+  type_and_send (fixture, "let me speak");
+  WAIT_FOR (find_row (message_list (fixture), "let me speak") != NULL, WAIT_MS);
+  row = find_row (message_list (fixture), "let me speak");
+  message = cr_message_row_get_message (row);
+  WAIT_FOR (cr_message_get_state (message) == CR_MESSAGE_FAILED, WAIT_MS);
+  WAIT_FOR (gtk_widget_has_css_class (GTK_WIDGET (row), "failed"), WAIT_MS);
+
+  /* Unmuted, the retry goes through. */
+  g_assert_true (cr_server_unmute (fixture->server, "alice", &error));
+  run_for (200);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (_cr_window_get_chat_page (fixture->window)),
+                                             "chat.retry", "t", cr_message_get_origin (message)));
+  WAIT_FOR (cr_message_get_state (message) == CR_MESSAGE_SENT, WAIT_MS);
+}
+
+static void
+test_notify_mention (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  guint before;
+
+  join_room (fixture, "alice");
+  fixture->others[0] = join_client (fixture->address, "bob");
+
+  /* A message naming us is worth a notification even in a focused
+   * window. */
+  before = _cr_window_get_n_notifications (fixture->window);
+  g_assert_nonnull (cr_client_send (fixture->others[0], "ALICE, look at this", &error));
+  WAIT_FOR (_cr_window_get_n_notifications (fixture->window) > before, WAIT_MS);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -661,6 +768,9 @@ main (int   argc,
   ADD ("bad-address", test_bad_address);
   ADD ("no-answer", test_no_answer);
   ADD ("reconnecting", test_reconnecting);
+  ADD ("follow-bottom", test_follow_bottom);
+  ADD ("failed-retry", test_failed_retry);
+  ADD ("notify-mention", test_notify_mention);
   ADD ("owner-mode", test_owner_mode);
   ADD ("owner-port-in-use", test_owner_port_in_use);
 
