@@ -90,6 +90,7 @@ struct _CrClient
   GPtrArray        *announce;       /* CrMessage*: of those, "message-received" */
   GPtrArray        *pending;        /* Pending*, in send order */
   GHashTable       *own_by_origin;  /* guint64* → CrMessage*: every own message */
+  GHashTable       *seen_origins;   /* guint64*: chat events shown, by origin */
   GPtrArray        *member_events;  /* CrEvent*: seen before the MEMBERS snapshot */
   GQueue            classic_echoes; /* char*: own classic texts, blanks removed */
   guint8           *buffer;
@@ -794,8 +795,18 @@ handle_event (CrClient *self,
 
   if (event->origin != 0 && cr_event_kind_is_chat (event->kind))
     {
-      Pending *pending = take_pending (self, event->origin);
-      CrMessage *mine = g_hash_table_lookup (self->own_by_origin, &event->origin);
+      Pending *pending;
+      CrMessage *mine;
+
+      /* One message, one row: a message sent again (a retry after a
+       * timeout, while the first copy was still on its way) may be in the
+       * room twice, under two seqs but with one origin. */
+      if (g_hash_table_contains (self->seen_origins, &event->origin))
+        return;
+      g_hash_table_add (self->seen_origins, g_memdup2 (&event->origin, sizeof event->origin));
+
+      pending = take_pending (self, event->origin);
+      mine = g_hash_table_lookup (self->own_by_origin, &event->origin);
 
       if (pending != NULL || mine != NULL)
         {
@@ -1634,6 +1645,7 @@ cr_client_finalize (GObject *object)
   g_clear_pointer (&self->reliable, cr_reliable_free);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->own_by_origin, g_hash_table_unref);
+  g_clear_pointer (&self->seen_origins, g_hash_table_unref);
   g_clear_pointer (&self->batch, g_ptr_array_unref);
   g_clear_pointer (&self->announce, g_ptr_array_unref);
   g_queue_clear_full (&self->classic_echoes, g_free);
@@ -1768,6 +1780,7 @@ cr_client_init (CrClient *self)
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_free);
   self->own_by_origin = g_hash_table_new_full (g_int64_hash, g_int64_equal,
                                                g_free, g_object_unref);
+  self->seen_origins = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->member_events = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
   g_queue_init (&self->classic_echoes);
 
