@@ -648,6 +648,108 @@ test_reconnect (void)
 }
 
 static void
+on_state_changed (CrClient   *client,
+                  GParamSpec *pspec,
+                  gpointer    user_data)
+{
+  GArray *states = user_data;
+  int state = cr_client_get_state (client);
+
+  g_array_append_val (states, state);
+}
+
+/* The states went through RECONNECTING and are back to CONNECTED. */
+static gboolean
+back_after_reconnecting (gpointer user_data)
+{
+  GArray *states = user_data;
+  gboolean reconnecting = FALSE;
+
+  for (guint i = 0; i < states->len; i++)
+    if (g_array_index (states, int, i) == CR_CLIENT_RECONNECTING)
+      reconnecting = TRUE;
+  return reconnecting && states->len > 0 &&
+         g_array_index (states, int, states->len - 1) == CR_CLIENT_CONNECTED;
+}
+
+/* The room restarts faster than the client's silence limit: the first
+ * keepalive of the old session is refused (TIMED_OUT), and that alone sends
+ * the client back in. */
+static void
+test_quick_restart (void)
+{
+  Room room = { 0 };
+  g_autoptr(CrClient) alice = NULL;
+  g_autoptr(GArray) states = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GError) error = NULL;
+  CrMessage *message;
+  gint64 start;
+
+  room_start (&room, "127.0.0.1");
+  alice = cr_test_join_timed (room.address, "alice", NULL, FALSE, 200, 20000, 0, NULL);
+  g_signal_connect (alice, "notify::state", G_CALLBACK (on_state_changed), states);
+
+  start = g_get_monotonic_time ();
+  g_clear_object (&room.server);
+  room_start_on (&room, "127.0.0.1", room.port);
+
+  cr_test_assert_wait (back_after_reconnecting, states, 5000);
+  g_assert_cmpint (cr_client_get_state (alice), ==, CR_CLIENT_CONNECTED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_TIME_SPAN_SECOND);
+
+  message = cr_client_send (alice, "still here", &error);
+  g_assert_no_error (error);
+  cr_test_assert_wait (message_sent, message, 3000);
+  assert_nothing_twice (alice);
+
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  room_clear (&room);
+}
+
+/* A message the room never acknowledges fails after 10 s while the link
+ * looks alive; it was still queued, so when the link comes back it arrives
+ * (once) and turns SENT by itself. */
+static void
+test_pending_timeout (void)
+{
+  Room room = { 0 };
+  g_autoptr(CrClient) alice = NULL;
+  g_autoptr(CrClient) bob = NULL;
+  g_autoptr(CrTestProxy) proxy = NULL;
+  g_autoptr(GSocketAddress) upstream = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *via = NULL;
+  CrMessage *message;
+
+  room_start (&room, "127.0.0.1");
+  upstream = cr_test_socket_address ("127.0.0.1", room.port);
+  proxy = cr_test_proxy_new (upstream, 0.0, 0.0, 0.0, 1);
+  via = cr_test_address ("127.0.0.1", cr_test_proxy_get_port (proxy));
+  alice = cr_test_join_timed (via, "alice", NULL, FALSE, 200, 60000, 0, NULL);
+  bob = cr_test_join (room.address, "bob", NULL, FALSE, 0, NULL);
+
+  cr_test_proxy_set_blackhole (proxy, TRUE);
+  message = cr_client_send (alice, "into the void", &error);
+  g_assert_no_error (error);
+  cr_test_assert_wait (message_failed, message, 12000);
+  g_assert_cmpint (cr_message_get_failure (message), ==, CR_REASON_NO_ANSWER);
+  g_assert_cmpint (cr_client_get_state (alice), ==, CR_CLIENT_CONNECTED);
+
+  cr_test_proxy_set_blackhole (proxy, FALSE);
+  cr_test_assert_wait (message_sent, message, 5000);
+  assert_text_within (bob, "alice", "into the void", 3000);
+  cr_test_run_for (300);
+  g_assert_cmpuint (cr_test_count_text (cr_client_get_messages (bob), NULL, "into the void"), ==, 1);
+  g_assert_cmpuint (cr_test_count_text (cr_client_get_messages (alice), NULL, "into the void"),
+                    ==, 1);
+
+  cr_test_leave_and_free (g_steal_pointer (&bob));
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  g_clear_pointer (&proxy, cr_test_proxy_free);
+  room_clear (&room);
+}
+
+static void
 test_ipv6 (void)
 {
   Room room = { 0 };
@@ -895,6 +997,8 @@ main (int   argc,
   g_test_add_func ("/chatroom/client/kick-and-close", test_kick);
   g_test_add_func ("/chatroom/client/no-answer", test_no_answer);
   g_test_add_func ("/chatroom/client/reconnect", test_reconnect);
+  g_test_add_func ("/chatroom/client/quick-restart", test_quick_restart);
+  g_test_add_func ("/chatroom/client/pending-timeout", test_pending_timeout);
   g_test_add_func ("/chatroom/client/ipv6", test_ipv6);
   g_test_add_func ("/chatroom/client/classic", test_classic);
   g_test_add_func ("/chatroom/client/classic-taken", test_classic_taken);

@@ -840,6 +840,15 @@ handle_welcome (CrClient *self,
   set_dialect (self, CR_DIALECT_NATIVE);
   g_object_thaw_notify (G_OBJECT (self));
 
+  /* A room whose numbering went back (it lost history in a crash) would
+   * have us ignore everything it says until it caught up: follow it. */
+  if (latest < self->last_seq)
+    {
+      g_debug ("The room is at seq %" G_GUINT64_FORMAT ", we saw %" G_GUINT64_FORMAT,
+               latest, self->last_seq);
+      self->last_seq = latest;
+    }
+
   g_free (self->resume_token);
   self->resume_token = g_strdup (token);
   /* Our canonical name from now on, also for rejoining. */
