@@ -7,6 +7,12 @@
  * messages only while the reader is at the bottom (GTK 4.8 has no
  * gtk_list_view_scroll_to: the vertical adjustment is pinned to its end);
  * a reader who scrolled up gets a "new messages" button instead.
+ *
+ * A burst (a busy room, a resync) must not freeze the window: every row
+ * that comes into view is bound and its text shaped, and GTK 4.8's list
+ * view keeps up to 200 rows around the one it follows. So the list shows a
+ * GtkSliceListModel of the messages that grows by at most ROWS_PER_FRAME
+ * rows per frame; in a quiet room that is every message at once.
  */
 #define G_LOG_DOMAIN "cr-chat-page"
 
@@ -21,6 +27,10 @@
 
 /* Pixels from the end that still count as "at the bottom". */
 #define BOTTOM_SLACK 8.0
+
+/* The most rows the list takes in per frame (bench/bench-ui.c measured a
+ * per-frame cap as what keeps a 10 000-message burst from stalling). */
+#define ROWS_PER_FRAME 40
 
 struct _CrChatPage
 {
@@ -43,6 +53,8 @@ struct _CrChatPage
 
   /* owned */
   CrClient         *client;
+  GtkSliceListModel *shown;         /* what the list shows of the messages */
+  guint             grow_tick;
   GtkWidget        *owner_widget;
   char             *owner_name;
   guint             scroll_source;
@@ -147,6 +159,60 @@ on_messages_items_changed (CrChatPage *self,
     }
   else if (position + added == g_list_model_get_n_items (model))
     set_unseen (self, self->unseen + added);
+}
+
+static gboolean
+grow_shown_cb (GtkWidget     *widget,
+               GdkFrameClock *frame_clock,
+               gpointer       user_data)
+{
+  CrChatPage *self = user_data;
+  guint total, size;
+
+  if (self->client == NULL || self->shown == NULL)
+    {
+      self->grow_tick = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  total = g_list_model_get_n_items (cr_client_get_messages (self->client));
+  size = gtk_slice_list_model_get_size (self->shown);
+
+  if (size < total)
+    gtk_slice_list_model_set_size (self->shown, MIN (total, size + ROWS_PER_FRAME));
+
+  if (gtk_slice_list_model_get_size (self->shown) >= total)
+    {
+      self->grow_tick = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_all_messages_items_changed (CrChatPage *self,
+                               guint       position,
+                               guint       removed,
+                               guint       added,
+                               GListModel *model)
+{
+  guint total = g_list_model_get_n_items (model);
+
+  if (self->shown == NULL || gtk_slice_list_model_get_size (self->shown) >= total)
+    return;
+
+  /* A few messages go in at once; a burst is taken in frame by frame. */
+  if (self->grow_tick == 0 &&
+      total - gtk_slice_list_model_get_size (self->shown) <= ROWS_PER_FRAME)
+    {
+      gtk_slice_list_model_set_size (self->shown, total);
+      return;
+    }
+
+  if (self->grow_tick == 0)
+    self->grow_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->message_list),
+                                                    grow_shown_cb, self, NULL);
 }
 
 static void
@@ -505,6 +571,14 @@ disconnect_client (CrChatPage *self)
   if (self->client == NULL)
     return;
 
+  if (self->grow_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self->message_list), self->grow_tick);
+      self->grow_tick = 0;
+    }
+  if (self->shown != NULL)
+    g_signal_handlers_disconnect_by_data (self->shown, self);
+  g_clear_object (&self->shown);
   g_signal_handlers_disconnect_by_data (self->client, self);
   g_signal_handlers_disconnect_by_data (cr_client_get_messages (self->client), self);
   g_signal_handlers_disconnect_by_data (cr_client_get_members (self->client), self);
@@ -699,14 +773,18 @@ cr_chat_page_set_client (CrChatPage *self,
                                G_CALLBACK (on_client_notify_state), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (client, "notify::state",
                                G_CALLBACK (update_actions), self, G_CONNECT_SWAPPED);
+      self->shown = gtk_slice_list_model_new (g_object_ref (cr_client_get_messages (client)), 0,
+                                              g_list_model_get_n_items (cr_client_get_messages (client)));
       g_signal_connect_object (cr_client_get_messages (client), "items-changed",
+                               G_CALLBACK (on_all_messages_items_changed), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->shown, "items-changed",
                                G_CALLBACK (on_messages_items_changed), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (cr_client_get_members (client), "items-changed",
                                G_CALLBACK (on_members_items_changed), self, G_CONNECT_SWAPPED);
 
       update_members (self);
 
-      messages = gtk_no_selection_new (g_object_ref (cr_client_get_messages (client)));
+      messages = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->shown)));
       gtk_list_view_set_model (self->message_list, GTK_SELECTION_MODEL (messages));
 
       /* The client keeps its list owner first already; sorting here keeps
