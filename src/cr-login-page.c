@@ -255,14 +255,17 @@ cr_login_page_show_error (CrLoginPage *self,
   if (text != NULL && text[0] != '\0')
     {
       gtk_label_set_text (self->error_label, text);
+      gtk_widget_set_visible (GTK_WIDGET (self->error_revealer), TRUE);
       gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->error_label),
                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
     }
   else
     {
+      /* Hidden, not just unrevealed: the box's spacing would stay. */
       gtk_label_set_text (self->error_label, "");
       gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->error_revealer), FALSE);
     }
 }
 
