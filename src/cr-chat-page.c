@@ -277,14 +277,15 @@ member_setup_cb (GtkSignalListItemFactory *factory,
                  CrChatPage               *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *avatar = gtk_image_new_from_icon_name ("avatar-default-symbolic");
+  GtkWidget *avatar = g_object_new (GTK_TYPE_IMAGE,
+                                    "icon-name", "avatar-default-symbolic",
+                                    "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                                    NULL);
   GtkWidget *name = gtk_label_new (NULL);
   GtkWidget *badge = gtk_label_new (C_("badge", "Owner"));
   GtkWidget *muted = gtk_image_new_from_icon_name ("microphone-disabled-symbolic");
   MemberRow *row = g_new0 (MemberRow, 1);
 
-  gtk_accessible_update_property (GTK_ACCESSIBLE (avatar),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
   gtk_label_set_xalign (GTK_LABEL (name), 0);
   gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
   gtk_widget_set_hexpand (name, TRUE);
