@@ -299,7 +299,7 @@ test_ban (void)
     g_autoptr(CrEvent) event = cr_room_ban (room, "Teacher", T0, &removed, &reason);
 
     g_assert_null (event);
-    g_assert_cmpint (reason, ==, CR_REASON_NAME_INVALID);
+    g_assert_cmpint (reason, ==, CR_REASON_NOT_ALLOWED);
     g_assert_nonnull (cr_room_lookup (room, owner));
     g_assert_false (cr_room_is_banned (room, "teacher"));
   }
@@ -477,13 +477,13 @@ test_mute (void)
     g_autoptr(CrEvent) event = cr_room_mute (room, "nobody", T0, &reason);
 
     g_assert_null (event);
-    g_assert_cmpint (reason, ==, CR_REASON_NAME_INVALID);
+    g_assert_cmpint (reason, ==, CR_REASON_NO_SUCH_MEMBER);
   }
   {
     g_autoptr(CrEvent) event = cr_room_mute (room, "teacher", T0, &reason);
 
     g_assert_null (event);
-    g_assert_cmpint (reason, ==, CR_REASON_NAME_INVALID);
+    g_assert_cmpint (reason, ==, CR_REASON_NOT_ALLOWED);
     g_assert_false (cr_room_lookup (room, owner)->flags & CR_MEMBER_MUTED);
   }
 }
@@ -604,7 +604,7 @@ test_kick (void)
 
     g_assert_null (event);
     g_assert_cmpuint (removed, ==, 0);
-    g_assert_cmpint (reason, ==, CR_REASON_NAME_INVALID);
+    g_assert_cmpint (reason, ==, CR_REASON_NO_SUCH_MEMBER);
   }
   /* Not the owner. */
   {
@@ -612,7 +612,7 @@ test_kick (void)
 
     g_assert_null (event);
     g_assert_cmpuint (removed, ==, 0);
-    g_assert_cmpint (reason, ==, CR_REASON_NAME_INVALID);
+    g_assert_cmpint (reason, ==, CR_REASON_NOT_ALLOWED);
     g_assert_nonnull (cr_room_lookup (room, owner));
   }
   /* A kick is no ban: Bob may come back. */

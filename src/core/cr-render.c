@@ -344,6 +344,12 @@ format_reason (CrReason    reason,
     case CR_REASON_INTERNAL:
       return g_strdup (_("The room could not complete the request: try again later"));
 
+    case CR_REASON_NO_SUCH_MEMBER:
+      return g_strdup (_("No one of that name is in the room"));
+
+    case CR_REASON_NOT_ALLOWED:
+      return g_strdup (_("The owner cannot do that to the owner"));
+
     default:
       /* Translators: %d is an error number this program does not know */
       return g_strdup_printf (_("Unknown error (%d)"), (int) reason);

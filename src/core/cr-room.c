@@ -6,11 +6,10 @@
  * bans and mutes by folded name. Only cr_room_list_members and
  * cr_room_dup_bans sort, and only what they return.
  *
- * Refusal reasons of the owner actions. CrReason has no "no such member" and
- * no "not allowed on the owner", and adding wire values is not ours to do, so:
+ * Refusal reasons of the owner actions:
  *   - a name that does not validate            → CR_REASON_NAME_INVALID
- *   - no member of that name (kick, mute)      → CR_REASON_NAME_INVALID
- *   - the target is the owner (kick/ban/mute)  → CR_REASON_NAME_INVALID
+ *   - no member of that name (kick, mute)      → CR_REASON_NO_SUCH_MEMBER
+ *   - the target is the owner (kick/ban/mute)  → CR_REASON_NOT_ALLOWED
  *   - mute of a muted member, unmute of a name
  *     that is not muted                        → CR_REASON_MUTED
  *   - ban of an absent name that is banned,
@@ -503,6 +502,18 @@ cr_room_announce (CrRoom      *self,
   return cr_room_next_event (self, now, CR_EVENT_ANNOUNCE, NULL, text, 0);
 }
 
+/* Why an owner action found no one to act on. */
+static CrReason
+owner_action_refusal (const char       *name,
+                      const RoomMember *member)
+{
+  if (member != NULL)
+    return CR_REASON_NOT_ALLOWED;
+  if (name == NULL || cr_name_validate (name, -1, NULL) != CR_REASON_NONE)
+    return CR_REASON_NAME_INVALID;
+  return CR_REASON_NO_SUCH_MEMBER;
+}
+
 CrEvent *
 cr_room_kick (CrRoom      *self,
               const char  *name,
@@ -522,7 +533,7 @@ cr_room_kick (CrRoom      *self,
   /* Absent, invalid, or the owner himself: see the top of this file. */
   if (member == NULL || member->pub.role == CR_ROLE_OWNER)
     {
-      set_reason (reason, CR_REASON_NAME_INVALID);
+      set_reason (reason, owner_action_refusal (name, member));
       return NULL;
     }
 
@@ -562,7 +573,7 @@ cr_room_ban (CrRoom      *self,
   member = g_hash_table_lookup (self->members_by_fold, fold);
   if (member != NULL && member->pub.role == CR_ROLE_OWNER)
     {
-      set_reason (reason, CR_REASON_NAME_INVALID);
+      set_reason (reason, CR_REASON_NOT_ALLOWED);
       return NULL;
     }
   /* A banned name that is still inside (the ban came through
@@ -631,7 +642,7 @@ cr_room_mute (CrRoom      *self,
   member = cr_room_find_by_name (self, name);
   if (member == NULL || member->pub.role == CR_ROLE_OWNER)
     {
-      set_reason (reason, CR_REASON_NAME_INVALID);
+      set_reason (reason, owner_action_refusal (name, member));
       return NULL;
     }
   if ((member->pub.flags & CR_MEMBER_MUTED) != 0)

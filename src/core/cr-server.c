@@ -198,7 +198,7 @@ schedule (CrServer *self)
     return;
   next = cr_engine_next_deadline (self->engine);
   if (self->stopping)
-    next = MIN (next, self->stop_deadline);
+    next = cr_engine_is_drained (self->engine) ? 0 : MIN (next, self->stop_deadline);
   g_source_set_ready_time (self->timer_source, next == G_MAXINT64 ? -1 : next);
 }
 

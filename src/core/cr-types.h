@@ -79,7 +79,9 @@ typedef enum {
   CR_REASON_VERSION = 17,             /* protocol version not supported */
   CR_REASON_NO_ANSWER = 18,           /* client side: the room did not answer */
   CR_REASON_INTERNAL = 19,            /* the room failed to store or hash */
-  CR_REASON_LAST = CR_REASON_INTERNAL,
+  CR_REASON_NO_SUCH_MEMBER = 20,      /* owner action on someone not in the room */
+  CR_REASON_NOT_ALLOWED = 21,         /* owner action on the owner */
+  CR_REASON_LAST = CR_REASON_NOT_ALLOWED,
 } CrReason;
 
 typedef enum {
