@@ -28,7 +28,7 @@ static const GOptionEntry option_entries[] = {
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the version and exit"), NULL },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
-    NULL, "[HOST:PORT]" },
+    NULL, NULL },
   { NULL }
 };
 

@@ -34,7 +34,7 @@
 #include "cr-window.h"
 
 /* How long leaving may take before the window goes anyway. */
-#define LEAVE_TIMEOUT_MS 1200
+#define LEAVE_TIMEOUT_MS 1000
 
 struct _CrWindow
 {
