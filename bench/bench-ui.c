@@ -73,6 +73,8 @@ typedef struct {
   gboolean            measuring;
   gint64              last_beat;
   gint64              max_gap;
+  guint               long_gaps;      /* main-loop stalls over 50 ms */
+  guint               long_frames;    /* frame gaps over 50 ms */
   gint64              last_frame;
   gint64              max_frame_gap;
   guint               frames;
@@ -311,7 +313,11 @@ on_beat (gpointer data)
   gint64 now = g_get_monotonic_time ();
 
   if (b->measuring && b->last_beat != 0)
-    b->max_gap = MAX (b->max_gap, now - b->last_beat);
+    {
+      b->max_gap = MAX (b->max_gap, now - b->last_beat);
+      if (now - b->last_beat > 50 * 1000)
+        b->long_gaps++;
+    }
   b->last_beat = now;
   return G_SOURCE_CONTINUE;
 }
@@ -333,7 +339,11 @@ on_frame (GtkWidget     *widget,
   if (b->measuring)
     {
       if (b->last_frame != 0)
-        b->max_frame_gap = MAX (b->max_frame_gap, now - b->last_frame);
+        {
+          b->max_frame_gap = MAX (b->max_frame_gap, now - b->last_frame);
+          if (now - b->last_frame > 50 * 1000)
+            b->long_frames++;
+        }
       b->frames++;
       if (shown > b->shown_at_last_frame)
         b->max_added_per_frame = MAX (b->max_added_per_frame, shown - b->shown_at_last_frame);
@@ -347,6 +357,7 @@ static void
 meter_start (Bench *b)
 {
   b->max_gap = b->max_frame_gap = 0;
+  b->long_gaps = b->long_frames = 0;
   b->frames = 0;
   b->max_added_per_frame = 0;
   b->last_beat = b->last_frame = 0;
@@ -574,10 +585,12 @@ report_burst (Bench      *b,
               guint       total)
 {
   g_print ("burst: source=%s view=%s: %u/%u messages arrived in %.2f s, shown after %.2f s; "
-           "longest main-loop stall %.1f ms (goal < 50), longest frame gap %.1f ms, "
-           "%u frames, at most %u rows added in one frame\n",
+           "longest main-loop stall %.1f ms (goal < 50; %u stalls over 50 ms), "
+           "longest frame gap %.1f ms (%u over 50 ms in %u frames), "
+           "at most %u rows added in one frame\n",
            source, view, arrived, total, arrive_us / 1e6, shown_us / 1e6,
-           b->max_gap / 1000.0, b->max_frame_gap / 1000.0, b->frames,
+           b->max_gap / 1000.0, b->long_gaps,
+           b->max_frame_gap / 1000.0, b->long_frames, b->frames,
            b->max_added_per_frame);
 }
 
