@@ -749,6 +749,182 @@ test_pending_timeout (void)
   room_clear (&room);
 }
 
+/* A relay between a client and the room that loses the answers that
+ * matter in the join:
+ *  - LOST_OK: every probe until the client fell back to "N name", then the
+ *    room's first "OK". Our room answers a repeated "N name" with OK again:
+ *    the client must ask again and end up a classic member.
+ *  - LATE_PING: holds the room's answer to the first probe (dropping later
+ *    probes) until the client fell back to "N name" and the room's "OK" to
+ *    it was lost. The room has made a classic member of the client's
+ *    address and refuses its native JOIN for the name: the client must take
+ *    that membership back ("Q name") and join natively. */
+typedef enum
+{
+  RELAY_LOST_OK,
+  RELAY_LATE_PING,
+} RelayMode;
+
+typedef struct
+{
+  RelayMode       mode;
+  CrTestSocket   *front;      /* what the client talks to */
+  CrTestSocket   *back;       /* what the room sees */
+  GSocketAddress *room;
+  GSocketAddress *client;
+  guint           probes_passed;
+  gboolean        classic_passed;
+  guint           oks_dropped;
+  GBytes         *held;       /* LATE_PING: the room's PING */
+  GError         *error;
+  gboolean        done;
+  CrMessage      *message;
+  CrClient       *bob;
+} SlowRelay;
+
+static gboolean
+slow_relay_pump (gpointer user_data)
+{
+  SlowRelay *relay = user_data;
+
+  for (;;)
+    {
+      g_autoptr(GSocketAddress) from = NULL;
+      g_autoptr(GBytes) data = cr_test_socket_receive (relay->front, 0, &from);
+      gsize len;
+      const char *bytes;
+
+      if (data == NULL)
+        break;
+      g_set_object (&relay->client, from);
+      bytes = g_bytes_get_data (data, &len);
+      if (len == strlen (CR_PROBE_TEXT) && memcmp (bytes, CR_PROBE_TEXT, len) == 0)
+        {
+          gboolean pass = relay->mode == RELAY_LOST_OK ? relay->classic_passed
+                                                       : relay->probes_passed == 0;
+          if (!pass)
+            continue;
+          relay->probes_passed++;
+        }
+      if (len > 2 && memcmp (bytes, "N ", 2) == 0)
+        relay->classic_passed = TRUE;
+      cr_test_socket_send (relay->back, relay->room, bytes, len);
+    }
+  for (;;)
+    {
+      g_autoptr(GBytes) data = cr_test_socket_receive (relay->back, 0, NULL);
+      gsize len;
+      const char *bytes;
+
+      if (data == NULL)
+        break;
+      bytes = g_bytes_get_data (data, &len);
+      if (relay->mode == RELAY_LATE_PING && relay->oks_dropped == 0 &&
+          cr_protocol_is_native ((const guint8 *) bytes, len))
+        {
+          g_assert_null (relay->held);
+          relay->held = g_steal_pointer (&data);
+          continue;
+        }
+      if (len == 2 && memcmp (bytes, "OK", 2) == 0 && relay->oks_dropped == 0)
+        {
+          relay->oks_dropped++;
+          if (relay->held != NULL)
+            {
+              gsize held_len;
+              const guint8 *held = g_bytes_get_data (relay->held, &held_len);
+
+              cr_test_socket_send (relay->front, relay->client, held, held_len);
+              g_clear_pointer (&relay->held, g_bytes_unref);
+            }
+          continue;
+        }
+      if (relay->client != NULL)
+        cr_test_socket_send (relay->front, relay->client, bytes, len);
+    }
+  return relay->done;
+}
+
+static gboolean
+relay_message_sent (gpointer user_data)
+{
+  SlowRelay *relay = user_data;
+
+  slow_relay_pump (relay);
+  return cr_message_get_state (relay->message) == CR_MESSAGE_SENT;
+}
+
+static gboolean
+relay_bob_heard (gpointer user_data)
+{
+  SlowRelay *relay = user_data;
+
+  slow_relay_pump (relay);
+  return cr_test_count_text (cr_client_get_messages (relay->bob), "alice", "made it") > 0;
+}
+
+static void
+on_relay_joined (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SlowRelay *relay = user_data;
+
+  cr_client_join_finish (CR_CLIENT (object), result, &relay->error);
+  relay->done = TRUE;
+}
+
+static void
+test_lost_answers (gconstpointer data)
+{
+  RelayMode mode = GPOINTER_TO_INT (data);
+  Room room = { 0 };
+  SlowRelay relay = { 0 };
+  g_autoptr(CrClient) alice = NULL;
+  g_autoptr(CrClient) bob = NULL;
+  g_autofree char *via = NULL;
+  g_autoptr(GError) error = NULL;
+
+  room_start (&room, "127.0.0.1");
+  bob = cr_test_join (room.address, "bob", NULL, FALSE, 0, NULL);
+  relay.mode = mode;
+  relay.front = cr_test_socket_new ("127.0.0.1");
+  relay.back = cr_test_socket_new ("127.0.0.1");
+  relay.room = cr_test_socket_address ("127.0.0.1", room.port);
+  via = cr_test_address ("127.0.0.1", cr_test_socket_get_port (relay.front));
+
+  alice = cr_client_new ();
+  cr_client_set_timing (alice, 0, 0, 2500);   /* "N alice" after 500 ms */
+  cr_client_join_async (alice, via, "alice", NULL, FALSE, NULL, NULL, on_relay_joined, &relay);
+  cr_test_assert_wait (slow_relay_pump, &relay, 5000);
+
+  g_assert_no_error (relay.error);
+  g_assert_true (relay.classic_passed);
+  g_assert_cmpuint (relay.oks_dropped, ==, 1);
+  g_assert_cmpint (cr_client_get_state (alice), ==, CR_CLIENT_CONNECTED);
+  g_assert_cmpint (cr_client_get_dialect (alice), ==,
+                   mode == RELAY_LOST_OK ? CR_DIALECT_CLASSIC : CR_DIALECT_NATIVE);
+
+  /* One alice in the room, and she is heard. */
+  relay.message = cr_client_send (alice, "made it", &error);
+  g_assert_no_error (error);
+  cr_test_assert_wait (relay_message_sent, &relay, 3000);
+  relay.bob = bob;
+  cr_test_assert_wait (relay_bob_heard, &relay, 3000);
+  g_assert_cmpuint (cr_test_count_text (cr_client_get_messages (bob), "alice", "made it"), ==, 1);
+  g_assert_true (cr_test_has_member (cr_server_get_members (room.server), "alice"));
+  g_assert_cmpuint (g_list_model_get_n_items (cr_server_get_members (room.server)), ==, 2);
+
+  g_clear_object (&alice);
+  cr_test_leave_and_free (g_steal_pointer (&bob));
+  g_clear_object (&relay.client);
+  g_clear_object (&relay.room);
+  g_clear_pointer (&relay.held, g_bytes_unref);
+  cr_test_socket_free (relay.front);
+  cr_test_socket_free (relay.back);
+  room_clear (&room);
+}
+
 static void
 test_ipv6 (void)
 {
@@ -999,6 +1175,10 @@ main (int   argc,
   g_test_add_func ("/chatroom/client/reconnect", test_reconnect);
   g_test_add_func ("/chatroom/client/quick-restart", test_quick_restart);
   g_test_add_func ("/chatroom/client/pending-timeout", test_pending_timeout);
+  g_test_add_data_func ("/chatroom/client/lost-ok", GINT_TO_POINTER (RELAY_LOST_OK),
+                        test_lost_answers);
+  g_test_add_data_func ("/chatroom/client/late-ping", GINT_TO_POINTER (RELAY_LATE_PING),
+                        test_lost_answers);
   g_test_add_func ("/chatroom/client/ipv6", test_ipv6);
   g_test_add_func ("/chatroom/client/classic", test_classic);
   g_test_add_func ("/chatroom/client/classic-taken", test_classic_taken);

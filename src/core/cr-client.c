@@ -121,6 +121,9 @@ struct _CrClient
   /* Joining and rejoining. */
   gboolean          native_seen;
   gboolean          classic_sent;
+  guint             classic_undos;
+  guint             classic_asks;
+  char             *classic_refusal;
   gboolean          welcomed;
 
   gint64            keepalive_us;
@@ -936,6 +939,20 @@ handle_refuse (CrClient     *self,
   switch (self->state)
     {
     case CR_CLIENT_CONNECTING:
+      /* The room answered the probe late, after our "N name": it may have
+       * made us a classic member under that name, and now refuses the
+       * native JOIN for it. Take the classic membership back ("Q name" from
+       * our own address, which a native room honours) and let the JOIN
+       * that is repeated every 500 ms try again. */
+      if (reason == CR_REASON_NAME_TAKEN && self->classic_sent && self->native_seen &&
+          self->classic_undos < 3)
+        {
+          g_autoptr(GBytes) quit = cr_classic_quit (self->join_name);
+
+          self->classic_undos++;
+          send_bytes (self, quit);
+          break;
+        }
       fail_join (self, reason_error (reason, detail));
       break;
 
@@ -1285,7 +1302,26 @@ handle_classic (CrClient     *self,
       else if (g_strcmp0 (line, CR_CLASSIC_TAKEN) == 0)
         fail_join (self, reason_error (CR_REASON_NAME_TAKEN, NULL));
       else if (*line != '\0')
-        fail_join (self, reason_error (classic_refusal_reason (line), line));
+        {
+          gint64 now = g_get_monotonic_time ();
+
+          /* The classroom server only ever answers OK or the taken line.
+           * Another line comes from a room of ours: a refusal, or the
+           * history that followed an OK we lost. Such a room answers a
+           * repeated "N name" from the same address with OK again, or with
+           * the same refusal: ask again (a few times, not for every history
+           * line), and keep the line as the answer for the join timeout. */
+          if (self->classic_refusal == NULL)
+            self->classic_refusal = g_strdup (line);
+          if (self->classic_asks < 3 && now >= self->classic_due)
+            {
+              g_autoptr(GBytes) join = cr_classic_join (self->join_name);
+
+              self->classic_asks++;
+              self->classic_due = now + JOIN_INTERVAL_US;
+              send_bytes (self, join);
+            }
+        }
       return;
     }
 
@@ -1377,7 +1413,11 @@ service_connecting (CrClient *self,
 
   if (now >= next)
     {
-      fail_join (self, reason_error (CR_REASON_NO_ANSWER, NULL));
+      if (self->classic_refusal != NULL && !self->native_seen)
+        fail_join (self, reason_error (classic_refusal_reason (self->classic_refusal),
+                                       self->classic_refusal));
+      else
+        fail_join (self, reason_error (CR_REASON_NO_ANSWER, NULL));
       return G_MAXINT64;
     }
   if (self->socket == NULL)
@@ -1671,6 +1711,7 @@ cr_client_finalize (GObject *object)
   g_clear_pointer (&self->join_name, g_free);
   g_clear_pointer (&self->password, g_free);
   g_clear_pointer (&self->owner_token, g_free);
+  g_clear_pointer (&self->classic_refusal, g_free);
 
   G_OBJECT_CLASS (cr_client_parent_class)->finalize (object);
 }
