@@ -28,6 +28,17 @@
  * second so that a test which lengthens the join timeout for a lossy link
  * does not fall back to classic merely because a few probes were lost.
  *
+ * Lost answers during the join, with a room of ours (which speaks both
+ * dialects on one port):
+ *  - its PING came late, after our "N name" made us a classic member: the
+ *    native JOIN is refused NAME_TAKEN; "Q name" takes the classic
+ *    membership back and the repeated JOIN gets in;
+ *  - its "OK" to "N name" was lost but the history lines that follow came:
+ *    those lines cannot come from the classroom server (it answers only OK
+ *    or the taken line), so "N name" is asked again, which a room of ours
+ *    answers with OK again. A line that is neither is kept as the refusal
+ *    the join fails with at the join timeout if nothing better comes.
+ *
  * Once native, the reliable layer (one CrReliable per server session, a new
  * one on each WELCOME) carries everything; room events are applied once,
  * by their room-wide sequence number, whatever path brought them (history,
