@@ -224,8 +224,16 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   gboolean stopped = FALSE;
+  CrWindow *window = fixture->window;
 
-  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  /* Nothing may keep the window alive once it is destroyed. */
+  if (window != NULL)
+    {
+      g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+      gtk_window_destroy (GTK_WINDOW (fixture->window));
+      fixture->window = NULL;
+      WAIT_FOR (window == NULL, WAIT_MS);
+    }
 
   for (guint i = 0; i < G_N_ELEMENTS (fixture->others); i++)
     if (fixture->others[i] != NULL)
@@ -443,15 +451,21 @@ test_close_window_leaves (Fixture       *fixture,
                           gconstpointer  data)
 {
   g_autofree char *alice_left = render (CR_EVENT_LEAVE, "alice");
+  CrWindow *window = fixture->window;
   gint64 start;
 
   join_room (fixture, "alice");
   fixture->others[0] = join_client (fixture->address, "bob");
 
-  /* Closing the window says goodbye first, within a second. */
+  /* Closing the window says goodbye first, and the window goes within
+   * about a second. */
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   start = g_get_monotonic_time ();
   gtk_window_close (GTK_WINDOW (fixture->window));
+  g_assert_nonnull (window);
   WAIT_FOR (client_has_message (fixture->others[0], alice_left), 1500);
+  WAIT_FOR (window == NULL, 1500);
+  fixture->window = NULL;
   g_assert_cmpint (g_get_monotonic_time () - start, <, 1500 * 1000);
 }
 
