@@ -20,6 +20,7 @@
 #include "cr-render.h"
 #include "cr-server.h"
 #include "cr-message-row.h"
+#include "cr-application.h"
 #include "cr-window.h"
 #include "cr-window-private.h"
 
@@ -753,6 +754,125 @@ test_notify_mention (Fixture       *fixture,
   WAIT_FOR (_cr_window_get_n_notifications (fixture->window) > before, WAIT_MS);
 }
 
+/* --- the application ------------------------------------------------------ */
+
+typedef gboolean (*AppCheck) (CrWindow *window);
+
+typedef struct {
+  AppCheck  check;
+  gboolean  passed;
+  gboolean  quitting;
+  gint64    deadline;
+} AppRun;
+
+static gboolean
+app_poll_cb (gpointer user_data)
+{
+  GApplication *app = g_application_get_default ();
+  AppRun *run = g_object_get_data (G_OBJECT (app), "test-run");
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+
+  if (run->quitting)
+    return G_SOURCE_CONTINUE;
+
+  if (windows != NULL && CR_IS_WINDOW (windows->data) && run->check (windows->data))
+    run->passed = TRUE;
+
+  if (run->passed || g_get_monotonic_time () > run->deadline)
+    {
+      /* Quit as a user would: app.quit closes every window cleanly. */
+      run->quitting = TRUE;
+      g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+run_app (const char * const *args,
+         AppCheck            check)
+{
+  g_autoptr(CrApplication) app = cr_application_new ();
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  AppRun run = { check, FALSE, FALSE, g_get_monotonic_time () + WAIT_MS * 1000 };
+  gint64 start = g_get_monotonic_time ();
+  guint poll;
+  int status;
+
+  g_settings_set_uint (settings, "owner-port", free_udp_port ());
+  g_settings_set_boolean (settings, "local-only", TRUE);
+
+  g_ptr_array_add (argv, (gpointer) "chatroom");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  /* Two test runs at once must not become one application. */
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) |
+                           G_APPLICATION_NON_UNIQUE);
+  g_object_set_data (G_OBJECT (app), "test-run", &run);
+  poll = g_timeout_add (20, app_poll_cb, NULL);
+
+  status = g_application_run (G_APPLICATION (app), argv->len - 1, (char **) argv->pdata);
+
+  g_source_remove (poll);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (run.passed);
+  /* Quitting waited for the room to close, but not for long. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, (WAIT_MS + 3000) * 1000);
+}
+
+static gboolean
+check_hosting (CrWindow *window)
+{
+  return cr_window_get_owner_mode (window) &&
+         g_strcmp0 (_cr_window_get_visible_page (window), "chat") == 0 &&
+         _cr_window_get_client (window) != NULL &&
+         cr_client_get_state (_cr_window_get_client (window)) == CR_CLIENT_CONNECTED;
+}
+
+static void
+test_app_host (void)
+{
+  const char *args[] = { "--host", NULL };
+
+  run_app (args, check_hosting);
+}
+
+static gboolean
+check_address_filled (CrWindow *window)
+{
+  return g_strcmp0 (_cr_window_get_visible_page (window), "login") == 0 &&
+         g_strcmp0 (cr_login_page_get_address (_cr_window_get_login_page (window)),
+                    "192.0.2.7:4242") == 0 &&
+         !cr_window_get_owner_mode (window);
+}
+
+static void
+test_app_address (void)
+{
+  const char *args[] = { "192.0.2.7:4242", NULL };
+
+  run_app (args, check_address_filled);
+}
+
+static void
+test_app_version (void)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { CHATROOM_PATH, "--version", NULL };
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_cmpstr (out, ==, "chatroom " PACKAGE_VERSION "\n");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -787,6 +907,10 @@ main (int   argc,
   ADD ("notify-mention", test_notify_mention);
   ADD ("owner-mode", test_owner_mode);
   ADD ("owner-port-in-use", test_owner_port_in_use);
+
+  g_test_add_func ("/chatroom/ui/app/host", test_app_host);
+  g_test_add_func ("/chatroom/ui/app/address", test_app_address);
+  g_test_add_func ("/chatroom/ui/app/version", test_app_version);
 
   ret = g_test_run ();
 
