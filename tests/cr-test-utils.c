@@ -780,7 +780,8 @@ proxy_get_flow (CrTestProxy    *proxy,
   g_autoptr(GError) error = NULL;
   Flow *flow;
 
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (client)));
+  ip = g_inet_address_to_string (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (client)));
   key = g_strdup_printf ("%s:%u", ip,
                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (client)));
   flow = g_hash_table_lookup (proxy->flows, key);

@@ -739,7 +739,8 @@ test_pending_timeout (void)
   cr_test_assert_wait (message_sent, message, 5000);
   assert_text_within (bob, "alice", "into the void", 3000);
   cr_test_run_for (300);
-  g_assert_cmpuint (cr_test_count_text (cr_client_get_messages (bob), NULL, "into the void"), ==, 1);
+  g_assert_cmpuint (cr_test_count_text (cr_client_get_messages (bob), NULL, "into the void"),
+                    ==, 1);
   g_assert_cmpuint (cr_test_count_text (cr_client_get_messages (alice), NULL, "into the void"),
                     ==, 1);
 

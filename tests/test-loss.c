@@ -148,7 +148,8 @@ checked_chat (CrClient *client)
       g_assert_cmpint (cr_message_get_state (message), !=, CR_MESSAGE_FAILED);
       g_assert_cmpint (cr_message_get_state (message), !=, CR_MESSAGE_PENDING);
       if (g_hash_table_contains (texts, cr_message_get_text (message)))
-        g_error ("%s got “%s” twice", cr_client_get_name (client), cr_message_get_text (message));
+        g_error ("%s got “%s” twice", cr_client_get_name (client),
+                 cr_message_get_text (message));
       g_hash_table_add (texts, (gpointer) cr_message_get_text (message));
       if (!cr_message_get_own (message))
         {
