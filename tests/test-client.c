@@ -457,6 +457,79 @@ test_send (void)
 }
 
 static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  gpointer    user_data)
+{
+  guint *count = user_data;
+
+  g_assert_cmpuint (removed, ==, 0);
+  g_assert_cmpuint (position + added, ==, g_list_model_get_n_items (model));
+  (*count)++;
+}
+
+typedef struct
+{
+  GListModel *model;
+  guint       n;
+} CountWait;
+
+static gboolean
+has_n_items (gpointer user_data)
+{
+  CountWait *wait = user_data;
+
+  return g_list_model_get_n_items (wait->model) >= wait->n;
+}
+
+/* A burst reaches the model in a few splices, not one per message. */
+static void
+test_batch (void)
+{
+  Room room = { 0 };
+  g_autoptr(CrClient) alice = NULL;
+  GListModel *messages;
+  guint changes = 0;
+  guint before;
+
+  room_start (&room, "127.0.0.1");
+  alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
+  messages = cr_client_get_messages (alice);
+  before = g_list_model_get_n_items (messages);
+  g_signal_connect (messages, "items-changed", G_CALLBACK (on_items_changed), &changes);
+
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = g_strdup_printf ("announcement %u", i);
+
+      cr_server_say (room.server, text, &error);
+      g_assert_no_error (error);
+    }
+  {
+    CountWait wait = { messages, before + 100 };
+
+    cr_test_assert_wait (has_n_items, &wait, 5000);
+  }
+  g_test_message ("100 messages in %u splices", changes);
+  g_assert_cmpuint (changes, <=, 10);
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (messages, before + i);
+      g_autofree char *text = g_strdup_printf ("announcement %u", i);
+
+      g_assert_cmpint (cr_message_get_kind (message), ==, CR_EVENT_OWNER_CHAT);
+      g_assert_cmpstr (cr_message_get_text (message), ==, text);
+    }
+
+  g_signal_handlers_disconnect_by_data (messages, &changes);
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  room_clear (&room);
+}
+
+static void
 test_leave (void)
 {
   Room room = { 0 };
@@ -1170,6 +1243,7 @@ main (int   argc,
   g_test_add_func ("/chatroom/client/refusals", test_refusals);
   g_test_add_func ("/chatroom/client/register-login", test_register_login);
   g_test_add_func ("/chatroom/client/send", test_send);
+  g_test_add_func ("/chatroom/client/batch", test_batch);
   g_test_add_func ("/chatroom/client/leave", test_leave);
   g_test_add_func ("/chatroom/client/kick-and-close", test_kick);
   g_test_add_func ("/chatroom/client/no-answer", test_no_answer);
