@@ -141,6 +141,21 @@ member_is (gpointer user_data)
 }
 
 static gboolean
+member_muted (GListModel *members,
+              const char *name)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr(CrMember) member = g_list_model_get_item (members, i);
+
+      if (g_strcmp0 (cr_member_get_name (member), name) == 0)
+        return cr_member_get_muted (member);
+    }
+  g_error ("%s is not in the list", name);
+  return FALSE;
+}
+
+static gboolean
 message_sent (gpointer user_data)
 {
   return cr_message_get_state (CR_MESSAGE (user_data)) == CR_MESSAGE_SENT;
@@ -422,8 +437,14 @@ test_send (void)
     MemberWait wait = { cr_client_get_members (alice), "bob", TRUE };
     EventWait muted = { cr_client_get_messages (bob), CR_EVENT_MUTE, "bob" };
 
+    EventWait alice_saw = { cr_client_get_messages (alice), CR_EVENT_MUTE, "bob" };
+
     cr_test_assert_wait (member_is, &wait, 100);
     cr_test_assert_wait (event_seen, &muted, 3000);
+    cr_test_assert_wait (event_seen, &alice_saw, 3000);
+    g_assert_true (member_muted (cr_client_get_members (alice), "bob"));
+    g_assert_true (member_muted (cr_client_get_members (bob), "bob"));
+    g_assert_false (member_muted (cr_client_get_members (alice), "alice"));
   }
   message = cr_client_send (bob, "can you hear me", &error);
   g_assert_no_error (error);
@@ -435,6 +456,7 @@ test_send (void)
     EventWait unmuted = { cr_client_get_messages (bob), CR_EVENT_UNMUTE, "bob" };
 
     cr_test_assert_wait (event_seen, &unmuted, 3000);
+    g_assert_false (member_muted (cr_client_get_members (bob), "bob"));
   }
   cr_client_retry (bob, message);
   g_assert_cmpint (cr_message_get_state (message), ==, CR_MESSAGE_PENDING);
