@@ -157,7 +157,7 @@ member() {
   who=$1
   shift
   make_home "$who"
-  sh -c 'echo $$ >"$0"; shift; sleep 2; for line; do sleep 1.2; printf "%s\n" "$line"; done; exec sleep 120' \
+  sh -c 'echo $$ >"$0"; sleep 2; for line; do sleep 1.2; printf "%s\n" "$line"; done; exec sleep 120' \
       "$tmp/$who.feeder" "$@" |
     XDG_CONFIG_HOME=$tmp/$who/config XDG_DATA_HOME=$tmp/$who/data \
       XDG_CACHE_HOME=$tmp/$who/cache "$cli" "$who" "127.0.0.1:$port" >"$tmp/$who.log" 2>&1 &
@@ -194,7 +194,9 @@ sleep 0.3
 xdotool key End Return
 sleep 3
 # After joining, the entry has the focus (cr_chat_page_focus_entry).
-xdotool type --delay 40 "$say_bob"
+# xdotool maps each Chinese character to a spare keycode on the fly; the
+# first ones were sometimes lost when typed fast.
+xdotool type --delay 120 "$say_bob"
 xdotool key Return
 sleep 2
 shot "$bob_win" chat

@@ -166,8 +166,8 @@ update_status (CrOwnerPage *self)
     }
 
   /* Translators: %u is a UDP port number */
-  hint = g_strdup_printf (_("They type it on their login page. If nobody can reach the room, "
-                            "let UDP port %u through this computer's firewall."),
+  hint = g_strdup_printf (_("If nobody can reach the room, let UDP port %u through "
+                            "this computer's firewall."),
                           (guint) cr_server_get_port (self->server));
   gtk_label_set_label (self->status_hint, hint);
   gtk_widget_set_visible (GTK_WIDGET (self->status_hint), TRUE);
