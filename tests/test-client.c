@@ -1021,6 +1021,37 @@ test_lost_answers (gconstpointer data)
   room_clear (&room);
 }
 
+/* "localhost" is ::1 first, then 127.0.0.1: a room on 127.0.0.1 must still
+ * be found (and one on ::1, where there is IPv6). */
+static void
+test_localhost (void)
+{
+  const char *hosts[] = { "127.0.0.1", "::1" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (hosts); i++)
+    {
+      Room room = { 0 };
+      g_autoptr(CrClient) alice = NULL;
+      g_autofree char *address = NULL;
+      g_autoptr(GError) error = NULL;
+      CrMessage *message;
+
+      if (i == 1 && !cr_test_have_ipv6_loopback ())
+        continue;
+      room_start (&room, hosts[i]);
+      address = g_strdup_printf ("localhost:%u", room.port);
+      alice = cr_test_join_timed (address, "alice", NULL, FALSE, 0, 0, 2000, NULL);
+      g_assert_cmpint (cr_client_get_dialect (alice), ==, CR_DIALECT_NATIVE);
+      g_assert_cmpstr (cr_client_get_address (alice), ==, address);
+      message = cr_client_send (alice, "found you", &error);
+      g_assert_no_error (error);
+      cr_test_assert_wait (message_sent, message, 3000);
+
+      cr_test_leave_and_free (g_steal_pointer (&alice));
+      room_clear (&room);
+    }
+}
+
 static void
 test_ipv6 (void)
 {
@@ -1277,6 +1308,7 @@ main (int   argc,
   g_test_add_data_func ("/chatroom/client/late-ping", GINT_TO_POINTER (RELAY_LATE_PING),
                         test_lost_answers);
   g_test_add_func ("/chatroom/client/ipv6", test_ipv6);
+  g_test_add_func ("/chatroom/client/localhost", test_localhost);
   g_test_add_func ("/chatroom/client/classic", test_classic);
   g_test_add_func ("/chatroom/client/classic-taken", test_classic_taken);
   g_test_add_func ("/chatroom/client/cancel", test_dispose_while_joining);

@@ -64,6 +64,7 @@
  * do at once: a deadline in the past must not become a busy loop. */
 #define MIN_SLEEP_US         (1 * G_TIME_SPAN_MILLISECOND)
 #define RECEIVE_BATCH        256
+#define MAX_CANDIDATES       4
 #define RECEIVE_BUFFER       65536
 
 #define DEFAULT_KEEPALIVE_MS     2000
@@ -89,6 +90,9 @@ struct _CrClient
   GMainContext     *context;
   GSocket          *socket;
   GSource          *socket_source;
+  GSocket          *other_socket;   /* the other family, while probing both */
+  GSource          *other_source;
+  GPtrArray        *candidates;     /* GSocketAddress*: the room could be at any */
   GSource          *tick_source;
   GSource          *cancel_source;
   GCancellable     *resolve_cancellable;
@@ -334,6 +338,48 @@ send_bytes (CrClient *self,
     g_debug ("Could not send %" G_GSIZE_FORMAT " bytes: %s", len, error->message);
 }
 
+static GSocket *
+socket_for (CrClient       *self,
+            GSocketAddress *address)
+{
+  GSocketFamily family = g_socket_address_get_family (address);
+
+  if (self->socket != NULL && g_socket_get_family (self->socket) == family)
+    return self->socket;
+  if (self->other_socket != NULL && g_socket_get_family (self->other_socket) == family)
+    return self->other_socket;
+  return NULL;
+}
+
+/* While the room's address is not settled (a name like "localhost" gives
+ * ::1 and 127.0.0.1, and the room may listen on either), the probe and the
+ * classic join go to every address; the first to answer is the room. */
+static void
+send_to_candidates (CrClient *self,
+                    GBytes   *bytes)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  if (self->candidates == NULL)
+    {
+      send_bytes (self, bytes);
+      return;
+    }
+
+  self->last_sent = g_get_monotonic_time ();
+  for (guint i = 0; i < self->candidates->len; i++)
+    {
+      GSocketAddress *address = self->candidates->pdata[i];
+      GSocket *socket = socket_for (self, address);
+      g_autoptr(GError) error = NULL;
+
+      if (socket != NULL &&
+          g_socket_send_to (socket, address, (const char *) data, len, NULL, &error) < 0)
+        g_debug ("Could not send %" G_GSIZE_FORMAT " bytes: %s", len, error->message);
+    }
+}
+
 static void
 send_sessionless (CrClient     *self,
                   CrPacketType  type,
@@ -366,7 +412,7 @@ send_probe (CrClient *self)
 {
   g_autoptr(GBytes) probe = g_bytes_new_static (CR_PROBE_TEXT, strlen (CR_PROBE_TEXT));
 
-  send_bytes (self, probe);
+  send_to_candidates (self, probe);
 }
 
 /* JOIN is unreliable and sessionless: the first one, and on a rejoin (with
@@ -688,6 +734,11 @@ remove_sources (CrClient *self)
     {
       g_source_destroy (self->socket_source);
       g_clear_pointer (&self->socket_source, g_source_unref);
+    }
+  if (self->other_source != NULL)
+    {
+      g_source_destroy (self->other_source);
+      g_clear_pointer (&self->other_source, g_source_unref);
     }
   if (self->cancel_source != NULL)
     {
@@ -1356,6 +1407,50 @@ handle_classic (CrClient     *self,
 /* ------------------------------------------------------------------ */
 /* Sources                                                            */
 
+static void
+close_other_socket (CrClient *self)
+{
+  if (self->other_source != NULL)
+    {
+      g_source_destroy (self->other_source);
+      g_clear_pointer (&self->other_source, g_source_unref);
+    }
+  if (self->other_socket != NULL)
+    g_socket_close (self->other_socket, NULL);
+  g_clear_object (&self->other_socket);
+}
+
+/* The first answer from any of the room's addresses settles where it is:
+ * that address, that socket; the other socket closes. */
+static gboolean
+settle_address (CrClient       *self,
+                GSocket        *socket,
+                GSocketAddress *from)
+{
+  GSocketAddress *found = NULL;
+
+  for (guint i = 0; i < self->candidates->len && found == NULL; i++)
+    if (addresses_equal (from, self->candidates->pdata[i]))
+      found = self->candidates->pdata[i];
+  if (found == NULL)
+    return FALSE;
+
+  g_set_object (&self->server_address, found);
+  if (socket != self->socket)
+    {
+      GSocket *swap_socket = self->socket;
+      GSource *swap_source = self->socket_source;
+
+      self->socket = self->other_socket;
+      self->socket_source = self->other_source;
+      self->other_socket = swap_socket;
+      self->other_source = swap_source;
+    }
+  close_other_socket (self);
+  g_clear_pointer (&self->candidates, g_ptr_array_unref);
+  return TRUE;
+}
+
 static gboolean
 on_socket_readable (GSocket      *socket,
                     GIOCondition  condition,
@@ -1369,9 +1464,9 @@ on_socket_readable (GSocket      *socket,
       g_autoptr(GError) error = NULL;
       gssize len;
 
-      if (self->socket == NULL)
+      if (g_socket_is_closed (socket))
         break;
-      len = g_socket_receive_from (self->socket, &from, (char *) self->buffer,
+      len = g_socket_receive_from (socket, &from, (char *) self->buffer,
                                    RECEIVE_BUFFER, NULL, &error);
       if (len < 0)
         {
@@ -1383,7 +1478,14 @@ on_socket_readable (GSocket      *socket,
             break;
           continue;
         }
-      if (from == NULL || !addresses_equal (from, self->server_address))
+      if (from == NULL)
+        continue;
+      if (self->candidates != NULL)
+        {
+          if (!settle_address (self, socket, from))
+            continue;
+        }
+      else if (socket != self->socket || !addresses_equal (from, self->server_address))
         continue;
 
       if (cr_protocol_is_native (self->buffer, len))
@@ -1449,7 +1551,7 @@ service_connecting (CrClient *self,
             {
               g_autoptr(GBytes) join = cr_classic_join (self->join_name);
 
-              send_bytes (self, join);
+              send_to_candidates (self, join);
               self->classic_sent = TRUE;
             }
           else
@@ -1610,34 +1712,89 @@ cr_client_service (CrClient *self)
 /* ------------------------------------------------------------------ */
 /* Joining                                                            */
 
-static gboolean
-open_socket (CrClient        *self,
-             GSocketAddress  *address,
-             GError         **error)
+static GSocket *
+open_socket (CrClient       *self,
+             GSocketFamily   family,
+             GSource       **source,
+             GError        **error)
 {
-  GSocketFamily family = g_socket_address_get_family (address);
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GInetAddress) any = NULL;
   g_autoptr(GSocketAddress) local = NULL;
 
   socket = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, error);
   if (socket == NULL)
-    return FALSE;
+    return NULL;
   g_socket_set_blocking (socket, FALSE);
 
   any = g_inet_address_new_any (family);
   local = g_inet_socket_address_new (any, 0);
   if (!g_socket_bind (socket, local, FALSE, error))
-    return FALSE;
+    return NULL;
 
-  self->socket = g_steal_pointer (&socket);
-  self->server_address = g_object_ref (address);
+  *source = g_socket_create_source (socket, G_IO_IN, NULL);
+  g_source_set_callback (*source, G_SOURCE_FUNC (on_socket_readable), self, NULL);
+  g_source_set_static_name (*source, "[cr-client] socket");
+  g_source_attach (*source, self->context);
+  return g_steal_pointer (&socket);
+}
 
-  self->socket_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
-  g_source_set_callback (self->socket_source, G_SOURCE_FUNC (on_socket_readable), self, NULL);
-  g_source_set_static_name (self->socket_source, "[cr-client] socket");
-  g_source_attach (self->socket_source, self->context);
-  return TRUE;
+/* All addresses are known: one socket per family among them (an address
+ * of a family we cannot open is dropped), then probe them all. */
+static void
+start_probing (CrClient *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < self->candidates->len; )
+    {
+      GSocketAddress *address = self->candidates->pdata[i];
+      GSocketFamily family = g_socket_address_get_family (address);
+
+      if (socket_for (self, address) == NULL)
+        {
+          g_autoptr(GError) local_error = NULL;
+          GSource *source = NULL;
+          GSocket *socket = open_socket (self, family, &source, &local_error);
+
+          if (socket == NULL)
+            {
+              g_debug ("Cannot reach %s: %s", g_socket_address_get_family (address) ==
+                       G_SOCKET_FAMILY_IPV6 ? "IPv6" : "IPv4", local_error->message);
+              if (error == NULL)
+                error = g_steal_pointer (&local_error);
+              g_ptr_array_remove_index (self->candidates, i);
+              continue;
+            }
+          if (self->socket == NULL)
+            {
+              self->socket = socket;
+              self->socket_source = source;
+            }
+          else
+            {
+              self->other_socket = socket;
+              self->other_source = source;
+            }
+        }
+      i++;
+    }
+
+  if (self->candidates->len == 0)
+    {
+      fail_join (self, reason_error (CR_REASON_NO_ANSWER, error ? error->message : NULL));
+      return;
+    }
+
+  /* Until one answers, the first is where the room is taken to be. */
+  g_set_object (&self->server_address, self->candidates->pdata[0]);
+  if (self->candidates->len == 1)
+    {
+      close_other_socket (self);
+      g_clear_pointer (&self->candidates, g_ptr_array_unref);
+    }
+  self->probe_due = g_get_monotonic_time ();
+  schedule_now (self);
 }
 
 static void
@@ -1646,28 +1803,31 @@ on_resolved (GObject      *object,
              gpointer      user_data)
 {
   g_autoptr(CrClient) self = CR_CLIENT (user_data);   /* the ref of join_async */
+  GSocketAddressEnumerator *enumerator = G_SOCKET_ADDRESS_ENUMERATOR (object);
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GError) error = NULL;
 
-  address = g_socket_address_enumerator_next_finish (G_SOCKET_ADDRESS_ENUMERATOR (object),
-                                                     result, &error);
-  if (self->state != CR_CLIENT_CONNECTING || self->join_task == NULL)
+  address = g_socket_address_enumerator_next_finish (enumerator, result, &error);
+  if (self->state != CR_CLIENT_CONNECTING || self->join_task == NULL ||
+      self->candidates == NULL)
     return;
 
-  if (address == NULL)
+  if (address != NULL && G_IS_INET_SOCKET_ADDRESS (address) &&
+      self->candidates->len < MAX_CANDIDATES)
+    {
+      g_ptr_array_add (self->candidates, g_steal_pointer (&address));
+      g_socket_address_enumerator_next_async (enumerator, self->resolve_cancellable,
+                                              on_resolved, g_object_ref (self));
+      return;
+    }
+
+  if (self->candidates->len == 0)
     {
       fail_join (self, reason_error (CR_REASON_NO_ANSWER,
                                      error ? error->message : "no address"));
       return;
     }
-  if (!open_socket (self, address, &error))
-    {
-      fail_join (self, reason_error (CR_REASON_NO_ANSWER, error->message));
-      return;
-    }
-
-  self->probe_due = g_get_monotonic_time ();
-  schedule_now (self);
+  start_probing (self);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1691,6 +1851,8 @@ cr_client_dispose (GObject *object)
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
+  close_other_socket (self);
+  g_clear_pointer (&self->candidates, g_ptr_array_unref);
   g_clear_object (&self->server_address);
   g_clear_object (&self->resolve_cancellable);
 
@@ -1928,6 +2090,7 @@ cr_client_join_async (CrClient            *self,
   set_string (self, &self->address, address, PROP_ADDRESS);
 
   self->join_task = g_steal_pointer (&task);
+  self->candidates = g_ptr_array_new_with_free_func (g_object_unref);
   self->join_started = g_get_monotonic_time ();
   self->classic_due = self->join_started + self->join_timeout_us / 5;
   self->resolve_cancellable = g_cancellable_new ();
