@@ -2,7 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * One UDP socket, two sources on the thread-default main context:
+ * One UDP socket (while the room's address is unsettled, one per address
+ * family the name resolved to: "localhost" is ::1 and 127.0.0.1, and the
+ * first address to answer the probe wins), two sources on the
+ * thread-default main context:
  *
  *  - the socket source reads every pending datagram on each wakeup and
  *    hands it to the native or the classic path;
