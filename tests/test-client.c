@@ -753,6 +753,36 @@ on_state_changed (CrClient   *client,
   g_array_append_val (states, state);
 }
 
+/* Refused for good while rejoining: no more tries, CLOSED with the reason. */
+static void
+test_banned_while_away (void)
+{
+  Room room = { 0 };
+  g_autoptr(CrClient) alice = NULL;
+  g_autoptr(GError) error = NULL;
+  int closed = -1;
+
+  room_start (&room, "127.0.0.1");
+  alice = cr_test_join_timed (room.address, "alice", NULL, FALSE, 200, 1000, 0, NULL);
+  g_signal_connect (alice, "closed", G_CALLBACK (on_closed), &closed);
+
+  g_clear_object (&room.server);
+  assert_state_within (alice, CR_CLIENT_RECONNECTING, 3000);
+
+  /* The room comes back with alice banned, before she is heard again. */
+  room_start_on (&room, "127.0.0.1", room.port);
+  cr_server_ban (room.server, "alice", &error);
+  g_assert_no_error (error);
+
+  assert_state_within (alice, CR_CLIENT_CLOSED, 5000);
+  g_assert_cmpint (closed, ==, CR_REASON_BANNED);
+  g_assert_cmpint (cr_client_get_close_reason (alice), ==, CR_REASON_BANNED);
+  g_assert_false (cr_test_has_member (cr_server_get_members (room.server), "alice"));
+
+  g_clear_object (&alice);
+  room_clear (&room);
+}
+
 /* The states went through RECONNECTING and are back to CONNECTED. */
 static gboolean
 back_after_reconnecting (gpointer user_data)
@@ -1302,6 +1332,7 @@ main (int   argc,
   g_test_add_func ("/chatroom/client/no-answer", test_no_answer);
   g_test_add_func ("/chatroom/client/reconnect", test_reconnect);
   g_test_add_func ("/chatroom/client/quick-restart", test_quick_restart);
+  g_test_add_func ("/chatroom/client/banned-while-away", test_banned_while_away);
   g_test_add_func ("/chatroom/client/pending-timeout", test_pending_timeout);
   g_test_add_data_func ("/chatroom/client/lost-ok", GINT_TO_POINTER (RELAY_LOST_OK),
                         test_lost_answers);
