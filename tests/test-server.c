@@ -427,6 +427,110 @@ test_timeout (void)
   room_clear (&room);
 }
 
+typedef struct
+{
+  CrClient      *client;
+  CrClientState  state;
+} StateWait;
+
+static gboolean
+state_is (gpointer user_data)
+{
+  StateWait *wait = user_data;
+
+  return cr_client_get_state (wait->client) == wait->state;
+}
+
+static guint
+count_events (GListModel  *messages,
+              CrEventKind  kind,
+              const char  *name)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (messages); i++)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (messages, i);
+
+      if (cr_message_get_kind (message) == kind &&
+          g_strcmp0 (cr_message_get_sender (message), name) == 0)
+        count++;
+    }
+  return count;
+}
+
+static gboolean
+bob_joined_twice (gpointer user_data)
+{
+  return count_events (G_LIST_MODEL (user_data), CR_EVENT_JOIN, "bob") >= 2;
+}
+
+/* A real client cut off (its link drops everything): the room drops it
+ * after its silence timeout; when the link returns, the client is told it
+ * timed out, joins again and catches up. */
+static void
+test_timeout_and_return (void)
+{
+  Room room = { 0 };
+  g_autoptr(CrClient) alice = NULL;
+  g_autoptr(CrClient) bob = NULL;
+  g_autoptr(CrTestProxy) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *via = NULL;
+  CrMessage *missed, *back;
+
+  room_start (&room);
+  cr_server_set_silence_timeout (room.server, 800);
+  proxy = cr_test_proxy_new (room.socket_address, 0.0, 0.0, 0.0, 7);
+  via = cr_test_address ("127.0.0.1", cr_test_proxy_get_port (proxy));
+  alice = cr_test_join_timed (room.address, "alice", NULL, FALSE, 150, 5000, 0, NULL);
+  bob = cr_test_join_timed (via, "bob", NULL, FALSE, 150, 5000, 0, NULL);
+
+  cr_test_proxy_set_blackhole (proxy, TRUE);
+  {
+    EventWait wait = { cr_client_get_messages (alice), CR_EVENT_TIMEOUT, "bob" };
+
+    cr_test_assert_wait (event_seen, &wait, 5000);
+  }
+  missed = cr_client_send (alice, "said while bob was away", &error);
+  g_assert_no_error (error);
+  cr_test_run_for (200);
+  /* Bob has not noticed yet (his own limit is 5 s). */
+  g_assert_cmpint (cr_client_get_state (bob), ==, CR_CLIENT_CONNECTED);
+
+  cr_test_proxy_set_blackhole (proxy, FALSE);
+  cr_test_assert_wait (bob_joined_twice, cr_client_get_messages (alice), 5000);
+  {
+    StateWait wait = { bob, CR_CLIENT_CONNECTED };
+
+    cr_test_assert_wait (state_is, &wait, 3000);
+  }
+  /* He caught up with what he missed, once, and is heard again. */
+  {
+    AllSeen wait = { &bob, 1, (const char *[]) { "said while bob was away" }, 1 };
+
+    cr_test_assert_wait (all_seen, &wait, 3000);
+  }
+  g_assert_cmpuint (cr_test_count_text (cr_client_get_messages (bob), NULL,
+                                        "said while bob was away"), ==, 1);
+  g_assert_cmpint (cr_message_get_state (missed), ==, CR_MESSAGE_SENT);
+  back = cr_client_send (bob, "back again", &error);
+  g_assert_no_error (error);
+  {
+    AllSeen wait = { &alice, 1, (const char *[]) { "back again" }, 1 };
+
+    cr_test_assert_wait (all_seen, &wait, 3000);
+  }
+  g_assert_cmpint (cr_message_get_state (back), ==, CR_MESSAGE_SENT);
+  g_assert_true (cr_test_has_member (cr_client_get_members (alice), "bob"));
+  g_assert_true (cr_test_has_member (cr_client_get_members (bob), "alice"));
+
+  cr_test_leave_and_free (g_steal_pointer (&bob));
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  g_clear_pointer (&proxy, cr_test_proxy_free);
+  room_clear (&room);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -440,6 +544,7 @@ main (int   argc,
   g_test_add_func ("/chatroom/server/chat", test_chat);
   g_test_add_func ("/chatroom/server/spoof", test_spoof);
   g_test_add_func ("/chatroom/server/timeout", test_timeout);
+  g_test_add_func ("/chatroom/server/timeout-and-return", test_timeout_and_return);
 
   return g_test_run ();
 }

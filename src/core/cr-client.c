@@ -826,7 +826,7 @@ static void
 enter_reconnecting (CrClient *self,
                     gint64    now)
 {
-  g_debug ("%s: the room went silent, rejoining", self->name);
+  g_debug ("%s: lost the room (silent, or it forgot us): rejoining", self->name);
   self->welcomed = FALSE;
   self->rejoin_interval = JOIN_INTERVAL_US;
   self->join_due = now;
