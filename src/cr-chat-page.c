@@ -5,7 +5,8 @@
  * The message list is a GtkListView over the client's GListModel, so a
  * history of 100 000 lines costs only the rows on screen. It follows new
  * messages only while the reader is at the bottom (GTK 4.8 has no
- * gtk_list_view_scroll_to: the vertical adjustment is pinned to its end);
+ * gtk_list_view_scroll_to: its "list.scroll-to-item" action anchors the
+ * last row whenever the vertical adjustment moves while we are there);
  * a reader who scrolled up gets a "new messages" button instead.
  *
  * A burst (a busy room, a resync) must not freeze the window: every row
@@ -59,6 +60,8 @@ struct _CrChatPage
   char             *owner_name;
   guint             scroll_source;
 
+  double            last_upper;
+  double            last_page_size;
   guint             unseen;
   gboolean          sticky;
   gboolean          preedit;
@@ -86,11 +89,17 @@ adjustment_at_bottom (GtkAdjustment *adj)
 static void
 pin_to_bottom (CrChatPage *self)
 {
-  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
-  double target = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+  guint n = self->shown != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->shown)) : 0;
 
-  if (gtk_adjustment_get_value (adj) < target)
-    gtk_adjustment_set_value (adj, target);
+  if (n == 0)
+    return;
+
+  /* The adjustment's end is only an estimate while rows are unmeasured,
+   * so setting it to upper can stop short of the newest message. Asking
+   * the list to bring its last item into view anchors it at the end
+   * (GTK 4.8 has no gtk_list_view_scroll_to; this action is its way). */
+  gtk_widget_activate_action (GTK_WIDGET (self->message_list),
+                              "list.scroll-to-item", "u", n - 1);
 }
 
 static void
@@ -110,25 +119,6 @@ set_unseen (CrChatPage *self,
     }
 }
 
-static void
-on_vadjustment_value_changed (CrChatPage    *self,
-                              GtkAdjustment *adj)
-{
-  self->sticky = adjustment_at_bottom (adj);
-  if (self->sticky)
-    set_unseen (self, 0);
-}
-
-static void
-on_vadjustment_changed (CrChatPage    *self,
-                        GtkAdjustment *adj)
-{
-  /* The list grew or the window was resized: a reader at the bottom stays
-   * there, anyone else keeps their place. */
-  if (self->sticky)
-    pin_to_bottom (self);
-}
-
 static gboolean
 scroll_down_later_cb (gpointer user_data)
 {
@@ -139,6 +129,67 @@ scroll_down_later_cb (gpointer user_data)
     pin_to_bottom (self);
 
   return G_SOURCE_REMOVE;
+}
+
+/* Pin after the layout in progress: the adjustment signals come from the
+ * list's size_allocate, where asking it to scroll again would be lost.
+ * Default priority, so it runs before the next frame: under software
+ * rendering frames can follow each other without a gap, and a lower
+ * priority idle would wait for the burst to end. */
+static void
+queue_pin_to_bottom (CrChatPage *self)
+{
+  if (self->scroll_source == 0)
+    self->scroll_source = g_idle_add_full (G_PRIORITY_DEFAULT, scroll_down_later_cb, self, NULL);
+}
+
+static void
+on_vadjustment_value_changed (CrChatPage    *self,
+                              GtkAdjustment *adj)
+{
+  double upper = gtk_adjustment_get_upper (adj);
+  double page_size = gtk_adjustment_get_page_size (adj);
+  gboolean layout_changed;
+
+  /* The list view moves the value itself while it measures rows whose
+   * height it had only estimated; only a move that comes without the
+   * content changing is the reader scrolling. */
+  layout_changed = upper != self->last_upper || page_size != self->last_page_size;
+  self->last_upper = upper;
+  self->last_page_size = page_size;
+
+  if (adjustment_at_bottom (adj))
+    {
+      self->sticky = TRUE;
+      set_unseen (self, 0);
+    }
+  else if (!layout_changed)
+    self->sticky = FALSE;
+  else if (self->sticky)
+    queue_pin_to_bottom (self);
+}
+
+static gboolean
+on_scroll (CrChatPage               *self,
+           double                    dx,
+           double                    dy,
+           GtkEventControllerScroll *controller)
+{
+  /* Wheel or touchpad up: the reader leaves the bottom on purpose. */
+  if (dy < 0)
+    self->sticky = FALSE;
+
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+on_vadjustment_changed (CrChatPage    *self,
+                        GtkAdjustment *adj)
+{
+  /* The list grew or the window was resized: a reader at the bottom stays
+   * there, anyone else keeps their place. */
+  if (self->sticky)
+    queue_pin_to_bottom (self);
 }
 
 static void
@@ -154,8 +205,7 @@ on_messages_items_changed (CrChatPage *self,
   if (self->sticky)
     {
       /* The rows are measured at the next layout: pin after it. */
-      if (self->scroll_source == 0)
-        self->scroll_source = g_idle_add_full (G_PRIORITY_LOW, scroll_down_later_cb, self, NULL);
+      queue_pin_to_bottom (self);
     }
   else if (position + added == g_list_model_get_n_items (model))
     set_unseen (self, self->unseen + added);
@@ -687,6 +737,7 @@ cr_chat_page_init (CrChatPage *self)
 {
   GtkListItemFactory *factory;
   GtkEventController *keys;
+  GtkEventController *scroll;
   GtkAdjustment *vadj;
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -712,6 +763,11 @@ cr_chat_page_init (CrChatPage *self)
                            G_CALLBACK (on_vadjustment_value_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (vadj, "changed",
                            G_CALLBACK (on_vadjustment_changed), self, G_CONNECT_SWAPPED);
+
+  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+  gtk_event_controller_set_propagation_phase (scroll, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (scroll, "scroll", G_CALLBACK (on_scroll), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->scroller), scroll);
 
   /* Capture phase: Enter must send before the text view makes it a new
    * line. */
@@ -796,8 +852,7 @@ cr_chat_page_set_client (CrChatPage *self,
       members = gtk_no_selection_new (G_LIST_MODEL (sorted));
       gtk_list_view_set_model (self->member_list, GTK_SELECTION_MODEL (members));
 
-      if (self->scroll_source == 0)
-        self->scroll_source = g_idle_add_full (G_PRIORITY_LOW, scroll_down_later_cb, self, NULL);
+      queue_pin_to_bottom (self);
     }
 
   update_state (self);

@@ -707,6 +707,77 @@ test_follow_bottom (Fixture       *fixture,
   g_assert_true (_cr_chat_page_get_sticky (chat));
 }
 
+static gboolean
+at_bottom (GtkAdjustment *vadj)
+{
+  return gtk_adjustment_get_page_size (vadj) > 0 &&
+         gtk_adjustment_get_value (vadj) + gtk_adjustment_get_page_size (vadj) >=
+         gtk_adjustment_get_upper (vadj) - 8;
+}
+
+/* The row showing text is on screen entirely, inside the message list's
+ * viewport. */
+static gboolean
+row_fully_visible (Fixture    *fixture,
+                   const char *text)
+{
+  GtkWidget *list = message_list (fixture);
+  GtkWidget *viewport = gtk_widget_get_parent (list);
+  CrMessageRow *row = find_row (list, text);
+  graphene_rect_t bounds;
+
+  if (row == NULL || !gtk_widget_get_mapped (GTK_WIDGET (row)) ||
+      !gtk_widget_compute_bounds (GTK_WIDGET (row), viewport, &bounds))
+    return FALSE;
+
+  /* A row not laid out yet is 0×0 at the top: that is not on screen. */
+  return bounds.size.height > 0 &&
+         bounds.origin.y >= -1 &&
+         bounds.origin.y + bounds.size.height <= gtk_widget_get_height (viewport) + 1;
+}
+
+static void
+test_history_at_bottom (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  GtkAdjustment *vadj;
+  CrClient *bob;
+  g_autoptr(GError) error = NULL;
+
+  /* A room with history of rows of different heights. */
+  bob = fixture->others[0] = join_client (fixture->address, "bob");
+  for (guint i = 0; i < 45; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("history %u%s", i,
+                                               i % 3 == 0 ? "\nwith a second line\nand a third" : "");
+      g_assert_nonnull (cr_client_send (bob, text, &error));
+      g_assert_no_error (error);
+    }
+  WAIT_FOR (client_has_message (bob, "history 44"), WAIT_MS);
+
+  /* Joining shows the newest, and stays there while the rows settle. */
+  join_room (fixture, "alice");
+  vadj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (message_list (fixture)));
+  WAIT_FOR (gtk_adjustment_get_upper (vadj) > gtk_adjustment_get_page_size (vadj) + 100, WAIT_MS);
+  {
+    /* Not just the adjustment: the newest line is really on screen, and
+     * stays there once the rows have settled. */
+    g_autofree char *joined = render (CR_EVENT_JOIN, "alice");
+    WAIT_FOR (row_fully_visible (fixture, joined), WAIT_MS);
+    WAIT_FOR (at_bottom (vadj), WAIT_MS);
+    run_for (300);
+    g_assert_true (row_fully_visible (fixture, joined));
+    g_assert_true (_cr_chat_page_get_sticky (_cr_window_get_chat_page (fixture->window)));
+  }
+
+  /* Sending keeps us there. */
+  type_and_send (fixture, "my own\nthree\nlines");
+  WAIT_FOR (row_fully_visible (fixture, "my own\nthree\nlines"), WAIT_MS);
+  WAIT_FOR (at_bottom (vadj), WAIT_MS);
+  run_for (300);
+  g_assert_true (row_fully_visible (fixture, "my own\nthree\nlines"));
+}
+
 static void
 test_failed_retry (Fixture       *fixture,
                    gconstpointer  data)
@@ -903,6 +974,7 @@ main (int   argc,
   ADD ("no-answer", test_no_answer);
   ADD ("reconnecting", test_reconnecting);
   ADD ("follow-bottom", test_follow_bottom);
+  ADD ("history-at-bottom", test_history_at_bottom);
   ADD ("failed-retry", test_failed_retry);
   ADD ("notify-mention", test_notify_mention);
   ADD ("owner-mode", test_owner_mode);
