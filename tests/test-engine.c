@@ -388,6 +388,10 @@ test_join_and_chat (Fixture       *f,
     g_assert_cmpstr (last->text, ==, "hello  there");
     g_assert_cmpuint (last->origin, ==, 7);
   }
+
+  /* A retry of the same message (same origin) is not stored twice. */
+  native_say (f, alice, "hello  there", 7);
+  g_assert_cmpuint (count_kind (bob, CR_EVENT_CHAT, "alice"), ==, 1);
 }
 
 static void

@@ -29,6 +29,7 @@
 #define UNVERIFIED_RATE     5.0         /* probes/joins per second per address */
 #define UNVERIFIED_BURST    10.0
 #define UNVERIFIED_MAX      4096        /* addresses remembered for that */
+#define RECENT_ORIGINS      64          /* a retry racing its first copy */
 
 typedef struct {
   guint8 len;
@@ -52,6 +53,9 @@ typedef struct {
   gboolean        closing;
   gint64          linger_until;
   Bucket          bucket;
+  guint           over_limit;   /* chats that came in over the rate, not yet refused */
+  guint64         origins[RECENT_ORIGINS];  /* last chats' origins: retries */
+  guint           next_origin;
 } Session;
 
 struct _CrEngine {
@@ -717,10 +721,17 @@ handle_delivery (CrEngine   *self,
           }
         g_variant_get (v, "(t&s)", &origin, &text);
 
-        if (!bucket_take (&session->bucket, self->config.rate_per_second,
-                          self->config.rate_burst, now))
+        /* The same message again (a retry that raced the first copy):
+         * the first one's event already answered it. */
+        for (guint i = 0; origin != 0 && i < RECENT_ORIGINS; i++)
+          if (session->origins[i] == origin)
+            return;
+
+        /* The rate was charged when the datagram arrived, not now: a hole
+         * that held back a burst must not make it look like a flood. */
+        if (session->over_limit > 0)
           {
-            self->stats.rate_limited++;
+            session->over_limit--;
             reason = CR_REASON_RATE_LIMITED;
           }
         else
@@ -728,7 +739,11 @@ handle_delivery (CrEngine   *self,
                                g_get_real_time (), &reason);
 
         if (event != NULL)
-          commit_event (self, event, now, out);
+          {
+            if (origin != 0)
+              session->origins[session->next_origin++ % RECENT_ORIGINS] = origin;
+            commit_event (self, event, now, out);
+          }
         else
           {
             g_autoptr(GBytes) notice = cr_body_notice (reason, origin);
@@ -818,7 +833,14 @@ handle_native (CrEngine       *self,
 
   session->last_heard = now;
   deliveries = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_delivery_free);
-  cr_reliable_receive (session->rel, &header, body, body_len, now, deliveries);
+  if (cr_reliable_receive (session->rel, &header, body, body_len, now, deliveries) &&
+      header.type == CR_PACKET_CHAT && (header.flags & CR_FLAG_MORE) == 0 &&
+      !bucket_take (&session->bucket, self->config.rate_per_second,
+                    self->config.rate_burst, now))
+    {
+      self->stats.rate_limited++;
+      session->over_limit++;
+    }
 
   for (guint i = 0; i < deliveries->len; i++)
     {
