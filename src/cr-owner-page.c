@@ -56,6 +56,7 @@ struct _CrOwnerPage
 
   /* owned */
   CrServer            *server;
+  GListStore          *members;       /* our copy of the server's list, see sync_members */
   GSettings           *settings;      /* NULL when the schema is not installed */
   char                *first_address;
   guint                idle_source;
@@ -179,8 +180,7 @@ static void
 update_member_count (CrOwnerPage *self)
 {
   g_autofree char *description = NULL;
-  GListModel *members;
-  guint n;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->members));
 
   if (self->server == NULL)
     {
@@ -188,11 +188,91 @@ update_member_count (CrOwnerPage *self)
       return;
     }
 
-  members = cr_server_get_members (self->server);
-  n = members != NULL ? g_list_model_get_n_items (members) : 0;
   /* Translators: %u is how many people are in the room */
   description = g_strdup_printf (ngettext ("%u person in the room", "%u people in the room", n), n);
   adw_preferences_group_set_description (self->members_group, description);
+}
+
+static CrMember *
+copy_member (CrMember *member)
+{
+  CrMember *copy = cr_member_new (cr_member_get_name (member),
+                                  cr_member_get_role (member),
+                                  cr_member_get_flags (member));
+
+  cr_member_set_address (copy, cr_member_get_address (member));
+  cr_member_set_last_active (copy, cr_member_get_last_active (member));
+  return copy;
+}
+
+static void
+update_member (CrMember *mine,
+               CrMember *theirs)
+{
+  if (cr_member_get_flags (mine) != cr_member_get_flags (theirs))
+    cr_member_set_flags (mine, cr_member_get_flags (theirs));
+  if (g_strcmp0 (cr_member_get_address (mine), cr_member_get_address (theirs)) != 0)
+    cr_member_set_address (mine, cr_member_get_address (theirs));
+  if (cr_member_get_last_active (mine) != cr_member_get_last_active (theirs))
+    cr_member_set_last_active (mine, cr_member_get_last_active (theirs));
+}
+
+/* The server rebuilds its whole member list on every join and leave. Bound
+ * directly, the list box would rebuild every row with it, closing an open
+ * member menu and dropping the keyboard focus under the owner's hands. So
+ * the page keeps its own list and merges the server's into it (both are in
+ * cr_member_compare order): only joiners and leavers add or remove rows, the
+ * others are updated in place. */
+static void
+sync_members (CrOwnerPage *self)
+{
+  GListModel *theirs = NULL;
+  GListModel *mine = G_LIST_MODEL (self->members);
+  guint n_theirs = 0;
+  guint i = 0, j = 0;
+
+  if (self->server != NULL && cr_server_get_running (self->server))
+    theirs = cr_server_get_members (self->server);
+  if (theirs != NULL)
+    n_theirs = g_list_model_get_n_items (theirs);
+
+  while (i < n_theirs || j < g_list_model_get_n_items (mine))
+    {
+      g_autoptr(CrMember) t = i < n_theirs ? g_list_model_get_item (theirs, i) : NULL;
+      g_autoptr(CrMember) m = j < g_list_model_get_n_items (mine) ? g_list_model_get_item (mine, j) : NULL;
+
+      if (t == NULL)
+        {
+          g_list_store_remove (self->members, j);
+        }
+      else if (m == NULL)
+        {
+          g_autoptr(CrMember) copy = copy_member (t);
+
+          g_list_store_insert (self->members, j++, copy);
+          i++;
+        }
+      else if (g_strcmp0 (cr_member_get_name (t), cr_member_get_name (m)) == 0 &&
+               cr_member_get_role (t) == cr_member_get_role (m))
+        {
+          update_member (m, t);
+          i++;
+          j++;
+        }
+      else if (cr_member_compare (t, m, NULL) < 0)
+        {
+          g_autoptr(CrMember) copy = copy_member (t);
+
+          g_list_store_insert (self->members, j++, copy);
+          i++;
+        }
+      else
+        {
+          g_list_store_remove (self->members, j);
+        }
+    }
+
+  update_member_count (self);
 }
 
 static void
@@ -216,7 +296,11 @@ on_idle_tick (gpointer user_data)
 
   /* Nobody reads an unmapped page: skip the work, catch up on map. */
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-    refresh_rows (self);
+    {
+      /* last-active moves on the server's objects without a signal. */
+      sync_members (self);
+      refresh_rows (self);
+    }
 
   return G_SOURCE_CONTINUE;
 }
@@ -231,25 +315,20 @@ create_member_row (gpointer item,
 static void
 on_server_members_changed (CrOwnerPage *self)
 {
-  refresh_rows (self);
-  update_member_count (self);
-}
-
-static void
-on_members_items_changed (CrOwnerPage *self)
-{
-  update_member_count (self);
+  sync_members (self);
 }
 
 static void
 on_server_running_changed (CrOwnerPage *self)
 {
   update_status (self);
+  sync_members (self);
 }
 
 static void
 on_map (CrOwnerPage *self)
 {
+  sync_members (self);
   refresh_rows (self);
 }
 
@@ -495,10 +574,8 @@ disconnect_server (CrOwnerPage *self)
     return;
 
   g_signal_handlers_disconnect_by_data (self->server, self);
-  if (cr_server_get_members (self->server) != NULL)
-    g_signal_handlers_disconnect_by_data (cr_server_get_members (self->server), self);
-  gtk_list_box_bind_model (self->members_list, NULL, NULL, NULL, NULL);
   g_clear_object (&self->server);
+  g_list_store_remove_all (self->members);
 }
 
 static void
@@ -508,6 +585,9 @@ cr_owner_page_dispose (GObject *object)
 
   g_clear_handle_id (&self->idle_source, g_source_remove);
   disconnect_server (self);
+  if (self->members_list != NULL)
+    gtk_list_box_bind_model (self->members_list, NULL, NULL, NULL, NULL);
+  g_clear_object (&self->members);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->first_address, g_free);
 
@@ -620,6 +700,10 @@ cr_owner_page_init (CrOwnerPage *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->members = g_list_store_new (CR_TYPE_MEMBER);
+  gtk_list_box_bind_model (self->members_list, G_LIST_MODEL (self->members),
+                           create_member_row, NULL, NULL);
+
   g_signal_connect_swapped (self->say_entry, "activate",
                             G_CALLBACK (on_say_entry_activate), self);
   g_signal_connect (self, "map", G_CALLBACK (on_map), NULL);
@@ -708,7 +792,6 @@ cr_owner_page_set_server (CrOwnerPage *self,
 
   if (server != NULL)
     {
-      GListModel *members;
       const char *room_name;
 
       self->server = g_object_ref (server);
@@ -722,14 +805,6 @@ cr_owner_page_set_server (CrOwnerPage *self,
       g_signal_connect_swapped (server, "stopped",
                                 G_CALLBACK (on_server_running_changed), self);
 
-      members = cr_server_get_members (server);
-      if (members != NULL)
-        {
-          gtk_list_box_bind_model (self->members_list, members,
-                                   create_member_row, NULL, NULL);
-          g_signal_connect_swapped (members, "items-changed",
-                                    G_CALLBACK (on_members_items_changed), self);
-        }
 
       room_name = cr_server_get_room_name (server);
       self->loading = TRUE;
@@ -741,6 +816,6 @@ cr_owner_page_set_server (CrOwnerPage *self,
     }
 
   update_status (self);
-  update_member_count (self);
+  sync_members (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);
 }
