@@ -57,6 +57,7 @@ struct _CrOwnerPage
   /* owned */
   CrServer            *server;
   GListStore          *members;       /* our copy of the server's list, see sync_members */
+  GHashTable          *last_spoke;    /* folded name → monotonic µs of joining or last message */
   GSettings           *settings;      /* NULL when the schema is not installed */
   char                *first_address;
   guint                idle_source;
@@ -193,28 +194,48 @@ update_member_count (CrOwnerPage *self)
   adw_preferences_group_set_description (self->members_group, description);
 }
 
+/* The server's last-active counts every packet, keepalives included, so a
+ * connected native member is always "active now". What the owner wants to
+ * know is who has gone quiet: our copies carry the time of joining or of the
+ * last message instead, when the page saw it (see on_server_event). */
+static gint64
+last_active_of (CrOwnerPage *self,
+                CrMember    *member)
+{
+  g_autofree char *key = cr_name_fold (cr_member_get_name (member));
+  gpointer value;
+
+  if (g_hash_table_lookup_extended (self->last_spoke, key, NULL, &value))
+    return *(gint64 *) value;
+  return cr_member_get_last_active (member);
+}
+
 static CrMember *
-copy_member (CrMember *member)
+copy_member (CrOwnerPage *self,
+             CrMember    *member)
 {
   CrMember *copy = cr_member_new (cr_member_get_name (member),
                                   cr_member_get_role (member),
                                   cr_member_get_flags (member));
 
   cr_member_set_address (copy, cr_member_get_address (member));
-  cr_member_set_last_active (copy, cr_member_get_last_active (member));
+  cr_member_set_last_active (copy, last_active_of (self, member));
   return copy;
 }
 
 static void
-update_member (CrMember *mine,
-               CrMember *theirs)
+update_member (CrOwnerPage *self,
+               CrMember    *mine,
+               CrMember    *theirs)
 {
+  gint64 last_active = last_active_of (self, theirs);
+
   if (cr_member_get_flags (mine) != cr_member_get_flags (theirs))
     cr_member_set_flags (mine, cr_member_get_flags (theirs));
   if (g_strcmp0 (cr_member_get_address (mine), cr_member_get_address (theirs)) != 0)
     cr_member_set_address (mine, cr_member_get_address (theirs));
-  if (cr_member_get_last_active (mine) != cr_member_get_last_active (theirs))
-    cr_member_set_last_active (mine, cr_member_get_last_active (theirs));
+  if (cr_member_get_last_active (mine) != last_active)
+    cr_member_set_last_active (mine, last_active);
 }
 
 /* The server rebuilds its whole member list on every join and leave. Bound
@@ -247,7 +268,7 @@ sync_members (CrOwnerPage *self)
         }
       else if (m == NULL)
         {
-          g_autoptr(CrMember) copy = copy_member (t);
+          g_autoptr(CrMember) copy = copy_member (self, t);
 
           g_list_store_insert (self->members, j++, copy);
           i++;
@@ -255,13 +276,13 @@ sync_members (CrOwnerPage *self)
       else if (g_strcmp0 (cr_member_get_name (t), cr_member_get_name (m)) == 0 &&
                cr_member_get_role (t) == cr_member_get_role (m))
         {
-          update_member (m, t);
+          update_member (self, m, t);
           i++;
           j++;
         }
       else if (cr_member_compare (t, m, NULL) < 0)
         {
-          g_autoptr(CrMember) copy = copy_member (t);
+          g_autoptr(CrMember) copy = copy_member (self, t);
 
           g_list_store_insert (self->members, j++, copy);
           i++;
@@ -310,6 +331,46 @@ create_member_row (gpointer item,
                    gpointer user_data)
 {
   return cr_owner_member_row_new (CR_MEMBER (item));
+}
+
+static void
+on_server_event (CrOwnerPage   *self,
+                 const CrEvent *event)
+{
+  g_autofree char *key = NULL;
+
+  if (event->name == NULL || event->name[0] == '\0')
+    return;
+
+  key = cr_name_fold (event->name);
+  switch (event->kind)
+    {
+    case CR_EVENT_JOIN:
+    case CR_EVENT_CHAT:
+    case CR_EVENT_OWNER_CHAT:
+      {
+        gint64 *when = g_new (gint64, 1);
+
+        *when = g_get_monotonic_time ();
+        g_hash_table_replace (self->last_spoke, g_steal_pointer (&key), when);
+      }
+      break;
+
+    case CR_EVENT_LEAVE:
+    case CR_EVENT_TIMEOUT:
+    case CR_EVENT_KICK:
+    case CR_EVENT_BAN:
+      g_hash_table_remove (self->last_spoke, key);
+      break;
+
+    case CR_EVENT_ANNOUNCE:
+    case CR_EVENT_UNBAN:
+    case CR_EVENT_MUTE:
+    case CR_EVENT_UNMUTE:
+    case CR_EVENT_ROOM_CLOSED:
+    default:
+      break;
+    }
 }
 
 static void
@@ -576,6 +637,7 @@ disconnect_server (CrOwnerPage *self)
   g_signal_handlers_disconnect_by_data (self->server, self);
   g_clear_object (&self->server);
   g_list_store_remove_all (self->members);
+  g_hash_table_remove_all (self->last_spoke);
 }
 
 static void
@@ -588,6 +650,7 @@ cr_owner_page_dispose (GObject *object)
   if (self->members_list != NULL)
     gtk_list_box_bind_model (self->members_list, NULL, NULL, NULL, NULL);
   g_clear_object (&self->members);
+  g_clear_pointer (&self->last_spoke, g_hash_table_unref);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->first_address, g_free);
 
@@ -701,6 +764,7 @@ cr_owner_page_init (CrOwnerPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->members = g_list_store_new (CR_TYPE_MEMBER);
+  self->last_spoke = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gtk_list_box_bind_model (self->members_list, G_LIST_MODEL (self->members),
                            create_member_row, NULL, NULL);
 
@@ -796,6 +860,8 @@ cr_owner_page_set_server (CrOwnerPage *self,
 
       self->server = g_object_ref (server);
 
+      g_signal_connect_swapped (server, "event",
+                                G_CALLBACK (on_server_event), self);
       g_signal_connect_swapped (server, "members-changed",
                                 G_CALLBACK (on_server_members_changed), self);
       g_signal_connect_swapped (server, "notify::running",
