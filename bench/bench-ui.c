@@ -163,11 +163,13 @@ static void
 fallback_row_set (GtkWidget *row,
                   CrMessage *message)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (cr_message_get_time (message) / G_USEC_PER_SEC);
+  gint64 seconds = cr_message_get_time (message) / G_USEC_PER_SEC;
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (seconds);
   g_autofree char *time = g_date_time_format (dt, "%H:%M");
   g_autofree char *display = cr_message_dup_display (message);
 
-  gtk_label_set_label (g_object_get_data (G_OBJECT (row), "sender"), cr_message_get_sender (message));
+  gtk_label_set_label (g_object_get_data (G_OBJECT (row), "sender"),
+                       cr_message_get_sender (message));
   gtk_label_set_label (g_object_get_data (G_OBJECT (row), "time"), time);
   gtk_label_set_label (g_object_get_data (G_OBJECT (row), "text"), display);
 }
@@ -645,7 +647,8 @@ burst_model (Bench      *b,
   arrive = g_get_monotonic_time () - feed.start;
   /* Until the view caught up (cap), then a second of showing them. */
   shown_all.model = G_LIST_MODEL (gtk_list_view_get_model (b->list));
-  shown_all.target = parse_view (view) == VIEW_TAIL ? (guint) opt_tail : (guint) (opt_preload + opt_burst);
+  shown_all.target = parse_view (view) == VIEW_TAIL ? (guint) opt_tail
+                                                    : (guint) (opt_preload + opt_burst);
   run_until (count_reached, &shown_all, 20000);
   shown = g_get_monotonic_time () - feed.start;
   run_for (1000);
@@ -834,12 +837,18 @@ main (int   argc,
   g_auto(GStrv) sources = NULL;
   GOptionEntry entries[] = {
     { "burst", 0, 0, G_OPTION_ARG_INT, &opt_burst, "Messages in the burst (10000)", "N" },
-    { "history", 0, 0, G_OPTION_ARG_INT, &opt_history, "Messages for the memory figure (100000)", "N" },
-    { "source", 0, 0, G_OPTION_ARG_STRING, &opt_source, "network,model (both when built with the server)", "LIST" },
-    { "view", 0, 0, G_OPTION_ARG_STRING, &opt_view, "chat-page,plain,cap,tail (all; chat-page: the app's CrChatPage, network only)", "LIST" },
-    { "cap", 0, 0, G_OPTION_ARG_INT, &opt_cap, "Rows added per frame in the cap view (40)", "N" },
-    { "tail", 0, 0, G_OPTION_ARG_INT, &opt_tail, "Rows shown in the tail view (200)", "N" },
-    { "preload", 0, 0, G_OPTION_ARG_INT, &opt_preload, "Messages already shown when the burst begins (50)", "N" },
+    { "history", 0, 0, G_OPTION_ARG_INT, &opt_history,
+      "Messages for the memory figure (100000)", "N" },
+    { "source", 0, 0, G_OPTION_ARG_STRING, &opt_source,
+      "network,model (both when built with the server)", "LIST" },
+    { "view", 0, 0, G_OPTION_ARG_STRING, &opt_view,
+      "chat-page,plain,cap,tail (all; chat-page: the app's CrChatPage, network only)", "LIST" },
+    { "cap", 0, 0, G_OPTION_ARG_INT, &opt_cap,
+      "Rows added per frame in the cap view (40)", "N" },
+    { "tail", 0, 0, G_OPTION_ARG_INT, &opt_tail,
+      "Rows shown in the tail view (200)", "N" },
+    { "preload", 0, 0, G_OPTION_ARG_INT, &opt_preload,
+      "Messages already shown when the burst begins (50)", "N" },
     { "skip-memory", 0, 0, G_OPTION_ARG_NONE, &opt_skip_memory, "Skip the memory figure", NULL },
     { NULL }
   };

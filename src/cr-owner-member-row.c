@@ -257,8 +257,8 @@ cr_owner_member_row_class_init (CrOwnerMemberRowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/chatroom/ChatRoom/cr-owner-member-row.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/io/github/chatroom/ChatRoom/cr-owner-member-row.ui");
   gtk_widget_class_bind_template_child (widget_class, CrOwnerMemberRow, muted_label);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerMemberRow, role_label);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerMemberRow, menu_button);

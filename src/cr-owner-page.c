@@ -260,7 +260,10 @@ sync_members (CrOwnerPage *self)
   while (i < n_theirs || j < g_list_model_get_n_items (mine))
     {
       g_autoptr(CrMember) t = i < n_theirs ? g_list_model_get_item (theirs, i) : NULL;
-      g_autoptr(CrMember) m = j < g_list_model_get_n_items (mine) ? g_list_model_get_item (mine, j) : NULL;
+      g_autoptr(CrMember) m = NULL;
+
+      if (j < g_list_model_get_n_items (mine))
+        m = g_list_model_get_item (mine, j);
 
       if (t == NULL)
         {
@@ -589,7 +592,8 @@ ban_action (GtkWidget  *widget,
   adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (dialog), _("Ban %s?"), name);
   adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
                                   /* Translators: %s is a nickname */
-                                  _("%s leaves the room now and cannot join it again under this name."),
+                                  _("%s leaves the room now and cannot join it again "
+                                    "under this name."),
                                   name);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
@@ -740,7 +744,8 @@ cr_owner_page_class_init (CrOwnerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, port_spin);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, local_only_switch);
   gtk_widget_class_bind_template_callback (widget_class, on_room_name_row_apply);
-  gtk_widget_class_bind_template_callback (widget_class, on_require_registration_switch_notify_active);
+  gtk_widget_class_bind_template_callback (widget_class,
+                                           on_require_registration_switch_notify_active);
   gtk_widget_class_bind_template_callback (widget_class, on_history_spin_value_changed);
 
   gtk_widget_class_install_action (widget_class, "owner.say", NULL, say_action);
