@@ -83,7 +83,7 @@ while ss -Hlun "sport = :$port" 2>/dev/null | grep -q .; do
 done
 
 export GSETTINGS_SCHEMA_DIR="$builddir/data"
-export CHATROOM_LOCALEDIR="$builddir/po"
+export CHATROOM_LOCALEDIR="${CHATROOM_LOCALEDIR:-$builddir/po}"
 export GSETTINGS_BACKEND=keyfile
 export GTK_A11Y=none
 export NO_AT_BRIDGE=1
@@ -186,8 +186,9 @@ shot "$bob_win" login
 
 # Enter in the nickname row joins. The first focus is the header bar's
 # owner toggle, so click into the row first (the middle of the window, on
-# the nickname row of the 900x640 login view).
-xdotool mousemove --window "$bob_win" 450 339 click 1
+# the nickname row of the 900x640 login view: y 305-359 in English,
+# 323-377 in Chinese).
+xdotool mousemove --window "$bob_win" 450 341 click 1
 sleep 0.3
 # Keys through XTEST to the window under the pointer (no WM: focus follows
 # the pointer); GTK ignores keys sent with XSendEvent (xdotool --window).
