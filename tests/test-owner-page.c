@@ -1,0 +1,447 @@
+/* test-owner-page.c: the owner view alone, against a real room on loopback
+ *
+ * Copyright 2026 The Chat Room authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Build (tests/meson.build, in the `if get_option('gui')` block beside
+ * test-ui, same environment and suite 'ui'):
+ *   test_owner_page = executable('test-owner-page', 'test-owner-page.c',
+ *     dependencies: chatroom_app_dep, link_with: test_utils)
+ *   test('owner-page', test_owner_page, env: test_env, suite: 'ui',
+ *        protocol: 'tap', args: ['--tap'], timeout: 120,
+ *        depends: [compiled_schemas, gettext_targets[0]])
+ *
+ * A CrServer on 127.0.0.1 in the test, CrClients joining it, and a
+ * CrOwnerPage in a window, driven through its actions the way the keyboard
+ * does. Every wait is bounded.
+ */
+#define G_LOG_DOMAIN "test-owner-page"
+
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "cr-client.h"
+#include "cr-render.h"
+#include "cr-server.h"
+#include "cr-test-utils.h"
+#include "cr-owner-member-row.h"
+#include "cr-owner-page.h"
+
+#define WAIT_MS 5000
+
+typedef struct {
+  CrServer    *server;
+  char        *address;
+  GtkWindow   *window;
+  CrOwnerPage *page;
+} Fixture;
+
+/* --- finding things on screen ------------------------------------------- */
+
+static GtkWidget *
+find_widget (GtkWidget *widget,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+has_label (GtkWidget  *widget,
+           const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
+      g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_label (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static CrOwnerMemberRow *
+find_row (GtkWidget  *widget,
+          const char *name)
+{
+  if (CR_IS_OWNER_MEMBER_ROW (widget))
+    {
+      CrMember *member = cr_owner_member_row_get_member (CR_OWNER_MEMBER_ROW (widget));
+
+      return g_strcmp0 (cr_member_get_name (member), name) == 0 ? CR_OWNER_MEMBER_ROW (widget)
+                                                                 : NULL;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      CrOwnerMemberRow *found = find_row (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static CrOwnerMemberRow *
+row_of (Fixture    *fixture,
+        const char *name)
+{
+  return find_row (GTK_WIDGET (fixture->page), name);
+}
+
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+/* --- conditions ---------------------------------------------------------- */
+
+typedef struct {
+  Fixture    *fixture;
+  const char *name;
+} RowCond;
+
+static gboolean
+row_present (gpointer data)
+{
+  RowCond *c = data;
+
+  return row_of (c->fixture, c->name) != NULL;
+}
+
+static gboolean
+row_absent (gpointer data)
+{
+  return !row_present (data);
+}
+
+static gboolean
+row_muted (gpointer data)
+{
+  RowCond *c = data;
+  CrOwnerMemberRow *row = row_of (c->fixture, c->name);
+
+  return row != NULL && cr_member_get_muted (cr_owner_member_row_get_member (row));
+}
+
+static gboolean
+client_closed (gpointer data)
+{
+  return cr_client_get_state (CR_CLIENT (data)) == CR_CLIENT_CLOSED;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return find_dialog () != NULL;
+}
+
+typedef struct {
+  CrClient    *client;
+  CrEventKind  kind;
+  const char  *text;
+} MessageCond;
+
+static gboolean
+message_arrived (gpointer data)
+{
+  MessageCond *c = data;
+  GListModel *messages = cr_client_get_messages (c->client);
+
+  for (guint i = 0; i < g_list_model_get_n_items (messages); i++)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (messages, i);
+
+      if (cr_message_get_kind (message) == c->kind &&
+          g_strcmp0 (cr_message_get_text (message), c->text) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+typedef struct {
+  GtkWidget  *widget;
+  const char *text;
+} LabelCond;
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelCond *c = data;
+
+  return has_label (c->widget, c->text);
+}
+
+/* --- fixture ------------------------------------------------------------- */
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->server = cr_server_new (NULL, "Test room");
+  g_object_set (fixture->server, "owner-name", "teacher", NULL);
+  g_assert_true (cr_server_start (fixture->server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  fixture->address = cr_test_address ("127.0.0.1", cr_server_get_port (fixture->server));
+
+  fixture->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (fixture->window, 420, 700);
+  fixture->page = CR_OWNER_PAGE (cr_owner_page_new ());
+  gtk_window_set_child (fixture->window, GTK_WIDGET (fixture->page));
+  cr_owner_page_set_server (fixture->page, fixture->server);
+  gtk_window_present (fixture->window);
+  cr_test_run_for (100);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+
+  while ((dialog = find_dialog ()) != NULL)
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (fixture->window);
+  cr_server_stop (fixture->server);
+  cr_test_wait_until (NULL, NULL, 300);
+  g_clear_object (&fixture->server);
+  g_clear_pointer (&fixture->address, g_free);
+}
+
+/* --- tests --------------------------------------------------------------- */
+
+static void
+test_members (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(CrClient) alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  g_autoptr(CrClient) bob = cr_test_join (fixture->address, "bob", NULL, FALSE, WAIT_MS, NULL);
+  RowCond has_alice = { fixture, "alice" };
+  RowCond has_bob = { fixture, "bob" };
+  LabelCond address = { GTK_WIDGET (fixture->page), fixture->address };
+  CrOwnerMemberRow *alice_row;
+  const char *subtitle;
+
+  cr_test_assert_wait (row_present, &has_alice, WAIT_MS);
+  cr_test_assert_wait (row_present, &has_bob, WAIT_MS);
+  /* The status line tells the address others type. */
+  cr_test_assert_wait (label_shown, &address, WAIT_MS);
+
+  /* A row says where the member is and that they are a guest. */
+  alice_row = row_of (fixture, "alice");
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (alice_row));
+  g_assert_nonnull (subtitle);
+  g_assert_nonnull (strstr (subtitle, "127.0.0.1:"));
+
+  /* Rows live through others joining and leaving: a menu open on one stays. */
+  cr_test_leave_and_free (g_steal_pointer (&bob));
+  cr_test_assert_wait (row_absent, &has_bob, WAIT_MS);
+  g_assert_true (row_of (fixture, "alice") == alice_row);
+
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  cr_test_assert_wait (row_absent, &has_alice, WAIT_MS);
+}
+
+static void
+test_mute_and_kick (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(CrClient) alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  g_autoptr(CrClient) bob = cr_test_join (fixture->address, "bob", NULL, FALSE, WAIT_MS, NULL);
+  RowCond has_alice = { fixture, "alice" };
+  RowCond has_bob = { fixture, "bob" };
+  g_autofree char *removed = NULL;
+
+  cr_test_assert_wait (row_present, &has_bob, WAIT_MS);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.mute", "s", "alice"));
+  cr_test_assert_wait (row_muted, &has_alice, WAIT_MS);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.kick", "s", "bob"));
+  cr_test_assert_wait (client_closed, bob, WAIT_MS);
+  g_assert_cmpint (cr_client_get_close_reason (bob), ==, CR_REASON_KICKED);
+  cr_test_assert_wait (row_absent, &has_bob, WAIT_MS);
+  g_assert_nonnull (row_of (fixture, "alice"));
+
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+}
+
+static void
+test_ban_asks_first (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(CrClient) alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrClient) again = NULL;
+  RowCond has_alice = { fixture, "alice" };
+  AdwMessageDialog *dialog;
+
+  cr_test_assert_wait (row_present, &has_alice, WAIT_MS);
+
+  /* Cancel keeps her. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.ban", "s", "alice"));
+  cr_test_assert_wait (dialog_shown, NULL, WAIT_MS);
+  dialog = find_dialog ();
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  cr_test_run_for (300);
+  g_assert_cmpint (cr_client_get_state (alice), ==, CR_CLIENT_CONNECTED);
+
+  /* Ban removes her, and she cannot come back under that name. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.ban", "s", "alice"));
+  cr_test_assert_wait (dialog_shown, NULL, WAIT_MS);
+  dialog = find_dialog ();
+  adw_message_dialog_response (dialog, "ban");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  cr_test_assert_wait (client_closed, alice, WAIT_MS);
+  g_assert_cmpint (cr_client_get_close_reason (alice), ==, CR_REASON_BANNED);
+  cr_test_assert_wait (row_absent, &has_alice, WAIT_MS);
+
+  again = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, &error);
+  g_assert_error (error, CR_CLIENT_ERROR, CR_REASON_BANNED);
+}
+
+static void
+test_refusal_is_shown (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *why = NULL;
+  LabelCond shown = { GTK_WIDGET (fixture->page), NULL };
+
+  /* What the server answers for a name that is not in the room… */
+  g_assert_false (cr_server_kick (fixture->server, "nobody", &error));
+  g_assert_error (error, CR_SERVER_ERROR, error->code);
+  why = cr_render_reason ((CrReason) error->code, NULL);
+
+  /* …is what the page shows, in the user's language. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.kick", "s", "nobody"));
+  shown.text = why;
+  cr_test_assert_wait (label_shown, &shown, WAIT_MS);
+}
+
+static void
+test_say_and_announce (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(CrClient) alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  GtkWidget *entry = find_widget (GTK_WIDGET (fixture->page), GTK_TYPE_ENTRY);
+  MessageCond said = { alice, CR_EVENT_OWNER_CHAT, "class starts at 10:30" };
+  MessageCond announced = { alice, CR_EVENT_ANNOUNCE, "no lab today" };
+
+  g_assert_nonnull (entry);
+
+  /* Enter in the entry says it as the owner, and empties the entry. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), said.text);
+  g_signal_emit_by_name (entry, "activate");
+  cr_test_assert_wait (message_arrived, &said, WAIT_MS);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), announced.text);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.announce", NULL));
+  cr_test_assert_wait (message_arrived, &announced, WAIT_MS);
+
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+}
+
+static void
+test_settings_apply (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.chatroom.ChatRoom");
+  AdwEntryRow *name_row = ADW_ENTRY_ROW (find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_ENTRY_ROW));
+  g_autofree char *stored = NULL;
+  guint history = 0;
+  gboolean required = FALSE;
+
+  /* Live settings reach the running room. */
+  g_settings_set_uint (settings, "history-length", 7);
+  g_settings_set_boolean (settings, "require-registration", TRUE);
+  cr_test_run_for (50);
+  g_object_get (fixture->server, "history-length", &history,
+                "require-registration", &required, NULL);
+  g_assert_cmpuint (history, ==, 7);
+  g_assert_true (required);
+
+  /* The room name applies on the row's apply button, and is remembered. */
+  gtk_editable_set_text (GTK_EDITABLE (name_row), "  Physics 101 ");
+  g_signal_emit_by_name (name_row, "apply");
+  g_assert_cmpstr (cr_server_get_room_name (fixture->server), ==, "Physics 101");
+  stored = g_settings_get_string (settings, "room-name");
+  g_assert_cmpstr (stored, ==, "Physics 101");
+
+  g_settings_reset (settings, "history-length");
+  g_settings_reset (settings, "require-registration");
+  g_settings_reset (settings, "room-name");
+}
+
+static void
+on_stop_requested (CrOwnerPage *page,
+                   gboolean    *asked)
+{
+  *asked = TRUE;
+}
+
+static void
+test_stop_requested (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  gboolean asked = FALSE;
+
+  g_signal_connect (fixture->page, "stop-requested", G_CALLBACK (on_stop_requested), &asked);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.stop", NULL));
+  g_assert_true (asked);
+  /* The page only asks: the window decides and stops the room. */
+  g_assert_true (cr_server_get_running (fixture->server));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  cr_locale_init ();
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+#define ADD(name, func) \
+  g_test_add ("/chatroom/owner-page/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("members", test_members);
+  ADD ("mute-and-kick", test_mute_and_kick);
+  ADD ("ban-asks-first", test_ban_asks_first);
+  ADD ("refusal-is-shown", test_refusal_is_shown);
+  ADD ("say-and-announce", test_say_and_announce);
+  ADD ("settings-apply", test_settings_apply);
+  ADD ("stop-requested", test_stop_requested);
+#undef ADD
+
+  return g_test_run ();
+}
