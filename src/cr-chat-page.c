@@ -59,6 +59,8 @@ struct _CrChatPage
   GtkWidget        *owner_widget;
   char             *owner_name;
   guint             scroll_source;
+  guint             verify_tick;
+  guint             pin_tries;
 
   double            last_upper;
   double            last_page_size;
@@ -86,20 +88,102 @@ adjustment_at_bottom (GtkAdjustment *adj)
          gtk_adjustment_get_upper (adj) - BOTTOM_SLACK;
 }
 
+/* The newest message's row is laid out and entirely inside the list's
+ * viewport. */
+static gboolean
+last_row_on_screen (CrChatPage *self,
+                    guint       n)
+{
+  GtkWidget *list = GTK_WIDGET (self->message_list);
+  g_autoptr(CrMessage) last = g_list_model_get_item (G_LIST_MODEL (self->shown), n - 1);
+  graphene_rect_t bounds;
+
+  /* GTK 4.8 keeps a list view's rows as its children in item order. */
+  for (GtkWidget *item = gtk_widget_get_last_child (list);
+       item != NULL;
+       item = gtk_widget_get_prev_sibling (item))
+    {
+      GtkWidget *row = gtk_widget_get_first_child (item);
+
+      if (!CR_IS_MESSAGE_ROW (row))
+        continue;
+
+      if (cr_message_row_get_message (CR_MESSAGE_ROW (row)) != last)
+        return FALSE;
+
+      return gtk_widget_get_mapped (row) &&
+             gtk_widget_compute_bounds (row, list, &bounds) &&
+             bounds.size.height > 0 &&
+             bounds.origin.y + bounds.size.height <= gtk_widget_get_height (list) + 1;
+    }
+
+  return FALSE;
+}
+
+/* How many frames the adjustment gets to bring the newest row into view
+ * before the list is asked to jump there. */
+#define PIN_TRIES 3
+
+static gboolean
+verify_pin_cb (GtkWidget     *widget,
+               GdkFrameClock *frame_clock,
+               gpointer       user_data);
+
 static void
 pin_to_bottom (CrChatPage *self)
 {
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
   guint n = self->shown != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->shown)) : 0;
 
   if (n == 0)
     return;
 
-  /* The adjustment's end is only an estimate while rows are unmeasured,
-   * so setting it to upper can stop short of the newest message. Asking
-   * the list to bring its last item into view anchors it at the end
-   * (GTK 4.8 has no gtk_list_view_scroll_to; this action is its way). */
+  /* The cheap way: the adjustment's end. While row heights are still
+   * estimates it can stop short of the last rows; the next frames measure
+   * them and move the end. A burst pins again every frame anyway. */
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) -
+                                 gtk_adjustment_get_page_size (adj));
+
+  if (self->grow_tick != 0)
+    return;
+
+  if (last_row_on_screen (self, n))
+    {
+      self->pin_tries = 0;
+      return;
+    }
+
+  if (self->pin_tries < PIN_TRIES)
+    {
+      /* Look again once the next frame has laid the rows out. */
+      self->pin_tries++;
+      if (self->verify_tick == 0)
+        self->verify_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->message_list),
+                                                          verify_pin_cb, self, NULL);
+      return;
+    }
+
+  /* Still short: ask the list to bring its last item into view, which
+   * anchors it at the very end (GTK 4.8 has no gtk_list_view_scroll_to;
+   * this action is its way). It rebinds many rows when the list was
+   * anchored elsewhere, so it is the last resort, not the habit. */
+  self->pin_tries = 0;
   gtk_widget_activate_action (GTK_WIDGET (self->message_list),
                               "list.scroll-to-item", "u", n - 1);
+}
+
+static gboolean
+verify_pin_cb (GtkWidget     *widget,
+               GdkFrameClock *frame_clock,
+               gpointer       user_data)
+{
+  CrChatPage *self = user_data;
+
+  self->verify_tick = 0;
+  if (self->sticky)
+    pin_to_bottom (self);
+
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -165,7 +249,7 @@ on_vadjustment_value_changed (CrChatPage    *self,
     }
   else if (!layout_changed)
     self->sticky = FALSE;
-  else if (self->sticky)
+  else if (self->sticky && self->grow_tick == 0)
     queue_pin_to_bottom (self);
 }
 
@@ -187,8 +271,11 @@ on_vadjustment_changed (CrChatPage    *self,
                         GtkAdjustment *adj)
 {
   /* The list grew or the window was resized: a reader at the bottom stays
-   * there, anyone else keeps their place. */
-  if (self->sticky)
+   * there, anyone else keeps their place. In a burst the adjustment moves
+   * at once, within this layout; otherwise right after it. */
+  if (self->sticky && self->grow_tick != 0)
+    pin_to_bottom (self);
+  else if (self->sticky)
     queue_pin_to_bottom (self);
 }
 
@@ -233,7 +320,10 @@ grow_shown_cb (GtkWidget     *widget,
 
   if (gtk_slice_list_model_get_size (self->shown) >= total)
     {
+      /* The burst is in: settle exactly on the newest row. */
       self->grow_tick = 0;
+      if (self->sticky)
+        queue_pin_to_bottom (self);
       return G_SOURCE_REMOVE;
     }
 
@@ -273,6 +363,7 @@ scroll_down_action (GtkWidget  *widget,
   CrChatPage *self = CR_CHAT_PAGE (widget);
 
   self->sticky = TRUE;
+  self->pin_tries = 0;
   set_unseen (self, 0);
   pin_to_bottom (self);
 }
@@ -579,6 +670,7 @@ send_action (GtkWidget  *widget,
 
   /* Whoever sends wants to see their message. */
   self->sticky = TRUE;
+  self->pin_tries = 0;
   set_unseen (self, 0);
   pin_to_bottom (self);
 }
@@ -642,6 +734,9 @@ cr_chat_page_dispose (GObject *object)
   CrChatPage *self = CR_CHAT_PAGE (object);
 
   g_clear_handle_id (&self->scroll_source, g_source_remove);
+  if (self->verify_tick != 0 && self->message_list != NULL)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->message_list), self->verify_tick);
+  self->verify_tick = 0;
   if (self->message_list != NULL)
     gtk_list_view_set_model (self->message_list, NULL);
   if (self->member_list != NULL)
