@@ -121,6 +121,15 @@ find_dialog (void)
   return NULL;
 }
 
+/* The owner's member actions, as the row menus and the keyboard use them. */
+static gboolean
+activate (Fixture    *fixture,
+          const char *action,
+          const char *name)
+{
+  return gtk_widget_activate_action (GTK_WIDGET (fixture->page), action, "s", name);
+}
+
 /* --- conditions ---------------------------------------------------------- */
 
 typedef struct {
@@ -283,10 +292,10 @@ test_mute_and_kick (Fixture       *fixture,
 
   cr_test_assert_wait (row_present, &has_bob, WAIT_MS);
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.mute", "s", "alice"));
+  g_assert_true (activate (fixture, "owner.mute", "alice"));
   cr_test_assert_wait (row_muted, &has_alice, WAIT_MS);
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.kick", "s", "bob"));
+  g_assert_true (activate (fixture, "owner.kick", "bob"));
   cr_test_assert_wait (client_closed, bob, WAIT_MS);
   g_assert_cmpint (cr_client_get_close_reason (bob), ==, CR_REASON_KICKED);
   cr_test_assert_wait (row_absent, &has_bob, WAIT_MS);
@@ -308,7 +317,7 @@ test_ban_asks_first (Fixture       *fixture,
   cr_test_assert_wait (row_present, &has_alice, WAIT_MS);
 
   /* Cancel keeps her. */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.ban", "s", "alice"));
+  g_assert_true (activate (fixture, "owner.ban", "alice"));
   cr_test_assert_wait (dialog_shown, NULL, WAIT_MS);
   dialog = find_dialog ();
   adw_message_dialog_response (dialog, "cancel");
@@ -317,7 +326,7 @@ test_ban_asks_first (Fixture       *fixture,
   g_assert_cmpint (cr_client_get_state (alice), ==, CR_CLIENT_CONNECTED);
 
   /* Ban removes her, and she cannot come back under that name. */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.ban", "s", "alice"));
+  g_assert_true (activate (fixture, "owner.ban", "alice"));
   cr_test_assert_wait (dialog_shown, NULL, WAIT_MS);
   dialog = find_dialog ();
   adw_message_dialog_response (dialog, "ban");
@@ -344,7 +353,7 @@ test_refusal_is_shown (Fixture       *fixture,
   why = cr_render_reason ((CrReason) error->code, NULL);
 
   /* …is what the page shows, in the user's language. */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.kick", "s", "nobody"));
+  g_assert_true (activate (fixture, "owner.kick", "nobody"));
   shown.text = why;
   cr_test_assert_wait (label_shown, &shown, WAIT_MS);
 }
@@ -378,7 +387,7 @@ test_settings_apply (Fixture       *fixture,
                      gconstpointer  data)
 {
   g_autoptr(GSettings) settings = g_settings_new ("io.github.chatroom.ChatRoom");
-  AdwEntryRow *name_row = ADW_ENTRY_ROW (find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_ENTRY_ROW));
+  GtkWidget *name_row = find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_ENTRY_ROW);
   g_autofree char *stored = NULL;
   guint history = 0;
   gboolean required = FALSE;
@@ -402,6 +411,58 @@ test_settings_apply (Fixture       *fixture,
   g_settings_reset (settings, "history-length");
   g_settings_reset (settings, "require-registration");
   g_settings_reset (settings, "room-name");
+}
+
+static gboolean
+is_inside (GtkWidget *widget,
+           GtkWidget *ancestor)
+{
+  return widget != NULL && (widget == ancestor || gtk_widget_is_ancestor (widget, ancestor));
+}
+
+static void
+test_keyboard (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(CrClient) alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  RowCond has_alice = { fixture, "alice" };
+  GtkWidget *menu_button;
+  GtkWidget *entry = find_widget (GTK_WIDGET (fixture->page), GTK_TYPE_ENTRY);
+  GtkWidget *name_row = find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_ENTRY_ROW);
+  GtkWidget *spin = find_widget (GTK_WIDGET (fixture->page), GTK_TYPE_SPIN_BUTTON);
+  GtkWidget *toggle = find_widget (GTK_WIDGET (fixture->page), GTK_TYPE_SWITCH);
+  gboolean reached_menu = FALSE, reached_entry = FALSE, reached_name = FALSE;
+  gboolean reached_spin = FALSE, reached_switch = FALSE;
+
+  cr_test_assert_wait (row_present, &has_alice, WAIT_MS);
+  menu_button = find_widget (GTK_WIDGET (row_of (fixture, "alice")), GTK_TYPE_MENU_BUTTON);
+  g_assert_nonnull (menu_button);
+
+  /* Tab through the whole page from its first control, the copy button at
+   * the top: every control comes in turn. */
+  g_assert_true (gtk_widget_grab_focus (find_widget (GTK_WIDGET (fixture->page), GTK_TYPE_BUTTON)));
+  for (guint i = 0; i < 100; i++)
+    {
+      GtkWidget *focus;
+
+      gtk_widget_child_focus (GTK_WIDGET (fixture->window), GTK_DIR_TAB_FORWARD);
+      focus = gtk_root_get_focus (GTK_ROOT (fixture->window));
+      reached_menu |= is_inside (focus, menu_button);
+      reached_entry |= is_inside (focus, entry);
+      reached_name |= is_inside (focus, name_row);
+      reached_spin |= is_inside (focus, spin);
+      reached_switch |= is_inside (focus, toggle);
+    }
+  g_assert_true (reached_menu);
+  g_assert_true (reached_entry);
+  g_assert_true (reached_name);
+  g_assert_true (reached_spin);
+  g_assert_true (reached_switch);
+
+  /* The icon-only button says what it is for. */
+  g_assert_nonnull (gtk_widget_get_tooltip_text (menu_button));
+
+  cr_test_leave_and_free (g_steal_pointer (&alice));
 }
 
 static void
@@ -441,6 +502,7 @@ main (int   argc,
   ADD ("say-and-announce", test_say_and_announce);
   ADD ("settings-apply", test_settings_apply);
   ADD ("stop-requested", test_stop_requested);
+  ADD ("keyboard", test_keyboard);
 #undef ADD
 
   return g_test_run ();
