@@ -259,8 +259,12 @@ on_scroll (CrChatPage               *self,
            double                    dy,
            GtkEventControllerScroll *controller)
 {
-  /* Wheel or touchpad up: the reader leaves the bottom on purpose. */
-  if (dy < 0)
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  /* Wheel or touchpad up: the reader leaves the bottom on purpose (if
+   * there is anywhere to go). */
+  if (dy < 0 && gtk_adjustment_get_upper (adj) >
+                gtk_adjustment_get_page_size (adj) + BOTTOM_SLACK)
     self->sticky = FALSE;
 
   return GDK_EVENT_PROPAGATE;
