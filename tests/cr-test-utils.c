@@ -523,6 +523,7 @@ cr_test_native_join (guint16     port,
   g_autoptr(CrTestNative) native = g_new0 (CrTestNative, 1);
   gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
   gboolean native_seen = FALSE;
+  guint32 cookie = 0;
 
   native->sock = cr_test_socket_new ("127.0.0.1");
   native->server = cr_test_socket_address ("127.0.0.1", port);
@@ -536,7 +537,7 @@ cr_test_native_join (guint16     port,
       else if (native->reliable == NULL)
         {
           g_autoptr(GBytes) body = cr_body_join (name, "", "", FALSE, 0, "");
-          CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_JOIN, 0, 0, 0, 0, 0 };
+          CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_JOIN, 0, 0, 0, cookie, 0 };
           g_autoptr(GBytes) datagram = NULL;
           gsize len;
           const guint8 *data = g_bytes_get_data (body, &len);
@@ -557,7 +558,10 @@ cr_test_native_join (guint16     port,
 
           if (cr_header_parse (data, len, &header, &body, &body_len) == CR_PARSE_OK &&
               header.session == 0 && header.type == CR_PACKET_PING)
-            native_seen = TRUE;
+            {
+              native_seen = TRUE;
+              cookie = header.ack;   /* the JOIN must bring it back */
+            }
           if (!native_take (native, bytes))
             return NULL;
           g_clear_pointer (&bytes, g_bytes_unref);

@@ -22,6 +22,7 @@ typedef struct {
   guint32         session;
   char           *token;
   gboolean        probed;
+  guint32         cookie;
   gboolean        welcomed;
   gboolean        has_members;
   CrReason        refused;
@@ -181,6 +182,7 @@ peer_take (Peer   *peer,
   if (header.type == CR_PACKET_PING && header.session == 0)
     {
       peer->probed = TRUE;
+      peer->cookie = header.ack;
       return;
     }
   if (header.type == CR_PACKET_REFUSE)
@@ -303,14 +305,17 @@ native_join_full (Fixture    *f,
   g_autoptr(GBytes) body = cr_body_join (name, password ? password : "", "", do_register, 0,
                                          owner_token ? owner_token : "");
   CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_JOIN, 0, 0, 0, 0, 0 };
+  g_autoptr(GBytes) datagram = NULL;
   gsize len;
-  const guint8 *bytes = g_bytes_get_data (body, &len);
-  g_autoptr(GBytes) datagram = cr_datagram_build (&header, bytes, len);
+  const guint8 *bytes;
 
   feed_text (f, peer, CR_PROBE_TEXT);
   pump (f);
   g_assert_true (peer->probed);
 
+  header.ack = peer->cookie;
+  bytes = g_bytes_get_data (body, &len);
+  datagram = cr_datagram_build (&header, bytes, len);
   bytes = g_bytes_get_data (datagram, &len);
   engine_feed (f, peer->addr, bytes, len);
   pump (f);
@@ -682,11 +687,13 @@ test_resume (Fixture       *f,
   /* With it, from a new address, alice resumes after what she saw. */
   back = add_peer (f, FALSE);
   g_assert_nonnull (token);
+  feed_text (f, back, CR_PROBE_TEXT);
+  pump (f);
+  header.ack = back->cookie;
   body = cr_body_join ("alice", "", token, FALSE, seen, "");
   bytes = g_bytes_get_data (body, &len);
   datagram = cr_datagram_build (&header, bytes, len);
   bytes = g_bytes_get_data (datagram, &len);
-  feed_text (f, back, CR_PROBE_TEXT);
   engine_feed (f, back->addr, bytes, len);
   pump (f);
 
@@ -697,6 +704,45 @@ test_resume (Fixture       *f,
   g_assert_cmpuint (count_kind (bob, CR_EVENT_LEAVE, "alice"), ==, 0);
   g_assert_cmpuint (count_kind (bob, CR_EVENT_JOIN, "alice"), ==, 1);  /* the first, in history */
   g_assert_cmpuint (cr_room_get_n_members (cr_engine_get_room (f->engine)), ==, 2);
+}
+
+/* A JOIN from an address that never answered the probe (a forged source)
+ * gets only the challenge back, no bigger than itself: no amplification. */
+static void
+test_join_cookie (Fixture       *f,
+                  gconstpointer  data)
+{
+  Peer *forged = add_peer (f, FALSE);
+  g_autoptr(GBytes) body = cr_body_join ("victim", "", "", FALSE, 0, "");
+  CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_JOIN, 0, 0, 0, 12345, 0 };
+  g_autoptr(GBytes) datagram = NULL;
+  gsize len, out_len;
+  const guint8 *bytes = g_bytes_get_data (body, &len);
+  CrDatagram *answer;
+
+  native_join (f, "alice");   /* some history to amplify */
+  datagram = cr_datagram_build (&header, bytes, len);
+  bytes = g_bytes_get_data (datagram, &len);
+  g_ptr_array_set_size (f->out, 0);
+  engine_feed (f, forged->addr, bytes, len);
+
+  g_assert_cmpuint (f->out->len, ==, 1);
+  answer = f->out->pdata[0];
+  g_bytes_get_data (answer->data, &out_len);
+  g_assert_cmpuint (out_len, <=, len);
+  g_assert_null (cr_room_lookup_name (cr_engine_get_room (f->engine), "victim"));
+
+  /* With the cookie the same JOIN goes through. */
+  pump (f);
+  g_assert_true (forged->probed);
+  header.ack = forged->cookie;
+  g_clear_pointer (&datagram, g_bytes_unref);
+  bytes = g_bytes_get_data (body, &len);
+  datagram = cr_datagram_build (&header, bytes, len);
+  bytes = g_bytes_get_data (datagram, &len);
+  engine_feed (f, forged->addr, bytes, len);
+  pump (f);
+  g_assert_true (forged->welcomed);
 }
 
 int
@@ -718,6 +764,7 @@ main (int   argc,
   ADD ("owner", test_owner);
   ADD ("flood", test_flood);
   ADD ("resume", test_resume);
+  ADD ("join-cookie", test_join_cookie);
 #undef ADD
 
   return g_test_run ();

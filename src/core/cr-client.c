@@ -138,6 +138,7 @@ struct _CrClient
 
   /* Joining and rejoining. */
   gboolean          native_seen;
+  guint32           cookie;         /* the room's answer to the probe, for JOIN */
   gboolean          classic_sent;
   guint             classic_undos;
   guint             classic_asks;
@@ -388,7 +389,8 @@ send_sessionless (CrClient     *self,
                   CrPacketType  type,
                   GBytes       *body)
 {
-  CrHeader header = { CR_PROTOCOL_VERSION, type, 0, 0, 0, 0, 0 };
+  /* The ack field of a JOIN carries the room's cookie (cr-protocol.h). */
+  CrHeader header = { CR_PROTOCOL_VERSION, type, 0, 0, 0, self->cookie, 0 };
   g_autoptr(GBytes) datagram = NULL;
   gsize len;
   const guint8 *data = g_bytes_get_data (body, &len);
@@ -1115,7 +1117,18 @@ handle_native (CrClient     *self,
 
   if (header.session == 0)
     {
-      /* Sessionless: the answer to the probe, or a refusal of a JOIN. */
+      /* Sessionless: the answer to the probe (or to a JOIN with a stale
+       * cookie: the room restarted), or a refusal of a JOIN. */
+      if (header.type == CR_PACKET_PING && header.ack != self->cookie &&
+          self->native_seen && !self->welcomed &&
+          (self->state == CR_CLIENT_CONNECTING || self->state == CR_CLIENT_RECONNECTING))
+        {
+          self->cookie = header.ack;
+          self->join_due = now;
+          schedule_now (self);
+        }
+      else if (header.type == CR_PACKET_PING)
+        self->cookie = header.ack;
       if (header.type == CR_PACKET_PING && self->state == CR_CLIENT_CONNECTING &&
           !self->native_seen)
         {

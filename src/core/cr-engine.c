@@ -64,6 +64,7 @@ struct _CrEngine {
   char              *language;
   char              *owner_name;
   char              *owner_token;
+  guint8             cookie_key[crypto_generichash_KEYBYTES];
 
   CrStore           *store;       /* borrowed */
   CrRoom            *room;
@@ -177,6 +178,21 @@ unverified_allow (CrEngine      *self,
   return FALSE;
 }
 
+/* The probe's answer carries a keyed hash of the address; a JOIN must
+ * bring it back, which only the real owner of the address can. */
+static guint32
+address_cookie (CrEngine      *self,
+                const AddrKey *key)
+{
+  guint8 hash[crypto_generichash_BYTES_MIN];
+  guint32 cookie;
+
+  crypto_generichash (hash, sizeof hash, key->bytes, key->len,
+                      self->cookie_key, sizeof self->cookie_key);
+  memcpy (&cookie, hash, sizeof cookie);
+  return cookie ? cookie : 1;
+}
+
 /* Output */
 
 void
@@ -218,10 +234,11 @@ emit_bare (CrEngine       *self,
            GPtrArray      *out,
            GSocketAddress *to,
            guint32         session,
+           guint32         ack,
            CrPacketType    type,
            GBytes         *body)
 {
-  CrHeader header = { CR_PROTOCOL_VERSION, type, 0, session, 0, 0, 0 };
+  CrHeader header = { CR_PROTOCOL_VERSION, type, 0, session, 0, ack, 0 };
   gsize len;
   const guint8 *data = g_bytes_get_data (body, &len);
 
@@ -483,6 +500,17 @@ send_welcome (CrEngine  *self,
 }
 
 static void
+send_cookie (CrEngine       *self,
+             GPtrArray      *out,
+             GSocketAddress *to,
+             const AddrKey  *key)
+{
+  g_autoptr(GBytes) empty = cr_body_empty ();
+
+  emit_bare (self, out, to, 0, address_cookie (self, key), CR_PACKET_PING, empty);
+}
+
+static void
 refuse (CrEngine       *self,
         GPtrArray      *out,
         GSocketAddress *to,
@@ -490,7 +518,7 @@ refuse (CrEngine       *self,
 {
   g_autoptr(GBytes) body = cr_body_refuse (reason, "");
 
-  emit_bare (self, out, to, 0, CR_PACKET_REFUSE, body);
+  emit_bare (self, out, to, 0, 0, CR_PACKET_REFUSE, body);
 }
 
 /* Accounts: decides whether name may join with this password, and whether
@@ -596,6 +624,7 @@ try_resume (CrEngine       *self,
 
 static void
 handle_join (CrEngine       *self,
+             guint32         cookie,
              const guint8   *body,
              gsize           body_len,
              GSocketAddress *from,
@@ -640,6 +669,14 @@ handle_join (CrEngine       *self,
 
   if (!unverified_allow (self, key, now))
     return;
+
+  /* No cookie, or one from before a restart: the challenge again, no
+   * bigger than the JOIN itself. */
+  if (cookie != address_cookie (self, key))
+    {
+      send_cookie (self, out, from, key);
+      return;
+    }
 
   if (*token != '\0' && try_resume (self, token, name, resume_seq, from, key, now, out))
     return;
@@ -805,7 +842,7 @@ handle_native (CrEngine       *self,
       if (header.number != 0)
         self->stats.malformed++;
       else
-        handle_join (self, body, body_len, from, key, now, out);
+        handle_join (self, header.ack, body, body_len, from, key, now, out);
       return;
     }
 
@@ -819,7 +856,7 @@ handle_native (CrEngine       *self,
           unverified_allow (self, key, now))
         {
           g_autoptr(GBytes) refusal = cr_body_refuse (CR_REASON_TIMED_OUT, "");
-          emit_bare (self, out, from, header.session, CR_PACKET_REFUSE, refusal);
+          emit_bare (self, out, from, header.session, 0, CR_PACKET_REFUSE, refusal);
         }
       else if (header.session == 0)
         self->stats.malformed++;
@@ -922,15 +959,10 @@ handle_classic (CrEngine       *self,
   switch (kind)
     {
     case CR_CLASSIC_PROBE:
-      {
-        g_autoptr(GBytes) empty = NULL;
-
-        if (session != NULL || !unverified_allow (self, key, now))
-          return;
-        empty = cr_body_empty ();
-        emit_bare (self, out, from, 0, CR_PACKET_PING, empty);
-        break;
-      }
+      if (!unverified_allow (self, key, now))
+        return;
+      send_cookie (self, out, from, key);
+      break;
 
     case CR_CLASSIC_JOIN:
       {
@@ -1072,6 +1104,7 @@ cr_engine_new (const CrEngineConfig *config,
   self->config.language = self->language;
   self->config.owner_name = self->owner_name;
 
+  randombytes_buf (self->cookie_key, sizeof self->cookie_key);
   randombytes_buf (token, sizeof token);
   self->owner_token = g_malloc (sizeof token * 2 + 1);
   sodium_bin2hex (self->owner_token, sizeof token * 2 + 1, token, sizeof token);

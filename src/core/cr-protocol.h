@@ -39,7 +39,11 @@
  *   ACK      10   both no   ()        only the header's ack fields matter
  *
  * A client sends first CR_PROBE_TEXT (valid UTF-8 that the classroom server
- * ignores); a native server answers it with an unreliable PING (session 0).
+ * ignores); a native server answers it with an unreliable PING (session 0)
+ * whose ack field is a cookie: a keyed hash of the client's address. The
+ * JOIN carries that cookie in its ack field; a JOIN without the right one
+ * only gets the PING again. So a forged source address never makes the room
+ * send more than it received (the welcome and history are large).
  *
  * CLASSIC dialect (the classroom programs): UTF-8 text datagrams
  *   "N name" → "OK" | "该昵称已被占用" | another refusal line
