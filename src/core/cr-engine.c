@@ -969,7 +969,6 @@ handle_classic (CrEngine       *self,
         g_autofree char *normalized = NULL;
         g_autofree char *fold = NULL;
         g_autoptr(CrEvent) event = NULL;
-        g_autoptr(GPtrArray) events = NULL;
         CrReason reason;
         guint32 member_id;
 
@@ -1013,13 +1012,10 @@ handle_classic (CrEngine       *self,
 
         commit_event (self, event, now, out);
         session = session_new (self, from, key, CR_DIALECT_CLASSIC, member_id, now);
+        /* Only "OK": a classic address never proves it is not forged, so
+         * it gets no history (the room would send a stranger 50 lines for a
+         * 7-byte datagram). The classroom client never had any. */
         emit_text (self, out, from, CR_CLASSIC_OK);
-        events = history (self, 0, self->config.history_length);
-        for (guint i = 0; i < events->len; i++)
-          {
-            g_autofree char *line = cr_render_classic_line (events->pdata[i], self->language);
-            emit_text (self, out, from, line);
-          }
         break;
       }
 
