@@ -19,6 +19,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "cr-render.h"
@@ -58,6 +60,7 @@ struct _CrChatPage
   guint             grow_tick;
   GtkWidget        *owner_widget;
   char             *owner_name;
+  char             *folded_name;    /* the reader's name, casefolded */
   guint             scroll_source;
   guint             verify_tick;
   guint             pin_tries;
@@ -384,6 +387,25 @@ message_setup_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_selectable (item, FALSE);
 }
 
+/* Someone else's message that names the reader. */
+static gboolean
+mentions_reader (CrChatPage *self,
+                 CrMessage  *message)
+{
+  g_autofree char *text = NULL;
+  const char *name;
+
+  if (self->folded_name == NULL || cr_message_get_own (message) || cr_message_is_system (message))
+    return FALSE;
+
+  name = cr_message_get_text (message);
+  if (name == NULL)
+    return FALSE;
+
+  text = g_utf8_casefold (name, -1);
+  return strstr (text, self->folded_name) != NULL;
+}
+
 static void
 message_bind_cb (GtkSignalListItemFactory *factory,
                  GtkListItem              *item,
@@ -398,6 +420,7 @@ message_bind_cb (GtkSignalListItemFactory *factory,
     previous = g_list_model_get_item (cr_client_get_messages (self->client), position - 1);
 
   cr_message_row_set_message (row, message, previous, self->owner_name);
+  cr_message_row_set_mention (row, mentions_reader (self, message));
 }
 
 static void
@@ -747,6 +770,7 @@ cr_chat_page_dispose (GObject *object)
     gtk_list_view_set_model (self->member_list, NULL);
   disconnect_client (self);
   g_clear_pointer (&self->owner_name, g_free);
+  g_clear_pointer (&self->folded_name, g_free);
 
   G_OBJECT_CLASS (cr_chat_page_parent_class)->dispose (object);
 }
@@ -924,6 +948,9 @@ cr_chat_page_set_client (CrChatPage *self,
       GtkSortListModel *sorted;
 
       self->client = g_object_ref (client);
+      g_clear_pointer (&self->folded_name, g_free);
+      if (cr_client_get_name (client) != NULL && cr_client_get_name (client)[0] != '\0')
+        self->folded_name = g_utf8_casefold (cr_client_get_name (client), -1);
 
       g_signal_connect_object (client, "notify::state",
                                G_CALLBACK (on_client_notify_state), self, G_CONNECT_SWAPPED);

@@ -273,3 +273,12 @@ cr_message_row_get_grouped (CrMessageRow *self)
 
   return self->grouped;
 }
+
+void
+cr_message_row_set_mention (CrMessageRow *self,
+                            gboolean      mention)
+{
+  g_return_if_fail (CR_IS_MESSAGE_ROW (self));
+
+  set_class (self, "mention", mention);
+}

@@ -22,6 +22,9 @@ void        cr_message_row_set_message  (CrMessageRow *self,
                                          CrMessage    *previous,
                                          const char   *owner_name);
 CrMessage  *cr_message_row_get_message  (CrMessageRow *self);
+/* Mark the row as mentioning the reader (an accent beside it). */
+void        cr_message_row_set_mention  (CrMessageRow *self,
+                                         gboolean      mention);
 gboolean    cr_message_row_get_grouped  (CrMessageRow *self);
 
 G_END_DECLS
