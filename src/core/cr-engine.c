@@ -455,6 +455,26 @@ commit_event (CrEngine  *self,
     }
 }
 
+/* The member of this session leaves the room (LEAVE or TIMEOUT), with no
+ * goodbye: it said one, or it is not listening. */
+static void
+session_leaves (CrEngine    *self,
+                Session     *session,
+                CrEventKind  kind,
+                gint64       now,
+                GPtrArray   *out)
+{
+  guint32 member_id = session->member_id;
+  g_autoptr(CrEvent) event = NULL;
+
+  session_end (self, session, CR_REASON_NONE, now, out);
+  if (member_id == 0)
+    return;
+  event = cr_room_leave (self->room, member_id, kind, g_get_real_time ());
+  if (event != NULL)
+    commit_event (self, event, now, out);
+}
+
 /* Welcome a native session: WELCOME, the history, then the member list. */
 static void
 send_welcome (CrEngine  *self,
@@ -697,18 +717,7 @@ handle_join (CrEngine       *self,
   /* Whoever had this address before is replaced (a client that restarted
    * on the same port). */
   if (existing != NULL)
-    {
-      guint32 old_member = existing->member_id;
-
-      session_end (self, existing, CR_REASON_NONE, now, out);
-      if (old_member != 0)
-        {
-          g_autoptr(CrEvent) left = cr_room_leave (self->room, old_member, CR_EVENT_LEAVE,
-                                                   g_get_real_time ());
-          if (left != NULL)
-            commit_event (self, left, now, out);
-        }
-    }
+    session_leaves (self, existing, CR_EVENT_LEAVE, now, out);
 
   event = cr_room_join (self->room, normalized,
                         owner ? CR_ROLE_OWNER : CR_ROLE_MEMBER,
@@ -790,16 +799,8 @@ handle_delivery (CrEngine   *self,
       }
 
     case CR_PACKET_BYE:
-      {
-        guint32 member_id = session->member_id;
-        g_autoptr(CrEvent) event = NULL;
-
-        session_end (self, session, CR_REASON_NONE, now, out);
-        event = cr_room_leave (self->room, member_id, CR_EVENT_LEAVE, g_get_real_time ());
-        if (event != NULL)
-          commit_event (self, event, now, out);
-        break;
-      }
+      session_leaves (self, session, CR_EVENT_LEAVE, now, out);
+      break;
 
     case CR_PACKET_JOIN:
     case CR_PACKET_WELCOME:
@@ -1042,16 +1043,8 @@ handle_classic (CrEngine       *self,
       }
 
     case CR_CLASSIC_QUIT:
-      {
-        guint32 member_id = session->member_id;
-        g_autoptr(CrEvent) event = NULL;
-
-        session_end (self, session, CR_REASON_NONE, now, out);
-        event = cr_room_leave (self->room, member_id, CR_EVENT_LEAVE, g_get_real_time ());
-        if (event != NULL)
-          commit_event (self, event, now, out);
-        break;
-      }
+      session_leaves (self, session, CR_EVENT_LEAVE, now, out);
+      break;
 
     case CR_CLASSIC_INVALID:
     default:
@@ -1237,19 +1230,9 @@ cr_engine_tick (CrEngine  *self,
   for (guint i = 0; i < done->len; i++)
     session_destroy (self, done->pdata[i]);
 
+  /* It is not listening; a goodbye would only linger. */
   for (guint i = 0; i < expired->len; i++)
-    {
-      g_autoptr(CrEvent) event = NULL;
-      guint32 member_id;
-
-      session = expired->pdata[i];
-      member_id = session->member_id;
-      /* It is not listening; a goodbye would only linger. */
-      session_end (self, session, CR_REASON_NONE, now, out);
-      event = cr_room_leave (self->room, member_id, CR_EVENT_TIMEOUT, g_get_real_time ());
-      if (event != NULL)
-        commit_event (self, event, now, out);
-    }
+    session_leaves (self, expired->pdata[i], CR_EVENT_TIMEOUT, now, out);
 
   g_hash_table_iter_init (&iter, self->by_id);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
