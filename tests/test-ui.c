@@ -552,6 +552,20 @@ test_reconnecting (Fixture       *fixture,
   /* What is typed meanwhile stays until it can go. */
   type_and_send (fixture, "still here?");
   WAIT_FOR (find_row (message_list (fixture), "still here?") != NULL, WAIT_MS);
+
+  /* The room comes back on its port: the banner goes, the line is sent. */
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (cr_server_start (fixture->server, fixture->address, &error));
+    g_assert_no_error (error);
+  }
+  WAIT_FOR (cr_client_get_state (client) == CR_CLIENT_CONNECTED, 3 * WAIT_MS);
+  WAIT_FOR (!gtk_revealer_get_reveal_child (GTK_REVEALER (_cr_chat_page_get_reconnect_banner (chat))),
+            WAIT_MS);
+  WAIT_FOR (cr_message_get_state (cr_message_row_get_message (find_row (message_list (fixture),
+                                                                          "still here?")))
+            == CR_MESSAGE_SENT, WAIT_MS);
 }
 
 static void
