@@ -918,3 +918,168 @@ cr_test_proxy_get_stats (CrTestProxy      *proxy,
 {
   *stats = proxy->stats;
 }
+
+/* Client states ---------------------------------------------------- */
+
+typedef struct
+{
+  CrClient      *client;
+  CrClientState  state;
+} StateWait;
+
+static gboolean
+state_reached (gpointer user_data)
+{
+  StateWait *wait = user_data;
+
+  return cr_client_get_state (wait->client) == wait->state;
+}
+
+void
+cr_test_assert_state (CrClient      *client,
+                      CrClientState  state,
+                      guint          timeout_ms)
+{
+  StateWait wait = { client, state };
+
+  if (!cr_test_wait_until (state_reached, &wait, timeout_ms))
+    g_error ("timed out after %u ms waiting for client state %d (it is %d)",
+             timeout_ms, state, cr_client_get_state (client));
+}
+
+/* Child processes -------------------------------------------------- */
+
+static void child_read_more (CrTestChild *child);
+
+static void
+on_child_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, NULL);
+  CrTestChild *child = user_data;
+
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+    return;   /* end of output, or cancelled: child may be gone */
+  g_string_append_len (child->output, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  child_read_more (child);
+}
+
+static void
+child_read_more (CrTestChild *child)
+{
+  g_input_stream_read_bytes_async (g_subprocess_get_stdout_pipe (child->process), 4096,
+                                   G_PRIORITY_DEFAULT, child->cancellable, on_child_read, child);
+}
+
+CrTestChild *
+cr_test_child_spawn (const char * const *argv,
+                     gboolean            merge_stderr)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  CrTestChild *child = g_new0 (CrTestChild, 1);
+  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE;
+
+  if (merge_stderr)
+    flags |= G_SUBPROCESS_FLAGS_STDERR_MERGE;
+  launcher = g_subprocess_launcher_new (flags);
+  /* Python writes its prints as they happen, in UTF-8. */
+  g_subprocess_launcher_setenv (launcher, "PYTHONUNBUFFERED", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "PYTHONIOENCODING", "utf-8", TRUE);
+  child->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  child->output = g_string_new (NULL);
+  child->cancellable = g_cancellable_new ();
+  child_read_more (child);
+  return child;
+}
+
+static gboolean
+child_gone (gpointer user_data)
+{
+  CrTestChild *child = user_data;
+
+  return g_subprocess_get_identifier (child->process) == NULL;
+}
+
+void
+cr_test_child_free (CrTestChild *child)
+{
+  if (child == NULL)
+    return;
+  if (g_subprocess_get_identifier (child->process) != NULL)
+    {
+      g_subprocess_force_exit (child->process);
+      cr_test_wait_until (child_gone, child, 5000);
+    }
+  g_cancellable_cancel (child->cancellable);
+  cr_test_run_for (10);   /* let the cancelled read finish */
+  g_object_unref (child->process);
+  g_object_unref (child->cancellable);
+  g_string_free (child->output, TRUE);
+  g_free (child);
+}
+
+void
+cr_test_child_write_line (CrTestChild *child,
+                          const char  *line)
+{
+  GOutputStream *in = g_subprocess_get_stdin_pipe (child->process);
+  g_autofree char *with_newline = g_strconcat (line, "\n", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (in, with_newline, strlen (with_newline), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_flush (in, NULL, NULL);
+}
+
+typedef struct
+{
+  CrTestChild *child;
+  const char  *needle;
+} Expect;
+
+static gboolean
+output_has (gpointer user_data)
+{
+  Expect *expect = user_data;
+
+  return strstr (expect->child->output->str, expect->needle) != NULL;
+}
+
+void
+cr_test_child_expect (CrTestChild *child,
+                      const char  *needle,
+                      guint        timeout_ms)
+{
+  Expect expect = { child, needle };
+
+  if (!cr_test_wait_until (output_has, &expect, timeout_ms))
+    g_error ("timed out after %u ms waiting for “%s” in:\n%s", timeout_ms, needle,
+             child->output->str);
+}
+
+guint
+cr_test_count_substring (const char *haystack,
+                         const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (haystack, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+guint16
+cr_test_free_udp_port (void)
+{
+  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                          G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GSocketAddress) any = cr_test_socket_address ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) local = NULL;
+
+  g_assert_true (g_socket_bind (sock, any, FALSE, NULL));
+  local = g_socket_get_local_address (sock, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+}

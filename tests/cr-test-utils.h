@@ -68,6 +68,11 @@ CrClient  *cr_test_join_timed          (const char  *address,
                                         guint        silence_ms,
                                         guint        join_timeout_ms,
                                         GError     **error);
+/* Fails the test unless client reaches state within timeout_ms. */
+void       cr_test_assert_state        (CrClient      *client,
+                                        CrClientState  state,
+                                        guint          timeout_ms);
+
 /* Leave and wait for CLOSED (≤ 3 s), then drop the reference. */
 void       cr_test_leave_and_free      (CrClient    *client);
 
@@ -126,6 +131,32 @@ CrTestNative *cr_test_native_join      (guint16      port,
 void       cr_test_native_pump         (CrTestNative *native);
 void       cr_test_native_free         (CrTestNative *native);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestNative, cr_test_native_free)
+
+/* Child processes (chatroomd, chatroom-cli, the classroom programs) --- */
+
+/* A child with a pipe on its standard input and its standard output (and
+ * error, with merge_stderr) collected as it comes. */
+typedef struct
+{
+  GSubprocess  *process;
+  GString      *output;
+  GCancellable *cancellable;
+} CrTestChild;
+
+CrTestChild *cr_test_child_spawn       (const char * const *argv,
+                                        gboolean            merge_stderr);
+/* Kills the child if it still runs (≤ 5 s), then frees. */
+void       cr_test_child_free          (CrTestChild *child);
+void       cr_test_child_write_line    (CrTestChild *child,
+                                        const char  *line);
+/* Fails the test, showing the output, unless needle appears in time. */
+void       cr_test_child_expect        (CrTestChild *child,
+                                        const char  *needle,
+                                        guint        timeout_ms);
+guint      cr_test_count_substring     (const char  *haystack,
+                                        const char  *needle);
+/* A UDP port on 127.0.0.1 that was free a moment ago. */
+guint16    cr_test_free_udp_port       (void);
 
 /* The loss proxy ---------------------------------------------------- */
 

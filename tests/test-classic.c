@@ -21,115 +21,6 @@
 
 #define PYTHON "/usr/bin/python3"
 
-typedef struct {
-  GSubprocess  *process;
-  GString      *output;
-  GCancellable *cancellable;
-} Child;
-
-static void read_more (Child *child);
-
-static void
-on_read (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Child *child = user_data;
-  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, NULL);
-
-  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
-    return;
-  g_string_append_len (child->output, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  read_more (child);
-}
-
-static void
-read_more (Child *child)
-{
-  g_input_stream_read_bytes_async (g_subprocess_get_stdout_pipe (child->process), 4096,
-                                   G_PRIORITY_DEFAULT, child->cancellable, on_read, child);
-}
-
-static Child *
-child_spawn (const char * const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                               G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  Child *child = g_new0 (Child, 1);
-
-  /* Python must write its prints as they happen, in UTF-8. */
-  g_subprocess_launcher_setenv (launcher, "PYTHONUNBUFFERED", "1", TRUE);
-  g_subprocess_launcher_setenv (launcher, "PYTHONIOENCODING", "utf-8", TRUE);
-  child->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  child->output = g_string_new (NULL);
-  child->cancellable = g_cancellable_new ();
-  read_more (child);
-  return child;
-}
-
-static gboolean
-child_gone (gpointer data)
-{
-  return g_subprocess_get_identifier (((Child *) data)->process) == NULL;
-}
-
-static void
-child_free (Child *child)
-{
-  if (g_subprocess_get_identifier (child->process) != NULL)
-    {
-      /* The classroom programs never end by themselves: their threads
-       * block on input() and recvfrom(). */
-      g_subprocess_force_exit (child->process);
-      cr_test_wait_until (child_gone, child, 5000);
-    }
-  g_cancellable_cancel (child->cancellable);
-  cr_test_run_for (10);
-  g_object_unref (child->process);
-  g_object_unref (child->cancellable);
-  g_string_free (child->output, TRUE);
-  g_free (child);
-}
-
-static void
-child_write (Child      *child,
-             const char *line)
-{
-  GOutputStream *in = g_subprocess_get_stdin_pipe (child->process);
-  g_autofree char *with_newline = g_strconcat (line, "\n", NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_output_stream_write_all (in, with_newline, strlen (with_newline), NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_output_stream_flush (in, NULL, NULL);
-}
-
-typedef struct {
-  Child      *child;
-  const char *needle;
-} Expect;
-
-static gboolean
-output_has (gpointer data)
-{
-  Expect *e = data;
-  return strstr (e->child->output->str, e->needle) != NULL;
-}
-
-static void
-expect_output (Child      *child,
-               const char *needle,
-               guint       timeout_ms)
-{
-  Expect e = { child, needle };
-
-  if (!cr_test_wait_until (output_has, &e, timeout_ms))
-    g_error ("timed out waiting for “%s” in:\n%s", needle, child->output->str);
-}
-
 /* The classroom programs, from the notes, pointed at 127.0.0.1:port.
  * NULL (and the test skipped) when the notes or python3 are missing. */
 static char *
@@ -187,18 +78,6 @@ extract_program (const char *program,
   return g_steal_pointer (&path);
 }
 
-static guint16
-free_udp_port (void)
-{
-  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                          G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr(GSocketAddress) any = cr_test_socket_address ("127.0.0.1", 0);
-  g_autoptr(GSocketAddress) local = NULL;
-
-  g_assert_true (g_socket_bind (sock, any, FALSE, NULL));
-  local = g_socket_get_local_address (sock, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-}
 
 /* The classroom client joins our room: refused on a taken name, then in;
  * sees joins and messages; its messages reach native members with their
@@ -212,7 +91,7 @@ test_classroom_client (void)
   g_autoptr(CrClient) alice = NULL;
   g_autofree char *address = NULL;
   g_autofree char *script = NULL;
-  Child *py;
+  CrTestChild *py;
 
   g_assert_true (cr_server_start (server, "127.0.0.1:0", &error));
   g_assert_no_error (error);
@@ -226,15 +105,15 @@ test_classroom_client (void)
 
   {
     const char *argv[] = { PYTHON, script, NULL };
-    py = child_spawn (argv);
+    py = cr_test_child_spawn (argv, TRUE);
   }
-  child_write (py, "alice");
-  expect_output (py, "昵称已被占用", 10000);
-  child_write (py, "bob");
-  expect_output (py, "您已登录到聊天室", 10000);
+  cr_test_child_write_line (py, "alice");
+  cr_test_child_expect (py, "昵称已被占用", 10000);
+  cr_test_child_write_line (py, "bob");
+  cr_test_child_expect (py, "您已登录到聊天室", 10000);
 
   /* Its message keeps its spaces and reaches alice. */
-  child_write (py, "hello  there world");
+  cr_test_child_write_line (py, "hello  there world");
   {
     GListModel *messages = cr_client_get_messages (alice);
     guint tries = 0;
@@ -248,21 +127,21 @@ test_classroom_client (void)
   /* Alice's message and the owner's reach it as Chinese lines. */
   cr_client_send (alice, "hi bob", &error);
   g_assert_no_error (error);
-  expect_output (py, "alice 说：hi bob", 10000);
+  cr_test_child_expect (py, "alice 说：hi bob", 10000);
   g_assert_true (cr_server_say (server, "class starts at ten", &error));
-  expect_output (py, "群主说：class starts at ten", 10000);
+  cr_test_child_expect (py, "群主说：class starts at ten", 10000);
 
   /* A third member's arrival is announced in Chinese. */
   {
     g_autoptr(CrClient) carol = cr_test_join (address, "carol", NULL, FALSE, 10000, &error);
     g_assert_no_error (error);
-    expect_output (py, "carol 进入了聊天室", 10000);
+    cr_test_child_expect (py, "carol 进入了聊天室", 10000);
     cr_test_leave_and_free (g_steal_pointer (&carol));
-    expect_output (py, "carol 退出了聊天室", 10000);
+    cr_test_child_expect (py, "carol 退出了聊天室", 10000);
   }
 
-  child_write (py, "quit");
-  expect_output (py, "您已退出聊天室", 10000);
+  cr_test_child_write_line (py, "quit");
+  cr_test_child_expect (py, "您已退出聊天室", 10000);
   {
     GListModel *messages = cr_client_get_messages (alice);
     guint tries = 0;
@@ -271,7 +150,7 @@ test_classroom_client (void)
       cr_test_run_for (50);
     g_assert_true (cr_test_has_event (messages, CR_EVENT_LEAVE, "bob"));
   }
-  child_free (py);
+  cr_test_child_free (py);
   cr_test_leave_and_free (g_steal_pointer (&alice));
 
 out:
@@ -286,11 +165,11 @@ static void
 test_classroom_server (void)
 {
   g_autofree char *dir = cr_test_make_tmpdir ();
-  guint16 port = free_udp_port ();
+  guint16 port = cr_test_free_udp_port ();
   g_autofree char *server_script = extract_program ("ChatRoom-server.py", port, dir);
   g_autofree char *client_script = NULL;
   g_autofree char *address = NULL;
-  Child *server, *cli, *alice;
+  CrTestChild *server, *cli, *alice;
 
   if (server_script == NULL)
     {
@@ -302,53 +181,53 @@ test_classroom_server (void)
 
   {
     const char *argv[] = { PYTHON, server_script, NULL };
-    server = child_spawn (argv);
+    server = cr_test_child_spawn (argv, TRUE);
   }
   cr_test_run_for (500);   /* it binds before it prints anything */
 
   {
     const char *argv[] = { CHATROOM_CLI_PATH, "bob", address, NULL };
-    cli = child_spawn (argv);
+    cli = cr_test_child_spawn (argv, TRUE);
   }
-  expect_output (server, "bob 进入到聊天室", 15000);
+  cr_test_child_expect (server, "bob 进入到聊天室", 15000);
 
   /* A classroom client beside it: the server still works. */
   {
     const char *argv[] = { PYTHON, client_script, NULL };
-    alice = child_spawn (argv);
+    alice = cr_test_child_spawn (argv, TRUE);
   }
-  child_write (alice, "alice");
-  expect_output (alice, "您已登录到聊天室", 10000);
+  cr_test_child_write_line (alice, "alice");
+  cr_test_child_expect (alice, "您已登录到聊天室", 10000);
 
-  child_write (cli, "hi from the cli");
+  cr_test_child_write_line (cli, "hi from the cli");
   /* The classroom server glues the words together ("''.join"). */
-  expect_output (alice, "bob 说 :hifromthecli", 10000);
+  cr_test_child_expect (alice, "bob 说 :hifromthecli", 10000);
 
-  child_write (alice, "hello bob");
-  expect_output (cli, "hellobob", 10000);
+  cr_test_child_write_line (alice, "hello bob");
+  cr_test_child_expect (cli, "hellobob", 10000);
 
-  child_write (server, "大家好");
-  expect_output (cli, "大家好", 10000);
+  cr_test_child_write_line (server, "大家好");
+  cr_test_child_expect (cli, "大家好", 10000);
 
   /* A taken name: the classroom server's refusal comes through. */
   {
     const char *argv[] = { CHATROOM_CLI_PATH, "alice", address, NULL };
-    Child *taken = child_spawn (argv);
+    CrTestChild *taken = cr_test_child_spawn (argv, TRUE);
 
     g_assert_true (g_subprocess_wait (taken->process, NULL, NULL));
     g_assert_true (g_subprocess_get_if_exited (taken->process));
     g_assert_cmpint (g_subprocess_get_exit_status (taken->process), !=, 0);
-    child_free (taken);
+    cr_test_child_free (taken);
   }
 
-  child_write (cli, "/quit");
-  expect_output (server, "bob 退出了聊天室", 10000);
+  cr_test_child_write_line (cli, "/quit");
+  cr_test_child_expect (server, "bob 退出了聊天室", 10000);
   g_assert_true (g_subprocess_wait (cli->process, NULL, NULL));
   g_assert_cmpint (g_subprocess_get_exit_status (cli->process), ==, 0);
 
-  child_free (cli);
-  child_free (alice);
-  child_free (server);
+  cr_test_child_free (cli);
+  cr_test_child_free (alice);
+  cr_test_child_free (server);
   cr_test_remove_tree (dir);
 }
 

@@ -59,29 +59,6 @@ room_clear (Room *room)
 
 /* Conditions ------------------------------------------------------- */
 
-typedef struct
-{
-  CrClient      *client;
-  CrClientState  state;
-} StateWait;
-
-static gboolean
-state_is (gpointer user_data)
-{
-  StateWait *wait = user_data;
-
-  return cr_client_get_state (wait->client) == wait->state;
-}
-
-static void
-assert_state_within (CrClient      *client,
-                     CrClientState  state,
-                     guint          ms)
-{
-  StateWait wait = { client, state };
-
-  cr_test_assert_wait (state_is, &wait, ms);
-}
 
 typedef struct
 {
@@ -323,7 +300,7 @@ test_refusals (void)
   g_signal_connect (dave, "closed", G_CALLBACK (on_closed), &closed);
   cr_server_ban (room.server, "dave", &error);
   g_assert_no_error (error);
-  assert_state_within (dave, CR_CLIENT_CLOSED, 3000);
+  cr_test_assert_state (dave, CR_CLIENT_CLOSED, 3000);
   g_assert_cmpint (closed, ==, CR_REASON_BANNED);
   g_assert_cmpint (cr_client_get_close_reason (dave), ==, CR_REASON_BANNED);
   assert_join_fails (room.address, "dave", NULL, FALSE, CR_REASON_BANNED);
@@ -574,7 +551,7 @@ test_leave (void)
   g_signal_connect (bob, "closed", G_CALLBACK (on_closed), &closed);
   cr_client_leave (bob);
   g_assert_cmpint (cr_client_get_state (bob), ==, CR_CLIENT_LEAVING);
-  assert_state_within (bob, CR_CLIENT_CLOSED, 2000);
+  cr_test_assert_state (bob, CR_CLIENT_CLOSED, 2000);
   g_assert_cmpint (closed, ==, CR_REASON_NONE);
   g_assert_cmpint (cr_client_get_close_reason (bob), ==, CR_REASON_NONE);
 
@@ -617,7 +594,7 @@ test_kick (void)
 
   cr_server_kick (room.server, "bob", &error);
   g_assert_no_error (error);
-  assert_state_within (bob, CR_CLIENT_CLOSED, 3000);
+  cr_test_assert_state (bob, CR_CLIENT_CLOSED, 3000);
   g_assert_cmpint (closed, ==, CR_REASON_KICKED);
   {
     EventWait wait = { cr_client_get_messages (alice), CR_EVENT_KICK, "bob" };
@@ -629,7 +606,7 @@ test_kick (void)
   closed = -1;
   g_signal_connect (alice, "closed", G_CALLBACK (on_closed), &closed);
   cr_server_stop (room.server);
-  assert_state_within (alice, CR_CLIENT_CLOSED, 3000);
+  cr_test_assert_state (alice, CR_CLIENT_CLOSED, 3000);
   g_assert_cmpint (closed, ==, CR_REASON_ROOM_CLOSED);
 
   g_clear_object (&bob);
@@ -702,8 +679,8 @@ test_reconnect (void)
 
   /* The room dies without a word (no stop, no goodbye). */
   g_clear_object (&room.server);
-  assert_state_within (alice, CR_CLIENT_RECONNECTING, 3000);
-  assert_state_within (bob, CR_CLIENT_RECONNECTING, 3000);
+  cr_test_assert_state (alice, CR_CLIENT_RECONNECTING, 3000);
+  cr_test_assert_state (bob, CR_CLIENT_RECONNECTING, 3000);
 
   /* Typed while the room is away: kept, sent after the resync. */
   during = cr_client_send (alice, "typed while away", &error);
@@ -713,8 +690,8 @@ test_reconnect (void)
 
   /* A new room on the same port and data directory. */
   room_start_on (&room, "127.0.0.1", port);
-  assert_state_within (alice, CR_CLIENT_CONNECTED, 6000);
-  assert_state_within (bob, CR_CLIENT_CONNECTED, 6000);
+  cr_test_assert_state (alice, CR_CLIENT_CONNECTED, 6000);
+  cr_test_assert_state (bob, CR_CLIENT_CONNECTED, 6000);
 
   cr_test_assert_wait (message_sent, during, 5000);
   assert_text_within (bob, "alice", "typed while away", 5000);
@@ -767,14 +744,14 @@ test_banned_while_away (void)
   g_signal_connect (alice, "closed", G_CALLBACK (on_closed), &closed);
 
   g_clear_object (&room.server);
-  assert_state_within (alice, CR_CLIENT_RECONNECTING, 3000);
+  cr_test_assert_state (alice, CR_CLIENT_RECONNECTING, 3000);
 
   /* The room comes back with alice banned, before she is heard again. */
   room_start_on (&room, "127.0.0.1", room.port);
   cr_server_ban (room.server, "alice", &error);
   g_assert_no_error (error);
 
-  assert_state_within (alice, CR_CLIENT_CLOSED, 5000);
+  cr_test_assert_state (alice, CR_CLIENT_CLOSED, 5000);
   g_assert_cmpint (closed, ==, CR_REASON_BANNED);
   g_assert_cmpint (cr_client_get_close_reason (alice), ==, CR_REASON_BANNED);
   g_assert_false (cr_test_has_member (cr_server_get_members (room.server), "alice"));

@@ -427,19 +427,6 @@ test_timeout (void)
   room_clear (&room);
 }
 
-typedef struct
-{
-  CrClient      *client;
-  CrClientState  state;
-} StateWait;
-
-static gboolean
-state_is (gpointer user_data)
-{
-  StateWait *wait = user_data;
-
-  return cr_client_get_state (wait->client) == wait->state;
-}
 
 static guint
 count_events (GListModel  *messages,
@@ -501,9 +488,8 @@ test_timeout_and_return (void)
   cr_test_proxy_set_blackhole (proxy, FALSE);
   cr_test_assert_wait (bob_joined_twice, cr_client_get_messages (alice), 5000);
   {
-    StateWait wait = { bob, CR_CLIENT_CONNECTED };
 
-    cr_test_assert_wait (state_is, &wait, 3000);
+    cr_test_assert_state (bob, CR_CLIENT_CONNECTED, 3000);
   }
   /* He caught up with what he missed, once, and is heard again. */
   {
