@@ -371,6 +371,21 @@ test_send (Fixture       *fixture,
   /* The other member got it. */
   WAIT_FOR (client_has_message (fixture->others[0], "hello from the window"), WAIT_MS);
 
+  /* A message the room would refuse (over 4 KiB) is not sent, and the
+   * text stays in the entry to be shortened. */
+  {
+    GListModel *messages = cr_client_get_messages (_cr_window_get_client (fixture->window));
+    guint n = g_list_model_get_n_items (messages);
+    g_autofree char *too_long = g_strnfill (CR_TEXT_MAX_BYTES + 10, 'x');
+    g_autofree char *kept = NULL;
+
+    type_and_send (fixture, too_long);
+    run_for (100);
+    g_assert_cmpuint (g_list_model_get_n_items (messages), ==, n);
+    kept = entry_text (fixture);
+    g_assert_cmpstr (kept, ==, too_long);
+  }
+
   /* A blank entry sends nothing, and keeps what is there. */
   {
     GListModel *messages = cr_client_get_messages (_cr_window_get_client (fixture->window));
