@@ -1,0 +1,262 @@
+/* bench-engine.c: how fast the server's packet path fans out, without sockets
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * N native members join a room (with a real SQLite store in a temporary
+ * directory); one of them says M messages. Every member's reliable layer
+ * takes its datagrams and acks them, as a client would, so the engine does
+ * the whole work of a broadcast: parse, store, encode once, queue and flush
+ * per member, take the acks. Prints the figures; it is not a test.
+ *
+ *   bench-engine [MEMBERS [MESSAGES]]     defaults: 10, 100 and 500 members, 2000 messages
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "cr-engine.h"
+#include "cr-protocol.h"
+#include "cr-reliable.h"
+#include "cr-render.h"
+
+typedef struct {
+  GSocketAddress *addr;
+  CrReliable     *rel;
+  guint32         session;
+  guint32         cookie;
+  gboolean        welcomed;
+  guint64         events;
+} Member;
+
+typedef struct {
+  CrEngine  *engine;
+  GPtrArray *out;
+  GHashTable *by_port;   /* port → Member* */
+  guint64    in;
+  gint64     now;
+} Bench;
+
+static guint16
+port_of (GSocketAddress *addr)
+{
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr));
+}
+
+static void
+feed (Bench        *b,
+      Member       *m,
+      const guint8 *data,
+      gsize         len)
+{
+  b->in++;
+  cr_engine_receive (b->engine, data, len, m->addr, b->now, b->out);
+}
+
+/* Hand every datagram to its member, let the members ack; until quiet. */
+static void
+pump (Bench *b)
+{
+  for (guint round = 0; round < 100 && b->out->len > 0; round++)
+    {
+      g_autoptr(GPtrArray) batch = b->out;
+      g_autoptr(GHashTable) touched = g_hash_table_new (NULL, NULL);
+      GHashTableIter iter;
+      gpointer value;
+
+      b->out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
+      for (guint i = 0; i < batch->len; i++)
+        {
+          CrDatagram *d = batch->pdata[i];
+          Member *m = g_hash_table_lookup (b->by_port, GUINT_TO_POINTER (port_of (d->to)));
+          g_autoptr(GPtrArray) deliveries = NULL;
+          const guint8 *data, *body;
+          gsize len, body_len;
+          CrHeader header;
+
+          data = g_bytes_get_data (d->data, &len);
+          if (m == NULL || cr_header_parse (data, len, &header, &body, &body_len) != CR_PARSE_OK)
+            continue;
+          if (header.session == 0)
+            {
+              if (header.type == CR_PACKET_PING)
+                m->cookie = header.ack;
+              continue;
+            }
+          if (header.type == CR_PACKET_WELCOME)
+            {
+              m->welcomed = TRUE;
+              m->session = header.session;
+            }
+          deliveries = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_delivery_free);
+          cr_reliable_receive (m->rel, &header, body, body_len, b->now, deliveries);
+          for (guint j = 0; j < deliveries->len; j++)
+            if (((CrDelivery *) deliveries->pdata[j])->type == CR_PACKET_EVENT)
+              m->events++;
+          g_hash_table_add (touched, m);
+        }
+
+      g_hash_table_iter_init (&iter, touched);
+      while (g_hash_table_iter_next (&iter, &value, NULL))
+        {
+          Member *m = value;
+          g_autoptr(GPtrArray) acks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+          cr_reliable_flush (m->rel, m->session, b->now, acks);
+          for (guint j = 0; j < acks->len; j++)
+            {
+              gsize len;
+              const guint8 *data = g_bytes_get_data (acks->pdata[j], &len);
+              feed (b, m, data, len);
+            }
+        }
+    }
+}
+
+static Member *
+member_join (Bench      *b,
+             guint       index)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  Member *m = g_new0 (Member, 1);
+  g_autofree char *name = g_strdup_printf ("member%u", index);
+  g_autoptr(GBytes) body = cr_body_join (name, "", "", FALSE, 0, "");
+  CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_JOIN, 0, 0, 0, 0, 0 };
+  g_autoptr(GBytes) datagram = NULL;
+  const guint8 *data;
+  gsize len;
+
+  m->addr = g_inet_socket_address_new (lo, 20000 + index);
+  m->rel = cr_reliable_new ();
+  g_hash_table_insert (b->by_port, GUINT_TO_POINTER (20000 + index), m);
+
+  feed (b, m, (const guint8 *) CR_PROBE_TEXT, strlen (CR_PROBE_TEXT));
+  pump (b);
+  header.ack = m->cookie;
+  data = g_bytes_get_data (body, &len);
+  datagram = cr_datagram_build (&header, data, len);
+  data = g_bytes_get_data (datagram, &len);
+  feed (b, m, data, len);
+  pump (b);
+  g_assert (m->welcomed);
+  return m;
+}
+
+static void
+remove_tree (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_remove (path);
+    }
+  g_rmdir (dir);
+}
+
+static void
+run (guint n_members,
+     guint n_messages)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cr-bench-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  CrStore *store = cr_store_open (dir, &error);
+  CrEngineConfig config;
+  Bench b = { 0 };
+  Member **members = g_new0 (Member *, n_members);
+  CrStats stats;
+  guint64 out_before, in_before;
+  gint64 start, elapsed;
+  guint64 received = 0;
+
+  g_assert_no_error (error);
+  cr_engine_config_init (&config);
+  config.max_members = n_members + 1;
+  config.rate_per_second = 1e9;
+  config.rate_burst = 1e9;
+  b.engine = cr_engine_new (&config, store);
+  b.out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
+  b.by_port = g_hash_table_new (NULL, NULL);
+  b.now = G_TIME_SPAN_SECOND;
+
+  for (guint i = 0; i < n_members; i++)
+    members[i] = member_join (&b, i);
+  for (guint i = 0; i < n_members; i++)
+    members[i]->events = 0;
+
+  cr_engine_get_stats (b.engine, &stats);
+  out_before = stats.datagrams_out;
+  in_before = b.in;
+
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < n_messages; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("message number %u of the benchmark", i);
+      g_autoptr(GBytes) body = cr_body_chat (i + 1, text);
+
+      cr_reliable_send (members[0]->rel, CR_PACKET_CHAT, body);
+      {
+        g_autoptr(GPtrArray) datagrams = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+        cr_reliable_flush (members[0]->rel, members[0]->session, b.now, datagrams);
+        for (guint j = 0; j < datagrams->len; j++)
+          {
+            gsize len;
+            const guint8 *data = g_bytes_get_data (datagrams->pdata[j], &len);
+            feed (&b, members[0], data, len);
+          }
+      }
+      pump (&b);
+      b.now += 100;   /* 0.1 ms of simulated time per message */
+    }
+  elapsed = g_get_monotonic_time () - start;
+
+  cr_engine_get_stats (b.engine, &stats);
+  for (guint i = 0; i < n_members; i++)
+    received += members[i]->events;
+
+  g_print ("%5u members  %6u messages  %7.3f s  %9.0f messages/s  %10.0f datagrams out/s  "
+           "%10.0f in/s  %6.2f µs per delivery  (delivered %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT ")\n",
+           n_members, n_messages, elapsed / 1e6,
+           n_messages / (elapsed / 1e6),
+           (stats.datagrams_out - out_before) / (elapsed / 1e6),
+           (b.in - in_before) / (elapsed / 1e6),
+           (double) elapsed / ((double) n_messages * n_members),
+           received, (guint64) n_messages * n_members);
+
+  for (guint i = 0; i < n_members; i++)
+    {
+      g_object_unref (members[i]->addr);
+      cr_reliable_free (members[i]->rel);
+      g_free (members[i]);
+    }
+  g_free (members);
+  g_hash_table_destroy (b.by_port);
+  g_ptr_array_unref (b.out);
+  cr_engine_free (b.engine);
+  cr_store_close (store);
+  remove_tree (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  cr_locale_init ();
+
+  g_print ("The engine alone (no sockets), one member speaking, every member acking; "
+           "SQLite store in a temporary directory.\n");
+  if (argc > 1)
+    run (MAX (2, atoi (argv[1])), argc > 2 ? MAX (1, atoi (argv[2])) : 2000);
+  else
+    {
+      run (10, 2000);
+      run (100, 2000);
+      run (500, 1000);
+    }
+  return 0;
+}
