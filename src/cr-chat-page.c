@@ -101,18 +101,16 @@ last_row_on_screen (CrChatPage *self,
   g_autoptr(CrMessage) last = g_list_model_get_item (G_LIST_MODEL (self->shown), n - 1);
   graphene_rect_t bounds;
 
-  /* GTK 4.8 keeps a list view's rows as its children in item order. */
+  /* The list's children are its rows (a few hundred at most), not
+   * necessarily in item order: look for the one showing the newest. */
   for (GtkWidget *item = gtk_widget_get_last_child (list);
        item != NULL;
        item = gtk_widget_get_prev_sibling (item))
     {
       GtkWidget *row = gtk_widget_get_first_child (item);
 
-      if (!CR_IS_MESSAGE_ROW (row))
+      if (!CR_IS_MESSAGE_ROW (row) || cr_message_row_get_message (CR_MESSAGE_ROW (row)) != last)
         continue;
-
-      if (cr_message_row_get_message (CR_MESSAGE_ROW (row)) != last)
-        return FALSE;
 
       return gtk_widget_get_mapped (row) &&
              gtk_widget_compute_bounds (row, list, &bounds) &&
@@ -137,24 +135,27 @@ pin_to_bottom (CrChatPage *self)
 {
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
   guint n = self->shown != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->shown)) : 0;
+  gboolean at_bottom;
 
-  if (n == 0)
+  /* In a burst the adjustment is pinned within each layout
+   * (on_vadjustment_changed); the end of the burst checks. */
+  if (n == 0 || self->grow_tick != 0)
     return;
 
-  /* The cheap way: the adjustment's end. While row heights are still
-   * estimates it can stop short of the last rows; the next frames measure
-   * them and move the end. A burst pins again every frame anyway. */
-  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) -
-                                 gtk_adjustment_get_page_size (adj));
-
-  if (self->grow_tick != 0)
-    return;
-
-  if (last_row_on_screen (self, n))
+  at_bottom = adjustment_at_bottom (adj);
+  if (at_bottom && last_row_on_screen (self, n))
     {
       self->pin_tries = 0;
       return;
     }
+
+  /* The cheap way: the adjustment's end. Moving it between layouts makes
+   * the list re-anchor and reshape its rows, so only when it is not there
+   * yet; while row heights are estimates the end itself can stop short of
+   * the last rows, and the next frames measure them and move it. */
+  if (!at_bottom)
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) -
+                                   gtk_adjustment_get_page_size (adj));
 
   if (self->pin_tries < PIN_TRIES)
     {
@@ -277,13 +278,16 @@ static void
 on_vadjustment_changed (CrChatPage    *self,
                         GtkAdjustment *adj)
 {
+  if (!self->sticky)
+    return;
+
   /* The list grew or the window was resized: a reader at the bottom stays
-   * there, anyone else keeps their place. In a burst the adjustment moves
-   * at once, within this layout; otherwise right after it. */
-  if (self->sticky && self->grow_tick != 0)
-    pin_to_bottom (self);
-  else if (self->sticky)
-    queue_pin_to_bottom (self);
+   * there, anyone else keeps their place. The adjustment moves at once,
+   * within this layout (cheap); the next frame checks that the newest row
+   * really shows. */
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) -
+                                 gtk_adjustment_get_page_size (adj));
+  queue_pin_to_bottom (self);
 }
 
 static void
