@@ -517,6 +517,54 @@ test_timeout_and_return (void)
   room_clear (&room);
 }
 
+/* The owner view's list: every member with the address it speaks from. */
+static gboolean
+members_have_addresses (gpointer user_data)
+{
+  GListModel *members = cr_server_get_members (user_data);
+  guint n = g_list_model_get_n_items (members);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CrMember) m = g_list_model_get_item (members, i);
+      if (cr_member_get_address (m) == NULL ||
+          !g_str_has_prefix (cr_member_get_address (m), "127.0.0.1:"))
+        return FALSE;
+    }
+  return n == 2;
+}
+
+static void
+test_member_list (void)
+{
+  Room room = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrClient) alice = NULL;
+  g_autoptr(CrClient) bob = NULL;
+
+  room_start (&room);
+  alice = cr_test_join (room.address, "alice", NULL, FALSE, 5000, &error);
+  g_assert_no_error (error);
+  bob = cr_test_join (room.address, "bob", "bob-secret", TRUE, 5000, &error);
+  g_assert_no_error (error);
+
+  cr_test_assert_wait (members_have_addresses, room.server, 3000);
+  {
+    GListModel *members = cr_server_get_members (room.server);
+    g_autoptr(CrMember) first = g_list_model_get_item (members, 0);
+    g_autoptr(CrMember) second = g_list_model_get_item (members, 1);
+
+    g_assert_cmpstr (cr_member_get_name (first), ==, "alice");
+    g_assert_false (cr_member_get_registered (first));
+    g_assert_cmpstr (cr_member_get_name (second), ==, "bob");
+    g_assert_true (cr_member_get_registered (second));
+  }
+
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  cr_test_leave_and_free (g_steal_pointer (&bob));
+  room_clear (&room);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -531,6 +579,7 @@ main (int   argc,
   g_test_add_func ("/chatroom/server/spoof", test_spoof);
   g_test_add_func ("/chatroom/server/timeout", test_timeout);
   g_test_add_func ("/chatroom/server/timeout-and-return", test_timeout_and_return);
+  g_test_add_func ("/chatroom/server/member-list", test_member_list);
 
   return g_test_run ();
 }

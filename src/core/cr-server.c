@@ -48,6 +48,7 @@ struct _CrServer
   GSource        *read_source;
   GSource        *timer_source;
   GSource        *idle_source;      /* refreshes members' last-active */
+  guint           refresh_id;       /* the member list, after an event */
   GListStore     *members;
   gboolean        stopping;
   gint64          stop_deadline;
@@ -145,6 +146,7 @@ now (void)
 static void
 finish_stop (CrServer *self)
 {
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_pointer (&self->read_source, g_source_destroy);
   g_clear_pointer (&self->idle_source, g_source_destroy);
   if (self->socket != NULL)
@@ -312,6 +314,16 @@ on_refresh_idle (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+on_refresh_members (gpointer user_data)
+{
+  CrServer *self = user_data;
+
+  self->refresh_id = 0;
+  refresh_members (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_engine_event (const CrEvent *event,
                  gpointer       user_data)
@@ -319,8 +331,11 @@ on_engine_event (const CrEvent *event,
   CrServer *self = user_data;
 
   g_signal_emit (self, signals[EVENT], 0, event);
-  if (!cr_event_kind_is_chat (event->kind) && event->kind != CR_EVENT_ANNOUNCE)
-    refresh_members (self);
+  /* Later, once: the engine announces a join before it binds the new
+   * member's session, whose address the list shows. */
+  if (!cr_event_kind_is_chat (event->kind) && event->kind != CR_EVENT_ANNOUNCE &&
+      self->refresh_id == 0)
+    self->refresh_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, on_refresh_members, self, NULL);
 }
 
 /* Address parsing */
@@ -360,6 +375,7 @@ cr_server_dispose (GObject *object)
 {
   CrServer *self = CR_SERVER (object);
 
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_pointer (&self->read_source, g_source_destroy);
   g_clear_pointer (&self->idle_source, g_source_destroy);
   if (self->timer_source != NULL)
