@@ -9,6 +9,7 @@
 #      a keyfile of its own (room name, a free loopback port, this computer
 #      only: nothing listens beyond 127.0.0.1);
 #   2. alice and carol join with chatroom-cli and talk (lines on a pipe);
+#      the teacher speaks from the owner view;
 #   3. a second `chatroom 127.0.0.1:PORT` with the nickname bob shows the
 #      filled-in login view           -> login-LANG.png
 #      Enter joins; bob says a line    -> chat-LANG.png
@@ -98,12 +99,14 @@ if [ "$lang" = zh_CN ]; then
   say_carol1="老师好，今天的实验在几号楼？"
   say_alice2="我把上周的笔记发到群里了"
   say_bob="我马上到"
+  say_teacher="十点半上课，记得带实验报告"
 else
   room="Physics 101"
   say_alice1="Hello everyone!"
   say_carol1="Which building is today's lab in?"
   say_alice2="I put last week's notes in the shared folder"
   say_bob="On my way"
+  say_teacher="Class starts at 10:30, bring your lab sheets"
 fi
 
 # Each program gets a home of its own: settings, data and cache.
@@ -176,6 +179,14 @@ member alice "$say_alice1" "" "$say_alice2"
 sleep 0.5
 member carol "" "$say_carol1"
 sleep 5
+
+# The teacher speaks from the owner view's entry (beside the chat, below the
+# member list of the 900x640 window), Enter says it as the owner.
+xdotool mousemove --window "$host_win" 735 466 click 1
+sleep 0.3
+xdotool type --delay 120 "$say_teacher"
+xdotool key Return
+sleep 1.5
 
 make_home bob
 run_as bob "$app" "127.0.0.1:$port"
