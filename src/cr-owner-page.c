@@ -418,17 +418,15 @@ on_room_name_row_apply (CrOwnerPage *self)
 
   if (name[0] == '\0' || g_utf8_strlen (name, -1) > 64)
     {
-      const char *current = NULL;
+      g_autofree char *current = NULL;
 
+      /* Refused: put back the name in force. */
       show_toast (self, _("A room name has 1 to 64 characters"));
       if (self->server != NULL)
-        current = cr_server_get_room_name (self->server);
+        current = g_strdup (cr_server_get_room_name (self->server));
       else if (self->settings != NULL)
-        current = NULL;
-      self->loading = TRUE;
-      if (current != NULL)
-        gtk_editable_set_text (GTK_EDITABLE (self->room_name_row), current);
-      self->loading = FALSE;
+        current = g_settings_get_string (self->settings, "room-name");
+      gtk_editable_set_text (GTK_EDITABLE (self->room_name_row), current != NULL ? current : "");
       return;
     }
 

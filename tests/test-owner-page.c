@@ -408,6 +408,12 @@ test_settings_apply (Fixture       *fixture,
   stored = g_settings_get_string (settings, "room-name");
   g_assert_cmpstr (stored, ==, "Physics 101");
 
+  /* A blank name is refused, and the row shows the name in force again. */
+  gtk_editable_set_text (GTK_EDITABLE (name_row), "   ");
+  g_signal_emit_by_name (name_row, "apply");
+  g_assert_cmpstr (cr_server_get_room_name (fixture->server), ==, "Physics 101");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (name_row)), ==, "Physics 101");
+
   g_settings_reset (settings, "history-length");
   g_settings_reset (settings, "require-registration");
   g_settings_reset (settings, "room-name");
