@@ -10,10 +10,24 @@
  * a reader who scrolled up gets a "new messages" button instead.
  *
  * A burst (a busy room, a resync) must not freeze the window: every row
- * that comes into view is bound and its text shaped, and GTK 4.8's list
- * view keeps up to 200 rows around the one it follows. So the list shows a
- * GtkSliceListModel of the messages that grows by at most ROWS_PER_FRAME
- * rows per frame; in a quiet room that is every message at once.
+ * the list holds is bound and its text shaped (Pango, ~0.35 ms a row), and
+ * GTK 4.8's list view holds up to 200 rows around the one it follows. So
+ * the list never sees the whole history: it shows a window (CrMessageRange)
+ * over the client's messages, changed at most once per frame.
+ *
+ *  - While the reader is at the bottom the window is the newest messages,
+ *    a screenful and more (tail_rows). A frame binds at most that many new rows,
+ *    however fast messages come, and every row the list holds is measured,
+ *    so its end is exact: no estimated heights to correct at the end of a
+ *    burst, no long jump to the newest row.
+ *  - A reader who scrolled up keeps the window's top; the bottom follows
+ *    the messages by at most ROWS_PER_FRAME a frame, and reaching the top
+ *    of the window prepends OLDER_ROWS older messages (the list keeps the
+ *    row it shows in place). Back at the bottom, the window shrinks again.
+ *
+ * The window changes its top and its bottom as separate items-changed, so
+ * rows that stay keep their widgets (CrMessageRow makes rebinding the
+ * message it shows cheap).
  */
 #define G_LOG_DOMAIN "cr-chat-page"
 
@@ -31,9 +45,157 @@
 /* Pixels from the end that still count as "at the bottom". */
 #define BOTTOM_SLACK 8.0
 
-/* The most rows the list takes in per frame (bench/bench-ui.c measured a
- * per-frame cap as what keeps a 10 000-message burst from stalling). */
-#define ROWS_PER_FRAME 40
+/* Messages shown while the reader is at the bottom: at least TAIL_ROWS,
+ * and enough rows of MIN_ROW_HEIGHT to fill the list's height once more.
+ * It is the most rows a frame binds in a burst, and a new row costs about
+ * 1 ms all told under Xvfb (bench/bench-ui.c --view chat-page: 30 rows kept
+ * frames under 45 ms, 60 rows took 64-93 ms). */
+#define TAIL_ROWS 30
+#define MIN_ROW_HEIGHT 20
+#define MAX_TAIL_ROWS 200
+
+/* How far the window may grow past its tail at the bottom before its top
+ * is trimmed: a quiet room appends rows without moving the others. */
+#define TAIL_SLACK 30
+
+/* The most rows the window's bottom grows by per frame while the reader is
+ * scrolled up, and how many older rows reaching its top brings in: a
+ * frame's worth of new rows each. */
+#define ROWS_PER_FRAME 30
+#define OLDER_ROWS 30
+
+/* --- the window of messages the list shows ------------------------------ */
+
+#define CR_TYPE_MESSAGE_RANGE (cr_message_range_get_type ())
+G_DECLARE_FINAL_TYPE (CrMessageRange, cr_message_range, CR, MESSAGE_RANGE, GObject)
+
+/* Messages [start, end) of a model. It does not follow the model: the page
+ * moves it (cr_message_range_set), once per frame. */
+struct _CrMessageRange
+{
+  GObject     parent_instance;
+
+  GListModel *model;
+  guint       start;
+  guint       end;
+};
+
+static GType
+cr_message_range_get_item_type (GListModel *model)
+{
+  return CR_TYPE_MESSAGE;
+}
+
+static guint
+cr_message_range_get_n_items (GListModel *model)
+{
+  CrMessageRange *self = CR_MESSAGE_RANGE (model);
+
+  return self->end - self->start;
+}
+
+static gpointer
+cr_message_range_get_item (GListModel *model,
+                           guint       position)
+{
+  CrMessageRange *self = CR_MESSAGE_RANGE (model);
+
+  if (position >= self->end - self->start)
+    return NULL;
+
+  return g_list_model_get_item (self->model, self->start + position);
+}
+
+static void
+cr_message_range_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = cr_message_range_get_item_type;
+  iface->get_n_items = cr_message_range_get_n_items;
+  iface->get_item = cr_message_range_get_item;
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CrMessageRange, cr_message_range, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      cr_message_range_list_model_init))
+
+static void
+cr_message_range_dispose (GObject *object)
+{
+  CrMessageRange *self = CR_MESSAGE_RANGE (object);
+
+  g_clear_object (&self->model);
+
+  G_OBJECT_CLASS (cr_message_range_parent_class)->dispose (object);
+}
+
+static void
+cr_message_range_class_init (CrMessageRangeClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = cr_message_range_dispose;
+}
+
+static void
+cr_message_range_init (CrMessageRange *self)
+{
+}
+
+static CrMessageRange *
+cr_message_range_new (GListModel *model,
+                      guint       start,
+                      guint       end)
+{
+  CrMessageRange *self = g_object_new (CR_TYPE_MESSAGE_RANGE, NULL);
+
+  g_assert (start <= end && end <= g_list_model_get_n_items (model));
+
+  self->model = g_object_ref (model);
+  self->start = start;
+  self->end = end;
+  return self;
+}
+
+/* Show [start, end) of the model. When the old and the new range overlap,
+ * the top and the bottom change in separate items-changed, so the list
+ * keeps the widgets of the rows in both. */
+static void
+cr_message_range_set (CrMessageRange *self,
+                      guint           start,
+                      guint           end)
+{
+  guint old_start = self->start;
+  guint old_end = self->end;
+
+  g_assert (start <= end && end <= g_list_model_get_n_items (self->model));
+
+  if (start == old_start && end == old_end)
+    return;
+
+  if (start >= old_end || end <= old_start)
+    {
+      self->start = start;
+      self->end = end;
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, old_end - old_start, end - start);
+      return;
+    }
+
+  if (start != old_start)
+    {
+      self->start = start;
+      if (start > old_start)
+        g_list_model_items_changed (G_LIST_MODEL (self), 0, start - old_start, 0);
+      else
+        g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, old_start - start);
+    }
+
+  if (end != old_end)
+    {
+      self->end = end;
+      if (end > old_end)
+        g_list_model_items_changed (G_LIST_MODEL (self), old_end - start, 0, end - old_end);
+      else
+        g_list_model_items_changed (G_LIST_MODEL (self), end - start, old_end - end, 0);
+    }
+}
 
 struct _CrChatPage
 {
@@ -56,8 +218,8 @@ struct _CrChatPage
 
   /* owned */
   CrClient         *client;
-  GtkSliceListModel *shown;         /* what the list shows of the messages */
-  guint             grow_tick;
+  CrMessageRange   *shown;          /* what the list shows of the messages */
+  guint             window_tick;    /* the window has to move */
   GtkWidget        *owner_widget;
   char             *owner_name;
   char             *folded_name;    /* the reader's name, casefolded */
@@ -69,6 +231,9 @@ struct _CrChatPage
   double            last_page_size;
   guint             unseen;
   gboolean          sticky;
+  gboolean          window_moved;   /* until the frame after a move is painted */
+  GdkFrameClock    *moved_clock;
+  gulong            moved_handler;
   gboolean          preedit;
 };
 
@@ -137,9 +302,9 @@ pin_to_bottom (CrChatPage *self)
   guint n = self->shown != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->shown)) : 0;
   gboolean at_bottom;
 
-  /* In a burst the adjustment is pinned within each layout
-   * (on_vadjustment_changed); the end of the burst checks. */
-  if (n == 0 || self->grow_tick != 0)
+  /* While the window moves the adjustment is pinned within each layout
+   * (on_vadjustment_changed); once it stands still this checks. */
+  if (n == 0 || self->window_tick != 0)
     return;
 
   at_bottom = adjustment_at_bottom (adj);
@@ -231,6 +396,8 @@ queue_pin_to_bottom (CrChatPage *self)
     self->scroll_source = g_idle_add_full (G_PRIORITY_DEFAULT, scroll_down_later_cb, self, NULL);
 }
 
+static void queue_window_update (CrChatPage *self);
+
 static void
 on_vadjustment_value_changed (CrChatPage    *self,
                               GtkAdjustment *adj)
@@ -248,13 +415,27 @@ on_vadjustment_value_changed (CrChatPage    *self,
 
   if (adjustment_at_bottom (adj))
     {
+      if (!self->sticky)
+        queue_window_update (self);   /* back at the bottom: shrink the window */
       self->sticky = TRUE;
       set_unseen (self, 0);
     }
-  else if (!layout_changed)
+  else if (self->window_moved && self->sticky)
+    {
+      /* The window replaced the row the list was anchored to, and the list
+       * moved without its height changing: not the reader. Back to the
+       * end within this layout, before anything is drawn. */
+      gtk_adjustment_set_value (adj, upper - page_size);
+    }
+  else if (!layout_changed && !self->window_moved)
     self->sticky = FALSE;
-  else if (self->sticky && self->grow_tick == 0)
+  else if (self->sticky && self->window_tick == 0)
     queue_pin_to_bottom (self);
+
+  /* Near the top of the window: older messages come in above. */
+  if (!self->sticky && self->shown != NULL && self->shown->start > 0 &&
+      gtk_adjustment_get_value (adj) < page_size)
+    queue_window_update (self);
 }
 
 static gboolean
@@ -297,48 +478,156 @@ on_messages_items_changed (CrChatPage *self,
                            guint       added,
                            GListModel *model)
 {
-  if (added == 0)
-    return;
+  /* The rows are measured at the next layout: pin after it. */
+  if (added > 0 && self->sticky)
+    queue_pin_to_bottom (self);
+}
+
+/* How many of the newest messages to show at the bottom. */
+static guint
+tail_rows (CrChatPage *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  guint screen = (guint) (gtk_adjustment_get_page_size (adj) / MIN_ROW_HEIGHT) + 1;
+
+  return CLAMP (screen, TAIL_ROWS, MAX_TAIL_ROWS);
+}
+
+/* Where the window should be; FALSE if it is there. capped: grow the
+ * bottom by ROWS_PER_FRAME at most (a frame's worth). */
+static gboolean
+window_target (CrChatPage *self,
+               gboolean    capped,
+               guint      *start,
+               guint      *end)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  guint total = g_list_model_get_n_items (cr_client_get_messages (self->client));
+
+  *start = self->shown->start;
+  *end = self->shown->end;
 
   if (self->sticky)
     {
-      /* The rows are measured at the next layout: pin after it. */
-      queue_pin_to_bottom (self);
+      /* The newest, however many came since the last frame: at most a
+       * tail of them are bound, the rest are never shown. */
+      guint tail = tail_rows (self);
+
+      *end = total;
+      if (*end - *start > tail + TAIL_SLACK)
+        *start = *end - tail;
     }
-  else if (position + added == g_list_model_get_n_items (model))
-    set_unseen (self, self->unseen + added);
+  else
+    {
+      *end = capped ? MIN (total, *end + ROWS_PER_FRAME) : total;
+      if (*start > 0 && gtk_adjustment_get_value (adj) < gtk_adjustment_get_page_size (adj))
+        *start = *start > OLDER_ROWS ? *start - OLDER_ROWS : 0;
+    }
+
+  return *start != self->shown->start || *end != self->shown->end;
+}
+
+static void
+clear_window_moved (CrChatPage *self)
+{
+  self->window_moved = FALSE;
+  if (self->moved_clock != NULL)
+    g_clear_signal_handler (&self->moved_handler, self->moved_clock);
+  g_clear_object (&self->moved_clock);
+}
+
+static void
+on_frame_clock_after_paint (CrChatPage    *self,
+                            GdkFrameClock *clock)
+{
+  clear_window_moved (self);
+}
+
+/* Until the frame that lays the moved window out is painted, a value that
+ * moves without the list's height changing is the list re-anchoring, not
+ * the reader (on_vadjustment_value_changed). */
+static void
+move_window (CrChatPage *self,
+             guint       start,
+             guint       end)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->message_list));
+
+  cr_message_range_set (self->shown, start, end);
+  queue_pin_to_bottom (self);
+
+  if (clock == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->message_list)))
+    return;
+
+  self->window_moved = TRUE;
+  if (self->moved_clock == NULL)
+    {
+      self->moved_clock = g_object_ref (clock);
+      self->moved_handler = g_signal_connect_swapped (clock, "after-paint",
+                                                      G_CALLBACK (on_frame_clock_after_paint),
+                                                      self);
+    }
 }
 
 static gboolean
-grow_shown_cb (GtkWidget     *widget,
-               GdkFrameClock *frame_clock,
-               gpointer       user_data)
+window_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *frame_clock,
+                gpointer       user_data)
 {
   CrChatPage *self = user_data;
-  guint total, size;
+  guint start, end;
 
-  if (self->client == NULL || self->shown == NULL)
+  if (self->client != NULL && self->shown != NULL &&
+      window_target (self, TRUE, &start, &end))
     {
-      self->grow_tick = 0;
-      return G_SOURCE_REMOVE;
+      move_window (self, start, end);
+
+      /* Still behind (a capped bottom, more older rows wanted after the
+       * layout): again next frame. */
+      if (window_target (self, TRUE, &start, &end))
+        return G_SOURCE_CONTINUE;
     }
 
-  total = g_list_model_get_n_items (cr_client_get_messages (self->client));
-  size = gtk_slice_list_model_get_size (self->shown);
+  self->window_tick = 0;
+  if (self->sticky)
+    queue_pin_to_bottom (self);
+  return G_SOURCE_REMOVE;
+}
 
-  if (size < total)
-    gtk_slice_list_model_set_size (self->shown, MIN (total, size + ROWS_PER_FRAME));
+/* Move the window at the next frame: one items-changed per frame however
+ * many splices came, and never from within a layout. */
+static void
+queue_window_update (CrChatPage *self)
+{
+  guint start, end;
 
-  if (gtk_slice_list_model_get_size (self->shown) >= total)
+  if (self->client == NULL || self->shown == NULL || self->window_tick != 0)
+    return;
+
+  /* Nothing is laid out while the list is not on screen: no frame to wait
+   * for. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self->message_list)))
     {
-      /* The burst is in: settle exactly on the newest row. */
-      self->grow_tick = 0;
-      if (self->sticky)
-        queue_pin_to_bottom (self);
-      return G_SOURCE_REMOVE;
+      if (window_target (self, FALSE, &start, &end))
+        move_window (self, start, end);
+      return;
     }
 
-  return G_SOURCE_CONTINUE;
+  self->window_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->message_list),
+                                                    window_tick_cb, self, NULL);
+}
+
+/* The newest messages, a tail's worth. */
+static void
+tail_range (CrChatPage *self,
+            GListModel *messages,
+            guint      *start,
+            guint      *end)
+{
+  guint tail = tail_rows (self);
+
+  *end = g_list_model_get_n_items (messages);
+  *start = *end > tail ? *end - tail : 0;
 }
 
 static void
@@ -348,22 +637,26 @@ on_all_messages_items_changed (CrChatPage *self,
                                guint       added,
                                GListModel *model)
 {
-  guint total = g_list_model_get_n_items (model);
-
-  if (self->shown == NULL || gtk_slice_list_model_get_size (self->shown) >= total)
+  if (self->shown == NULL)
     return;
 
-  /* A few messages go in at once; a burst is taken in frame by frame. */
-  if (self->grow_tick == 0 &&
-      total - gtk_slice_list_model_get_size (self->shown) <= ROWS_PER_FRAME)
+  /* The client only appends; anything else starts the window afresh. */
+  if (removed > 0 || position < self->shown->end)
     {
-      gtk_slice_list_model_set_size (self->shown, total);
+      guint start, end;
+      guint old = self->shown->end - self->shown->start;
+
+      tail_range (self, model, &start, &end);
+      self->shown->start = start;
+      self->shown->end = end;
+      g_list_model_items_changed (G_LIST_MODEL (self->shown), 0, old, end - start);
       return;
     }
 
-  if (self->grow_tick == 0)
-    self->grow_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->message_list),
-                                                    grow_shown_cb, self, NULL);
+  if (!self->sticky)
+    set_unseen (self, self->unseen + added);
+
+  queue_window_update (self);
 }
 
 static void
@@ -372,10 +665,17 @@ scroll_down_action (GtkWidget  *widget,
                     GVariant   *parameter)
 {
   CrChatPage *self = CR_CHAT_PAGE (widget);
+  guint start, end;
 
   self->sticky = TRUE;
   self->pin_tries = 0;
   set_unseen (self, 0);
+
+  /* Straight to the newest: the window becomes their tail, whose rows are
+   * all measured at the next layout, so its end is the real end. */
+  if (self->client != NULL && self->shown != NULL && window_target (self, FALSE, &start, &end))
+    move_window (self, start, end);
+
   pin_to_bottom (self);
 }
 
@@ -420,8 +720,11 @@ message_bind_cb (GtkSignalListItemFactory *factory,
   guint position = gtk_list_item_get_position (item);
   g_autoptr(CrMessage) previous = NULL;
 
-  if (self->client != NULL && position > 0 && position != GTK_INVALID_LIST_POSITION)
-    previous = g_list_model_get_item (cr_client_get_messages (self->client), position - 1);
+  /* The one above it in the whole history, also for the window's top row. */
+  if (self->client != NULL && self->shown != NULL && position != GTK_INVALID_LIST_POSITION &&
+      self->shown->start + position > 0)
+    previous = g_list_model_get_item (cr_client_get_messages (self->client),
+                                      self->shown->start + position - 1);
 
   cr_message_row_set_message (row, message, previous, self->owner_name);
   cr_message_row_set_mention (row, mentions_reader (self, message));
@@ -745,10 +1048,10 @@ disconnect_client (CrChatPage *self)
   if (self->client == NULL)
     return;
 
-  if (self->grow_tick != 0)
+  if (self->window_tick != 0)
     {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self->message_list), self->grow_tick);
-      self->grow_tick = 0;
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self->message_list), self->window_tick);
+      self->window_tick = 0;
     }
   if (self->shown != NULL)
     g_signal_handlers_disconnect_by_data (self->shown, self);
@@ -765,6 +1068,7 @@ cr_chat_page_dispose (GObject *object)
   CrChatPage *self = CR_CHAT_PAGE (object);
 
   g_clear_handle_id (&self->scroll_source, g_source_remove);
+  clear_window_moved (self);
   if (self->verify_tick != 0 && self->message_list != NULL)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self->message_list), self->verify_tick);
   self->verify_tick = 0;
@@ -960,8 +1264,12 @@ cr_chat_page_set_client (CrChatPage *self,
                                G_CALLBACK (on_client_notify_state), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (client, "notify::state",
                                G_CALLBACK (update_actions), self, G_CONNECT_SWAPPED);
-      self->shown = gtk_slice_list_model_new (g_object_ref (cr_client_get_messages (client)), 0,
-                                              g_list_model_get_n_items (cr_client_get_messages (client)));
+      {
+        guint start, end;
+
+        tail_range (self, cr_client_get_messages (client), &start, &end);
+        self->shown = cr_message_range_new (cr_client_get_messages (client), start, end);
+      }
       g_signal_connect_object (cr_client_get_messages (client), "items-changed",
                                G_CALLBACK (on_all_messages_items_changed), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (self->shown, "items-changed",

@@ -33,9 +33,11 @@ struct _CrMessageRow
   GtkWidget  *retry_button;
 
   /* owned */
-  CrMessage  *message;
+  CrMessage  *message;          /* bound */
+  CrMessage  *displayed;        /* what the labels show; kept after unbind */
   gulong      state_handler;
 
+  int         shown_state;      /* CrMessageState the marks show, or -1 */
   gboolean    grouped;
 };
 
@@ -48,8 +50,7 @@ is_chat (CrMessage *message)
 }
 
 static char *
-format_time (gint64   time_us,
-             gboolean full)
+format_full_time (gint64 time_us)
 {
   g_autoptr(GDateTime) time = NULL;
 
@@ -61,7 +62,32 @@ format_time (gint64   time_us,
     return g_strdup ("");
 
   /* The locale's own date and time forms: nothing to translate. */
-  return g_date_time_format (time, full ? "%x %X" : "%H:%M");
+  return g_date_time_format (time, "%x %X");
+}
+
+/* "%H:%M" of time_us. Consecutive messages mostly fall in the same minute:
+ * remember the last one rather than build a GDateTime per row. */
+static const char *
+format_short_time (gint64 time_us)
+{
+  static gint64 cached_minute = G_MININT64;
+  static char cached[32];
+  gint64 minute;
+
+  if (time_us <= 0)
+    time_us = g_get_real_time ();
+
+  minute = time_us / (60 * G_USEC_PER_SEC);
+  if (minute != cached_minute)
+    {
+      g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
+      g_autofree char *text = time != NULL ? g_date_time_format (time, "%H:%M") : NULL;
+
+      g_strlcpy (cached, text != NULL ? text : "", sizeof cached);
+      cached_minute = minute;
+    }
+
+  return cached;
 }
 
 static void
@@ -81,6 +107,11 @@ update_state (CrMessageRow *self)
     }
 
   state = cr_message_get_state (self->message);
+
+  /* Rebinding the same message in the same state: the marks are right. */
+  if ((int) state == self->shown_state)
+    return;
+  self->shown_state = state;
 
   gtk_widget_set_visible (GTK_WIDGET (self->state_image),
                           state == CR_MESSAGE_PENDING || state == CR_MESSAGE_SENT);
@@ -149,8 +180,29 @@ cr_message_row_dispose (GObject *object)
   if (self->message != NULL)
     g_clear_signal_handler (&self->state_handler, self->message);
   g_clear_object (&self->message);
+  g_clear_object (&self->displayed);
 
   G_OBJECT_CLASS (cr_message_row_parent_class)->dispose (object);
+}
+
+/* The full date only when the pointer rests on the row: setting a tooltip
+ * on every bind cost a tooltip query per row in a burst. */
+static gboolean
+cr_message_row_query_tooltip (GtkWidget  *widget,
+                              int         x,
+                              int         y,
+                              gboolean    keyboard_tooltip,
+                              GtkTooltip *tooltip)
+{
+  CrMessageRow *self = CR_MESSAGE_ROW (widget);
+  g_autofree char *text = NULL;
+
+  if (self->message == NULL)
+    return FALSE;
+
+  text = format_full_time (cr_message_get_time (self->message));
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
 }
 
 static void
@@ -160,6 +212,7 @@ cr_message_row_class_init (CrMessageRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = cr_message_row_dispose;
+  widget_class->query_tooltip = cr_message_row_query_tooltip;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/chatroom/ChatRoom/cr-message-row.ui");
@@ -178,6 +231,9 @@ static void
 cr_message_row_init (CrMessageRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->shown_state = -1;
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
 }
 
 GtkWidget *
@@ -192,9 +248,6 @@ cr_message_row_set_message (CrMessageRow *self,
                             CrMessage    *previous,
                             const char   *owner_name)
 {
-  g_autofree char *display = NULL;
-  g_autofree char *time_text = NULL;
-  g_autofree char *time_full = NULL;
   const char *sender;
   gboolean system;
   gboolean own;
@@ -207,6 +260,8 @@ cr_message_row_set_message (CrMessageRow *self,
     g_clear_signal_handler (&self->state_handler, self->message);
   g_set_object (&self->message, message);
 
+  /* Unbinding leaves the labels as they are: the list often binds the
+   * same message again at another position. */
   if (message == NULL)
     return;
 
@@ -228,29 +283,33 @@ cr_message_row_set_message (CrMessageRow *self,
                   cr_message_get_time (message) - cr_message_get_time (previous) < GROUP_WINDOW_US &&
                   cr_message_get_time (message) >= cr_message_get_time (previous);
 
+  /* Each is a no-op when the class is already as asked. */
   set_class (self, "system", system);
   set_class (self, "own", own && !system);
   set_class (self, "owner", owner);
   set_class (self, "grouped", self->grouped);
 
-  display = cr_message_dup_display (message);
-  gtk_label_set_text (self->text_label, display ? display : "");
-  gtk_label_set_xalign (self->text_label, system ? 0.5f : 0.0f);
-  gtk_label_set_justify (self->text_label, system ? GTK_JUSTIFY_CENTER : GTK_JUSTIFY_LEFT);
-
-  time_text = format_time (cr_message_get_time (message), FALSE);
-  time_full = format_time (cr_message_get_time (message), TRUE);
-  gtk_label_set_text (self->time_label, time_text);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self), time_full);
-
-  if (own)
+  if (message != self->displayed)
     {
-      /* Translators: the sender line of your own messages; %s is your nickname */
-      g_autofree char *you = g_strdup_printf (_("%s (you)"), sender);
-      gtk_label_set_text (self->sender_label, you);
+      g_autofree char *display = cr_message_dup_display (message);
+
+      g_set_object (&self->displayed, message);
+      self->shown_state = -1;
+
+      gtk_label_set_text (self->text_label, display ? display : "");
+      gtk_label_set_xalign (self->text_label, system ? 0.5f : 0.0f);
+      gtk_label_set_justify (self->text_label, system ? GTK_JUSTIFY_CENTER : GTK_JUSTIFY_LEFT);
+      gtk_label_set_text (self->time_label, format_short_time (cr_message_get_time (message)));
+
+      if (own)
+        {
+          /* Translators: the sender line of your own messages; %s is your nickname */
+          g_autofree char *you = g_strdup_printf (_("%s (you)"), sender);
+          gtk_label_set_text (self->sender_label, you);
+        }
+      else
+        gtk_label_set_text (self->sender_label, sender);
     }
-  else
-    gtk_label_set_text (self->sender_label, sender);
 
   gtk_widget_set_visible (self->owner_badge, owner);
   gtk_widget_set_visible (self->header_box, !system && !self->grouped);
