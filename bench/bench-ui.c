@@ -668,6 +668,74 @@ error_set (gpointer data)
 /* --- the phases ------------------------------------------------------ */
 
 #ifdef CR_BENCH_HAVE_APP
+/* The source's index of the list's first item (the list shows a window of
+ * the source). */
+static guint
+oldest_shown (Bench      *b,
+              GListModel *source)
+{
+  GListModel *m = G_LIST_MODEL (gtk_list_view_get_model (b->list));
+  g_autoptr(CrMessage) first = g_list_model_get_n_items (m) > 0 ? g_list_model_get_item (m, 0)
+                                                                 : NULL;
+
+  for (guint i = 0; first != NULL && i < g_list_model_get_n_items (source); i++)
+    {
+      g_autoptr(CrMessage) item = g_list_model_get_item (source, i);
+
+      if (item == first)
+        return i;
+    }
+  return G_MAXUINT;
+}
+
+/* The reader goes back through the whole history as fast as the list lets
+ * them (the value held at the top, so the list brings older rows in), then
+ * takes the "new messages" button back down. */
+static void
+scroll_back (Bench      *b,
+             GtkWidget  *chat_page,
+             GListModel *source)
+{
+  gint64 start = g_get_monotonic_time ();
+  gint64 deadline = start + 30 * G_USEC_PER_SEC;
+  gint64 top_us, down_us;
+  guint oldest = oldest_shown (b, source);
+  guint total = g_list_model_get_n_items (source);
+  gboolean on_screen;
+  NewestCond newest = { b, source, total };
+  GtkAdjustment *vadj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (b->list));
+
+  meter_start (b);
+  while (oldest > 0 && g_get_monotonic_time () < deadline)
+    {
+      gtk_adjustment_set_value (vadj, 0);
+      run_for (20);
+      oldest = oldest_shown (b, source);
+    }
+  top_us = g_get_monotonic_time () - start;
+  run_for (300);
+  b->measuring = FALSE;
+  g_print ("history: scrolled up to message %u of %u in %.2f s; longest main-loop stall %.1f ms "
+           "(%u over 50 ms), longest frame gap %.1f ms; list holds %u rows\n",
+           oldest, total, top_us / 1e6, b->max_gap / 1000.0, b->long_gaps,
+           b->max_frame_gap / 1000.0, n_shown (b));
+
+  meter_start (b);
+  start = g_get_monotonic_time ();
+  gtk_widget_activate_action (chat_page, "chat.scroll-down", NULL);
+  run_until (newest_reached, &newest, 5000);
+  down_us = g_get_monotonic_time () - start;
+  run_for (1000);
+  b->measuring = FALSE;
+  on_screen = newest_row_on_screen (b, source);
+  g_print ("history: back to the newest in %.2f s; longest main-loop stall %.1f ms "
+           "(%u over 50 ms); the newest row %s on screen; list holds %u rows\n",
+           down_us / 1e6, b->max_gap / 1000.0, b->long_gaps, on_screen ? "is" : "is NOT",
+           n_shown (b));
+}
+#endif
+
+#ifdef CR_BENCH_HAVE_APP
 static GtkListView *
 find_message_list (GtkWidget *widget)
 {
@@ -859,6 +927,11 @@ burst_network (Bench      *b,
 #endif
   if (feed.refused > 0)
     g_print ("burst: the server refused %u of its own messages\n", feed.refused);
+
+#ifdef CR_BENCH_HAVE_APP
+  if (chat_page != NULL)
+    scroll_back (b, chat_page, all.model);
+#endif
 
   cr_client_leave (client);
   run_for (300);

@@ -29,6 +29,9 @@ struct _CrMessageRow
   GtkWidget  *owner_badge;
   GtkLabel   *time_label;
   GtkLabel   *text_label;
+  GtkWidget  *body_box;
+
+  /* made for the first own message the row shows */
   GtkImage   *state_image;
   GtkWidget  *retry_button;
 
@@ -90,6 +93,46 @@ format_short_time (gint64 time_us)
   return cached;
 }
 
+/* Most rows show others' messages: a row makes its delivery mark and retry
+ * button (an icon, and a button watching the chat.retry action) only when
+ * it first shows one of the reader's, which keeps the rows a burst creates
+ * small. */
+static void
+ensure_state_widgets (CrMessageRow *self)
+{
+  GtkWidget *box;
+  GtkWidget *icon;
+  GtkWidget *label;
+
+  if (self->state_image != NULL)
+    return;
+
+  self->state_image = GTK_IMAGE (gtk_image_new ());
+  gtk_widget_set_valign (GTK_WIDGET (self->state_image), GTK_ALIGN_END);
+  gtk_widget_set_visible (GTK_WIDGET (self->state_image), FALSE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->state_image), "dim-label");
+  gtk_box_append (GTK_BOX (self->body_box), GTK_WIDGET (self->state_image));
+
+  icon = g_object_new (GTK_TYPE_IMAGE,
+                       "icon-name", "dialog-error-symbolic",
+                       "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                       NULL);
+  label = gtk_label_new_with_mnemonic (_("_Retry"));
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  gtk_box_append (GTK_BOX (box), icon);
+  gtk_box_append (GTK_BOX (box), label);
+
+  self->retry_button = gtk_button_new ();
+  gtk_button_set_child (GTK_BUTTON (self->retry_button), box);
+  gtk_widget_set_valign (self->retry_button, GTK_ALIGN_CENTER);
+  gtk_widget_set_visible (self->retry_button, FALSE);
+  gtk_widget_add_css_class (self->retry_button, "flat");
+  gtk_widget_add_css_class (self->retry_button, "error");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "chat.retry");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "t", (guint64) 0);
+  gtk_box_append (GTK_BOX (self->body_box), self->retry_button);
+}
+
 static void
 update_state (CrMessageRow *self)
 {
@@ -99,12 +142,17 @@ update_state (CrMessageRow *self)
 
   if (self->message == NULL || !cr_message_get_own (self->message))
     {
-      gtk_widget_set_visible (GTK_WIDGET (self->state_image), FALSE);
-      gtk_widget_set_visible (self->retry_button, FALSE);
+      if (self->state_image != NULL)
+        {
+          gtk_widget_set_visible (GTK_WIDGET (self->state_image), FALSE);
+          gtk_widget_set_visible (self->retry_button, FALSE);
+        }
       gtk_widget_remove_css_class (GTK_WIDGET (self), "pending");
       gtk_widget_remove_css_class (GTK_WIDGET (self), "failed");
       return;
     }
+
+  ensure_state_widgets (self);
 
   state = cr_message_get_state (self->message);
 
@@ -221,8 +269,7 @@ cr_message_row_class_init (CrMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrMessageRow, owner_badge);
   gtk_widget_class_bind_template_child (widget_class, CrMessageRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, CrMessageRow, text_label);
-  gtk_widget_class_bind_template_child (widget_class, CrMessageRow, state_image);
-  gtk_widget_class_bind_template_child (widget_class, CrMessageRow, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, CrMessageRow, body_box);
 
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
