@@ -19,9 +19,13 @@
  *     receives them; its messages model is what the list shows. Source
  *     "model": the messages are spliced into a GListStore at the same rate,
  *     one splice per main-loop dispatch (what the client promises).
- *     Views: "plain" (the model as is), "cap" (a GtkSliceListModel that grows
- *     by at most --cap rows per frame), "tail" (a GtkSliceListModel of the
- *     newest --tail rows while the reader is at the bottom).
+ *     Views: "chat-page" (the app's own CrChatPage over the CrClient; then
+ *     the reader scrolls up to the first message and takes the "new
+ *     messages" button back down), "plain" (the model as is), "cap" (a
+ *     GtkSliceListModel that grows by at most --cap rows per frame), "tail"
+ *     (a GtkSliceListModel of the newest --tail rows while the reader is at
+ *     the bottom). "Shown" is when the list's last item is the newest
+ *     message, and the newest row is then checked inside the viewport.
  *
  * Every wait is bounded; the program stops by itself.
  */

@@ -16,10 +16,11 @@
  * over the client's messages, changed at most once per frame.
  *
  *  - While the reader is at the bottom the window is the newest messages,
- *    a screenful and more (tail_rows). A frame binds at most that many new rows,
- *    however fast messages come, and every row the list holds is measured,
- *    so its end is exact: no estimated heights to correct at the end of a
- *    burst, no long jump to the newest row.
+ *    a screenful and more (tail_rows). A frame binds at most that many new
+ *    rows, however fast messages come (those in between are never bound),
+ *    and every row the list holds is measured, so its end is exact: no
+ *    estimated heights to correct at the end of a burst, no long jump to
+ *    the newest row.
  *  - A reader who scrolled up keeps the window's top; the bottom follows
  *    the messages by at most ROWS_PER_FRAME a frame, and reaching the top
  *    of the window prepends OLDER_ROWS older messages (the list keeps the

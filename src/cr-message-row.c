@@ -327,7 +327,8 @@ cr_message_row_set_message (CrMessageRow *self,
 
   self->grouped = !system && is_chat (previous) &&
                   g_strcmp0 (cr_message_get_sender (previous), sender) == 0 &&
-                  cr_message_get_time (message) - cr_message_get_time (previous) < GROUP_WINDOW_US &&
+                  cr_message_get_time (message) - cr_message_get_time (previous) <
+                  GROUP_WINDOW_US &&
                   cr_message_get_time (message) >= cr_message_get_time (previous);
 
   /* Each is a no-op when the class is already as asked. */
