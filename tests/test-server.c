@@ -560,7 +560,23 @@ test_member_list (void)
     g_assert_true (cr_member_get_registered (second));
   }
 
-  cr_test_leave_and_free (g_steal_pointer (&alice));
+  /* Bans are listed for the owner view to lift them. */
+  g_assert_true (cr_server_ban (room.server, "Mallory", &error));
+  g_assert_no_error (error);
+  g_assert_true (cr_server_ban (room.server, "alice", &error));
+  {
+    g_auto(GStrv) bans = cr_server_dup_bans (room.server);
+    g_assert_cmpuint (g_strv_length (bans), ==, 2);
+    g_assert_true (g_strv_contains ((const char * const *) bans, "Mallory"));
+    g_assert_true (g_strv_contains ((const char * const *) bans, "alice"));
+  }
+  g_assert_true (cr_server_unban (room.server, "mallory", &error));
+  {
+    g_auto(GStrv) bans = cr_server_dup_bans (room.server);
+    g_assert_cmpuint (g_strv_length (bans), ==, 1);
+  }
+
+  g_clear_object (&alice);   /* banned: already closed by the room */
   cr_test_leave_and_free (g_steal_pointer (&bob));
   room_clear (&room);
 }

@@ -961,6 +961,23 @@ cr_server_unban (CrServer    *self,
   return owner_act (self, CR_OWNER_UNBAN, name, error);
 }
 
+GStrv
+cr_server_dup_bans (CrServer *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+
+  if (self->engine != NULL)
+    {
+      g_autoptr(GPtrArray) bans = cr_room_dup_bans (cr_engine_get_room (self->engine));
+
+      for (guint i = 0; i < bans->len; i++)
+        g_strv_builder_add (builder, bans->pdata[i]);
+    }
+  return g_strv_builder_end (builder);
+}
+
 GListModel *
 cr_server_get_members (CrServer *self)
 {

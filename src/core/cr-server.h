@@ -88,6 +88,10 @@ gboolean      cr_server_unban                (CrServer    *self,
                                               const char  *name,
                                               GError     **error);
 
+/* The banned names, sorted (empty when the room is not running). The list
+ * changes with BAN and UNBAN events ("event", "members-changed"). */
+GStrv         cr_server_dup_bans             (CrServer *self);
+
 /* GListModel of CrMember with address and last-active set; owner first. */
 GListModel   *cr_server_get_members          (CrServer *self);
 
