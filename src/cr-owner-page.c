@@ -47,6 +47,8 @@ struct _CrOwnerPage
   GtkLabel            *status_hint;
   AdwPreferencesGroup *members_group;
   GtkListBox          *members_list;
+  AdwPreferencesGroup *banned_group;
+  GtkListBox          *banned_list;
   GtkEntry            *say_entry;
   AdwEntryRow         *room_name_row;
   GtkSwitch           *require_registration_switch;
@@ -57,6 +59,7 @@ struct _CrOwnerPage
   /* owned */
   CrServer            *server;
   GListStore          *members;       /* our copy of the server's list, see sync_members */
+  GtkStringList       *bans;          /* the server's banned names, see sync_bans */
   GHashTable          *last_spoke;    /* folded name → monotonic µs of joining or last message */
   GSettings           *settings;      /* NULL when the schema is not installed */
   char                *first_address;
@@ -125,6 +128,7 @@ update_actions (CrOwnerPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.unmute", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.kick", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.ban", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.unban", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.copy-address",
                                  running && self->first_address != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.stop", running);
@@ -299,6 +303,87 @@ sync_members (CrOwnerPage *self)
   update_member_count (self);
 }
 
+/* The server has no signal of its own for the ban list: it changes with
+ * BAN and UNBAN events, after which "members-changed" follows. Like
+ * sync_members, merge rather than replace (both lists are in the server's
+ * order), so that an unrelated join or leave does not rebuild the rows
+ * under the owner's keyboard focus. */
+static void
+sync_bans (CrOwnerPage *self)
+{
+  g_auto(GStrv) theirs = NULL;
+  g_autoptr(GHashTable) wanted = g_hash_table_new (g_str_hash, g_str_equal);
+  GListModel *mine = G_LIST_MODEL (self->bans);
+  guint n_theirs;
+  guint i = 0, j = 0;
+
+  if (server_running (self))
+    theirs = cr_server_dup_bans (self->server);
+  else
+    theirs = g_new0 (char *, 1);
+  n_theirs = g_strv_length (theirs);
+
+  for (guint k = 0; k < n_theirs; k++)
+    g_hash_table_add (wanted, theirs[k]);
+
+  while (i < n_theirs || j < g_list_model_get_n_items (mine))
+    {
+      const char *m = gtk_string_list_get_string (self->bans, j);
+
+      if (m != NULL && !g_hash_table_contains (wanted, m))
+        {
+          gtk_string_list_remove (self->bans, j);
+        }
+      else if (i < n_theirs && (m == NULL || !g_str_equal (m, theirs[i])))
+        {
+          const char *added[] = { theirs[i], NULL };
+
+          gtk_string_list_splice (self->bans, j, 0, added);
+          i++;
+          j++;
+        }
+      else
+        {
+          i++;
+          j++;
+        }
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->banned_group),
+                          g_list_model_get_n_items (mine) > 0);
+}
+
+static GtkWidget *
+create_banned_row (gpointer item,
+                   gpointer user_data)
+{
+  const char *name = gtk_string_object_get_string (GTK_STRING_OBJECT (item));
+  g_autofree char *accessible = NULL;
+  GtkWidget *row;
+  GtkWidget *button;
+
+  row = adw_action_row_new ();
+  /* Names may hold '<' or '&': never markup. */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+
+  button = gtk_button_new_with_label (_("Unban"));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "owner.unban");
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button),
+                                          g_variant_new_string (name));
+  /* Translators: what a screen reader says for a row's Unban button (each
+   * row has one, so it names whom); %s is a nickname */
+  accessible = g_strdup_printf (_("Unban %s"), name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+
+  return row;
+}
+
 static void
 refresh_rows (CrOwnerPage *self)
 {
@@ -380,6 +465,7 @@ static void
 on_server_members_changed (CrOwnerPage *self)
 {
   sync_members (self);
+  sync_bans (self);
 }
 
 static void
@@ -387,6 +473,7 @@ on_server_running_changed (CrOwnerPage *self)
 {
   update_status (self);
   sync_members (self);
+  sync_bans (self);
 }
 
 static void
@@ -609,6 +696,32 @@ ban_action (GtkWidget  *widget,
 }
 
 static void
+unban_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  CrOwnerPage *self = CR_OWNER_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *done = NULL;
+  g_autofree char *name = g_variant_dup_string (param, NULL);
+
+  if (!server_running (self))
+    return;
+
+  if (!cr_server_unban (self->server, name, &error))
+    {
+      show_error (self, error);
+      sync_bans (self);
+      return;
+    }
+
+  /* Translators: a short notice after the owner lifted a ban; %s is a nickname */
+  done = g_strdup_printf (_("Unbanned %s"), name);
+  show_toast (self, done);
+  sync_bans (self);
+}
+
+static void
 copy_address_action (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *param)
@@ -640,6 +753,8 @@ disconnect_server (CrOwnerPage *self)
   g_clear_object (&self->server);
   g_list_store_remove_all (self->members);
   g_hash_table_remove_all (self->last_spoke);
+  gtk_string_list_splice (self->bans, 0, g_list_model_get_n_items (G_LIST_MODEL (self->bans)),
+                          NULL);
 }
 
 static void
@@ -651,7 +766,10 @@ cr_owner_page_dispose (GObject *object)
   disconnect_server (self);
   if (self->members_list != NULL)
     gtk_list_box_bind_model (self->members_list, NULL, NULL, NULL, NULL);
+  if (self->banned_list != NULL)
+    gtk_list_box_bind_model (self->banned_list, NULL, NULL, NULL, NULL);
   g_clear_object (&self->members);
+  g_clear_object (&self->bans);
   g_clear_pointer (&self->last_spoke, g_hash_table_unref);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->first_address, g_free);
@@ -735,6 +853,8 @@ cr_owner_page_class_init (CrOwnerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, status_hint);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, members_group);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, members_list);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, banned_group);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, banned_list);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, say_entry);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, room_name_row);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, require_registration_switch);
@@ -752,6 +872,7 @@ cr_owner_page_class_init (CrOwnerPageClass *klass)
   gtk_widget_class_install_action (widget_class, "owner.unmute", "s", member_action);
   gtk_widget_class_install_action (widget_class, "owner.kick", "s", member_action);
   gtk_widget_class_install_action (widget_class, "owner.ban", "s", ban_action);
+  gtk_widget_class_install_action (widget_class, "owner.unban", "s", unban_action);
   gtk_widget_class_install_action (widget_class, "owner.copy-address", NULL, copy_address_action);
   gtk_widget_class_install_action (widget_class, "owner.stop", NULL, stop_action);
 
@@ -770,6 +891,9 @@ cr_owner_page_init (CrOwnerPage *self)
   self->last_spoke = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gtk_list_box_bind_model (self->members_list, G_LIST_MODEL (self->members),
                            create_member_row, NULL, NULL);
+  self->bans = gtk_string_list_new (NULL);
+  gtk_list_box_bind_model (self->banned_list, G_LIST_MODEL (self->bans),
+                           create_banned_row, NULL, NULL);
 
   g_signal_connect_swapped (self->say_entry, "activate",
                             G_CALLBACK (on_say_entry_activate), self);
@@ -886,5 +1010,6 @@ cr_owner_page_set_server (CrOwnerPage *self,
 
   update_status (self);
   sync_members (self);
+  sync_bans (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);
 }

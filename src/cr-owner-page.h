@@ -26,6 +26,7 @@ G_DECLARE_FINAL_TYPE (CrOwnerPage, cr_owner_page, CR, OWNER_PAGE, AdwBin)
  *   owner.unmute     (s) member name
  *   owner.kick       (s) member name
  *   owner.ban        (s) member name: asks first
+ *   owner.unban      (s) banned name (the "Banned" group lists them)
  *   owner.copy-address () copy the first join address to the clipboard
  *   owner.stop       ()  emit "stop-requested" */
 GtkWidget  *cr_owner_page_new         (void);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "cr-client.h"
 #include "cr-render.h"
@@ -108,6 +109,33 @@ row_of (Fixture    *fixture,
   return find_row (GTK_WIDGET (fixture->page), name);
 }
 
+/* A banned name's Unban button, in the "Banned" group. */
+static GtkWidget *
+find_unban_button (GtkWidget  *widget,
+                   const char *name)
+{
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), "owner.unban") == 0)
+    {
+      GVariant *target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget));
+
+      if (target != NULL && g_str_equal (g_variant_get_string (target, NULL), name))
+        return widget;
+      return NULL;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_unban_button (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static AdwMessageDialog *
 find_dialog (void)
 {
@@ -160,6 +188,24 @@ row_muted (gpointer data)
   CrOwnerMemberRow *row = row_of (c->fixture, c->name);
 
   return row != NULL && cr_member_get_muted (cr_owner_member_row_get_member (row));
+}
+
+/* Listed as banned, and on screen: the group is shown. */
+static gboolean
+ban_listed (gpointer data)
+{
+  RowCond *c = data;
+  GtkWidget *button = find_unban_button (GTK_WIDGET (c->fixture->page), c->name);
+
+  return button != NULL && gtk_widget_is_visible (button);
+}
+
+static gboolean
+ban_unlisted (gpointer data)
+{
+  RowCond *c = data;
+
+  return find_unban_button (GTK_WIDGET (c->fixture->page), c->name) == NULL;
 }
 
 static gboolean
@@ -339,6 +385,64 @@ test_ban_asks_first (Fixture       *fixture,
 
   again = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, &error);
   g_assert_error (error, CR_CLIENT_ERROR, CR_REASON_BANNED);
+}
+
+static void
+test_unban (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(CrClient) alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  g_autoptr(CrClient) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *unbanned = g_strdup_printf (_("Unbanned %s"), "alice");
+  g_auto(GStrv) bans = NULL;
+  RowCond has_alice = { fixture, "alice" };
+  LabelCond toast = { GTK_WIDGET (fixture->page), unbanned };
+  AdwMessageDialog *dialog;
+  GtkWidget *group;
+  GtkWidget *button;
+
+  cr_test_assert_wait (row_present, &has_alice, WAIT_MS);
+  /* Nobody banned yet: no group. */
+  g_assert_null (find_unban_button (GTK_WIDGET (fixture->page), "alice"));
+
+  g_assert_true (activate (fixture, "owner.ban", "alice"));
+  cr_test_assert_wait (dialog_shown, NULL, WAIT_MS);
+  dialog = find_dialog ();
+  adw_message_dialog_response (dialog, "ban");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  cr_test_assert_wait (client_closed, alice, WAIT_MS);
+  cr_test_assert_wait (row_absent, &has_alice, WAIT_MS);
+
+  /* She is listed under "Banned", with a button to let her back. */
+  cr_test_assert_wait (ban_listed, &has_alice, WAIT_MS);
+  button = find_unban_button (GTK_WIDGET (fixture->page), "alice");
+  group = gtk_widget_get_ancestor (button, ADW_TYPE_PREFERENCES_GROUP);
+  g_assert_nonnull (group);
+  g_assert_true (gtk_widget_get_visible (group));
+
+  g_assert_true (activate (fixture, "owner.unban", "alice"));
+  cr_test_assert_wait (ban_unlisted, &has_alice, WAIT_MS);
+  cr_test_assert_wait (label_shown, &toast, WAIT_MS);
+  g_assert_false (gtk_widget_get_visible (group));
+  bans = cr_server_dup_bans (fixture->server);
+  g_assert_cmpuint (g_strv_length (bans), ==, 0);
+
+  /* And she can come back under her name. */
+  again = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (again);
+  cr_test_assert_wait (row_present, &has_alice, WAIT_MS);
+  cr_test_leave_and_free (g_steal_pointer (&again));
+
+  /* Lifting a ban that is not there is refused, the page's usual way. */
+  g_assert_true (activate (fixture, "owner.unban", "alice"));
+  {
+    g_autofree char *why = cr_render_reason (CR_REASON_BANNED, NULL);
+    LabelCond refused = { GTK_WIDGET (fixture->page), why };
+
+    cr_test_assert_wait (label_shown, &refused, WAIT_MS);
+  }
 }
 
 static void
@@ -524,6 +628,7 @@ main (int   argc,
   ADD ("members", test_members);
   ADD ("mute-and-kick", test_mute_and_kick);
   ADD ("ban-asks-first", test_ban_asks_first);
+  ADD ("unban", test_unban);
   ADD ("refusal-is-shown", test_refusal_is_shown);
   ADD ("say-and-announce", test_say_and_announce);
   ADD ("settings-apply", test_settings_apply);
