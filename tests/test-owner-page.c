@@ -438,7 +438,7 @@ test_unban (Fixture       *fixture,
   /* Lifting a ban that is not there is refused, the page's usual way. */
   g_assert_true (activate (fixture, "owner.unban", "alice"));
   {
-    g_autofree char *why = cr_render_reason (CR_REASON_BANNED, NULL);
+    g_autofree char *why = cr_render_reason (CR_REASON_NO_CHANGE, NULL);
     LabelCond refused = { GTK_WIDGET (fixture->page), why };
 
     cr_test_assert_wait (label_shown, &refused, WAIT_MS);

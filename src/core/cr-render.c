@@ -350,6 +350,9 @@ format_reason (CrReason    reason,
     case CR_REASON_NOT_ALLOWED:
       return g_strdup (_("The owner cannot do that to the owner"));
 
+    case CR_REASON_NO_CHANGE:
+      return g_strdup (_("Nothing to change: it already is so"));
+
     default:
       /* Translators: %d is an error number this program does not know */
       return g_strdup_printf (_("Unknown error (%d)"), (int) reason);

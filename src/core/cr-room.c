@@ -11,9 +11,9 @@
  *   - no member of that name (kick, mute)      → CR_REASON_NO_SUCH_MEMBER
  *   - the target is the owner (kick/ban/mute)  → CR_REASON_NOT_ALLOWED
  *   - mute of a muted member, unmute of a name
- *     that is not muted                        → CR_REASON_MUTED
+ *     that is not muted                        → CR_REASON_NO_CHANGE
  *   - ban of an absent name that is banned,
- *     unban of a name that is not banned       → CR_REASON_BANNED
+ *     unban of a name that is not banned       → CR_REASON_NO_CHANGE
  * ("the state already is what you asked" carries the state's own reason.)
  *
  * Mutes are remembered by folded name for the life of the room, so leaving
@@ -580,7 +580,7 @@ cr_room_ban (CrRoom      *self,
    * cr_room_add_ban) is removed: only an absent banned name is a no-op. */
   if (member == NULL && g_hash_table_contains (self->bans, fold))
     {
-      set_reason (reason, CR_REASON_BANNED);
+      set_reason (reason, CR_REASON_NO_CHANGE);
       return NULL;
     }
 
@@ -619,7 +619,7 @@ cr_room_unban (CrRoom      *self,
   banned_name = g_hash_table_lookup (self->bans, fold);
   if (banned_name == NULL)
     {
-      set_reason (reason, CR_REASON_BANNED);
+      set_reason (reason, CR_REASON_NO_CHANGE);
       return NULL;
     }
 
@@ -647,7 +647,7 @@ cr_room_mute (CrRoom      *self,
     }
   if ((member->pub.flags & CR_MEMBER_MUTED) != 0)
     {
-      set_reason (reason, CR_REASON_MUTED);
+      set_reason (reason, CR_REASON_NO_CHANGE);
       return NULL;
     }
 
@@ -683,7 +683,7 @@ cr_room_unmute (CrRoom      *self,
   muted_name = g_strdup (g_hash_table_lookup (self->mutes, fold));
   if (muted_name == NULL)
     {
-      set_reason (reason, CR_REASON_MUTED);
+      set_reason (reason, CR_REASON_NO_CHANGE);
       return NULL;
     }
   g_hash_table_remove (self->mutes, fold);

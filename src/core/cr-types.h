@@ -81,7 +81,8 @@ typedef enum {
   CR_REASON_INTERNAL = 19,            /* the room failed to store or hash */
   CR_REASON_NO_SUCH_MEMBER = 20,      /* owner action on someone not in the room */
   CR_REASON_NOT_ALLOWED = 21,         /* owner action on the owner */
-  CR_REASON_LAST = CR_REASON_NOT_ALLOWED,
+  CR_REASON_NO_CHANGE = 22,           /* already muted, not muted, already banned… */
+  CR_REASON_LAST = CR_REASON_NO_CHANGE,
 } CrReason;
 
 typedef enum {
