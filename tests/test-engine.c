@@ -12,6 +12,7 @@
 #include "cr-protocol.h"
 #include "cr-reliable.h"
 #include "cr-render.h"
+#include "cr-test-utils.h"
 
 /* A peer: a native client reduced to its reliable channel, or a classic one
  * that just collects text lines. */
@@ -105,19 +106,6 @@ fixture_setup (Fixture       *f,
   f->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_free);
 }
 
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d && (name = g_dir_read_name (d)))
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_remove (path);
-    }
-  g_rmdir (dir);
-}
 
 static void
 fixture_teardown (Fixture       *f,
@@ -125,7 +113,7 @@ fixture_teardown (Fixture       *f,
 {
   cr_engine_free (f->engine);
   cr_store_close (f->store);
-  remove_tree (f->dir);
+  cr_test_remove_tree (f->dir);
   g_free (f->dir);
   g_ptr_array_unref (f->out);
   g_ptr_array_unref (f->peers);

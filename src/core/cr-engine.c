@@ -1267,10 +1267,21 @@ cr_engine_next_deadline (CrEngine *self)
   return next;
 }
 
-static const char *
-owner_signature (CrEngine *self)
+/* Deliver the owner's event, or pass on why the room made none. */
+static gboolean
+commit_or_refuse (CrEngine  *self,
+                  CrEvent   *event,
+                  CrReason   why,
+                  gint64     now,
+                  GPtrArray *out,
+                  CrReason  *reason)
 {
-  return self->owner_name;
+  if (reason)
+    *reason = why;
+  if (event == NULL)
+    return FALSE;
+  commit_event (self, event, now, out);
+  return TRUE;
 }
 
 gboolean
@@ -1285,13 +1296,8 @@ cr_engine_owner_say (CrEngine   *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  event = cr_room_owner_say (self->room, owner_signature (self), text, g_get_real_time (), &r);
-  if (reason)
-    *reason = r;
-  if (event == NULL)
-    return FALSE;
-  commit_event (self, event, now, out);
-  return TRUE;
+  event = cr_room_owner_say (self->room, self->owner_name, text, g_get_real_time (), &r);
+  return commit_or_refuse (self, event, r, now, out, reason);
 }
 
 gboolean
@@ -1307,12 +1313,7 @@ cr_engine_announce (CrEngine   *self,
   g_return_val_if_fail (self != NULL, FALSE);
 
   event = cr_room_announce (self->room, text, g_get_real_time (), &r);
-  if (reason)
-    *reason = r;
-  if (event == NULL)
-    return FALSE;
-  commit_event (self, event, now, out);
-  return TRUE;
+  return commit_or_refuse (self, event, r, now, out, reason);
 }
 
 gboolean
@@ -1361,10 +1362,8 @@ cr_engine_owner_act (CrEngine      *self,
       g_return_val_if_reached (FALSE);
     }
 
-  if (reason)
-    *reason = r;
   if (event == NULL)
-    return FALSE;
+    return commit_or_refuse (self, NULL, r, now, out, reason);
 
   if (self->store != NULL && (action == CR_OWNER_BAN || action == CR_OWNER_UNBAN))
     {
@@ -1385,8 +1384,7 @@ cr_engine_owner_act (CrEngine      *self,
         session_end (self, session,
                      action == CR_OWNER_BAN ? CR_REASON_BANNED : CR_REASON_KICKED, now, out);
     }
-  commit_event (self, event, now, out);
-  return TRUE;
+  return commit_or_refuse (self, event, r, now, out, reason);
 }
 
 void
