@@ -947,6 +947,34 @@ cr_test_assert_state (CrClient      *client,
              timeout_ms, state, cr_client_get_state (client));
 }
 
+typedef struct
+{
+  GListModel  *messages;
+  CrEventKind  kind;
+  const char  *name;
+} EventWait;
+
+static gboolean
+event_seen (gpointer user_data)
+{
+  EventWait *wait = user_data;
+
+  return cr_test_has_event (wait->messages, wait->kind, wait->name);
+}
+
+void
+cr_test_assert_event (GListModel  *messages,
+                      CrEventKind  kind,
+                      const char  *name,
+                      guint        timeout_ms)
+{
+  EventWait wait = { messages, kind, name };
+
+  if (!cr_test_wait_until (event_seen, &wait, timeout_ms))
+    g_error ("timed out after %u ms waiting for an event of kind %d about %s",
+             timeout_ms, kind, name);
+}
+
 /* Child processes -------------------------------------------------- */
 
 static void child_read_more (CrTestChild *child);

@@ -73,6 +73,12 @@ void       cr_test_assert_state        (CrClient      *client,
                                         CrClientState  state,
                                         guint          timeout_ms);
 
+/* Fails the test unless a row of kind about name shows up in time. */
+void       cr_test_assert_event        (GListModel    *messages,
+                                        CrEventKind    kind,
+                                        const char    *name,
+                                        guint          timeout_ms);
+
 /* Leave and wait for CLOSED (≤ 3 s), then drop the reference. */
 void       cr_test_leave_and_free      (CrClient    *client);
 

@@ -89,21 +89,6 @@ assert_text_within (CrClient   *client,
 
 typedef struct
 {
-  GListModel  *model;
-  CrEventKind  kind;
-  const char  *name;
-} EventWait;
-
-static gboolean
-event_seen (gpointer user_data)
-{
-  EventWait *wait = user_data;
-
-  return cr_test_has_event (wait->model, wait->kind, wait->name);
-}
-
-typedef struct
-{
   GListModel *model;
   const char *name;
   gboolean    present;
@@ -307,9 +292,7 @@ test_refusals (void)
 
   /* Alice saw it. */
   {
-    EventWait wait = { cr_client_get_messages (alice), CR_EVENT_BAN, "dave" };
-
-    cr_test_assert_wait (event_seen, &wait, 3000);
+    cr_test_assert_event (cr_client_get_messages (alice), CR_EVENT_BAN, "dave", 3000);
     g_assert_false (cr_test_has_member (cr_client_get_members (alice), "dave"));
   }
 
@@ -412,13 +395,11 @@ test_send (void)
   g_assert_no_error (error);
   {
     MemberWait wait = { cr_client_get_members (alice), "bob", TRUE };
-    EventWait muted = { cr_client_get_messages (bob), CR_EVENT_MUTE, "bob" };
 
-    EventWait alice_saw = { cr_client_get_messages (alice), CR_EVENT_MUTE, "bob" };
 
     cr_test_assert_wait (member_is, &wait, 100);
-    cr_test_assert_wait (event_seen, &muted, 3000);
-    cr_test_assert_wait (event_seen, &alice_saw, 3000);
+    cr_test_assert_event (cr_client_get_messages (bob), CR_EVENT_MUTE, "bob", 3000);
+    cr_test_assert_event (cr_client_get_messages (alice), CR_EVENT_MUTE, "bob", 3000);
     g_assert_true (member_muted (cr_client_get_members (alice), "bob"));
     g_assert_true (member_muted (cr_client_get_members (bob), "bob"));
     g_assert_false (member_muted (cr_client_get_members (alice), "alice"));
@@ -430,9 +411,7 @@ test_send (void)
   cr_server_unmute (room.server, "bob", &error);
   g_assert_no_error (error);
   {
-    EventWait unmuted = { cr_client_get_messages (bob), CR_EVENT_UNMUTE, "bob" };
-
-    cr_test_assert_wait (event_seen, &unmuted, 3000);
+    cr_test_assert_event (cr_client_get_messages (bob), CR_EVENT_UNMUTE, "bob", 3000);
     g_assert_false (member_muted (cr_client_get_members (bob), "bob"));
   }
   cr_client_retry (bob, message);
@@ -556,10 +535,9 @@ test_leave (void)
   g_assert_cmpint (cr_client_get_close_reason (bob), ==, CR_REASON_NONE);
 
   {
-    EventWait wait = { cr_client_get_messages (alice), CR_EVENT_LEAVE, "bob" };
     MemberWait gone = { cr_client_get_members (alice), "bob", FALSE };
 
-    cr_test_assert_wait (event_seen, &wait, 3000);
+    cr_test_assert_event (cr_client_get_messages (alice), CR_EVENT_LEAVE, "bob", 3000);
     cr_test_assert_wait (member_is, &gone, 100);
   }
   g_object_get (alice, "n-members", &n_members, NULL);
@@ -597,9 +575,7 @@ test_kick (void)
   cr_test_assert_state (bob, CR_CLIENT_CLOSED, 3000);
   g_assert_cmpint (closed, ==, CR_REASON_KICKED);
   {
-    EventWait wait = { cr_client_get_messages (alice), CR_EVENT_KICK, "bob" };
-
-    cr_test_assert_wait (event_seen, &wait, 3000);
+    cr_test_assert_event (cr_client_get_messages (alice), CR_EVENT_KICK, "bob", 3000);
   }
 
   /* The owner closes the room: everyone is told. */
@@ -1237,10 +1213,9 @@ test_classic (void)
   {
     MemberWait gone = { cr_client_get_members (alice), "bob", FALSE };
 
-    EventWait left = { messages, CR_EVENT_LEAVE, "bob" };
 
     cr_test_assert_wait (member_is, &gone, 2000);
-    cr_test_assert_wait (event_seen, &left, 2000);
+    cr_test_assert_event (messages, CR_EVENT_LEAVE, "bob", 2000);
   }
   g_assert_cmpuint (cr_test_count_text (messages, "bob", "spaces  kept"), ==, 1);
 

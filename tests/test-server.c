@@ -141,21 +141,6 @@ member_absent (gpointer user_data)
   return !member_present (user_data);
 }
 
-typedef struct
-{
-  GListModel  *model;
-  CrEventKind  kind;
-  const char  *name;
-} EventWait;
-
-static gboolean
-event_seen (gpointer user_data)
-{
-  EventWait *wait = user_data;
-
-  return cr_test_has_event (wait->model, wait->kind, wait->name);
-}
-
 /* The chat of a client, as the room ordered it: texts by seq. Each text
  * once, every row acknowledged. */
 static GPtrArray *
@@ -407,11 +392,10 @@ test_timeout (void)
   /* erin falls silent (never pumped again); the room drops her. */
   start = g_get_monotonic_time ();
   {
-    EventWait wait = { cr_client_get_messages (alice), CR_EVENT_TIMEOUT, "erin" };
     MemberWait gone = { cr_client_get_members (alice), "erin" };
     MemberWait server_gone = { cr_server_get_members (room.server), "erin" };
 
-    cr_test_assert_wait (event_seen, &wait, 5000);
+    cr_test_assert_event (cr_client_get_messages (alice), CR_EVENT_TIMEOUT, "erin", 5000);
     cr_test_assert_wait (member_absent, &gone, 1000);
     cr_test_assert_wait (member_absent, &server_gone, 2000);
   }
@@ -475,9 +459,7 @@ test_timeout_and_return (void)
 
   cr_test_proxy_set_blackhole (proxy, TRUE);
   {
-    EventWait wait = { cr_client_get_messages (alice), CR_EVENT_TIMEOUT, "bob" };
-
-    cr_test_assert_wait (event_seen, &wait, 5000);
+    cr_test_assert_event (cr_client_get_messages (alice), CR_EVENT_TIMEOUT, "bob", 5000);
   }
   missed = cr_client_send (alice, "said while bob was away", &error);
   g_assert_no_error (error);
