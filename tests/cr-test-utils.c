@@ -1111,3 +1111,43 @@ cr_test_free_udp_port (void)
   local = g_socket_get_local_address (sock, NULL);
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
 }
+
+/* Rooms ------------------------------------------------------------ */
+
+void
+cr_test_room_start_on (CrTestRoom *room,
+                       const char *host,
+                       guint16     port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listen = cr_test_address (host, port);
+
+  if (room->dir == NULL)
+    room->dir = cr_test_make_tmpdir ();
+  room->server = cr_server_new (room->dir, "Test");
+  cr_server_start (room->server, listen, &error);
+  g_assert_no_error (error);
+  room->port = cr_server_get_port (room->server);
+  g_assert_cmpuint (room->port, !=, 0);
+  g_free (room->address);
+  room->address = cr_test_address (host, room->port);
+  g_clear_object (&room->socket_address);
+  room->socket_address = cr_test_socket_address (host, room->port);
+}
+
+void
+cr_test_room_start (CrTestRoom *room,
+                    const char *host)
+{
+  cr_test_room_start_on (room, host, 0);
+}
+
+void
+cr_test_room_clear (CrTestRoom *room)
+{
+  g_clear_object (&room->server);
+  g_clear_object (&room->socket_address);
+  cr_test_remove_tree (room->dir);
+  g_clear_pointer (&room->dir, g_free);
+  g_clear_pointer (&room->address, g_free);
+}

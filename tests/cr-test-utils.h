@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "cr-client.h"
+#include "cr-server.h"
 #include "cr-protocol.h"
 #include "cr-reliable.h"
 
@@ -48,6 +49,26 @@ char      *cr_test_address             (const char *host,
 GSocketAddress *cr_test_socket_address (const char *host,
                                         guint16     port);
 gboolean   cr_test_have_ipv6_loopback  (void);
+
+/* Rooms ------------------------------------------------------------- */
+
+/* A CrServer in a throwaway data directory. */
+typedef struct
+{
+  char           *dir;
+  CrServer       *server;
+  guint16         port;
+  char           *address;          /* "host:port", for clients */
+  GSocketAddress *socket_address;   /* for raw sockets */
+} CrTestRoom;
+
+/* Start (again, on the same data dir) on host:port; port 0 picks one. */
+void       cr_test_room_start_on       (CrTestRoom  *room,
+                                        const char  *host,
+                                        guint16      port);
+void       cr_test_room_start          (CrTestRoom  *room,
+                                        const char  *host);
+void       cr_test_room_clear          (CrTestRoom  *room);
 
 /* Clients ----------------------------------------------------------- */
 

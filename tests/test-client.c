@@ -13,50 +13,6 @@
 #include "cr-server.h"
 #include "cr-test-utils.h"
 
-/* A room in a throwaway data directory. */
-typedef struct
-{
-  char     *dir;
-  CrServer *server;
-  guint16   port;
-  char     *address;
-} Room;
-
-static void
-room_start_on (Room       *room,
-               const char *host,
-               guint16     port)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *listen = cr_test_address (host, port);
-
-  if (room->dir == NULL)
-    room->dir = cr_test_make_tmpdir ();
-  room->server = cr_server_new (room->dir, "Test");
-  cr_server_start (room->server, listen, &error);
-  g_assert_no_error (error);
-  room->port = cr_server_get_port (room->server);
-  g_assert_cmpuint (room->port, !=, 0);
-  g_free (room->address);
-  room->address = cr_test_address (host, room->port);
-}
-
-static void
-room_start (Room       *room,
-            const char *host)
-{
-  room_start_on (room, host, 0);
-}
-
-static void
-room_clear (Room *room)
-{
-  g_clear_object (&room->server);
-  cr_test_remove_tree (room->dir);
-  g_clear_pointer (&room->dir, g_free);
-  g_clear_pointer (&room->address, g_free);
-}
-
 /* Conditions ------------------------------------------------------- */
 
 
@@ -209,12 +165,12 @@ assert_join_fails (const char *address,
 static void
 test_join (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
   GListModel *members;
   g_autoptr(CrMember) self = NULL;
 
-  room_start (&room, "127.0.0.1");
+  cr_test_room_start (&room, "127.0.0.1");
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
 
   g_assert_cmpint (cr_client_get_state (alice), ==, CR_CLIENT_CONNECTED);
@@ -250,20 +206,20 @@ test_join (void)
   assert_join_fails (room.address, "bad name", NULL, FALSE, CR_REASON_NAME_INVALID);
 
   cr_test_leave_and_free (g_steal_pointer (&alice));
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 static void
 test_refusals (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(CrClient) carol = NULL;
   g_autoptr(CrClient) dave = NULL;
   g_autoptr(GError) error = NULL;
   int closed = -1;
 
-  room_start (&room, "127.0.0.1");
+  cr_test_room_start (&room, "127.0.0.1");
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
 
   /* Name taken, whatever the case. */
@@ -298,17 +254,17 @@ test_refusals (void)
 
   g_clear_object (&dave);
   cr_test_leave_and_free (g_steal_pointer (&alice));
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 static void
 test_register_login (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(CrClient) erin = NULL;
   g_autoptr(CrMember) member = NULL;
 
-  room_start (&room, "127.0.0.1");
+  cr_test_room_start (&room, "127.0.0.1");
 
   erin = cr_test_join (room.address, "Erin", "correct horse", TRUE, 0, NULL);
   g_assert_cmpstr (cr_client_get_name (erin), ==, "Erin");
@@ -326,13 +282,13 @@ test_register_login (void)
   g_assert_true (cr_member_get_is_self (member));
 
   cr_test_leave_and_free (g_steal_pointer (&erin));
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 static void
 test_send (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(CrClient) bob = NULL;
   g_autoptr(GPtrArray) bob_received = g_ptr_array_new_with_free_func (g_object_unref);
@@ -341,7 +297,7 @@ test_send (void)
   CrMessage *message;
   guint n_before;
 
-  room_start (&room, "127.0.0.1");
+  cr_test_room_start (&room, "127.0.0.1");
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
   bob = cr_test_join (room.address, "bob", NULL, FALSE, 0, NULL);
   g_signal_connect (alice, "message-received", G_CALLBACK (on_message_received), alice_received);
@@ -431,7 +387,7 @@ test_send (void)
 
   cr_test_leave_and_free (g_steal_pointer (&bob));
   cr_test_leave_and_free (g_steal_pointer (&alice));
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 static void
@@ -466,13 +422,13 @@ has_n_items (gpointer user_data)
 static void
 test_batch (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
   GListModel *messages;
   guint changes = 0;
   guint before;
 
-  room_start (&room, "127.0.0.1");
+  cr_test_room_start (&room, "127.0.0.1");
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
   messages = cr_client_get_messages (alice);
   before = g_list_model_get_n_items (messages);
@@ -504,19 +460,19 @@ test_batch (void)
 
   g_signal_handlers_disconnect_by_data (messages, &changes);
   cr_test_leave_and_free (g_steal_pointer (&alice));
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 static void
 test_leave (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(CrClient) bob = NULL;
   int closed = -1;
   guint n_members = 0;
 
-  room_start (&room, "127.0.0.1");
+  cr_test_room_start (&room, "127.0.0.1");
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
   bob = cr_test_join (room.address, "bob", NULL, FALSE, 0, NULL);
   {
@@ -553,19 +509,19 @@ test_leave (void)
 
   g_clear_object (&bob);
   cr_test_leave_and_free (g_steal_pointer (&alice));
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 static void
 test_kick (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(CrClient) bob = NULL;
   g_autoptr(GError) error = NULL;
   int closed = -1;
 
-  room_start (&room, "127.0.0.1");
+  cr_test_room_start (&room, "127.0.0.1");
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
   bob = cr_test_join (room.address, "bob", NULL, FALSE, 0, NULL);
   g_signal_connect (bob, "closed", G_CALLBACK (on_closed), &closed);
@@ -587,7 +543,7 @@ test_kick (void)
 
   g_clear_object (&bob);
   g_clear_object (&alice);
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 static void
@@ -636,14 +592,14 @@ test_no_answer (void)
 static void
 test_reconnect (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(CrClient) bob = NULL;
   g_autoptr(GError) error = NULL;
   CrMessage *before, *during, *answer;
   guint16 port;
 
-  room_start (&room, "127.0.0.1");
+  cr_test_room_start (&room, "127.0.0.1");
   port = room.port;
   alice = cr_test_join_timed (room.address, "alice", NULL, FALSE, 200, 1000, 0, NULL);
   bob = cr_test_join_timed (room.address, "bob", NULL, FALSE, 200, 1000, 0, NULL);
@@ -665,7 +621,7 @@ test_reconnect (void)
   cr_test_run_for (500);
 
   /* A new room on the same port and data directory. */
-  room_start_on (&room, "127.0.0.1", port);
+  cr_test_room_start_on (&room, "127.0.0.1", port);
   cr_test_assert_state (alice, CR_CLIENT_CONNECTED, 6000);
   cr_test_assert_state (bob, CR_CLIENT_CONNECTED, 6000);
 
@@ -692,7 +648,7 @@ test_reconnect (void)
 
   cr_test_leave_and_free (g_steal_pointer (&bob));
   cr_test_leave_and_free (g_steal_pointer (&alice));
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 static void
@@ -710,12 +666,12 @@ on_state_changed (CrClient   *client,
 static void
 test_banned_while_away (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(GError) error = NULL;
   int closed = -1;
 
-  room_start (&room, "127.0.0.1");
+  cr_test_room_start (&room, "127.0.0.1");
   alice = cr_test_join_timed (room.address, "alice", NULL, FALSE, 200, 1000, 0, NULL);
   g_signal_connect (alice, "closed", G_CALLBACK (on_closed), &closed);
 
@@ -723,7 +679,7 @@ test_banned_while_away (void)
   cr_test_assert_state (alice, CR_CLIENT_RECONNECTING, 3000);
 
   /* The room comes back with alice banned, before she is heard again. */
-  room_start_on (&room, "127.0.0.1", room.port);
+  cr_test_room_start_on (&room, "127.0.0.1", room.port);
   cr_server_ban (room.server, "alice", &error);
   g_assert_no_error (error);
 
@@ -733,7 +689,7 @@ test_banned_while_away (void)
   g_assert_false (cr_test_has_member (cr_server_get_members (room.server), "alice"));
 
   g_clear_object (&alice);
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 /* The states went through RECONNECTING and are back to CONNECTED. */
@@ -756,20 +712,20 @@ back_after_reconnecting (gpointer user_data)
 static void
 test_quick_restart (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(GArray) states = g_array_new (FALSE, FALSE, sizeof (int));
   g_autoptr(GError) error = NULL;
   CrMessage *message;
   gint64 start;
 
-  room_start (&room, "127.0.0.1");
+  cr_test_room_start (&room, "127.0.0.1");
   alice = cr_test_join_timed (room.address, "alice", NULL, FALSE, 200, 20000, 0, NULL);
   g_signal_connect (alice, "notify::state", G_CALLBACK (on_state_changed), states);
 
   start = g_get_monotonic_time ();
   g_clear_object (&room.server);
-  room_start_on (&room, "127.0.0.1", room.port);
+  cr_test_room_start_on (&room, "127.0.0.1", room.port);
 
   cr_test_assert_wait (back_after_reconnecting, states, 5000);
   g_assert_cmpint (cr_client_get_state (alice), ==, CR_CLIENT_CONNECTED);
@@ -781,7 +737,7 @@ test_quick_restart (void)
   assert_nothing_twice (alice);
 
   cr_test_leave_and_free (g_steal_pointer (&alice));
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 /* A message the room never acknowledges fails after 10 s while the link
@@ -790,7 +746,7 @@ test_quick_restart (void)
 static void
 test_pending_timeout (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(CrClient) bob = NULL;
   g_autoptr(CrTestProxy) proxy = NULL;
@@ -799,7 +755,7 @@ test_pending_timeout (void)
   g_autofree char *via = NULL;
   CrMessage *message;
 
-  room_start (&room, "127.0.0.1");
+  cr_test_room_start (&room, "127.0.0.1");
   upstream = cr_test_socket_address ("127.0.0.1", room.port);
   proxy = cr_test_proxy_new (upstream, 0.0, 0.0, 0.0, 1);
   via = cr_test_address ("127.0.0.1", cr_test_proxy_get_port (proxy));
@@ -825,7 +781,7 @@ test_pending_timeout (void)
   cr_test_leave_and_free (g_steal_pointer (&bob));
   cr_test_leave_and_free (g_steal_pointer (&alice));
   g_clear_pointer (&proxy, cr_test_proxy_free);
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 /* A relay between a client and the room that loses the answers that
@@ -960,14 +916,14 @@ static void
 test_lost_answers (gconstpointer data)
 {
   RelayMode mode = GPOINTER_TO_INT (data);
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   SlowRelay relay = { 0 };
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(CrClient) bob = NULL;
   g_autofree char *via = NULL;
   g_autoptr(GError) error = NULL;
 
-  room_start (&room, "127.0.0.1");
+  cr_test_room_start (&room, "127.0.0.1");
   bob = cr_test_join (room.address, "bob", NULL, FALSE, 0, NULL);
   relay.mode = mode;
   relay.front = cr_test_socket_new ("127.0.0.1");
@@ -1003,7 +959,7 @@ test_lost_answers (gconstpointer data)
   g_clear_pointer (&relay.held, g_bytes_unref);
   cr_test_socket_free (relay.front);
   cr_test_socket_free (relay.back);
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 /* "localhost" is ::1 first, then 127.0.0.1: a room on 127.0.0.1 must still
@@ -1015,7 +971,7 @@ test_localhost (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (hosts); i++)
     {
-      Room room = { 0 };
+      CrTestRoom room = { 0 };
       g_autoptr(CrClient) alice = NULL;
       g_autofree char *address = NULL;
       g_autoptr(GError) error = NULL;
@@ -1023,7 +979,7 @@ test_localhost (void)
 
       if (i == 1 && !cr_test_have_ipv6_loopback ())
         continue;
-      room_start (&room, hosts[i]);
+      cr_test_room_start (&room, hosts[i]);
       address = g_strdup_printf ("localhost:%u", room.port);
       alice = cr_test_join_timed (address, "alice", NULL, FALSE, 0, 0, 2000, NULL);
       g_assert_cmpint (cr_client_get_dialect (alice), ==, CR_DIALECT_NATIVE);
@@ -1033,14 +989,14 @@ test_localhost (void)
       cr_test_assert_wait (message_sent, message, 3000);
 
       cr_test_leave_and_free (g_steal_pointer (&alice));
-      room_clear (&room);
+      cr_test_room_clear (&room);
     }
 }
 
 static void
 test_ipv6 (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(GError) error = NULL;
   CrMessage *message;
@@ -1051,7 +1007,7 @@ test_ipv6 (void)
       return;
     }
 
-  room_start (&room, "::1");
+  cr_test_room_start (&room, "::1");
   g_assert_true (g_str_has_prefix (room.address, "[::1]:"));
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
   g_assert_cmpint (cr_client_get_dialect (alice), ==, CR_DIALECT_NATIVE);
@@ -1060,7 +1016,7 @@ test_ipv6 (void)
   cr_test_assert_wait (message_sent, message, 3000);
 
   cr_test_leave_and_free (g_steal_pointer (&alice));
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 /* The classroom server, by hand: ignores what it does not know (the probe),

@@ -14,39 +14,6 @@
 #include "cr-server.h"
 #include "cr-test-utils.h"
 
-typedef struct
-{
-  char     *dir;
-  CrServer *server;
-  guint16   port;
-  char     *address;
-  GSocketAddress *socket_address;
-} Room;
-
-static void
-room_start (Room *room)
-{
-  g_autoptr(GError) error = NULL;
-
-  room->dir = cr_test_make_tmpdir ();
-  room->server = cr_server_new (room->dir, "Test");
-  cr_server_start (room->server, "127.0.0.1:0", &error);
-  g_assert_no_error (error);
-  room->port = cr_server_get_port (room->server);
-  room->address = cr_test_address ("127.0.0.1", room->port);
-  room->socket_address = cr_test_socket_address ("127.0.0.1", room->port);
-}
-
-static void
-room_clear (Room *room)
-{
-  g_clear_object (&room->server);
-  g_clear_object (&room->socket_address);
-  cr_test_remove_tree (room->dir);
-  g_clear_pointer (&room->dir, g_free);
-  g_clear_pointer (&room->address, g_free);
-}
-
 /* A classroom client by hand: "N name", then text lines. */
 typedef struct
 {
@@ -56,7 +23,7 @@ typedef struct
 } Classic;
 
 static Classic *
-classic_join (Room       *room,
+classic_join (CrTestRoom       *room,
               const char *name)
 {
   Classic *classic = g_new0 (Classic, 1);
@@ -213,14 +180,14 @@ test_chat (void)
 {
   static const char *names[] = { "alice", "bob", "dave" };
   const char *carol_text = "hi there  friends";
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   CrClient *clients[G_N_ELEMENTS (names)];
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) reference = NULL;
   g_autoptr(GPtrArray) carol_seen = g_ptr_array_new_with_free_func (g_free);
   Classic *carol;
 
-  room_start (&room);
+  cr_test_room_start (&room, "127.0.0.1");
   for (guint c = 0; c < G_N_ELEMENTS (names); c++)
     clients[c] = cr_test_join (room.address, names[c], NULL, FALSE, 0, NULL);
   carol = classic_join (&room, "carol");
@@ -294,20 +261,20 @@ test_chat (void)
   for (guint c = 0; c < G_N_ELEMENTS (names); c++)
     cr_test_leave_and_free (clients[c]);
   classic_free (carol);
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 static void
 test_spoof (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(CrTestNative) erin = NULL;
   g_autoptr(CrTestSocket) stranger = NULL;
   CrStats before, after;
   Classic *carol;
 
-  room_start (&room);
+  cr_test_room_start (&room, "127.0.0.1");
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
   carol = classic_join (&room, "carol");
   erin = cr_test_native_join (room.port, "erin", 3000);
@@ -366,18 +333,18 @@ test_spoof (void)
 
   cr_test_leave_and_free (g_steal_pointer (&alice));
   classic_free (carol);
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 static void
 test_timeout (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(CrTestNative) erin = NULL;
   gint64 start;
 
-  room_start (&room);
+  cr_test_room_start (&room, "127.0.0.1");
   cr_server_set_silence_timeout (room.server, 800);
   /* Alice pings well within the room's patience. */
   alice = cr_test_join_timed (room.address, "alice", NULL, FALSE, 150, 3000, 0, NULL);
@@ -408,7 +375,7 @@ test_timeout (void)
   g_assert_false (cr_test_has_event (cr_client_get_messages (alice), CR_EVENT_TIMEOUT, "alice"));
 
   cr_test_leave_and_free (g_steal_pointer (&alice));
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 
@@ -442,7 +409,7 @@ bob_joined_twice (gpointer user_data)
 static void
 test_timeout_and_return (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(CrClient) bob = NULL;
   g_autoptr(CrTestProxy) proxy = NULL;
@@ -450,7 +417,7 @@ test_timeout_and_return (void)
   g_autofree char *via = NULL;
   CrMessage *missed, *back;
 
-  room_start (&room);
+  cr_test_room_start (&room, "127.0.0.1");
   cr_server_set_silence_timeout (room.server, 800);
   proxy = cr_test_proxy_new (room.socket_address, 0.0, 0.0, 0.0, 7);
   via = cr_test_address ("127.0.0.1", cr_test_proxy_get_port (proxy));
@@ -496,7 +463,7 @@ test_timeout_and_return (void)
   cr_test_leave_and_free (g_steal_pointer (&bob));
   cr_test_leave_and_free (g_steal_pointer (&alice));
   g_clear_pointer (&proxy, cr_test_proxy_free);
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 /* The owner view's list: every member with the address it speaks from. */
@@ -519,12 +486,12 @@ members_have_addresses (gpointer user_data)
 static void
 test_member_list (void)
 {
-  Room room = { 0 };
+  CrTestRoom room = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(CrClient) bob = NULL;
 
-  room_start (&room);
+  cr_test_room_start (&room, "127.0.0.1");
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 5000, &error);
   g_assert_no_error (error);
   bob = cr_test_join (room.address, "bob", "bob-secret", TRUE, 5000, &error);
@@ -560,7 +527,7 @@ test_member_list (void)
 
   g_clear_object (&alice);   /* banned: already closed by the room */
   cr_test_leave_and_free (g_steal_pointer (&bob));
-  room_clear (&room);
+  cr_test_room_clear (&room);
 }
 
 int
