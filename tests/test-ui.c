@@ -25,6 +25,7 @@
 #include "cr-application.h"
 #include "cr-window.h"
 #include "cr-window-private.h"
+#include "cr-test-utils.h"
 
 #define WAIT_MS 5000
 
@@ -47,16 +48,6 @@ tick_cb (gpointer data)
                __FILE__, __LINE__, (int) (ms), #expr);                            \
   } G_STMT_END
 
-static void
-run_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
-  guint tick = g_timeout_add (10, tick_cb, NULL);
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-}
 
 static gboolean
 in_chinese (void)
@@ -115,25 +106,6 @@ render (CrEventKind  kind,
   return cr_render_event (event, NULL);
 }
 
-/* A UDP port on loopback that nobody uses right now (the schema's port
- * range starts at 1, so "any port" cannot be asked for). */
-static guint
-free_udp_port (void)
-{
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GError) error = NULL;
-
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_socket_bind (socket, any, FALSE, &error));
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
 
 /* --- fixture --------------------------------------------------------------- */
 
@@ -208,7 +180,7 @@ fixture_set_up (Fixture       *fixture,
   g_settings_reset (fixture->settings, "last-address");
   g_settings_reset (fixture->settings, "nickname");
   g_settings_reset (fixture->settings, "room-name");
-  g_settings_set_uint (fixture->settings, "owner-port", free_udp_port ());
+  g_settings_set_uint (fixture->settings, "owner-port", cr_test_free_udp_port ());
   g_settings_set_boolean (fixture->settings, "local-only", TRUE);
 
   fixture->server = cr_server_new (NULL, "Test room");
@@ -258,7 +230,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->settings);
 
   /* Let leaving clients and closing servers of the window finish. */
-  run_for (200);
+  cr_test_run_for (200);
 }
 
 /* Fill the login view and activate Join, as a user would. */
@@ -382,7 +354,7 @@ test_send (Fixture       *fixture,
     g_autofree char *kept = NULL;
 
     type_and_send (fixture, too_long);
-    run_for (100);
+    cr_test_run_for (100);
     g_assert_cmpuint (g_list_model_get_n_items (messages), ==, n);
     kept = entry_text (fixture);
     g_assert_cmpstr (kept, ==, too_long);
@@ -395,7 +367,7 @@ test_send (Fixture       *fixture,
     g_autofree char *blank = NULL;
 
     type_and_send (fixture, "  \n ");
-    run_for (100);
+    cr_test_run_for (100);
     g_assert_cmpuint (g_list_model_get_n_items (messages), ==, n);
     blank = entry_text (fixture);
     g_assert_cmpstr (blank, ==, "  \n ");
@@ -532,7 +504,7 @@ test_no_answer (Fixture       *fixture,
                 gconstpointer  data)
 {
   CrLoginPage *login = _cr_window_get_login_page (fixture->window);
-  g_autofree char *nobody = g_strdup_printf ("127.0.0.1:%u", free_udp_port ());
+  g_autofree char *nobody = g_strdup_printf ("127.0.0.1:%u", cr_test_free_udp_port ());
   g_autofree char *expected = cr_render_reason (CR_REASON_NO_ANSWER, NULL);
 
   /* Nobody listens there: after the join timeout, the hint about the
@@ -628,7 +600,7 @@ test_owner_mode (Fixture       *fixture,
   dialog = _cr_window_get_confirm_dialog (fixture->window);
   g_assert_nonnull (dialog);
   adw_message_dialog_response (dialog, "cancel");
-  run_for (100);
+  cr_test_run_for (100);
   g_assert_true (cr_window_get_owner_mode (fixture->window));
   g_assert_cmpint (cr_client_get_state (erin), ==, CR_CLIENT_CONNECTED);
 
@@ -724,11 +696,11 @@ test_follow_bottom (Fixture       *fixture,
 
   /* A reader who scrolled up keeps their place and is offered a button. */
   gtk_adjustment_set_value (vadj, 0);
-  run_for (100);
+  cr_test_run_for (100);
   g_assert_false (_cr_chat_page_get_sticky (chat));
   g_assert_nonnull (cr_client_send (bob, "while you read", &error));
   WAIT_FOR (new_messages_button_visible (fixture), WAIT_MS);
-  run_for (100);
+  cr_test_run_for (100);
   g_assert_cmpfloat (gtk_adjustment_get_value (vadj), <, 1.0);
 
   /* The button goes down to the newest. */
@@ -796,7 +768,7 @@ test_history_at_bottom (Fixture       *fixture,
     g_autofree char *joined = render (CR_EVENT_JOIN, "alice");
     WAIT_FOR (row_fully_visible (fixture, joined), WAIT_MS);
     WAIT_FOR (at_bottom (vadj), WAIT_MS);
-    run_for (300);
+    cr_test_run_for (300);
     g_assert_true (row_fully_visible (fixture, joined));
     g_assert_true (_cr_chat_page_get_sticky (_cr_window_get_chat_page (fixture->window)));
   }
@@ -805,7 +777,7 @@ test_history_at_bottom (Fixture       *fixture,
   type_and_send (fixture, "my own\nthree\nlines");
   WAIT_FOR (row_fully_visible (fixture, "my own\nthree\nlines"), WAIT_MS);
   WAIT_FOR (at_bottom (vadj), WAIT_MS);
-  run_for (300);
+  cr_test_run_for (300);
   g_assert_true (row_fully_visible (fixture, "my own\nthree\nlines"));
 }
 
@@ -823,7 +795,7 @@ test_failed_retry (Fixture       *fixture,
    * retry. */
   g_assert_true (cr_server_mute (fixture->server, "alice", &error));
   g_assert_no_error (error);
-  run_for (200);
+  cr_test_run_for (200);
   type_and_send (fixture, "let me speak");
   WAIT_FOR (find_row (message_list (fixture), "let me speak") != NULL, WAIT_MS);
   row = find_row (message_list (fixture), "let me speak");
@@ -833,7 +805,7 @@ test_failed_retry (Fixture       *fixture,
 
   /* Unmuted, the retry goes through. */
   g_assert_true (cr_server_unmute (fixture->server, "alice", &error));
-  run_for (200);
+  cr_test_run_for (200);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (_cr_window_get_chat_page (fixture->window)),
                                              "chat.retry", "t", cr_message_get_origin (message)));
   WAIT_FOR (cr_message_get_state (message) == CR_MESSAGE_SENT, WAIT_MS);
@@ -912,7 +884,7 @@ run_app (const char * const *args,
   guint poll;
   int status;
 
-  g_settings_set_uint (settings, "owner-port", free_udp_port ());
+  g_settings_set_uint (settings, "owner-port", cr_test_free_udp_port ());
   g_settings_set_boolean (settings, "local-only", TRUE);
 
   g_ptr_array_add (argv, (gpointer) "chatroom");
