@@ -12,6 +12,7 @@
 #include <glib-unix.h>
 #include <gio/gunixinputstream.h>
 
+#include "cr-classic.h"
 #include "cr-render.h"
 #include "cr-server.h"
 
@@ -271,7 +272,7 @@ main (int   argc,
       say (stdout, "chatroomd " PACKAGE_VERSION);
       return 0;
     }
-  if (language != NULL && !g_str_equal (language, "zh_CN") && !g_str_equal (language, "en"))
+  if (language != NULL && cr_classic_table_lookup (language) == NULL)
     {
       /* Translators: %s is what was given to --language */
       sayf (stderr, _("Unknown language “%s”: use zh_CN or en"), language);

@@ -1000,9 +1000,10 @@ child_read_more (CrTestChild *child)
                                    G_PRIORITY_DEFAULT, child->cancellable, on_child_read, child);
 }
 
-CrTestChild *
-cr_test_child_spawn (const char * const *argv,
-                     gboolean            merge_stderr)
+static CrTestChild *
+child_spawn (const char * const *argv,
+             gboolean            merge_stderr,
+             gboolean            clean)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
@@ -1012,6 +1013,17 @@ cr_test_child_spawn (const char * const *argv,
   if (merge_stderr)
     flags |= G_SUBPROCESS_FLAGS_STDERR_MERGE;
   launcher = g_subprocess_launcher_new (flags);
+  if (clean)
+    {
+      /* Only what the sanitizers read: nothing of ours, no locale. */
+      const char *keep[] = { "PATH", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS" };
+      const char *empty[] = { NULL };
+
+      g_subprocess_launcher_set_environ (launcher, (char **) empty);
+      for (guint i = 0; i < G_N_ELEMENTS (keep); i++)
+        if (g_getenv (keep[i]) != NULL)
+          g_subprocess_launcher_setenv (launcher, keep[i], g_getenv (keep[i]), TRUE);
+    }
   /* Python writes its prints as they happen, in UTF-8. */
   g_subprocess_launcher_setenv (launcher, "PYTHONUNBUFFERED", "1", TRUE);
   g_subprocess_launcher_setenv (launcher, "PYTHONIOENCODING", "utf-8", TRUE);
@@ -1021,6 +1033,20 @@ cr_test_child_spawn (const char * const *argv,
   child->cancellable = g_cancellable_new ();
   child_read_more (child);
   return child;
+}
+
+CrTestChild *
+cr_test_child_spawn (const char * const *argv,
+                     gboolean            merge_stderr)
+{
+  return child_spawn (argv, merge_stderr, FALSE);
+}
+
+CrTestChild *
+cr_test_child_spawn_clean (const char * const *argv,
+                           gboolean            merge_stderr)
+{
+  return child_spawn (argv, merge_stderr, TRUE);
 }
 
 static gboolean

@@ -172,6 +172,10 @@ typedef struct
 
 CrTestChild *cr_test_child_spawn       (const char * const *argv,
                                         gboolean            merge_stderr);
+/* The same with an empty environment but for PATH and the sanitizers'
+ * options: a program as a user starts it, no variable of ours set. */
+CrTestChild *cr_test_child_spawn_clean (const char * const *argv,
+                                        gboolean            merge_stderr);
 /* Kills the child if it still runs (≤ 5 s), then frees. */
 void       cr_test_child_free          (CrTestChild *child);
 void       cr_test_child_write_line    (CrTestChild *child,

@@ -127,7 +127,7 @@ test_classroom_client (void)
   /* Alice's message and the owner's reach it as Chinese lines. */
   cr_client_send (alice, "hi bob", &error);
   g_assert_no_error (error);
-  cr_test_child_expect (py, "alice 说：hi bob", 10000);
+  cr_test_child_expect (py, "alice 说 :hi bob", 10000);
   g_assert_true (cr_server_say (server, "class starts at ten", &error));
   cr_test_child_expect (py, "群主说：class starts at ten", 10000);
 
@@ -157,6 +157,166 @@ out:
   cr_server_stop (server);
   g_clear_object (&server);
   cr_test_remove_tree (dir);
+}
+
+/* The lines of one classic table, as the classroom client must see them. */
+typedef struct
+{
+  const char *language;      /* --language, or NULL for none */
+  const char *joined;        /* 李四 joined */
+  const char *left;          /* 李四 left */
+  const char *said;          /* 张三's words, whole line */
+  const char *owner;         /* the owner's words, whole line */
+  const char *chat_head;     /* 李四's line head */
+} Lines;
+
+static const Lines chinese = {
+  NULL,
+  "【系统消息】:李四 进入了聊天室",
+  "【系统消息】:李四 退出了聊天室",
+  "张三 说 :hello world 你好",
+  "群主说：大家好",
+  "李四 说 :",
+};
+
+static const Lines english = {
+  "en",
+  "[System] 李四 joined the room",
+  "[System] 李四 left the room",
+  "张三: hello world 你好",
+  "Owner: 大家好",
+  "李四: ",
+};
+
+/* Text lines on a raw classic member until want arrives: every datagram
+ * must fit the classroom client's 1 024-byte buffer and be valid UTF-8. */
+static void
+raw_expect (CrTestSocket *raw,
+            const char   *want)
+{
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autofree char *line = cr_test_socket_receive_text (raw, 10000);
+
+      g_assert_nonnull (line);
+      g_assert_cmpuint (strlen (line), <=, 1024);
+      g_assert_true (g_utf8_validate (line, -1, NULL));
+      if (g_str_equal (line, want))
+        return;
+    }
+  g_error ("“%s” never came", want);
+}
+
+/* build/src/chatroomd, started as a user starts it (no variable of ours,
+ * no locale): the classroom client gets the table's lines byte for byte,
+ * whatever the translation catalog; a 4 KiB message reaches it as several
+ * datagrams of at most 1 024 bytes, and it keeps receiving afterwards. */
+static void
+run_chatroomd_classroom_client (const Lines *lines)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autofree char *data_dir = g_build_filename (dir, "data", NULL);
+  guint16 port = cr_test_free_udp_port ();
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autofree char *address = cr_test_address ("127.0.0.1", port);
+  g_autofree char *script = extract_program ("ChatRoom-client.py", port, dir);
+  g_autoptr(GSocketAddress) room = cr_test_socket_address ("127.0.0.1", port);
+  g_autoptr(CrTestSocket) raw = NULL;
+  g_autoptr(CrClient) lisi = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) long_text = g_string_new (NULL);
+  g_autoptr(GString) received = g_string_new (NULL);
+  g_autofree char *long_head = NULL;
+  CrTestChild *daemon, *py;
+  guint pieces = 0;
+
+  if (script == NULL)
+    {
+      cr_test_remove_tree (dir);
+      return;
+    }
+
+  {
+    const char *argv[] = { CHATROOMD_PATH, "--listen", listen, "--data-dir", data_dir,
+                           lines->language ? "--language" : NULL, lines->language, NULL };
+    daemon = cr_test_child_spawn_clean (argv, TRUE);
+  }
+  cr_test_child_expect (daemon, "is open", 10000);
+
+  /* A raw classic member beside the classroom client measures every line. */
+  raw = cr_test_socket_new ("127.0.0.1");
+  cr_test_socket_send_text (raw, room, "N raw");
+  raw_expect (raw, "OK");
+
+  {
+    const char *argv[] = { PYTHON, script, NULL };
+    py = cr_test_child_spawn (argv, TRUE);
+  }
+  cr_test_child_write_line (py, "张三");
+  cr_test_child_expect (py, "您已登录到聊天室", 10000);
+
+  lisi = cr_test_join (address, "李四", NULL, FALSE, 10000, &error);
+  g_assert_no_error (error);
+  cr_test_child_expect (py, lines->joined, 10000);
+  raw_expect (raw, lines->joined);
+
+  cr_test_child_write_line (py, "hello world 你好");
+  cr_test_child_expect (py, lines->said, 10000);
+  raw_expect (raw, lines->said);
+
+  cr_test_child_write_line (daemon, "大家好");
+  cr_test_child_expect (py, lines->owner, 10000);
+  raw_expect (raw, lines->owner);
+
+  /* 4 KiB of Chinese from a native member. */
+  while (long_text->len + 3 <= CR_TEXT_MAX_BYTES)
+    g_string_append (long_text, "汉");
+  cr_client_send (lisi, long_text->str, &error);
+  g_assert_no_error (error);
+  long_head = g_strdup (lines->chat_head);
+  while (received->len < long_text->len && pieces < 10)
+    {
+      g_autofree char *line = cr_test_socket_receive_text (raw, 10000);
+
+      g_assert_nonnull (line);
+      g_assert_cmpuint (strlen (line), <=, 1024);
+      g_assert_true (g_utf8_validate (line, -1, NULL));
+      g_assert_true (g_str_has_prefix (line, long_head));
+      g_string_append (received, line + strlen (long_head));
+      pieces++;
+    }
+  g_assert_cmpstr (received->str, ==, long_text->str);
+  g_assert_cmpuint (pieces, >=, 4);
+  g_test_message ("4 KiB message: %u datagrams", pieces);
+
+  /* The classroom client's receive thread is still alive. */
+  cr_client_send (lisi, "still here", &error);
+  g_assert_no_error (error);
+  {
+    g_autofree char *still = g_strconcat (lines->chat_head, "still here", NULL);
+    cr_test_child_expect (py, still, 10000);
+  }
+
+  cr_test_leave_and_free (g_steal_pointer (&lisi));
+  cr_test_child_expect (py, lines->left, 10000);
+
+  cr_test_child_write_line (py, "quit");
+  cr_test_child_expect (py, "您已退出聊天室", 10000);
+  cr_test_child_free (py);
+  cr_test_child_free (daemon);
+  cr_test_remove_tree (dir);
+}
+
+static void
+test_chatroomd_chinese (void)
+{
+  run_chatroomd_classroom_client (&chinese);
+}
+
+static void
+test_chatroomd_english (void)
+{
+  run_chatroomd_classroom_client (&english);
 }
 
 /* chatroom-cli joins the classroom server, which dies on any datagram that
@@ -241,5 +401,7 @@ main (int   argc,
 
   g_test_add_func ("/chatroom/classic/classroom-client", test_classroom_client);
   g_test_add_func ("/chatroom/classic/classroom-server", test_classroom_server);
+  g_test_add_func ("/chatroom/classic/chatroomd-chinese", test_chatroomd_chinese);
+  g_test_add_func ("/chatroom/classic/chatroomd-english", test_chatroomd_english);
   return g_test_run ();
 }

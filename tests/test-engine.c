@@ -462,11 +462,11 @@ test_classic_spoofing (Fixture       *f,
   g_assert_cmpuint (count_kind (alice, CR_EVENT_CHAT, "bob"), ==, 1);
   g_assert_cmpstr (((CrEvent *) alice->events->pdata[alice->events->len - 1])->text, ==,
                    " two  spaces ");
-  g_assert_true (has_line (bob, "bob 说："));
+  g_assert_true (has_line (bob, "bob 说 :"));
 
   /* Alice's message reaches bob as a Chinese line. */
   native_say (f, alice, "你好", 1);
-  g_assert_true (has_line (bob, "alice 说：你好"));
+  g_assert_true (has_line (bob, "alice 说 :你好"));
 
   feed_text (f, bob, "Q bob");
   pump (f);

@@ -156,15 +156,15 @@ test_switch_bounded (void)
   assert_join_in_both ();
   before = _nl_msg_cat_cntr;
 
-  /* A server renders every classic line in the room's language: after the
-   * first time, that must not switch gettext again (the counter is an int
-   * that must not wrap, and the switch goes through setenv). */
+  /* Rendering one line in another language again and again must not
+   * switch gettext again after the first time (the counter is an int that
+   * must not wrap, and the switch goes through setenv). */
   for (int i = 0; i < 1000; i++)
     {
       g_autoptr(CrEvent) event = make_event (CR_EVENT_JOIN, "alice", "");
-      g_autofree char *line = cr_render_classic_line (event, "zh_CN");
+      g_autofree char *line = cr_render_event (event, "zh_CN");
 
-      g_assert_cmpstr (line, ==, "【系统消息】:alice 进入了聊天室");
+      g_assert_cmpstr (line, ==, "alice 进入了聊天室");
     }
   g_assert_cmpint (_nl_msg_cat_cntr - before, <=, 4);
 }
@@ -177,16 +177,9 @@ test_event_kinds (void)
       g_autoptr(CrEvent) event = make_event (kind, "alice", "hello");
       g_autofree char *zh = cr_render_event (event, "zh_CN");
       g_autofree char *en = cr_render_event (event, "en");
-      g_autofree char *classic_zh = cr_render_classic_line (event, "zh_CN");
-      g_autofree char *classic_en = cr_render_classic_line (event, "en");
 
-      g_test_message ("kind %d: \"%s\" / \"%s\"; \"%s\" / \"%s\"",
-                      kind, zh, en, classic_zh, classic_en);
+      g_test_message ("kind %d: \"%s\" / \"%s\"", kind, zh, en);
       g_assert_true (g_utf8_validate (zh, -1, NULL));
-      g_assert_true (g_utf8_validate (classic_zh, -1, NULL));
-      g_assert_cmpstr (classic_zh, !=, "");
-      g_assert_cmpstr (classic_en, !=, "");
-      g_assert_cmpstr (classic_zh, !=, classic_en);
 
       if (cr_event_kind_is_chat (kind))
         {
@@ -260,39 +253,6 @@ test_reason_lines (void)
 }
 
 static void
-assert_classic (CrEventKind  kind,
-                const char  *name,
-                const char  *text,
-                const char  *language,
-                const char  *expected)
-{
-  g_autoptr(CrEvent) event = make_event (kind, name, text);
-  g_autofree char *line = cr_render_classic_line (event, language);
-
-  g_assert_cmpstr (line, ==, expected);
-}
-
-static void
-test_classic_lines (void)
-{
-  /* What classroom clients have always printed (classroom-chatroom-notes). */
-  assert_classic (CR_EVENT_JOIN, "alice", "", "zh_CN", "【系统消息】:alice 进入了聊天室");
-  assert_classic (CR_EVENT_LEAVE, "alice", "", "zh_CN", "【系统消息】:alice 退出了聊天室");
-  assert_classic (CR_EVENT_CHAT, "alice", "你好 world", "zh_CN", "alice 说：你好 world");
-  assert_classic (CR_EVENT_OWNER_CHAT, "teacher", "上课了", "zh_CN", "群主说：上课了");
-  assert_classic (CR_EVENT_ANNOUNCE, "teacher", "10:30 开始", "zh_CN", "【公告】10:30 开始");
-  assert_classic (CR_EVENT_ROOM_CLOSED, "teacher", "", "zh_CN", "【系统消息】:群主关闭了聊天室");
-
-  assert_classic (CR_EVENT_JOIN, "alice", "", "en", "[System] alice joined the room");
-  assert_classic (CR_EVENT_CHAT, "alice", "hi", "en", "alice: hi");
-  assert_classic (CR_EVENT_OWNER_CHAT, "teacher", "hi", "en", "Owner: hi");
-  assert_classic (CR_EVENT_ANNOUNCE, "teacher", "hi", "en", "[Announcement] hi");
-
-  /* A format directive in user text stays text. */
-  assert_classic (CR_EVENT_CHAT, "bob", "100%s %d", "zh_CN", "bob 说：100%s %d");
-}
-
-static void
 test_unknown_kind (void)
 {
   g_autoptr(CrEvent) event = make_event (CR_EVENT_LAST + 5, "alice", "from the future");
@@ -330,7 +290,7 @@ test_catalog_complete (void)
   g_autofree char *src_root = g_build_filename (g_test_get_dir (G_TEST_DIST), "..", NULL);
   g_autofree char *po = g_build_filename (po_dir, "zh_CN.po", NULL);
   g_autofree char *potfiles = g_build_filename (po_dir, "POTFILES.in", NULL);
-  const char *localedir = g_getenv ("CHATROOM_LOCALEDIR");
+  const char *localedir = BUILD_LOCALEDIR;
   g_autofree char *mo = NULL;
   g_autofree char *stats = NULL;
   g_autofree char *tmp_dir = NULL;
@@ -340,8 +300,6 @@ test_catalog_complete (void)
   int status = -1;
 
   /* The catalog the tests read is the one the build made. */
-  if (localedir == NULL || *localedir == '\0')
-    localedir = BUILD_LOCALEDIR;
   mo = g_build_filename (localedir, "zh_CN", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
   g_assert_true (g_file_test (mo, G_FILE_TEST_IS_REGULAR));
   g_assert_true (g_file_test (po, G_FILE_TEST_IS_REGULAR));
@@ -384,7 +342,7 @@ test_catalog_complete (void)
     /* An extraction that found nothing would compare clean. */
     g_assert_true (g_file_get_contents (pot, &contents, NULL, NULL));
     g_assert_nonnull (strstr (contents, "msgid \"%s joined the room\""));
-    g_assert_nonnull (strstr (contents, "msgctxt \"classic chat line\""));
+    g_assert_nonnull (strstr (contents, "msgid \"The room is full\""));
   }
   {
     const char * const argv[] = { "msgcmp", po, pot, NULL };
@@ -418,7 +376,6 @@ main (int   argc,
   g_test_add_func ("/chatroom/render/event-lines", test_event_lines);
   g_test_add_func ("/chatroom/render/reasons", test_reasons);
   g_test_add_func ("/chatroom/render/reason-lines", test_reason_lines);
-  g_test_add_func ("/chatroom/render/classic-lines", test_classic_lines);
   g_test_add_func ("/chatroom/render/unknown-kind", test_unknown_kind);
   g_test_add_func ("/chatroom/render/catalog-complete", test_catalog_complete);
 

@@ -251,10 +251,10 @@ test_chat (void)
   for (guint i = 0; i < carol->lines->len; i++)
     {
       const char *line = carol->lines->pdata[i];
-      const char *said = strstr (line, " 说：");
+      const char *said = strstr (line, " 说 :");
 
       if (said != NULL)
-        g_ptr_array_add (carol_seen, g_strdup (said + strlen (" 说：")));
+        g_ptr_array_add (carol_seen, g_strdup (said + strlen (" 说 :")));
     }
   assert_same_texts (reference, carol_seen);
 

@@ -53,6 +53,7 @@
 
 #include <string.h>
 
+#include "cr-classic.h"
 #include "cr-protocol.h"
 #include "cr-reliable.h"
 #include "cr-render.h"
@@ -74,8 +75,6 @@
 #define DEFAULT_SILENCE_MS       6000
 #define DEFAULT_JOIN_TIMEOUT_MS  5000
 
-#define CLASSIC_SYSTEM_PREFIX    "【系统消息】"
-#define CLASSIC_OWNER_PREFIX     "群主说"
 
 /* An own message the room has not acknowledged yet. */
 typedef struct
@@ -1212,95 +1211,6 @@ strip_blanks (const char *text)
   return g_string_free (out, FALSE);
 }
 
-typedef struct
-{
-  const char  *keyword;
-  CrEventKind  kind;
-} ClassicKeyword;
-
-/* System lines of the classroom server ("进入到聊天室", "退出了聊天室") and of
- * ours (cr_render_classic_line in zh_CN). Longest first where one contains
- * another ("解除禁言" before "禁言"). */
-static const ClassicKeyword classic_keywords[] = {
-  { "解除禁言", CR_EVENT_UNMUTE },
-  { "禁言", CR_EVENT_MUTE },
-  { "解除封禁", CR_EVENT_UNBAN },
-  { "解封", CR_EVENT_UNBAN },
-  { "封禁", CR_EVENT_BAN },
-  { "踢", CR_EVENT_KICK },
-  { "移出", CR_EVENT_KICK },
-  { "超时", CR_EVENT_TIMEOUT },
-  { "进入", CR_EVENT_JOIN },
-  { "加入", CR_EVENT_JOIN },
-  { "退出", CR_EVENT_LEAVE },
-  { "离开", CR_EVENT_LEAVE },
-  { "关闭", CR_EVENT_ROOM_CLOSED },
-};
-
-static const char *
-skip_colon (const char *p)
-{
-  if (g_str_has_prefix (p, ":"))
-    return p + 1;
-  if (g_str_has_prefix (p, "："))
-    return p + strlen ("：");
-  return p;
-}
-
-/* A classic text line as an event. Kinds:
- *  "【系统消息】:NAME 进入…"  JOIN, LEAVE, TIMEOUT, KICK, BAN, UNBAN, MUTE,
- *                             UNMUTE, ROOM_CLOSED by keyword, name = first
- *                             word; any other system line: ANNOUNCE, text =
- *                             the line after the prefix, no name
- *  "群主说：TEXT"              OWNER_CHAT, name "群主"
- *  "NAME 说 :TEXT", "NAME 说：TEXT"  CHAT
- *  anything else               ANNOUNCE with the whole line */
-static CrEvent *
-classic_line_to_event (const char *line,
-                       guint64     seq,
-                       gint64      time_us)
-{
-  const char *said;
-
-  if (g_str_has_prefix (line, CLASSIC_SYSTEM_PREFIX))
-    {
-      const char *rest = skip_colon (line + strlen (CLASSIC_SYSTEM_PREFIX));
-      const char *space = strchr (rest, ' ');
-      g_autofree char *name = space ? g_strndup (rest, space - rest) : NULL;
-
-      for (guint i = 0; i < G_N_ELEMENTS (classic_keywords); i++)
-        {
-          if (strstr (rest, classic_keywords[i].keyword) == NULL)
-            continue;
-          if (classic_keywords[i].kind == CR_EVENT_ROOM_CLOSED)
-            return cr_event_new (seq, time_us, CR_EVENT_ROOM_CLOSED, "", "", 0);
-          if (name != NULL && cr_name_validate (name, -1, NULL) == CR_REASON_NONE)
-            return cr_event_new (seq, time_us, classic_keywords[i].kind, name, "", 0);
-          break;
-        }
-      return cr_event_new (seq, time_us, CR_EVENT_ANNOUNCE, "", rest, 0);
-    }
-
-  if (g_str_has_prefix (line, CLASSIC_OWNER_PREFIX))
-    return cr_event_new (seq, time_us, CR_EVENT_OWNER_CHAT, "群主",
-                         skip_colon (line + strlen (CLASSIC_OWNER_PREFIX)), 0);
-
-  said = strstr (line, " 说");
-  if (said != NULL && said > line)
-    {
-      g_autofree char *name = g_strndup (line, said - line);
-      const char *text = said + strlen (" 说");
-
-      if (*text == ' ')
-        text++;
-      if ((*text == ':' || g_str_has_prefix (text, "：")) &&
-          cr_name_validate (name, -1, NULL) == CR_REASON_NONE)
-        return cr_event_new (seq, time_us, CR_EVENT_CHAT, name, skip_colon (text), 0);
-    }
-
-  return cr_event_new (seq, time_us, CR_EVENT_ANNOUNCE, "", line, 0);
-}
-
 /* Is this line the room repeating our own message (already shown, SENT)? */
 static gboolean
 take_classic_echo (CrClient      *self,
@@ -1343,19 +1253,6 @@ enter_classic (CrClient *self)
   complete_join (self);
 }
 
-static CrReason
-classic_refusal_reason (const char *line)
-{
-  g_autofree char *lower = g_utf8_strdown (line, -1);
-
-  if (strstr (lower, "ban") != NULL || strstr (line, "封禁") != NULL ||
-      strstr (line, "禁止") != NULL)
-    return CR_REASON_BANNED;
-  if (strstr (lower, "full") != NULL || strstr (line, "已满") != NULL)
-    return CR_REASON_ROOM_FULL;
-  return CR_REASON_NAME_INVALID;
-}
-
 static void
 handle_classic (CrClient     *self,
                 const guint8 *data,
@@ -1377,7 +1274,7 @@ handle_classic (CrClient     *self,
         return;
       if (g_strcmp0 (line, CR_CLASSIC_OK) == 0)
         enter_classic (self);
-      else if (g_strcmp0 (line, CR_CLASSIC_TAKEN) == 0)
+      else if (cr_classic_parse_reason (line) == CR_REASON_NAME_TAKEN)
         fail_join (self, reason_error (CR_REASON_NAME_TAKEN, NULL));
       else if (*line != '\0')
         {
@@ -1408,7 +1305,7 @@ handle_classic (CrClient     *self,
       *line == '\0')
     return;
 
-  event = classic_line_to_event (line, self->classic_seq + 1, g_get_real_time ());
+  event = cr_classic_parse_line (line, self->classic_seq + 1, g_get_real_time ());
   if (take_classic_echo (self, event))
     return;
 
@@ -1543,8 +1440,15 @@ service_connecting (CrClient *self,
   if (now >= next)
     {
       if (self->classic_refusal != NULL && !self->native_seen)
-        fail_join (self, reason_error (classic_refusal_reason (self->classic_refusal),
-                                       self->classic_refusal));
+        {
+          CrReason reason = cr_classic_parse_reason (self->classic_refusal);
+
+          /* A line of ours names its reason; another room's line is shown. */
+          if (reason != CR_REASON_NONE)
+            fail_join (self, reason_error (reason, NULL));
+          else
+            fail_join (self, reason_error (CR_REASON_NAME_INVALID, self->classic_refusal));
+        }
       else
         fail_join (self, reason_error (CR_REASON_NO_ANSWER, NULL));
       return G_MAXINT64;

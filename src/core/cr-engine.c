@@ -17,9 +17,9 @@
 #include <sodium.h>
 #include <glib/gi18n-lib.h>
 
+#include "cr-classic.h"
 #include "cr-protocol.h"
 #include "cr-reliable.h"
-#include "cr-render.h"
 #include "cr-engine.h"
 
 #define RESYNC_MAX          5000        /* events replayed on a reconnect */
@@ -62,6 +62,7 @@ struct _CrEngine {
   CrEngineConfig     config;
   char              *room_name;
   char              *language;
+  const CrClassicTable *classic;  /* the lines classic members receive */
   char              *owner_name;
   char              *owner_token;
   guint8             cookie_key[crypto_generichash_KEYBYTES];
@@ -328,8 +329,7 @@ session_end (CrEngine  *self,
       if (session->dialect == CR_DIALECT_CLASSIC &&
           reason != CR_REASON_NONE && reason != CR_REASON_ROOM_CLOSED)
         {
-          g_autofree char *line = cr_render_reason (reason, self->language);
-          emit_text (self, out, session->addr, line);
+          emit_text (self, out, session->addr, cr_classic_format_reason (self->classic, reason));
         }
       if (session->dialect == CR_DIALECT_NATIVE)
         session_send_flush (self, session, now, out);   /* the last ack */
@@ -421,7 +421,7 @@ commit_event (CrEngine  *self,
               GPtrArray *out)
 {
   g_autoptr(GBytes) body = NULL;
-  g_autofree char *line = NULL;
+  g_autoptr(GPtrArray) lines = NULL;
   g_autoptr(GError) error = NULL;
   GHashTableIter iter;
   Session *session;
@@ -448,9 +448,10 @@ commit_event (CrEngine  *self,
         }
       else
         {
-          if (line == NULL)
-            line = cr_render_classic_line (event, self->language);
-          emit_text (self, out, session->addr, line);
+          if (lines == NULL)
+            lines = cr_classic_format_event (self->classic, event);
+          for (guint i = 0; i < lines->len; i++)
+            emit_text (self, out, session->addr, lines->pdata[i]);
         }
     }
 }
@@ -1001,13 +1002,7 @@ handle_classic (CrEngine       *self,
                                 g_get_real_time (), &member_id, &reason);
         if (event == NULL)
           {
-            if (reason == CR_REASON_NAME_TAKEN)
-              emit_text (self, out, from, CR_CLASSIC_TAKEN);
-            else
-              {
-                g_autofree char *line = cr_render_reason (reason, self->language);
-                emit_text (self, out, from, line);
-              }
+            emit_text (self, out, from, cr_classic_format_reason (self->classic, reason));
             return;
           }
 
@@ -1035,10 +1030,7 @@ handle_classic (CrEngine       *self,
         if (event != NULL)
           commit_event (self, event, now, out);
         else
-          {
-            g_autofree char *line = cr_render_reason (reason, self->language);
-            emit_text (self, out, from, line);
-          }
+          emit_text (self, out, from, cr_classic_format_reason (self->classic, reason));
         break;
       }
 
@@ -1088,6 +1080,14 @@ cr_engine_new (const CrEngineConfig *config,
   self->config = *config;
   self->room_name = g_strdup (config->room_name ? config->room_name : _("Chat Room"));
   self->language = g_strdup (config->language ? config->language : "zh_CN");
+  self->classic = cr_classic_table_lookup (self->language);
+  if (self->classic == NULL)
+    {
+      g_warning ("No classic lines in “%s”: classic members get zh_CN", self->language);
+      self->classic = cr_classic_table_default ();
+      g_free (self->language);
+      self->language = g_strdup (cr_classic_table_language (self->classic));
+    }
   self->owner_name = g_strdup (config->owner_name ? config->owner_name : "");
   self->config.room_name = self->room_name;
   self->config.language = self->language;

@@ -25,7 +25,7 @@ void cr_datagram_free (CrDatagram *datagram);
 
 typedef struct {
   const char *room_name;
-  const char *language;           /* classic members' catalog: "zh_CN" */
+  const char *language;           /* the classic lines: "zh_CN" or "en" (cr-classic.h) */
   const char *owner_name;         /* signs the console's messages; NULL: "" */
   guint       max_members;
   guint       history_length;     /* events replayed on join */

@@ -2,10 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The server writes Chinese lines for classic members whatever its own
- * locale, and a test renders both languages in one process, so every entry
- * point takes the language to use. English is the msgids themselves; NULL
- * is plain gettext in the process's locale. For another language, the first
+ * This is the reader's own UI text: NULL, the process's language, is what
+ * the programs pass. The room never renders: what classic members receive
+ * is a wire format with its own tables (cr-classic.c). A named language is
+ * for tests that check both catalogs in one process. English is the msgids
+ * themselves. For another language, the first
  * lookup of each string switches gettext around that lookup (PLATFORM.md
  * #13): the thread gets a C.UTF-8 locale of its own (gettext ignores
  * LANGUAGE under "C"), LANGUAGE names the catalog, and _nl_msg_cat_cntr
@@ -19,6 +20,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -28,13 +30,10 @@
 /* gi18n-lib.h maps _() to g_dgettext(), which decides once per process,
  * from the process locale, whether to translate at all: under LANG=C.UTF-8
  * it would give up for good and every later Chinese render would come out
- * in English. Here _() and C_() translate into the language the caller
- * asked for: every function using them has a parameter named "language". */
+ * in English. Here _() translates into the language the caller
+ * asked for: every function using it has a parameter named "language". */
 #undef _
 #define _(String) render_gettext (language, String)
-#undef C_
-#define C_(Context, String) \
-  render_pgettext (language, Context "\004" String, strlen (Context) + 1)
 
 /* glibc's counter of catalog changes; bumping it drops cached translations
  * (the gettext manual's way to switch language at run time). */
@@ -47,19 +46,43 @@ extern int _nl_msg_cat_cntr;
 G_LOCK_DEFINE_STATIC (cache);
 static GHashTable *cache;
 
+/* Where the catalogs are: $CHATROOM_LOCALEDIR when set; the build tree's
+ * when this program was built there and runs from there (meson compile,
+ * then build/src/chatroomd: nothing installed); else the installed ones. */
+static const char *
+catalog_dir (void)
+{
+  static gsize once = 0;
+  static const char *dir;
+
+  if (g_once_init_enter (&once))
+    {
+      const char *env = g_getenv ("CHATROOM_LOCALEDIR");
+      g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+      g_autofree char *root = realpath (BUILD_ROOT, NULL);
+      g_autofree char *prefix = root != NULL ? g_strconcat (root, "/", NULL) : NULL;
+
+      if (env != NULL && *env != '\0')
+        dir = g_intern_string (env);
+      else if (exe != NULL && prefix != NULL && g_str_has_prefix (exe, prefix))
+        dir = BUILD_LOCALEDIR;
+      else
+        dir = LOCALEDIR;
+      g_once_init_leave (&once, 1);
+    }
+  return dir;
+}
+
 static void
 ensure_domain_bound (void)
 {
   static gsize bound = 0;
 
-  /* The server renders Chinese classic lines even when its main() never
-   * called cr_locale_init(): bind the domain here too, and always ask for
-   * UTF-8 (the process's charset may be ASCII). */
+  /* A test may render before (or without) cr_locale_init(): bind here too,
+   * and always ask for UTF-8 (the process's charset may be ASCII). */
   if (g_once_init_enter (&bound))
     {
-      const char *dir = g_getenv ("CHATROOM_LOCALEDIR");
-
-      bindtextdomain (GETTEXT_PACKAGE, dir != NULL && *dir != '\0' ? dir : LOCALEDIR);
+      bindtextdomain (GETTEXT_PACKAGE, catalog_dir ());
       bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
       g_once_init_leave (&bound, 1);
     }
@@ -88,6 +111,7 @@ language_is_source (const char *language)
 {
   /* The msgids are English: English needs no catalog at all. */
   return g_str_equal (language, "C") || g_str_equal (language, "POSIX") ||
+         g_str_has_prefix (language, "C.") ||
          g_str_equal (language, "en") || g_str_has_prefix (language, "en_") ||
          g_str_has_prefix (language, "en.") || g_str_has_prefix (language, "en@");
 }
@@ -156,24 +180,6 @@ render_gettext (const char *language,
   return translation;
 }
 
-static const char *render_pgettext (const char *language,
-                                    const char *msgctxtid,
-                                    gsize       msgid_offset) G_GNUC_FORMAT (2);
-
-static const char *
-render_pgettext (const char *language,
-                 const char *msgctxtid,
-                 gsize       msgid_offset)
-{
-  const char *translation = render_gettext (language, msgctxtid);
-
-  /* Untranslated, gettext hands back "context\004msgid" itself (an equal
-   * string, from the cache): show the msgid. */
-  if (translation == msgctxtid || g_str_equal (translation, msgctxtid))
-    return msgctxtid + msgid_offset;
-  return translation;
-}
-
 static char *
 format_event (const CrEvent *event,
               const char    *language)
@@ -232,41 +238,6 @@ format_event (const CrEvent *event,
     default:
       /* A kind from a newer room: show what it carries rather than nothing. */
       return g_strdup (text);
-    }
-}
-
-static char *
-format_classic_line (const CrEvent *event,
-                     const char    *language)
-{
-  g_autofree char *line = NULL;
-  const char *name = event->name != NULL ? event->name : "";
-  const char *text = event->text != NULL ? event->text : "";
-
-  switch (event->kind)
-    {
-    case CR_EVENT_CHAT:
-      /* Translators: a chat line as the classroom client prints it: the
-       * first %s is the sender's nickname, the second the message. The
-       * Chinese must read "%s 说：%s" (what classroom clients expect). */
-      return g_strdup_printf (C_("classic chat line", "%s: %s"), name, text);
-
-    case CR_EVENT_OWNER_CHAT:
-      /* Translators: the owner's chat line as the classroom client prints
-       * it; %s is the message. The Chinese must read "群主说：%s". */
-      return g_strdup_printf (_("Owner: %s"), text);
-
-    case CR_EVENT_ANNOUNCE:
-      /* Translators: the owner's announcement as the classroom client
-       * prints it; %s is the announcement. Chinese: "【公告】%s". */
-      return g_strdup_printf (_("[Announcement] %s"), text);
-
-    default:
-      line = format_event (event, language);
-      /* Translators: a system line as the classroom client prints it; %s is
-       * the line, e.g. "alice joined the room". The Chinese must read
-       * "【系统消息】:%s" (with an ASCII colon, as the classroom server). */
-      return g_strdup_printf (_("[System] %s"), line);
     }
 }
 
@@ -369,15 +340,6 @@ cr_render_event (const CrEvent *event,
 }
 
 char *
-cr_render_classic_line (const CrEvent *event,
-                        const char    *language)
-{
-  g_return_val_if_fail (event != NULL, NULL);
-
-  return format_classic_line (event, language);
-}
-
-char *
 cr_render_reason (CrReason    reason,
                   const char *language)
 {
@@ -393,11 +355,48 @@ locale_language (const char *locale)
   return g_strndup (locale, len);
 }
 
+/* The reader asked for a language whose catalog is not where we look:
+ * say so once, rather than silently speak English. */
+static void
+warn_missing_catalog (void)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  const char * const *names;
+
+  /* Under "C", gettext ignores LANGUAGE: English is what was asked for. */
+  if (messages == NULL || g_str_equal (messages, "C") || g_str_equal (messages, "POSIX"))
+    return;
+
+  names = g_get_language_names ();
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *mo = NULL;
+
+      /* GLib ends the list with "C", which is not a choice of the user's:
+       * reaching it means nothing asked for was found. */
+      if (g_str_equal (names[i], "C"))
+        break;
+      if (language_is_source (names[i]))
+        return;
+      mo = g_build_filename (catalog_dir (), names[i], "LC_MESSAGES",
+                             GETTEXT_PACKAGE ".mo", NULL);
+      if (g_file_test (mo, G_FILE_TEST_EXISTS))
+        return;
+    }
+
+  {
+    g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+    g_autofree char *program = g_path_get_basename (exe != NULL ? exe : GETTEXT_PACKAGE);
+
+    /* Not translatable: there is no catalog to translate it with. */
+    g_printerr ("%s: no “%s” translation in %s; messages stay in English\n",
+                program, names[0], catalog_dir ());
+  }
+}
+
 void
 cr_locale_init (void)
 {
-  const char *dir = g_getenv ("CHATROOM_LOCALEDIR");
-
   if (setlocale (LC_ALL, "") == NULL)
     {
       /* The asked-for locale is not generated on this system (PLATFORM.md
@@ -427,8 +426,7 @@ cr_locale_init (void)
         }
     }
 
-  bindtextdomain (GETTEXT_PACKAGE, dir != NULL && *dir != '\0' ? dir : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
   ensure_domain_bound ();
+  textdomain (GETTEXT_PACKAGE);
+  warn_missing_catalog ();
 }

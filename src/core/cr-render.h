@@ -19,19 +19,15 @@ G_BEGIN_DECLS
 char       *cr_render_event         (const CrEvent *event,
                                      const char    *language);
 
-/* The whole line a classic member receives: system lines prefixed
- * "【系统消息】:" in Chinese, chat as "alice 说：text", the owner as
- * "群主说：text". */
-char       *cr_render_classic_line  (const CrEvent *event,
-                                     const char    *language);
-
 /* Why the room refused, in the reader's language. */
 char       *cr_render_reason        (CrReason       reason,
                                      const char    *language);
 
-/* Set up gettext for the program: setlocale, bind GETTEXT_PACKAGE to the
- * installed catalogs, or to $CHATROOM_LOCALEDIR when set (tests, the build
- * tree). Call once at the start of main() and of every test. */
+/* Set up gettext for the program: setlocale, bind GETTEXT_PACKAGE to
+ * $CHATROOM_LOCALEDIR when set, else to the build tree's catalogs when the
+ * program runs from its build tree, else to the installed ones; say once on
+ * stderr when the asked-for language has no catalog there. Call once at the
+ * start of main() and of every test. */
 void        cr_locale_init          (void);
 
 G_END_DECLS

@@ -1,0 +1,373 @@
+/* cr-classic.c: the classic dialect's lines, one table per language
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The Chinese table is byte-exact with the classroom server of
+ * ../shared/seed/classroom-chatroom-notes.md where it has the line ("OK",
+ * "该昵称已被占用", "NAME 说 :TEXT", "群主说：TEXT", the "【系统消息】:" head) and
+ * uses the mission's wording for the rest ("NAME 进入了聊天室"). Every line
+ * is built by concatenation, never by a format string: a name or a text
+ * with "%s" in it stays text.
+ */
+#define G_LOG_DOMAIN "cr-classic"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cr-classic.h"
+
+/* A system line: head + NAME + tail. A line without a name (the room
+ * closed) has head only and tail NULL. */
+typedef struct
+{
+  const char *head;
+  const char *tail;
+} Line;
+
+struct _CrClassicTable
+{
+  const char *language;
+  const char *chat;           /* NAME + chat + TEXT */
+  const char *chat_alias;     /* also accepted when parsing, or NULL */
+  const char *owner;          /* owner + TEXT */
+  const char *owner_name;     /* the sender a parsed owner line gets */
+  const char *announce;       /* announce + TEXT */
+  const char *system;         /* system + one of events[] */
+  Line        events[CR_EVENT_LAST + 1];
+  Line        join_alias;     /* also accepted for JOIN when parsing */
+  const char *reasons[CR_REASON_LAST + 1];
+  const char *reason_other;   /* a reason the table has no line for */
+};
+
+#define NAME_CHARS G_STRINGIFY (CR_NAME_MAX_CHARS)
+
+static const CrClassicTable tables[] = {
+  {
+    .language = "zh_CN",
+    .chat = " 说 :",
+    /* Chat Room 0.1 wrote a full-width colon. */
+    .chat_alias = " 说：",
+    .owner = "群主说：",
+    .owner_name = "群主",
+    .announce = "【公告】",
+    .system = "【系统消息】:",
+    .events = {
+      [CR_EVENT_JOIN] = { "", " 进入了聊天室" },
+      [CR_EVENT_LEAVE] = { "", " 退出了聊天室" },
+      [CR_EVENT_TIMEOUT] = { "", " 超时，已离开聊天室" },
+      [CR_EVENT_KICK] = { "", " 被群主移出了聊天室" },
+      [CR_EVENT_BAN] = { "", " 已被群主封禁" },
+      [CR_EVENT_UNBAN] = { "群主解除了对 ", " 的封禁" },
+      [CR_EVENT_MUTE] = { "", " 已被群主禁言" },
+      [CR_EVENT_UNMUTE] = { "", " 已被解除禁言" },
+      [CR_EVENT_ROOM_CLOSED] = { "群主关闭了聊天室", NULL },
+    },
+    /* The classroom server's own join line. */
+    .join_alias = { "", " 进入到聊天室" },
+    .reasons = {
+      [CR_REASON_NAME_TAKEN] = "该昵称已被占用",
+      [CR_REASON_NAME_INVALID] = "该昵称不可用：请使用 1 到 " NAME_CHARS " 个字符，不含空格或控制字符",
+      [CR_REASON_NAME_REGISTERED] = "该昵称已注册：请用 Chat Room 输入密码登录",
+      [CR_REASON_REGISTRATION_REQUIRED] = "本聊天室只允许已注册的昵称进入",
+      [CR_REASON_BANNED] = "你已被本聊天室封禁",
+      [CR_REASON_ROOM_FULL] = "聊天室已满",
+      [CR_REASON_TEXT_INVALID] = "消息为空、过长或含有控制字符",
+      [CR_REASON_MUTED] = "你已被群主禁言",
+      [CR_REASON_RATE_LIMITED] = "发送过快：请稍等片刻",
+      [CR_REASON_KICKED] = "你已被群主移出聊天室",
+      [CR_REASON_ROOM_CLOSED] = "群主关闭了聊天室",
+      [CR_REASON_TIMED_OUT] = "聊天室太久没有收到你的消息，已将你断开",
+      [CR_REASON_INTERNAL] = "聊天室无法完成该请求：请稍后再试",
+    },
+    .reason_other = "聊天室拒绝了该请求",
+  },
+  {
+    .language = "en",
+    .chat = ": ",
+    .owner = "Owner: ",
+    .owner_name = "Owner",
+    .announce = "[Announcement] ",
+    .system = "[System] ",
+    .events = {
+      [CR_EVENT_JOIN] = { "", " joined the room" },
+      [CR_EVENT_LEAVE] = { "", " left the room" },
+      [CR_EVENT_TIMEOUT] = { "", " timed out and left the room" },
+      [CR_EVENT_KICK] = { "", " was removed from the room by the owner" },
+      [CR_EVENT_BAN] = { "", " was banned by the owner" },
+      [CR_EVENT_UNBAN] = { "The owner lifted the ban on ", "" },
+      [CR_EVENT_MUTE] = { "", " was muted by the owner" },
+      [CR_EVENT_UNMUTE] = { "", " may speak again" },
+      [CR_EVENT_ROOM_CLOSED] = { "The owner closed the room", NULL },
+    },
+    .reasons = {
+      [CR_REASON_NAME_TAKEN] = "That nickname is already taken",
+      [CR_REASON_NAME_INVALID] = "That nickname cannot be used: use 1 to " NAME_CHARS
+                                 " characters, without spaces or control characters",
+      [CR_REASON_NAME_REGISTERED] = "That nickname is registered: log in with its password "
+                                    "from Chat Room",
+      [CR_REASON_REGISTRATION_REQUIRED] = "This room admits registered nicknames only",
+      [CR_REASON_BANNED] = "You are banned from this room",
+      [CR_REASON_ROOM_FULL] = "The room is full",
+      [CR_REASON_TEXT_INVALID] = "The message is empty, too long, or contains control characters",
+      [CR_REASON_MUTED] = "The owner has muted you",
+      [CR_REASON_RATE_LIMITED] = "You are sending too fast: wait a moment",
+      [CR_REASON_KICKED] = "The owner removed you from the room",
+      [CR_REASON_ROOM_CLOSED] = "The owner closed the room",
+      [CR_REASON_TIMED_OUT] = "The room heard nothing from you for too long and dropped you",
+      [CR_REASON_INTERNAL] = "The room could not complete the request: try again later",
+    },
+    .reason_other = "The room refused the request",
+  },
+};
+
+const CrClassicTable *
+cr_classic_table_lookup (const char *language)
+{
+  g_return_val_if_fail (language != NULL, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      /* "zh_CN" also answers "zh" and "zh_CN.UTF-8"; "en" any English. */
+      gsize len = strcspn (tables[i].language, "_");
+      gsize asked = strcspn (language, "_.@");
+
+      if (asked == len && strncmp (language, tables[i].language, len) == 0)
+        return &tables[i];
+    }
+  return NULL;
+}
+
+const CrClassicTable *
+cr_classic_table_default (void)
+{
+  return &tables[0];
+}
+
+const char *
+cr_classic_table_language (const CrClassicTable *table)
+{
+  g_return_val_if_fail (table != NULL, NULL);
+
+  return table->language;
+}
+
+/* head + text as lines of at most CR_CLASSIC_LINE_MAX bytes, each cut on a
+ * character boundary and repeating head (the classroom client shows every
+ * datagram on its own: each piece still says who spoke). */
+static void
+add_split (GPtrArray  *lines,
+           const char *head,
+           const char *text)
+{
+  gsize head_len = strlen (head);
+  gsize room = CR_CLASSIC_LINE_MAX - head_len;
+  const char *p = text;
+  const char *end = text + strlen (text);
+
+  g_assert (head_len + 4 <= CR_CLASSIC_LINE_MAX);
+
+  do
+    {
+      const char *cut = end;
+
+      if ((gsize) (end - p) > room)
+        {
+          /* The last character that ends within room bytes. */
+          cut = p + room;
+          while (cut > p && ((guchar) *cut & 0xC0) == 0x80)
+            cut--;
+          if (cut == p)
+            cut = p + room;   /* not UTF-8 after all: never loop */
+        }
+      {
+        GString *piece = g_string_sized_new (head_len + (cut - p));
+
+        g_string_append (piece, head);
+        g_string_append_len (piece, p, cut - p);
+        g_ptr_array_add (lines, g_string_free (piece, FALSE));
+      }
+      p = cut;
+    }
+  while (p < end);
+}
+
+GPtrArray *
+cr_classic_format_event (const CrClassicTable *table,
+                         const CrEvent        *event)
+{
+  GPtrArray *lines;
+  const char *name;
+  const char *text;
+
+  g_return_val_if_fail (table != NULL, NULL);
+  g_return_val_if_fail (event != NULL, NULL);
+
+  lines = g_ptr_array_new_with_free_func (g_free);
+  name = event->name != NULL ? event->name : "";
+  text = event->text != NULL ? event->text : "";
+
+  switch (event->kind)
+    {
+    case CR_EVENT_CHAT:
+      {
+        g_autofree char *head = g_strconcat (name, table->chat, NULL);
+        add_split (lines, head, text);
+        break;
+      }
+
+    case CR_EVENT_OWNER_CHAT:
+      add_split (lines, table->owner, text);
+      break;
+
+    case CR_EVENT_ANNOUNCE:
+      add_split (lines, table->announce, text);
+      break;
+
+    case CR_EVENT_JOIN:
+    case CR_EVENT_LEAVE:
+    case CR_EVENT_TIMEOUT:
+    case CR_EVENT_KICK:
+    case CR_EVENT_BAN:
+    case CR_EVENT_UNBAN:
+    case CR_EVENT_MUTE:
+    case CR_EVENT_UNMUTE:
+    case CR_EVENT_ROOM_CLOSED:
+      {
+        const Line *line = &table->events[event->kind];
+
+        if (line->tail == NULL)
+          g_ptr_array_add (lines, g_strconcat (table->system, line->head, NULL));
+        else
+          g_ptr_array_add (lines, g_strconcat (table->system, line->head, name, line->tail,
+                                               NULL));
+        break;
+      }
+
+    default:
+      /* A kind from a newer room: what it carries, as an announcement. */
+      add_split (lines, table->announce, text);
+      break;
+    }
+
+  return lines;
+}
+
+const char *
+cr_classic_format_reason (const CrClassicTable *table,
+                          CrReason              reason)
+{
+  g_return_val_if_fail (table != NULL, NULL);
+
+  if ((guint) reason <= CR_REASON_LAST && table->reasons[reason] != NULL)
+    return table->reasons[reason];
+  return table->reason_other;
+}
+
+/* NAME when line is head + NAME + tail and NAME a valid nickname. */
+static char *
+match_name (const char *line,
+            const Line *pattern)
+{
+  gsize len = strlen (line);
+  gsize head = strlen (pattern->head);
+  gsize tail = strlen (pattern->tail);
+  g_autofree char *name = NULL;
+
+  if (len <= head + tail || strncmp (line, pattern->head, head) != 0 ||
+      strcmp (line + len - tail, pattern->tail) != 0)
+    return NULL;
+  name = g_strndup (line + head, len - head - tail);
+  if (cr_name_validate (name, -1, NULL) != CR_REASON_NONE)
+    return NULL;
+  return g_steal_pointer (&name);
+}
+
+static CrEvent *
+parse_system (const CrClassicTable *table,
+              const char           *rest,
+              guint64               seq,
+              gint64                time_us)
+{
+  for (guint kind = CR_EVENT_JOIN; kind <= CR_EVENT_LAST; kind++)
+    {
+      const Line *line = &table->events[kind];
+      g_autofree char *name = NULL;
+
+      if (line->head == NULL)
+        continue;
+      if (line->tail == NULL)
+        {
+          if (g_str_equal (rest, line->head))
+            return cr_event_new (seq, time_us, kind, "", "", 0);
+          continue;
+        }
+      name = match_name (rest, line);
+      if (name == NULL && kind == CR_EVENT_JOIN && table->join_alias.tail != NULL)
+        name = match_name (rest, &table->join_alias);
+      if (name != NULL)
+        return cr_event_new (seq, time_us, kind, name, "", 0);
+    }
+  /* A system line of a kind we do not know: show it. */
+  return cr_event_new (seq, time_us, CR_EVENT_ANNOUNCE, "", rest, 0);
+}
+
+/* NAME and TEXT of "NAME" + infix + "TEXT", NAME a valid nickname. */
+static CrEvent *
+parse_chat (const char *line,
+            const char *infix,
+            guint64     seq,
+            gint64      time_us)
+{
+  const char *at;
+  g_autofree char *name = NULL;
+
+  if (infix == NULL || (at = strstr (line, infix)) == NULL || at == line)
+    return NULL;
+  name = g_strndup (line, at - line);
+  if (cr_name_validate (name, -1, NULL) != CR_REASON_NONE)
+    return NULL;
+  return cr_event_new (seq, time_us, CR_EVENT_CHAT, name, at + strlen (infix), 0);
+}
+
+CrEvent *
+cr_classic_parse_line (const char *line,
+                       guint64     seq,
+                       gint64      time_us)
+{
+  g_return_val_if_fail (line != NULL, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      const CrClassicTable *table = &tables[i];
+      CrEvent *event;
+
+      if (g_str_has_prefix (line, table->system))
+        return parse_system (table, line + strlen (table->system), seq, time_us);
+      if (g_str_has_prefix (line, table->announce))
+        return cr_event_new (seq, time_us, CR_EVENT_ANNOUNCE, "",
+                             line + strlen (table->announce), 0);
+      if (g_str_has_prefix (line, table->owner))
+        return cr_event_new (seq, time_us, CR_EVENT_OWNER_CHAT, table->owner_name,
+                             line + strlen (table->owner), 0);
+      if ((event = parse_chat (line, table->chat, seq, time_us)) != NULL ||
+          (event = parse_chat (line, table->chat_alias, seq, time_us)) != NULL)
+        return event;
+    }
+
+  return cr_event_new (seq, time_us, CR_EVENT_ANNOUNCE, "", line, 0);
+}
+
+CrReason
+cr_classic_parse_reason (const char *line)
+{
+  g_return_val_if_fail (line != NULL, CR_REASON_NONE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      for (guint reason = 1; reason <= CR_REASON_LAST; reason++)
+        if (tables[i].reasons[reason] != NULL && g_str_equal (line, tables[i].reasons[reason]))
+          return reason;
+    }
+  return CR_REASON_NONE;
+}
