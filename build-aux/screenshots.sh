@@ -84,7 +84,6 @@ while ss -Hlun "sport = :$port" 2>/dev/null | grep -q .; do
 done
 
 export GSETTINGS_SCHEMA_DIR="$builddir/data"
-export CHATROOM_LOCALEDIR="${CHATROOM_LOCALEDIR:-$builddir/po}"
 export GSETTINGS_BACKEND=keyfile
 export GTK_A11Y=none
 export NO_AT_BRIDGE=1
