@@ -135,7 +135,7 @@ test_ungenerated_locale (void)
 {
   if (g_test_subprocess ())
     {
-      /* Not generated on a bare Debian (PLATFORM.md #6): still Chinese, and
+      /* Not generated on a bare Debian: still Chinese, and
        * a UTF-8 locale. Where it is generated, the same holds. */
       reset_environment ("zh_CN.UTF-8", NULL);
       assert_event (CR_EVENT_JOIN, NULL, "alice 进入了聊天室");

@@ -2,8 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The Chinese table is byte-exact with the classroom server of
- * ../shared/seed/classroom-chatroom-notes.md where it has the line ("OK",
+ * The Chinese table is byte-exact with the course's classroom server
+ * (ChatRoom-server.py, which tests/test-classic.c runs) where it has the line ("OK",
  * "该昵称已被占用", "NAME 说 :TEXT", "群主说：TEXT", the "【系统消息】:" head) and
  * uses the mission's wording for the rest ("NAME 进入了聊天室"). Every line
  * is built by concatenation, never by a format string: a name or a text

@@ -2,8 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * What a room sends a classic member (the classroom programs of
- * ../shared/seed, and chatroom-cli against such a room) is a wire format,
+ * What a room sends a classic member (the course's classroom programs,
+ * run by tests/test-classic.c, and chatroom-cli against such a room) is a wire format,
  * not UI text: programs split those lines on " 说 :". So the lines live in
  * a table here, never in the translation catalog. The room formats with
  * one table (zh_CN by default, en on request); the member parses with all

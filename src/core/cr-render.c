@@ -7,8 +7,7 @@
  * is a wire format with its own tables (cr-classic.c). A named language is
  * for tests that check both catalogs in one process. English is the msgids
  * themselves. For another language, the first
- * lookup of each string switches gettext around that lookup (PLATFORM.md
- * #13): the thread gets a C.UTF-8 locale of its own (gettext ignores
+ * lookup of each string switches gettext around that lookup: the thread gets a C.UTF-8 locale of its own (gettext ignores
  * LANGUAGE under "C"), LANGUAGE names the catalog, and _nl_msg_cat_cntr
  * tells gettext that its cached translations are stale; both are restored
  * at once. The result is kept, so a running server switches a bounded
@@ -116,8 +115,8 @@ language_is_source (const char *language)
          g_str_has_prefix (language, "en.") || g_str_has_prefix (language, "en@");
 }
 
-/* PLATFORM.md #13: under a thread locale of C.UTF-8 (gettext ignores
- * LANGUAGE under "C"), LANGUAGE picks the catalog; restore both. */
+/* Under a thread locale of C.UTF-8 (gettext ignores LANGUAGE under "C"),
+ * LANGUAGE picks the catalog; restore both. */
 static const char *
 gettext_in_language (const char *language,
                      const char *msgid)
@@ -399,8 +398,8 @@ cr_locale_init (void)
 {
   if (setlocale (LC_ALL, "") == NULL)
     {
-      /* The asked-for locale is not generated on this system (PLATFORM.md
-       * #6: LANG=zh_CN.UTF-8 on a bare Debian): rather than the C locale,
+      /* The asked-for locale is not generated on this system
+       * (LANG=zh_CN.UTF-8 on a bare Debian): rather than the C locale,
        * where gettext stays English and GLib prints "?" for Chinese, run in
        * C.UTF-8 and ask gettext for that locale's language. */
       const char *names[] = { "LC_ALL", "LC_MESSAGES", "LANG" };

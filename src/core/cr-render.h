@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 
 /* language: a catalog name ("zh_CN", "en"), or NULL for the process's own
  * locale. Rendering in another language than the process's switches the
- * catalog around the call (PLATFORM.md #13): main thread only. */
+ * catalog around the call (it sets LANGUAGE): main thread only. */
 
 /* One line for a system event ("alice 进入了聊天室" / "alice joined the
  * room"), or for chat the text alone. Transfer full. */

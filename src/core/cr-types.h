@@ -8,7 +8,7 @@
 
 G_BEGIN_DECLS
 
-/* Limits of DESIGN.md, in one place. */
+/* The protocol's limits, in one place. */
 #define CR_NAME_MAX_CHARS      32      /* after NFC */
 #define CR_NAME_MAX_BYTES      128
 #define CR_TEXT_MAX_BYTES      4096    /* one chat message, UTF-8 */
@@ -101,7 +101,9 @@ typedef enum {
   CR_DIALECT_CLASSIC = 1,   /* the classroom text protocol */
 } CrDialect;
 
-/* Validation of DESIGN.md. Both return the reason on failure. */
+/* Names: 1–32 characters after NFC, no spaces or control characters,
+ * unique case-insensitively; text: valid UTF-8 without control characters
+ * but newline and tab. Both return the reason on failure. */
 CrReason  cr_name_validate (const char  *name,
                             gssize       len,
                             char       **out_normalized);   /* NFC, transfer full */
