@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "cr-engine.h"
+#include "cr-store-private.h"
 #include "cr-protocol.h"
 #include "cr-reliable.h"
 #include "cr-render.h"
@@ -38,9 +39,11 @@ typedef struct {
   char      *dir;
   CrStore   *store;
   CrEngine  *engine;
-  gint64     now;
+  CrEngineTime now;
   GPtrArray *out;
   GPtrArray *peers;
+  gboolean   hold_auth;   /* leave hash jobs to the test, else run them at once */
+  GRand     *rand;        /* the engine's randomness, fixed */
 } Fixture;
 
 static Peer *
@@ -81,6 +84,16 @@ same_addr (GSocketAddress *a,
          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (b));
 }
 
+/* Fixed randomness: the same seed makes the same cookies and tokens. */
+static void
+fixed_random (guint8   *buf,
+              gsize     len,
+              gpointer  user_data)
+{
+  for (gsize i = 0; i < len; i++)
+    buf[i] = g_rand_int_range (user_data, 0, 256);
+}
+
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -94,14 +107,17 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   cr_store_set_pwhash_cost (f->store, CR_PWHASH_MIN);
 
+  f->rand = g_rand_new_with_seed (8);
   cr_engine_config_init (&config);
+  config.random_func = fixed_random;
+  config.random_data = f->rand;
   config.room_name = "Test";
   config.language = "zh_CN";
   config.silence_timeout_us = 3 * G_TIME_SPAN_SECOND;
   config.rate_per_second = 10;
   config.rate_burst = 20;
   f->engine = cr_engine_new (&config, f->store);
-  f->now = 1000 * G_TIME_SPAN_SECOND;
+  f->now = (CrEngineTime) { 1000 * G_TIME_SPAN_SECOND, 1767225600 * G_TIME_SPAN_SECOND };
   f->out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
   f->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_free);
 }
@@ -117,6 +133,7 @@ fixture_teardown (Fixture       *f,
   g_free (f->dir);
   g_ptr_array_unref (f->out);
   g_ptr_array_unref (f->peers);
+  g_rand_free (f->rand);
 }
 
 static Peer *
@@ -137,6 +154,9 @@ engine_feed (Fixture        *f,
              gsize           len)
 {
   cr_engine_receive (f->engine, data, len, from, f->now, f->out);
+  /* As CrServer's workers would, only at once. */
+  if (!f->hold_auth)
+    cr_engine_run_auth_jobs (f->engine, f->now, f->out);
 }
 
 static void
@@ -266,7 +286,7 @@ pump (Fixture *f)
 
           if (peer->classic || !peer->welcomed)
             continue;
-          cr_reliable_flush (peer->rel, peer->session, f->now, datagrams);
+          cr_reliable_flush (peer->rel, peer->session, f->now.mono, datagrams);
           for (guint i = 0; i < datagrams->len; i++)
             {
               gsize len;
@@ -555,7 +575,8 @@ test_timeout (Fixture       *f,
       gsize len;
       const guint8 *bytes;
 
-      f->now += G_TIME_SPAN_SECOND / 2;
+      f->now.mono += G_TIME_SPAN_SECOND / 2;
+      f->now.wall += G_TIME_SPAN_SECOND / 2;
       ping = cr_reliable_build_unreliable (alice->rel, alice->session, CR_PACKET_PING, empty);
       bytes = g_bytes_get_data (ping, &len);
       engine_feed (f, alice->addr, bytes, len);

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "cr-store-private.h"
 #include "cr-store.h"
 
 #define T0 ((gint64) 1700000000 * G_USEC_PER_SEC)

@@ -5,7 +5,10 @@
  * CrEngine does the thinking; this object owns the socket, reads datagrams
  * in batches (recvmmsg through g_socket_receive_messages), writes what the
  * engine answers in batches (sendmmsg), and wakes the engine when its next
- * deadline comes (one GSource with a ready time).
+ * deadline comes (one GSource with a ready time). It gives the engine the
+ * time and libsodium's randomness, and runs the engine's password hashes on
+ * worker threads (at most AUTH_WORKERS at once): a join that needs Argon2id
+ * finishes when its hash does, and the room relays meanwhile.
  */
 #define G_LOG_DOMAIN "cr-server"
 
@@ -16,6 +19,7 @@
 #include <net/if.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <sodium.h>
 #include <glib/gi18n-lib.h>
 
 #include "cr-render.h"
@@ -26,6 +30,7 @@
 #define MAX_BATCHES     8           /* per wakeup, then let the loop breathe */
 #define BUFFER_SIZE     2048        /* > CR_DATAGRAM_MAX: oversized is seen */
 #define STOP_TIMEOUT_US (G_TIME_SPAN_SECOND)
+#define AUTH_WORKERS    2           /* Argon2id at once: each takes 64 MiB */
 
 struct _CrServer
 {
@@ -54,6 +59,10 @@ struct _CrServer
   gint64          stop_deadline;
   guint8         *buffers;
   GPtrArray      *out;
+
+  /* password hashes on workers */
+  GCancellable   *auth_cancellable; /* cancelled when the engine goes */
+  guint           auth_running;
 };
 
 G_DEFINE_FINAL_TYPE (CrServer, cr_server, G_TYPE_OBJECT)
@@ -135,12 +144,80 @@ send_out (CrServer *self)
   g_ptr_array_set_size (out, 0);
 }
 
-/* The engine's clock */
+/* The engine's clock and randomness */
 
-static gint64
+static CrEngineTime
 now (void)
 {
-  return g_get_monotonic_time ();
+  return (CrEngineTime) { g_get_monotonic_time (), g_get_real_time () };
+}
+
+static void
+engine_random (guint8   *buf,
+               gsize     len,
+               gpointer  user_data)
+{
+  randombytes_buf (buf, len);
+}
+
+/* Password hashes, off the main loop */
+
+static void start_auth_jobs (CrServer *self);
+
+static void
+auth_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  if (!g_cancellable_is_cancelled (cancellable))
+    cr_auth_job_run (task_data);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_auth_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  CrServer *self = CR_SERVER (source);
+  GTask *task = G_TASK (result);
+
+  self->auth_running--;
+  /* Unless the engine that made the job is gone (stopped, restarted). */
+  if (!g_cancellable_is_cancelled (g_task_get_cancellable (task)) && self->engine != NULL)
+    {
+      cr_engine_complete_auth (self->engine, g_task_get_task_data (task), now (), self->out);
+      send_out (self);
+    }
+  start_auth_jobs (self);
+  schedule (self);
+}
+
+static void
+start_auth_jobs (CrServer *self)
+{
+  CrAuthJob *job;
+
+  while (self->engine != NULL && self->auth_running < AUTH_WORKERS &&
+         (job = cr_engine_take_auth_job (self->engine)) != NULL)
+    {
+      g_autoptr(GTask) task = g_task_new (self, self->auth_cancellable, on_auth_done, NULL);
+
+      g_task_set_source_tag (task, start_auth_jobs);
+      g_task_set_name (task, "[chatroom] password hash");
+      g_task_set_task_data (task, job, (GDestroyNotify) cr_auth_job_free);
+      self->auth_running++;
+      g_task_run_in_thread (task, auth_thread);
+    }
+}
+
+static void
+cancel_auth_jobs (CrServer *self)
+{
+  if (self->auth_cancellable != NULL)
+    g_cancellable_cancel (self->auth_cancellable);
+  g_clear_object (&self->auth_cancellable);
 }
 
 static void
@@ -152,6 +229,7 @@ finish_stop (CrServer *self)
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
+  cancel_auth_jobs (self);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
   g_list_store_remove_all (self->members);
@@ -169,7 +247,7 @@ timer_dispatch (GSource     *source,
                 gpointer     user_data)
 {
   CrServer *self = user_data;
-  gint64 t = now ();
+  CrEngineTime t = now ();
 
   g_source_set_ready_time (source, -1);
   if (self->engine == NULL)
@@ -178,7 +256,7 @@ timer_dispatch (GSource     *source,
   cr_engine_tick (self->engine, t, self->out);
   send_out (self);
 
-  if (self->stopping && (cr_engine_is_drained (self->engine) || t >= self->stop_deadline))
+  if (self->stopping && (cr_engine_is_drained (self->engine) || t.mono >= self->stop_deadline))
     {
       g_object_ref (self);
       finish_stop (self);
@@ -244,6 +322,7 @@ on_socket_readable (GSocket      *socket,
       for (int i = 0; i < BATCH; i++)
         g_clear_object (&addresses[i]);
       send_out (self);
+      start_auth_jobs (self);
 
       if (n < BATCH)
         break;
@@ -386,6 +465,7 @@ cr_server_dispose (GObject *object)
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
+  cancel_auth_jobs (self);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
   g_clear_object (&self->members);
@@ -627,6 +707,7 @@ cr_server_start (CrServer    *self,
     }
 
   cr_engine_config_init (&config);
+  config.random_func = engine_random;
   config.room_name = self->room_name;
   config.language = self->language;
   config.owner_name = self->owner_name;
@@ -637,6 +718,7 @@ cr_server_start (CrServer    *self,
 
   self->engine = cr_engine_new (&config, self->store);
   cr_engine_set_event_func (self->engine, on_engine_event, self);
+  self->auth_cancellable = g_cancellable_new ();
   self->socket = g_steal_pointer (&socket);
 
   self->read_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
@@ -667,7 +749,7 @@ cr_server_stop (CrServer *self)
   cr_engine_close (self->engine, now (), self->out);
   send_out (self);
   self->stopping = TRUE;
-  self->stop_deadline = now () + STOP_TIMEOUT_US;
+  self->stop_deadline = now ().mono + STOP_TIMEOUT_US;
   schedule (self);
 }
 
