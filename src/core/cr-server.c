@@ -24,6 +24,7 @@
 
 #include "cr-render.h"
 
+#include "cr-server-private.h"
 #include "cr-server.h"
 
 #define BATCH           32
@@ -63,6 +64,8 @@ struct _CrServer
   /* password hashes on workers */
   GCancellable   *auth_cancellable; /* cancelled when the engine goes */
   guint           auth_running;
+  gboolean        auth_hold;        /* tests: finished hashes wait in auth_held */
+  GQueue          auth_held;        /* GTask* */
 };
 
 G_DEFINE_FINAL_TYPE (CrServer, cr_server, G_TYPE_OBJECT)
@@ -175,6 +178,19 @@ auth_thread (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
+/* The hash is done: the engine finishes the join. */
+static void
+complete_auth (CrServer *self,
+               GTask    *task)
+{
+  /* Unless the engine that made the job is gone (stopped, restarted). */
+  if (!g_cancellable_is_cancelled (g_task_get_cancellable (task)) && self->engine != NULL)
+    {
+      cr_engine_complete_auth (self->engine, g_task_get_task_data (task), now (), self->out);
+      send_out (self);
+    }
+}
+
 static void
 on_auth_done (GObject      *source,
               GAsyncResult *result,
@@ -184,12 +200,10 @@ on_auth_done (GObject      *source,
   GTask *task = G_TASK (result);
 
   self->auth_running--;
-  /* Unless the engine that made the job is gone (stopped, restarted). */
-  if (!g_cancellable_is_cancelled (g_task_get_cancellable (task)) && self->engine != NULL)
-    {
-      cr_engine_complete_auth (self->engine, g_task_get_task_data (task), now (), self->out);
-      send_out (self);
-    }
+  if (self->auth_hold)
+    g_queue_push_tail (&self->auth_held, g_object_ref (task));
+  else
+    complete_auth (self, task);
   start_auth_jobs (self);
   schedule (self);
 }
@@ -218,6 +232,8 @@ cancel_auth_jobs (CrServer *self)
   if (self->auth_cancellable != NULL)
     g_cancellable_cancel (self->auth_cancellable);
   g_clear_object (&self->auth_cancellable);
+  /* A held task holds the server: let both go. */
+  g_queue_clear_full (&self->auth_held, g_object_unref);
 }
 
 static void
@@ -1078,4 +1094,31 @@ cr_server_get_stats (CrServer *self,
     cr_engine_get_stats (self->engine, stats);
   else
     memset (stats, 0, sizeof *stats);
+}
+
+/* Private API (cr-server-private.h) */
+
+void
+cr_server_hold_auth (CrServer *self,
+                     gboolean  hold)
+{
+  g_return_if_fail (CR_IS_SERVER (self));
+
+  self->auth_hold = !!hold;
+  if (hold)
+    return;
+  while (!g_queue_is_empty (&self->auth_held))
+    {
+      g_autoptr(GTask) task = g_queue_pop_head (&self->auth_held);
+      complete_auth (self, task);
+    }
+  schedule (self);
+}
+
+guint
+cr_server_get_n_held_auth (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), 0);
+
+  return self->auth_held.length;
 }
