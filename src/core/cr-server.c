@@ -6,9 +6,10 @@
  * in batches (recvmmsg through g_socket_receive_messages), writes what the
  * engine answers in batches (sendmmsg), and wakes the engine when its next
  * deadline comes (one GSource with a ready time). It gives the engine the
- * time and libsodium's randomness, and runs the engine's password hashes on
- * worker threads (at most AUTH_WORKERS at once): a join that needs Argon2id
- * finishes when its hash does, and the room relays meanwhile.
+ * time and libsodium's randomness, and has the engine's password hashes run
+ * on worker threads (CrEngineWorker, at most AUTH_WORKERS at once): a join
+ * that needs Argon2id finishes when its hash does, and the room relays
+ * meanwhile.
  */
 #define G_LOG_DOMAIN "cr-server"
 
@@ -22,6 +23,7 @@
 #include <sodium.h>
 #include <glib/gi18n-lib.h>
 
+#include "cr-engine-worker.h"
 #include "cr-render.h"
 
 #include "cr-server-private.h"
@@ -61,11 +63,7 @@ struct _CrServer
   guint8         *buffers;
   GPtrArray      *out;
 
-  /* password hashes on workers */
-  GCancellable   *auth_cancellable; /* cancelled when the engine goes */
-  guint           auth_running;
-  gboolean        auth_hold;        /* tests: finished hashes wait in auth_held */
-  GQueue          auth_held;        /* GTask* */
+  CrEngineWorker *worker;           /* the engine's password hashes */
 };
 
 G_DEFINE_FINAL_TYPE (CrServer, cr_server, G_TYPE_OBJECT)
@@ -163,77 +161,26 @@ engine_random (guint8   *buf,
   randombytes_buf (buf, len);
 }
 
-/* Password hashes, off the main loop */
-
-static void start_auth_jobs (CrServer *self);
+/* Password hashes, off the main loop: the worker hands each back here. */
 
 static void
-auth_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
+on_auth_done (CrAuthJob *job,
+              gpointer   user_data)
 {
-  if (!g_cancellable_is_cancelled (cancellable))
-    cr_auth_job_run (task_data);
-  g_task_return_boolean (task, TRUE);
-}
+  CrServer *self = user_data;
 
-/* The hash is done: the engine finishes the join. */
-static void
-complete_auth (CrServer *self,
-               GTask    *task)
-{
-  /* Unless the engine that made the job is gone (stopped, restarted). */
-  if (!g_cancellable_is_cancelled (g_task_get_cancellable (task)) && self->engine != NULL)
-    {
-      cr_engine_complete_auth (self->engine, g_task_get_task_data (task), now (), self->out);
-      send_out (self);
-    }
-}
-
-static void
-on_auth_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  CrServer *self = CR_SERVER (source);
-  GTask *task = G_TASK (result);
-
-  self->auth_running--;
-  if (self->auth_hold)
-    g_queue_push_tail (&self->auth_held, g_object_ref (task));
-  else
-    complete_auth (self, task);
-  start_auth_jobs (self);
+  cr_engine_complete_auth (self->engine, job, now (), self->out);
+  send_out (self);
+  cr_engine_worker_take (self->worker, self->engine);
   schedule (self);
 }
 
 static void
-start_auth_jobs (CrServer *self)
+drop_worker (CrServer *self)
 {
-  CrAuthJob *job;
-
-  while (self->engine != NULL && self->auth_running < AUTH_WORKERS &&
-         (job = cr_engine_take_auth_job (self->engine)) != NULL)
-    {
-      g_autoptr(GTask) task = g_task_new (self, self->auth_cancellable, on_auth_done, NULL);
-
-      g_task_set_source_tag (task, start_auth_jobs);
-      g_task_set_name (task, "[chatroom] password hash");
-      g_task_set_task_data (task, job, (GDestroyNotify) cr_auth_job_free);
-      self->auth_running++;
-      g_task_run_in_thread (task, auth_thread);
-    }
-}
-
-static void
-cancel_auth_jobs (CrServer *self)
-{
-  if (self->auth_cancellable != NULL)
-    g_cancellable_cancel (self->auth_cancellable);
-  g_clear_object (&self->auth_cancellable);
-  /* A held task holds the server: let both go. */
-  g_queue_clear_full (&self->auth_held, g_object_unref);
+  if (self->worker != NULL)
+    cr_engine_worker_cancel (self->worker);
+  g_clear_object (&self->worker);
 }
 
 static void
@@ -245,7 +192,7 @@ finish_stop (CrServer *self)
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
-  cancel_auth_jobs (self);
+  drop_worker (self);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
   g_list_store_remove_all (self->members);
@@ -338,7 +285,8 @@ on_socket_readable (GSocket      *socket,
       for (int i = 0; i < BATCH; i++)
         g_clear_object (&addresses[i]);
       send_out (self);
-      start_auth_jobs (self);
+      if (self->engine != NULL)
+        cr_engine_worker_take (self->worker, self->engine);
 
       if (n < BATCH)
         break;
@@ -481,7 +429,7 @@ cr_server_dispose (GObject *object)
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
-  cancel_auth_jobs (self);
+  drop_worker (self);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
   g_clear_object (&self->members);
@@ -734,7 +682,7 @@ cr_server_start (CrServer    *self,
 
   self->engine = cr_engine_new (&config, self->store);
   cr_engine_set_event_func (self->engine, on_engine_event, self);
-  self->auth_cancellable = g_cancellable_new ();
+  self->worker = cr_engine_worker_new (AUTH_WORKERS, on_auth_done, self);
   self->socket = g_steal_pointer (&socket);
 
   self->read_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
@@ -1104,15 +1052,8 @@ cr_server_hold_auth (CrServer *self,
 {
   g_return_if_fail (CR_IS_SERVER (self));
 
-  self->auth_hold = !!hold;
-  if (hold)
-    return;
-  while (!g_queue_is_empty (&self->auth_held))
-    {
-      g_autoptr(GTask) task = g_queue_pop_head (&self->auth_held);
-      complete_auth (self, task);
-    }
-  schedule (self);
+  if (self->worker != NULL)
+    cr_engine_worker_hold (self->worker, hold);
 }
 
 guint
@@ -1120,5 +1061,5 @@ cr_server_get_n_held_auth (CrServer *self)
 {
   g_return_val_if_fail (CR_IS_SERVER (self), 0);
 
-  return self->auth_held.length;
+  return self->worker ? cr_engine_worker_get_n_held (self->worker) : 0;
 }
