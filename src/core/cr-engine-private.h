@@ -10,7 +10,8 @@
  *   cr-engine-classic.c   the classroom dialect's text lines
  *   cr-engine-auth.c      accounts: who may join with which password, and the
  *                         hash jobs that run off the engine's thread
- * Only these files include this header.
+ * Only these files include this header. cr-engine-worker.c, an object of
+ * its own on the public API, runs the hash jobs on threads for CrServer.
  */
 #pragma once
 
