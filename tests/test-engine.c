@@ -9,9 +9,11 @@
 #include <glib/gstdio.h>
 
 #include "cr-engine.h"
+#include "cr-store-private.h"
 #include "cr-protocol.h"
 #include "cr-reliable.h"
 #include "cr-render.h"
+#include "cr-server-private.h"
 #include "cr-test-utils.h"
 
 /* A peer: a native client reduced to its reliable channel, or a classic one
@@ -38,9 +40,11 @@ typedef struct {
   char      *dir;
   CrStore   *store;
   CrEngine  *engine;
-  gint64     now;
+  CrEngineTime now;
   GPtrArray *out;
   GPtrArray *peers;
+  gboolean   hold_auth;   /* leave hash jobs to the test, else run them at once */
+  GRand     *rand;        /* the engine's randomness, fixed */
 } Fixture;
 
 static Peer *
@@ -81,6 +85,16 @@ same_addr (GSocketAddress *a,
          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (b));
 }
 
+/* Fixed randomness: the same seed makes the same cookies and tokens. */
+static void
+fixed_random (guint8   *buf,
+              gsize     len,
+              gpointer  user_data)
+{
+  for (gsize i = 0; i < len; i++)
+    buf[i] = g_rand_int_range (user_data, 0, 256);
+}
+
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -94,14 +108,17 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   cr_store_set_pwhash_cost (f->store, CR_PWHASH_MIN);
 
+  f->rand = g_rand_new_with_seed (8);
   cr_engine_config_init (&config);
+  config.random_func = fixed_random;
+  config.random_data = f->rand;
   config.room_name = "Test";
   config.language = "zh_CN";
   config.silence_timeout_us = 3 * G_TIME_SPAN_SECOND;
   config.rate_per_second = 10;
   config.rate_burst = 20;
   f->engine = cr_engine_new (&config, f->store);
-  f->now = 1000 * G_TIME_SPAN_SECOND;
+  f->now = (CrEngineTime) { 1000 * G_TIME_SPAN_SECOND, 1767225600 * G_TIME_SPAN_SECOND };
   f->out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
   f->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_free);
 }
@@ -117,6 +134,7 @@ fixture_teardown (Fixture       *f,
   g_free (f->dir);
   g_ptr_array_unref (f->out);
   g_ptr_array_unref (f->peers);
+  g_rand_free (f->rand);
 }
 
 static Peer *
@@ -137,6 +155,9 @@ engine_feed (Fixture        *f,
              gsize           len)
 {
   cr_engine_receive (f->engine, data, len, from, f->now, f->out);
+  /* As CrServer's workers would, only at once. */
+  if (!f->hold_auth)
+    cr_engine_run_auth_jobs (f->engine, f->now, f->out);
 }
 
 static void
@@ -266,7 +287,7 @@ pump (Fixture *f)
 
           if (peer->classic || !peer->welcomed)
             continue;
-          cr_reliable_flush (peer->rel, peer->session, f->now, datagrams);
+          cr_reliable_flush (peer->rel, peer->session, f->now.mono, datagrams);
           for (guint i = 0; i < datagrams->len; i++)
             {
               gsize len;
@@ -555,7 +576,8 @@ test_timeout (Fixture       *f,
       gsize len;
       const guint8 *bytes;
 
-      f->now += G_TIME_SPAN_SECOND / 2;
+      f->now.mono += G_TIME_SPAN_SECOND / 2;
+      f->now.wall += G_TIME_SPAN_SECOND / 2;
       ping = cr_reliable_build_unreliable (alice->rel, alice->session, CR_PACKET_PING, empty);
       bytes = g_bytes_get_data (ping, &len);
       engine_feed (f, alice->addr, bytes, len);
@@ -733,6 +755,367 @@ test_join_cookie (Fixture       *f,
   g_assert_true (forged->welcomed);
 }
 
+/* Password joins through hash jobs ---------------------------------- */
+
+/* A JOIN datagram with the cookie the peer was given. */
+static void
+feed_join (Fixture    *f,
+           Peer       *peer,
+           const char *name,
+           const char *password,
+           gboolean    do_register)
+{
+  g_autoptr(GBytes) body = cr_body_join (name, password, "", do_register, 0, "");
+  CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_JOIN, 0, 0, 0, peer->cookie, 0 };
+  g_autoptr(GBytes) datagram = NULL;
+  gsize len;
+  const guint8 *bytes = g_bytes_get_data (body, &len);
+
+  datagram = cr_datagram_build (&header, bytes, len);
+  bytes = g_bytes_get_data (datagram, &len);
+  engine_feed (f, peer->addr, bytes, len);
+}
+
+/* Take every waiting job, run it here, hand it back. */
+static guint
+run_jobs (Fixture *f)
+{
+  guint n = 0;
+  CrAuthJob *job;
+
+  while ((job = cr_engine_take_auth_job (f->engine)) != NULL)
+    {
+      cr_auth_job_run (job);
+      cr_engine_complete_auth (f->engine, job, f->now, f->out);
+      cr_auth_job_free (job);
+      n++;
+    }
+  pump (f);
+  return n;
+}
+
+typedef struct {
+  char    *owner_token;
+  guint32  cookie;
+  guint32  session;
+  char    *resume_token;
+  GArray  *times;       /* gint64: the wall times of carol's events */
+} Outcome;
+
+/* A room with alice, then carol registers: the join waits for its job,
+ * which the test runs; what the room said, as far as randomness and the
+ * clock shape it. */
+static void
+password_join_outcome (Outcome *o)
+{
+  Fixture f = { 0 };
+  Peer *alice, *carol;
+  CrAuthJob *job;
+
+  fixture_setup (&f, NULL);
+  f.hold_auth = TRUE;
+  alice = peer_new (41000, FALSE);
+  carol = peer_new (41001, FALSE);
+  g_ptr_array_add (f.peers, alice);
+  g_ptr_array_add (f.peers, carol);
+  native_join_full (&f, alice, "alice", NULL, FALSE, NULL);
+  g_assert_true (alice->welcomed);
+
+  native_join_full (&f, carol, "carol", "secret1", TRUE, NULL);
+  g_assert_true (carol->probed);
+  g_assert_false (carol->welcomed);
+  g_assert_cmpint (carol->refused, ==, CR_REASON_NONE);
+  g_assert_cmpuint (cr_engine_get_n_pending_auth (f.engine), ==, 1);
+
+  job = cr_engine_take_auth_job (f.engine);
+  g_assert_nonnull (job);
+  g_assert_null (cr_engine_take_auth_job (f.engine));
+  cr_auth_job_run (job);
+  cr_engine_complete_auth (f.engine, job, f.now, f.out);
+  cr_auth_job_free (job);
+  pump (&f);
+
+  g_assert_true (carol->welcomed);
+  g_assert_cmpuint (cr_engine_get_n_pending_auth (f.engine), ==, 0);
+  g_assert_cmpuint (count_kind (alice, CR_EVENT_JOIN, "carol"), ==, 1);
+  g_assert_true (cr_room_lookup_name (cr_engine_get_room (f.engine), "carol")->flags &
+                 CR_MEMBER_REGISTERED);
+  g_assert_true (cr_store_has_account (f.store, "carol"));
+
+  o->owner_token = g_strdup (cr_engine_get_owner_token (f.engine));
+  o->cookie = carol->cookie;
+  o->session = carol->session;
+  o->resume_token = g_strdup (carol->token);
+  o->times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; i < carol->events->len; i++)
+    g_array_append_val (o->times, ((CrEvent *) carol->events->pdata[i])->time_us);
+  fixture_teardown (&f, NULL);
+}
+
+static void
+outcome_clear (Outcome *o)
+{
+  g_free (o->owner_token);
+  g_free (o->resume_token);
+  g_array_unref (o->times);
+}
+
+/* With the clock and the randomness fixed, a password join through its
+ * job says the same things twice: cookie, session, tokens, times. */
+static void
+test_auth_job_reproducible (void)
+{
+  Outcome a = { 0 }, b = { 0 };
+
+  password_join_outcome (&a);
+  password_join_outcome (&b);
+
+  g_assert_cmpstr (a.owner_token, ==, b.owner_token);
+  g_assert_cmpuint (a.cookie, ==, b.cookie);
+  g_assert_cmpuint (a.session, !=, 0);
+  g_assert_cmpuint (a.session, ==, b.session);
+  g_assert_nonnull (a.resume_token);
+  g_assert_cmpstr (a.resume_token, ==, b.resume_token);
+  g_assert_cmpuint (a.times->len, ==, 2);   /* alice's join, carol's own */
+  g_assert_cmpuint (a.times->len, ==, b.times->len);
+  for (guint i = 0; i < a.times->len; i++)
+    {
+      g_assert_cmpint (g_array_index (a.times, gint64, i), ==, 1767225600 * G_TIME_SPAN_SECOND);
+      g_assert_cmpint (g_array_index (a.times, gint64, i), ==, g_array_index (b.times, gint64, i));
+    }
+  outcome_clear (&a);
+  outcome_clear (&b);
+}
+
+/* While carol's hash is pending the room relays alice to bob; carol's
+ * history, when she is in, has it. */
+static void
+test_auth_relays_while_pending (Fixture       *f,
+                                gconstpointer  data)
+{
+  Peer *alice = native_join (f, "alice");
+  Peer *bob = native_join (f, "bob");
+  Peer *carol = add_peer (f, FALSE);
+
+  f->hold_auth = TRUE;
+  native_join_full (f, carol, "carol", "secret1", TRUE, NULL);
+  g_assert_false (carol->welcomed);
+  g_assert_cmpuint (cr_engine_get_n_pending_auth (f->engine), ==, 1);
+
+  native_say (f, alice, "while carol waits", 5);
+  g_assert_cmpuint (count_kind (bob, CR_EVENT_CHAT, "alice"), ==, 1);
+  g_assert_false (carol->welcomed);
+
+  g_assert_cmpuint (run_jobs (f), ==, 1);
+  g_assert_true (carol->welcomed);
+  g_assert_cmpuint (count_kind (carol, CR_EVENT_CHAT, "alice"), ==, 1);
+  g_assert_cmpuint (count_kind (bob, CR_EVENT_JOIN, "carol"), ==, 1);
+}
+
+/* The client repeats its JOIN every half second: while the first waits
+ * for its hash, a repeat starts no second job and is not answered. */
+static void
+test_auth_repeated_join (Fixture       *f,
+                         gconstpointer  data)
+{
+  Peer *carol = add_peer (f, FALSE);
+
+  f->hold_auth = TRUE;
+  native_join_full (f, carol, "carol", "secret1", TRUE, NULL);
+  g_assert_cmpuint (cr_engine_get_n_pending_auth (f->engine), ==, 1);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      f->now.mono += G_TIME_SPAN_SECOND / 2;
+      feed_join (f, carol, "carol", "secret1", TRUE);
+      g_assert_cmpuint (f->out->len, ==, 0);
+    }
+  g_assert_cmpuint (cr_engine_get_n_pending_auth (f->engine), ==, 1);
+
+  g_assert_cmpuint (run_jobs (f), ==, 1);
+  g_assert_true (carol->welcomed);
+  g_assert_cmpuint (count_kind (carol, CR_EVENT_JOIN, "carol"), ==, 1);
+  g_assert_cmpuint (cr_room_get_n_members (cr_engine_get_room (f->engine)), ==, 1);
+}
+
+/* A crowd of password joins: never more than the bound waits for a hash;
+ * the rest are dropped (counted) and get in when they ask again. */
+static void
+test_auth_flood (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) crowd = g_ptr_array_new ();
+  CrStats before, after;
+  guint welcomed = 0;
+
+  f->hold_auth = TRUE;
+  cr_engine_get_stats (f->engine, &before);
+  for (guint i = 0; i < 3 * CR_ENGINE_AUTH_PENDING_MAX; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("user%u", i);
+      Peer *peer = add_peer (f, FALSE);
+
+      native_join_full (f, peer, name, "secret1", TRUE, NULL);
+      g_assert_false (peer->welcomed);
+      g_assert_cmpuint (cr_engine_get_n_pending_auth (f->engine), <=, CR_ENGINE_AUTH_PENDING_MAX);
+      g_ptr_array_add (crowd, peer);
+    }
+  cr_engine_get_stats (f->engine, &after);
+  g_assert_cmpuint (cr_engine_get_n_pending_auth (f->engine), ==, CR_ENGINE_AUTH_PENDING_MAX);
+  g_assert_cmpuint (after.rate_limited - before.rate_limited, ==, 2 * CR_ENGINE_AUTH_PENDING_MAX);
+
+  g_assert_cmpuint (run_jobs (f), ==, CR_ENGINE_AUTH_PENDING_MAX);
+  for (guint i = 0; i < crowd->len; i++)
+    welcomed += ((Peer *) crowd->pdata[i])->welcomed;
+  g_assert_cmpuint (welcomed, ==, CR_ENGINE_AUTH_PENDING_MAX);
+
+  /* One that was dropped asks again, and is heard now. */
+  {
+    Peer *late = crowd->pdata[crowd->len - 1];
+    g_autofree char *name = g_strdup_printf ("user%u", crowd->len - 1);
+
+    g_assert_false (late->welcomed);
+    feed_join (f, late, name, "secret1", TRUE);
+    g_assert_cmpuint (cr_engine_get_n_pending_auth (f->engine), ==, 1);
+    g_assert_cmpuint (run_jobs (f), ==, 1);
+    g_assert_true (late->welcomed);
+  }
+}
+
+/* A wrong password, checked by the job, is refused as before; the right
+ * one gets in. */
+static void
+test_auth_wrong_password (Fixture       *f,
+                          gconstpointer  data)
+{
+  Peer *carol = add_peer (f, FALSE);
+  Peer *p;
+
+  native_join_full (f, carol, "carol", "secret1", TRUE, NULL);
+  g_assert_true (carol->welcomed);
+  {
+    g_autoptr(GBytes) bye = cr_body_bye (CR_REASON_NONE, "");
+    cr_reliable_send (carol->rel, CR_PACKET_BYE, bye);
+    pump (f);
+  }
+
+  f->hold_auth = TRUE;
+  p = add_peer (f, FALSE);
+  native_join_full (f, p, "carol", "wrong!", FALSE, NULL);
+  g_assert_cmpint (p->refused, ==, CR_REASON_NONE);
+  g_assert_cmpuint (cr_engine_get_n_pending_auth (f->engine), ==, 1);
+  g_assert_cmpuint (run_jobs (f), ==, 1);
+  g_assert_false (p->welcomed);
+  g_assert_cmpint (p->refused, ==, CR_REASON_WRONG_PASSWORD);
+
+  p = add_peer (f, FALSE);
+  native_join_full (f, p, "carol", "secret1", FALSE, NULL);
+  g_assert_cmpuint (run_jobs (f), ==, 1);
+  g_assert_true (p->welcomed);
+}
+
+/* The room closes while a join waits for its hash: the joiner is told,
+ * and the hash coming back afterwards changes nothing. */
+static void
+test_auth_close_while_pending (Fixture       *f,
+                               gconstpointer  data)
+{
+  Peer *carol = add_peer (f, FALSE);
+  g_autoptr(CrAuthJob) job = NULL;
+
+  f->hold_auth = TRUE;
+  native_join_full (f, carol, "carol", "secret1", TRUE, NULL);
+  job = cr_engine_take_auth_job (f->engine);
+  g_assert_nonnull (job);
+
+  cr_engine_close (f->engine, f->now, f->out);
+  pump (f);
+  g_assert_cmpint (carol->refused, ==, CR_REASON_ROOM_CLOSED);
+  g_assert_cmpuint (cr_engine_get_n_pending_auth (f->engine), ==, 0);
+
+  cr_auth_job_run (job);
+  cr_engine_complete_auth (f->engine, job, f->now, f->out);
+  g_assert_cmpuint (f->out->len, ==, 0);
+  g_assert_false (carol->welcomed);
+  g_assert_false (cr_store_has_account (f->store, "carol"));
+}
+
+/* Over real sockets: CrServer hashes on a worker thread and relays
+ * meanwhile. The test holds the finished hash back (cr_server_hold_auth)
+ * so that "meanwhile" does not depend on how fast Argon2id is here. */
+typedef struct {
+  gboolean done;
+  GError  *error;
+} JoinResult;
+
+static void
+on_join_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  JoinResult *r = user_data;
+
+  cr_client_join_finish (CR_CLIENT (source), result, &r->error);
+  r->done = TRUE;
+}
+
+static gboolean
+alice_reached_bob (gpointer user_data)
+{
+  return cr_test_count_text (cr_client_get_messages (user_data), "alice", "hello meanwhile") == 1;
+}
+
+static gboolean
+hash_returned (gpointer user_data)
+{
+  return cr_server_get_n_held_auth (user_data) == 1;
+}
+
+static gboolean
+join_done (gpointer user_data)
+{
+  return ((JoinResult *) user_data)->done;
+}
+
+static void
+test_server_relays_while_hashing (void)
+{
+  CrTestRoom room = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrClient) carol = cr_client_new ();
+  CrClient *alice, *bob;
+  JoinResult joined = { 0 };
+
+  cr_test_room_start (&room, "127.0.0.1");
+  cr_server_hold_auth (room.server, TRUE);
+  alice = cr_test_join (room.address, "alice", NULL, FALSE, 5000, NULL);
+  bob = cr_test_join (room.address, "bob", NULL, FALSE, 5000, NULL);
+
+  cr_client_join_async (carol, room.address, "carol", "secret1", TRUE, NULL, NULL,
+                        on_join_done, &joined);
+  cr_client_send (alice, "hello meanwhile", &error);
+  g_assert_no_error (error);
+  cr_test_assert_wait (alice_reached_bob, bob, 5000);
+  cr_test_assert_wait (hash_returned, room.server, 4000);
+
+  /* The hash is done on its worker but not handed back: carol waits, the
+   * room went on. */
+  g_assert_false (joined.done);
+  g_assert_cmpint (cr_client_get_state (carol), ==, CR_CLIENT_CONNECTING);
+
+  cr_server_hold_auth (room.server, FALSE);
+  cr_test_assert_wait (join_done, &joined, 5000);
+  g_assert_no_error (joined.error);
+  cr_test_assert_event (cr_client_get_messages (bob), CR_EVENT_JOIN, "carol", 5000);
+  g_assert_cmpuint (cr_test_count_text (cr_client_get_messages (carol), "alice",
+                                        "hello meanwhile"), ==, 1);
+
+  cr_test_leave_and_free (g_steal_pointer (&carol));
+  cr_test_leave_and_free (alice);
+  cr_test_leave_and_free (bob);
+  cr_test_room_clear (&room);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -753,7 +1136,15 @@ main (int   argc,
   ADD ("flood", test_flood);
   ADD ("resume", test_resume);
   ADD ("join-cookie", test_join_cookie);
+  ADD ("auth-relays-while-pending", test_auth_relays_while_pending);
+  ADD ("auth-repeated-join", test_auth_repeated_join);
+  ADD ("auth-flood", test_auth_flood);
+  ADD ("auth-wrong-password", test_auth_wrong_password);
+  ADD ("auth-close-while-pending", test_auth_close_while_pending);
 #undef ADD
+  g_test_add_func ("/chatroom/engine/auth-job-reproducible", test_auth_job_reproducible);
+  g_test_add_func ("/chatroom/engine/server-relays-while-hashing",
+                   test_server_relays_while_hashing);
 
   return g_test_run ();
 }

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "cr-store-private.h"
 #include "cr-store.h"
 
 #define T0 ((gint64) 1700000000 * G_USEC_PER_SEC)
@@ -597,6 +598,42 @@ test_errors (Fixture       *fixture,
   assert_open_fails (newer_dir, "newer");
 }
 
+/* The halves a caller uses to hash off its main thread: the hash and its
+ * check touch no store (a worker thread runs them), the store only reads
+ * and writes the string. */
+static void
+test_password_halves (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(CrStore) store = open_store (fixture->dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *from_file = NULL;
+  g_autofree char *db_path = g_build_filename (fixture->dir, "chatroom.db", NULL);
+
+  hash = cr_store_hash_password ("secret1", CR_PWHASH_MIN);
+  g_assert_nonnull (hash);
+  g_assert_true (g_str_has_prefix (hash, "$argon2id$"));
+  g_assert_true (cr_store_verify_password (hash, "secret1"));
+  g_assert_false (cr_store_verify_password (hash, "secret2"));
+  g_assert_false (cr_store_verify_password (NULL, "secret1"));
+  g_assert_false (cr_store_verify_password ("not a hash", "secret1"));
+
+  g_assert_null (cr_store_dup_password_hash (store, "carol"));
+  g_assert_true (cr_store_add_account_hash (store, "carol", "Carol", hash, &error));
+  g_assert_no_error (error);
+  stored = cr_store_dup_password_hash (store, "carol");
+  g_assert_cmpstr (stored, ==, hash);
+  from_file = read_hash (db_path, "carol");
+  g_assert_cmpstr (from_file, ==, hash);
+  g_assert_true (cr_store_check_password (store, "carol", "secret1"));
+
+  /* Registered by someone else while this one hashed. */
+  g_assert_false (cr_store_add_account_hash (store, "carol", "CAROL", hash, &error));
+  g_assert_error (error, CR_STORE_ERROR, CR_STORE_ERROR_EXISTS);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -617,6 +654,7 @@ main (int   argc,
   ADD ("two-handles", test_two_handles);
   ADD ("kill", test_kill);
   ADD ("errors", test_errors);
+  ADD ("password-halves", test_password_halves);
   g_test_add_func ("/chatroom/store/kill/subprocess", test_kill_subprocess);
 
 #undef ADD

@@ -1,7 +1,9 @@
-/* cr-engine.h: the server's packet path. Bytes and a source address in,
- * datagrams to send out; no socket, and time passed in, so it can be tested
- * with literal bytes, fuzzed and benchmarked. Drives CrRoom, CrReliable per
- * session and CrStore.
+/* cr-engine.h: the server's packet path. Bytes, a source address and the
+ * time in, datagrams to send out; no socket, no clock, no randomness of its
+ * own, and no slow work: a password hash is handed to the caller as a job.
+ * So it can be tested with literal bytes, a fixed clock and fixed
+ * randomness, fuzzed and benchmarked. Drives CrRoom, CrReliable per session
+ * and CrStore.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,7 +25,21 @@ typedef struct {
 
 void cr_datagram_free (CrDatagram *datagram);
 
+/* The time of a call, read by the caller: the engine reads no clock. */
 typedef struct {
+  gint64 mono;   /* monotonic µs (g_get_monotonic_time): timers, rates, deadlines */
+  gint64 wall;   /* µs since the epoch (g_get_real_time): the time events carry */
+} CrEngineTime;
+
+/* Fills buf with len bytes a stranger cannot guess (the cookie key, tokens,
+ * session ids). The engine has no randomness of its own. */
+typedef void (*CrEngineRandomFunc)  (guint8   *buf,
+                                     gsize     len,
+                                     gpointer  user_data);
+
+typedef struct {
+  CrEngineRandomFunc random_func; /* required: CrServer uses libsodium's */
+  gpointer    random_data;
   const char *room_name;
   const char *language;           /* the classic lines: "zh_CN" or "en" (cr-classic.h) */
   const char *owner_name;         /* signs the console's messages; NULL: "" */
@@ -51,7 +67,8 @@ typedef void (*CrEngineEventFunc)   (const CrEvent *event,
 
 void       cr_engine_config_init     (CrEngineConfig *config);
 
-/* store may be NULL (nothing kept). The engine does not own it. */
+/* store may be NULL (nothing kept). The engine does not own it.
+ * config->random_func must be set. */
 CrEngine  *cr_engine_new             (const CrEngineConfig *config,
                                       CrStore              *store);
 void       cr_engine_free            (CrEngine *self);
@@ -68,25 +85,26 @@ void       cr_engine_receive         (CrEngine       *self,
                                       const guint8   *data,
                                       gsize           len,
                                       GSocketAddress *from,
-                                      gint64          now,
+                                      CrEngineTime    now,
                                       GPtrArray      *out);
 /* Retransmissions, keepalive timeouts, lingering goodbyes. */
-void       cr_engine_tick            (CrEngine  *self,
-                                      gint64     now,
-                                      GPtrArray *out);
+void       cr_engine_tick            (CrEngine     *self,
+                                      CrEngineTime  now,
+                                      GPtrArray    *out);
+/* Monotonic µs of the next call to cr_engine_tick, or G_MAXINT64. */
 gint64     cr_engine_next_deadline   (CrEngine *self);
 
 /* The owner. Each returns FALSE and sets *reason when it does not apply. */
-gboolean   cr_engine_owner_say       (CrEngine   *self,
-                                      const char *text,
-                                      gint64      now,
-                                      GPtrArray  *out,
-                                      CrReason   *reason);
-gboolean   cr_engine_announce        (CrEngine   *self,
-                                      const char *text,
-                                      gint64      now,
-                                      GPtrArray  *out,
-                                      CrReason   *reason);
+gboolean   cr_engine_owner_say       (CrEngine     *self,
+                                      const char   *text,
+                                      CrEngineTime  now,
+                                      GPtrArray    *out,
+                                      CrReason     *reason);
+gboolean   cr_engine_announce        (CrEngine     *self,
+                                      const char   *text,
+                                      CrEngineTime  now,
+                                      GPtrArray    *out,
+                                      CrReason     *reason);
 typedef enum {
   CR_OWNER_KICK,
   CR_OWNER_BAN,
@@ -97,20 +115,53 @@ typedef enum {
 gboolean   cr_engine_owner_act       (CrEngine      *self,
                                       CrOwnerAction  action,
                                       const char    *name,
-                                      gint64         now,
+                                      CrEngineTime   now,
                                       GPtrArray     *out,
                                       CrReason      *reason);
 /* Close the room: ROOM_CLOSED to all, BYE to each session. */
-void       cr_engine_close           (CrEngine  *self,
-                                      gint64     now,
-                                      GPtrArray *out);
+void       cr_engine_close           (CrEngine     *self,
+                                      CrEngineTime  now,
+                                      GPtrArray    *out);
 /* Nothing left unacked (after close: every goodbye acknowledged). */
 gboolean   cr_engine_is_drained      (CrEngine *self);
+
+/* Password work. A JOIN that needs Argon2id does not hash in
+ * cr_engine_receive: the engine keeps the join pending (at most
+ * CR_ENGINE_AUTH_PENDING_MAX at a time; more are dropped and their clients'
+ * retries come later; a JOIN repeated while its own is pending starts
+ * nothing) and makes a job. The caller takes it, runs cr_auth_job_run() on
+ * any thread (the job holds copies: no store, no engine), and hands it back
+ * on the engine's thread to cr_engine_complete_auth(), which finishes the
+ * join as it would have: WELCOME with history, or the refusal. */
+#define CR_ENGINE_AUTH_PENDING_MAX 8
+
+typedef struct _CrAuthJob CrAuthJob;
+
+/* The next job nobody took yet (transfer full), or NULL. */
+CrAuthJob *cr_engine_take_auth_job   (CrEngine     *self);
+/* Joins waiting for their job (taken or not). */
+guint      cr_engine_get_n_pending_auth (CrEngine  *self);
+/* job: transfer none. A job the engine no longer waits for is ignored. */
+void       cr_engine_complete_auth   (CrEngine     *self,
+                                      CrAuthJob    *job,
+                                      CrEngineTime  now,
+                                      GPtrArray    *out);
+/* Takes, runs and completes every job here and now, on this thread: for
+ * tests, benchmarks and fuzzers, never for a room with a window. */
+void       cr_engine_run_auth_jobs   (CrEngine     *self,
+                                      CrEngineTime  now,
+                                      GPtrArray    *out);
+
+/* The pure part: hash or verify. Any thread; wipes the password copy. */
+void       cr_auth_job_run           (CrAuthJob    *job);
+void       cr_auth_job_free          (CrAuthJob    *job);
 
 /* For the owner view: the address and dialect of a member. */
 GSocketAddress *cr_engine_get_member_address (CrEngine *self,
                                               guint32   member_id);
 void       cr_engine_get_stats       (CrEngine *self,
                                       CrStats  *stats);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrAuthJob, cr_auth_job_free)
 
 G_END_DECLS

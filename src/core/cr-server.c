@@ -5,7 +5,11 @@
  * CrEngine does the thinking; this object owns the socket, reads datagrams
  * in batches (recvmmsg through g_socket_receive_messages), writes what the
  * engine answers in batches (sendmmsg), and wakes the engine when its next
- * deadline comes (one GSource with a ready time).
+ * deadline comes (one GSource with a ready time). It gives the engine the
+ * time and libsodium's randomness, and has the engine's password hashes run
+ * on worker threads (CrEngineWorker, at most AUTH_WORKERS at once): a join
+ * that needs Argon2id finishes when its hash does, and the room relays
+ * meanwhile.
  */
 #define G_LOG_DOMAIN "cr-server"
 
@@ -16,16 +20,20 @@
 #include <net/if.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <sodium.h>
 #include <glib/gi18n-lib.h>
 
+#include "cr-engine-worker.h"
 #include "cr-render.h"
 
+#include "cr-server-private.h"
 #include "cr-server.h"
 
 #define BATCH           32
 #define MAX_BATCHES     8           /* per wakeup, then let the loop breathe */
 #define BUFFER_SIZE     2048        /* > CR_DATAGRAM_MAX: oversized is seen */
 #define STOP_TIMEOUT_US (G_TIME_SPAN_SECOND)
+#define AUTH_WORKERS    2           /* Argon2id at once: each takes 64 MiB */
 
 struct _CrServer
 {
@@ -54,6 +62,8 @@ struct _CrServer
   gint64          stop_deadline;
   guint8         *buffers;
   GPtrArray      *out;
+
+  CrEngineWorker *worker;           /* the engine's password hashes */
 };
 
 G_DEFINE_FINAL_TYPE (CrServer, cr_server, G_TYPE_OBJECT)
@@ -135,12 +145,42 @@ send_out (CrServer *self)
   g_ptr_array_set_size (out, 0);
 }
 
-/* The engine's clock */
+/* The engine's clock and randomness */
 
-static gint64
+static CrEngineTime
 now (void)
 {
-  return g_get_monotonic_time ();
+  return (CrEngineTime) { g_get_monotonic_time (), g_get_real_time () };
+}
+
+static void
+engine_random (guint8   *buf,
+               gsize     len,
+               gpointer  user_data)
+{
+  randombytes_buf (buf, len);
+}
+
+/* Password hashes, off the main loop: the worker hands each back here. */
+
+static void
+on_auth_done (CrAuthJob *job,
+              gpointer   user_data)
+{
+  CrServer *self = user_data;
+
+  cr_engine_complete_auth (self->engine, job, now (), self->out);
+  send_out (self);
+  cr_engine_worker_take (self->worker, self->engine);
+  schedule (self);
+}
+
+static void
+drop_worker (CrServer *self)
+{
+  if (self->worker != NULL)
+    cr_engine_worker_cancel (self->worker);
+  g_clear_object (&self->worker);
 }
 
 static void
@@ -152,6 +192,7 @@ finish_stop (CrServer *self)
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
+  drop_worker (self);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
   g_list_store_remove_all (self->members);
@@ -169,7 +210,7 @@ timer_dispatch (GSource     *source,
                 gpointer     user_data)
 {
   CrServer *self = user_data;
-  gint64 t = now ();
+  CrEngineTime t = now ();
 
   g_source_set_ready_time (source, -1);
   if (self->engine == NULL)
@@ -178,7 +219,7 @@ timer_dispatch (GSource     *source,
   cr_engine_tick (self->engine, t, self->out);
   send_out (self);
 
-  if (self->stopping && (cr_engine_is_drained (self->engine) || t >= self->stop_deadline))
+  if (self->stopping && (cr_engine_is_drained (self->engine) || t.mono >= self->stop_deadline))
     {
       g_object_ref (self);
       finish_stop (self);
@@ -244,6 +285,8 @@ on_socket_readable (GSocket      *socket,
       for (int i = 0; i < BATCH; i++)
         g_clear_object (&addresses[i]);
       send_out (self);
+      if (self->engine != NULL)
+        cr_engine_worker_take (self->worker, self->engine);
 
       if (n < BATCH)
         break;
@@ -386,6 +429,7 @@ cr_server_dispose (GObject *object)
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
+  drop_worker (self);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
   g_clear_object (&self->members);
@@ -627,6 +671,7 @@ cr_server_start (CrServer    *self,
     }
 
   cr_engine_config_init (&config);
+  config.random_func = engine_random;
   config.room_name = self->room_name;
   config.language = self->language;
   config.owner_name = self->owner_name;
@@ -637,6 +682,7 @@ cr_server_start (CrServer    *self,
 
   self->engine = cr_engine_new (&config, self->store);
   cr_engine_set_event_func (self->engine, on_engine_event, self);
+  self->worker = cr_engine_worker_new (AUTH_WORKERS, on_auth_done, self);
   self->socket = g_steal_pointer (&socket);
 
   self->read_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
@@ -667,7 +713,7 @@ cr_server_stop (CrServer *self)
   cr_engine_close (self->engine, now (), self->out);
   send_out (self);
   self->stopping = TRUE;
-  self->stop_deadline = now () + STOP_TIMEOUT_US;
+  self->stop_deadline = now ().mono + STOP_TIMEOUT_US;
   schedule (self);
 }
 
@@ -996,4 +1042,24 @@ cr_server_get_stats (CrServer *self,
     cr_engine_get_stats (self->engine, stats);
   else
     memset (stats, 0, sizeof *stats);
+}
+
+/* Private API (cr-server-private.h) */
+
+void
+cr_server_hold_auth (CrServer *self,
+                     gboolean  hold)
+{
+  g_return_if_fail (CR_IS_SERVER (self));
+
+  if (self->worker != NULL)
+    cr_engine_worker_hold (self->worker, hold);
+}
+
+guint
+cr_server_get_n_held_auth (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), 0);
+
+  return self->worker ? cr_engine_worker_get_n_held (self->worker) : 0;
 }

@@ -27,6 +27,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "cr-store-private.h"
 #include "cr-store.h"
 
 #define CR_STORE_FILENAME        "chatroom.db"
@@ -426,6 +427,14 @@ cr_store_set_pwhash_cost (CrStore      *self,
   self->cost = cost;
 }
 
+CrPwhashCost
+cr_store_get_pwhash_cost (CrStore *self)
+{
+  g_return_val_if_fail (self != NULL, CR_PWHASH_INTERACTIVE);
+
+  return self->cost;
+}
+
 gboolean
 cr_store_has_account (CrStore    *self,
                       const char *fold)
@@ -444,35 +453,20 @@ cr_store_has_account (CrStore    *self,
   return rc == SQLITE_ROW;
 }
 
-gboolean
-cr_store_add_account (CrStore     *self,
-                      const char  *fold,
-                      const char  *name,
-                      const char  *password,
-                      GError     **error)
+char *
+cr_store_hash_password (const char   *password,
+                        CrPwhashCost  cost)
 {
-  g_autoptr(CrStoreStmt) stmt = NULL;
   char hash[crypto_pwhash_STRBYTES] = { 0 };
   unsigned long long opslimit;
   size_t memlimit;
-  int rc;
 
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (fold != NULL, FALSE);
-  g_return_val_if_fail (name != NULL, FALSE);
-  g_return_val_if_fail (password != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_return_val_if_fail (password != NULL, NULL);
 
-  /* Hashing takes a tenth of a second on purpose: ask first. The INSERT
-   * below still catches a race with another process. */
-  if (cr_store_has_account (self, fold))
-    {
-      g_set_error (error, CR_STORE_ERROR, CR_STORE_ERROR_EXISTS,
-                   "An account named %s exists already", name);
-      return FALSE;
-    }
+  if (!cr_store_sodium_init ())
+    return NULL;
 
-  if (self->cost == CR_PWHASH_MIN)
+  if (cost == CR_PWHASH_MIN)
     {
       opslimit = crypto_pwhash_OPSLIMIT_MIN;
       memlimit = crypto_pwhash_MEMLIMIT_MIN;
@@ -486,11 +480,69 @@ cr_store_add_account (CrStore     *self,
   /* crypto_pwhash_str picks a random salt and writes an Argon2id string
    * with its parameters, so verification needs no setting of ours. */
   if (crypto_pwhash_str (hash, password, strlen (password), opslimit, memlimit) != 0)
+    return NULL;
+  return g_strdup (hash);
+}
+
+gboolean
+cr_store_verify_password (const char *hash,
+                          const char *password)
+{
+  char buffer[crypto_pwhash_STRBYTES] = { 0 };
+  gsize len;
+
+  if (hash == NULL || password == NULL || !cr_store_sodium_init ())
+    return FALSE;
+
+  /* libsodium reads a buffer of crypto_pwhash_STRBYTES: copy the hash into
+   * one rather than hand it a shorter string. */
+  len = strlen (hash);
+  if (len >= sizeof buffer)
+    return FALSE;
+  memcpy (buffer, hash, len);
+
+  return crypto_pwhash_str_verify (buffer, password, strlen (password)) == 0;
+}
+
+char *
+cr_store_dup_password_hash (CrStore    *self,
+                            const char *fold)
+{
+  g_autoptr(CrStoreStmt) stmt = NULL;
+  const char *stored;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (fold != NULL, NULL);
+
+  stmt = cr_store_stmt (self, STMT_GET_HASH);
+  sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
     {
-      g_set_error_literal (error, CR_STORE_ERROR, CR_STORE_ERROR_FAILED,
-                           "Not enough memory to hash the password");
-      return FALSE;
+      if (rc != SQLITE_DONE)
+        warn_db_error (self, "Could not look up an account");
+      return NULL;
     }
+  stored = (const char *) sqlite3_column_text (stmt, 0);
+  return g_strdup (stored);
+}
+
+gboolean
+cr_store_add_account_hash (CrStore     *self,
+                           const char  *fold,
+                           const char  *name,
+                           const char  *hash,
+                           GError     **error)
+{
+  g_autoptr(CrStoreStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (fold != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (hash != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   stmt = cr_store_stmt (self, STMT_ADD_ACCOUNT);
   sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
@@ -510,39 +562,53 @@ cr_store_add_account (CrStore     *self,
 }
 
 gboolean
+cr_store_add_account (CrStore     *self,
+                      const char  *fold,
+                      const char  *name,
+                      const char  *password,
+                      GError     **error)
+{
+  g_autofree char *hash = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (fold != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (password != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Hashing takes a tenth of a second on purpose: ask first. The INSERT
+   * still catches a race with another process. */
+  if (cr_store_has_account (self, fold))
+    {
+      g_set_error (error, CR_STORE_ERROR, CR_STORE_ERROR_EXISTS,
+                   "An account named %s exists already", name);
+      return FALSE;
+    }
+
+  hash = cr_store_hash_password (password, self->cost);
+  if (hash == NULL)
+    {
+      g_set_error_literal (error, CR_STORE_ERROR, CR_STORE_ERROR_FAILED,
+                           "Not enough memory to hash the password");
+      return FALSE;
+    }
+  return cr_store_add_account_hash (self, fold, name, hash, error);
+}
+
+gboolean
 cr_store_check_password (CrStore    *self,
                          const char *fold,
                          const char *password)
 {
-  g_autoptr(CrStoreStmt) stmt = NULL;
-  char hash[crypto_pwhash_STRBYTES] = { 0 };
-  const char *stored;
-  int rc;
+  g_autofree char *hash = NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (fold != NULL, FALSE);
 
   if (password == NULL)
     return FALSE;
-
-  stmt = cr_store_stmt (self, STMT_GET_HASH);
-  sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      if (rc != SQLITE_DONE)
-        warn_db_error (self, "Could not look up an account");
-      return FALSE;
-    }
-
-  /* libsodium reads a buffer of crypto_pwhash_STRBYTES: copy the hash into
-   * one rather than hand it SQLite's shorter string. */
-  stored = (const char *) sqlite3_column_text (stmt, 0);
-  if (stored == NULL || strlen (stored) >= sizeof hash)
-    return FALSE;
-  memcpy (hash, stored, strlen (stored));
-
-  return crypto_pwhash_str_verify (hash, password, strlen (password)) == 0;
+  hash = cr_store_dup_password_hash (self, fold);
+  return cr_store_verify_password (hash, password);
 }
 
 gboolean

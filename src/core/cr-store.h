@@ -30,8 +30,6 @@ CrStore   *cr_store_open            (const char    *dir,
                                      GError       **error);
 void       cr_store_close           (CrStore       *self);
 const char *cr_store_get_path       (CrStore       *self);
-void       cr_store_set_pwhash_cost (CrStore       *self,
-                                     CrPwhashCost   cost);
 
 /* Accounts, keyed by the folded name. */
 gboolean   cr_store_has_account     (CrStore       *self,
@@ -44,6 +42,24 @@ gboolean   cr_store_add_account     (CrStore       *self,
 /* TRUE when the account exists and the password matches. */
 gboolean   cr_store_check_password  (CrStore       *self,
                                      const char    *fold,
+                                     const char    *password);
+
+/* The same two in halves, for a caller that hashes off its main thread
+ * (CrEngine's auth jobs): what touches the file stays on the store's
+ * thread, the hash itself runs anywhere. */
+char      *cr_store_dup_password_hash (CrStore     *self,
+                                     const char    *fold);    /* NULL: no account */
+/* Fails with CR_STORE_ERROR_EXISTS when the name was taken meanwhile. */
+gboolean   cr_store_add_account_hash (CrStore      *self,
+                                     const char    *fold,
+                                     const char    *name,
+                                     const char    *hash,
+                                     GError       **error);
+/* Pure, any thread: an Argon2id string (salt and limits inside), NULL when
+ * memory ran out; and whether password matches such a string. */
+char      *cr_store_hash_password   (const char    *password,
+                                     CrPwhashCost   cost);
+gboolean   cr_store_verify_password (const char    *hash,
                                      const char    *password);
 
 /* Bans, keyed by the folded name. */

@@ -1,0 +1,435 @@
+/* cr-engine-native.c: the engine's native dialect
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A native datagram is a header (cr-protocol.h) and a body. Sessionless:
+ * the JOIN (checked against the address cookie, then the room, then the
+ * account: cr-engine-auth.c) and its answers, the probe's PING and REFUSE.
+ * Within a session: the reliable channel's deliveries (CHAT, BYE), acks and
+ * pings. A member who comes back with its resume token keeps its
+ * membership, with no leave or join line.
+ */
+#define G_LOG_DOMAIN "cr-engine"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cr-engine-private.h"
+
+#define RESYNC_MAX          5000        /* events replayed on a reconnect */
+
+void
+_cr_engine_refuse (CrEngine       *self,
+                   GPtrArray      *out,
+                   GSocketAddress *to,
+                   CrReason        reason)
+{
+  g_autoptr(GBytes) body = cr_body_refuse (reason, "");
+
+  _cr_engine_emit_bare (self, out, to, 0, 0, CR_PACKET_REFUSE, body);
+}
+
+/* Welcome a native session: WELCOME, the history, then the member list. */
+static void
+send_welcome (CrEngine        *self,
+              CrEngineSession *session,
+              guint64          resume_seq,
+              gint64           now,
+              GPtrArray       *out)
+{
+  const CrRoomMember *member = cr_room_lookup (self->room, session->member_id);
+  guint64 last_seq = cr_room_get_last_seq (self->room);
+  g_autoptr(GBytes) welcome = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) members = NULL;
+  CrMembersBuilder *builder;
+  GBytes *list;
+
+  welcome = cr_body_welcome (cr_room_get_name (self->room), member->name,
+                             session->resume_token, member->role, last_seq);
+  cr_reliable_send (session->rel, CR_PACKET_WELCOME, welcome);
+
+  if (resume_seq > 0)
+    events = _cr_engine_history (self, resume_seq, RESYNC_MAX);
+  else
+    events = _cr_engine_history (self, 0, self->config.history_length);
+  for (guint i = 0; i < events->len; i++)
+    {
+      g_autoptr(GBytes) body = cr_body_event (events->pdata[i]);
+      cr_reliable_send (session->rel, CR_PACKET_EVENT, body);
+    }
+
+  builder = cr_members_builder_new (last_seq);
+  members = cr_room_list_members (self->room);
+  for (guint i = 0; i < members->len; i++)
+    {
+      const CrRoomMember *m = members->pdata[i];
+      cr_members_builder_add (builder, m->name, m->role, m->flags);
+    }
+  list = cr_members_builder_end (builder);
+  cr_reliable_send (session->rel, CR_PACKET_MEMBERS, list);
+  g_bytes_unref (list);
+
+  _cr_engine_session_flush (self, session, now, out);
+}
+
+static gboolean
+is_owner_token (CrEngine   *self,
+                const char *token)
+{
+  gsize len = strlen (token);
+
+  return len == strlen (self->owner_token) &&
+         sodium_memcmp (token, self->owner_token, len) == 0;
+}
+
+/* A JOIN carrying the resume token of a live session: the same member came
+ * back from another address or after a silence. Move the membership, with
+ * no leave or join line. */
+static gboolean
+try_resume (CrEngine              *self,
+            const char            *token,
+            const char            *name,
+            guint64                resume_seq,
+            GSocketAddress        *from,
+            const CrEngineAddrKey *key,
+            CrEngineTime           now,
+            GPtrArray             *out)
+{
+  CrEngineSession *old = g_hash_table_lookup (self->by_token, token);
+  const CrRoomMember *member;
+  g_autofree char *fold = NULL;
+  CrEngineSession *session;
+  guint32 member_id;
+
+  if (old == NULL || old->closing || old->member_id == 0)
+    return FALSE;
+  member = cr_room_lookup (self->room, old->member_id);
+  fold = cr_name_fold (name);
+  if (member == NULL || g_strcmp0 (member->fold, fold) != 0)
+    return FALSE;
+
+  member_id = old->member_id;
+  old->member_id = 0;
+  g_hash_table_remove (self->by_member, GUINT_TO_POINTER (member_id));
+  _cr_engine_session_destroy (self, old);
+
+  session = _cr_engine_session_new (self, from, key, CR_DIALECT_NATIVE, member_id, now.mono);
+  cr_room_touch (self->room, member_id, now.wall);
+  send_welcome (self, session, resume_seq, now.mono, out);
+  return TRUE;
+}
+
+/* The last step of a JOIN, now or when its hash job is done: the member
+ * enters the room. */
+void
+_cr_engine_admit (CrEngine           *self,
+                  const CrEngineJoin *join,
+                  gboolean            registered,
+                  CrEngineTime        now,
+                  GPtrArray          *out)
+{
+  g_autoptr(CrEvent) event = NULL;
+  CrEngineSession *existing;
+  CrEngineSession *session;
+  guint32 member_id;
+  CrReason reason;
+
+  /* Whoever had this address before is replaced (a client that restarted
+   * on the same port). */
+  existing = g_hash_table_lookup (self->by_addr, &join->key);
+  if (existing != NULL)
+    _cr_engine_session_leaves (self, existing, CR_EVENT_LEAVE, now, out);
+
+  event = cr_room_join (self->room, join->name,
+                        join->owner ? CR_ROLE_OWNER : CR_ROLE_MEMBER,
+                        registered ? CR_MEMBER_REGISTERED : 0,
+                        now.wall, &member_id, &reason);
+  if (event == NULL)
+    {
+      _cr_engine_refuse (self, out, join->from, reason);
+      return;
+    }
+
+  /* Tell the others first, then welcome the newcomer with a history that
+   * ends with its own join. */
+  _cr_engine_commit_event (self, event, now, out);
+  session = _cr_engine_session_new (self, join->from, &join->key, CR_DIALECT_NATIVE,
+                                    member_id, now.mono);
+  send_welcome (self, session, join->resume_seq, now.mono, out);
+}
+
+static void
+handle_join (CrEngine              *self,
+             guint32                cookie,
+             const guint8          *body,
+             gsize                  body_len,
+             GSocketAddress        *from,
+             const CrEngineAddrKey *key,
+             CrEngineTime           now,
+             GPtrArray             *out)
+{
+  g_autoptr(GVariant) v = cr_body_parse (CR_PACKET_JOIN, body, body_len);
+  const char *name, *password, *token, *owner_token;
+  gboolean do_register, registered = FALSE;
+  guint64 resume_seq;
+  g_autofree char *normalized = NULL;
+  g_autofree char *fold = NULL;
+  CrEngineSession *existing;
+  CrEngineJoin join = { 0 };
+  CrReason reason;
+
+  if (v == NULL)
+    {
+      self->stats.malformed++;
+      return;
+    }
+  g_variant_get (v, "(&s&s&sbt&s)", &name, &password, &token, &do_register,
+                 &resume_seq, &owner_token);
+
+  existing = g_hash_table_lookup (self->by_addr, key);
+  if (*token == '\0' && existing != NULL && !existing->closing &&
+      existing->dialect == CR_DIALECT_NATIVE)
+    {
+      const CrRoomMember *member = cr_room_lookup (self->room, existing->member_id);
+      g_autofree char *want = cr_name_fold (name);
+
+      /* A JOIN sent again while our WELCOME is on its way: the reliable
+       * layer already repeats the WELCOME. */
+      if (member != NULL && g_strcmp0 (member->fold, want) == 0)
+        {
+          existing->last_heard = now.mono;
+          return;
+        }
+    }
+
+  /* A JOIN sent again while its password is being hashed: the answer
+   * comes when the hash is done, and one hash is enough. */
+  if (_cr_engine_auth_is_pending (self, key))
+    return;
+
+  if (!_cr_engine_unverified_allow (self, key, now.mono))
+    return;
+
+  /* No cookie, or one from before a restart: the challenge again, no
+   * bigger than the JOIN itself. */
+  if (cookie != _cr_engine_address_cookie (self, key))
+    {
+      _cr_engine_send_cookie (self, out, from, key);
+      return;
+    }
+
+  if (*token != '\0' && try_resume (self, token, name, resume_seq, from, key, now, out))
+    return;
+
+  reason = cr_room_check_join (self->room, name, &normalized);
+  if (reason == CR_REASON_NONE)
+    {
+      fold = cr_name_fold (normalized);
+      join = (CrEngineJoin) {
+        .from = from,
+        .key = *key,
+        .name = normalized,
+        .fold = fold,
+        .owner = *owner_token != '\0' && is_owner_token (self, owner_token),
+        .do_register = do_register,
+        .resume_seq = resume_seq,
+      };
+      switch (_cr_engine_authenticate (self, &join, password, &reason, &registered))
+        {
+        case CR_ENGINE_AUTH_DONE:
+          break;
+        case CR_ENGINE_AUTH_PENDING:
+        case CR_ENGINE_AUTH_BUSY:
+        default:
+          return;
+        }
+    }
+  if (reason != CR_REASON_NONE)
+    {
+      _cr_engine_refuse (self, out, from, reason);
+      return;
+    }
+
+  _cr_engine_admit (self, &join, registered, now, out);
+}
+
+static void
+handle_chat (CrEngine        *self,
+             CrEngineSession *session,
+             const guint8    *data,
+             gsize            len,
+             CrEngineTime     now,
+             GPtrArray       *out)
+{
+  g_autoptr(GVariant) v = cr_body_parse (CR_PACKET_CHAT, data, len);
+  g_autoptr(CrEvent) event = NULL;
+  const char *text;
+  guint64 origin;
+  CrReason reason = CR_REASON_NONE;
+
+  if (v == NULL)
+    {
+      self->stats.malformed++;
+      return;
+    }
+  g_variant_get (v, "(t&s)", &origin, &text);
+
+  /* The same message again (a retry that raced the first copy): the first
+   * one's event already answered it. */
+  for (guint i = 0; origin != 0 && i < CR_ENGINE_RECENT_ORIGINS; i++)
+    if (session->origins[i] == origin)
+      return;
+
+  /* The rate was charged when the datagram arrived, not now: a hole that
+   * held back a burst must not make it look like a flood. */
+  if (session->over_limit > 0)
+    {
+      session->over_limit--;
+      reason = CR_REASON_RATE_LIMITED;
+    }
+  else
+    event = cr_room_say (self->room, session->member_id, text, origin, now.wall, &reason);
+
+  if (event != NULL)
+    {
+      if (origin != 0)
+        session->origins[session->next_origin++ % CR_ENGINE_RECENT_ORIGINS] = origin;
+      _cr_engine_commit_event (self, event, now, out);
+    }
+  else
+    {
+      g_autoptr(GBytes) notice = cr_body_notice (reason, origin);
+      cr_reliable_send (session->rel, CR_PACKET_NOTICE, notice);
+    }
+}
+
+static void
+handle_delivery (CrEngine        *self,
+                 CrEngineSession *session,
+                 CrDelivery      *delivery,
+                 CrEngineTime     now,
+                 GPtrArray       *out)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (delivery->body, &len);
+
+  if (session->closing)
+    return;
+
+  switch ((CrPacketType) delivery->type)
+    {
+    case CR_PACKET_CHAT:
+      handle_chat (self, session, data, len, now, out);
+      break;
+
+    case CR_PACKET_BYE:
+      _cr_engine_session_leaves (self, session, CR_EVENT_LEAVE, now, out);
+      break;
+
+    case CR_PACKET_JOIN:
+    case CR_PACKET_WELCOME:
+    case CR_PACKET_REFUSE:
+    case CR_PACKET_EVENT:
+    case CR_PACKET_MEMBERS:
+    case CR_PACKET_NOTICE:
+    case CR_PACKET_PING:
+    case CR_PACKET_ACK:
+    default:
+      /* Not something a client sends reliably. */
+      self->stats.malformed++;
+      break;
+    }
+}
+
+void
+_cr_engine_handle_native (CrEngine              *self,
+                          const guint8          *data,
+                          gsize                  len,
+                          GSocketAddress        *from,
+                          const CrEngineAddrKey *key,
+                          CrEngineTime           now,
+                          GPtrArray             *out)
+{
+  g_autoptr(GPtrArray) deliveries = NULL;
+  const guint8 *body;
+  gsize body_len;
+  CrHeader header;
+  CrEngineSession *session;
+
+  if (cr_header_parse (data, len, &header, &body, &body_len) != CR_PARSE_OK)
+    {
+      self->stats.malformed++;
+      return;
+    }
+
+  if (header.type == CR_PACKET_JOIN)
+    {
+      if (header.number != 0)
+        self->stats.malformed++;
+      else
+        handle_join (self, header.ack, body, body_len, from, key, now, out);
+      return;
+    }
+
+  session = header.session
+    ? g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (header.session))
+    : NULL;
+  if (session == NULL)
+    {
+      /* A session we do not know: we restarted, or it timed out. Tell it so
+       * (cheaply) and it will join again. */
+      if (header.session != 0 && header.type != CR_PACKET_ACK &&
+          !g_hash_table_contains (self->by_addr, key) &&
+          _cr_engine_unverified_allow (self, key, now.mono))
+        {
+          g_autoptr(GBytes) refusal = cr_body_refuse (CR_REASON_TIMED_OUT, "");
+          _cr_engine_emit_bare (self, out, from, header.session, 0, CR_PACKET_REFUSE, refusal);
+        }
+      else if (header.session == 0)
+        self->stats.malformed++;
+      return;
+    }
+  if (!_cr_engine_addr_key_equal (&session->key, key) || session->dialect != CR_DIALECT_NATIVE)
+    {
+      self->stats.spoofed++;
+      return;
+    }
+
+  session->last_heard = now.mono;
+  deliveries = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_delivery_free);
+  if (cr_reliable_receive (session->rel, &header, body, body_len, now.mono, deliveries) &&
+      header.type == CR_PACKET_CHAT && (header.flags & CR_FLAG_MORE) == 0 &&
+      !_cr_engine_bucket_take (&session->bucket, self->config.rate_per_second,
+                               self->config.rate_burst, now.mono))
+    {
+      self->stats.rate_limited++;
+      session->over_limit++;
+    }
+
+  for (guint i = 0; i < deliveries->len; i++)
+    {
+      handle_delivery (self, session, deliveries->pdata[i], now, out);
+      /* A BYE may have ended the session. */
+      if (g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (header.session)) != session)
+        return;
+    }
+
+  if (header.type == CR_PACKET_PING)
+    {
+      g_autoptr(GBytes) empty = cr_body_empty ();
+      _cr_engine_emit (self, out, session->addr,
+                       cr_reliable_build_unreliable (session->rel, session->id,
+                                                     CR_PACKET_ACK, empty));
+    }
+
+  if (session->closing && cr_reliable_get_unacked (session->rel) == 0)
+    {
+      _cr_engine_session_destroy (self, session);
+      return;
+    }
+  if (session->member_id != 0)
+    cr_room_touch (self->room, session->member_id, now.wall);
+  _cr_engine_session_flush (self, session, now.mono, out);
+}

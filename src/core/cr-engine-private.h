@@ -1,0 +1,218 @@
+/* cr-engine-private.h: what the parts of CrEngine share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The engine is one object in five files, each one concern:
+ *   cr-engine.c           the public API: output, history, commit and fan-out,
+ *                         ticks, the owner's actions
+ *   cr-engine-sessions.c  the session table, address keys, cookies, rate buckets
+ *   cr-engine-native.c    the native dialect: JOIN, resume, welcome, deliveries
+ *   cr-engine-classic.c   the classroom dialect's text lines
+ *   cr-engine-auth.c      accounts: who may join with which password, and the
+ *                         hash jobs that run off the engine's thread
+ * Only these files include this header. cr-engine-worker.c, an object of
+ * its own on the public API, runs the hash jobs on threads for CrServer.
+ */
+#pragma once
+
+#include <sodium.h>
+
+#include "cr-classic.h"
+#include "cr-protocol.h"
+#include "cr-reliable.h"
+#include "cr-engine.h"
+
+G_BEGIN_DECLS
+
+#define CR_ENGINE_RECENT_ORIGINS 64     /* a retry racing its first copy */
+
+/* An address as a hashable value: family, port, address, scope. */
+typedef struct {
+  guint8 len;
+  guint8 bytes[1 + 2 + 16 + 4];
+} CrEngineAddrKey;
+
+/* Flood control: a token bucket. */
+typedef struct {
+  double tokens;
+  gint64 at;
+} CrEngineBucket;
+
+/* One source address the room talks to: a native member (with its reliable
+ * channel), a classic member (plain text, no acks), or a native session
+ * saying goodbye (closing: the BYE is retransmitted until acked or the
+ * linger time ran out). */
+typedef struct {
+  guint32          id;
+  CrEngineAddrKey  key;
+  GSocketAddress  *addr;
+  CrDialect        dialect;
+  guint32          member_id;    /* 0: not a member (closing) */
+  CrReliable      *rel;          /* native only */
+  char            *resume_token;
+  gint64           last_heard;
+  gboolean         closing;
+  gint64           linger_until;
+  CrEngineBucket   bucket;
+  guint            over_limit;   /* chats that came in over the rate, not yet refused */
+  guint64          origins[CR_ENGINE_RECENT_ORIGINS];  /* last chats' origins: retries */
+  guint            next_origin;
+} CrEngineSession;
+
+/* A JOIN the room said yes to, up to the password: who, from where, as what.
+ * Strings borrowed, except in a CrEnginePending. */
+typedef struct {
+  GSocketAddress  *from;
+  CrEngineAddrKey  key;
+  char            *name;         /* normalized */
+  char            *fold;
+  gboolean         owner;
+  gboolean         do_register;
+  guint64          resume_seq;
+} CrEngineJoin;
+
+struct _CrEngine {
+  CrEngineConfig        config;
+  char                 *room_name;
+  char                 *language;
+  const CrClassicTable *classic;  /* the lines classic members receive */
+  char                 *owner_name;
+  char                 *owner_token;
+  guint8                cookie_key[crypto_generichash_KEYBYTES];
+
+  CrStore              *store;       /* borrowed */
+  CrRoom               *room;
+  GQueue                ring;        /* CrEvent*, newest last; only without store */
+
+  GHashTable           *by_id;       /* guint32 → CrEngineSession* (owns) */
+  GHashTable           *by_addr;     /* CrEngineAddrKey* → CrEngineSession* */
+  GHashTable           *by_member;   /* guint32 → CrEngineSession* */
+  GHashTable           *by_token;    /* char* → CrEngineSession* */
+  GHashTable           *unverified;  /* CrEngineAddrKey* (owned) → CrEngineBucket* (owned) */
+
+  GHashTable           *pending;     /* job id → CrEngineJoin* (owns): joins waiting for a hash */
+  GQueue                jobs;        /* CrAuthJob* (owned) nobody took yet */
+  guint64               next_job_id;
+
+  CrStats               stats;
+  CrEngineEventFunc     event_func;
+  gpointer              event_data;
+};
+
+/* cr-engine.c */
+void      _cr_engine_random          (CrEngine        *self,
+                                      gpointer         buf,
+                                      gsize            len);
+void      _cr_engine_emit            (CrEngine        *self,
+                                      GPtrArray       *out,
+                                      GSocketAddress  *to,
+                                      GBytes          *data);
+void      _cr_engine_emit_text       (CrEngine        *self,
+                                      GPtrArray       *out,
+                                      GSocketAddress  *to,
+                                      const char      *text);
+void      _cr_engine_emit_bare       (CrEngine        *self,
+                                      GPtrArray       *out,
+                                      GSocketAddress  *to,
+                                      guint32          session,
+                                      guint32          ack,
+                                      CrPacketType     type,
+                                      GBytes          *body);
+GPtrArray *_cr_engine_history        (CrEngine        *self,
+                                      guint64          after_seq,
+                                      guint            limit);
+void      _cr_engine_commit_event    (CrEngine        *self,
+                                      CrEvent         *event,
+                                      CrEngineTime     now,
+                                      GPtrArray       *out);
+
+/* cr-engine-sessions.c */
+void      _cr_engine_addr_key_init   (CrEngineAddrKey *key,
+                                      GSocketAddress  *addr);
+guint     _cr_engine_addr_key_hash   (gconstpointer    p);
+gboolean  _cr_engine_addr_key_equal  (gconstpointer    a,
+                                      gconstpointer    b);
+gboolean  _cr_engine_bucket_take     (CrEngineBucket  *bucket,
+                                      double           rate,
+                                      double           burst,
+                                      gint64           now);
+gboolean  _cr_engine_unverified_allow (CrEngine              *self,
+                                       const CrEngineAddrKey *key,
+                                       gint64                 now);
+guint32   _cr_engine_address_cookie  (CrEngine              *self,
+                                      const CrEngineAddrKey *key);
+void      _cr_engine_send_cookie     (CrEngine              *self,
+                                      GPtrArray             *out,
+                                      GSocketAddress        *to,
+                                      const CrEngineAddrKey *key);
+void      _cr_engine_session_free    (CrEngineSession *session);
+CrEngineSession *_cr_engine_session_new (CrEngine              *self,
+                                         GSocketAddress        *addr,
+                                         const CrEngineAddrKey *key,
+                                         CrDialect              dialect,
+                                         guint32                member_id,
+                                         gint64                 now);
+void      _cr_engine_session_destroy (CrEngine        *self,
+                                      CrEngineSession *session);
+void      _cr_engine_session_end     (CrEngine        *self,
+                                      CrEngineSession *session,
+                                      CrReason         reason,
+                                      CrEngineTime     now,
+                                      GPtrArray       *out);
+void      _cr_engine_session_leaves  (CrEngine        *self,
+                                      CrEngineSession *session,
+                                      CrEventKind      kind,
+                                      CrEngineTime     now,
+                                      GPtrArray       *out);
+void      _cr_engine_session_flush   (CrEngine        *self,
+                                      CrEngineSession *session,
+                                      gint64           now,
+                                      GPtrArray       *out);
+
+/* cr-engine-native.c */
+void      _cr_engine_handle_native   (CrEngine              *self,
+                                      const guint8          *data,
+                                      gsize                  len,
+                                      GSocketAddress        *from,
+                                      const CrEngineAddrKey *key,
+                                      CrEngineTime           now,
+                                      GPtrArray             *out);
+void      _cr_engine_refuse          (CrEngine              *self,
+                                      GPtrArray             *out,
+                                      GSocketAddress        *to,
+                                      CrReason               reason);
+void      _cr_engine_admit           (CrEngine              *self,
+                                      const CrEngineJoin    *join,
+                                      gboolean               registered,
+                                      CrEngineTime           now,
+                                      GPtrArray             *out);
+
+/* cr-engine-classic.c */
+void      _cr_engine_handle_classic  (CrEngine              *self,
+                                      const guint8          *data,
+                                      gsize                  len,
+                                      GSocketAddress        *from,
+                                      const CrEngineAddrKey *key,
+                                      CrEngineTime           now,
+                                      GPtrArray             *out);
+
+/* cr-engine-auth.c */
+typedef enum {
+  CR_ENGINE_AUTH_DONE,        /* decided: *reason and *registered say how */
+  CR_ENGINE_AUTH_PENDING,     /* a hash job will decide: cr_engine_complete_auth */
+  CR_ENGINE_AUTH_BUSY,        /* too many joins wait for a hash: dropped */
+} CrEngineAuth;
+
+CrEngineAuth _cr_engine_authenticate (CrEngine           *self,
+                                      const CrEngineJoin *join,
+                                      const char         *password,
+                                      CrReason           *reason,
+                                      gboolean           *registered);
+gboolean  _cr_engine_auth_is_pending (CrEngine              *self,
+                                      const CrEngineAddrKey *key);
+void      _cr_engine_auth_init       (CrEngine        *self);
+void      _cr_engine_auth_clear      (CrEngine        *self);
+void      _cr_engine_auth_close      (CrEngine        *self,
+                                      GPtrArray       *out);
+
+G_END_DECLS
