@@ -9,6 +9,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "cr-client-private.h"
 #include "cr-test-utils.h"
 
 #define MAX_DATAGRAM   65536
