@@ -81,8 +81,10 @@ struct _CrClientEngine
   CrRole                 role;
   CrReason               close_reason;
   guint64                last_seq;
+  guint32                session;      /* native: the room's session id */
 
-  GPtrArray             *members;      /* CrClientMember*, sorted */
+  GPtrArray             *members;      /* CrClientMember*, in the room's order */
+  GHashTable            *member_index; /* folded name → CrClientMember* of members */
   GPtrArray             *pending;      /* CrClientPending*, in send order */
   GHashTable            *own_origins;  /* guint64*: every own native message */
   GHashTable            *seen_origins; /* guint64*: chat events shown, by origin */

@@ -297,19 +297,21 @@ find_member (CrClientEngine *self,
              guint          *position)
 {
   g_autofree char *fold = cr_name_fold (name);
+  CrClientMember *member = g_hash_table_lookup (self->member_index, fold);
 
+  return member != NULL && g_ptr_array_find (self->members, member, position);
+}
+
+static void
+index_members (CrClientEngine *self)
+{
+  g_hash_table_remove_all (self->member_index);
   for (guint i = 0; i < self->members->len; i++)
     {
       CrClientMember *member = self->members->pdata[i];
-      g_autofree char *other = cr_name_fold (member->name);
 
-      if (g_strcmp0 (fold, other) == 0)
-        {
-          *position = i;
-          return TRUE;
-        }
+      g_hash_table_replace (self->member_index, cr_name_fold (member->name), member);
     }
-  return FALSE;
 }
 
 gboolean
@@ -330,6 +332,7 @@ _cr_client_engine_add_member (CrClientEngine *self,
     }
   member = member_new (name, role, flags, _cr_client_engine_is_self (self, name));
   g_ptr_array_add (self->members, member);
+  g_hash_table_replace (self->member_index, cr_name_fold (name), member);
   push_output (self, CR_CLIENT_OUTPUT_MEMBER_ADDED)->member = member_copy (member);
   return TRUE;
 }
@@ -338,12 +341,15 @@ static void
 remove_member (CrClientEngine *self,
                const char     *name)
 {
+  g_autofree char *fold = NULL;
   guint position;
 
   if (name == NULL || !find_member (self, name, &position))
     return;
   push_output (self, CR_CLIENT_OUTPUT_MEMBER_REMOVED)->member =
     member_copy (self->members->pdata[position]);
+  fold = cr_name_fold (name);
+  g_hash_table_remove (self->member_index, fold);
   g_ptr_array_remove_index (self->members, position);
 }
 
@@ -395,6 +401,7 @@ _cr_client_engine_apply_member_event (CrClientEngine *self,
       if (self->members->len > 0)
         {
           g_ptr_array_set_size (self->members, 0);
+          g_hash_table_remove_all (self->member_index);
           push_output (self, CR_CLIENT_OUTPUT_MEMBERS)->members =
             g_ptr_array_new_with_free_func ((GDestroyNotify) cr_client_member_free);
         }
@@ -447,6 +454,7 @@ _cr_client_engine_set_members (CrClientEngine *self,
     g_ptr_array_add (copy, member_copy (list->pdata[i]));
   g_ptr_array_unref (self->members);
   self->members = g_steal_pointer (&list);
+  index_members (self);
   push_output (self, CR_CLIENT_OUTPUT_MEMBERS)->members = copy;
   return TRUE;
 }
@@ -561,6 +569,7 @@ cr_client_engine_new (guint64 origin_base)
 
   self->state = CR_CLIENT_DISCONNECTED;
   self->members = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_client_member_free);
+  self->member_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) _cr_client_pending_free);
   self->own_origins = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->seen_origins = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
@@ -584,6 +593,7 @@ cr_client_engine_free (CrClientEngine *self)
     cr_client_classic_dialect.free (self->classic);
   g_queue_clear_full (&self->outputs, (GDestroyNotify) cr_client_output_free);
   g_clear_object (&self->room);
+  g_hash_table_unref (self->member_index);
   g_ptr_array_unref (self->members);
   g_ptr_array_unref (self->pending);
   g_hash_table_unref (self->own_origins);
@@ -923,6 +933,14 @@ cr_client_engine_get_last_seq (CrClientEngine *self)
   g_return_val_if_fail (self != NULL, 0);
 
   return self->last_seq;
+}
+
+guint32
+cr_client_engine_get_session (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->session;
 }
 
 GPtrArray *

@@ -84,7 +84,7 @@ typedef struct {
   gboolean            own;
   gboolean            announce;
   CrClientMember     *member;
-  GPtrArray          *members;   /* CrClientMember*, sorted owner first, then by name */
+  GPtrArray          *members;   /* CrClientMember*, in the room's order */
   guint64             origin;
   guint64             seq;
   gint64              time_us;
@@ -168,7 +168,9 @@ const char     *cr_client_engine_get_room_name (CrClientEngine   *self);
 CrRole          cr_client_engine_get_role    (CrClientEngine     *self);
 CrReason        cr_client_engine_get_close_reason (CrClientEngine *self);
 guint64         cr_client_engine_get_last_seq (CrClientEngine    *self);
-/* CrClientMember*, sorted like the MEMBERS output (borrowed). */
+/* The native session the room gave (0: none yet, or classic). */
+guint32         cr_client_engine_get_session (CrClientEngine     *self);
+/* CrClientMember*, in the room's order (borrowed). */
 GPtrArray      *cr_client_engine_get_members (CrClientEngine     *self);
 guint           cr_client_engine_get_n_pending (CrClientEngine   *self);
 void            cr_client_engine_get_stats   (CrClientEngine     *self,

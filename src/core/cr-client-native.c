@@ -590,6 +590,7 @@ native_receive (CrClientEngine *engine,
       g_clear_pointer (&n->reliable, cr_reliable_free);
       n->reliable = cr_reliable_new ();
       n->session = header.session;
+      engine->session = header.session;
       n->welcomed = TRUE;
       n->identified = FALSE;
       engine->native_seen = TRUE;
