@@ -6,14 +6,9 @@
  * clock). This file owns what the engine must not: name resolution, the
  * sockets, the timers and the GListModels.
  *
- * One UDP socket (while the room's address is unsettled, one per address
- * family the name resolved to: "localhost" is ::1 and 127.0.0.1, and the
- * first address to answer the probe wins), and two sources on the
- * thread-default main context:
- *
- *  - the socket source reads every pending datagram on each wakeup and
- *    hands it to the engine;
- *  - the "tick" source is a bare GSource whose ready time is the engine's
+ * The sockets (cr-client-sockets.c: one per address family the room's name
+ * resolved to, until one answers) hand each wakeup's datagrams to the
+ * engine. The "tick" source is a bare GSource whose ready time is the engine's
  *    next deadline, or 0 while rows wait to be spliced into the messages
  *    model, so many receives in one main-loop iteration cost one splice.
  *
@@ -27,6 +22,7 @@
 #include <string.h>
 
 #include "cr-client-engine.h"
+#include "cr-client-sockets.h"
 #include "cr-render.h"
 #include "cr-client.h"
 #include "cr-client-private.h"
@@ -34,9 +30,7 @@
 /* Never wake up sooner than this after a tick that found nothing to do at
  * once: a deadline in the past must not become a busy loop. */
 #define MIN_SLEEP_US         (1 * G_TIME_SPAN_MILLISECOND)
-#define RECEIVE_BATCH        256
 #define MAX_CANDIDATES       4
-#define RECEIVE_BUFFER       65536
 
 struct _CrClient
 {
@@ -45,22 +39,17 @@ struct _CrClient
   /* owned */
   CrClientEngine   *engine;
   GMainContext     *context;
-  GSocket          *socket;
-  GSource          *socket_source;
-  GSocket          *other_socket;   /* the other family, while probing both */
-  GSource          *other_source;
-  GPtrArray        *candidates;     /* GSocketAddress*: the room could be at any */
+  CrClientSockets  *sockets;
+  GPtrArray        *candidates;     /* GSocketAddress*: resolved so far */
   GSource          *tick_source;
   GSource          *cancel_source;
   GCancellable     *resolve_cancellable;
-  GSocketAddress   *server_address;
   GTask            *join_task;
   GListStore       *messages;
   GListStore       *members;
   GPtrArray        *batch;          /* CrMessage*: rows for the next splice */
   GPtrArray        *announce;       /* CrMessage*: of those, "message-received" */
   GHashTable       *own_by_origin;  /* guint64* → CrMessage*: every own message */
-  guint8           *buffer;
 
   /* What the properties say (the engine's outputs, applied in order). */
   char             *address;
@@ -169,19 +158,6 @@ reason_error (CrReason    reason,
   return g_error_new_literal (CR_CLIENT_ERROR, reason, text);
 }
 
-static gboolean
-addresses_equal (GSocketAddress *a,
-                 GSocketAddress *b)
-{
-  if (!G_IS_INET_SOCKET_ADDRESS (a) || !G_IS_INET_SOCKET_ADDRESS (b))
-    return FALSE;
-  if (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (a)) !=
-      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (b)))
-    return FALSE;
-  return g_inet_address_equal (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (a)),
-                               g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (b)));
-}
-
 static void
 destroy_source (GSource **source)
 {
@@ -191,56 +167,12 @@ destroy_source (GSource **source)
   g_clear_pointer (source, g_source_unref);
 }
 
-/* ------------------------------------------------------------------ */
-/* Sending                                                            */
-
-static GSocket *
-socket_for (CrClient       *self,
-            GSocketAddress *address)
-{
-  GSocketFamily family = g_socket_address_get_family (address);
-
-  if (self->socket != NULL && g_socket_get_family (self->socket) == family)
-    return self->socket;
-  if (self->other_socket != NULL && g_socket_get_family (self->other_socket) == family)
-    return self->other_socket;
-  return NULL;
-}
-
-static void
-send_to (GSocket        *socket,
-         GSocketAddress *address,
-         GBytes         *bytes)
-{
-  g_autoptr(GError) error = NULL;
-  gsize len;
-  const guint8 *data = g_bytes_get_data (bytes, &len);
-
-  if (socket != NULL &&
-      g_socket_send_to (socket, address, (const char *) data, len, NULL, &error) < 0)
-    g_debug ("Could not send %" G_GSIZE_FORMAT " bytes: %s", len, error->message);
-}
-
-/* To the room: while its address is not settled (a name like "localhost"
- * gives ::1 and 127.0.0.1, and the room may listen on either), to every
- * address it may be at; the first to answer is the room. */
 static void
 send_datagrams (CrClient  *self,
                 GPtrArray *out)
 {
-  for (guint i = 0; i < out->len; i++)
-    {
-      CrDatagram *datagram = out->pdata[i];
-
-      if (self->candidates != NULL)
-        {
-          for (guint j = 0; j < self->candidates->len; j++)
-            send_to (socket_for (self, self->candidates->pdata[j]),
-                     self->candidates->pdata[j], datagram->data);
-        }
-      else if (self->server_address != NULL)
-        send_to (self->socket, self->server_address, datagram->data);
-    }
+  for (guint i = 0; i < out->len && self->sockets != NULL; i++)
+    cr_client_sockets_send (self->sockets, ((CrDatagram *) out->pdata[i])->data);
   g_ptr_array_set_size (out, 0);
 }
 
@@ -521,88 +453,21 @@ fail_join (CrClient *self,
 /* Sources                                                            */
 
 static void
-close_other_socket (CrClient *self)
-{
-  destroy_source (&self->other_source);
-  if (self->other_socket != NULL)
-    g_socket_close (self->other_socket, NULL);
-  g_clear_object (&self->other_socket);
-}
-
-/* The first answer from any of the room's addresses settles where it is:
- * that address, that socket; the other socket closes. */
-static gboolean
-settle_address (CrClient       *self,
-                GSocket        *socket,
-                GSocketAddress *from)
-{
-  GSocketAddress *found = NULL;
-
-  for (guint i = 0; i < self->candidates->len && found == NULL; i++)
-    if (addresses_equal (from, self->candidates->pdata[i]))
-      found = self->candidates->pdata[i];
-  if (found == NULL)
-    return FALSE;
-
-  g_set_object (&self->server_address, found);
-  if (socket != self->socket)
-    {
-      GSocket *swap_socket = self->socket;
-      GSource *swap_source = self->socket_source;
-
-      self->socket = self->other_socket;
-      self->socket_source = self->other_source;
-      self->other_socket = swap_socket;
-      self->other_source = swap_source;
-    }
-  close_other_socket (self);
-  g_clear_pointer (&self->candidates, g_ptr_array_unref);
-  return TRUE;
-}
-
-static gboolean
-on_socket_readable (GSocket      *socket,
-                    GIOCondition  condition,
-                    gpointer      user_data)
+on_datagrams (GPtrArray      *datagrams,
+              GSocketAddress *from,
+              gpointer        user_data)
 {
   g_autoptr(CrClient) self = g_object_ref (CR_CLIENT (user_data));
   g_autoptr(GPtrArray) out = new_out ();
 
-  for (guint i = 0; i < RECEIVE_BATCH; i++)
+  for (guint i = 0; i < datagrams->len && self->sockets != NULL; i++)
     {
-      g_autoptr(GSocketAddress) from = NULL;
-      g_autoptr(GError) error = NULL;
-      gssize len;
+      gsize len;
+      const guint8 *data = g_bytes_get_data (datagrams->pdata[i], &len);
 
-      if (g_socket_is_closed (socket))
-        break;
-      len = g_socket_receive_from (socket, &from, (char *) self->buffer,
-                                   RECEIVE_BUFFER, NULL, &error);
-      if (len < 0)
-        {
-          /* ICMP errors (nobody at the port) surface here: keep going,
-           * the join timeout decides. */
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            break;
-          g_debug ("Receive failed: %s", error->message);
-          continue;
-        }
-      if (from == NULL)
-        continue;
-      if (self->candidates != NULL)
-        {
-          if (!settle_address (self, socket, from))
-            continue;
-        }
-      else if (socket != self->socket || !addresses_equal (from, self->server_address))
-        continue;
-
-      cr_client_engine_receive (self->engine, self->buffer, len, from,
-                                g_get_monotonic_time (), out);
+      cr_client_engine_receive (self->engine, data, len, from, g_get_monotonic_time (), out);
       after_engine (self, out);
     }
-
-  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -632,87 +497,19 @@ on_join_cancelled (GCancellable *cancellable,
 /* ------------------------------------------------------------------ */
 /* Joining                                                            */
 
-static GSocket *
-open_socket (CrClient       *self,
-             GSocketFamily   family,
-             GSource       **source,
-             GError        **error)
-{
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GInetAddress) any = NULL;
-  g_autoptr(GSocketAddress) local = NULL;
-
-  socket = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, error);
-  if (socket == NULL)
-    return NULL;
-  g_socket_set_blocking (socket, FALSE);
-
-  any = g_inet_address_new_any (family);
-  local = g_inet_socket_address_new (any, 0);
-  if (!g_socket_bind (socket, local, FALSE, error))
-    return NULL;
-
-  *source = g_socket_create_source (socket, G_IO_IN, NULL);
-  g_source_set_callback (*source, G_SOURCE_FUNC (on_socket_readable), self, NULL);
-  g_source_set_static_name (*source, "[cr-client] socket");
-  g_source_attach (*source, self->context);
-  return g_steal_pointer (&socket);
-}
-
-/* All addresses are known: one socket per family among them (an address
- * of a family we cannot open is dropped), then probe them all. */
+/* All addresses are known: open the sockets, then probe them all. */
 static void
 start_probing (CrClient *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) out = new_out ();
+  g_autoptr(GPtrArray) candidates = g_steal_pointer (&self->candidates);
 
-  for (guint i = 0; i < self->candidates->len; )
+  self->sockets = cr_client_sockets_new (self->context, on_datagrams, self);
+  if (!cr_client_sockets_open (self->sockets, candidates, &error))
     {
-      GSocketAddress *address = self->candidates->pdata[i];
-      GSocketFamily family = g_socket_address_get_family (address);
-
-      if (socket_for (self, address) == NULL)
-        {
-          g_autoptr(GError) local_error = NULL;
-          GSource *source = NULL;
-          GSocket *socket = open_socket (self, family, &source, &local_error);
-
-          if (socket == NULL)
-            {
-              g_debug ("Cannot reach %s: %s", family == G_SOCKET_FAMILY_IPV6 ? "IPv6" : "IPv4",
-                       local_error->message);
-              if (error == NULL)
-                error = g_steal_pointer (&local_error);
-              g_ptr_array_remove_index (self->candidates, i);
-              continue;
-            }
-          if (self->socket == NULL)
-            {
-              self->socket = socket;
-              self->socket_source = source;
-            }
-          else
-            {
-              self->other_socket = socket;
-              self->other_source = source;
-            }
-        }
-      i++;
-    }
-
-  if (self->candidates->len == 0)
-    {
-      fail_join (self, reason_error (CR_REASON_NO_ANSWER, error ? error->message : NULL));
+      fail_join (self, reason_error (CR_REASON_NO_ANSWER, error->message));
       return;
-    }
-
-  /* Until one answers, the first is where the room is taken to be. */
-  g_set_object (&self->server_address, self->candidates->pdata[0]);
-  if (self->candidates->len == 1)
-    {
-      close_other_socket (self);
-      g_clear_pointer (&self->candidates, g_ptr_array_unref);
     }
   cr_client_engine_start (self->engine, g_get_monotonic_time (), out);
   after_engine (self, out);
@@ -761,7 +558,6 @@ cr_client_dispose (GObject *object)
 
   if (self->resolve_cancellable != NULL)
     g_cancellable_cancel (self->resolve_cancellable);
-  destroy_source (&self->socket_source);
   destroy_source (&self->cancel_source);
   destroy_source (&self->tick_source);
   if (self->join_task != NULL)
@@ -771,12 +567,8 @@ cr_client_dispose (GObject *object)
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                "The client was disposed");
     }
-  if (self->socket != NULL)
-    g_socket_close (self->socket, NULL);
-  g_clear_object (&self->socket);
-  close_other_socket (self);
+  g_clear_pointer (&self->sockets, cr_client_sockets_free);
   g_clear_pointer (&self->candidates, g_ptr_array_unref);
-  g_clear_object (&self->server_address);
   g_clear_object (&self->resolve_cancellable);
 
   G_OBJECT_CLASS (cr_client_parent_class)->dispose (object);
@@ -794,7 +586,6 @@ cr_client_finalize (GObject *object)
   g_clear_object (&self->messages);
   g_clear_object (&self->members);
   g_clear_pointer (&self->context, g_main_context_unref);
-  g_clear_pointer (&self->buffer, g_free);
   g_clear_pointer (&self->address, g_free);
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->room_name, g_free);
@@ -987,8 +778,6 @@ cr_client_join_async (CrClient            *self,
 
   g_clear_pointer (&self->context, g_main_context_unref);
   self->context = g_main_context_ref_thread_default ();
-  if (self->buffer == NULL)
-    self->buffer = g_malloc (RECEIVE_BUFFER);
 
   set_string (self, &self->address, address, PROP_ADDRESS);
   self->join_task = g_steal_pointer (&task);
