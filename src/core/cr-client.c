@@ -88,9 +88,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void after_engine (CrClient  *self,
-                          GPtrArray *out);
-
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                      */
 
@@ -110,16 +107,6 @@ static GPtrArray *
 new_out (void)
 {
   return g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
-}
-
-static void
-set_state (CrClient      *self,
-           CrClientState  state)
-{
-  if (self->state == state)
-    return;
-  self->state = state;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
 static void
@@ -325,7 +312,7 @@ apply_output (CrClient       *self,
       g_object_freeze_notify (G_OBJECT (self));
       if (output->state == CR_CLIENT_CLOSED)
         set_int (self, (int *) &self->close_reason, output->reason, PROP_CLOSE_REASON);
-      set_state (self, output->state);
+      set_int (self, (int *) &self->state, output->state, PROP_STATE);
       g_object_thaw_notify (G_OBJECT (self));
       break;
 
