@@ -9,6 +9,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "cr-client-private.h"
 #include "cr-test-utils.h"
 
 #define MAX_DATAGRAM   65536
@@ -434,157 +435,85 @@ cr_test_socket_receive_text (CrTestSocket *sock,
 }
 
 /* ------------------------------------------------------------------ */
-/* A native session by hand                                           */
+/* A member's packet path on a raw socket                             */
 
 static void
-native_flush (CrTestNative *native)
+engine_member_send (CrTestEngineMember *member,
+                    GPtrArray          *out)
 {
-  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  CrClientOutput *output;
 
-  if (native->reliable == NULL)
-    return;
-  cr_reliable_flush (native->reliable, native->session, g_get_monotonic_time (), out);
   for (guint i = 0; i < out->len; i++)
     {
       gsize len;
-      const guint8 *data = g_bytes_get_data (out->pdata[i], &len);
+      const guint8 *data = g_bytes_get_data (((CrDatagram *) out->pdata[i])->data, &len);
 
-      cr_test_socket_send (native->sock, native->server, data, len);
+      cr_test_socket_send (member->sock, member->server, data, len);
     }
-}
-
-/* Take one datagram. Returns FALSE on a refusal. */
-static gboolean
-native_take (CrTestNative *native,
-             GBytes       *bytes)
-{
-  g_autoptr(GPtrArray) deliveries = NULL;
-  gsize len;
-  const guint8 *data = g_bytes_get_data (bytes, &len);
-  const guint8 *body;
-  gsize body_len;
-  CrHeader header;
-
-  if (cr_header_parse (data, len, &header, &body, &body_len) != CR_PARSE_OK)
-    return TRUE;
-  if (header.type == CR_PACKET_REFUSE && (header.session == 0 || header.session == native->session))
-    return FALSE;
-  if (header.type == CR_PACKET_WELCOME && native->reliable == NULL)
-    {
-      native->reliable = cr_reliable_new ();
-      native->session = header.session;
-    }
-  if (native->reliable == NULL || header.session != native->session)
-    return TRUE;
-
-  deliveries = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_delivery_free);
-  cr_reliable_receive (native->reliable, &header, body, body_len, g_get_monotonic_time (),
-                       deliveries);
-  for (guint i = 0; i < deliveries->len; i++)
-    {
-      CrDelivery *delivery = deliveries->pdata[i];
-      gsize blen;
-      const guint8 *bdata = g_bytes_get_data (delivery->body, &blen);
-      g_autoptr(GVariant) v = cr_body_parse (delivery->type, bdata, blen);
-
-      if (v == NULL)
-        continue;
-      if (delivery->type == CR_PACKET_MEMBERS)
-        native->have_members = TRUE;
-      else if (delivery->type == CR_PACKET_EVENT)
-        {
-          g_autoptr(CrEvent) event = cr_event_from_body (v);
-
-          if (event != NULL)
-            native->last_seq = MAX (native->last_seq, event->seq);
-        }
-    }
-  return TRUE;
+  g_ptr_array_set_size (out, 0);
+  while ((output = cr_client_engine_pop_output (member->engine)) != NULL)
+    cr_client_output_free (output);
 }
 
 void
-cr_test_native_pump (CrTestNative *native)
+cr_test_engine_member_pump (CrTestEngineMember *member)
 {
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
   Datagram *datagram;
 
-  while ((datagram = g_queue_pop_head (&native->sock->queue)) != NULL)
+  while ((datagram = g_queue_pop_head (&member->sock->queue)) != NULL)
     {
-      native_take (native, datagram->data);
+      gsize len;
+      const guint8 *data = g_bytes_get_data (datagram->data, &len);
+
+      cr_client_engine_receive (member->engine, data, len, datagram->from,
+                                g_get_monotonic_time (), out);
       datagram_free (datagram);
     }
-  native_flush (native);
+  if (cr_client_engine_next_deadline (member->engine) <= g_get_monotonic_time ())
+    cr_client_engine_tick (member->engine, g_get_monotonic_time (), out);
+  engine_member_send (member, out);
 }
 
-CrTestNative *
-cr_test_native_join (guint16     port,
-                     const char *name,
-                     guint       timeout_ms)
+CrTestEngineMember *
+cr_test_engine_member_join (guint16     port,
+                            const char *name,
+                            guint       timeout_ms)
 {
-  g_autoptr(CrTestNative) native = g_new0 (CrTestNative, 1);
+  g_autoptr(CrTestEngineMember) member = g_new0 (CrTestEngineMember, 1);
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
   gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
-  gboolean native_seen = FALSE;
-  guint32 cookie = 0;
+  g_autofree char *address = cr_test_address ("127.0.0.1", port);
+  CrClientJoin join = { name, NULL, FALSE, NULL, address, 0 };
 
-  native->sock = cr_test_socket_new ("127.0.0.1");
-  native->server = cr_test_socket_address ("127.0.0.1", port);
+  member->sock = cr_test_socket_new ("127.0.0.1");
+  member->server = cr_test_socket_address ("127.0.0.1", port);
+  member->engine = cr_client_engine_new (G_GUINT64_CONSTANT (0x7e57) << 32);
+  cr_client_engine_join (member->engine, &join, g_get_monotonic_time ());
+  cr_client_engine_start (member->engine, g_get_monotonic_time (), out);
+  engine_member_send (member, out);
 
-  while (!native->have_members && g_get_monotonic_time () < end)
+  while (cr_client_engine_get_state (member->engine) == CR_CLIENT_CONNECTING &&
+         g_get_monotonic_time () < end)
     {
-      g_autoptr(GBytes) bytes = NULL;
-
-      if (!native_seen)
-        cr_test_socket_send_text (native->sock, native->server, CR_PROBE_TEXT);
-      else if (native->reliable == NULL)
-        {
-          g_autoptr(GBytes) body = cr_body_join (name, "", "", FALSE, 0, "");
-          CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_JOIN, 0, 0, 0, cookie, 0 };
-          g_autoptr(GBytes) datagram = NULL;
-          gsize len;
-          const guint8 *data = g_bytes_get_data (body, &len);
-
-          datagram = cr_datagram_build (&header, data, len);
-          data = g_bytes_get_data (datagram, &len);
-          cr_test_socket_send (native->sock, native->server, data, len);
-        }
-
-      bytes = cr_test_socket_receive (native->sock, 300, NULL);
-      while (bytes != NULL)
-        {
-          gsize len;
-          const guint8 *data = g_bytes_get_data (bytes, &len);
-          CrHeader header;
-          const guint8 *body;
-          gsize body_len;
-
-          if (cr_header_parse (data, len, &header, &body, &body_len) == CR_PARSE_OK &&
-              header.session == 0 && header.type == CR_PACKET_PING)
-            {
-              native_seen = TRUE;
-              cookie = header.ack;   /* the JOIN must bring it back */
-            }
-          if (!native_take (native, bytes))
-            return NULL;
-          g_clear_pointer (&bytes, g_bytes_unref);
-          if (!g_queue_is_empty (&native->sock->queue))
-            bytes = cr_test_socket_receive (native->sock, 0, NULL);
-        }
-      native_flush (native);
+      cr_test_wait_until (socket_has_datagram, member->sock, 20);
+      cr_test_engine_member_pump (member);
     }
 
-  if (!native->have_members)
+  if (cr_client_engine_get_state (member->engine) != CR_CLIENT_CONNECTED)
     return NULL;
-  return g_steal_pointer (&native);
+  return g_steal_pointer (&member);
 }
 
 void
-cr_test_native_free (CrTestNative *native)
+cr_test_engine_member_free (CrTestEngineMember *member)
 {
-  if (native == NULL)
+  if (member == NULL)
     return;
-  g_clear_pointer (&native->sock, cr_test_socket_free);
-  g_clear_object (&native->server);
-  g_clear_pointer (&native->reliable, cr_reliable_free);
-  g_free (native);
+  g_clear_pointer (&member->sock, cr_test_socket_free);
+  g_clear_object (&member->server);
+  g_clear_pointer (&member->engine, cr_client_engine_free);
+  g_free (member);
 }
 
 /* ------------------------------------------------------------------ */

@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "cr-client.h"
+#include "cr-client-engine.h"
 #include "cr-server.h"
 #include "cr-protocol.h"
 #include "cr-reliable.h"
@@ -139,25 +140,23 @@ char      *cr_test_socket_receive_text (CrTestSocket    *sock,
                                         guint            timeout_ms);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestSocket, cr_test_socket_free)
 
-/* A native session driven by hand: joins, answers what it is sent while
- * asked to (cr_test_native_pump), and can fall silent (stop pumping). */
+/* A member's packet path (CrClientEngine) on a raw socket: joins, answers
+ * what it is sent while asked to (cr_test_engine_member_pump), and falls
+ * silent when no longer pumped. */
 typedef struct
 {
   CrTestSocket   *sock;
   GSocketAddress *server;
-  CrReliable     *reliable;
-  guint32         session;
-  gboolean        have_members;
-  guint64         last_seq;
-} CrTestNative;
+  CrClientEngine *engine;
+} CrTestEngineMember;
 
-CrTestNative *cr_test_native_join      (guint16      port,
-                                        const char  *name,
-                                        guint        timeout_ms);   /* NULL: failed */
-/* Read and ack whatever arrived (no wait). */
-void       cr_test_native_pump         (CrTestNative *native);
-void       cr_test_native_free         (CrTestNative *native);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestNative, cr_test_native_free)
+CrTestEngineMember *cr_test_engine_member_join (guint16      port,
+                                                const char  *name,
+                                                guint        timeout_ms);   /* NULL: failed */
+/* Read whatever arrived (no wait), tick when due, send what it says. */
+void       cr_test_engine_member_pump  (CrTestEngineMember *member);
+void       cr_test_engine_member_free  (CrTestEngineMember *member);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestEngineMember, cr_test_engine_member_free)
 
 /* Child processes (chatroomd, chatroom-cli, the classroom programs) --- */
 

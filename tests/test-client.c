@@ -8,7 +8,7 @@
 #include <locale.h>
 #include <string.h>
 
-#include "cr-client.h"
+#include "cr-client-private.h"
 #include "cr-render.h"
 #include "cr-server.h"
 #include "cr-test-utils.h"

@@ -269,7 +269,7 @@ test_spoof (void)
 {
   CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
-  g_autoptr(CrTestNative) erin = NULL;
+  g_autoptr(CrTestEngineMember) erin = NULL;
   g_autoptr(CrTestSocket) stranger = NULL;
   CrStats before, after;
   Classic *carol;
@@ -277,7 +277,7 @@ test_spoof (void)
   cr_test_room_start (&room, "127.0.0.1");
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
   carol = classic_join (&room, "carol");
-  erin = cr_test_native_join (room.port, "erin", 3000);
+  erin = cr_test_engine_member_join (room.port, "erin", 3000);
   g_assert_nonnull (erin);
   {
     MemberWait wait = { cr_client_get_members (alice), "erin" };
@@ -302,16 +302,18 @@ test_spoof (void)
    * and counted, nothing said in erin's name. */
   stranger = cr_test_socket_new ("127.0.0.1");
   {
-    CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_CHAT, CR_FLAG_RELIABLE, erin->session,
+    guint32 session = cr_client_engine_get_session (erin->engine);
+    CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_CHAT, CR_FLAG_RELIABLE, session,
                         1, 0, 0 };
     g_autoptr(GBytes) body = cr_body_chat (42, "I am erin");
     g_autoptr(GBytes) ping_body = cr_body_empty ();
-    CrHeader ping = { CR_PROTOCOL_VERSION, CR_PACKET_PING, 0, erin->session, 0, 0, 0 };
+    CrHeader ping = { CR_PROTOCOL_VERSION, CR_PACKET_PING, 0, session, 0, 0, 0 };
     g_autoptr(GBytes) chat = NULL;
     g_autoptr(GBytes) ping_datagram = NULL;
     gsize len;
     const guint8 *data = g_bytes_get_data (body, &len);
 
+    g_assert_cmpuint (session, !=, 0);
     /* Numbers well past what erin used, so that a hole would not hide it. */
     header.number = 1000;
     chat = cr_datagram_build (&header, data, len);
@@ -330,6 +332,9 @@ test_spoof (void)
   g_assert_cmpuint (after.spoofed, >=, before.spoofed + 3);
   g_assert_cmpuint (cr_test_count_text (cr_client_get_messages (alice), NULL, "I am erin"), ==, 0);
   g_assert_true (cr_test_has_member (cr_server_get_members (room.server), "erin"));
+  /* erin herself is undisturbed: still in her session. */
+  cr_test_engine_member_pump (erin);
+  g_assert_cmpint (cr_client_engine_get_state (erin->engine), ==, CR_CLIENT_CONNECTED);
 
   cr_test_leave_and_free (g_steal_pointer (&alice));
   classic_free (carol);
@@ -341,14 +346,14 @@ test_timeout (void)
 {
   CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
-  g_autoptr(CrTestNative) erin = NULL;
+  g_autoptr(CrTestEngineMember) erin = NULL;
   gint64 start;
 
   cr_test_room_start (&room, "127.0.0.1");
   cr_server_set_silence_timeout (room.server, 800);
   /* Alice pings well within the room's patience. */
   alice = cr_test_join_timed (room.address, "alice", NULL, FALSE, 150, 3000, 0, NULL);
-  erin = cr_test_native_join (room.port, "erin", 3000);
+  erin = cr_test_engine_member_join (room.port, "erin", 3000);
   g_assert_nonnull (erin);
   {
     MemberWait wait = { cr_client_get_members (alice), "erin" };

@@ -18,7 +18,7 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
-#include "cr-client.h"
+#include "cr-client-private.h"
 #include "cr-render.h"
 #include "cr-server.h"
 #include "cr-message-row.h"

@@ -88,11 +88,4 @@ GListModel    *cr_client_get_messages      (CrClient *self);
 /* GListModel of CrMember, owner first then by name. */
 GListModel    *cr_client_get_members       (CrClient *self);
 
-/* Timing, for tests: keepalive interval, how long a silent room takes to
- * count as lost (then RECONNECTING), and the join timeout. Milliseconds. */
-void           cr_client_set_timing        (CrClient *self,
-                                            guint     keepalive_ms,
-                                            guint     silence_ms,
-                                            guint     join_timeout_ms);
-
 G_END_DECLS

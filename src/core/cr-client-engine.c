@@ -1,0 +1,970 @@
+/* cr-client-engine.c: a member's packet path, both dialects
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * What both dialects share lives here: the state machine's edges (joined,
+ * refused, closed), the member list, own messages waiting for the room,
+ * events shown once, and the outputs the caller drains. What is said on
+ * the wire is in cr-client-native.c and cr-client-classic.c.
+ *
+ * Joining (the room's dialect is not known in advance):
+ *
+ *   probe (CR_PROBE_TEXT, valid UTF-8 the classroom server ignores) every
+ *   300 ms ──PING (session 0)──▶ native: JOIN every 500 ms ──WELCOME──▶
+ *   history EVENTs ──MEMBERS──▶ CONNECTED
+ *
+ *   no native answer after join_timeout / 5 (1 s by default) ──▶ also
+ *   "N name" once ──"OK"──▶ classic, CONNECTED
+ *
+ * Nothing binary is sent before the room has answered natively: the
+ * classroom server's receive thread dies on a datagram that is not UTF-8.
+ */
+#define G_LOG_DOMAIN "cr-client-engine"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cr-protocol.h"
+#include "cr-client-dialect.h"
+#include "cr-client-engine.h"
+
+#define DEFAULT_KEEPALIVE_US     (2 * G_TIME_SPAN_SECOND)
+#define DEFAULT_SILENCE_US       (6 * G_TIME_SPAN_SECOND)
+#define DEFAULT_JOIN_TIMEOUT_US  (5 * G_TIME_SPAN_SECOND)
+#define PENDING_TIMEOUT_US       (10 * G_TIME_SPAN_SECOND)
+
+/* ------------------------------------------------------------------ */
+/* Outputs                                                            */
+
+void
+cr_client_member_free (CrClientMember *member)
+{
+  if (member == NULL)
+    return;
+  g_free (member->name);
+  g_free (member);
+}
+
+static CrClientMember *
+member_new (const char *name,
+            CrRole      role,
+            guint       flags,
+            gboolean    is_self)
+{
+  CrClientMember *member = g_new0 (CrClientMember, 1);
+
+  member->name = g_strdup (name);
+  member->role = role;
+  member->flags = flags;
+  member->is_self = is_self;
+  return member;
+}
+
+static CrClientMember *
+member_copy (const CrClientMember *member)
+{
+  return member_new (member->name, member->role, member->flags, member->is_self);
+}
+
+void
+cr_client_output_free (CrClientOutput *output)
+{
+  if (output == NULL)
+    return;
+  g_free (output->detail);
+  g_free (output->name);
+  g_free (output->room_name);
+  g_clear_pointer (&output->event, cr_event_free);
+  g_clear_pointer (&output->member, cr_client_member_free);
+  g_clear_pointer (&output->members, g_ptr_array_unref);
+  g_free (output);
+}
+
+static CrClientOutput *
+push_output (CrClientEngine     *self,
+             CrClientOutputKind  kind)
+{
+  CrClientOutput *output = g_new0 (CrClientOutput, 1);
+
+  output->kind = kind;
+  output->state = self->state;
+  g_queue_push_tail (&self->outputs, output);
+  return output;
+}
+
+void
+_cr_client_pending_free (CrClientPending *pending)
+{
+  g_free (pending->text);
+  g_free (pending);
+}
+
+/* ------------------------------------------------------------------ */
+/* For the dialects                                                   */
+
+void
+_cr_client_engine_wake (CrClientEngine *self)
+{
+  self->tick_wanted = TRUE;
+}
+
+void
+_cr_client_engine_send (CrClientEngine *self,
+                        GBytes         *datagram)
+{
+  CrDatagram *d;
+
+  if (self->out == NULL)
+    return;
+  d = g_new0 (CrDatagram, 1);
+  d->to = self->room != NULL ? g_object_ref (self->room) : NULL;
+  d->data = g_bytes_ref (datagram);
+  g_ptr_array_add (self->out, d);
+  self->last_sent = self->now;
+  self->stats.datagrams_out++;
+}
+
+void
+_cr_client_engine_set_state (CrClientEngine *self,
+                             CrClientState   state)
+{
+  if (self->state == state)
+    return;
+  g_debug ("%s: state %d → %d", self->join_name ? self->join_name : "?", self->state, state);
+  self->state = state;
+  push_output (self, CR_CLIENT_OUTPUT_STATE)->reason = self->close_reason;
+  _cr_client_engine_wake (self);
+}
+
+gboolean
+_cr_client_engine_is_self (CrClientEngine *self,
+                           const char     *name)
+{
+  g_autofree char *fold = NULL;
+
+  if (self->fold == NULL || name == NULL || *name == '\0')
+    return FALSE;
+  fold = cr_name_fold (name);
+  return g_strcmp0 (fold, self->fold) == 0;
+}
+
+void
+_cr_client_engine_set_identity (CrClientEngine        *self,
+                                const CrClientDialect *dialect,
+                                const char            *name,
+                                const char            *room_name,
+                                CrRole                 role)
+{
+  CrClientOutput *output;
+
+  self->dialect = dialect;
+  if (g_strcmp0 (self->name, name) != 0)
+    {
+      g_free (self->name);
+      self->name = g_strdup (name);
+      g_clear_pointer (&self->fold, g_free);
+      self->fold = cr_name_fold (name);
+      for (guint i = 0; i < self->members->len; i++)
+        {
+          CrClientMember *member = self->members->pdata[i];
+
+          member->is_self = _cr_client_engine_is_self (self, member->name);
+        }
+    }
+  g_free (self->room_name);
+  self->room_name = g_strdup (room_name);
+  self->role = role;
+
+  output = push_output (self, CR_CLIENT_OUTPUT_IDENTITY);
+  output->name = g_strdup (self->name);
+  output->room_name = g_strdup (self->room_name);
+  output->role = self->role;
+  output->dialect = dialect->dialect;
+}
+
+void
+_cr_client_engine_close (CrClientEngine *self,
+                         CrReason        reason)
+{
+  if (self->state == CR_CLIENT_CLOSED)
+    return;
+
+  self->close_reason = reason;
+  _cr_client_engine_set_state (self, CR_CLIENT_CLOSED);
+  for (guint i = 0; i < self->pending->len; i++)
+    {
+      CrClientPending *pending = self->pending->pdata[i];
+
+      _cr_client_engine_failed (self, pending->origin,
+                                reason != CR_REASON_NONE ? reason : CR_REASON_NO_ANSWER);
+    }
+  g_ptr_array_set_size (self->pending, 0);
+  push_output (self, CR_CLIENT_OUTPUT_CLOSED)->reason = reason;
+}
+
+void
+_cr_client_engine_fail_join (CrClientEngine *self,
+                             CrReason        reason,
+                             const char     *detail)
+{
+  CrClientOutput *output;
+
+  g_debug ("%s: join failed: %u %s", self->join_name, reason, detail ? detail : "");
+  _cr_client_engine_close (self, reason);
+  output = push_output (self, CR_CLIENT_OUTPUT_JOIN_FAILED);
+  output->reason = reason;
+  output->detail = g_strdup (detail);
+}
+
+void
+_cr_client_engine_complete_join (CrClientEngine *self)
+{
+  _cr_client_engine_set_state (self, CR_CLIENT_CONNECTED);
+  push_output (self, CR_CLIENT_OUTPUT_JOINED);
+}
+
+/* ------------------------------------------------------------------ */
+/* Own messages                                                       */
+
+CrClientPending *
+_cr_client_engine_take_pending (CrClientEngine *self,
+                                guint64         origin)
+{
+  for (guint i = 0; i < self->pending->len; i++)
+    {
+      CrClientPending *pending = self->pending->pdata[i];
+
+      if (pending->origin == origin)
+        return g_ptr_array_steal_index (self->pending, i);
+    }
+  return NULL;
+}
+
+void
+_cr_client_engine_sent (CrClientEngine *self,
+                        guint64         origin,
+                        guint64         seq,
+                        gint64          time_us)
+{
+  CrClientOutput *output = push_output (self, CR_CLIENT_OUTPUT_SENT);
+
+  output->origin = origin;
+  output->seq = seq;
+  output->time_us = time_us;
+}
+
+void
+_cr_client_engine_failed (CrClientEngine *self,
+                          guint64         origin,
+                          CrReason        reason)
+{
+  CrClientOutput *output = push_output (self, CR_CLIENT_OUTPUT_FAILED);
+
+  output->origin = origin;
+  output->reason = reason;
+}
+
+gint64
+_cr_client_engine_expire_pending (CrClientEngine *self,
+                                  gint64          now)
+{
+  gint64 next = G_MAXINT64;
+
+  for (guint i = 0; i < self->pending->len; )
+    {
+      CrClientPending *pending = self->pending->pdata[i];
+
+      if (pending->sent_at > 0 && now - pending->sent_at >= PENDING_TIMEOUT_US)
+        {
+          _cr_client_engine_failed (self, pending->origin, CR_REASON_NO_ANSWER);
+          g_ptr_array_remove_index (self->pending, i);
+          continue;
+        }
+      if (pending->sent_at > 0)
+        next = MIN (next, pending->sent_at + PENDING_TIMEOUT_US);
+      i++;
+    }
+  return next;
+}
+
+/* ------------------------------------------------------------------ */
+/* Members                                                            */
+
+static gboolean
+find_member (CrClientEngine *self,
+             const char     *name,
+             guint          *position)
+{
+  g_autofree char *fold = cr_name_fold (name);
+  CrClientMember *member = g_hash_table_lookup (self->member_index, fold);
+
+  return member != NULL && g_ptr_array_find (self->members, member, position);
+}
+
+static void
+index_members (CrClientEngine *self)
+{
+  g_hash_table_remove_all (self->member_index);
+  for (guint i = 0; i < self->members->len; i++)
+    {
+      CrClientMember *member = self->members->pdata[i];
+
+      g_hash_table_replace (self->member_index, cr_name_fold (member->name), member);
+    }
+}
+
+gboolean
+_cr_client_engine_add_member (CrClientEngine *self,
+                              const char     *name,
+                              CrRole          role,
+                              guint           flags)
+{
+  CrClientMember *member;
+  guint position;
+
+  if (name == NULL || *name == '\0' || find_member (self, name, &position))
+    return FALSE;
+  if (self->members->len >= CR_CLIENT_MEMBERS_MAX)
+    {
+      self->stats.rejected++;
+      return FALSE;
+    }
+  member = member_new (name, role, flags, _cr_client_engine_is_self (self, name));
+  g_ptr_array_add (self->members, member);
+  g_hash_table_replace (self->member_index, cr_name_fold (name), member);
+  push_output (self, CR_CLIENT_OUTPUT_MEMBER_ADDED)->member = member_copy (member);
+  return TRUE;
+}
+
+static void
+remove_member (CrClientEngine *self,
+               const char     *name)
+{
+  g_autofree char *fold = NULL;
+  guint position;
+
+  if (name == NULL || !find_member (self, name, &position))
+    return;
+  push_output (self, CR_CLIENT_OUTPUT_MEMBER_REMOVED)->member =
+    member_copy (self->members->pdata[position]);
+  fold = cr_name_fold (name);
+  g_hash_table_remove (self->member_index, fold);
+  g_ptr_array_remove_index (self->members, position);
+}
+
+static void
+set_member_muted (CrClientEngine *self,
+                  const char     *name,
+                  gboolean        muted)
+{
+  CrClientMember *member;
+  guint position;
+  guint flags;
+
+  if (name == NULL || !find_member (self, name, &position))
+    return;
+  member = self->members->pdata[position];
+  flags = muted ? member->flags | CR_MEMBER_MUTED : member->flags & ~CR_MEMBER_MUTED;
+  if (flags == member->flags)
+    return;
+  member->flags = flags;
+  push_output (self, CR_CLIENT_OUTPUT_MEMBER_CHANGED)->member = member_copy (member);
+}
+
+void
+_cr_client_engine_apply_member_event (CrClientEngine *self,
+                                      const CrEvent  *event)
+{
+  switch (event->kind)
+    {
+    case CR_EVENT_JOIN:
+      /* The event does not say the role; the next list corrects it. */
+      _cr_client_engine_add_member (self, event->name, CR_ROLE_MEMBER,
+                                    self->dialect == &cr_client_classic_dialect
+                                    ? CR_MEMBER_CLASSIC : 0);
+      break;
+
+    case CR_EVENT_LEAVE:
+    case CR_EVENT_TIMEOUT:
+    case CR_EVENT_KICK:
+    case CR_EVENT_BAN:
+      remove_member (self, event->name);
+      break;
+
+    case CR_EVENT_MUTE:
+    case CR_EVENT_UNMUTE:
+      set_member_muted (self, event->name, event->kind == CR_EVENT_MUTE);
+      break;
+
+    case CR_EVENT_ROOM_CLOSED:
+      if (self->members->len > 0)
+        {
+          g_ptr_array_set_size (self->members, 0);
+          g_hash_table_remove_all (self->member_index);
+          push_output (self, CR_CLIENT_OUTPUT_MEMBERS)->members =
+            g_ptr_array_new_with_free_func ((GDestroyNotify) cr_client_member_free);
+        }
+      break;
+
+    case CR_EVENT_CHAT:
+    case CR_EVENT_OWNER_CHAT:
+    case CR_EVENT_ANNOUNCE:
+    case CR_EVENT_UNBAN:
+    default:
+      break;
+    }
+}
+
+gboolean
+_cr_client_engine_set_members (CrClientEngine *self,
+                               GPtrArray      *members)
+{
+  g_autoptr(GPtrArray) list = members;
+  g_autoptr(GHashTable) folds = NULL;
+  GPtrArray *copy;
+
+  if (list->len > CR_CLIENT_MEMBERS_MAX)
+    {
+      g_debug ("Refusing a list of %u members", list->len);
+      self->stats.rejected++;
+      return FALSE;
+    }
+
+  folds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < list->len; i++)
+    {
+      CrClientMember *member = list->pdata[i];
+      g_autofree char *normalized = NULL;
+
+      if (cr_name_validate (member->name, -1, &normalized) != CR_REASON_NONE ||
+          strcmp (normalized, member->name) != 0 ||
+          (member->role != CR_ROLE_MEMBER && member->role != CR_ROLE_OWNER) ||
+          !g_hash_table_add (folds, cr_name_fold (member->name)))
+        {
+          g_debug ("Refusing a list of members: “%s” is invalid or repeated", member->name);
+          self->stats.rejected++;
+          return FALSE;
+        }
+      member->is_self = _cr_client_engine_is_self (self, member->name);
+    }
+
+  copy = g_ptr_array_new_full (list->len, (GDestroyNotify) cr_client_member_free);
+  for (guint i = 0; i < list->len; i++)
+    g_ptr_array_add (copy, member_copy (list->pdata[i]));
+  g_ptr_array_unref (self->members);
+  self->members = g_steal_pointer (&list);
+  index_members (self);
+  push_output (self, CR_CLIENT_OUTPUT_MEMBERS)->members = copy;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Events                                                             */
+
+static gboolean
+name_ok (const char *name,
+         gboolean    may_be_empty)
+{
+  if (*name == '\0')
+    return may_be_empty;
+  return cr_name_validate (name, -1, NULL) == CR_REASON_NONE;
+}
+
+gboolean
+_cr_client_engine_event_valid (const CrEvent *event)
+{
+  if (event->kind < CR_EVENT_CHAT || event->kind > CR_EVENT_LAST || event->seq == 0)
+    return FALSE;
+
+  switch (event->kind)
+    {
+    case CR_EVENT_CHAT:
+      return name_ok (event->name, FALSE) && cr_text_validate (event->text, -1) == CR_REASON_NONE;
+
+    case CR_EVENT_OWNER_CHAT:
+    case CR_EVENT_ANNOUNCE:
+      /* The owner may have no name (a room without an owner's name). */
+      return name_ok (event->name, TRUE) && cr_text_validate (event->text, -1) == CR_REASON_NONE;
+
+    case CR_EVENT_ROOM_CLOSED:
+      return name_ok (event->name, TRUE) && *event->text == '\0';
+
+    case CR_EVENT_JOIN:
+    case CR_EVENT_LEAVE:
+    case CR_EVENT_TIMEOUT:
+    case CR_EVENT_KICK:
+    case CR_EVENT_BAN:
+    case CR_EVENT_UNBAN:
+    case CR_EVENT_MUTE:
+    case CR_EVENT_UNMUTE:
+    default:
+      return name_ok (event->name, FALSE) && *event->text == '\0';
+    }
+}
+
+void
+_cr_client_engine_show_event (CrClientEngine *self,
+                              CrEvent        *event,
+                              gboolean        apply_members,
+                              gboolean        announce)
+{
+  g_autoptr(CrEvent) owned = event;
+  CrClientOutput *output;
+  gboolean own;
+
+  if (apply_members)
+    _cr_client_engine_apply_member_event (self, event);
+
+  if (event->origin != 0 && cr_event_kind_is_chat (event->kind))
+    {
+      CrClientPending *pending;
+
+      /* One message, one row: a message sent again (a retry after a
+       * timeout, while the first copy was still on its way) may be in the
+       * room twice, under two seqs but with one origin. */
+      if (g_hash_table_contains (self->seen_origins, &event->origin))
+        {
+          self->stats.stale++;
+          return;
+        }
+      g_hash_table_add (self->seen_origins, g_memdup2 (&event->origin, sizeof event->origin));
+
+      pending = _cr_client_engine_take_pending (self, event->origin);
+      if (pending != NULL || g_hash_table_contains (self->own_origins, &event->origin))
+        {
+          _cr_client_engine_sent (self, event->origin, event->seq, event->time_us);
+          g_clear_pointer (&pending, _cr_client_pending_free);
+          return;
+        }
+    }
+
+  own = cr_event_kind_is_chat (event->kind) && _cr_client_engine_is_self (self, event->name);
+  output = push_output (self, CR_CLIENT_OUTPUT_EVENT);
+  output->event = g_steal_pointer (&owned);
+  output->own = own;
+  output->announce = announce && !own;
+}
+
+static gboolean
+addresses_equal (GSocketAddress *a,
+                 GSocketAddress *b)
+{
+  if (!G_IS_INET_SOCKET_ADDRESS (a) || !G_IS_INET_SOCKET_ADDRESS (b))
+    return FALSE;
+  if (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (a)) !=
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (b)))
+    return FALSE;
+  return g_inet_address_equal (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (a)),
+                               g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (b)));
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API                                                         */
+
+CrClientEngine *
+cr_client_engine_new (guint64 origin_base)
+{
+  CrClientEngine *self = g_new0 (CrClientEngine, 1);
+
+  self->state = CR_CLIENT_DISCONNECTED;
+  self->members = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_client_member_free);
+  self->member_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) _cr_client_pending_free);
+  self->own_origins = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->seen_origins = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->origin_base = origin_base;
+  self->keepalive_us = DEFAULT_KEEPALIVE_US;
+  self->silence_us = DEFAULT_SILENCE_US;
+  self->join_timeout_us = DEFAULT_JOIN_TIMEOUT_US;
+  self->next_deadline = G_MAXINT64;
+  g_queue_init (&self->outputs);
+  return self;
+}
+
+void
+cr_client_engine_free (CrClientEngine *self)
+{
+  if (self == NULL)
+    return;
+  if (self->native != NULL)
+    cr_client_native_dialect.free (self->native);
+  if (self->classic != NULL)
+    cr_client_classic_dialect.free (self->classic);
+  g_queue_clear_full (&self->outputs, (GDestroyNotify) cr_client_output_free);
+  g_clear_object (&self->room);
+  g_hash_table_unref (self->member_index);
+  g_ptr_array_unref (self->members);
+  g_ptr_array_unref (self->pending);
+  g_hash_table_unref (self->own_origins);
+  g_hash_table_unref (self->seen_origins);
+  g_free (self->join_name);
+  g_free (self->password);
+  g_free (self->owner_token);
+  g_free (self->address);
+  g_free (self->name);
+  g_free (self->fold);
+  g_free (self->room_name);
+  g_free (self);
+}
+
+void
+cr_client_engine_set_timing (CrClientEngine *self,
+                             gint64          keepalive_us,
+                             gint64          silence_us,
+                             gint64          join_timeout_us)
+{
+  g_return_if_fail (self != NULL);
+
+  self->keepalive_us = keepalive_us > 0 ? keepalive_us : DEFAULT_KEEPALIVE_US;
+  self->silence_us = silence_us > 0 ? silence_us : DEFAULT_SILENCE_US;
+  self->join_timeout_us = join_timeout_us > 0 ? join_timeout_us : DEFAULT_JOIN_TIMEOUT_US;
+  _cr_client_engine_wake (self);
+}
+
+gboolean
+cr_client_engine_join (CrClientEngine     *self,
+                       const CrClientJoin *join,
+                       gint64              now)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (join != NULL && join->name != NULL, FALSE);
+
+  if (self->state != CR_CLIENT_DISCONNECTED)
+    return FALSE;
+
+  self->join_name = g_strdup (join->name);
+  self->password = g_strdup (join->password ? join->password : "");
+  self->owner_token = g_strdup (join->owner_token ? join->owner_token : "");
+  self->address = g_strdup (join->address ? join->address : "");
+  self->do_register = join->do_register;
+  self->wall_offset = join->wall_offset;
+  self->join_started = now;
+  self->native = cr_client_native_dialect.new (self);
+  self->classic = cr_client_classic_dialect.new (self);
+  _cr_client_engine_set_state (self, CR_CLIENT_CONNECTING);
+  return TRUE;
+}
+
+void
+cr_client_engine_start (CrClientEngine *self,
+                        gint64          now,
+                        GPtrArray      *out)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->state != CR_CLIENT_CONNECTING || self->started)
+    return;
+  self->started = TRUE;
+  cr_client_engine_tick (self, now, out);
+}
+
+void
+cr_client_engine_receive (CrClientEngine *self,
+                          const guint8   *data,
+                          gsize           len,
+                          GSocketAddress *from,
+                          gint64          now,
+                          GPtrArray      *out)
+{
+  gboolean native;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (data != NULL || len == 0);
+
+  self->stats.datagrams_in++;
+  if (self->state == CR_CLIENT_DISCONNECTED || !self->started)
+    {
+      self->stats.stale++;
+      return;
+    }
+  if (from != NULL && self->room != NULL && !addresses_equal (from, self->room))
+    {
+      self->stats.spoofed++;
+      return;
+    }
+
+  native = cr_protocol_is_native (data, len);
+  /* Once a dialect is settled, the other one's datagrams mean nothing; a
+   * closed native session still acks a room repeating its goodbye. */
+  if (self->dialect != NULL &&
+      self->dialect->dialect != (native ? CR_DIALECT_NATIVE : CR_DIALECT_CLASSIC))
+    {
+      self->stats.stale++;
+      return;
+    }
+
+  /* The first answer settles where the room is (the caller may have
+   * probed several addresses). */
+  if (from != NULL && self->room == NULL)
+    self->room = g_object_ref (from);
+
+  self->out = out;
+  self->now = now;
+  if (native)
+    cr_client_native_dialect.receive (self, self->native, data, len, now);
+  else
+    cr_client_classic_dialect.receive (self, self->classic, data, len, now);
+  self->out = NULL;
+}
+
+void
+cr_client_engine_tick (CrClientEngine *self,
+                       gint64          now,
+                       GPtrArray      *out)
+{
+  gint64 next = G_MAXINT64;
+
+  g_return_if_fail (self != NULL);
+
+  self->tick_wanted = FALSE;
+  self->out = out;
+  self->now = now;
+
+  switch (self->state)
+    {
+    case CR_CLIENT_CONNECTING:
+      next = self->join_started + self->join_timeout_us;
+      if (now >= next)
+        {
+          g_autofree char *detail = NULL;
+          CrReason reason = CR_REASON_NONE;
+
+          if (!self->native_seen)
+            reason = cr_client_classic_dialect.join_timeout (self, self->classic, &detail);
+          if (reason == CR_REASON_NONE)
+            reason = CR_REASON_NO_ANSWER;
+          _cr_client_engine_fail_join (self, reason, detail);
+          next = G_MAXINT64;
+          break;
+        }
+      if (!self->started)
+        break;   /* still resolving */
+      if (self->dialect == NULL || self->dialect == &cr_client_native_dialect)
+        next = MIN (next, cr_client_native_dialect.tick (self, self->native, now));
+      if (self->state == CR_CLIENT_CONNECTING &&
+          (self->dialect == NULL || self->dialect == &cr_client_classic_dialect))
+        next = MIN (next, cr_client_classic_dialect.tick (self, self->classic, now));
+      break;
+
+    case CR_CLIENT_CONNECTED:
+    case CR_CLIENT_RECONNECTING:
+    case CR_CLIENT_LEAVING:
+      next = self->dialect->tick (self, self->dialect == &cr_client_native_dialect
+                                        ? self->native : self->classic, now);
+      break;
+
+    case CR_CLIENT_DISCONNECTED:
+    case CR_CLIENT_CLOSED:
+    default:
+      break;
+    }
+
+  self->out = NULL;
+  self->next_deadline = next;
+}
+
+gint64
+cr_client_engine_next_deadline (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, G_MAXINT64);
+
+  if (self->tick_wanted)
+    return 0;
+  if (self->state == CR_CLIENT_CLOSED || self->state == CR_CLIENT_DISCONNECTED)
+    return G_MAXINT64;
+  return self->next_deadline;
+}
+
+static gpointer
+dialect_state (CrClientEngine *self)
+{
+  return self->dialect == &cr_client_native_dialect ? self->native : self->classic;
+}
+
+guint64
+cr_client_engine_send (CrClientEngine *self,
+                       const char     *text,
+                       gint64          now,
+                       GPtrArray      *out)
+{
+  guint64 origin;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (text != NULL, 0);
+
+  if ((self->state != CR_CLIENT_CONNECTED && self->state != CR_CLIENT_RECONNECTING) ||
+      self->dialect == NULL)
+    return 0;
+
+  origin = self->origin_base | ++self->origin_counter;
+  self->out = out;
+  self->now = now;
+  if (!self->dialect->send_text (self, dialect_state (self), origin, text, now))
+    origin = 0;
+  self->out = NULL;
+  return origin;
+}
+
+gboolean
+cr_client_engine_retry (CrClientEngine *self,
+                        guint64         origin,
+                        const char     *text,
+                        gint64          now,
+                        GPtrArray      *out)
+{
+  gboolean done;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if ((self->state != CR_CLIENT_CONNECTED && self->state != CR_CLIENT_RECONNECTING) ||
+      self->dialect != &cr_client_native_dialect ||
+      !g_hash_table_contains (self->own_origins, &origin))
+    return FALSE;
+  for (guint i = 0; i < self->pending->len; i++)
+    if (((CrClientPending *) self->pending->pdata[i])->origin == origin)
+      return FALSE;
+
+  self->out = out;
+  self->now = now;
+  done = self->dialect->send_text (self, self->native, origin, text, now);
+  self->out = NULL;
+  return done;
+}
+
+void
+cr_client_engine_leave (CrClientEngine *self,
+                        gint64          now,
+                        GPtrArray      *out)
+{
+  g_return_if_fail (self != NULL);
+
+  switch (self->state)
+    {
+    case CR_CLIENT_CONNECTED:
+    case CR_CLIENT_RECONNECTING:
+      self->out = out;
+      self->now = now;
+      self->dialect->leave (self, dialect_state (self), now);
+      self->out = NULL;
+      break;
+
+    case CR_CLIENT_DISCONNECTED:
+    case CR_CLIENT_CONNECTING:
+      _cr_client_engine_close (self, CR_REASON_NONE);
+      break;
+
+    case CR_CLIENT_LEAVING:
+    case CR_CLIENT_CLOSED:
+    default:
+      break;
+    }
+}
+
+void
+cr_client_engine_abort (CrClientEngine *self,
+                        CrReason        reason)
+{
+  g_return_if_fail (self != NULL);
+
+  _cr_client_engine_close (self, reason);
+}
+
+CrClientOutput *
+cr_client_engine_pop_output (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return g_queue_pop_head (&self->outputs);
+}
+
+CrClientState
+cr_client_engine_get_state (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, CR_CLIENT_DISCONNECTED);
+
+  return self->state;
+}
+
+CrDialect
+cr_client_engine_get_dialect (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, CR_DIALECT_NATIVE);
+
+  return self->dialect != NULL ? self->dialect->dialect : CR_DIALECT_NATIVE;
+}
+
+const char *
+cr_client_engine_get_name (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->name;
+}
+
+const char *
+cr_client_engine_get_room_name (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->room_name;
+}
+
+CrRole
+cr_client_engine_get_role (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, CR_ROLE_MEMBER);
+
+  return self->role;
+}
+
+CrReason
+cr_client_engine_get_close_reason (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, CR_REASON_NONE);
+
+  return self->close_reason;
+}
+
+guint64
+cr_client_engine_get_last_seq (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->last_seq;
+}
+
+guint32
+cr_client_engine_get_session (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->session;
+}
+
+GPtrArray *
+cr_client_engine_get_members (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->members;
+}
+
+guint
+cr_client_engine_get_n_pending (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->pending->len;
+}
+
+void
+cr_client_engine_get_stats (CrClientEngine      *self,
+                            CrClientEngineStats *stats)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (stats != NULL);
+
+  *stats = self->stats;
+}
