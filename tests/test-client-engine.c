@@ -15,6 +15,7 @@
 #include "cr-protocol.h"
 #include "cr-reliable.h"
 #include "cr-store.h"
+#include "cr-store-private.h"
 #include "cr-test-utils.h"
 
 #define T0    (1000 * G_TIME_SPAN_SECOND)
@@ -161,7 +162,24 @@ typedef struct
   GPtrArray      *held;       /* Flight*: what mangle holds back */
   gboolean        lose_probes; /* members added now have their probes lost */
   guint64         delivered;
+  GRand          *rand;       /* the room's randomness, fixed */
 } World;
+
+/* The room's clock: the fake monotonic time, and a wall clock beside it. */
+static CrEngineTime
+room_time (World *w)
+{
+  return (CrEngineTime) { w->now, G_GINT64_CONSTANT (1767225600) * G_USEC_PER_SEC + w->now };
+}
+
+static void
+fixed_random (guint8   *buf,
+              gsize     len,
+              gpointer  user_data)
+{
+  for (gsize i = 0; i < len; i++)
+    buf[i] = (guint8) g_rand_int_range (user_data, 0, 256);
+}
 
 static void
 flight_free (Flight *flight)
@@ -194,6 +212,9 @@ world_init (World *w)
   w->config.silence_timeout_us = 30 * G_TIME_SPAN_SECOND;
   w->config.rate_per_second = 100;
   w->config.rate_burst = 100;
+  w->rand = g_rand_new_with_seed (20261203);
+  w->config.random_func = fixed_random;
+  w->config.random_data = w->rand;
   w->room = cr_engine_new (&w->config, w->store);
   w->room_address = cr_test_socket_address ("127.0.0.1", 10024);
   w->now = T0;
@@ -209,6 +230,7 @@ world_clear (World *w)
   g_ptr_array_unref (w->held);
   g_ptr_array_unref (w->members);
   cr_engine_free (w->room);
+  g_rand_free (w->rand);
   cr_store_close (w->store);
   cr_test_remove_tree (w->dir);
   g_free (w->dir);
@@ -330,7 +352,9 @@ pump (World *w)
           w->delivered++;
           if (flight->to_room)
             {
-              cr_engine_receive (w->room, data, len, flight->member->address, w->now, out);
+              cr_engine_receive (w->room, data, len, flight->member->address, room_time (w), out);
+              /* Password hashes run here and now (a server runs them on a worker). */
+              cr_engine_run_auth_jobs (w->room, room_time (w), out);
               room_sent (w, out);
             }
           else
@@ -352,7 +376,7 @@ tick_due (World *w)
 
   if (cr_engine_next_deadline (w->room) <= w->now)
     {
-      cr_engine_tick (w->room, w->now, out);
+      cr_engine_tick (w->room, room_time (w), out);
       room_sent (w, out);
     }
   for (guint round = 0; round < 100; round++)
@@ -609,7 +633,7 @@ test_refusals (void)
   {
     g_autoptr(GPtrArray) out = new_out ();
 
-    g_assert_true (cr_engine_owner_act (w.room, CR_OWNER_BAN, "bob", w.now, out, &reason));
+    g_assert_true (cr_engine_owner_act (w.room, CR_OWNER_BAN, "bob", room_time (&w), out, &reason));
     room_sent (&w, out);
     pump (&w);
   }
