@@ -47,9 +47,10 @@ struct _CrServer
   GSocket        *socket;
   GSource        *read_source;
   GSource        *timer_source;
-  GSource        *idle_source;      /* refreshes members' last-active */
-  guint           refresh_id;       /* the member list, after an event */
-  GListStore     *members;
+  guint           refresh_id;       /* members' addresses, after a join */
+  GListStore     *members;          /* CrMember, in cr_member_compare order */
+  GHashTable     *member_index;     /* folded name → CrMember (borrowed from members) */
+  GListStore     *bans;             /* CrMember (name only), collated */
   gboolean        stopping;
   gint64          stop_deadline;
   guint8         *buffers;
@@ -148,13 +149,14 @@ finish_stop (CrServer *self)
 {
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_pointer (&self->read_source, g_source_destroy);
-  g_clear_pointer (&self->idle_source, g_source_destroy);
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
+  g_hash_table_remove_all (self->member_index);
   g_list_store_remove_all (self->members);
+  g_list_store_remove_all (self->bans);
   self->stopping = FALSE;
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
@@ -253,74 +255,203 @@ on_socket_readable (GSocket      *socket,
   return G_SOURCE_CONTINUE;
 }
 
-/* Members, for the owner view */
+/* Members and bans, for the owner view
+ *
+ * Both lists are kept in place from the room's events: a join inserts one
+ * member, a leave removes one, a mute notifies "flags" on the member, a
+ * ban or an unban inserts or removes one name. A view bound to them
+ * changes only the rows that changed, and needs no timer: a member's
+ * "last-active" moves when the room hears them speak. */
+
+/* At most one "last-active" notify a second per member: a burst of lines
+ * is one change to whoever shows it. */
+#define LAST_ACTIVE_STEP_US G_USEC_PER_SEC
+
+static CrMember *
+lookup_member (CrServer   *self,
+               const char *name)
+{
+  g_autofree char *fold = cr_name_fold (name);
+
+  return g_hash_table_lookup (self->member_index, fold);
+}
 
 static void
-refresh_members (CrServer *self)
+add_member (CrServer      *self,
+            const CrEvent *event)
 {
-  g_autoptr(GPtrArray) list = NULL;
-  g_autoptr(GPtrArray) items = NULL;
-  CrRoom *room;
-  gint64 wall = g_get_real_time ();
-  gint64 mono = g_get_monotonic_time ();
+  const CrRoomMember *m = cr_room_lookup_name (cr_engine_get_room (self->engine), event->name);
+  g_autoptr(CrMember) member = NULL;
 
-  if (self->engine == NULL)
+  if (m == NULL || lookup_member (self, m->name) != NULL)
     return;
-  room = cr_engine_get_room (self->engine);
-  list = cr_room_list_members (room);
-  items = g_ptr_array_new_with_free_func (g_object_unref);
 
-  for (guint i = 0; i < list->len; i++)
+  member = cr_member_new (m->name, m->role, m->flags);
+  cr_member_set_last_active (member, event->time_us);
+  /* The index borrows: the store holds the member. */
+  g_hash_table_replace (self->member_index, cr_name_fold (m->name), member);
+  g_list_store_insert_sorted (self->members, member, cr_member_compare, NULL);
+}
+
+static void
+remove_member (CrServer   *self,
+               const char *name)
+{
+  g_autofree char *fold = cr_name_fold (name);
+  CrMember *member = g_hash_table_lookup (self->member_index, fold);
+  guint position;
+  gboolean found;
+
+  if (member == NULL)
+    return;
+
+  found = g_list_store_find (self->members, member, &position);
+  g_hash_table_remove (self->member_index, fold);
+  if (found)
+    g_list_store_remove (self->members, position);
+}
+
+static void
+remove_all_members (CrServer *self)
+{
+  g_hash_table_remove_all (self->member_index);
+  g_list_store_remove_all (self->members);
+}
+
+static void
+update_member_flags (CrServer   *self,
+                     const char *name)
+{
+  const CrRoomMember *m = cr_room_lookup_name (cr_engine_get_room (self->engine), name);
+  CrMember *member = lookup_member (self, name);
+
+  if (m != NULL && member != NULL)
     {
-      const CrRoomMember *m = list->pdata[i];
-      CrMember *member = cr_member_new (m->name, m->role, m->flags);
-      GSocketAddress *addr = cr_engine_get_member_address (self->engine, m->id);
+      cr_member_set_flags (member, m->flags);
+      cr_member_set_role (member, m->role);
+    }
+}
 
-      if (addr != NULL)
+static void
+member_heard (CrServer      *self,
+              const CrEvent *event)
+{
+  CrMember *member = lookup_member (self, event->name);
+
+  if (member != NULL &&
+      event->time_us - cr_member_get_last_active (member) >= LAST_ACTIVE_STEP_US)
+    cr_member_set_last_active (member, event->time_us);
+}
+
+static int
+compare_ban (gconstpointer a,
+             gconstpointer b,
+             gpointer      user_data)
+{
+  const char *sa = cr_member_get_name (CR_MEMBER ((gpointer) a));
+  const char *sb = cr_member_get_name (CR_MEMBER ((gpointer) b));
+  int cmp = g_utf8_collate (sa, sb);
+
+  /* The order of cr_room_dup_bans. */
+  return cmp != 0 ? cmp : strcmp (sa, sb);
+}
+
+static gboolean
+find_ban (CrServer   *self,
+          const char *name,
+          guint      *position)
+{
+  g_autofree char *fold = cr_name_fold (name);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->bans));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CrMember) ban = g_list_model_get_item (G_LIST_MODEL (self->bans), i);
+      g_autofree char *other = cr_name_fold (cr_member_get_name (ban));
+
+      if (g_str_equal (fold, other))
         {
-          GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (addr);
-          g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
-          g_autofree char *text = strchr (host, ':') != NULL
-            ? g_strdup_printf ("[%s]:%u", host, g_inet_socket_address_get_port (isa))
-            : g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (isa));
-          cr_member_set_address (member, text);
+          *position = i;
+          return TRUE;
         }
-      cr_member_set_last_active (member, mono - (wall - m->last_active_us));
-      g_ptr_array_add (items, member);
     }
+  return FALSE;
+}
 
-  g_list_store_splice (self->members, 0, g_list_model_get_n_items (G_LIST_MODEL (self->members)),
+static void
+add_ban (CrServer   *self,
+         const char *name)
+{
+  g_autoptr(CrMember) ban = NULL;
+  guint position;
+
+  if (find_ban (self, name, &position))
+    return;
+  ban = cr_member_new (name, CR_ROLE_MEMBER, 0);
+  g_list_store_insert_sorted (self->bans, ban, compare_ban, NULL);
+}
+
+static void
+remove_ban (CrServer   *self,
+            const char *name)
+{
+  guint position;
+
+  if (find_ban (self, name, &position))
+    g_list_store_remove (self->bans, position);
+}
+
+/* The bans the room starts with (from the store), in one change. */
+static void
+load_bans (CrServer *self)
+{
+  g_autoptr(GPtrArray) names = cr_room_dup_bans (cr_engine_get_room (self->engine));
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < names->len; i++)
+    g_ptr_array_add (items, cr_member_new (names->pdata[i], CR_ROLE_MEMBER, 0));
+  g_list_store_splice (self->bans, 0, g_list_model_get_n_items (G_LIST_MODEL (self->bans)),
                        items->pdata, items->len);
-  g_signal_emit (self, signals[MEMBERS_CHANGED], 0);
 }
 
-static gboolean
-on_refresh_idle (gpointer user_data)
+static char *
+format_address (GSocketAddress *address)
 {
-  CrServer *self = user_data;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->members));
-  gint64 wall = g_get_real_time ();
-  gint64 mono = g_get_monotonic_time ();
+  GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (address);
+  g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
 
-  /* Only last-active moves between events. */
-  for (guint i = 0; i < n && self->engine != NULL; i++)
-    {
-      g_autoptr(CrMember) member = g_list_model_get_item (G_LIST_MODEL (self->members), i);
-      const CrRoomMember *m = cr_room_lookup_name (cr_engine_get_room (self->engine),
-                                                   cr_member_get_name (member));
-      if (m != NULL)
-        cr_member_set_last_active (member, mono - (wall - m->last_active_us));
-    }
-  return G_SOURCE_CONTINUE;
+  if (strchr (host, ':') != NULL)
+    return g_strdup_printf ("[%s]:%u", host, g_inet_socket_address_get_port (isa));
+  return g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (isa));
 }
 
+/* The engine announces a join before it binds the newcomer's session,
+ * whose address the list shows: the address is filled in just after. */
 static gboolean
-on_refresh_members (gpointer user_data)
+on_fill_addresses (gpointer user_data)
 {
   CrServer *self = user_data;
+  GHashTableIter iter;
+  CrMember *member;
 
   self->refresh_id = 0;
-  refresh_members (self);
+  if (self->engine == NULL)
+    return G_SOURCE_REMOVE;
+
+  g_hash_table_iter_init (&iter, self->member_index);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &member))
+    {
+      const CrRoomMember *m = cr_room_lookup_name (cr_engine_get_room (self->engine),
+                                                   cr_member_get_name (member));
+      GSocketAddress *address = m ? cr_engine_get_member_address (self->engine, m->id) : NULL;
+
+      if (address != NULL)
+        {
+          g_autofree char *text = format_address (address);
+
+          cr_member_set_address (member, text);
+        }
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -329,13 +460,64 @@ on_engine_event (const CrEvent *event,
                  gpointer       user_data)
 {
   CrServer *self = user_data;
+  gboolean members_changed = TRUE;
 
   g_signal_emit (self, signals[EVENT], 0, event);
-  /* Later, once: the engine announces a join before it binds the new
-   * member's session, whose address the list shows. */
-  if (!cr_event_kind_is_chat (event->kind) && event->kind != CR_EVENT_ANNOUNCE &&
-      self->refresh_id == 0)
-    self->refresh_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, on_refresh_members, self, NULL);
+
+  if (event->name == NULL || event->name[0] == '\0')
+    {
+      if (event->kind == CR_EVENT_ROOM_CLOSED)
+        remove_all_members (self);
+      else
+        members_changed = FALSE;
+    }
+  else
+    switch (event->kind)
+      {
+      case CR_EVENT_JOIN:
+        add_member (self, event);
+        if (self->refresh_id == 0)
+          self->refresh_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, on_fill_addresses, self, NULL);
+        break;
+
+      case CR_EVENT_LEAVE:
+      case CR_EVENT_TIMEOUT:
+      case CR_EVENT_KICK:
+        remove_member (self, event->name);
+        break;
+
+      case CR_EVENT_BAN:
+        remove_member (self, event->name);
+        add_ban (self, event->name);
+        break;
+
+      case CR_EVENT_UNBAN:
+        remove_ban (self, event->name);
+        break;
+
+      case CR_EVENT_MUTE:
+      case CR_EVENT_UNMUTE:
+        update_member_flags (self, event->name);
+        break;
+
+      case CR_EVENT_CHAT:
+      case CR_EVENT_OWNER_CHAT:
+        member_heard (self, event);
+        members_changed = FALSE;
+        break;
+
+      case CR_EVENT_ROOM_CLOSED:
+        remove_all_members (self);
+        break;
+
+      case CR_EVENT_ANNOUNCE:
+      default:
+        members_changed = FALSE;
+        break;
+      }
+
+  if (members_changed)
+    g_signal_emit (self, signals[MEMBERS_CHANGED], 0);
 }
 
 /* Address parsing */
@@ -377,7 +559,6 @@ cr_server_dispose (GObject *object)
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_pointer (&self->read_source, g_source_destroy);
-  g_clear_pointer (&self->idle_source, g_source_destroy);
   if (self->timer_source != NULL)
     {
       g_source_destroy (self->timer_source);
@@ -388,7 +569,9 @@ cr_server_dispose (GObject *object)
   g_clear_object (&self->socket);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
+  g_clear_pointer (&self->member_index, g_hash_table_unref);
   g_clear_object (&self->members);
+  g_clear_object (&self->bans);
 
   G_OBJECT_CLASS (cr_server_parent_class)->dispose (object);
 }
@@ -561,6 +744,8 @@ static void
 cr_server_init (CrServer *self)
 {
   self->members = g_list_store_new (CR_TYPE_MEMBER);
+  self->member_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->bans = g_list_store_new (CR_TYPE_MEMBER);
   self->out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
   self->buffers = g_malloc (BATCH * BUFFER_SIZE);
   self->timer_source = g_source_new (&timer_funcs, sizeof (GSource));
@@ -645,10 +830,7 @@ cr_server_start (CrServer    *self,
   g_source_attach (self->read_source, g_main_context_get_thread_default ());
   g_source_unref (self->read_source);
 
-  self->idle_source = g_timeout_source_new_seconds (1);
-  g_source_set_callback (self->idle_source, on_refresh_idle, self, NULL);
-  g_source_attach (self->idle_source, g_main_context_get_thread_default ());
-  g_source_unref (self->idle_source);
+  load_bans (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
@@ -983,6 +1165,13 @@ cr_server_get_members (CrServer *self)
 {
   g_return_val_if_fail (CR_IS_SERVER (self), NULL);
   return G_LIST_MODEL (self->members);
+}
+
+GListModel *
+cr_server_get_bans (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+  return G_LIST_MODEL (self->bans);
 }
 
 void
