@@ -4,17 +4,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Build (tests/meson.build, in the `if get_option('gui')` block beside
- * test-ui, same environment and suite 'ui'):
- *   test_owner_page = executable('test-owner-page', 'test-owner-page.c',
- *     dependencies: chatroom_app_dep, link_with: test_utils)
- *   test('owner-page', test_owner_page, env: test_env, suite: 'ui',
- *        protocol: 'tap', args: ['--tap'], timeout: 120,
- *        depends: [compiled_schemas, gettext_targets[0]])
- *
- * A CrServer on 127.0.0.1 in the test, CrClients joining it, and a
- * CrOwnerPage in a window, driven through its actions the way the keyboard
- * does. Every wait is bounded.
+ * A CrServer on 127.0.0.1 in the test, its live settings bound as the
+ * session binds a hosted room's (cr_session_bind_server_settings),
+ * CrClients joining it, and a CrOwnerPage in a window, driven through its
+ * actions the way the keyboard does. Every wait is bounded.
  */
 #define G_LOG_DOMAIN "test-owner-page"
 
@@ -28,6 +21,7 @@
 #include "cr-client.h"
 #include "cr-render.h"
 #include "cr-server.h"
+#include "cr-session.h"
 #include "cr-test-utils.h"
 #include "cr-owner-member-row.h"
 #include "cr-owner-page.h"
@@ -35,6 +29,7 @@
 #define WAIT_MS 5000
 
 typedef struct {
+  GSettings   *settings;
   CrServer    *server;
   char        *address;
   GtkWindow   *window;
@@ -182,6 +177,16 @@ row_absent (gpointer data)
 }
 
 static gboolean
+row_has_address (gpointer data)
+{
+  RowCond *c = data;
+  CrOwnerMemberRow *row = row_of (c->fixture, c->name);
+  const char *subtitle = row ? adw_action_row_get_subtitle (ADW_ACTION_ROW (row)) : NULL;
+
+  return subtitle != NULL && strstr (subtitle, "127.0.0.1:") != NULL;
+}
+
+static gboolean
 row_muted (gpointer data)
 {
   RowCond *c = data;
@@ -264,8 +269,11 @@ fixture_set_up (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  fixture->server = cr_server_new (NULL, "Test room");
+  fixture->settings = g_settings_new ("io.github.chatroom.ChatRoom");
+  g_settings_set_string (fixture->settings, "room-name", "Test room");
+  fixture->server = cr_server_new (NULL, NULL);
   g_object_set (fixture->server, "owner-name", "teacher", NULL);
+  cr_session_bind_server_settings (fixture->settings, fixture->server);
   g_assert_true (cr_server_start (fixture->server, "127.0.0.1:0", &error));
   g_assert_no_error (error);
   fixture->address = cr_test_address ("127.0.0.1", cr_server_get_port (fixture->server));
@@ -292,6 +300,8 @@ fixture_tear_down (Fixture       *fixture,
   cr_test_wait_until (NULL, NULL, 300);
   g_clear_object (&fixture->server);
   g_clear_pointer (&fixture->address, g_free);
+  g_settings_reset (fixture->settings, "room-name");
+  g_clear_object (&fixture->settings);
 }
 
 /* --- tests --------------------------------------------------------------- */
@@ -313,11 +323,14 @@ test_members (Fixture       *fixture,
   /* The status line tells the address others type. */
   cr_test_assert_wait (label_shown, &address, WAIT_MS);
 
-  /* A row says where the member is and that they are a guest. */
+  /* A row says where the member is (known just after the join) and that
+   * they are a guest. */
+  cr_test_assert_wait (row_has_address, &has_alice, WAIT_MS);
   alice_row = row_of (fixture, "alice");
   subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (alice_row));
   g_assert_nonnull (subtitle);
   g_assert_nonnull (strstr (subtitle, "127.0.0.1:"));
+  g_assert_nonnull (strstr (subtitle, C_("member", "Guest")));
 
   /* Rows live through others joining and leaving: a menu open on one stays. */
   cr_test_leave_and_free (g_steal_pointer (&bob));

@@ -477,7 +477,8 @@ on_engine_event (const CrEvent *event,
       case CR_EVENT_JOIN:
         add_member (self, event);
         if (self->refresh_id == 0)
-          self->refresh_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, on_fill_addresses, self, NULL);
+          /* Default priority: a busy socket must not starve it. */
+          self->refresh_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_fill_addresses, self, NULL);
         break;
 
       case CR_EVENT_LEAVE:
