@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <glib/gi18n-lib.h>
 
+#include "cr-member-list.h"
 #include "cr-render.h"
 
 #include "cr-server.h"
@@ -48,9 +49,7 @@ struct _CrServer
   GSource        *read_source;
   GSource        *timer_source;
   guint           refresh_id;       /* members' addresses, after a join */
-  GListStore     *members;          /* CrMember, in cr_member_compare order */
-  GHashTable     *member_index;     /* folded name → CrMember (borrowed from members) */
-  GListStore     *bans;             /* CrMember (name only), collated */
+  CrMemberList   *lists;            /* members and bans, for the owner view */
   gboolean        stopping;
   gint64          stop_deadline;
   guint8         *buffers;
@@ -154,9 +153,7 @@ finish_stop (CrServer *self)
   g_clear_object (&self->socket);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
-  g_hash_table_remove_all (self->member_index);
-  g_list_store_remove_all (self->members);
-  g_list_store_remove_all (self->bans);
+  cr_member_list_clear (self->lists);
   self->stopping = FALSE;
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
@@ -255,175 +252,8 @@ on_socket_readable (GSocket      *socket,
   return G_SOURCE_CONTINUE;
 }
 
-/* Members and bans, for the owner view
- *
- * Both lists are kept in place from the room's events: a join inserts one
- * member, a leave removes one, a mute notifies "flags" on the member, a
- * ban or an unban inserts or removes one name. A view bound to them
- * changes only the rows that changed, and needs no timer: a member's
- * "last-active" moves when the room hears them speak. */
-
-/* At most one "last-active" notify a second per member: a burst of lines
- * is one change to whoever shows it. */
-#define LAST_ACTIVE_STEP_US G_USEC_PER_SEC
-
-static CrMember *
-lookup_member (CrServer   *self,
-               const char *name)
-{
-  g_autofree char *fold = cr_name_fold (name);
-
-  return g_hash_table_lookup (self->member_index, fold);
-}
-
-static void
-add_member (CrServer      *self,
-            const CrEvent *event)
-{
-  const CrRoomMember *m = cr_room_lookup_name (cr_engine_get_room (self->engine), event->name);
-  g_autoptr(CrMember) member = NULL;
-
-  if (m == NULL || lookup_member (self, m->name) != NULL)
-    return;
-
-  member = cr_member_new (m->name, m->role, m->flags);
-  cr_member_set_last_active (member, event->time_us);
-  /* The index borrows: the store holds the member. */
-  g_hash_table_replace (self->member_index, cr_name_fold (m->name), member);
-  g_list_store_insert_sorted (self->members, member, cr_member_compare, NULL);
-}
-
-static void
-remove_member (CrServer   *self,
-               const char *name)
-{
-  g_autofree char *fold = cr_name_fold (name);
-  CrMember *member = g_hash_table_lookup (self->member_index, fold);
-  guint position;
-  gboolean found;
-
-  if (member == NULL)
-    return;
-
-  found = g_list_store_find (self->members, member, &position);
-  g_hash_table_remove (self->member_index, fold);
-  if (found)
-    g_list_store_remove (self->members, position);
-}
-
-static void
-remove_all_members (CrServer *self)
-{
-  g_hash_table_remove_all (self->member_index);
-  g_list_store_remove_all (self->members);
-}
-
-static void
-update_member_flags (CrServer   *self,
-                     const char *name)
-{
-  const CrRoomMember *m = cr_room_lookup_name (cr_engine_get_room (self->engine), name);
-  CrMember *member = lookup_member (self, name);
-
-  if (m != NULL && member != NULL)
-    {
-      cr_member_set_flags (member, m->flags);
-      cr_member_set_role (member, m->role);
-    }
-}
-
-static void
-member_heard (CrServer      *self,
-              const CrEvent *event)
-{
-  CrMember *member = lookup_member (self, event->name);
-
-  if (member != NULL &&
-      event->time_us - cr_member_get_last_active (member) >= LAST_ACTIVE_STEP_US)
-    cr_member_set_last_active (member, event->time_us);
-}
-
-static int
-compare_ban (gconstpointer a,
-             gconstpointer b,
-             gpointer      user_data)
-{
-  const char *sa = cr_member_get_name (CR_MEMBER ((gpointer) a));
-  const char *sb = cr_member_get_name (CR_MEMBER ((gpointer) b));
-  int cmp = g_utf8_collate (sa, sb);
-
-  /* The order of cr_room_dup_bans. */
-  return cmp != 0 ? cmp : strcmp (sa, sb);
-}
-
-static gboolean
-find_ban (CrServer   *self,
-          const char *name,
-          guint      *position)
-{
-  g_autofree char *fold = cr_name_fold (name);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->bans));
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(CrMember) ban = g_list_model_get_item (G_LIST_MODEL (self->bans), i);
-      g_autofree char *other = cr_name_fold (cr_member_get_name (ban));
-
-      if (g_str_equal (fold, other))
-        {
-          *position = i;
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
-
-static void
-add_ban (CrServer   *self,
-         const char *name)
-{
-  g_autoptr(CrMember) ban = NULL;
-  guint position;
-
-  if (find_ban (self, name, &position))
-    return;
-  ban = cr_member_new (name, CR_ROLE_MEMBER, 0);
-  g_list_store_insert_sorted (self->bans, ban, compare_ban, NULL);
-}
-
-static void
-remove_ban (CrServer   *self,
-            const char *name)
-{
-  guint position;
-
-  if (find_ban (self, name, &position))
-    g_list_store_remove (self->bans, position);
-}
-
-/* The bans the room starts with (from the store), in one change. */
-static void
-load_bans (CrServer *self)
-{
-  g_autoptr(GPtrArray) names = cr_room_dup_bans (cr_engine_get_room (self->engine));
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-
-  for (guint i = 0; i < names->len; i++)
-    g_ptr_array_add (items, cr_member_new (names->pdata[i], CR_ROLE_MEMBER, 0));
-  g_list_store_splice (self->bans, 0, g_list_model_get_n_items (G_LIST_MODEL (self->bans)),
-                       items->pdata, items->len);
-}
-
-static char *
-format_address (GSocketAddress *address)
-{
-  GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (address);
-  g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
-
-  if (strchr (host, ':') != NULL)
-    return g_strdup_printf ("[%s]:%u", host, g_inet_socket_address_get_port (isa));
-  return g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (isa));
-}
+/* Members and bans, for the owner view: CrMemberList keeps them in place
+ * from the room's events (cr-member-list.c). */
 
 /* The engine announces a join before it binds the newcomer's session,
  * whose address the list shows: the address is filled in just after. */
@@ -431,27 +261,10 @@ static gboolean
 on_fill_addresses (gpointer user_data)
 {
   CrServer *self = user_data;
-  GHashTableIter iter;
-  CrMember *member;
 
   self->refresh_id = 0;
-  if (self->engine == NULL)
-    return G_SOURCE_REMOVE;
-
-  g_hash_table_iter_init (&iter, self->member_index);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &member))
-    {
-      const CrRoomMember *m = cr_room_lookup_name (cr_engine_get_room (self->engine),
-                                                   cr_member_get_name (member));
-      GSocketAddress *address = m ? cr_engine_get_member_address (self->engine, m->id) : NULL;
-
-      if (address != NULL)
-        {
-          g_autofree char *text = format_address (address);
-
-          cr_member_set_address (member, text);
-        }
-    }
+  if (self->engine != NULL)
+    cr_member_list_fill_addresses (self->lists, self->engine);
   return G_SOURCE_REMOVE;
 }
 
@@ -460,65 +273,17 @@ on_engine_event (const CrEvent *event,
                  gpointer       user_data)
 {
   CrServer *self = user_data;
-  gboolean members_changed = TRUE;
+  gboolean joined = FALSE;
 
   g_signal_emit (self, signals[EVENT], 0, event);
 
-  if (event->name == NULL || event->name[0] == '\0')
-    {
-      if (event->kind == CR_EVENT_ROOM_CLOSED)
-        remove_all_members (self);
-      else
-        members_changed = FALSE;
-    }
-  else
-    switch (event->kind)
-      {
-      case CR_EVENT_JOIN:
-        add_member (self, event);
-        if (self->refresh_id == 0)
-          /* Default priority: a busy socket must not starve it. */
-          self->refresh_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_fill_addresses, self, NULL);
-        break;
+  if (!cr_member_list_apply (self->lists, cr_engine_get_room (self->engine), event, &joined))
+    return;
 
-      case CR_EVENT_LEAVE:
-      case CR_EVENT_TIMEOUT:
-      case CR_EVENT_KICK:
-        remove_member (self, event->name);
-        break;
-
-      case CR_EVENT_BAN:
-        remove_member (self, event->name);
-        add_ban (self, event->name);
-        break;
-
-      case CR_EVENT_UNBAN:
-        remove_ban (self, event->name);
-        break;
-
-      case CR_EVENT_MUTE:
-      case CR_EVENT_UNMUTE:
-        update_member_flags (self, event->name);
-        break;
-
-      case CR_EVENT_CHAT:
-      case CR_EVENT_OWNER_CHAT:
-        member_heard (self, event);
-        members_changed = FALSE;
-        break;
-
-      case CR_EVENT_ROOM_CLOSED:
-        remove_all_members (self);
-        break;
-
-      case CR_EVENT_ANNOUNCE:
-      default:
-        members_changed = FALSE;
-        break;
-      }
-
-  if (members_changed)
-    g_signal_emit (self, signals[MEMBERS_CHANGED], 0);
+  /* Default priority: a busy socket must not starve it. */
+  if (joined && self->refresh_id == 0)
+    self->refresh_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_fill_addresses, self, NULL);
+  g_signal_emit (self, signals[MEMBERS_CHANGED], 0);
 }
 
 /* Address parsing */
@@ -570,9 +335,7 @@ cr_server_dispose (GObject *object)
   g_clear_object (&self->socket);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
-  g_clear_pointer (&self->member_index, g_hash_table_unref);
-  g_clear_object (&self->members);
-  g_clear_object (&self->bans);
+  g_clear_pointer (&self->lists, cr_member_list_free);
 
   G_OBJECT_CLASS (cr_server_parent_class)->dispose (object);
 }
@@ -744,9 +507,7 @@ cr_server_class_init (CrServerClass *klass)
 static void
 cr_server_init (CrServer *self)
 {
-  self->members = g_list_store_new (CR_TYPE_MEMBER);
-  self->member_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->bans = g_list_store_new (CR_TYPE_MEMBER);
+  self->lists = cr_member_list_new ();
   self->out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
   self->buffers = g_malloc (BATCH * BUFFER_SIZE);
   self->timer_source = g_source_new (&timer_funcs, sizeof (GSource));
@@ -831,7 +592,7 @@ cr_server_start (CrServer    *self,
   g_source_attach (self->read_source, g_main_context_get_thread_default ());
   g_source_unref (self->read_source);
 
-  load_bans (self);
+  cr_member_list_load_bans (self->lists, cr_engine_get_room (self->engine));
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
@@ -1165,14 +926,14 @@ GListModel *
 cr_server_get_members (CrServer *self)
 {
   g_return_val_if_fail (CR_IS_SERVER (self), NULL);
-  return G_LIST_MODEL (self->members);
+  return cr_member_list_get_members (self->lists);
 }
 
 GListModel *
 cr_server_get_bans (CrServer *self)
 {
   g_return_val_if_fail (CR_IS_SERVER (self), NULL);
-  return G_LIST_MODEL (self->bans);
+  return cr_member_list_get_bans (self->lists);
 }
 
 void
