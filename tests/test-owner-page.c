@@ -610,6 +610,111 @@ test_stop_requested (Fixture       *fixture,
   g_assert_true (cr_server_get_running (fixture->server));
 }
 
+/* The page binds the server's own member list: a row comes and goes in the
+ * very items-changed that inserts or removes the member, and a member's
+ * row follows its notifies, with no mirror, idle or timer in between. */
+typedef struct {
+  Fixture *fixture;
+  guint    n_changes;
+  gboolean row_follows;
+} Follow;
+
+static void
+on_members_changed_after (GListModel *members,
+                          guint       position,
+                          guint       removed,
+                          guint       added,
+                          Follow     *follow)
+{
+  follow->n_changes++;
+  /* What the list box shows now is the model, item for item. */
+  follow->row_follows = TRUE;
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr(CrMember) member = g_list_model_get_item (members, i);
+
+      if (row_of (follow->fixture, cr_member_get_name (member)) == NULL)
+        follow->row_follows = FALSE;
+    }
+  if (removed > 0 && row_of (follow->fixture, "bob") != NULL &&
+      g_list_model_get_n_items (members) == 1)
+    follow->row_follows = FALSE;
+}
+
+static void
+test_rows_follow_model (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  GListModel *members = cr_server_get_members (fixture->server);
+  Follow follow = { fixture, 0, FALSE };
+  g_autoptr(CrClient) alice = NULL;
+  g_autoptr(CrClient) bob = NULL;
+  RowCond has_bob = { fixture, "bob" };
+  CrOwnerMemberRow *alice_row;
+  CrMember *member;
+  g_autofree char *expected = NULL;
+  g_autofree char *description = NULL;
+  GtkWidget *group;
+
+  g_signal_connect_after (members, "items-changed",
+                          G_CALLBACK (on_members_changed_after), &follow);
+
+  alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  bob = cr_test_join (fixture->address, "bob", NULL, FALSE, WAIT_MS, NULL);
+  g_assert_cmpuint (follow.n_changes, ==, 2);
+  g_assert_true (follow.row_follows);
+
+  /* The member count above the list follows too. */
+  group = gtk_widget_get_ancestor (GTK_WIDGET (row_of (fixture, "bob")),
+                                   ADW_TYPE_PREFERENCES_GROUP);
+  description = g_strdup_printf (ngettext ("%u person in the room", "%u people in the room", 2),
+                                 2);
+  g_assert_cmpstr (adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (group)), ==,
+                   description);
+
+  /* A row shows the member's own object, and redraws on its notify. */
+  alice_row = row_of (fixture, "alice");
+  member = cr_owner_member_row_get_member (alice_row);
+  {
+    g_autoptr(CrMember) first = g_list_model_get_item (members, 0);
+
+    g_assert_true (member == first);
+  }
+  cr_member_set_last_active (member, g_get_real_time () - 3 * G_USEC_PER_SEC);
+  expected = cr_owner_format_last_active (cr_member_get_last_active (member),
+                                          g_get_real_time ());
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (alice_row)), expected));
+
+  follow.row_follows = FALSE;
+  cr_test_leave_and_free (g_steal_pointer (&bob));
+  g_assert_cmpuint (follow.n_changes, ==, 3);
+  g_assert_true (follow.row_follows);
+  g_assert_false (row_present (&has_bob));
+  /* Alice's row lived through it. */
+  g_assert_true (row_of (fixture, "alice") == alice_row);
+
+  g_signal_handlers_disconnect_by_data (members, &follow);
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+}
+
+/* The room name row writes the settings only; the running room follows
+ * them (bound once), and the row shows the name the room has. */
+static void
+test_room_name_bound (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  GtkWidget *name_row = find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_ENTRY_ROW);
+  g_autofree char *fallback = g_strdup_printf (_("%s's room"), "teacher");
+
+  g_settings_set_string (fixture->settings, "room-name", "Chemistry");
+  g_assert_cmpstr (cr_server_get_room_name (fixture->server), ==, "Chemistry");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (name_row)), ==, "Chemistry");
+
+  /* No name set: the owner's default name. */
+  g_settings_reset (fixture->settings, "room-name");
+  g_assert_cmpstr (cr_server_get_room_name (fixture->server), ==, fallback);
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -647,6 +752,8 @@ main (int   argc,
   ADD ("settings-apply", test_settings_apply);
   ADD ("stop-requested", test_stop_requested);
   ADD ("keyboard", test_keyboard);
+  ADD ("rows-follow-model", test_rows_follow_model);
+  ADD ("room-name-bound", test_room_name_bound);
 #undef ADD
 
   return g_test_run ();
