@@ -145,9 +145,11 @@ update_subtitle (CrOwnerMemberRow *self)
     {
       g_autofree char *active = cr_owner_format_last_active (last_active, g_get_real_time ());
 
+      /* A line of its own: the address line is already as wide as the
+       * side pane, and a time broken in two reads badly. */
       if (active != NULL)
         {
-          g_string_append (subtitle, " · ");
+          g_string_append_c (subtitle, '\n');
           g_string_append (subtitle, active);
         }
     }

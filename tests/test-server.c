@@ -695,6 +695,8 @@ test_member_model_in_place (void)
     g_signal_connect (bob_member, "notify::flags", G_CALLBACK (count_notify), &flags_notified);
     g_assert_true (cr_server_mute (room.server, "bob", &error));
     g_assert_no_error (error);
+    cr_test_assert_wait (counter_at_least_one, &flags_notified, 3000);
+    cr_test_run_for (50);
     g_assert_cmpuint (flags_notified, ==, 1);
     g_assert_true (cr_member_get_muted (bob_member));
     g_assert_cmpuint (log.changes->len, ==, 2);
@@ -788,6 +790,12 @@ test_ban_model_in_place (void)
   g_assert_true (cr_server_ban (room.server, "Mallory", &error));
   g_assert_true (cr_server_ban (room.server, "eve", &error));
   g_assert_no_error (error);
+  {
+    CountWait two = { bans, 2 };
+
+    cr_test_assert_wait (count_is, &two, 3000);
+  }
+  cr_test_run_for (50);
   g_assert_cmpuint (log.changes->len, ==, 2);
   assert_change (&log, 0, 0, 1);
   assert_change (&log, 1, 0, 1);
@@ -803,6 +811,12 @@ test_ban_model_in_place (void)
 
   g_assert_true (cr_server_unban (room.server, "mallory", &error));
   g_assert_no_error (error);
+  {
+    CountWait one = { bans, 1 };
+
+    cr_test_assert_wait (count_is, &one, 3000);
+  }
+  cr_test_run_for (50);
   g_assert_cmpuint (log.changes->len, ==, 3);
   assert_change (&log, 2, 1, 0);
   g_assert_cmpuint (g_list_model_get_n_items (bans), ==, 1);

@@ -48,7 +48,8 @@ struct _CrServer
   GSocket        *socket;
   GSource        *read_source;
   GSource        *timer_source;
-  guint           refresh_id;       /* members' addresses, after a join */
+  guint           refresh_id;       /* applies pending_events to lists */
+  GPtrArray      *pending_events;   /* CrEvent copies */
   CrMemberList   *lists;            /* members and bans, for the owner view */
   gboolean        stopping;
   gint64          stop_deadline;
@@ -153,6 +154,7 @@ finish_stop (CrServer *self)
   g_clear_object (&self->socket);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
+  g_ptr_array_set_size (self->pending_events, 0);
   cr_member_list_clear (self->lists);
   self->stopping = FALSE;
 
@@ -253,18 +255,38 @@ on_socket_readable (GSocket      *socket,
 }
 
 /* Members and bans, for the owner view: CrMemberList keeps them in place
- * from the room's events (cr-member-list.c). */
-
-/* The engine announces a join before it binds the newcomer's session,
- * whose address the list shows: the address is filled in just after. */
+ * from the room's events (cr-member-list.c).
+ *
+ * Not in the packet path: the events wait for the next turn of the loop.
+ * The owner view builds a row in the same items-changed, which would
+ * otherwise delay the newcomer's WELCOME (the engine announces a join
+ * before it welcomes); and by then the newcomer's session, whose address
+ * the list shows, is bound. */
 static gboolean
-on_fill_addresses (gpointer user_data)
+on_apply_events (gpointer user_data)
 {
   CrServer *self = user_data;
+  g_autoptr(GPtrArray) events = g_steal_pointer (&self->pending_events);
+  gboolean changed = FALSE;
+  gboolean joined = FALSE;
 
   self->refresh_id = 0;
-  if (self->engine != NULL)
+  self->pending_events = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
+  if (self->engine == NULL)
+    return G_SOURCE_REMOVE;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      gboolean one_joined = FALSE;
+
+      changed |= cr_member_list_apply (self->lists, cr_engine_get_room (self->engine),
+                                       events->pdata[i], &one_joined);
+      joined |= one_joined;
+    }
+  if (joined)
     cr_member_list_fill_addresses (self->lists, self->engine);
+  if (changed)
+    g_signal_emit (self, signals[MEMBERS_CHANGED], 0);
   return G_SOURCE_REMOVE;
 }
 
@@ -273,17 +295,13 @@ on_engine_event (const CrEvent *event,
                  gpointer       user_data)
 {
   CrServer *self = user_data;
-  gboolean joined = FALSE;
 
   g_signal_emit (self, signals[EVENT], 0, event);
 
-  if (!cr_member_list_apply (self->lists, cr_engine_get_room (self->engine), event, &joined))
-    return;
-
+  g_ptr_array_add (self->pending_events, cr_event_copy (event));
   /* Default priority: a busy socket must not starve it. */
-  if (joined && self->refresh_id == 0)
-    self->refresh_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_fill_addresses, self, NULL);
-  g_signal_emit (self, signals[MEMBERS_CHANGED], 0);
+  if (self->refresh_id == 0)
+    self->refresh_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_apply_events, self, NULL);
 }
 
 /* Address parsing */
@@ -336,6 +354,7 @@ cr_server_dispose (GObject *object)
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
   g_clear_pointer (&self->lists, cr_member_list_free);
+  g_clear_pointer (&self->pending_events, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cr_server_parent_class)->dispose (object);
 }
@@ -508,6 +527,7 @@ static void
 cr_server_init (CrServer *self)
 {
   self->lists = cr_member_list_new ();
+  self->pending_events = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
   self->out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
   self->buffers = g_malloc (BATCH * BUFFER_SIZE);
   self->timer_source = g_source_new (&timer_funcs, sizeof (GSource));

@@ -96,14 +96,16 @@ gboolean      cr_server_unban                (CrServer    *self,
  * changes with BAN and UNBAN events ("event", "members-changed"). */
 GStrv         cr_server_dup_bans             (CrServer *self);
 /* The same names as a GListModel of CrMember (name only), collated, kept
- * in place: a ban inserts one item, an unban removes one. */
+ * in place: a ban inserts one item, an unban removes one (as below). */
 GListModel   *cr_server_get_bans             (CrServer *self);
 
 /* GListModel of CrMember in cr_member_compare order (owner first), kept in
  * place: a join inserts one item, a leave (kick, ban, timeout) removes
- * one, a mute notifies "flags". "address" is filled in just after the
- * join; "last-active" (wall-clock µs) is the join, then the member's
- * lines as the room hears them, notified at most once a second. */
+ * one, a mute notifies "flags", with "address" set; "last-active"
+ * (wall-clock µs) is the join, then the member's lines as the room hears
+ * them, notified at most once a second. Both lists follow the room's
+ * events on the next turn of the main loop, not inside the packet path;
+ * "members-changed" follows them. */
 GListModel   *cr_server_get_members          (CrServer *self);
 
 void          cr_server_get_stats            (CrServer      *self,
