@@ -92,7 +92,11 @@ export LC_ALL=
 export LANG=C.UTF-8
 export LANGUAGE="$lang"
 
+# xdotool maps each Chinese character to a spare keycode on the fly, and
+# drops some when they come fast: type those slower.
+type_delay=120
 if [ "$lang" = zh_CN ]; then
+  type_delay=300
   room="物理课"
   say_alice1="大家好！"
   say_carol1="老师好，今天的实验在几号楼？"
@@ -172,7 +176,10 @@ make_home teacher
 run_as teacher "$app" --host
 host_pid=$last_pid
 host_win=$(window_of "$host_pid")
-sleep 3
+# Let the host settle (fonts, the first frames) before anyone joins: a
+# host busy for longer than a joiner's retry sees the JOIN twice, and the
+# room shows that member leave and join again.
+sleep 5
 
 member alice "$say_alice1" "" "$say_alice2"
 sleep 0.5
@@ -183,7 +190,7 @@ sleep 5
 # member list of the 900x640 window), Enter says it as the owner.
 xdotool mousemove --window "$host_win" 735 466 click 1
 sleep 0.3
-xdotool type --delay 120 "$say_teacher"
+xdotool type --delay "$type_delay" "$say_teacher"
 xdotool key Return
 sleep 1.5
 
@@ -207,7 +214,7 @@ sleep 3
 # After joining, the entry has the focus (cr_chat_page_focus_entry).
 # xdotool maps each Chinese character to a spare keycode on the fly; the
 # first ones were sometimes lost when typed fast.
-xdotool type --delay 120 "$say_bob"
+xdotool type --delay "$type_delay" "$say_bob"
 xdotool key Return
 sleep 2
 shot "$bob_win" chat

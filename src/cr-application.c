@@ -2,9 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Owns the application actions (quit, about, shortcuts) and the command
- * line: "--host" starts a window in owner mode, "HOST:PORT" opens the login
- * view filled in, "--version" prints the version and exits.
+ * Owns the session (cr-session.c: the room we are in and the one we host,
+ * for as long as the application runs), the application actions (quit,
+ * about, shortcuts) and the command line: "--host" starts a window in owner
+ * mode, "HOST:PORT" opens the login view filled in, "--version" prints the
+ * version and exits.
  */
 #define G_LOG_DOMAIN "cr-application"
 
@@ -17,7 +19,10 @@
 
 struct _CrApplication
 {
-  AdwApplication parent_instance;
+  AdwApplication  parent_instance;
+
+  /* owned */
+  CrSession      *session;
 };
 
 G_DEFINE_FINAL_TYPE (CrApplication, cr_application, ADW_TYPE_APPLICATION)
@@ -104,12 +109,20 @@ quit_activated (GSimpleAction *action,
   CrApplication *self = user_data;
   GList *windows;
 
-  /* Closing each window leaves its room cleanly; the application holds
-   * itself until they have, then quits when the last window is gone. */
+  /* Closing the last window leaves the room cleanly; the session holds
+   * the application until the room heard it, then it quits. */
   windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
   for (const GList *l = windows; l != NULL; l = l->next)
     gtk_window_close (GTK_WINDOW (l->data));
   g_list_free (windows);
+
+  /* A window that refused to close keeps the application: nothing to do;
+   * with none left, whatever the session still holds goes too. */
+  if (gtk_application_get_windows (GTK_APPLICATION (self)) == NULL &&
+      self->session != NULL &&
+      (cr_session_get_state (self->session) != CR_SESSION_IDLE ||
+       cr_session_get_owner_mode (self->session)))
+    cr_session_leave_async (self->session, NULL, NULL);
 }
 
 static void
@@ -189,9 +202,22 @@ cr_application_startup (GApplication *app)
 }
 
 static void
+cr_application_dispose (GObject *object)
+{
+  CrApplication *self = CR_APPLICATION (object);
+
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (cr_application_parent_class)->dispose (object);
+}
+
+static void
 cr_application_class_init (CrApplicationClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = cr_application_dispose;
 
   app_class->activate = cr_application_activate;
   app_class->startup = cr_application_startup;
@@ -215,4 +241,17 @@ cr_application_new (void)
                        "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
                        "resource-base-path", "/io/github/chatroom/ChatRoom",
                        NULL);
+}
+
+CrSession *
+cr_application_get_session (CrApplication *self)
+{
+  g_return_val_if_fail (CR_IS_APPLICATION (self), NULL);
+
+  /* Made when first asked for, not at init: "--version" and a remote
+   * instance need no settings schema. */
+  if (self->session == NULL)
+    self->session = cr_session_new ();
+
+  return self->session;
 }

@@ -39,22 +39,27 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 char *
-cr_owner_format_idle (gint64 idle_us)
+cr_owner_format_last_active (gint64 last_active_us,
+                             gint64 now_us)
 {
-  gint64 s = MAX (idle_us, 0) / G_USEC_PER_SEC;
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (last_active_us / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (now_us / G_USEC_PER_SEC);
+  g_autofree char *time = NULL;
 
-  /* Under ten seconds is "now": keepalives alone make a member look busy
-   * every few seconds, so finer steps would only flicker. */
-  if (s < 10)
-    return g_strdup (_("active now"));
-  if (s < 60)
-    /* Translators: idle time of a member, in seconds */
-    return g_strdup_printf (_("idle %d s"), (int) s);
-  if (s < 3600)
-    /* Translators: idle time of a member, in minutes */
-    return g_strdup_printf (_("idle %d min"), (int) (s / 60));
-  /* Translators: idle time of a member, in hours and minutes */
-  return g_strdup_printf (_("idle %d h %d min"), (int) (s / 3600), (int) (s % 3600 / 60));
+  if (when == NULL || now == NULL)
+    return NULL;
+
+  if (g_date_time_get_year (when) == g_date_time_get_year (now) &&
+      g_date_time_get_day_of_year (when) == g_date_time_get_day_of_year (now))
+    /* Translators: a time of day in a member's row, as strftime takes it */
+    time = g_date_time_format (when, C_("last active", "%H:%M"));
+  else
+    /* Translators: a day and a time in a member's row, as strftime takes it */
+    time = g_date_time_format (when, C_("last active", "%b %-d %H:%M"));
+
+  /* Translators: in a member's row of the owner view: when they joined or
+   * last said something; %s is a time such as 10:32 */
+  return g_strdup_printf (_("last active %s"), time);
 }
 
 static GMenuModel *
@@ -111,15 +116,12 @@ update_flags (CrOwnerMemberRow *self)
     }
 }
 
-void
-cr_owner_member_row_update (CrOwnerMemberRow *self,
-                            gint64            now)
+static void
+update_subtitle (CrOwnerMemberRow *self)
 {
   g_autoptr(GString) subtitle = g_string_new (NULL);
   const char *address;
   gint64 last_active;
-
-  g_return_if_fail (CR_IS_OWNER_MEMBER_ROW (self));
 
   update_flags (self);
 
@@ -141,13 +143,18 @@ cr_owner_member_row_update (CrOwnerMemberRow *self,
   last_active = cr_member_get_last_active (self->member);
   if (last_active > 0 && cr_member_get_role (self->member) != CR_ROLE_OWNER)
     {
-      g_autofree char *idle = cr_owner_format_idle (now - last_active);
+      g_autofree char *active = cr_owner_format_last_active (last_active, g_get_real_time ());
 
-      g_string_append (subtitle, " · ");
-      g_string_append (subtitle, idle);
+      /* A line of its own: the address line is already as wide as the
+       * side pane, and a time broken in two reads badly. */
+      if (active != NULL)
+        {
+          g_string_append_c (subtitle, '\n');
+          g_string_append (subtitle, active);
+        }
     }
 
-  /* Same text: skip, so a screen reader is not told every second. */
+  /* Same text: skip, so a screen reader is not told again. */
   if (g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (self)), subtitle->str) != 0)
     adw_action_row_set_subtitle (ADW_ACTION_ROW (self), subtitle->str);
 }
@@ -155,7 +162,7 @@ cr_owner_member_row_update (CrOwnerMemberRow *self,
 static void
 on_member_notify (CrOwnerMemberRow *self)
 {
-  cr_owner_member_row_update (self, g_get_monotonic_time ());
+  update_subtitle (self);
 }
 
 static void
@@ -188,7 +195,7 @@ cr_owner_member_row_constructed (GObject *object)
   g_signal_connect_object (self->member, "notify::last-active",
                            G_CALLBACK (on_member_notify), self, G_CONNECT_SWAPPED);
 
-  cr_owner_member_row_update (self, g_get_monotonic_time ());
+  update_subtitle (self);
 }
 
 static void

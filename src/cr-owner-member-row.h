@@ -16,11 +16,12 @@ G_DECLARE_FINAL_TYPE (CrOwnerMemberRow, cr_owner_member_row, CR, OWNER_MEMBER_RO
 /* Property: "member" (CrMember, construct-only). */
 GtkWidget  *cr_owner_member_row_new          (CrMember         *member);
 CrMember   *cr_owner_member_row_get_member   (CrOwnerMemberRow *self);
-/* Re-render the idle time against now (monotonic µs). */
-void        cr_owner_member_row_update       (CrOwnerMemberRow *self,
-                                              gint64            now);
+/* The row follows its member's notifies by itself: no timer. */
 
-/* "idle 3 min" and friends, for a duration in µs. Transfer full. */
-char       *cr_owner_format_idle             (gint64            idle_us);
+/* "last active 10:32" for a wall-clock time in µs (g_get_real_time), with
+ * the day when it is not today (now_us). A clock time, not "3 min ago": it
+ * stays true without being redrawn. Transfer full. */
+char       *cr_owner_format_last_active      (gint64            last_active_us,
+                                              gint64            now_us);
 
 G_END_DECLS

@@ -4,18 +4,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Build (for src/meson.build and src/chatroom.gresource.xml):
- *   add cr-owner-page.c, cr-owner-member-row.c to the chatroom_app sources,
- *   and cr-owner-page.ui, cr-owner-member-row.ui (preprocess="xml-stripblanks")
- *   to chatroom.gresource.xml under the prefix /io/github/chatroom/ChatRoom.
- *   Add both .c and both .ui files to po/POTFILES.in.
- *
- * The page is the owner's side of a hosted room. The window owns the
- * CrServer (starts it with the port and local-only settings read here) and
- * hands it over with cr_owner_page_set_server(). The page then applies the
- * live settings (room name, require registration, history length) to it and
- * keeps them in GSettings; port and "this computer only" only take effect
- * when the window starts the next server.
+ * The page is the owner's side of a hosted room. The session owns the
+ * CrServer (cr-session.c: it starts it and binds its live settings to
+ * GSettings) and the window hands it over as the "server" property. The
+ * page binds the server's member and ban lists directly: the server keeps
+ * them in place (one row added per join, one removed per leave, a member's
+ * row updates itself on notify), so there is nothing to mirror and no
+ * timer. The settings widgets only write GSettings; port and "this
+ * computer only" take effect when the next room starts.
  *
  * Say and announce: the entry's Enter and the suggested "Say" button speak as
  * the owner (cr_server_say: classic members see "群主说：…"); "Announce"
@@ -58,13 +54,9 @@ struct _CrOwnerPage
 
   /* owned */
   CrServer            *server;
-  GListStore          *members;       /* our copy of the server's list, see sync_members */
-  GtkStringList       *bans;          /* the server's banned names, see sync_bans */
-  GHashTable          *last_spoke;    /* folded name → monotonic µs of joining or last message */
+  GSignalGroup        *server_signals;
   GSettings           *settings;      /* NULL when the schema is not installed */
   char                *first_address;
-  guint                idle_source;
-  gboolean             loading;       /* widgets are being filled, not edited */
 };
 
 G_DEFINE_FINAL_TYPE (CrOwnerPage, cr_owner_page, ADW_TYPE_BIN)
@@ -185,7 +177,7 @@ static void
 update_member_count (CrOwnerPage *self)
 {
   g_autofree char *description = NULL;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->members));
+  guint n;
 
   if (self->server == NULL)
     {
@@ -193,171 +185,26 @@ update_member_count (CrOwnerPage *self)
       return;
     }
 
+  n = g_list_model_get_n_items (cr_server_get_members (self->server));
   /* Translators: %u is how many people are in the room */
   description = g_strdup_printf (ngettext ("%u person in the room", "%u people in the room", n), n);
   adw_preferences_group_set_description (self->members_group, description);
 }
 
-/* The server's last-active counts every packet, keepalives included, so a
- * connected native member is always "active now". What the owner wants to
- * know is who has gone quiet: our copies carry the time of joining or of the
- * last message instead, when the page saw it (see on_server_event). */
-static gint64
-last_active_of (CrOwnerPage *self,
-                CrMember    *member)
-{
-  g_autofree char *key = cr_name_fold (cr_member_get_name (member));
-  gpointer value;
-
-  if (g_hash_table_lookup_extended (self->last_spoke, key, NULL, &value))
-    return *(gint64 *) value;
-  return cr_member_get_last_active (member);
-}
-
-static CrMember *
-copy_member (CrOwnerPage *self,
-             CrMember    *member)
-{
-  CrMember *copy = cr_member_new (cr_member_get_name (member),
-                                  cr_member_get_role (member),
-                                  cr_member_get_flags (member));
-
-  cr_member_set_address (copy, cr_member_get_address (member));
-  cr_member_set_last_active (copy, last_active_of (self, member));
-  return copy;
-}
-
 static void
-update_member (CrOwnerPage *self,
-               CrMember    *mine,
-               CrMember    *theirs)
+update_banned_group (CrOwnerPage *self)
 {
-  gint64 last_active = last_active_of (self, theirs);
+  gboolean any = self->server != NULL &&
+                 g_list_model_get_n_items (cr_server_get_bans (self->server)) > 0;
 
-  if (cr_member_get_flags (mine) != cr_member_get_flags (theirs))
-    cr_member_set_flags (mine, cr_member_get_flags (theirs));
-  if (g_strcmp0 (cr_member_get_address (mine), cr_member_get_address (theirs)) != 0)
-    cr_member_set_address (mine, cr_member_get_address (theirs));
-  if (cr_member_get_last_active (mine) != last_active)
-    cr_member_set_last_active (mine, last_active);
-}
-
-/* The server rebuilds its whole member list on every join and leave. Bound
- * directly, the list box would rebuild every row with it, closing an open
- * member menu and dropping the keyboard focus under the owner's hands. So
- * the page keeps its own list and merges the server's into it (both are in
- * cr_member_compare order): only joiners and leavers add or remove rows, the
- * others are updated in place. */
-static void
-sync_members (CrOwnerPage *self)
-{
-  GListModel *theirs = NULL;
-  GListModel *mine = G_LIST_MODEL (self->members);
-  guint n_theirs = 0;
-  guint i = 0, j = 0;
-
-  if (self->server != NULL && cr_server_get_running (self->server))
-    theirs = cr_server_get_members (self->server);
-  if (theirs != NULL)
-    n_theirs = g_list_model_get_n_items (theirs);
-
-  while (i < n_theirs || j < g_list_model_get_n_items (mine))
-    {
-      g_autoptr(CrMember) t = i < n_theirs ? g_list_model_get_item (theirs, i) : NULL;
-      g_autoptr(CrMember) m = NULL;
-
-      if (j < g_list_model_get_n_items (mine))
-        m = g_list_model_get_item (mine, j);
-
-      if (t == NULL)
-        {
-          g_list_store_remove (self->members, j);
-        }
-      else if (m == NULL)
-        {
-          g_autoptr(CrMember) copy = copy_member (self, t);
-
-          g_list_store_insert (self->members, j++, copy);
-          i++;
-        }
-      else if (g_strcmp0 (cr_member_get_name (t), cr_member_get_name (m)) == 0 &&
-               cr_member_get_role (t) == cr_member_get_role (m))
-        {
-          update_member (self, m, t);
-          i++;
-          j++;
-        }
-      else if (cr_member_compare (t, m, NULL) < 0)
-        {
-          g_autoptr(CrMember) copy = copy_member (self, t);
-
-          g_list_store_insert (self->members, j++, copy);
-          i++;
-        }
-      else
-        {
-          g_list_store_remove (self->members, j);
-        }
-    }
-
-  update_member_count (self);
-}
-
-/* The server has no signal of its own for the ban list: it changes with
- * BAN and UNBAN events, after which "members-changed" follows. Like
- * sync_members, merge rather than replace (both lists are in the server's
- * order), so that an unrelated join or leave does not rebuild the rows
- * under the owner's keyboard focus. */
-static void
-sync_bans (CrOwnerPage *self)
-{
-  g_auto(GStrv) theirs = NULL;
-  g_autoptr(GHashTable) wanted = g_hash_table_new (g_str_hash, g_str_equal);
-  GListModel *mine = G_LIST_MODEL (self->bans);
-  guint n_theirs;
-  guint i = 0, j = 0;
-
-  if (server_running (self))
-    theirs = cr_server_dup_bans (self->server);
-  else
-    theirs = g_new0 (char *, 1);
-  n_theirs = g_strv_length (theirs);
-
-  for (guint k = 0; k < n_theirs; k++)
-    g_hash_table_add (wanted, theirs[k]);
-
-  while (i < n_theirs || j < g_list_model_get_n_items (mine))
-    {
-      const char *m = gtk_string_list_get_string (self->bans, j);
-
-      if (m != NULL && !g_hash_table_contains (wanted, m))
-        {
-          gtk_string_list_remove (self->bans, j);
-        }
-      else if (i < n_theirs && (m == NULL || !g_str_equal (m, theirs[i])))
-        {
-          const char *added[] = { theirs[i], NULL };
-
-          gtk_string_list_splice (self->bans, j, 0, added);
-          i++;
-          j++;
-        }
-      else
-        {
-          i++;
-          j++;
-        }
-    }
-
-  gtk_widget_set_visible (GTK_WIDGET (self->banned_group),
-                          g_list_model_get_n_items (mine) > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->banned_group), any);
 }
 
 static GtkWidget *
 create_banned_row (gpointer item,
                    gpointer user_data)
 {
-  const char *name = gtk_string_object_get_string (GTK_STRING_OBJECT (item));
+  const char *name = cr_member_get_name (CR_MEMBER (item));
   g_autofree char *accessible = NULL;
   GtkWidget *row;
   GtkWidget *button;
@@ -384,36 +231,6 @@ create_banned_row (gpointer item,
   return row;
 }
 
-static void
-refresh_rows (CrOwnerPage *self)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->members_list));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if (CR_IS_OWNER_MEMBER_ROW (child))
-        cr_owner_member_row_update (CR_OWNER_MEMBER_ROW (child), now);
-    }
-}
-
-static gboolean
-on_idle_tick (gpointer user_data)
-{
-  CrOwnerPage *self = user_data;
-
-  /* Nobody reads an unmapped page: skip the work, catch up on map. */
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-    {
-      /* last-active moves on the server's objects without a signal. */
-      sync_members (self);
-      refresh_rows (self);
-    }
-
-  return G_SOURCE_CONTINUE;
-}
-
 static GtkWidget *
 create_member_row (gpointer item,
                    gpointer user_data)
@@ -422,80 +239,31 @@ create_member_row (gpointer item,
 }
 
 static void
-on_server_event (CrOwnerPage   *self,
-                 const CrEvent *event)
-{
-  g_autofree char *key = NULL;
-
-  if (event->name == NULL || event->name[0] == '\0')
-    return;
-
-  key = cr_name_fold (event->name);
-  switch (event->kind)
-    {
-    case CR_EVENT_JOIN:
-    case CR_EVENT_CHAT:
-    case CR_EVENT_OWNER_CHAT:
-      {
-        gint64 *when = g_new (gint64, 1);
-
-        *when = g_get_monotonic_time ();
-        g_hash_table_replace (self->last_spoke, g_steal_pointer (&key), when);
-      }
-      break;
-
-    case CR_EVENT_LEAVE:
-    case CR_EVENT_TIMEOUT:
-    case CR_EVENT_KICK:
-    case CR_EVENT_BAN:
-      g_hash_table_remove (self->last_spoke, key);
-      break;
-
-    case CR_EVENT_ANNOUNCE:
-    case CR_EVENT_UNBAN:
-    case CR_EVENT_MUTE:
-    case CR_EVENT_UNMUTE:
-    case CR_EVENT_ROOM_CLOSED:
-    default:
-      break;
-    }
-}
-
-static void
 on_server_members_changed (CrOwnerPage *self)
 {
-  sync_members (self);
-  sync_bans (self);
+  update_member_count (self);
+  update_banned_group (self);
 }
 
 static void
 on_server_running_changed (CrOwnerPage *self)
 {
   update_status (self);
-  sync_members (self);
-  sync_bans (self);
+  update_member_count (self);
+  update_banned_group (self);
 }
 
 static void
-on_map (CrOwnerPage *self)
+show_room_name (CrOwnerPage *self)
 {
-  sync_members (self);
-  refresh_rows (self);
+  const char *name = self->server != NULL ? cr_server_get_room_name (self->server) : NULL;
+
+  if (name != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->room_name_row), name);
 }
 
-/* Settings → server, for what applies live. */
-static void
-apply_live_settings (CrOwnerPage *self)
-{
-  if (self->server == NULL)
-    return;
-
-  cr_server_set_require_registration (self->server,
-                                      gtk_switch_get_active (self->require_registration_switch));
-  cr_server_set_history_length (self->server,
-                                (guint) gtk_spin_button_get_value_as_int (self->history_spin));
-}
-
+/* The name goes to the settings only: the session binds them to the
+ * running room, which then says its new name (show_room_name). */
 static void
 on_room_name_row_apply (CrOwnerPage *self)
 {
@@ -503,12 +271,13 @@ on_room_name_row_apply (CrOwnerPage *self)
 
   name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->room_name_row))));
 
-  if (name[0] == '\0' || g_utf8_strlen (name, -1) > 64)
+  if (name[0] == '\0' || g_utf8_strlen (name, -1) > 64 || self->settings == NULL)
     {
       g_autofree char *current = NULL;
 
       /* Refused: put back the name in force. */
-      show_toast (self, _("A room name has 1 to 64 characters"));
+      if (self->settings != NULL)
+        show_toast (self, _("A room name has 1 to 64 characters"));
       if (self->server != NULL)
         current = g_strdup (cr_server_get_room_name (self->server));
       else if (self->settings != NULL)
@@ -518,31 +287,7 @@ on_room_name_row_apply (CrOwnerPage *self)
     }
 
   gtk_editable_set_text (GTK_EDITABLE (self->room_name_row), name);
-
-  if (self->server != NULL)
-    cr_server_set_room_name (self->server, name);
-  if (self->settings != NULL)
-    g_settings_set_string (self->settings, "room-name", name);
-}
-
-static void
-on_require_registration_switch_notify_active (CrOwnerPage *self)
-{
-  if (self->loading || self->server == NULL)
-    return;
-
-  cr_server_set_require_registration (self->server,
-                                      gtk_switch_get_active (self->require_registration_switch));
-}
-
-static void
-on_history_spin_value_changed (CrOwnerPage *self)
-{
-  if (self->loading || self->server == NULL)
-    return;
-
-  cr_server_set_history_length (self->server,
-                                (guint) gtk_spin_button_get_value_as_int (self->history_spin));
+  g_settings_set_string (self->settings, "room-name", name);
 }
 
 static void
@@ -631,8 +376,6 @@ member_action (GtkWidget  *widget,
     show_error (self, error);
   else if (done != NULL)
     show_toast (self, done);
-
-  refresh_rows (self);
 }
 
 static void
@@ -656,7 +399,6 @@ on_ban_dialog_response (AdwMessageDialog *dialog,
   /* Translators: a short notice after the owner banned someone; %s is a nickname */
   done = g_strdup_printf (_("Banned %s"), name);
   show_toast (self, done);
-  refresh_rows (self);
 }
 
 static void
@@ -711,14 +453,12 @@ unban_action (GtkWidget  *widget,
   if (!cr_server_unban (self->server, name, &error))
     {
       show_error (self, error);
-      sync_bans (self);
       return;
     }
 
   /* Translators: a short notice after the owner lifted a ban; %s is a nickname */
   done = g_strdup_printf (_("Unbanned %s"), name);
   show_toast (self, done);
-  sync_bans (self);
 }
 
 static void
@@ -744,33 +484,18 @@ stop_action (GtkWidget  *widget,
 }
 
 static void
-disconnect_server (CrOwnerPage *self)
-{
-  if (self->server == NULL)
-    return;
-
-  g_signal_handlers_disconnect_by_data (self->server, self);
-  g_clear_object (&self->server);
-  g_list_store_remove_all (self->members);
-  g_hash_table_remove_all (self->last_spoke);
-  gtk_string_list_splice (self->bans, 0, g_list_model_get_n_items (G_LIST_MODEL (self->bans)),
-                          NULL);
-}
-
-static void
 cr_owner_page_dispose (GObject *object)
 {
   CrOwnerPage *self = CR_OWNER_PAGE (object);
 
-  g_clear_handle_id (&self->idle_source, g_source_remove);
-  disconnect_server (self);
+  if (self->server_signals != NULL)
+    g_signal_group_set_target (self->server_signals, NULL);
   if (self->members_list != NULL)
     gtk_list_box_bind_model (self->members_list, NULL, NULL, NULL, NULL);
   if (self->banned_list != NULL)
     gtk_list_box_bind_model (self->banned_list, NULL, NULL, NULL, NULL);
-  g_clear_object (&self->members);
-  g_clear_object (&self->bans);
-  g_clear_pointer (&self->last_spoke, g_hash_table_unref);
+  g_clear_object (&self->server);
+  g_clear_object (&self->server_signals);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->first_address, g_free);
 
@@ -862,9 +587,6 @@ cr_owner_page_class_init (CrOwnerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, port_spin);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, local_only_switch);
   gtk_widget_class_bind_template_callback (widget_class, on_room_name_row_apply);
-  gtk_widget_class_bind_template_callback (widget_class,
-                                           on_require_registration_switch_notify_active);
-  gtk_widget_class_bind_template_callback (widget_class, on_history_spin_value_changed);
 
   gtk_widget_class_install_action (widget_class, "owner.say", NULL, say_action);
   gtk_widget_class_install_action (widget_class, "owner.announce", NULL, announce_action);
@@ -887,25 +609,32 @@ cr_owner_page_init (CrOwnerPage *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->members = g_list_store_new (CR_TYPE_MEMBER);
-  self->last_spoke = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  gtk_list_box_bind_model (self->members_list, G_LIST_MODEL (self->members),
-                           create_member_row, NULL, NULL);
-  self->bans = gtk_string_list_new (NULL);
-  gtk_list_box_bind_model (self->banned_list, G_LIST_MODEL (self->bans),
-                           create_banned_row, NULL, NULL);
+  /* The server changes with every room hosted: one group follows it. */
+  self->server_signals = g_signal_group_new (CR_TYPE_SERVER);
+  g_signal_group_connect_object (self->server_signals, "members-changed",
+                                 G_CALLBACK (on_server_members_changed), self,
+                                 G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->server_signals, "notify::running",
+                                 G_CALLBACK (on_server_running_changed), self,
+                                 G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->server_signals, "notify::port",
+                                 G_CALLBACK (on_server_running_changed), self,
+                                 G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->server_signals, "stopped",
+                                 G_CALLBACK (on_server_running_changed), self,
+                                 G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->server_signals, "notify::room-name",
+                                 G_CALLBACK (show_room_name), self, G_CONNECT_SWAPPED);
 
   g_signal_connect_swapped (self->say_entry, "activate",
                             G_CALLBACK (on_say_entry_activate), self);
-  g_signal_connect (self, "map", G_CALLBACK (on_map), NULL);
 
   /* The schema is the app's; without it (a test that did not install it)
-   * the page still drives the server, it just remembers nothing. */
+   * the page still drives the server, it just has no settings to change. */
   source = g_settings_schema_source_get_default ();
   if (source != NULL)
     schema = g_settings_schema_source_lookup (source, SCHEMA_ID, TRUE);
 
-  self->loading = TRUE;
   if (schema != NULL)
     {
       self->settings = g_settings_new (SCHEMA_ID);
@@ -928,11 +657,7 @@ cr_owner_page_init (CrOwnerPage *self)
       }
     }
   else
-    g_debug ("Schema %s not found: owner settings are not kept", SCHEMA_ID);
-  self->loading = FALSE;
-
-  self->idle_source = g_timeout_add_seconds (1, on_idle_tick, self);
-  g_source_set_name_by_id (self->idle_source, "[chatroom] owner idle times");
+    g_debug ("Schema %s not found: no owner settings", SCHEMA_ID);
 
   update_status (self);
 }
@@ -965,9 +690,8 @@ cr_owner_page_get_server (CrOwnerPage *self)
  * cr_owner_page_set_server:
  * @server: (nullable): the hosted room, or %NULL when hosting stopped
  *
- * Shows @server's members and status, and applies the live room settings
- * (require registration, history length) to it. The room name shown is the
- * server's own.
+ * Shows @server's status, members and bans (its own models, bound as they
+ * are). The room name shown is the server's own.
  */
 void
 cr_owner_page_set_server (CrOwnerPage *self,
@@ -976,40 +700,27 @@ cr_owner_page_set_server (CrOwnerPage *self,
   g_return_if_fail (CR_IS_OWNER_PAGE (self));
   g_return_if_fail (server == NULL || CR_IS_SERVER (server));
 
-  if (self->server == server)
+  if (!g_set_object (&self->server, server))
     return;
 
-  disconnect_server (self);
+  g_signal_group_set_target (self->server_signals, server);
 
   if (server != NULL)
     {
-      const char *room_name;
-
-      self->server = g_object_ref (server);
-
-      g_signal_connect_swapped (server, "event",
-                                G_CALLBACK (on_server_event), self);
-      g_signal_connect_swapped (server, "members-changed",
-                                G_CALLBACK (on_server_members_changed), self);
-      g_signal_connect_swapped (server, "notify::running",
-                                G_CALLBACK (on_server_running_changed), self);
-      g_signal_connect_swapped (server, "notify::port",
-                                G_CALLBACK (on_server_running_changed), self);
-      g_signal_connect_swapped (server, "stopped",
-                                G_CALLBACK (on_server_running_changed), self);
-
-
-      room_name = cr_server_get_room_name (server);
-      self->loading = TRUE;
-      if (room_name != NULL)
-        gtk_editable_set_text (GTK_EDITABLE (self->room_name_row), room_name);
-      self->loading = FALSE;
-
-      apply_live_settings (self);
+      gtk_list_box_bind_model (self->members_list, cr_server_get_members (server),
+                               create_member_row, NULL, NULL);
+      gtk_list_box_bind_model (self->banned_list, cr_server_get_bans (server),
+                               create_banned_row, NULL, NULL);
+      show_room_name (self);
+    }
+  else
+    {
+      gtk_list_box_bind_model (self->members_list, NULL, NULL, NULL, NULL);
+      gtk_list_box_bind_model (self->banned_list, NULL, NULL, NULL, NULL);
     }
 
   update_status (self);
-  sync_members (self);
-  sync_bans (self);
+  update_member_count (self);
+  update_banned_group (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);
 }

@@ -1,4 +1,6 @@
-/* cr-window-private.h: project-internal hooks for the UI tests
+/* cr-window-private.h: the window's parts, shared by cr-window.c (the view
+ * of the session) and cr-window-actions.c (what its actions do), and the
+ * hooks the UI tests use
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,12 +8,55 @@
 
 #include "cr-client.h"
 #include "cr-server.h"
+#include "cr-session.h"
 #include "cr-window.h"
 #include "cr-login-page.h"
 #include "cr-chat-page.h"
 
 G_BEGIN_DECLS
 
+struct _CrWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* template widgets */
+  GtkToggleButton      *owner_button;
+  GtkWidget            *leave_button;
+  GtkWidget            *members_button;
+  AdwWindowTitle       *window_title;
+  GtkStack             *stack;
+  CrLoginPage          *login_page;
+  CrChatPage           *chat_page;
+
+  /* owned */
+  CrSession            *session;
+  GSettings            *settings;
+
+  /* borrowed */
+  GtkWidget            *owner_page;        /* inside chat_page, while hosting */
+  AdwMessageDialog     *confirm_dialog;
+
+  gboolean              closing;           /* leaving before the window goes */
+  gboolean              close_ready;
+};
+
+/* cr-window.c */
+void              _cr_window_update_actions      (CrWindow   *self);
+void              _cr_window_show_login          (CrWindow   *self,
+                                                  const char *error,
+                                                  const char *note);
+void              _cr_window_notify_owner_mode   (CrWindow   *self);
+/* A GError as a sentence for the login view. */
+char             *_cr_window_dup_error_text      (const GError *error);
+
+/* cr-window-actions.c: installs win.leave, win.owner-mode,
+ * win.host-on-free-port and the login page's join. */
+void              _cr_window_class_add_actions   (GtkWidgetClass *widget_class);
+void              _cr_window_ask_stop_hosting    (CrWindow   *self);
+
+/* --- for tests ----------------------------------------------------------- */
+
+CrSession        *_cr_window_get_session         (CrWindow *self);
 CrClient         *_cr_window_get_client          (CrWindow *self);
 CrServer         *_cr_window_get_server          (CrWindow *self);
 CrLoginPage      *_cr_window_get_login_page      (CrWindow *self);
@@ -24,7 +69,7 @@ AdwMessageDialog *_cr_window_get_confirm_dialog  (CrWindow *self);
 const char       *_cr_window_get_visible_page    (CrWindow *self);
 const char       *_cr_window_get_title           (CrWindow *self);
 const char       *_cr_window_get_subtitle        (CrWindow *self);
-/* How many desktop notifications were sent. */
+/* How many desktop notifications the session sent. */
 guint             _cr_window_get_n_notifications (CrWindow *self);
 
 GtkTextView      *_cr_chat_page_get_entry             (CrChatPage *self);

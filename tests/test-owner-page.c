@@ -4,17 +4,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Build (tests/meson.build, in the `if get_option('gui')` block beside
- * test-ui, same environment and suite 'ui'):
- *   test_owner_page = executable('test-owner-page', 'test-owner-page.c',
- *     dependencies: chatroom_app_dep, link_with: test_utils)
- *   test('owner-page', test_owner_page, env: test_env, suite: 'ui',
- *        protocol: 'tap', args: ['--tap'], timeout: 120,
- *        depends: [compiled_schemas, gettext_targets[0]])
- *
- * A CrServer on 127.0.0.1 in the test, CrClients joining it, and a
- * CrOwnerPage in a window, driven through its actions the way the keyboard
- * does. Every wait is bounded.
+ * A CrServer on 127.0.0.1 in the test, its live settings bound as the
+ * session binds a hosted room's (cr_session_bind_server_settings),
+ * CrClients joining it, and a CrOwnerPage in a window, driven through its
+ * actions the way the keyboard does. Every wait is bounded.
  */
 #define G_LOG_DOMAIN "test-owner-page"
 
@@ -28,6 +21,7 @@
 #include "cr-client.h"
 #include "cr-render.h"
 #include "cr-server.h"
+#include "cr-session.h"
 #include "cr-test-utils.h"
 #include "cr-owner-member-row.h"
 #include "cr-owner-page.h"
@@ -35,6 +29,7 @@
 #define WAIT_MS 5000
 
 typedef struct {
+  GSettings   *settings;
   CrServer    *server;
   char        *address;
   GtkWindow   *window;
@@ -182,6 +177,16 @@ row_absent (gpointer data)
 }
 
 static gboolean
+row_has_address (gpointer data)
+{
+  RowCond *c = data;
+  CrOwnerMemberRow *row = row_of (c->fixture, c->name);
+  const char *subtitle = row ? adw_action_row_get_subtitle (ADW_ACTION_ROW (row)) : NULL;
+
+  return subtitle != NULL && strstr (subtitle, "127.0.0.1:") != NULL;
+}
+
+static gboolean
 row_muted (gpointer data)
 {
   RowCond *c = data;
@@ -264,8 +269,11 @@ fixture_set_up (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  fixture->server = cr_server_new (NULL, "Test room");
+  fixture->settings = g_settings_new ("io.github.chatroom.ChatRoom");
+  g_settings_set_string (fixture->settings, "room-name", "Test room");
+  fixture->server = cr_server_new (NULL, NULL);
   g_object_set (fixture->server, "owner-name", "teacher", NULL);
+  cr_session_bind_server_settings (fixture->settings, fixture->server);
   g_assert_true (cr_server_start (fixture->server, "127.0.0.1:0", &error));
   g_assert_no_error (error);
   fixture->address = cr_test_address ("127.0.0.1", cr_server_get_port (fixture->server));
@@ -292,6 +300,8 @@ fixture_tear_down (Fixture       *fixture,
   cr_test_wait_until (NULL, NULL, 300);
   g_clear_object (&fixture->server);
   g_clear_pointer (&fixture->address, g_free);
+  g_settings_reset (fixture->settings, "room-name");
+  g_clear_object (&fixture->settings);
 }
 
 /* --- tests --------------------------------------------------------------- */
@@ -313,11 +323,14 @@ test_members (Fixture       *fixture,
   /* The status line tells the address others type. */
   cr_test_assert_wait (label_shown, &address, WAIT_MS);
 
-  /* A row says where the member is and that they are a guest. */
+  /* A row says where the member is (known just after the join) and that
+   * they are a guest. */
+  cr_test_assert_wait (row_has_address, &has_alice, WAIT_MS);
   alice_row = row_of (fixture, "alice");
   subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (alice_row));
   g_assert_nonnull (subtitle);
   g_assert_nonnull (strstr (subtitle, "127.0.0.1:"));
+  g_assert_nonnull (strstr (subtitle, C_("member", "Guest")));
 
   /* Rows live through others joining and leaving: a menu open on one stays. */
   cr_test_leave_and_free (g_steal_pointer (&bob));
@@ -597,6 +610,111 @@ test_stop_requested (Fixture       *fixture,
   g_assert_true (cr_server_get_running (fixture->server));
 }
 
+/* The page binds the server's own member list: a row comes and goes in the
+ * very items-changed that inserts or removes the member, and a member's
+ * row follows its notifies, with no mirror, idle or timer in between. */
+typedef struct {
+  Fixture *fixture;
+  guint    n_changes;
+  gboolean row_follows;
+} Follow;
+
+static void
+on_members_changed_after (GListModel *members,
+                          guint       position,
+                          guint       removed,
+                          guint       added,
+                          Follow     *follow)
+{
+  follow->n_changes++;
+  /* What the list box shows now is the model, item for item. */
+  follow->row_follows = TRUE;
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr(CrMember) member = g_list_model_get_item (members, i);
+
+      if (row_of (follow->fixture, cr_member_get_name (member)) == NULL)
+        follow->row_follows = FALSE;
+    }
+  if (removed > 0 && row_of (follow->fixture, "bob") != NULL &&
+      g_list_model_get_n_items (members) == 1)
+    follow->row_follows = FALSE;
+}
+
+static void
+test_rows_follow_model (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  GListModel *members = cr_server_get_members (fixture->server);
+  Follow follow = { fixture, 0, FALSE };
+  g_autoptr(CrClient) alice = NULL;
+  g_autoptr(CrClient) bob = NULL;
+  RowCond has_bob = { fixture, "bob" };
+  CrOwnerMemberRow *alice_row;
+  CrMember *member;
+  g_autofree char *expected = NULL;
+  g_autofree char *description = NULL;
+  GtkWidget *group;
+
+  g_signal_connect_after (members, "items-changed",
+                          G_CALLBACK (on_members_changed_after), &follow);
+
+  alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  bob = cr_test_join (fixture->address, "bob", NULL, FALSE, WAIT_MS, NULL);
+  g_assert_cmpuint (follow.n_changes, ==, 2);
+  g_assert_true (follow.row_follows);
+
+  /* The member count above the list follows too. */
+  group = gtk_widget_get_ancestor (GTK_WIDGET (row_of (fixture, "bob")),
+                                   ADW_TYPE_PREFERENCES_GROUP);
+  description = g_strdup_printf (ngettext ("%u person in the room", "%u people in the room", 2),
+                                 2);
+  g_assert_cmpstr (adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (group)), ==,
+                   description);
+
+  /* A row shows the member's own object, and redraws on its notify. */
+  alice_row = row_of (fixture, "alice");
+  member = cr_owner_member_row_get_member (alice_row);
+  {
+    g_autoptr(CrMember) first = g_list_model_get_item (members, 0);
+
+    g_assert_true (member == first);
+  }
+  cr_member_set_last_active (member, g_get_real_time () - 3 * G_USEC_PER_SEC);
+  expected = cr_owner_format_last_active (cr_member_get_last_active (member),
+                                          g_get_real_time ());
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (alice_row)), expected));
+
+  follow.row_follows = FALSE;
+  cr_test_leave_and_free (g_steal_pointer (&bob));
+  g_assert_cmpuint (follow.n_changes, ==, 3);
+  g_assert_true (follow.row_follows);
+  g_assert_false (row_present (&has_bob));
+  /* Alice's row lived through it. */
+  g_assert_true (row_of (fixture, "alice") == alice_row);
+
+  g_signal_handlers_disconnect_by_data (members, &follow);
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+}
+
+/* The room name row writes the settings only; the running room follows
+ * them (bound once), and the row shows the name the room has. */
+static void
+test_room_name_bound (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  GtkWidget *name_row = find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_ENTRY_ROW);
+  g_autofree char *fallback = g_strdup_printf (_("%s's room"), "teacher");
+
+  g_settings_set_string (fixture->settings, "room-name", "Chemistry");
+  g_assert_cmpstr (cr_server_get_room_name (fixture->server), ==, "Chemistry");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (name_row)), ==, "Chemistry");
+
+  /* No name set: the owner's default name. */
+  g_settings_reset (fixture->settings, "room-name");
+  g_assert_cmpstr (cr_server_get_room_name (fixture->server), ==, fallback);
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -634,6 +752,8 @@ main (int   argc,
   ADD ("settings-apply", test_settings_apply);
   ADD ("stop-requested", test_stop_requested);
   ADD ("keyboard", test_keyboard);
+  ADD ("rows-follow-model", test_rows_follow_model);
+  ADD ("room-name-bound", test_room_name_bound);
 #undef ADD
 
   return g_test_run ();

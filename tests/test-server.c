@@ -535,6 +535,310 @@ test_member_list (void)
   cr_test_room_clear (&room);
 }
 
+/* --- the owner view's models, kept in place ----------------------------- */
+
+/* Every items-changed of a model, as (position, removed, added). */
+typedef struct
+{
+  GArray *changes;
+} ChangeLog;
+
+typedef struct
+{
+  guint position;
+  guint removed;
+  guint added;
+} Change;
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  ChangeLog  *log)
+{
+  Change change = { position, removed, added };
+
+  g_array_append_val (log->changes, change);
+}
+
+static void
+assert_change (ChangeLog *log,
+               guint      index,
+               guint      removed,
+               guint      added)
+{
+  Change *change;
+
+  g_assert_cmpuint (log->changes->len, >, index);
+  change = &g_array_index (log->changes, Change, index);
+  g_assert_cmpuint (change->removed, ==, removed);
+  g_assert_cmpuint (change->added, ==, added);
+}
+
+typedef struct
+{
+  GListModel *model;
+  guint       n;
+} CountWait;
+
+static gboolean
+count_is (gpointer user_data)
+{
+  CountWait *wait = user_data;
+
+  return g_list_model_get_n_items (wait->model) == wait->n;
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+static gboolean
+counter_at_least_one (gpointer user_data)
+{
+  return *(guint *) user_data >= 1;
+}
+
+static gboolean
+wall_clock_past (gpointer user_data)
+{
+  return g_get_real_time () > *(gint64 *) user_data;
+}
+
+static CrMember *
+server_member (CrServer   *server,
+               const char *name)
+{
+  GListModel *members = cr_server_get_members (server);
+
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr(CrMember) member = g_list_model_get_item (members, i);
+
+      if (g_strcmp0 (cr_member_get_name (member), name) == 0)
+        return member;   /* the store holds it */
+    }
+  return NULL;
+}
+
+static gboolean
+members_have_one (gpointer user_data)
+{
+  return g_list_model_get_n_items (cr_server_get_members (user_data)) == 1;
+}
+
+static gboolean
+all_sent (gpointer user_data)
+{
+  GListModel *messages = cr_client_get_messages (user_data);
+
+  for (guint i = 0; i < g_list_model_get_n_items (messages); i++)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (messages, i);
+
+      if (cr_message_get_own (message) && cr_message_get_state (message) != CR_MESSAGE_SENT)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+server_stopped (gpointer user_data)
+{
+  return !cr_server_get_running (user_data);
+}
+
+/* A join is one insertion, a leave one removal: the list is never rebuilt,
+ * so the rows of those who stay keep their widgets. */
+static void
+test_member_model_in_place (void)
+{
+  CrTestRoom room = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrClient) alice = NULL;
+  g_autoptr(CrClient) bob = NULL;
+  ChangeLog log = { g_array_new (FALSE, FALSE, sizeof (Change)) };
+  GListModel *members;
+  CrMember *alice_member;
+  CountWait one = { NULL, 1 }, two = { NULL, 2 };
+
+  cr_test_room_start (&room, "127.0.0.1");
+  members = cr_server_get_members (room.server);
+  one.model = two.model = members;
+  g_signal_connect (members, "items-changed", G_CALLBACK (on_items_changed), &log);
+
+  alice = cr_test_join (room.address, "alice", NULL, FALSE, 5000, &error);
+  g_assert_no_error (error);
+  cr_test_assert_wait (count_is, &one, 3000);
+  cr_test_run_for (50);
+  g_assert_cmpuint (log.changes->len, ==, 1);
+  assert_change (&log, 0, 0, 1);
+  alice_member = server_member (room.server, "alice");
+  g_assert_nonnull (alice_member);
+  g_object_add_weak_pointer (G_OBJECT (alice_member), (gpointer *) &alice_member);
+
+  bob = cr_test_join (room.address, "bob", NULL, FALSE, 5000, &error);
+  g_assert_no_error (error);
+  cr_test_assert_wait (count_is, &two, 3000);
+  cr_test_run_for (50);
+  g_assert_cmpuint (log.changes->len, ==, 2);
+  assert_change (&log, 1, 0, 1);
+  /* Sorted: bob after alice, and alice's object is the same one. */
+  g_assert_cmpuint (g_array_index (log.changes, Change, 1).position, ==, 1);
+  g_assert_true (server_member (room.server, "alice") == alice_member);
+
+  /* A mute changes the member, not the list. */
+  {
+    CrMember *bob_member = server_member (room.server, "bob");
+    guint flags_notified = 0;
+
+    g_signal_connect (bob_member, "notify::flags", G_CALLBACK (count_notify), &flags_notified);
+    g_assert_true (cr_server_mute (room.server, "bob", &error));
+    g_assert_no_error (error);
+    cr_test_assert_wait (counter_at_least_one, &flags_notified, 3000);
+    cr_test_run_for (50);
+    g_assert_cmpuint (flags_notified, ==, 1);
+    g_assert_true (cr_member_get_muted (bob_member));
+    g_assert_cmpuint (log.changes->len, ==, 2);
+    g_signal_handlers_disconnect_by_data (bob_member, &flags_notified);
+  }
+
+  /* Bob leaves: one removal, at his place. */
+  cr_test_leave_and_free (g_steal_pointer (&bob));
+  cr_test_assert_wait (count_is, &one, 3000);
+  cr_test_run_for (50);
+  g_assert_cmpuint (log.changes->len, ==, 3);
+  assert_change (&log, 2, 1, 0);
+  g_assert_cmpuint (g_array_index (log.changes, Change, 2).position, ==, 1);
+  g_assert_nonnull (alice_member);
+  g_assert_true (server_member (room.server, "alice") == alice_member);
+
+  g_object_remove_weak_pointer (G_OBJECT (alice_member), (gpointer *) &alice_member);
+  g_signal_handlers_disconnect_by_data (members, &log);
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  cr_test_room_clear (&room);
+  g_array_unref (log.changes);
+}
+
+/* "last-active" moves when the room hears a member speak, without any
+ * timer, and a burst of lines notifies at most once a second. */
+static void
+test_member_last_active (void)
+{
+  CrTestRoom room = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrClient) alice = NULL;
+  CrMember *member;
+  gint64 joined, after_step, burst_start, burst_end;
+  guint notified = 0;
+
+  cr_test_room_start (&room, "127.0.0.1");
+  alice = cr_test_join (room.address, "alice", NULL, FALSE, 5000, &error);
+  g_assert_no_error (error);
+  cr_test_assert_wait (members_have_one, room.server, 3000);
+  member = server_member (room.server, "alice");
+  g_assert_nonnull (member);
+
+  /* Known from the join, as wall-clock time. */
+  joined = cr_member_get_last_active (member);
+  g_assert_cmpint (joined, >, 0);
+  g_assert_cmpint (joined, <=, g_get_real_time ());
+  g_signal_connect (member, "notify::last-active", G_CALLBACK (count_notify), &notified);
+
+  /* Past the one-second step since the join, a line moves it. */
+  after_step = joined + G_USEC_PER_SEC;
+  cr_test_assert_wait (wall_clock_past, &after_step, 3000);
+  g_assert_nonnull (cr_client_send (alice, "hello", &error));
+  g_assert_no_error (error);
+  cr_test_assert_wait (counter_at_least_one, &notified, 3000);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpint (cr_member_get_last_active (member), >, after_step - 1);
+
+  /* A burst: at most one notify per second it spans (and none for the
+   * first second after the last one). */
+  burst_start = g_get_real_time ();
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("line %u", i);
+
+      g_assert_nonnull (cr_client_send (alice, text, &error));
+      g_assert_no_error (error);
+    }
+  cr_test_assert_wait (all_sent, alice, 3000);
+  burst_end = g_get_real_time ();
+  g_assert_cmpuint (notified - 1, <=, (burst_end - burst_start) / G_USEC_PER_SEC + 1);
+
+  g_signal_handlers_disconnect_by_data (member, &notified);
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  cr_test_room_clear (&room);
+}
+
+/* Bans are a model too: a ban inserts the name, an unban removes it. */
+static void
+test_ban_model_in_place (void)
+{
+  CrTestRoom room = { 0 };
+  g_autoptr(GError) error = NULL;
+  ChangeLog log = { g_array_new (FALSE, FALSE, sizeof (Change)) };
+  GListModel *bans;
+
+  cr_test_room_start (&room, "127.0.0.1");
+  bans = cr_server_get_bans (room.server);
+  g_assert_cmpuint (g_list_model_get_n_items (bans), ==, 0);
+  g_signal_connect (bans, "items-changed", G_CALLBACK (on_items_changed), &log);
+
+  g_assert_true (cr_server_ban (room.server, "Mallory", &error));
+  g_assert_true (cr_server_ban (room.server, "eve", &error));
+  g_assert_no_error (error);
+  {
+    CountWait two = { bans, 2 };
+
+    cr_test_assert_wait (count_is, &two, 3000);
+  }
+  cr_test_run_for (50);
+  g_assert_cmpuint (log.changes->len, ==, 2);
+  assert_change (&log, 0, 0, 1);
+  assert_change (&log, 1, 0, 1);
+  {
+    g_autoptr(CrMember) first = g_list_model_get_item (bans, 0);
+    g_autoptr(CrMember) second = g_list_model_get_item (bans, 1);
+    g_auto(GStrv) listed = cr_server_dup_bans (room.server);
+
+    /* The order of cr_server_dup_bans. */
+    g_assert_cmpstr (cr_member_get_name (first), ==, listed[0]);
+    g_assert_cmpstr (cr_member_get_name (second), ==, listed[1]);
+  }
+
+  g_assert_true (cr_server_unban (room.server, "mallory", &error));
+  g_assert_no_error (error);
+  {
+    CountWait one = { bans, 1 };
+
+    cr_test_assert_wait (count_is, &one, 3000);
+  }
+  cr_test_run_for (50);
+  g_assert_cmpuint (log.changes->len, ==, 3);
+  assert_change (&log, 2, 1, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (bans), ==, 1);
+
+  /* The bans come back with the room, from its store. */
+  g_signal_handlers_disconnect_by_data (bans, &log);
+  cr_server_stop (room.server);
+  g_assert_true (cr_test_wait_until (server_stopped, room.server, 3000));
+  g_assert_cmpuint (g_list_model_get_n_items (bans), ==, 0);
+  g_clear_object (&room.server);
+  cr_test_room_start_on (&room, "127.0.0.1", 0);
+  g_assert_cmpuint (g_list_model_get_n_items (cr_server_get_bans (room.server)), ==, 1);
+
+  cr_test_room_clear (&room);
+  g_array_unref (log.changes);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -550,6 +854,9 @@ main (int   argc,
   g_test_add_func ("/chatroom/server/timeout", test_timeout);
   g_test_add_func ("/chatroom/server/timeout-and-return", test_timeout_and_return);
   g_test_add_func ("/chatroom/server/member-list", test_member_list);
+  g_test_add_func ("/chatroom/server/member-model-in-place", test_member_model_in_place);
+  g_test_add_func ("/chatroom/server/member-last-active", test_member_last_active);
+  g_test_add_func ("/chatroom/server/ban-model-in-place", test_ban_model_in_place);
 
   return g_test_run ();
 }

@@ -650,6 +650,97 @@ test_owner_port_in_use (Fixture       *fixture,
                     cr_server_get_port (_cr_window_get_server (fixture->window)));
 }
 
+/* The hosted room follows the settings, bound once when it started: the
+ * owner view only writes them. */
+static void
+test_owner_settings_bound (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  CrServer *server;
+  guint history = 0;
+  gboolean required = TRUE;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.owner-mode", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0, WAIT_MS);
+  server = _cr_window_get_server (fixture->window);
+  g_assert_nonnull (server);
+
+  g_settings_set_string (fixture->settings, "room-name", "Physics 101");
+  g_assert_cmpstr (cr_server_get_room_name (server), ==, "Physics 101");
+
+  g_settings_set_uint (fixture->settings, "history-length", 12);
+  g_settings_set_boolean (fixture->settings, "require-registration", TRUE);
+  g_object_get (server, "history-length", &history, "require-registration", &required, NULL);
+  g_assert_cmpuint (history, ==, 12);
+  g_assert_true (required);
+
+  g_settings_reset (fixture->settings, "history-length");
+  g_settings_reset (fixture->settings, "require-registration");
+  g_object_get (server, "require-registration", &required, NULL);
+  g_assert_false (required);
+}
+
+/* The session, not the window, owns the room: a window destroyed while
+ * hosting leaves the room running and its owner in it, and a new window
+ * of the same session shows that room again. */
+static void
+test_session_outlives_window (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(CrSession) session = cr_session_new ();
+  g_autofree char *address = NULL;
+  CrWindow *first = cr_window_new_for_session (NULL, session);
+  CrWindow *second;
+  CrServer *server;
+  CrClient *client;
+  CrClient *dave;
+
+  /* The fixture's own window shows another session: leave it alone. */
+  g_assert_true (_cr_window_get_session (fixture->window) != session);
+
+  gtk_window_present (GTK_WINDOW (first));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (first), "win.owner-mode", NULL));
+  WAIT_FOR (cr_session_get_state (session) == CR_SESSION_IN_ROOM, WAIT_MS);
+  server = cr_session_get_server (session);
+  client = cr_session_get_client (session);
+  g_assert_true (_cr_window_get_server (first) == server);
+
+  g_object_add_weak_pointer (G_OBJECT (first), (gpointer *) &first);
+  gtk_window_destroy (GTK_WINDOW (first));
+  WAIT_FOR (first == NULL, WAIT_MS);
+
+  /* Still hosting, still in the room: others can join. */
+  g_assert_true (cr_session_get_server (session) == server);
+  g_assert_true (cr_server_get_running (server));
+  g_assert_true (cr_session_get_client (session) == client);
+  g_assert_cmpint (cr_client_get_state (client), ==, CR_CLIENT_CONNECTED);
+  address = g_strdup_printf ("127.0.0.1:%u", cr_server_get_port (server));
+  dave = fixture->others[0] = join_client (address, "dave");
+  WAIT_FOR (cr_session_get_n_members (session) == 2, WAIT_MS);
+
+  /* A new window of the session is at once in that room, as its owner. */
+  second = cr_window_new_for_session (NULL, session);
+  gtk_window_present (GTK_WINDOW (second));
+  g_assert_cmpstr (_cr_window_get_visible_page (second), ==, "chat");
+  g_assert_true (cr_window_get_owner_mode (second));
+  g_assert_nonnull (_cr_window_get_owner_page (second));
+  g_assert_cmpstr (_cr_window_get_title (second), ==, cr_server_get_room_name (server));
+  {
+    g_autofree char *two = g_strdup_printf (ngettext ("%u member", "%u members", 2), 2);
+
+    g_assert_cmpstr (_cr_window_get_subtitle (second), ==, two);
+  }
+
+  /* Closing the last window of the session closes the room. */
+  g_object_add_weak_pointer (G_OBJECT (second), (gpointer *) &second);
+  gtk_window_close (GTK_WINDOW (second));
+  WAIT_FOR (cr_client_get_state (dave) == CR_CLIENT_CLOSED, WAIT_MS);
+  g_assert_cmpint (cr_client_get_close_reason (dave), ==, CR_REASON_ROOM_CLOSED);
+  WAIT_FOR (second == NULL, WAIT_MS);
+  g_assert_cmpint (cr_session_get_state (session), ==, CR_SESSION_IDLE);
+  g_assert_null (cr_session_get_server (session));
+}
+
 static gboolean
 new_messages_button_visible (Fixture *fixture)
 {
@@ -1010,6 +1101,8 @@ main (int   argc,
   ADD ("notify-mention", test_notify_mention);
   ADD ("owner-mode", test_owner_mode);
   ADD ("owner-port-in-use", test_owner_port_in_use);
+  ADD ("owner-settings-bound", test_owner_settings_bound);
+  ADD ("session-outlives-window", test_session_outlives_window);
 
   g_test_add_func ("/chatroom/ui/app/host", test_app_host);
   g_test_add_func ("/chatroom/ui/app/address", test_app_address);

@@ -109,7 +109,7 @@ cr_member_set_property (GObject      *object,
       break;
 
     case PROP_ROLE:
-      self->role = g_value_get_int (value);
+      cr_member_set_role (self, g_value_get_int (value));
       break;
 
     case PROP_FLAGS:
@@ -149,8 +149,7 @@ cr_member_class_init (CrMemberClass *klass)
   properties[PROP_ROLE] =
     g_param_spec_int ("role", NULL, NULL,
                       CR_ROLE_MEMBER, CR_ROLE_OWNER, CR_ROLE_MEMBER,
-                      (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-                       G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+                      (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
   properties[PROP_FLAGS] =
     g_param_spec_uint ("flags", NULL, NULL,
                        0, G_MAXUINT, 0,
@@ -210,6 +209,18 @@ cr_member_get_role (CrMember *self)
   g_return_val_if_fail (CR_IS_MEMBER (self), CR_ROLE_MEMBER);
 
   return self->role;
+}
+
+void
+cr_member_set_role (CrMember *self,
+                    CrRole    role)
+{
+  g_return_if_fail (CR_IS_MEMBER (self));
+
+  if (self->role == role)
+    return;
+  self->role = role;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
 }
 
 guint

@@ -13,14 +13,19 @@ G_BEGIN_DECLS
 #define CR_TYPE_MEMBER (cr_member_get_type ())
 G_DECLARE_FINAL_TYPE (CrMember, cr_member, CR, MEMBER, GObject)
 
-/* Properties: "name", "role" (int, CrRole), "flags" (uint, CR_MEMBER_*),
- * "is-self" (boolean), "address" (string, only on the server's list, e.g.
- * "127.0.0.1:40000"), "last-active" (gint64 monotonic µs, server's list). */
+/* Properties: "name" (construct-only), "role" (int, CrRole), "flags" (uint,
+ * CR_MEMBER_*), "is-self" (boolean), "address" (string, only on the
+ * server's list, e.g. "127.0.0.1:40000"), "last-active" (gint64 wall-clock
+ * µs as g_get_real_time() gives, 0 = not known; on the server's list: when
+ * the member joined or was last heard speaking). Every setter notifies only
+ * on a change, so a list of members is kept up to date in place. */
 CrMember     *cr_member_new             (const char *name,
                                          CrRole      role,
                                          guint       flags);
 const char   *cr_member_get_name        (CrMember *self);
 CrRole        cr_member_get_role        (CrMember *self);
+void          cr_member_set_role        (CrMember *self,
+                                         CrRole    role);
 guint         cr_member_get_flags       (CrMember *self);
 void          cr_member_set_flags       (CrMember *self,
                                          guint     flags);

@@ -24,6 +24,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cr-engine-worker.h"
+#include "cr-member-list.h"
 #include "cr-render.h"
 
 #include "cr-server-private.h"
@@ -55,9 +56,9 @@ struct _CrServer
   GSocket        *socket;
   GSource        *read_source;
   GSource        *timer_source;
-  GSource        *idle_source;      /* refreshes members' last-active */
-  guint           refresh_id;       /* the member list, after an event */
-  GListStore     *members;
+  guint           refresh_id;       /* applies pending_events to lists */
+  GPtrArray      *pending_events;   /* CrEvent copies */
+  CrMemberList   *lists;            /* members and bans, for the owner view */
   gboolean        stopping;
   gint64          stop_deadline;
   guint8         *buffers;
@@ -188,14 +189,14 @@ finish_stop (CrServer *self)
 {
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_pointer (&self->read_source, g_source_destroy);
-  g_clear_pointer (&self->idle_source, g_source_destroy);
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
   drop_worker (self);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
-  g_list_store_remove_all (self->members);
+  g_ptr_array_set_size (self->pending_events, 0);
+  cr_member_list_clear (self->lists);
   self->stopping = FALSE;
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
@@ -296,74 +297,39 @@ on_socket_readable (GSocket      *socket,
   return G_SOURCE_CONTINUE;
 }
 
-/* Members, for the owner view */
-
-static void
-refresh_members (CrServer *self)
-{
-  g_autoptr(GPtrArray) list = NULL;
-  g_autoptr(GPtrArray) items = NULL;
-  CrRoom *room;
-  gint64 wall = g_get_real_time ();
-  gint64 mono = g_get_monotonic_time ();
-
-  if (self->engine == NULL)
-    return;
-  room = cr_engine_get_room (self->engine);
-  list = cr_room_list_members (room);
-  items = g_ptr_array_new_with_free_func (g_object_unref);
-
-  for (guint i = 0; i < list->len; i++)
-    {
-      const CrRoomMember *m = list->pdata[i];
-      CrMember *member = cr_member_new (m->name, m->role, m->flags);
-      GSocketAddress *addr = cr_engine_get_member_address (self->engine, m->id);
-
-      if (addr != NULL)
-        {
-          GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (addr);
-          g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
-          g_autofree char *text = strchr (host, ':') != NULL
-            ? g_strdup_printf ("[%s]:%u", host, g_inet_socket_address_get_port (isa))
-            : g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (isa));
-          cr_member_set_address (member, text);
-        }
-      cr_member_set_last_active (member, mono - (wall - m->last_active_us));
-      g_ptr_array_add (items, member);
-    }
-
-  g_list_store_splice (self->members, 0, g_list_model_get_n_items (G_LIST_MODEL (self->members)),
-                       items->pdata, items->len);
-  g_signal_emit (self, signals[MEMBERS_CHANGED], 0);
-}
-
+/* Members and bans, for the owner view: CrMemberList keeps them in place
+ * from the room's events (cr-member-list.c).
+ *
+ * Not in the packet path: the events wait for the next turn of the loop.
+ * The owner view builds a row in the same items-changed, which would
+ * otherwise delay the newcomer's WELCOME (the engine announces a join
+ * before it welcomes); and by then the newcomer's session, whose address
+ * the list shows, is bound. */
 static gboolean
-on_refresh_idle (gpointer user_data)
+on_apply_events (gpointer user_data)
 {
   CrServer *self = user_data;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->members));
-  gint64 wall = g_get_real_time ();
-  gint64 mono = g_get_monotonic_time ();
-
-  /* Only last-active moves between events. */
-  for (guint i = 0; i < n && self->engine != NULL; i++)
-    {
-      g_autoptr(CrMember) member = g_list_model_get_item (G_LIST_MODEL (self->members), i);
-      const CrRoomMember *m = cr_room_lookup_name (cr_engine_get_room (self->engine),
-                                                   cr_member_get_name (member));
-      if (m != NULL)
-        cr_member_set_last_active (member, mono - (wall - m->last_active_us));
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-on_refresh_members (gpointer user_data)
-{
-  CrServer *self = user_data;
+  g_autoptr(GPtrArray) events = g_steal_pointer (&self->pending_events);
+  gboolean changed = FALSE;
+  gboolean joined = FALSE;
 
   self->refresh_id = 0;
-  refresh_members (self);
+  self->pending_events = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
+  if (self->engine == NULL)
+    return G_SOURCE_REMOVE;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      gboolean one_joined = FALSE;
+
+      changed |= cr_member_list_apply (self->lists, cr_engine_get_room (self->engine),
+                                       events->pdata[i], &one_joined);
+      joined |= one_joined;
+    }
+  if (joined)
+    cr_member_list_fill_addresses (self->lists, self->engine);
+  if (changed)
+    g_signal_emit (self, signals[MEMBERS_CHANGED], 0);
   return G_SOURCE_REMOVE;
 }
 
@@ -374,11 +340,11 @@ on_engine_event (const CrEvent *event,
   CrServer *self = user_data;
 
   g_signal_emit (self, signals[EVENT], 0, event);
-  /* Later, once: the engine announces a join before it binds the new
-   * member's session, whose address the list shows. */
-  if (!cr_event_kind_is_chat (event->kind) && event->kind != CR_EVENT_ANNOUNCE &&
-      self->refresh_id == 0)
-    self->refresh_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, on_refresh_members, self, NULL);
+
+  g_ptr_array_add (self->pending_events, cr_event_copy (event));
+  /* Default priority: a busy socket must not starve it. */
+  if (self->refresh_id == 0)
+    self->refresh_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_apply_events, self, NULL);
 }
 
 /* Address parsing */
@@ -420,7 +386,6 @@ cr_server_dispose (GObject *object)
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_pointer (&self->read_source, g_source_destroy);
-  g_clear_pointer (&self->idle_source, g_source_destroy);
   if (self->timer_source != NULL)
     {
       g_source_destroy (self->timer_source);
@@ -432,7 +397,8 @@ cr_server_dispose (GObject *object)
   drop_worker (self);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
-  g_clear_object (&self->members);
+  g_clear_pointer (&self->lists, cr_member_list_free);
+  g_clear_pointer (&self->pending_events, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cr_server_parent_class)->dispose (object);
 }
@@ -604,7 +570,8 @@ cr_server_class_init (CrServerClass *klass)
 static void
 cr_server_init (CrServer *self)
 {
-  self->members = g_list_store_new (CR_TYPE_MEMBER);
+  self->lists = cr_member_list_new ();
+  self->pending_events = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
   self->out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
   self->buffers = g_malloc (BATCH * BUFFER_SIZE);
   self->timer_source = g_source_new (&timer_funcs, sizeof (GSource));
@@ -691,10 +658,7 @@ cr_server_start (CrServer    *self,
   g_source_attach (self->read_source, g_main_context_get_thread_default ());
   g_source_unref (self->read_source);
 
-  self->idle_source = g_timeout_source_new_seconds (1);
-  g_source_set_callback (self->idle_source, on_refresh_idle, self, NULL);
-  g_source_attach (self->idle_source, g_main_context_get_thread_default ());
-  g_source_unref (self->idle_source);
+  cr_member_list_load_bans (self->lists, cr_engine_get_room (self->engine));
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
@@ -1028,7 +992,14 @@ GListModel *
 cr_server_get_members (CrServer *self)
 {
   g_return_val_if_fail (CR_IS_SERVER (self), NULL);
-  return G_LIST_MODEL (self->members);
+  return cr_member_list_get_members (self->lists);
+}
+
+GListModel *
+cr_server_get_bans (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+  return cr_member_list_get_bans (self->lists);
 }
 
 void

@@ -30,12 +30,16 @@ G_DECLARE_FINAL_TYPE (CrServer, cr_server, CR, SERVER, GObject)
  * "require-registration" (boolean), "history-length" (uint, events sent on
  * join, default 50), "silence-timeout" (uint ms, default 15000),
  * "owner-name" (string: how owner messages from the console are signed).
+ * "room-name", "require-registration" and "history-length" also apply to
+ * a running room and notify on a change (the app binds them to its
+ * settings with g_settings_bind).
  * Read-only: "owner-token", "running" (boolean), "port" (uint).
  *
  * Signals:
  *   "event" (CrEvent *event): something happened in the room (for logs and
  *       the owner view);
- *   "members-changed": the member list or a member's flags changed;
+ *   "members-changed": the member list, a member's flags or the bans
+ *       changed (after the models below changed);
  *   "stopped": the room has closed and the socket is gone. */
 CrServer     *cr_server_new                  (const char  *data_dir,
                                               const char  *room_name);
@@ -91,8 +95,17 @@ gboolean      cr_server_unban                (CrServer    *self,
 /* The banned names, sorted (empty when the room is not running). The list
  * changes with BAN and UNBAN events ("event", "members-changed"). */
 GStrv         cr_server_dup_bans             (CrServer *self);
+/* The same names as a GListModel of CrMember (name only), collated, kept
+ * in place: a ban inserts one item, an unban removes one (as below). */
+GListModel   *cr_server_get_bans             (CrServer *self);
 
-/* GListModel of CrMember with address and last-active set; owner first. */
+/* GListModel of CrMember in cr_member_compare order (owner first), kept in
+ * place: a join inserts one item, a leave (kick, ban, timeout) removes
+ * one, a mute notifies "flags", with "address" set; "last-active"
+ * (wall-clock µs) is the join, then the member's lines as the room hears
+ * them, notified at most once a second. Both lists follow the room's
+ * events on the next turn of the main loop, not inside the packet path;
+ * "members-changed" follows them. */
 GListModel   *cr_server_get_members          (CrServer *self);
 
 void          cr_server_get_stats            (CrServer      *self,

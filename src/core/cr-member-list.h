@@ -1,0 +1,46 @@
+/* cr-member-list.h: a room's members and bans as GListModels, kept in
+ * place from the room's events (CrServer's lists, for the owner view).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "cr-engine.h"
+#include "cr-member.h"
+#include "cr-room.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CrMemberList CrMemberList;
+
+CrMemberList *cr_member_list_new             (void);
+void          cr_member_list_free            (CrMemberList  *self);
+
+/* CrMember in cr_member_compare order; banned names as CrMember (name
+ * only), collated. */
+GListModel   *cr_member_list_get_members     (CrMemberList  *self);
+GListModel   *cr_member_list_get_bans        (CrMemberList  *self);
+
+/* Follow one event of room (after the room applied it): a join inserts a
+ * member (*joined TRUE: its address is not known yet), a leave, kick, ban
+ * or timeout removes one, a mute notifies its flags, a line moves its
+ * "last-active" (wall-clock µs, at most once a second), a ban or unban
+ * inserts or removes a name, the room's close empties the members.
+ * Returns whether the members or the bans changed. */
+gboolean      cr_member_list_apply           (CrMemberList  *self,
+                                              CrRoom        *room,
+                                              const CrEvent *event,
+                                              gboolean      *joined);
+/* Set each member's "address" from its session in engine. */
+void          cr_member_list_fill_addresses  (CrMemberList  *self,
+                                              CrEngine      *engine);
+/* The bans room starts with (from the store), in one change. */
+void          cr_member_list_load_bans       (CrMemberList  *self,
+                                              CrRoom        *room);
+/* Empty both lists (the room stopped). */
+void          cr_member_list_clear           (CrMemberList  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrMemberList, cr_member_list_free)
+
+G_END_DECLS

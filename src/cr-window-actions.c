@@ -1,0 +1,218 @@
+/* cr-window-actions.c: what the window's actions do: join, leave, owner
+ * mode and its questions
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Each action asks the session (cr-session.c) and shows what came of it;
+ * the view itself follows the session's state (cr-window.c).
+ */
+#define G_LOG_DOMAIN "cr-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cr-window-private.h"
+#include "cr-window.h"
+
+/* --- joining ------------------------------------------------------------ */
+
+static void
+on_join_finished (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(CrWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cr_session_join_finish (CR_SESSION (source), result, &error))
+    {
+      g_autofree char *why = NULL;
+
+      /* Given up by leaving: nothing to say. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      why = _cr_window_dup_error_text (error);
+      _cr_window_show_login (self, why, NULL);
+      return;
+    }
+
+  cr_login_page_remember (self->login_page);
+  cr_login_page_show_error (self->login_page, NULL);
+}
+
+static void
+on_login_page_join_requested (CrWindow    *self,
+                              CrLoginPage *page)
+{
+  g_autofree char *address = NULL;
+  g_autofree char *name = NULL;
+
+  if (cr_session_get_state (self->session) != CR_SESSION_IDLE ||
+      cr_session_get_owner_mode (self->session))
+    return;
+
+  address = g_strstrip (g_strdup (cr_login_page_get_address (page)));
+  name = g_strstrip (g_strdup (cr_login_page_get_nickname (page)));
+
+  cr_login_page_show_error (self->login_page, NULL);
+  cr_session_join_async (self->session, address, name,
+                         cr_login_page_get_password (page),
+                         cr_login_page_get_register (page),
+                         on_join_finished, g_object_ref (self));
+}
+
+/* --- owner mode --------------------------------------------------------- */
+
+static void
+start_hosting (CrWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *why = NULL;
+
+  cr_login_page_show_error (self->login_page, NULL);
+  if (cr_session_host (self->session, cr_login_page_get_nickname (self->login_page), &error))
+    return;
+
+  if (g_error_matches (error, CR_SERVER_ERROR, CR_SERVER_ERROR_BIND))
+    {
+      guint wanted = g_settings_get_uint (self->settings, "owner-port");
+      AdwToast *toast;
+
+      /* Translators: %u is a port number */
+      why = g_strdup_printf (_("Could not host a room on port %u: another program "
+                               "is using it. Stop that program or choose another port."),
+                             wanted);
+
+      /* The port is only changed in the owner view, which needs a running
+       * room: offer a way out of that circle. */
+      toast = adw_toast_new (_("The room's port is taken"));
+      adw_toast_set_button_label (toast, _("Use _Another Port"));
+      adw_toast_set_action_name (toast, "win.host-on-free-port");
+      adw_toast_set_timeout (toast, 0);
+      cr_login_page_add_toast (self->login_page, toast);
+    }
+  else
+    {
+      g_autofree char *detail = _cr_window_dup_error_text (error);
+
+      /* Translators: %s says why */
+      why = g_strdup_printf (_("Could not host a room: %s"), detail);
+    }
+
+  g_debug ("Hosting failed: %s", error->message);
+  _cr_window_show_login (self, why, NULL);
+  /* The toggle follows the property: say that it is still off. */
+  _cr_window_notify_owner_mode (self);
+}
+
+static void
+on_confirm_response (CrWindow         *self,
+                     const char       *response,
+                     AdwMessageDialog *dialog)
+{
+  self->confirm_dialog = NULL;
+
+  if (g_strcmp0 (response, "close") == 0)
+    /* The room tells everyone, ourselves included; the session's "ended"
+     * brings the login view back. */
+    cr_session_stop_hosting (self->session);
+  else
+    /* The toggle follows the property: say again that it is still on. */
+    _cr_window_notify_owner_mode (self);
+}
+
+void
+_cr_window_ask_stop_hosting (CrWindow *self)
+{
+  GtkWidget *dialog;
+
+  if (self->confirm_dialog != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->confirm_dialog));
+      return;
+    }
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Close the Room?"),
+                                   _("Everyone in the room sees that it closed and "
+                                     "is sent back to the start. The room stops."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "close", _("C_lose Room"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "close",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response",
+                           G_CALLBACK (on_confirm_response), self, G_CONNECT_SWAPPED);
+
+  self->confirm_dialog = ADW_MESSAGE_DIALOG (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+cr_window_set_owner_mode (CrWindow *self,
+                          gboolean  owner_mode)
+{
+  gboolean hosting;
+
+  g_return_if_fail (CR_IS_WINDOW (self));
+
+  if (self->closing)
+    return;
+
+  hosting = cr_session_get_owner_mode (self->session);
+  if (owner_mode && !hosting)
+    start_hosting (self);
+  else if (!owner_mode && hosting)
+    _cr_window_ask_stop_hosting (self);
+}
+
+static void
+host_on_free_port_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  CrWindow *self = CR_WINDOW (widget);
+
+  if (cr_session_get_owner_mode (self->session) || self->closing)
+    return;
+
+  if (cr_session_use_free_port (self->session))
+    cr_window_set_owner_mode (self, TRUE);
+}
+
+/* --- leaving ------------------------------------------------------------ */
+
+static void
+leave_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  CrWindow *self = CR_WINDOW (widget);
+
+  if (cr_session_get_owner_mode (self->session))
+    {
+      /* The owner leaving closes the room: ask first, as the toggle does. */
+      _cr_window_ask_stop_hosting (self);
+      return;
+    }
+
+  if (cr_session_get_state (self->session) == CR_SESSION_IDLE)
+    return;
+
+  /* Still joining: give up, quietly. In a room: "ended" says we left. */
+  cr_login_page_show_error (self->login_page, NULL);
+  cr_session_leave_async (self->session, NULL, NULL);
+}
+
+void
+_cr_window_class_add_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_bind_template_callback (widget_class, on_login_page_join_requested);
+  gtk_widget_class_install_action (widget_class, "win.leave", NULL, leave_action);
+  gtk_widget_class_install_action (widget_class, "win.host-on-free-port", NULL,
+                                   host_on_free_port_action);
+}
