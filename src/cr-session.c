@@ -24,6 +24,7 @@
 #include <glib/gi18n.h>
 #include <gtk/gtk.h>
 
+#include "cr-enums.h"
 #include "cr-session-private.h"
 #include "cr-session.h"
 
@@ -688,7 +689,7 @@ cr_session_class_init (CrSessionClass *klass)
 
   signals[ENDED] =
     g_signal_new ("ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_BOOLEAN);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, CR_TYPE_REASON, G_TYPE_BOOLEAN);
 }
 
 static void

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "cr-enums.h"
 #include "cr-member.h"
 
 struct _CrMember
@@ -65,11 +66,11 @@ cr_member_get_property (GObject    *object,
       break;
 
     case PROP_ROLE:
-      g_value_set_int (value, self->role);
+      g_value_set_enum (value, self->role);
       break;
 
     case PROP_FLAGS:
-      g_value_set_uint (value, self->flags);
+      g_value_set_flags (value, self->flags);
       break;
 
     case PROP_IS_SELF:
@@ -109,11 +110,11 @@ cr_member_set_property (GObject      *object,
       break;
 
     case PROP_ROLE:
-      cr_member_set_role (self, g_value_get_int (value));
+      cr_member_set_role (self, g_value_get_enum (value));
       break;
 
     case PROP_FLAGS:
-      cr_member_set_flags (self, g_value_get_uint (value));
+      cr_member_set_flags (self, g_value_get_flags (value));
       break;
 
     case PROP_IS_SELF:
@@ -147,12 +148,12 @@ cr_member_class_init (CrMemberClass *klass)
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                           G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
   properties[PROP_ROLE] =
-    g_param_spec_int ("role", NULL, NULL,
-                      CR_ROLE_MEMBER, CR_ROLE_OWNER, CR_ROLE_MEMBER,
+    g_param_spec_enum ("role", NULL, NULL,
+                       CR_TYPE_ROLE, CR_ROLE_MEMBER,
                       (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
   properties[PROP_FLAGS] =
-    g_param_spec_uint ("flags", NULL, NULL,
-                       0, G_MAXUINT, 0,
+    g_param_spec_flags ("flags", NULL, NULL,
+                        CR_TYPE_MEMBER_FLAGS, 0,
                        (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
   properties[PROP_IS_SELF] =
     g_param_spec_boolean ("is-self", NULL, NULL, FALSE,

@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include "cr-enums.h"
 #include "cr-render.h"
 #include "cr-message.h"
 
@@ -83,7 +84,7 @@ cr_message_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_KIND:
-      g_value_set_int (value, self->kind);
+      g_value_set_enum (value, self->kind);
       break;
 
     case PROP_SENDER:
@@ -111,11 +112,11 @@ cr_message_get_property (GObject    *object,
       break;
 
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
 
     case PROP_FAILURE:
-      g_value_set_int (value, self->failure);
+      g_value_set_enum (value, self->failure);
       break;
 
     default:
@@ -135,7 +136,7 @@ cr_message_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_KIND:
-      self->kind = g_value_get_int (value);
+      self->kind = g_value_get_enum (value);
       break;
 
     case PROP_SENDER:
@@ -169,7 +170,7 @@ cr_message_set_property (GObject      *object,
       break;
 
     case PROP_STATE:
-      self->state = g_value_get_int (value);
+      self->state = g_value_get_enum (value);
       break;
 
     default:
@@ -187,8 +188,8 @@ cr_message_class_init (CrMessageClass *klass)
   object_class->set_property = cr_message_set_property;
 
   properties[PROP_KIND] =
-    g_param_spec_int ("kind", NULL, NULL,
-                      CR_EVENT_CHAT, G_MAXINT, CR_EVENT_CHAT,
+    g_param_spec_enum ("kind", NULL, NULL,
+                       CR_TYPE_EVENT_KIND, CR_EVENT_CHAT,
                       (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                        G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
   properties[PROP_SENDER] =
@@ -220,13 +221,13 @@ cr_message_class_init (CrMessageClass *klass)
                           (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                            G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL,
-                      CR_MESSAGE_RECEIVED, CR_MESSAGE_FAILED, CR_MESSAGE_RECEIVED,
+    g_param_spec_enum ("state", NULL, NULL,
+                       CR_TYPE_MESSAGE_STATE, CR_MESSAGE_RECEIVED,
                       (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                        G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
   properties[PROP_FAILURE] =
-    g_param_spec_int ("failure", NULL, NULL,
-                      0, G_MAXINT, CR_REASON_NONE,
+    g_param_spec_enum ("failure", NULL, NULL,
+                       CR_TYPE_REASON, CR_REASON_NONE,
                       (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);

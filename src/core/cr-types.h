@@ -33,7 +33,7 @@ typedef enum {
   CR_EVENT_MUTE,            /* name may no longer speak */
   CR_EVENT_UNMUTE,
   CR_EVENT_ROOM_CLOSED,     /* the owner closed the room */
-  CR_EVENT_LAST = CR_EVENT_ROOM_CLOSED,
+  CR_EVENT_LAST = CR_EVENT_ROOM_CLOSED,   /*< skip >*/
 } CrEventKind;
 
 typedef struct {
@@ -82,7 +82,7 @@ typedef enum {
   CR_REASON_NO_SUCH_MEMBER = 20,      /* owner action on someone not in the room */
   CR_REASON_NOT_ALLOWED = 21,         /* owner action on the owner */
   CR_REASON_NO_CHANGE = 22,           /* already muted, not muted, already banned… */
-  CR_REASON_LAST = CR_REASON_NO_CHANGE,
+  CR_REASON_LAST = CR_REASON_NO_CHANGE,   /*< skip >*/
 } CrReason;
 
 typedef enum {
