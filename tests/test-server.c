@@ -12,6 +12,7 @@
 #include "cr-client.h"
 #include "cr-render.h"
 #include "cr-server.h"
+#include "cr-server-addresses.h"
 #include "cr-test-utils.h"
 
 /* A classroom client by hand: "N name", then text lines. */
@@ -839,6 +840,80 @@ test_ban_model_in_place (void)
   g_array_unref (log.changes);
 }
 
+/* The listen address: an IP address or localhost, the port defaulted. */
+static void
+test_listen_address (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) v6 = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) bad = NULL;
+  g_autofree char *host = NULL;
+
+  v6 = _cr_server_parse_listen_address ("[::1]", &error);
+  g_assert_no_error (error);
+  host = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (v6)));
+  g_assert_cmpstr (host, ==, "::1");
+  g_assert_cmpuint (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (v6)), ==,
+                    CR_DEFAULT_PORT);
+
+  local = _cr_server_parse_listen_address ("localhost:0", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_inet_address_get_is_loopback (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local))));
+
+  bad = _cr_server_parse_listen_address ("example.org:10024", &error);
+  g_assert_null (bad);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+}
+
+/* The addresses a room names for joining: the bound one as it is; for a
+ * wildcard, the interfaces' own with its port and 127.0.0.1 last (given as
+ * socket addresses: nothing is bound beyond loopback). */
+static void
+test_join_addresses (void)
+{
+  const char *wildcards[] = { "0.0.0.0", "::" };
+  g_autoptr(CrServer) server = cr_server_new (NULL, "room");
+  g_autoptr(GSocketAddress) v6 = g_inet_socket_address_new_from_string ("::1", 10024);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) idle = cr_server_dup_join_addresses (server);
+  g_auto(GStrv) named = _cr_server_list_join_addresses (v6);
+  g_auto(GStrv) bound = NULL;
+  g_autofree char *expected = NULL;
+
+  g_assert_cmpuint (g_strv_length (idle), ==, 0);
+  g_assert_cmpuint (g_strv_length (named), ==, 1);
+  g_assert_cmpstr (named[0], ==, "[::1]:10024");
+
+  g_assert_true (cr_server_start (server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  bound = cr_server_dup_join_addresses (server);
+  expected = g_strdup_printf ("127.0.0.1:%u", cr_server_get_port (server));
+  g_assert_cmpuint (g_strv_length (bound), ==, 1);
+  g_assert_cmpstr (bound[0], ==, expected);
+
+  for (guint w = 0; w < G_N_ELEMENTS (wildcards); w++)
+    {
+      g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string (wildcards[w], 10024);
+      g_auto(GStrv) all = _cr_server_list_join_addresses (any);
+      guint n = g_strv_length (all);
+
+      g_assert_cmpuint (n, >=, 1);
+      g_assert_cmpstr (all[n - 1], ==, "127.0.0.1:10024");
+      for (guint i = 0; i + 1 < n; i++)
+        {
+          g_assert_true (g_str_has_suffix (all[i], ":10024"));
+          g_assert_false (g_str_has_prefix (all[i], "127."));
+          g_assert_false (g_str_has_prefix (all[i], "[::1]"));
+          g_assert_false (g_str_has_prefix (all[i], "[fe80"));
+          /* An IPv4 socket does not name IPv6 addresses. */
+          if (w == 0)
+            g_assert_false (g_str_has_prefix (all[i], "["));
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -857,6 +932,8 @@ main (int   argc,
   g_test_add_func ("/chatroom/server/member-model-in-place", test_member_model_in_place);
   g_test_add_func ("/chatroom/server/member-last-active", test_member_last_active);
   g_test_add_func ("/chatroom/server/ban-model-in-place", test_ban_model_in_place);
+  g_test_add_func ("/chatroom/server/listen-address", test_listen_address);
+  g_test_add_func ("/chatroom/server/join-addresses", test_join_addresses);
 
   return g_test_run ();
 }

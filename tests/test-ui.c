@@ -97,6 +97,24 @@ find_row (GtkWidget  *widget,
   return NULL;
 }
 
+/* How many member rows under widget show the "muted" icon. */
+static guint
+count_muted_icons (GtkWidget *widget)
+{
+  guint n = 0;
+
+  if (GTK_IS_IMAGE (widget) &&
+      g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (widget)), "microphone-disabled-symbolic") == 0)
+    return gtk_widget_get_visible (widget) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_muted_icons (child);
+
+  return n;
+}
+
 static char *
 render (CrEventKind  kind,
         const char  *name)
@@ -884,9 +902,12 @@ test_failed_retry (Fixture       *fixture,
 
   /* Muted: the room refuses the message; the row says so and offers a
    * retry. */
+  g_assert_cmpuint (count_muted_icons (GTK_WIDGET (_cr_window_get_chat_page (fixture->window))), ==, 0);
   g_assert_true (cr_server_mute (fixture->server, "alice", &error));
   g_assert_no_error (error);
   cr_test_run_for (200);
+  /* The member row follows its member's flags. */
+  WAIT_FOR (count_muted_icons (GTK_WIDGET (_cr_window_get_chat_page (fixture->window))) == 1, WAIT_MS);
   type_and_send (fixture, "let me speak");
   WAIT_FOR (find_row (message_list (fixture), "let me speak") != NULL, WAIT_MS);
   row = find_row (message_list (fixture), "let me speak");
@@ -897,6 +918,7 @@ test_failed_retry (Fixture       *fixture,
   /* Unmuted, the retry goes through. */
   g_assert_true (cr_server_unmute (fixture->server, "alice", &error));
   cr_test_run_for (200);
+  WAIT_FOR (count_muted_icons (GTK_WIDGET (_cr_window_get_chat_page (fixture->window))) == 0, WAIT_MS);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (_cr_window_get_chat_page (fixture->window)),
                                              "chat.retry", "t", cr_message_get_origin (message)));
   WAIT_FOR (cr_message_get_state (message) == CR_MESSAGE_SENT, WAIT_MS);

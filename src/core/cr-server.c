@@ -3,36 +3,32 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * CrEngine does the thinking; this object owns the socket, reads datagrams
- * in batches (recvmmsg through g_socket_receive_messages), writes what the
- * engine answers in batches (sendmmsg), and wakes the engine when its next
- * deadline comes (one GSource with a ready time). It gives the engine the
+ * and writes what the engine answers in batches (cr-server-io.c), and wakes
+ * the engine when its next deadline comes (one GSource with a ready time). It gives the engine the
  * time and libsodium's randomness, and has the engine's password hashes run
  * on worker threads (CrEngineWorker, at most AUTH_WORKERS at once): a join
  * that needs Argon2id finishes when its hash does, and the room relays
- * meanwhile.
+ * meanwhile. The addresses it listens on and can be joined at are in
+ * cr-server-addresses.c.
  */
 #define G_LOG_DOMAIN "cr-server"
 
 #include "config.h"
 
 #include <string.h>
-#include <ifaddrs.h>
-#include <net/if.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <sodium.h>
 #include <glib/gi18n-lib.h>
 
 #include "cr-engine-worker.h"
 #include "cr-member-list.h"
 #include "cr-render.h"
+#include "cr-server-addresses.h"
+#include "cr-server-io.h"
 
 #include "cr-server-private.h"
 #include "cr-server.h"
 
-#define BATCH           32
 #define MAX_BATCHES     8           /* per wakeup, then let the loop breathe */
-#define BUFFER_SIZE     2048        /* > CR_DATAGRAM_MAX: oversized is seen */
 #define STOP_TIMEOUT_US (G_TIME_SPAN_SECOND)
 #define AUTH_WORKERS    2           /* Argon2id at once: each takes 64 MiB */
 
@@ -104,46 +100,7 @@ static void schedule (CrServer *self);
 static void
 send_out (CrServer *self)
 {
-  GPtrArray *out = self->out;
-  guint i = 0;
-
-  if (self->socket == NULL)
-    {
-      g_ptr_array_set_size (out, 0);
-      return;
-    }
-
-  while (i < out->len)
-    {
-      GOutputMessage messages[BATCH];
-      GOutputVector vectors[BATCH];
-      guint n = MIN (BATCH, out->len - i);
-      g_autoptr(GError) error = NULL;
-      int sent;
-
-      for (guint j = 0; j < n; j++)
-        {
-          CrDatagram *d = out->pdata[i + j];
-          gsize len;
-
-          vectors[j].buffer = g_bytes_get_data (d->data, &len);
-          vectors[j].size = len;
-          messages[j] = (GOutputMessage) { d->to, &vectors[j], 1, 0, NULL, 0 };
-        }
-
-      sent = g_socket_send_messages (self->socket, messages, n, 0, NULL, &error);
-      if (sent < 0)
-        {
-          /* A full buffer or an unreachable peer costs the datagram, not
-           * the room: the reliable layer sends it again. Skip the one that
-           * failed. */
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            g_debug ("send: %s", error->message);
-          sent = 1;
-        }
-      i += MAX (sent, 1);
-    }
-  g_ptr_array_set_size (out, 0);
+  _cr_server_io_send (self->socket, self->out);
 }
 
 /* The engine's clock and randomness */
@@ -248,6 +205,18 @@ schedule (CrServer *self)
 
 /* Receiving */
 
+static void
+on_datagram (const guint8   *data,
+             gsize           len,
+             GSocketAddress *from,
+             gpointer        user_data)
+{
+  CrServer *self = user_data;
+
+  if (self->engine != NULL)
+    cr_engine_receive (self->engine, data, len, from, now (), self->out);
+}
+
 static gboolean
 on_socket_readable (GSocket      *socket,
                     GIOCondition  condition,
@@ -257,39 +226,15 @@ on_socket_readable (GSocket      *socket,
 
   for (guint batch = 0; batch < MAX_BATCHES && self->engine != NULL; batch++)
     {
-      GInputMessage messages[BATCH];
-      GInputVector vectors[BATCH];
-      GSocketAddress *addresses[BATCH] = { NULL, };
-      g_autoptr(GError) error = NULL;
-      int n;
+      guint n = _cr_server_io_receive (socket, self->buffers, on_datagram, self);
 
-      for (guint i = 0; i < BATCH; i++)
-        {
-          vectors[i] = (GInputVector) { self->buffers + i * BUFFER_SIZE, BUFFER_SIZE };
-          messages[i] = (GInputMessage) { &addresses[i], &vectors[i], 1, 0, 0, NULL, NULL };
-        }
-
-      n = g_socket_receive_messages (socket, messages, BATCH, 0, NULL, &error);
-      if (n <= 0)
-        {
-          if (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            g_debug ("receive: %s", error->message);
-          break;
-        }
-
-      for (int i = 0; i < n && self->engine != NULL; i++)
-        {
-          if (addresses[i] != NULL)
-            cr_engine_receive (self->engine, vectors[i].buffer, messages[i].bytes_received,
-                               addresses[i], now (), self->out);
-        }
-      for (int i = 0; i < BATCH; i++)
-        g_clear_object (&addresses[i]);
+      if (n == 0)
+        break;
       send_out (self);
       if (self->engine != NULL)
         cr_engine_worker_take (self->worker, self->engine);
 
-      if (n < BATCH)
+      if (n < CR_SERVER_IO_BATCH)
         break;
     }
 
@@ -345,36 +290,6 @@ on_engine_event (const CrEvent *event,
   /* Default priority: a busy socket must not starve it. */
   if (self->refresh_id == 0)
     self->refresh_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_apply_events, self, NULL);
-}
-
-/* Address parsing */
-
-static GSocketAddress *
-parse_listen_address (const char  *address,
-                      GError     **error)
-{
-  g_autoptr(GSocketConnectable) connectable = NULL;
-  g_autoptr(GInetAddress) inet = NULL;
-  const char *host;
-  guint16 port;
-
-  connectable = g_network_address_parse (address, CR_DEFAULT_PORT, error);
-  if (connectable == NULL)
-    return NULL;
-  host = g_network_address_get_hostname (G_NETWORK_ADDRESS (connectable));
-  port = g_network_address_get_port (G_NETWORK_ADDRESS (connectable));
-
-  if (g_strcmp0 (host, "localhost") == 0)
-    inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  else
-    inet = g_inet_address_new_from_string (host);
-  if (inet == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("“%s” is not an IP address to listen on"), host);
-      return NULL;
-    }
-  return g_inet_socket_address_new (inet, port);
 }
 
 /* GObject */
@@ -573,7 +488,7 @@ cr_server_init (CrServer *self)
   self->lists = cr_member_list_new ();
   self->pending_events = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
   self->out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
-  self->buffers = g_malloc (BATCH * BUFFER_SIZE);
+  self->buffers = _cr_server_io_buffers_new ();
   self->timer_source = g_source_new (&timer_funcs, sizeof (GSource));
   g_source_set_callback (self->timer_source, NULL, self, NULL);
   g_source_set_name (self->timer_source, "[chatroom] server timer");
@@ -613,7 +528,7 @@ cr_server_start (CrServer    *self,
       return FALSE;
     }
 
-  listen = parse_listen_address (address, error);
+  listen = _cr_server_parse_listen_address (address, error);
   if (listen == NULL)
     return FALSE;
 
@@ -704,72 +619,16 @@ cr_server_get_port (CrServer *self)
 GStrv
 cr_server_dup_join_addresses (CrServer *self)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_autoptr(GSocketAddress) local = NULL;
-  GInetAddress *bound;
-  guint16 port;
 
   g_return_val_if_fail (CR_IS_SERVER (self), NULL);
 
-  if (self->socket == NULL)
-    return g_strv_builder_end (builder);
+  if (self->socket != NULL)
+    local = g_socket_get_local_address (self->socket, NULL);
+  if (local == NULL)
+    return g_new0 (char *, 1);
 
-  local = g_socket_get_local_address (self->socket, NULL);
-  bound = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local));
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-
-  if (!g_inet_address_get_is_any (bound))
-    {
-      g_autofree char *host = g_inet_address_to_string (bound);
-      g_autofree char *text = strchr (host, ':') ? g_strdup_printf ("[%s]:%u", host, port)
-                                                 : g_strdup_printf ("%s:%u", host, port);
-      g_strv_builder_add (builder, text);
-      return g_strv_builder_end (builder);
-    }
-
-  /* Listening on every network: this machine's own addresses, as read
-   * from its interfaces (nothing is sent anywhere). */
-  {
-    struct ifaddrs *list = NULL;
-
-    if (getifaddrs (&list) == 0)
-      {
-        for (struct ifaddrs *ifa = list; ifa != NULL; ifa = ifa->ifa_next)
-          {
-            g_autoptr(GSocketAddress) sa = NULL;
-            GInetAddress *inet;
-            g_autofree char *host = NULL;
-            g_autofree char *text = NULL;
-
-            if (ifa->ifa_addr == NULL || (ifa->ifa_flags & IFF_UP) == 0 ||
-                (ifa->ifa_addr->sa_family != AF_INET && ifa->ifa_addr->sa_family != AF_INET6))
-              continue;
-            sa = g_socket_address_new_from_native (ifa->ifa_addr,
-                                                   ifa->ifa_addr->sa_family == AF_INET
-                                                   ? sizeof (struct sockaddr_in)
-                                                   : sizeof (struct sockaddr_in6));
-            if (sa == NULL)
-              continue;
-            inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa));
-            /* Link-local IPv6 needs a scope nobody types; loopback is added last. */
-            if (g_inet_address_get_is_loopback (inet) || g_inet_address_get_is_link_local (inet))
-              continue;
-            if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 &&
-                g_socket_address_get_family (local) != G_SOCKET_FAMILY_IPV6)
-              continue;
-            host = g_inet_address_to_string (inet);
-            text = strchr (host, ':') ? g_strdup_printf ("[%s]:%u", host, port)
-                                      : g_strdup_printf ("%s:%u", host, port);
-            g_strv_builder_add (builder, text);
-          }
-        freeifaddrs (list);
-      }
-  }
-  {
-    g_autofree char *text = g_strdup_printf ("127.0.0.1:%u", port);
-    g_strv_builder_add (builder, text);
-  }
-  return g_strv_builder_end (builder);
+  return _cr_server_list_join_addresses (local);
 }
 
 const char *
