@@ -171,6 +171,19 @@ test_classroom_server_lines (void)
   g_assert_cmpstr (owner->text, ==, "上课了");
   g_assert_cmpint (old->kind, ==, CR_EVENT_CHAT);
   g_assert_cmpstr (old->text, ==, "你好");
+
+  /* The name ends at the first separator of any table (a fuzzer's find:
+   * this read as "a:" saying "b" in Chinese). */
+  {
+    g_autoptr(CrEvent) en = cr_classic_parse_line ("a: 说：b", 6, 0);
+    g_autoptr(CrEvent) zh = cr_classic_parse_line ("a 说 :x: y", 7, 0);
+
+    g_assert_cmpint (en->kind, ==, CR_EVENT_CHAT);
+    g_assert_cmpstr (en->name, ==, "a");
+    g_assert_cmpstr (en->text, ==, "说：b");
+    g_assert_cmpstr (zh->name, ==, "a");
+    g_assert_cmpstr (zh->text, ==, "x: y");
+  }
 }
 
 /* Lines that only look like someone's: shown as they are, attributed to

@@ -312,22 +312,44 @@ parse_system (const CrClassicTable *table,
   return cr_event_new (seq, time_us, CR_EVENT_ANNOUNCE, "", rest, 0);
 }
 
-/* NAME and TEXT of "NAME" + infix + "TEXT", NAME a valid nickname. */
+/* A chat line: NAME + infix + TEXT, where the name ends at the FIRST
+ * infix of any table (a name has no spaces, and every infix starts with a
+ * space or a colon): "a: 说：b" is a saying "说：b" in English, not "a:"
+ * saying "b" in Chinese. NAME must be a valid nickname. */
 static CrEvent *
 parse_chat (const char *line,
-            const char *infix,
             guint64     seq,
             gint64      time_us)
 {
-  const char *at;
+  const char *best = NULL;
+  const char *best_infix = NULL;
   g_autofree char *name = NULL;
 
-  if (infix == NULL || (at = strstr (line, infix)) == NULL || at == line)
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      const char *infixes[] = { tables[i].chat, tables[i].chat_alias };
+
+      for (guint j = 0; j < G_N_ELEMENTS (infixes); j++)
+        {
+          const char *at;
+
+          if (infixes[j] == NULL || (at = strstr (line, infixes[j])) == NULL || at == line)
+            continue;
+          /* Leftmost wins; at one place, the longer infix (" 说 :" over ": "). */
+          if (best == NULL || at < best ||
+              (at == best && strlen (infixes[j]) > strlen (best_infix)))
+            {
+              best = at;
+              best_infix = infixes[j];
+            }
+        }
+    }
+  if (best == NULL)
     return NULL;
-  name = g_strndup (line, at - line);
+  name = g_strndup (line, best - line);
   if (cr_name_validate (name, -1, NULL) != CR_REASON_NONE)
     return NULL;
-  return cr_event_new (seq, time_us, CR_EVENT_CHAT, name, at + strlen (infix), 0);
+  return cr_event_new (seq, time_us, CR_EVENT_CHAT, name, best + strlen (best_infix), 0);
 }
 
 CrEvent *
@@ -335,12 +357,13 @@ cr_classic_parse_line (const char *line,
                        guint64     seq,
                        gint64      time_us)
 {
+  CrEvent *event;
+
   g_return_val_if_fail (line != NULL, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
     {
       const CrClassicTable *table = &tables[i];
-      CrEvent *event;
 
       if (g_str_has_prefix (line, table->system))
         return parse_system (table, line + strlen (table->system), seq, time_us);
@@ -350,10 +373,9 @@ cr_classic_parse_line (const char *line,
       if (g_str_has_prefix (line, table->owner))
         return cr_event_new (seq, time_us, CR_EVENT_OWNER_CHAT, table->owner_name,
                              line + strlen (table->owner), 0);
-      if ((event = parse_chat (line, table->chat, seq, time_us)) != NULL ||
-          (event = parse_chat (line, table->chat_alias, seq, time_us)) != NULL)
-        return event;
     }
+  if ((event = parse_chat (line, seq, time_us)) != NULL)
+    return event;
 
   return cr_event_new (seq, time_us, CR_EVENT_ANNOUNCE, "", line, 0);
 }
