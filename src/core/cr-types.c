@@ -157,11 +157,43 @@ map_confusables (const char *text)
   return g_string_free (out, FALSE);
 }
 
-/* The skeleton of a name made of ASCII and unified CJK ideographs only, in
- * one pass, or NULL for any other name. There NFKC and case folding change
- * nothing but ASCII case, and of the table only the ASCII entries apply
- * (a capital "M" folds to "m", which maps to "rn"). A room makes the
- * skeleton of every member for every join: most names take this path. */
+/* One character's part of the skeleton when the name is made of ASCII and
+ * unified CJK ideographs only: there NFKC and case folding change nothing
+ * but ASCII case, and of the table only the ASCII entries apply (a capital
+ * "M" folds to "m", which maps to "rn"). Writes into buf (at least 5 bytes)
+ * and returns it, or NULL for a character of any other kind. Most names are
+ * such; cr_name_skeleton_equal compares them without allocating. */
+static const char *
+simple_piece (const char *p,
+              char       *buf)
+{
+  gunichar c = g_utf8_get_char (p);
+  const char *prototype;
+  guint i = 0;
+
+  if (c >= 0x80)
+    {
+      gsize len = g_utf8_next_char (p) - p;
+
+      if (!((c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF)))
+        return NULL;
+      memcpy (buf, p, len);
+      buf[len] = '\0';
+      return buf;
+    }
+
+  prototype = cr_confusable_prototype (c);
+  if (prototype == NULL)
+    prototype = cr_confusable_prototype (g_ascii_tolower (c));
+  if (prototype == NULL)
+    buf[i++] = g_ascii_tolower (c);
+  else
+    for (; prototype[i] != '\0' && i < 4; i++)
+      buf[i] = g_ascii_tolower (prototype[i]);
+  buf[i] = '\0';
+  return buf;
+}
+
 static char *
 skeleton_simple (const char *normalized)
 {
@@ -169,30 +201,15 @@ skeleton_simple (const char *normalized)
 
   for (const char *p = normalized; *p; p = g_utf8_next_char (p))
     {
-      gunichar c = g_utf8_get_char (p);
-      const char *prototype;
+      char buf[5];
+      const char *piece = simple_piece (p, buf);
 
-      if (c >= 0x80)
+      if (piece == NULL)
         {
-          if (!((c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF)))
-            {
-              g_string_free (out, TRUE);
-              return NULL;
-            }
-          g_string_append_len (out, p, g_utf8_next_char (p) - p);
-          continue;
+          g_string_free (out, TRUE);
+          return NULL;
         }
-
-      prototype = cr_confusable_prototype (c);
-      if (prototype == NULL)
-        prototype = cr_confusable_prototype (g_ascii_tolower (c));
-      if (prototype != NULL)
-        {
-          for (const char *q = prototype; *q; q++)
-            g_string_append_c (out, g_ascii_tolower (*q));
-        }
-      else
-        g_string_append_c (out, g_ascii_tolower (c));
+      g_string_append (out, piece);
     }
   return g_string_free (out, FALSE);
 }
@@ -238,33 +255,16 @@ cr_name_skeleton_equal (const char *normalized,
    * joiner's in their first letters. */
   for (const char *p = normalized; *p; p = g_utf8_next_char (p))
     {
-      gunichar c = g_utf8_get_char (p);
-      const char *prototype;
-      char one[2] = { 0, 0 };
+      char buf[5];
+      const char *piece = simple_piece (p, buf);
+      gsize len;
 
-      if (c >= 0x80)
-        {
-          gsize len = g_utf8_next_char (p) - p;
-
-          if (!((c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF)))
-            goto slow;
-          if (strncmp (s, p, len) != 0)
-            return FALSE;
-          s += len;
-          continue;
-        }
-
-      prototype = cr_confusable_prototype (c);
-      if (prototype == NULL)
-        prototype = cr_confusable_prototype (g_ascii_tolower (c));
-      if (prototype == NULL)
-        {
-          one[0] = g_ascii_tolower (c);
-          prototype = one;
-        }
-      for (const char *q = prototype; *q; q++, s++)
-        if (*s != g_ascii_tolower (*q))
-          return FALSE;
+      if (piece == NULL)
+        goto slow;
+      len = strlen (piece);
+      if (strncmp (s, piece, len) != 0)
+        return FALSE;
+      s += len;
     }
   return *s == '\0';
 
