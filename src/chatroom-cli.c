@@ -26,6 +26,7 @@
 
 #include "cr-client.h"
 #include "cr-render.h"
+#include "cr-terminal.h"
 
 /* How long to wait for the room to acknowledge what was typed before
  * leaving, and for the goodbye itself (the client needs ≤ 1 s). */
@@ -94,30 +95,6 @@ finish (CliApp *app,
   g_main_context_wakeup (NULL);
 }
 
-/* Room text may come from a classroom server that checks nothing: keep
- * terminal escapes out, and indent continuation lines under the first. */
-static char *
-sanitize_text (const char *text)
-{
-  g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
-  GString *out = g_string_sized_new (strlen (valid));
-
-  for (const char *p = valid; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (c == '\n')
-        g_string_append (out, "\n        ");
-      else if (c == '\t')
-        g_string_append_c (out, '\t');
-      else if (g_unichar_iscntrl (c))
-        g_string_append_unichar (out, 0xFFFD);
-      else
-        g_string_append_unichar (out, c);
-    }
-  return g_string_free (out, FALSE);
-}
-
 static char *
 format_time (gint64 time_us)
 {
@@ -128,13 +105,19 @@ format_time (gint64 time_us)
   return g_date_time_format (dt, "%H:%M");
 }
 
+/* Everything a room or a member supplied is printed through cr-terminal:
+ * names escaped as one field, the text after its prefix with continuation
+ * lines indented under the text, so that no line of a message starts at
+ * column 0 and passes for a line of ours ("[10:02] * victim left the
+ * room"). The prefix is the translated line with an empty text: every
+ * translation puts the text last. */
 static void
 print_message (CrMessage *message)
 {
   g_autofree char *time = format_time (cr_message_get_time (message));
-  g_autofree char *display = cr_message_dup_display (message);
-  g_autofree char *text = sanitize_text (display);
-  g_autofree char *sender = sanitize_text (cr_message_get_sender (message));
+  g_autofree char *text = cr_message_dup_display (message);
+  g_autofree char *sender = cr_terminal_escape (cr_message_get_sender (message));
+  g_autofree char *prefix = NULL;
   g_autofree char *line = NULL;
 
   switch ((int) cr_message_get_kind (message))
@@ -142,7 +125,7 @@ print_message (CrMessage *message)
     case CR_EVENT_CHAT:
       /* Translators: a chat line in the terminal: the first %s is the time
        * (HH:MM), the second the sender's nickname, the third the message */
-      line = g_strdup_printf (C_("cli", "[%s] %s: %s"), time, sender, text);
+      prefix = g_strdup_printf (C_("cli", "[%s] %s: %s"), time, sender, "");
       break;
 
     case CR_EVENT_OWNER_CHAT:
@@ -150,22 +133,23 @@ print_message (CrMessage *message)
         /* Translators: the chat line of an owner without a nickname, in
          * the terminal: the first %s is the time (HH:MM), the second the
          * message */
-        line = g_strdup_printf (C_("cli", "[%s] Owner: %s"), time, text);
+        prefix = g_strdup_printf (C_("cli", "[%s] Owner: %s"), time, "");
       else
         /* Translators: the owner's chat line in the terminal: the first %s
          * is the time (HH:MM), the second the owner's nickname, the third
          * the message */
-        line = g_strdup_printf (C_("cli", "[%s] %s (owner): %s"), time, sender, text);
+        prefix = g_strdup_printf (C_("cli", "[%s] %s (owner): %s"), time, sender, "");
       break;
 
     default:
       /* Translators: a system line in the terminal, e.g. "[10:02] * alice
        * joined the room": the first %s is the time (HH:MM), the second the
        * line */
-      line = g_strdup_printf (C_("cli", "[%s] * %s"), time, text);
+      prefix = g_strdup_printf (C_("cli", "[%s] * %s"), time, "");
       break;
     }
 
+  line = cr_terminal_format_lines (prefix, text);
   write_line (stdout, line);
 }
 
@@ -217,7 +201,7 @@ on_sent_message_state (CrMessage  *message,
   if (state == CR_MESSAGE_FAILED)
     {
       g_autofree char *reason = cr_render_reason (cr_message_get_failure (message), NULL);
-      g_autofree char *text = sanitize_text (cr_message_get_text (message));
+      g_autofree char *text = cr_terminal_escape (cr_message_get_text (message));
 
       /* Translators: the first %s is why, the second the message typed */
       status_line (_("Not delivered (%s): %s"), reason, text);
@@ -241,9 +225,11 @@ send_line (CliApp     *app,
   message = cr_client_send (app->client, line, &error);
   if (message == NULL)
     {
+      g_autofree char *why = cr_terminal_escape (error->message);
+
       /* CrClient's errors are already in the process's language. */
       /* Translators: %s is why the message could not be sent */
-      status_line (_("Not sent: %s"), error->message);
+      status_line (_("Not sent: %s"), why);
       return;
     }
 
@@ -487,6 +473,8 @@ on_joined (GObject      *source,
   CliApp *app = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *why = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *name = NULL;
   const char *room_name;
 
   if (!cr_client_join_finish (CR_CLIENT (source), result, &error))
@@ -496,34 +484,38 @@ on_joined (GObject      *source,
           finish (app, 1);
           return;
         }
+      address = cr_terminal_escape (app->address);
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
         /* Translators: %s is the room address the user gave */
-        why = g_strdup_printf (_("“%s” is not a room address: use HOST:PORT"), app->address);
+        why = g_strdup_printf (_("“%s” is not a room address: use HOST:PORT"), address);
       else
-        why = g_strdup (error->message);
+        /* The room's refusal may carry its own words (a detail, a
+         * classic line). */
+        why = cr_terminal_escape (error->message);
       /* Translators: the first %s is the room address, the second why */
-      status_line (_("Could not join %s: %s"), app->address, why);
+      status_line (_("Could not join %s: %s"), address, why);
       finish (app, 1);
       return;
     }
 
   app->joined = TRUE;
+  /* The name is the one the room's WELCOME gave. */
+  name = cr_terminal_escape (cr_client_get_name (app->client));
   room_name = cr_client_get_room_name (app->client);
   if (room_name != NULL && *room_name != '\0')
     {
-      g_autofree char *room = sanitize_text (room_name);
+      g_autofree char *room = cr_terminal_escape (room_name);
 
       /* Translators: the first %s is the room's name, the second the
        * nickname the room gave the user */
-      status_line (_("Joined “%s” as %s. Type /quit to leave."),
-                   room, cr_client_get_name (app->client));
+      status_line (_("Joined “%s” as %s. Type /quit to leave."), room, name);
     }
   else
     {
+      address = cr_terminal_escape (app->address);
       /* Translators: the first %s is the room address, the second the
        * nickname the room gave the user */
-      status_line (_("Joined %s as %s. Type /quit to leave."),
-                   app->address, cr_client_get_name (app->client));
+      status_line (_("Joined %s as %s. Type /quit to leave."), address, name);
     }
 
   print_new_messages (app);

@@ -15,6 +15,7 @@
 #include "cr-classic.h"
 #include "cr-render.h"
 #include "cr-server.h"
+#include "cr-terminal.h"
 
 typedef struct {
   GMainLoop        *loop;
@@ -54,6 +55,10 @@ sayf (FILE       *stream,
   say (stream, line);
 }
 
+/* Names and text are the members' own: printed through cr-terminal, the
+ * name escaped before it is rendered into a line, the text with its
+ * continuation lines indented under it, so that no message can put a line
+ * of its own at column 0 ("[10:02:00] * victim left the room"). */
 static void
 on_event (CrServer      *server,
           const CrEvent *event,
@@ -61,21 +66,29 @@ on_event (CrServer      *server,
 {
   g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (event->time_us / G_USEC_PER_SEC);
   g_autofree char *stamp = g_date_time_format (time, "%H:%M:%S");
-  g_autofree char *text = cr_render_event (event, NULL);
+  g_autofree char *name = cr_terminal_escape (event->name);
+  CrEvent escaped = *event;
+  g_autofree char *text = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *line = NULL;
+
+  escaped.name = name;
+  text = cr_render_event (&escaped, NULL);
 
   switch (event->kind)
     {
     case CR_EVENT_CHAT:
-      sayf (stdout, "[%s] %s: %s", stamp, event->name, text);
+      prefix = g_strdup_printf ("[%s] %s: ", stamp, name);
       break;
     case CR_EVENT_OWNER_CHAT:
-      /* Translators: how the owner's own lines appear in the console; %s is the text */
-      sayf (stdout, "[%s] %s", stamp, text);
+      prefix = g_strdup_printf ("[%s] ", stamp);
       break;
     default:
-      sayf (stdout, "[%s] * %s", stamp, text);
+      prefix = g_strdup_printf ("[%s] * ", stamp);
       break;
     }
+  line = cr_terminal_format_lines (prefix, text);
+  say (stdout, line);
 }
 
 static void
@@ -88,10 +101,11 @@ list_members (Daemon *daemon)
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(CrMember) m = g_list_model_get_item (members, i);
+      g_autofree char *name = cr_terminal_escape (cr_member_get_name (m));
       guint flags = cr_member_get_flags (m);
       GString *line = g_string_new ("  ");
 
-      g_string_append (line, cr_member_get_name (m));
+      g_string_append (line, name);
       if (cr_member_get_address (m))
         g_string_append_printf (line, "  %s", cr_member_get_address (m));
       g_string_append_printf (line, "  %s", (flags & CR_MEMBER_REGISTERED) ? _("registered") : _("guest"));
@@ -165,7 +179,12 @@ run_command (Daemon     *daemon,
 
 out:
   if (error != NULL)
-    say (stderr, error->message);
+    {
+      /* It may name a member. */
+      g_autofree char *message = cr_terminal_escape (error->message);
+
+      say (stderr, message);
+    }
 }
 
 static void read_next_line (Daemon *daemon);
@@ -308,10 +327,10 @@ main (int   argc,
   {
     g_auto(GStrv) addresses = cr_server_dup_join_addresses (daemon.server);
     g_autofree char *joined = g_strjoinv (", ", addresses);
+    g_autofree char *name = cr_terminal_escape (cr_server_get_room_name (daemon.server));
 
     /* Translators: %s is the room's name, then the addresses to join at */
-    sayf (stdout, _("Room “%s” is open. Join at: %s"),
-          cr_server_get_room_name (daemon.server), joined);
+    sayf (stdout, _("Room “%s” is open. Join at: %s"), name, joined);
     say (stdout, _("Type to speak as the owner; /help lists the commands."));
   }
 

@@ -128,6 +128,35 @@ set_reason (CrReason *reason,
     *reason = value;
 }
 
+/* Is a name taken? By a member of the same fold (case-insensitively), or by
+ * one it cannot be told from (cr_name_skeleton: "bоb" with a Cyrillic о,
+ * "ｂｏｂ", while bob is here). Members' skeletons are not kept: each is
+ * compared as it is made, which for ASCII and Chinese names stops at the
+ * first letter that differs (cr_name_skeleton_equal). */
+static gboolean
+cr_room_name_taken (CrRoom     *self,
+                    const char *nfc,
+                    const char *fold)
+{
+  g_autofree char *skeleton = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (g_hash_table_contains (self->members_by_fold, fold))
+    return TRUE;
+
+  skeleton = cr_name_skeleton (nfc);
+  g_hash_table_iter_init (&iter, self->members_by_id);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      const RoomMember *member = value;
+
+      if (cr_name_skeleton_equal (member->pub.name, skeleton))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* The checks of cr_room_check_join; on success *out_nfc and *out_fold are set
  * (transfer full). */
 static CrReason
@@ -142,11 +171,11 @@ cr_room_check_join_internal (CrRoom      *self,
   g_assert (self != NULL);
 
   fold = cr_room_fold_name (name, &nfc);
-  if (fold == NULL)
+  if (fold == NULL || cr_name_imitates_room (nfc))
     return CR_REASON_NAME_INVALID;
   if (g_hash_table_contains (self->bans, fold))
     return CR_REASON_BANNED;
-  if (g_hash_table_contains (self->members_by_fold, fold))
+  if (cr_room_name_taken (self, nfc, fold))
     return CR_REASON_NAME_TAKEN;
   if (self->max_members > 0 &&
       g_hash_table_size (self->members_by_id) >= self->max_members)

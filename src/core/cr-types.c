@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "cr-confusable.h"
 #include "cr-types.h"
 
 CrEvent *
@@ -136,4 +137,171 @@ cr_text_validate (const char *text,
     if (!g_unichar_isspace (g_utf8_get_char (p)))
       return CR_REASON_NONE;
   return CR_REASON_TEXT_INVALID;
+}
+
+/* Every character through cr_confusable_prototype. */
+static char *
+map_confusables (const char *text)
+{
+  GString *out = g_string_sized_new (strlen (text));
+
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    {
+      const char *prototype = cr_confusable_prototype (g_utf8_get_char (p));
+
+      if (prototype != NULL)
+        g_string_append (out, prototype);
+      else
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* One character's part of the skeleton when the name is made of ASCII and
+ * unified CJK ideographs only: there NFKC and case folding change nothing
+ * but ASCII case, and of the table only the ASCII entries apply (a capital
+ * "M" folds to "m", which maps to "rn"). Writes into buf (at least 5 bytes)
+ * and returns it, or NULL for a character of any other kind. Most names are
+ * such; cr_name_skeleton_equal compares them without allocating. */
+static const char *
+simple_piece (const char *p,
+              char       *buf)
+{
+  gunichar c = g_utf8_get_char (p);
+  const char *prototype;
+  guint i = 0;
+
+  if (c >= 0x80)
+    {
+      gsize len = g_utf8_next_char (p) - p;
+
+      if (!((c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF)))
+        return NULL;
+      memcpy (buf, p, len);
+      buf[len] = '\0';
+      return buf;
+    }
+
+  prototype = cr_confusable_prototype (c);
+  if (prototype == NULL)
+    prototype = cr_confusable_prototype (g_ascii_tolower (c));
+  if (prototype == NULL)
+    buf[i++] = g_ascii_tolower (c);
+  else
+    for (; prototype[i] != '\0' && i < 4; i++)
+      buf[i] = g_ascii_tolower (prototype[i]);
+  buf[i] = '\0';
+  return buf;
+}
+
+static char *
+skeleton_simple (const char *normalized)
+{
+  GString *out = g_string_sized_new (2 * strlen (normalized));
+
+  for (const char *p = normalized; *p; p = g_utf8_next_char (p))
+    {
+      char buf[5];
+      const char *piece = simple_piece (p, buf);
+
+      if (piece == NULL)
+        {
+          g_string_free (out, TRUE);
+          return NULL;
+        }
+      g_string_append (out, piece);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+cr_name_skeleton (const char *normalized)
+{
+  g_autofree char *compat = NULL;
+  g_autofree char *mapped = NULL;
+  g_autofree char *folded = NULL;
+  g_autofree char *refolded = NULL;
+  char *simple;
+
+  g_return_val_if_fail (normalized != NULL, NULL);
+
+  simple = skeleton_simple (normalized);
+  if (simple != NULL)
+    return simple;
+
+  /* Map before folding, so a capital is taken for what it is drawn like
+   * ("I" like "l"), and again after, for what folding made (capital
+   * "M" → "m" → "rn"); NFKC again since folding can denormalize. */
+  compat = g_utf8_normalize (normalized, -1, G_NORMALIZE_NFKC);
+  if (compat == NULL)
+    return g_strdup (normalized);
+  mapped = map_confusables (compat);
+  folded = g_utf8_casefold (mapped, -1);
+  refolded = g_utf8_normalize (folded, -1, G_NORMALIZE_NFKC);
+  return map_confusables (refolded != NULL ? refolded : folded);
+}
+
+gboolean
+cr_name_skeleton_equal (const char *normalized,
+                        const char *skeleton)
+{
+  g_autofree char *other = NULL;
+  const char *s = skeleton;
+
+  g_return_val_if_fail (normalized != NULL, FALSE);
+  g_return_val_if_fail (skeleton != NULL, FALSE);
+
+  /* skeleton_simple, compared as it is made: most names differ from the
+   * joiner's in their first letters. */
+  for (const char *p = normalized; *p; p = g_utf8_next_char (p))
+    {
+      char buf[5];
+      const char *piece = simple_piece (p, buf);
+      gsize len;
+
+      if (piece == NULL)
+        goto slow;
+      len = strlen (piece);
+      if (strncmp (s, piece, len) != 0)
+        return FALSE;
+      s += len;
+    }
+  return *s == '\0';
+
+slow:
+  other = cr_name_skeleton (normalized);
+  return g_str_equal (other, skeleton);
+}
+
+gboolean
+cr_name_imitates_room (const char *normalized)
+{
+  /* The characters the classic lines are framed with (cr-classic.c): a
+   * skeleton has ":" for "：" and the other colons, "[" "]" for the
+   * full-width brackets. */
+  static const char * const framing[] = { ":", "【", "】", "[", "]" };
+  /* The heads of the Chinese table's own lines. */
+  static const char * const prefixes[] = { "群主", "系统", "公告" };
+  /* The English table's, as whole names (they are followed by ": "). */
+  static const char * const words[] = { "owner", "system", "announcement" };
+  g_autofree char *skeleton = NULL;
+
+  g_return_val_if_fail (normalized != NULL, TRUE);
+
+  skeleton = cr_name_skeleton (normalized);
+  for (guint i = 0; i < G_N_ELEMENTS (framing); i++)
+    if (strstr (skeleton, framing[i]) != NULL)
+      return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    if (g_str_has_prefix (skeleton, prefixes[i]))
+      return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+    {
+      /* Skeletons of both: "system" has an "m", which maps to "rn". */
+      g_autofree char *word = cr_name_skeleton (words[i]);
+
+      if (g_str_equal (skeleton, word))
+        return TRUE;
+    }
+  return FALSE;
 }

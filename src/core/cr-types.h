@@ -103,12 +103,45 @@ typedef enum {
 
 /* Names: 1–32 characters after NFC, no spaces or control characters,
  * unique case-insensitively; text: valid UTF-8 without control characters
- * but newline and tab. Both return the reason on failure. */
+ * but newline and tab. Both return the reason on failure.
+ * cr_name_validate says what a name can be on the wire (a member of a
+ * classroom server may be called anything it allows); what a room admits
+ * is narrower (cr_name_imitates_room, cr_name_skeleton). */
 CrReason  cr_name_validate (const char  *name,
                             gssize       len,
                             char       **out_normalized);   /* NFC, transfer full */
-char     *cr_name_fold     (const char  *normalized);        /* case-insensitive key */
+/* The case-insensitive key: the store's key for accounts and bans. */
+char     *cr_name_fold     (const char  *normalized);
 CrReason  cr_text_validate (const char  *text,
                             gssize       len);
+
+/* A room refuses (CR_REASON_NAME_INVALID) a name that could pass for a line
+ * of its own in the classic dialect, where a line is "NAME 说 :TEXT" and
+ * the room's own lines start with "群主说：", "【系统消息】:", "【公告】" (or
+ * "Owner: ", "[System] ", "[Announcement] "). The rule, on the name's
+ * skeleton (so full-width and look-alike forms count too):
+ *   - no character the classic lines are framed with: ":" "：" "【" "】"
+ *     "[" "]" (and their look-alikes, cr-confusable.c);
+ *   - no name that starts with 群主 (owner), 系统 (system) or 公告
+ *     (announcement): "群主", "群主说", "系统消息" are refused;
+ *   - none that is "owner", "system" or "announcement", in any case.
+ * So "群主说：", "【系统消息】", "Owner" and "ＯＷＮＥＲ" are refused; "teacher",
+ * "张三" and "bob" are not. normalized is NFC (cr_name_validate). */
+gboolean  cr_name_imitates_room (const char *normalized);
+
+/* The key under which names a reader cannot tell apart are one name, after
+ * UTS #39's skeleton, without ICU: NFKC (full-width "ｂｏｂ" is "bob"), the
+ * common Cyrillic, Greek and Armenian look-alikes of Latin letters and the
+ * digit/letter ones (0 o, 1 l I, rn m) mapped to one prototype
+ * (cr-confusable.c), then case-folded: "bоb" (Cyrillic о), "ｂｏｂ", "BOB"
+ * and "b0b" share bob's skeleton. A room counts a name as taken while a
+ * member with its fold or its skeleton is in the room (cr-room.c). It is
+ * not the store's key: accounts and bans stay keyed by cr_name_fold.
+ * Transfer full. */
+char     *cr_name_skeleton (const char *normalized);
+/* Whether normalized has that skeleton; without making it, for most names
+ * (a room compares a joiner with every member). */
+gboolean  cr_name_skeleton_equal (const char *normalized,
+                                  const char *skeleton);
 
 G_END_DECLS
