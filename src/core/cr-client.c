@@ -5,7 +5,8 @@
  * The protocol is CrClientEngine's (cr-client-engine.c, no socket, no
  * clock); finding the room and its sockets are cr-client-sockets.c's. This
  * file joins the two on the main loop: the join's GTask, the timer, and
- * the GListModels and properties the engine's outputs become.
+ * the messages model, properties and signals the engine's outputs become
+ * (the members model is kept by cr-client-members.c).
  *
  * The sockets (resolution, then one per address family the room's name
  * resolved to, until one answers) hand each wakeup's datagrams to the
@@ -23,6 +24,7 @@
 #include <string.h>
 
 #include "cr-client-engine.h"
+#include "cr-client-members.h"
 #include "cr-client-sockets.h"
 #include "cr-render.h"
 #include "cr-client.h"
@@ -206,91 +208,6 @@ update_n_members (CrClient *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_MEMBERS]);
 }
 
-static CrMember *
-member_from (const CrClientMember *from)
-{
-  CrMember *member = cr_member_new (from->name, from->role, from->flags);
-
-  cr_member_set_is_self (member, from->is_self);
-  return member;
-}
-
-static CrMember *
-find_member (CrClient   *self,
-             const char *name,
-             guint      *position)
-{
-  g_autofree char *fold = cr_name_fold (name);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->members));
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(CrMember) member = g_list_model_get_item (G_LIST_MODEL (self->members), i);
-      g_autofree char *other = cr_name_fold (cr_member_get_name (member));
-
-      if (g_strcmp0 (fold, other) == 0)
-        {
-          *position = i;
-          return member;   /* the store still holds it */
-        }
-    }
-  return NULL;
-}
-
-static int
-compare_member_pointers (gconstpointer a,
-                         gconstpointer b)
-{
-  return cr_member_compare (*(CrMember * const *) a, *(CrMember * const *) b, NULL);
-}
-
-static void
-apply_members (CrClient       *self,
-               CrClientOutput *output)
-{
-  CrMember *member;
-  guint position;
-
-  switch (output->kind)
-    {
-    case CR_CLIENT_OUTPUT_MEMBERS:
-      {
-        g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_object_unref);
-
-        for (guint i = 0; i < output->members->len; i++)
-          g_ptr_array_add (list, member_from (output->members->pdata[i]));
-        g_ptr_array_sort (list, compare_member_pointers);
-        g_list_store_splice (self->members, 0,
-                             g_list_model_get_n_items (G_LIST_MODEL (self->members)),
-                             list->pdata, list->len);
-      }
-      break;
-
-    case CR_CLIENT_OUTPUT_MEMBER_ADDED:
-      {
-        g_autoptr(CrMember) added = member_from (output->member);
-
-        g_list_store_insert_sorted (self->members, added, cr_member_compare, NULL);
-      }
-      break;
-
-    case CR_CLIENT_OUTPUT_MEMBER_REMOVED:
-      if (find_member (self, output->member->name, &position) != NULL)
-        g_list_store_remove (self->members, position);
-      break;
-
-    case CR_CLIENT_OUTPUT_MEMBER_CHANGED:
-      member = find_member (self, output->member->name, &position);
-      if (member != NULL)
-        cr_member_set_flags (member, output->member->flags);
-      break;
-
-    default:
-      g_assert_not_reached ();
-    }
-  update_n_members (self);
-}
-
 /* ------------------------------------------------------------------ */
 /* The engine's outputs                                               */
 
@@ -355,7 +272,8 @@ apply_output (CrClient       *self,
     case CR_CLIENT_OUTPUT_MEMBER_ADDED:
     case CR_CLIENT_OUTPUT_MEMBER_REMOVED:
     case CR_CLIENT_OUTPUT_MEMBER_CHANGED:
-      apply_members (self, output);
+      cr_client_members_apply (self->members, output);
+      update_n_members (self);
       break;
 
     case CR_CLIENT_OUTPUT_SENT:
