@@ -113,6 +113,15 @@ cr_test_socket_address (const char *host,
   return g_inet_socket_address_new_from_string (host, port);
 }
 
+void
+cr_test_fixed_random (guint8   *buf,
+                      gsize     len,
+                      gpointer  user_data)
+{
+  for (gsize i = 0; i < len; i++)
+    buf[i] = (guint8) g_rand_int_range (user_data, 0, 256);
+}
+
 gboolean
 cr_test_have_ipv6_loopback (void)
 {

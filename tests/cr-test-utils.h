@@ -51,6 +51,12 @@ GSocketAddress *cr_test_socket_address (const char *host,
                                         guint16     port);
 gboolean   cr_test_have_ipv6_loopback  (void);
 
+/* Fixed randomness for CrEngineConfig.random_func: user_data is a GRand
+ * with a fixed seed, so the same seed makes the same cookies and tokens. */
+void       cr_test_fixed_random        (guint8     *buf,
+                                        gsize       len,
+                                        gpointer    user_data);
+
 /* Rooms ------------------------------------------------------------- */
 
 /* A CrServer in a throwaway data directory. */

@@ -1,6 +1,11 @@
-/* cr-client-sockets.c: a member's UDP sockets towards one room
+/* cr-client-sockets.c: finding a room (resolution) and talking to it (sockets)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Resolution walks the GSocketAddressEnumerator of the room's address one
+ * address at a time. Its callbacks hold a Resolve, not the sockets object:
+ * that may be freed while a lookup is still out, and then the Resolve is
+ * only let go of.
  */
 #define G_LOG_DOMAIN "cr-client"
 
@@ -11,11 +16,20 @@
 #define RECEIVE_BATCH   256
 #define RECEIVE_BUFFER  65536
 
+typedef struct
+{
+  CrClientSockets     *sockets;        /* NULL once abandoned */
+  GCancellable        *cancellable;
+  GPtrArray           *candidates;     /* GSocketAddress*: resolved so far */
+} Resolve;
+
 struct _CrClientSockets
 {
   GMainContext        *context;
   CrClientSocketsFunc  func;
+  CrClientSocketsReadyFunc ready;
   gpointer             user_data;
+  Resolve             *resolve;        /* while resolving */
 
   GSocket             *socket;
   GSource             *source;
@@ -173,6 +187,31 @@ open_socket (CrClientSockets  *self,
   return g_steal_pointer (&socket);
 }
 
+static void
+resolve_clear (Resolve *resolve)
+{
+  g_object_unref (resolve->cancellable);
+  g_ptr_array_unref (resolve->candidates);
+}
+
+static void
+resolve_release (Resolve *resolve)
+{
+  g_rc_box_release_full (resolve, (GDestroyNotify) resolve_clear);
+}
+
+static void
+abandon_resolve (CrClientSockets *self)
+{
+  Resolve *resolve = g_steal_pointer (&self->resolve);
+
+  if (resolve == NULL)
+    return;
+  resolve->sockets = NULL;
+  g_cancellable_cancel (resolve->cancellable);
+  resolve_release (resolve);
+}
+
 CrClientSockets *
 cr_client_sockets_new (GMainContext        *context,
                        CrClientSocketsFunc  func,
@@ -192,6 +231,7 @@ cr_client_sockets_free (CrClientSockets *self)
 {
   if (self == NULL)
     return;
+  abandon_resolve (self);
   close_socket (&self->socket, &self->source);
   close_socket (&self->other_socket, &self->other_source);
   g_clear_pointer (&self->candidates, g_ptr_array_unref);
@@ -201,10 +241,12 @@ cr_client_sockets_free (CrClientSockets *self)
   g_free (self);
 }
 
-gboolean
-cr_client_sockets_open (CrClientSockets  *self,
-                        GPtrArray        *candidates,
-                        GError          **error)
+/* Open a socket for each family among candidates (those of a family that
+ * cannot be opened are dropped). FALSE with error when none is left. */
+static gboolean
+open_sockets (CrClientSockets  *self,
+              GPtrArray        *candidates,
+              GError          **error)
 {
   g_autoptr(GError) first_error = NULL;
 
@@ -266,6 +308,81 @@ cr_client_sockets_open (CrClientSockets  *self,
     }
   return TRUE;
 }
+
+/* ------------------------------------------------------------------ */
+/* Resolution                                                         */
+
+static void
+on_resolved (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Resolve *resolve = user_data;   /* the reference of this call */
+  GSocketAddressEnumerator *enumerator = G_SOCKET_ADDRESS_ENUMERATOR (object);
+  CrClientSockets *self = resolve->sockets;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GPtrArray) candidates = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) open_error = NULL;
+
+  address = g_socket_address_enumerator_next_finish (enumerator, result, &error);
+  if (self == NULL)
+    {
+      resolve_release (resolve);
+      return;
+    }
+
+  if (address != NULL && G_IS_INET_SOCKET_ADDRESS (address) &&
+      resolve->candidates->len < CR_CLIENT_SOCKETS_MAX_CANDIDATES)
+    {
+      g_ptr_array_add (resolve->candidates, g_steal_pointer (&address));
+      g_socket_address_enumerator_next_async (enumerator, resolve->cancellable,
+                                              on_resolved, resolve);
+      return;
+    }
+
+  /* All the addresses there are (or as many as we try). */
+  candidates = g_ptr_array_ref (resolve->candidates);
+  abandon_resolve (self);
+  resolve_release (resolve);
+  if (candidates->len == 0)
+    open_error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                      error != NULL ? error->message : "no address");
+  else
+    open_sockets (self, candidates, &open_error);
+
+  /* Last: the callback may free us. */
+  self->ready (open_error, self->user_data);
+}
+
+void
+cr_client_sockets_connect (CrClientSockets          *self,
+                           GSocketConnectable       *connectable,
+                           CrClientSocketsReadyFunc  ready)
+{
+  g_autoptr(GSocketAddressEnumerator) enumerator = NULL;
+
+  g_return_if_fail (self->ready == NULL);
+
+  self->ready = ready;
+  self->resolve = g_rc_box_new0 (Resolve);
+  self->resolve->sockets = self;
+  self->resolve->cancellable = g_cancellable_new ();
+  self->resolve->candidates = g_ptr_array_new_with_free_func (g_object_unref);
+
+  enumerator = g_socket_connectable_enumerate (connectable);
+  g_socket_address_enumerator_next_async (enumerator, self->resolve->cancellable,
+                                          on_resolved, g_rc_box_acquire (self->resolve));
+}
+
+void
+cr_client_sockets_cancel (CrClientSockets *self)
+{
+  abandon_resolve (self);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sending                                                            */
 
 static void
 send_to (GSocket        *socket,

@@ -1,12 +1,15 @@
-/* cr-client-sockets.h: a member's UDP sockets towards one room
+/* cr-client-sockets.h: finding a room and talking to it over UDP
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * While the room's address is unsettled, one socket per address family the
- * name resolved to ("localhost" is ::1 and 127.0.0.1, and the room may
- * listen on either): what is sent goes to every address, and the first
- * address to answer is the room; the other socket closes. Datagrams from
- * anywhere else are dropped. Sources on the given main context.
+ * One concern: where the room is. Its address ("host:port") is resolved
+ * (GResolver, through GNetworkAddress) into a few candidate addresses; then
+ * one socket is opened per address family among them ("localhost" is ::1
+ * and 127.0.0.1, and the room may listen on either). While the room's
+ * address is unsettled, what is sent goes to every candidate, and the first
+ * to answer is the room; the other socket closes. Datagrams from anywhere
+ * else are dropped. Sources on the given main context. What the datagrams
+ * say is CrClientEngine's business, not this file's.
  */
 #pragma once
 
@@ -26,12 +29,25 @@ CrClientSockets *cr_client_sockets_new   (GMainContext        *context,
                                           gpointer             user_data);
 void             cr_client_sockets_free  (CrClientSockets     *self);
 
-/* Open a socket for each family among candidates (GSocketAddress*; those
- * of a family that cannot be opened are dropped). FALSE with error when
- * none is left. */
-gboolean         cr_client_sockets_open  (CrClientSockets     *self,
-                                          GPtrArray           *candidates,
-                                          GError             **error);
+/* Resolution ended: error NULL when the sockets are open (what is sent
+ * reaches the room from now on), else why there is nowhere to send. */
+typedef void (*CrClientSocketsReadyFunc) (const GError   *error,
+                                          gpointer        user_data);
+
+/* At most this many addresses of a name are tried. */
+#define CR_CLIENT_SOCKETS_MAX_CANDIDATES  4
+
+/* Start finding the room: resolve connectable (a GNetworkAddress from
+ * g_network_address_parse) to at most CR_CLIENT_SOCKETS_MAX_CANDIDATES
+ * IP addresses, then open the sockets. ready (with new's user_data) is
+ * called once, later, on the context, unless cr_client_sockets_cancel()
+ * or _free() comes first. Once per object. */
+void             cr_client_sockets_connect (CrClientSockets          *self,
+                                            GSocketConnectable       *connectable,
+                                            CrClientSocketsReadyFunc  ready);
+/* Stop a resolution under way (ready is not called); open sockets stay. */
+void             cr_client_sockets_cancel  (CrClientSockets     *self);
+
 void             cr_client_sockets_send  (CrClientSockets     *self,
                                           GBytes              *datagram);
 

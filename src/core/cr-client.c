@@ -3,10 +3,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The protocol is CrClientEngine's (cr-client-engine.c, no socket, no
- * clock). This file owns what the engine must not: name resolution, the
- * sockets, the timers and the GListModels.
+ * clock); finding the room and its sockets are cr-client-sockets.c's. This
+ * file joins the two on the main loop: the join's GTask, the timer, and
+ * the messages model, properties and signals the engine's outputs become
+ * (the members model is kept by cr-client-members.c).
  *
- * The sockets (cr-client-sockets.c: one per address family the room's name
+ * The sockets (resolution, then one per address family the room's name
  * resolved to, until one answers) hand each wakeup's datagrams to the
  * engine. The "tick" source is a bare GSource whose ready time is the engine's
  *    next deadline, or 0 while rows wait to be spliced into the messages
@@ -22,6 +24,7 @@
 #include <string.h>
 
 #include "cr-client-engine.h"
+#include "cr-client-members.h"
 #include "cr-client-sockets.h"
 #include "cr-render.h"
 #include "cr-client.h"
@@ -30,7 +33,6 @@
 /* Never wake up sooner than this after a tick that found nothing to do at
  * once: a deadline in the past must not become a busy loop. */
 #define MIN_SLEEP_US         (1 * G_TIME_SPAN_MILLISECOND)
-#define MAX_CANDIDATES       4
 
 struct _CrClient
 {
@@ -40,10 +42,8 @@ struct _CrClient
   CrClientEngine   *engine;
   GMainContext     *context;
   CrClientSockets  *sockets;
-  GPtrArray        *candidates;     /* GSocketAddress*: resolved so far */
   GSource          *tick_source;
   GSource          *cancel_source;
-  GCancellable     *resolve_cancellable;
   GTask            *join_task;
   GListStore       *messages;
   GListStore       *members;
@@ -208,91 +208,6 @@ update_n_members (CrClient *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_MEMBERS]);
 }
 
-static CrMember *
-member_from (const CrClientMember *from)
-{
-  CrMember *member = cr_member_new (from->name, from->role, from->flags);
-
-  cr_member_set_is_self (member, from->is_self);
-  return member;
-}
-
-static CrMember *
-find_member (CrClient   *self,
-             const char *name,
-             guint      *position)
-{
-  g_autofree char *fold = cr_name_fold (name);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->members));
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(CrMember) member = g_list_model_get_item (G_LIST_MODEL (self->members), i);
-      g_autofree char *other = cr_name_fold (cr_member_get_name (member));
-
-      if (g_strcmp0 (fold, other) == 0)
-        {
-          *position = i;
-          return member;   /* the store still holds it */
-        }
-    }
-  return NULL;
-}
-
-static int
-compare_member_pointers (gconstpointer a,
-                         gconstpointer b)
-{
-  return cr_member_compare (*(CrMember * const *) a, *(CrMember * const *) b, NULL);
-}
-
-static void
-apply_members (CrClient       *self,
-               CrClientOutput *output)
-{
-  CrMember *member;
-  guint position;
-
-  switch (output->kind)
-    {
-    case CR_CLIENT_OUTPUT_MEMBERS:
-      {
-        g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_object_unref);
-
-        for (guint i = 0; i < output->members->len; i++)
-          g_ptr_array_add (list, member_from (output->members->pdata[i]));
-        g_ptr_array_sort (list, compare_member_pointers);
-        g_list_store_splice (self->members, 0,
-                             g_list_model_get_n_items (G_LIST_MODEL (self->members)),
-                             list->pdata, list->len);
-      }
-      break;
-
-    case CR_CLIENT_OUTPUT_MEMBER_ADDED:
-      {
-        g_autoptr(CrMember) added = member_from (output->member);
-
-        g_list_store_insert_sorted (self->members, added, cr_member_compare, NULL);
-      }
-      break;
-
-    case CR_CLIENT_OUTPUT_MEMBER_REMOVED:
-      if (find_member (self, output->member->name, &position) != NULL)
-        g_list_store_remove (self->members, position);
-      break;
-
-    case CR_CLIENT_OUTPUT_MEMBER_CHANGED:
-      member = find_member (self, output->member->name, &position);
-      if (member != NULL)
-        cr_member_set_flags (member, output->member->flags);
-      break;
-
-    default:
-      g_assert_not_reached ();
-    }
-  update_n_members (self);
-}
-
 /* ------------------------------------------------------------------ */
 /* The engine's outputs                                               */
 
@@ -340,8 +255,8 @@ apply_output (CrClient       *self,
 
     case CR_CLIENT_OUTPUT_CLOSED:
       destroy_source (&self->cancel_source);
-      if (self->resolve_cancellable != NULL)
-        g_cancellable_cancel (self->resolve_cancellable);
+      if (self->sockets != NULL)
+        cr_client_sockets_cancel (self->sockets);
       splice_batch (self);
       g_signal_emit (self, signals[CLOSED], 0, (int) output->reason);
       break;
@@ -357,7 +272,8 @@ apply_output (CrClient       *self,
     case CR_CLIENT_OUTPUT_MEMBER_ADDED:
     case CR_CLIENT_OUTPUT_MEMBER_REMOVED:
     case CR_CLIENT_OUTPUT_MEMBER_CHANGED:
-      apply_members (self, output);
+      cr_client_members_apply (self->members, output);
+      update_n_members (self);
       break;
 
     case CR_CLIENT_OUTPUT_SENT:
@@ -484,55 +400,23 @@ on_join_cancelled (GCancellable *cancellable,
 /* ------------------------------------------------------------------ */
 /* Joining                                                            */
 
-/* All addresses are known: open the sockets, then probe them all. */
+/* The sockets are open towards every address the room may be at: probe. */
 static void
-start_probing (CrClient *self)
+on_sockets_ready (const GError *error,
+                  gpointer      user_data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr(CrClient) self = g_object_ref (CR_CLIENT (user_data));
   g_autoptr(GPtrArray) out = new_out ();
-  g_autoptr(GPtrArray) candidates = g_steal_pointer (&self->candidates);
 
-  self->sockets = cr_client_sockets_new (self->context, on_datagrams, self);
-  if (!cr_client_sockets_open (self->sockets, candidates, &error))
+  if (self->state != CR_CLIENT_CONNECTING || self->join_task == NULL)
+    return;
+  if (error != NULL)
     {
       fail_join (self, reason_error (CR_REASON_NO_ANSWER, error->message));
       return;
     }
   cr_client_engine_start (self->engine, g_get_monotonic_time (), out);
   after_engine (self, out);
-}
-
-static void
-on_resolved (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(CrClient) self = CR_CLIENT (user_data);   /* the ref of join_async */
-  GSocketAddressEnumerator *enumerator = G_SOCKET_ADDRESS_ENUMERATOR (object);
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GError) error = NULL;
-
-  address = g_socket_address_enumerator_next_finish (enumerator, result, &error);
-  if (self->state != CR_CLIENT_CONNECTING || self->join_task == NULL ||
-      self->candidates == NULL)
-    return;
-
-  if (address != NULL && G_IS_INET_SOCKET_ADDRESS (address) &&
-      self->candidates->len < MAX_CANDIDATES)
-    {
-      g_ptr_array_add (self->candidates, g_steal_pointer (&address));
-      g_socket_address_enumerator_next_async (enumerator, self->resolve_cancellable,
-                                              on_resolved, g_object_ref (self));
-      return;
-    }
-
-  if (self->candidates->len == 0)
-    {
-      fail_join (self, reason_error (CR_REASON_NO_ANSWER,
-                                     error ? error->message : "no address"));
-      return;
-    }
-  start_probing (self);
 }
 
 /* ------------------------------------------------------------------ */
@@ -543,8 +427,6 @@ cr_client_dispose (GObject *object)
 {
   CrClient *self = CR_CLIENT (object);
 
-  if (self->resolve_cancellable != NULL)
-    g_cancellable_cancel (self->resolve_cancellable);
   destroy_source (&self->cancel_source);
   destroy_source (&self->tick_source);
   if (self->join_task != NULL)
@@ -555,8 +437,6 @@ cr_client_dispose (GObject *object)
                                "The client was disposed");
     }
   g_clear_pointer (&self->sockets, cr_client_sockets_free);
-  g_clear_pointer (&self->candidates, g_ptr_array_unref);
-  g_clear_object (&self->resolve_cancellable);
 
   G_OBJECT_CLASS (cr_client_parent_class)->dispose (object);
 }
@@ -721,7 +601,6 @@ cr_client_join_async (CrClient            *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GSocketConnectable) connectable = NULL;
-  g_autoptr(GSocketAddressEnumerator) enumerator = NULL;
   g_autoptr(GPtrArray) out = new_out ();
   g_autoptr(GError) error = NULL;
   g_autofree char *normalized = NULL;
@@ -768,8 +647,7 @@ cr_client_join_async (CrClient            *self,
 
   set_string (self, &self->address, address, PROP_ADDRESS);
   self->join_task = g_steal_pointer (&task);
-  self->candidates = g_ptr_array_new_with_free_func (g_object_unref);
-  self->resolve_cancellable = g_cancellable_new ();
+  self->sockets = cr_client_sockets_new (self->context, on_datagrams, self);
 
   self->tick_source = g_source_new (&tick_funcs, sizeof (GSource));
   g_source_set_callback (self->tick_source, on_tick, self, NULL);
@@ -793,9 +671,7 @@ cr_client_join_async (CrClient            *self,
   cr_client_engine_join (self->engine, &join, now);
   after_engine (self, out);
 
-  enumerator = g_socket_connectable_enumerate (connectable);
-  g_socket_address_enumerator_next_async (enumerator, self->resolve_cancellable,
-                                          on_resolved, g_object_ref (self));
+  cr_client_sockets_connect (self->sockets, connectable, on_sockets_ready);
 }
 
 gboolean
