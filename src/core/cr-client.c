@@ -26,6 +26,7 @@
 #include "cr-client-engine.h"
 #include "cr-client-members.h"
 #include "cr-client-sockets.h"
+#include "cr-enums.h"
 #include "cr-render.h"
 #include "cr-client.h"
 #include "cr-client-private.h"
@@ -471,7 +472,7 @@ cr_client_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
 
     case PROP_NAME:
@@ -483,11 +484,11 @@ cr_client_get_property (GObject    *object,
       break;
 
     case PROP_ROLE:
-      g_value_set_int (value, self->role);
+      g_value_set_enum (value, self->role);
       break;
 
     case PROP_DIALECT:
-      g_value_set_int (value, self->dialect);
+      g_value_set_enum (value, self->dialect);
       break;
 
     case PROP_ADDRESS:
@@ -495,7 +496,7 @@ cr_client_get_property (GObject    *object,
       break;
 
     case PROP_CLOSE_REASON:
-      g_value_set_int (value, self->close_reason);
+      g_value_set_enum (value, self->close_reason);
       break;
 
     case PROP_N_MEMBERS:
@@ -518,23 +519,19 @@ cr_client_class_init (CrClientClass *klass)
   object_class->get_property = cr_client_get_property;
 
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL,
-                      CR_CLIENT_DISCONNECTED, CR_CLIENT_CLOSED, CR_CLIENT_DISCONNECTED, flags);
+    g_param_spec_enum ("state", NULL, NULL, CR_TYPE_CLIENT_STATE, CR_CLIENT_DISCONNECTED, flags);
   properties[PROP_NAME] =
     g_param_spec_string ("name", NULL, NULL, NULL, flags);
   properties[PROP_ROOM_NAME] =
     g_param_spec_string ("room-name", NULL, NULL, NULL, flags);
   properties[PROP_ROLE] =
-    g_param_spec_int ("role", NULL, NULL,
-                      CR_ROLE_MEMBER, CR_ROLE_OWNER, CR_ROLE_MEMBER, flags);
+    g_param_spec_enum ("role", NULL, NULL, CR_TYPE_ROLE, CR_ROLE_MEMBER, flags);
   properties[PROP_DIALECT] =
-    g_param_spec_int ("dialect", NULL, NULL,
-                      CR_DIALECT_NATIVE, CR_DIALECT_CLASSIC, CR_DIALECT_NATIVE, flags);
+    g_param_spec_enum ("dialect", NULL, NULL, CR_TYPE_DIALECT, CR_DIALECT_NATIVE, flags);
   properties[PROP_ADDRESS] =
     g_param_spec_string ("address", NULL, NULL, NULL, flags);
   properties[PROP_CLOSE_REASON] =
-    g_param_spec_int ("close-reason", NULL, NULL,
-                      CR_REASON_NONE, CR_REASON_LAST, CR_REASON_NONE, flags);
+    g_param_spec_enum ("close-reason", NULL, NULL, CR_TYPE_REASON, CR_REASON_NONE, flags);
   properties[PROP_N_MEMBERS] =
     g_param_spec_uint ("n-members", NULL, NULL, 0, G_MAXUINT, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -561,7 +558,7 @@ cr_client_class_init (CrClientClass *klass)
    */
   signals[CLOSED] =
     g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, CR_TYPE_REASON);
 }
 
 static void

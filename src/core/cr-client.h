@@ -32,15 +32,16 @@ typedef enum {
 #define CR_TYPE_CLIENT (cr_client_get_type ())
 G_DECLARE_FINAL_TYPE (CrClient, cr_client, CR, CLIENT, GObject)
 
-/* Properties (read-only unless said): "state" (int, CrClientState), "name"
- * (canonical, once joined), "room-name", "role" (int, CrRole), "dialect"
- * (int, CrDialect), "address" (the "host:port" joined), "close-reason"
- * (int, CrReason: why it is CLOSED), "n-members" (uint).
+/* Properties (read-only unless said): "state" (CrClientState), "name"
+ * (canonical, once joined), "room-name", "role" (CrRole), "dialect"
+ * (CrDialect), "address" (the "host:port" joined), "close-reason"
+ * (CrReason: why it is CLOSED), "n-members" (uint); the enum GTypes are in
+ * cr-enums.h.
  *
  * Signals:
  *   "message-received" (CrMessage *msg): a live message from someone else
  *       (not history replayed at join), for notifications;
- *   "closed" (int reason): the session ended: CR_REASON_NONE after leave,
+ *   "closed" (CrReason reason): the session ended: CR_REASON_NONE after leave,
  *       else KICKED, BANNED, ROOM_CLOSED, TIMED_OUT, NO_ANSWER… */
 CrClient      *cr_client_new               (void);
 
