@@ -27,6 +27,7 @@
 #include "cr-client-engine.h"
 #include "cr-protocol.h"
 #include "cr-reliable.h"
+#include "fuzz-log.h"
 
 int LLVMFuzzerInitialize (int    *argc,
                           char ***argv);
@@ -201,7 +202,7 @@ int
 LLVMFuzzerInitialize (int    *argc,
                       char ***argv)
 {
-  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  fuzz_log_init (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING, FALSE);
   return 0;
 }
 

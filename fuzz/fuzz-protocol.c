@@ -19,6 +19,7 @@
 
 #include "cr-protocol.h"
 #include "cr-reliable.h"
+#include "fuzz-log.h"
 
 int LLVMFuzzerInitialize (int    *argc,
                           char ***argv);
@@ -134,7 +135,7 @@ int
 LLVMFuzzerInitialize (int    *argc,
                       char ***argv)
 {
-  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  fuzz_log_init (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING, FALSE);
   return 0;
 }
 
