@@ -102,7 +102,10 @@ round_trip (const guint8 *data,
 
   if (nul == NULL)
     return;
-  if (cr_name_validate ((const char *) data, nul - data, &name) != CR_REASON_NONE)
+  /* Only names a room admits: it refuses those that imitate its own lines
+   * ("Owner", "群主说："), which is what keeps those lines unambiguous. */
+  if (cr_name_validate ((const char *) data, nul - data, &name) != CR_REASON_NONE ||
+      cr_name_imitates_room (name))
     return;
   text = g_strndup ((const char *) nul + 1, size - (nul + 1 - data));
   if (strlen (text) != size - (gsize) (nul + 1 - data) ||
