@@ -298,17 +298,34 @@ cr_store_prepare_statements (CrStore  *self,
   return TRUE;
 }
 
+/* A row as an event, or NULL when the file holds what no room writes (a
+ * damaged or forged database): a negative seq, an unknown kind, text that
+ * is not UTF-8, a name that is not a nickname. Members never receive it. */
 static CrEvent *
 event_from_row (sqlite3_stmt *stmt)
 {
+  sqlite3_int64 seq;
+  int kind;
+  const char *name;
+  const char *text;
+
   g_assert (stmt != NULL);
 
+  seq = sqlite3_column_int64 (stmt, 0);
+  kind = sqlite3_column_int (stmt, 2);
+  name = (const char *) sqlite3_column_text (stmt, 3);
+  text = (const char *) sqlite3_column_text (stmt, 4);
+  if (seq <= 0 || kind < CR_EVENT_CHAT || kind > CR_EVENT_LAST ||
+      name == NULL || text == NULL ||
+      !g_utf8_validate (name, -1, NULL) || !g_utf8_validate (text, -1, NULL) ||
+      (*name != '\0' && cr_name_validate (name, -1, NULL) != CR_REASON_NONE) ||
+      strlen (text) > CR_TEXT_MAX_BYTES)
+    return NULL;
+
   /* seq and origin are guint64 stored bit for bit in SQLite's int64. */
-  return cr_event_new ((guint64) sqlite3_column_int64 (stmt, 0),
+  return cr_event_new ((guint64) seq,
                        sqlite3_column_int64 (stmt, 1),
-                       (CrEventKind) sqlite3_column_int (stmt, 2),
-                       (const char *) sqlite3_column_text (stmt, 3),
-                       (const char *) sqlite3_column_text (stmt, 4),
+                       (CrEventKind) kind, name, text,
                        (guint64) sqlite3_column_int64 (stmt, 5));
 }
 
@@ -324,7 +341,14 @@ collect_events (CrStore      *self,
 
   /* Bounded by the statement's LIMIT. */
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (events, event_from_row (stmt));
+    {
+      CrEvent *event = event_from_row (stmt);
+
+      if (event != NULL)
+        g_ptr_array_add (events, event);
+      else
+        g_warning ("%s: skipped a history row that no room writes", self->path);
+    }
   if (rc != SQLITE_DONE)
     warn_db_error (self, "Could not read the history");
   return events;
@@ -656,7 +680,15 @@ cr_store_list_bans (CrStore *self)
   bans = g_ptr_array_new_with_free_func (g_free);
   stmt = cr_store_stmt (self, STMT_LIST_BANS);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (bans, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+    {
+      const char *name = (const char *) sqlite3_column_text (stmt, 0);
+
+      /* A damaged row bans no name that anyone could use. */
+      if (name != NULL && g_utf8_validate (name, -1, NULL) && *name != '\0')
+        g_ptr_array_add (bans, g_strdup (name));
+      else
+        g_warning ("%s: skipped a ban row that is not a name", self->path);
+    }
   if (rc != SQLITE_DONE)
     warn_db_error (self, "Could not read the bans");
   return bans;
@@ -757,7 +789,14 @@ cr_store_get_setting (CrStore    *self,
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    {
+      const char *value = (const char *) sqlite3_column_text (stmt, 0);
+
+      if (value != NULL && g_utf8_validate (value, -1, NULL))
+        return g_strdup (value);
+      g_warning ("%s: setting “%s” is not text", self->path, key);
+      return NULL;
+    }
   if (rc != SQLITE_DONE)
     warn_db_error (self, "Could not read a setting");
   return NULL;
