@@ -549,6 +549,13 @@ cr_store_dup_password_hash (CrStore    *self,
       return NULL;
     }
   stored = (const char *) sqlite3_column_text (stmt, 0);
+  /* A damaged hash verifies nothing: the name stays registered and every
+   * password is wrong (the room fails closed, cr-engine-auth.c). */
+  if (stored == NULL || !g_utf8_validate (stored, -1, NULL))
+    {
+      g_warning ("%s: the password hash of an account is not text", self->path);
+      return NULL;
+    }
   return g_strdup (stored);
 }
 
