@@ -173,15 +173,6 @@ room_time (World *w)
 }
 
 static void
-fixed_random (guint8   *buf,
-              gsize     len,
-              gpointer  user_data)
-{
-  for (gsize i = 0; i < len; i++)
-    buf[i] = (guint8) g_rand_int_range (user_data, 0, 256);
-}
-
-static void
 flight_free (Flight *flight)
 {
   g_bytes_unref (flight->data);
@@ -213,7 +204,7 @@ world_init (World *w)
   w->config.rate_per_second = 100;
   w->config.rate_burst = 100;
   w->rand = g_rand_new_with_seed (20261203);
-  w->config.random_func = fixed_random;
+  w->config.random_func = cr_test_fixed_random;
   w->config.random_data = w->rand;
   w->room = cr_engine_new (&w->config, w->store);
   w->room_address = cr_test_socket_address ("127.0.0.1", 10024);
