@@ -546,9 +546,9 @@ _cr_client_engine_show_event (CrClientEngine *self,
   output->announce = announce && !own;
 }
 
-static gboolean
-addresses_equal (GSocketAddress *a,
-                 GSocketAddress *b)
+gboolean
+cr_client_address_equal (GSocketAddress *a,
+                         GSocketAddress *b)
 {
   if (!G_IS_INET_SOCKET_ADDRESS (a) || !G_IS_INET_SOCKET_ADDRESS (b))
     return FALSE;
@@ -678,7 +678,7 @@ cr_client_engine_receive (CrClientEngine *self,
       self->stats.stale++;
       return;
     }
-  if (from != NULL && self->room != NULL && !addresses_equal (from, self->room))
+  if (from != NULL && self->room != NULL && !cr_client_address_equal (from, self->room))
     {
       self->stats.spoofed++;
       return;

@@ -178,4 +178,8 @@ void            cr_client_engine_get_stats   (CrClientEngine     *self,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrClientOutput, cr_client_output_free)
 
+/* Same host and port (the room's address against a datagram's source). */
+gboolean        cr_client_address_equal      (GSocketAddress     *a,
+                                              GSocketAddress     *b);
+
 G_END_DECLS

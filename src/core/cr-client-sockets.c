@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include "cr-client-engine.h"
 #include "cr-client-sockets.h"
 
 #define RECEIVE_BATCH   256
@@ -39,19 +40,6 @@ struct _CrClientSockets
   GSocketAddress      *room;
   guint8              *buffer;
 };
-
-gboolean
-cr_client_address_equal (GSocketAddress *a,
-                         GSocketAddress *b)
-{
-  if (!G_IS_INET_SOCKET_ADDRESS (a) || !G_IS_INET_SOCKET_ADDRESS (b))
-    return FALSE;
-  if (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (a)) !=
-      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (b)))
-    return FALSE;
-  return g_inet_address_equal (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (a)),
-                               g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (b)));
-}
 
 static void
 close_socket (GSocket **socket,

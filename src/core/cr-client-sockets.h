@@ -51,7 +51,5 @@ void             cr_client_sockets_cancel  (CrClientSockets     *self);
 void             cr_client_sockets_send  (CrClientSockets     *self,
                                           GBytes              *datagram);
 
-gboolean         cr_client_address_equal (GSocketAddress      *a,
-                                          GSocketAddress      *b);
 
 G_END_DECLS
