@@ -656,7 +656,8 @@ cr_store_set_banned (CrStore     *self,
     }
 
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    return _cr_store_set_db_error (self, error, banned ? "Could not store a ban" : "Could not lift a ban");
+    return _cr_store_set_db_error (self, error,
+                                   banned ? "Could not store a ban" : "Could not lift a ban");
   return TRUE;
 }
 
