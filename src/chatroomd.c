@@ -235,6 +235,17 @@ on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* One line when the room's disk starts failing, one when it works again. */
+static void
+on_storage_warning (CrServer   *server,
+                    gboolean    ok,
+                    const char *message,
+                    Daemon     *daemon)
+{
+  /* Translators: the console line when the room's storage fails (or works again); %s says how */
+  sayf (stderr, ok ? _("Storage: %s") : _("Warning: %s"), message);
+}
+
 static void
 on_stopped (CrServer *server,
             Daemon   *daemon)
@@ -316,6 +327,7 @@ main (int   argc,
                                 NULL);
   g_signal_connect (daemon.server, "event", G_CALLBACK (on_event), &daemon);
   g_signal_connect (daemon.server, "stopped", G_CALLBACK (on_stopped), &daemon);
+  g_signal_connect (daemon.server, "storage-warning", G_CALLBACK (on_storage_warning), &daemon);
 
   if (!cr_server_start (daemon.server, listen ? listen : "127.0.0.1:10024", &error))
     {

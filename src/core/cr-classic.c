@@ -38,6 +38,7 @@ struct _CrClassicTable
   Line        join_alias;     /* also accepted for JOIN when parsing */
   const char *reasons[CR_REASON_LAST + 1];
   const char *reason_other;   /* a reason the table has no line for */
+  const char *storage[2];     /* history not being saved [0], saved again [1] */
 };
 
 #define NAME_CHARS G_STRINGIFY (CR_NAME_MAX_CHARS)
@@ -81,6 +82,10 @@ static const CrClassicTable tables[] = {
       [CR_REASON_INTERNAL] = "聊天室无法完成该请求：请稍后再试",
     },
     .reason_other = "聊天室拒绝了该请求",
+    .storage = {
+      "聊天室暂时无法保存聊天记录：消息照常送达，但聊天室重启后可能丢失",
+      "聊天室已恢复保存聊天记录",
+    },
   },
   {
     .language = "en",
@@ -118,6 +123,11 @@ static const CrClassicTable tables[] = {
       [CR_REASON_INTERNAL] = "The room could not complete the request: try again later",
     },
     .reason_other = "The room refused the request",
+    .storage = {
+      "The room cannot save its history right now: messages are still delivered, "
+      "but may be lost if the room restarts",
+      "The room is saving its history again",
+    },
   },
 };
 
@@ -262,6 +272,15 @@ cr_classic_format_reason (const CrClassicTable *table,
   if ((guint) reason <= CR_REASON_LAST && table->reasons[reason] != NULL)
     return table->reasons[reason];
   return table->reason_other;
+}
+
+const char *
+cr_classic_format_storage (const CrClassicTable *table,
+                           gboolean              saving)
+{
+  g_return_val_if_fail (table != NULL, NULL);
+
+  return table->storage[saving ? 1 : 0];
 }
 
 /* NAME when line is head + NAME + tail and NAME a valid nickname. */

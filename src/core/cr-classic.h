@@ -40,6 +40,11 @@ GPtrArray            *cr_classic_format_event      (const CrClassicTable *table,
 const char           *cr_classic_format_reason     (const CrClassicTable *table,
                                                     CrReason              reason);
 
+/* The text of the announcement members get when the room's history stops
+ * being saved (saving FALSE) and when it is saved again. */
+const char           *cr_classic_format_storage    (const CrClassicTable *table,
+                                                    gboolean              saving);
+
 /* A line from a room (any table's, or the classroom server's) as an event.
  * Lines that are none of the table's become an ANNOUNCE with the whole
  * line. Never NULL. */

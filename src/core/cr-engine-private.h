@@ -10,6 +10,7 @@
  *   cr-engine-classic.c   the classroom dialect's text lines
  *   cr-engine-auth.c      accounts: who may join with which password, and the
  *                         hash jobs that run off the engine's thread
+ *   cr-engine-storage.c   writing the events of each call, and storage faults
  * Only these files include this header. cr-engine-worker.c, an object of
  * its own on the public API, runs the hash jobs on threads for CrServer.
  */
@@ -71,6 +72,8 @@ typedef struct {
   guint64          resume_seq;
 } CrEngineJoin;
 
+typedef struct _CrEngineStorage CrEngineStorage;
+
 struct _CrEngine {
   CrEngineConfig        config;
   char                 *room_name;
@@ -93,6 +96,8 @@ struct _CrEngine {
   GHashTable           *pending;     /* job id → CrEngineJoin* (owns): joins waiting for a hash */
   GQueue                jobs;        /* CrAuthJob* (owned) nobody took yet */
   guint64               next_job_id;
+
+  CrEngineStorage      *storage;     /* cr-engine.c: the batch, unsaved events, faults */
 
   CrStats               stats;
   CrEngineEventFunc     event_func;
@@ -214,5 +219,37 @@ void      _cr_engine_auth_init       (CrEngine        *self);
 void      _cr_engine_auth_clear      (CrEngine        *self);
 void      _cr_engine_auth_close      (CrEngine        *self,
                                       GPtrArray       *out);
+
+/* cr-engine-storage.c */
+void      _cr_engine_storage_init    (CrEngine        *self);
+void      _cr_engine_storage_clear   (CrEngine        *self);
+void      _cr_engine_storage_check_damage (CrEngine   *self);
+/* A batch: the outermost end writes what was committed inside it. */
+void      _cr_engine_storage_begin   (CrEngine        *self);
+void      _cr_engine_storage_end     (CrEngine        *self,
+                                      CrEngineTime     now,
+                                      GPtrArray       *out);
+void      _cr_engine_storage_queue   (CrEngine        *self,
+                                      const CrEvent   *event);
+void      _cr_engine_storage_queue_ban (CrEngine      *self,
+                                        const char    *fold,
+                                        const char    *name,
+                                        gboolean       banned);
+/* After a commit: written now unless inside a batch. */
+void      _cr_engine_storage_committed (CrEngine      *self,
+                                        CrEngineTime   now,
+                                        GPtrArray     *out);
+void      _cr_engine_storage_merge   (CrEngine        *self,
+                                      GPtrArray       *events,
+                                      guint64          after_seq,
+                                      guint            limit);
+gboolean  _cr_engine_storage_refuse_join (CrEngine              *self,
+                                          const guint8          *data,
+                                          gsize                  len,
+                                          GSocketAddress        *from,
+                                          const CrEngineAddrKey *key,
+                                          CrEngineTime           now,
+                                          GPtrArray             *out);
+gint64    _cr_engine_storage_next_deadline (CrEngine  *self);
 
 G_END_DECLS

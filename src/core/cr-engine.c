@@ -103,9 +103,13 @@ _cr_engine_history (CrEngine *self,
   GPtrArray *events;
 
   if (self->store != NULL)
-    return after_seq > 0
-      ? cr_store_events_after (self->store, after_seq, limit)
-      : cr_store_last_events (self->store, limit);
+    {
+      events = after_seq > 0
+        ? cr_store_events_after (self->store, after_seq, limit)
+        : cr_store_last_events (self->store, limit);
+      _cr_engine_storage_merge (self, events, after_seq, limit);
+      return events;
+    }
 
   events = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
   for (GList *l = self->ring.tail; l != NULL && events->len < limit; l = l->prev)
@@ -136,15 +140,10 @@ _cr_engine_commit_event (CrEngine     *self,
 {
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GPtrArray) lines = NULL;
-  g_autoptr(GError) error = NULL;
   GHashTableIter iter;
   CrEngineSession *session;
 
-  if (self->store != NULL && !cr_store_append_event (self->store, event, &error))
-    {
-      self->stats.store_errors++;
-      g_warning ("Could not store event %" G_GUINT64_FORMAT ": %s", event->seq, error->message);
-    }
+  _cr_engine_storage_queue (self, event);
   ring_push (self, event);
 
   if (self->event_func != NULL)
@@ -168,6 +167,9 @@ _cr_engine_commit_event (CrEngine     *self,
             _cr_engine_emit_text (self, out, session->addr, lines->pdata[i]);
         }
     }
+
+  /* Outside a batch (an owner action, a finished hash job): a batch of one. */
+  _cr_engine_storage_committed (self, now, out);
 }
 
 /* Public API */
@@ -226,13 +228,16 @@ cr_engine_new (const CrEngineConfig *config,
   sodium_bin2hex (self->owner_token, sizeof token * 2 + 1, token, sizeof token);
 
   self->store = store;
+  _cr_engine_storage_init (self);
+  /* Never below a number handed out before a crash: the store's reserve. */
   self->room = cr_room_new (self->room_name, config->max_members,
-                            store ? cr_store_get_last_seq (store) : 0);
+                            store ? cr_store_get_seq_floor (store) : 0);
   if (store != NULL)
     {
       g_autoptr(GPtrArray) bans = cr_store_list_bans (store);
       for (guint i = 0; i < bans->len; i++)
         cr_room_add_ban (self->room, bans->pdata[i]);
+      _cr_engine_storage_check_damage (self);
     }
   g_queue_init (&self->ring);
 
@@ -252,6 +257,8 @@ cr_engine_free (CrEngine *self)
 {
   if (self == NULL)
     return;
+
+  _cr_engine_storage_clear (self);
   _cr_engine_auth_clear (self);
   g_hash_table_destroy (self->by_member);
   g_hash_table_destroy (self->by_token);
@@ -322,10 +329,14 @@ cr_engine_receive (CrEngine       *self,
     }
   _cr_engine_addr_key_init (&key, from);
 
-  if (cr_protocol_is_native (data, len))
+  _cr_engine_storage_begin (self);
+  if (_cr_engine_storage_refuse_join (self, data, len, from, &key, now, out))
+    ;
+  else if (cr_protocol_is_native (data, len))
     _cr_engine_handle_native (self, data, len, from, &key, now, out);
   else
     _cr_engine_handle_classic (self, data, len, from, &key, now, out);
+  _cr_engine_storage_end (self, now, out);
 }
 
 void
@@ -340,6 +351,7 @@ cr_engine_tick (CrEngine     *self,
 
   g_return_if_fail (self != NULL);
 
+  _cr_engine_storage_begin (self);
   g_hash_table_iter_init (&iter, self->by_id);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
     {
@@ -366,6 +378,9 @@ cr_engine_tick (CrEngine     *self,
   for (guint i = 0; i < expired->len; i++)
     _cr_engine_session_leaves (self, expired->pdata[i], CR_EVENT_TIMEOUT, now, out);
 
+  /* A failing disk is tried again, a quiet one looked at. */
+  _cr_engine_storage_end (self, now, out);
+
   g_hash_table_iter_init (&iter, self->by_id);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
     _cr_engine_session_flush (self, session, now.mono, out);
@@ -379,6 +394,8 @@ cr_engine_next_deadline (CrEngine *self)
   gint64 next = G_MAXINT64;
 
   g_return_val_if_fail (self != NULL, G_MAXINT64);
+
+  next = _cr_engine_storage_next_deadline (self);
 
   g_hash_table_iter_init (&iter, self->by_id);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
@@ -497,16 +514,9 @@ cr_engine_owner_act (CrEngine      *self,
   if (event == NULL)
     return commit_or_refuse (self, NULL, r, now, out, reason);
 
-  if (self->store != NULL && (action == CR_OWNER_BAN || action == CR_OWNER_UNBAN))
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (!cr_store_set_banned (self->store, fold, normalized, action == CR_OWNER_BAN, &error))
-        {
-          self->stats.store_errors++;
-          g_warning ("Could not store the ban of %s: %s", normalized, error->message);
-        }
-    }
+  /* Written with the event, or kept with it while the disk fails. */
+  if (action == CR_OWNER_BAN || action == CR_OWNER_UNBAN)
+    _cr_engine_storage_queue_ban (self, fold, normalized, action == CR_OWNER_BAN);
 
   if (removed != 0)
     {

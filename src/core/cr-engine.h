@@ -156,6 +156,32 @@ void       cr_engine_run_auth_jobs   (CrEngine     *self,
 void       cr_auth_job_run           (CrAuthJob    *job);
 void       cr_auth_job_free          (CrAuthJob    *job);
 
+/* Storage. The events of one call (cr_engine_receive, cr_engine_tick, an
+ * owner action) are written in one transaction before the call returns,
+ * that is before any datagram of it goes out. When the write fails (a full
+ * disk), the file was deleted or replaced under the room, or its accounts
+ * or bans cannot be read, storage is "not ok": the owner is told at once
+ * (the storage func, with a sentence), and while events go unsaved the
+ * members get one announcement saying history is not being saved (and one
+ * when it is again). The room keeps relaying; the unsaved events stay in
+ * memory (they are in the history it replays) and are written when the
+ * disk takes them, tried again every second from cr_engine_tick. While
+ * the accounts or bans are unreadable nobody is admitted (refused
+ * CR_REASON_INTERNAL): a guest could otherwise take a registered name, a
+ * banned name come back. */
+typedef void (*CrEngineStorageFunc) (gboolean    ok,
+                                     const char *message,
+                                     gpointer    user_data);
+
+void       cr_engine_set_storage_func (CrEngine            *self,
+                                       CrEngineStorageFunc  func,
+                                       gpointer             user_data);
+gboolean   cr_engine_get_storage_ok  (CrEngine *self);
+/* Why storage is not ok, for the owner; NULL when it is. */
+const char *cr_engine_get_storage_problem (CrEngine *self);
+/* Events the room delivered and has not written yet. */
+guint      cr_engine_get_n_unsaved   (CrEngine *self);
+
 /* For the owner view: the address and dialect of a member. */
 GSocketAddress *cr_engine_get_member_address (CrEngine *self,
                                               guint32   member_id);

@@ -61,6 +61,7 @@ struct _CrServer
   GPtrArray      *out;
 
   CrEngineWorker *worker;           /* the engine's password hashes */
+  gboolean        storage_ok;       /* the engine's, as last told */
 };
 
 G_DEFINE_FINAL_TYPE (CrServer, cr_server, G_TYPE_OBJECT)
@@ -80,6 +81,7 @@ enum {
   PROP_OWNER_TOKEN,
   PROP_RUNNING,
   PROP_PORT,
+  PROP_STORAGE_OK,
   N_PROPS
 };
 
@@ -87,6 +89,7 @@ enum {
   EVENT,
   MEMBERS_CHANGED,
   STOPPED,
+  STORAGE_WARNING,
   N_SIGNALS
 };
 
@@ -292,6 +295,23 @@ on_engine_event (const CrEvent *event,
     self->refresh_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_apply_events, self, NULL);
 }
 
+/* The disk: "storage-ok" follows the engine, "storage-warning" says each
+ * change in a sentence for the owner (cr-engine.h: cr_engine_set_storage_func). */
+static void
+on_engine_storage (gboolean    ok,
+                   const char *message,
+                   gpointer    user_data)
+{
+  CrServer *self = user_data;
+
+  g_signal_emit (self, signals[STORAGE_WARNING], 0, ok, message);
+  if (self->storage_ok != ok)
+    {
+      self->storage_ok = ok;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORAGE_OK]);
+    }
+}
+
 /* GObject */
 
 static void
@@ -375,6 +395,9 @@ cr_server_get_property (GObject    *object,
       break;
     case PROP_PORT:
       g_value_set_uint (value, cr_server_get_port (self));
+      break;
+    case PROP_STORAGE_OK:
+      g_value_set_boolean (value, self->storage_ok);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -468,6 +491,9 @@ cr_server_class_init (CrServerClass *klass)
   properties[PROP_PORT] =
     g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STORAGE_OK] =
+    g_param_spec_boolean ("storage-ok", NULL, NULL, TRUE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[EVENT] =
@@ -480,11 +506,16 @@ cr_server_class_init (CrServerClass *klass)
   signals[STOPPED] =
     g_signal_new ("stopped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* (gboolean ok, const char *message): storage failed or works again. */
+  signals[STORAGE_WARNING] =
+    g_signal_new ("storage-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_BOOLEAN, G_TYPE_STRING);
 }
 
 static void
 cr_server_init (CrServer *self)
 {
+  self->storage_ok = TRUE;
   self->lists = cr_member_list_new ();
   self->pending_events = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
   self->out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
@@ -564,6 +595,14 @@ cr_server_start (CrServer    *self,
 
   self->engine = cr_engine_new (&config, self->store);
   cr_engine_set_event_func (self->engine, on_engine_event, self);
+  cr_engine_set_storage_func (self->engine, on_engine_storage, self);
+  if (!cr_engine_get_storage_ok (self->engine))
+    on_engine_storage (FALSE, cr_engine_get_storage_problem (self->engine), self);
+  else if (!self->storage_ok)
+    {
+      self->storage_ok = TRUE;   /* a new start on a sound file */
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORAGE_OK]);
+    }
   self->worker = cr_engine_worker_new (AUTH_WORKERS, on_auth_done, self);
   self->socket = g_steal_pointer (&socket);
 

@@ -14,4 +14,46 @@ void          cr_store_set_pwhash_cost (CrStore      *self,
                                         CrPwhashCost  cost);
 CrPwhashCost  cr_store_get_pwhash_cost (CrStore      *self);
 
+#ifdef CR_STORE_COMPILATION
+/* What the parts of CrStore share: cr-store.c (the connection, accounts,
+ * bans, history, settings) and cr-store-faults.c (integrity, the file's
+ * identity, the sequence reserve). */
+#include <sqlite3.h>
+
+#define CR_STORE_N_STMTS 12
+
+struct _CrStore
+{
+  char          *path;
+  sqlite3       *db;
+  CrPwhashCost   cost;
+  sqlite3_stmt  *stmts[CR_STORE_N_STMTS];
+  CrStoreDamage  damage;
+  guint64        seq_floor;
+  guint64        seq_reserved;   /* what the file says: numbers up to here are taken */
+  guint64        dev;            /* the file opened */
+  guint64        ino;
+};
+
+gboolean  _cr_store_set_db_error      (CrStore        *self,
+                                       GError        **error,
+                                       const char     *what);
+gboolean  _cr_store_configure         (CrStore        *self,
+                                       GError        **error);
+gboolean  _cr_store_prepare_statements (CrStore       *self,
+                                        GError       **error);
+gboolean  _cr_store_check_integrity   (CrStore        *self,
+                                       GError        **error);
+gboolean  _cr_store_remember_file     (CrStore        *self,
+                                       GError        **error);
+gboolean  _cr_store_reserve_seqs      (CrStore        *self,
+                                       GError        **error);
+gboolean  _cr_store_write_reserve     (CrStore        *self,
+                                       guint64         reserved,
+                                       GError        **error);
+void      _cr_store_note_damage       (CrStore        *self,
+                                       CrStoreDamage   damage,
+                                       const char     *what);
+#endif
+
 G_END_DECLS

@@ -15,6 +15,19 @@
  * returns. An OS crash or power cut can lose the newest commits (never
  * corrupt the file); FULL would close that gap at one fsync per message,
  * which a chat room does not need.
+ *
+ * Faults (tests/test-storage-faults.c). A write that fails (a full disk)
+ * fails its whole transaction and says so: the caller (CrEngine) keeps the
+ * events and tries again. Sequence numbers are reserved ahead in the
+ * settings ("seq-reserved", CR_STORE_SEQ_RESERVE at a time): a room that
+ * dies with events it could not write restarts after the reserve, never
+ * at a number it already handed out. At open, PRAGMA quick_check runs on
+ * every table: damaged history or settings fail the open (the numbers
+ * could not be established), damaged accounts or bans are reported
+ * (cr_store_get_damage) so the room refuses to admit anyone by them; a
+ * failing account lookup later answers "registered" for the same reason.
+ * The file's device and inode are kept, so a file deleted or replaced
+ * under the room is noticed (cr_store_check_file).
  */
 #define G_LOG_DOMAIN "cr-store"
 
@@ -27,6 +40,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#define CR_STORE_COMPILATION
 #include "cr-store-private.h"
 #include "cr-store.h"
 
@@ -78,6 +92,8 @@ typedef enum {
   N_STMTS
 } StmtId;
 
+G_STATIC_ASSERT (N_STMTS == CR_STORE_N_STMTS);
+
 static const char * const stmt_sql[N_STMTS] = {
   [STMT_HAS_ACCOUNT] = "SELECT 1 FROM accounts WHERE fold = ?1",
   [STMT_GET_HASH] = "SELECT hash FROM accounts WHERE fold = ?1",
@@ -96,14 +112,6 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_GET_SETTING] = "SELECT value FROM settings WHERE key = ?1",
   [STMT_SET_SETTING] = "INSERT INTO settings (key, value) VALUES (?1, ?2) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-};
-
-struct _CrStore
-{
-  char         *path;
-  sqlite3      *db;
-  CrPwhashCost  cost;
-  sqlite3_stmt *stmts[N_STMTS];
 };
 
 /* A cached statement borrowed for one use: g_autoptr resets it (and drops
@@ -135,8 +143,8 @@ cr_store_sodium_init (void)
   return ok;
 }
 
-static gboolean
-set_db_error (CrStore     *self,
+gboolean
+_cr_store_set_db_error (CrStore     *self,
               GError     **error,
               const char  *what)
 {
@@ -178,7 +186,7 @@ cr_store_exec (CrStore     *self,
   g_assert (self != NULL);
 
   if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    return set_db_error (self, error, sql);
+    return _cr_store_set_db_error (self, error, sql);
   return TRUE;
 }
 
@@ -193,13 +201,13 @@ cr_store_get_user_version (CrStore  *self,
   g_assert (self != NULL);
 
   if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
-    return set_db_error (self, error, "Could not read the schema version");
+    return _cr_store_set_db_error (self, error, "Could not read the schema version");
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     *version = sqlite3_column_int64 (stmt, 0);
   sqlite3_finalize (stmt);
   if (rc != SQLITE_ROW)
-    return set_db_error (self, error, "Could not read the schema version");
+    return _cr_store_set_db_error (self, error, "Could not read the schema version");
   return TRUE;
 }
 
@@ -246,8 +254,8 @@ fail:
   return FALSE;
 }
 
-static gboolean
-cr_store_configure (CrStore  *self,
+gboolean
+_cr_store_configure (CrStore  *self,
                     GError  **error)
 {
   sqlite3_stmt *stmt = NULL;
@@ -264,7 +272,7 @@ cr_store_configure (CrStore  *self,
    * returns). This is also the first read of the file: a file that is not a
    * database fails here. */
   if (sqlite3_prepare_v2 (self->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) != SQLITE_OK)
-    return set_db_error (self, error, "Could not open the database");
+    return _cr_store_set_db_error (self, error, "Could not open the database");
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     {
@@ -275,7 +283,7 @@ cr_store_configure (CrStore  *self,
     }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_ROW)
-    return set_db_error (self, error, "Could not open the database");
+    return _cr_store_set_db_error (self, error, "Could not open the database");
 
   return cr_store_exec (self,
                         "PRAGMA synchronous = NORMAL;"
@@ -283,8 +291,8 @@ cr_store_configure (CrStore  *self,
                         error);
 }
 
-static gboolean
-cr_store_prepare_statements (CrStore  *self,
+gboolean
+_cr_store_prepare_statements (CrStore  *self,
                              GError  **error)
 {
   g_assert (self != NULL);
@@ -293,7 +301,7 @@ cr_store_prepare_statements (CrStore  *self,
     {
       if (sqlite3_prepare_v3 (self->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                               &self->stmts[i], NULL) != SQLITE_OK)
-        return set_db_error (self, error, stmt_sql[i]);
+        return _cr_store_set_db_error (self, error, stmt_sql[i]);
     }
   return TRUE;
 }
@@ -390,7 +398,7 @@ cr_store_open (const char  *dir,
                         NULL);
   if (rc != SQLITE_OK)
     {
-      set_db_error (self, error, "Could not open the database");
+      _cr_store_set_db_error (self, error, "Could not open the database");
       return NULL;
     }
 
@@ -403,9 +411,12 @@ cr_store_open (const char  *dir,
       g_debug ("Could not make %s private: %s", self->path, g_strerror (saved_errno));
     }
 
-  if (!cr_store_configure (self, error) ||
+  if (!_cr_store_configure (self, error) ||
       !cr_store_migrate (self, error) ||
-      !cr_store_prepare_statements (self, error))
+      !_cr_store_check_integrity (self, error) ||
+      !_cr_store_prepare_statements (self, error) ||
+      !_cr_store_reserve_seqs (self, error) ||
+      !_cr_store_remember_file (self, error))
     return NULL;
 
   return g_steal_pointer (&self);
@@ -473,7 +484,12 @@ cr_store_has_account (CrStore    *self,
   sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    warn_db_error (self, "Could not look up an account");
+    {
+      /* Unknown is not "no": a guest must not take a registered name
+       * because the table could not be read. */
+      _cr_store_note_damage (self, CR_STORE_DAMAGE_ACCOUNTS, "Could not look up an account");
+      return TRUE;
+    }
   return rc == SQLITE_ROW;
 }
 
@@ -545,7 +561,7 @@ cr_store_dup_password_hash (CrStore    *self,
   if (rc != SQLITE_ROW)
     {
       if (rc != SQLITE_DONE)
-        warn_db_error (self, "Could not look up an account");
+        _cr_store_note_damage (self, CR_STORE_DAMAGE_ACCOUNTS, "Could not look up an account");
       return NULL;
     }
   stored = (const char *) sqlite3_column_text (stmt, 0);
@@ -588,7 +604,7 @@ cr_store_add_account_hash (CrStore     *self,
       return FALSE;
     }
   if (rc != SQLITE_DONE)
-    return set_db_error (self, error, "Could not add the account");
+    return _cr_store_set_db_error (self, error, "Could not add the account");
   return TRUE;
 }
 
@@ -671,7 +687,8 @@ cr_store_set_banned (CrStore     *self,
     }
 
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_db_error (self, error, banned ? "Could not store a ban" : "Could not lift a ban");
+    return _cr_store_set_db_error (self, error,
+                                   banned ? "Could not store a ban" : "Could not lift a ban");
   return TRUE;
 }
 
@@ -697,25 +714,19 @@ cr_store_list_bans (CrStore *self)
         g_warning ("%s: skipped a ban row that is not a name", self->path);
     }
   if (rc != SQLITE_DONE)
-    warn_db_error (self, "Could not read the bans");
+    _cr_store_note_damage (self, CR_STORE_DAMAGE_BANS, "Could not read the bans");
   return bans;
 }
 
-gboolean
-cr_store_append_event (CrStore        *self,
-                       const CrEvent  *event,
-                       GError        **error)
+static gboolean
+insert_event (CrStore        *self,
+              const CrEvent  *event,
+              GError        **error)
 {
   g_autoptr(CrStoreStmt) stmt = NULL;
 
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (event != NULL, FALSE);
-  g_return_val_if_fail (event->seq > 0 && event->seq <= G_MAXINT64, FALSE);
-  g_return_val_if_fail (event->kind >= CR_EVENT_CHAT && event->kind <= CR_EVENT_LAST, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_assert (self != NULL);
 
-  /* One statement in autocommit mode is one transaction: see the top of
-   * this file for why it is durable once sqlite3_step returns. */
   stmt = cr_store_stmt (self, STMT_APPEND_EVENT);
   sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) event->seq);
   sqlite3_bind_int64 (stmt, 2, event->time_us);
@@ -725,8 +736,76 @@ cr_store_append_event (CrStore        *self,
   sqlite3_bind_int64 (stmt, 6, (sqlite3_int64) event->origin);
 
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_db_error (self, error, "Could not store an event");
+    return _cr_store_set_db_error (self, error, "Could not store an event");
   return TRUE;
+}
+
+gboolean
+cr_store_append_events (CrStore          *self,
+                        CrEvent * const  *events,
+                        guint             n,
+                        guint64           last_seq,
+                        GError          **error)
+{
+  guint64 reserved = self != NULL ? self->seq_reserved : 0;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (events != NULL || n == 0, FALSE);
+  g_return_val_if_fail (last_seq <= (guint64) G_MAXINT64 - CR_STORE_SEQ_RESERVE, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_return_val_if_fail (events[i]->seq > 0 && events[i]->seq <= G_MAXINT64, FALSE);
+      g_return_val_if_fail (events[i]->kind >= CR_EVENT_CHAT &&
+                            events[i]->kind <= CR_EVENT_LAST, FALSE);
+    }
+
+  /* One transaction: the events of one batch are stored together or not
+   * at all, and the caller keeps them until they are. See the top of this
+   * file for why it is durable once COMMIT returns. */
+  if (!cr_store_exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (!insert_event (self, events[i], error))
+      goto fail;
+  /* Half the reserve left: move it on with the same commit. */
+  if (last_seq + CR_STORE_SEQ_RESERVE / 2 > reserved)
+    {
+      reserved = last_seq + CR_STORE_SEQ_RESERVE;
+      if (!_cr_store_write_reserve (self, reserved, error))
+        goto fail;
+    }
+  if (!cr_store_exec (self, "COMMIT", error))
+    goto fail;
+  self->seq_reserved = reserved;
+  self->seq_floor = MAX (self->seq_floor, last_seq);
+  return TRUE;
+
+fail:
+  /* A failed COMMIT (SQLITE_FULL) may have rolled back already. */
+  if (!sqlite3_get_autocommit (self->db))
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+gboolean
+cr_store_append_event (CrStore        *self,
+                       const CrEvent  *event,
+                       GError        **error)
+{
+  CrEvent *events[1];
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (event != NULL, FALSE);
+  g_return_val_if_fail (event->seq > 0 && event->seq <= G_MAXINT64, FALSE);
+  g_return_val_if_fail (event->kind >= CR_EVENT_CHAT && event->kind <= CR_EVENT_LAST, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  events[0] = (CrEvent *) event;
+  return cr_store_append_events (self, events, 1,
+                                 MIN (event->seq, (guint64) G_MAXINT64 - CR_STORE_SEQ_RESERVE),
+                                 error);
 }
 
 guint64
@@ -826,6 +905,6 @@ cr_store_set_setting (CrStore     *self,
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_db_error (self, error, "Could not store a setting");
+    return _cr_store_set_db_error (self, error, "Could not store a setting");
   return TRUE;
 }

@@ -15,6 +15,7 @@ typedef enum {
   CR_STORE_ERROR_FAILED,      /* SQLite said no; message has its text */
   CR_STORE_ERROR_EXISTS,      /* account exists already */
   CR_STORE_ERROR_NOT_FOUND,
+  CR_STORE_ERROR_DAMAGED,     /* the file is unreadable where the room needs it */
 } CrStoreError;
 GQuark cr_store_error_quark (void);
 
@@ -25,13 +26,49 @@ typedef enum {
 
 typedef struct _CrStore CrStore;
 
-/* Opens (creating) DIR/chatroom.db; creates DIR if needed. */
+/* Parts of the file that failed their integrity check at open, or a read
+ * later: the room must not admit anyone by rules it cannot read. */
+typedef enum {
+  CR_STORE_DAMAGE_NONE     = 0,
+  CR_STORE_DAMAGE_ACCOUNTS = 1 << 0,
+  CR_STORE_DAMAGE_BANS     = 1 << 1,
+} CrStoreDamage;
+
+/* Whether the file the store writes to is still the one it opened. */
+typedef enum {
+  CR_STORE_FILE_OK,
+  CR_STORE_FILE_MISSING,      /* deleted under the store (the file or its folder) */
+  CR_STORE_FILE_REPLACED,     /* another file at the path, or the path unreachable */
+} CrStoreFileState;
+
+/* Numbers the room's sequence may use before the store must reserve more:
+ * a room that dies with unwritten events restarts after the reserve, so
+ * the numbers it handed out are never handed out again. */
+#define CR_STORE_SEQ_RESERVE G_GUINT64_CONSTANT (65536)
+
+/* Opens (creating) DIR/chatroom.db; creates DIR if needed. Checks the
+ * file's integrity (PRAGMA quick_check, per table) and reserves sequence
+ * numbers: fails with CR_STORE_ERROR_DAMAGED when the history or the
+ * settings are unreadable (the room could not tell which numbers it used),
+ * and with CR_STORE_ERROR_FAILED when it cannot write the reservation.
+ * Damaged accounts or bans do not fail the open: cr_store_get_damage(). */
 CrStore   *cr_store_open            (const char    *dir,
                                      GError       **error);
 void       cr_store_close           (CrStore       *self);
 const char *cr_store_get_path       (CrStore       *self);
+CrStoreDamage cr_store_get_damage   (CrStore       *self);
 
-/* Accounts, keyed by the folded name. */
+/* Compares the file at the path with the one opened (device and inode). */
+CrStoreFileState cr_store_check_file (CrStore      *self);
+/* After CR_STORE_FILE_MISSING: writes what the open connection still reads
+ * (the deleted file, with everything committed) back to the path and
+ * continues on that copy. Never overwrites a file that is there. */
+gboolean   cr_store_recreate        (CrStore       *self,
+                                     GError       **error);
+
+/* Accounts, keyed by the folded name. When the table cannot be read the
+ * answer is TRUE (fail closed: the name may be registered) and the damage
+ * is recorded. */
 gboolean   cr_store_has_account     (CrStore       *self,
                                      const char    *fold);
 gboolean   cr_store_add_account     (CrStore       *self,
@@ -75,7 +112,25 @@ GPtrArray *cr_store_list_bans       (CrStore       *self);   /* char* names */
 gboolean   cr_store_append_event    (CrStore        *self,
                                      const CrEvent  *event,
                                      GError        **error);
-guint64    cr_store_get_last_seq    (CrStore        *self);
+/* n events in one transaction: all stored, or none (error). last_seq is the
+ * room's newest number; the reserve is extended in the same transaction
+ * when it runs low. */
+gboolean   cr_store_append_events   (CrStore        *self,
+                                     CrEvent * const *events,
+                                     guint           n,
+                                     guint64         last_seq,
+                                     GError        **error);
+guint64    cr_store_get_last_seq    (CrStore        *self);   /* newest stored, 0: none */
+/* The number the room continues after: the newest stored, or the reserve
+ * that was left when the room last stopped, whichever is larger. */
+guint64    cr_store_get_seq_floor   (CrStore        *self);
+/* A room stops; last_seq was its newest number. A room started again on
+ * this store continues after it, and when everything up to it is written
+ * the numbers reserved beyond it are given back (the next start continues
+ * at once). */
+gboolean   cr_store_release_seqs    (CrStore        *self,
+                                     guint64         last_seq,
+                                     GError        **error);
 /* Events with seq > after_seq, oldest first, at most limit (CrEvent*). */
 GPtrArray *cr_store_events_after    (CrStore        *self,
                                      guint64         after_seq,
