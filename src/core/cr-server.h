@@ -33,14 +33,18 @@ G_DECLARE_FINAL_TYPE (CrServer, cr_server, CR, SERVER, GObject)
  * "room-name", "require-registration" and "history-length" also apply to
  * a running room and notify on a change (the app binds them to its
  * settings with g_settings_bind).
- * Read-only: "owner-token", "running" (boolean), "port" (uint).
+ * Read-only: "owner-token", "running" (boolean), "port" (uint),
+ * "storage-ok" (boolean: FALSE while the disk refuses what the room must
+ * keep; the room relays meanwhile and writes the backlog later).
  *
  * Signals:
  *   "event" (CrEvent *event): something happened in the room (for logs and
  *       the owner view);
  *   "members-changed": the member list, a member's flags or the bans
  *       changed (after the models below changed);
- *   "stopped": the room has closed and the socket is gone. */
+ *   "stopped": the room has closed and the socket is gone;
+ *   "storage-warning" (gboolean ok, const char *message): storage failed or
+ *       recovered, in a sentence for the owner. */
 CrServer     *cr_server_new                  (const char  *data_dir,
                                               const char  *room_name);
 
