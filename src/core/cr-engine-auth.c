@@ -12,6 +12,24 @@
  * then does what the store still has to do (the new account's INSERT) and
  * admits or refuses the joiner, on the engine's thread. Only that thread
  * ever touches the store.
+ *
+ * The cost. Accounts are hashed with Argon2id at libsodium's "interactive"
+ * limits (crypto_pwhash_OPSLIMIT_INTERACTIVE = 2 passes over
+ * crypto_pwhash_MEMLIMIT_INTERACTIVE = 64 MiB, one lane: cr-store.c,
+ * cr_store_hash_password): about a tenth of a second on a classroom PC,
+ * which a person logging in never notices, while a stolen database costs
+ * a guesser 64 MiB and that tenth per guess. The "moderate" or "sensitive"
+ * limits (256 MiB / 1 GiB) would make every login take seconds and let a
+ * few joins exhaust a small machine's memory. Tests use CR_PWHASH_MIN.
+ *
+ * Guessing. The hash makes each guess slow for the room too, so no guess
+ * gets one unless it is allowed: after BACKOFF_FREE wrong passwords for a
+ * name, or from an IP, each one doubles the wait before the next is
+ * considered (1 s, 2 s, … up to 5 min), and CR_ENGINE_LOGIN_LOCK_FAILURES of them lock the name for
+ * CR_ENGINE_LOGIN_LOCK_US (the owner sees it and may lift it). Attempts
+ * inside the wait are refused RATE_LIMITED before any job is made, so a
+ * guesser costs a lookup, not an Argon2id. Registrations are limited per
+ * IP (CR_ENGINE_REGISTER_RATE).
  */
 #define G_LOG_DOMAIN "cr-engine"
 
@@ -21,6 +39,10 @@
 
 #include "cr-store-private.h"
 #include "cr-engine-private.h"
+
+#define BACKOFF_FREE      3     /* failures before any wait */
+#define BACKOFF_FIRST_US  G_TIME_SPAN_SECOND
+#define BACKOFF_MAX_US    (5 * G_TIME_SPAN_MINUTE)
 
 struct _CrAuthJob {
   guint64       id;
@@ -77,7 +99,109 @@ join_free (CrEngineJoin *join)
   g_clear_object (&join->from);
   g_free (join->name);
   g_free (join->fold);
+  g_free (join->resume_token);
   g_free (join);
+}
+
+/* Back-off */
+
+static void
+backoff_fail (CrEngineBackoff *backoff,
+              gboolean         may_lock,
+              gint64           now)
+{
+  gint64 wait = BACKOFF_FIRST_US;
+
+  backoff->failures++;
+  /* A typo or two costs nothing: the next try is considered at once. */
+  if (backoff->failures <= BACKOFF_FREE)
+    return;
+  for (guint i = BACKOFF_FREE + 1; i < backoff->failures && wait < BACKOFF_MAX_US; i++)
+    wait *= 2;
+  backoff->not_before = now + MIN (wait, BACKOFF_MAX_US);
+  if (may_lock && backoff->failures >= CR_ENGINE_LOGIN_LOCK_FAILURES)
+    backoff->locked_until = now + CR_ENGINE_LOGIN_LOCK_US;
+}
+
+static gboolean
+backoff_waits (const CrEngineBackoff *backoff,
+               gint64                 now)
+{
+  return backoff != NULL && (now < backoff->not_before || now < backoff->locked_until);
+}
+
+static gboolean
+name_is_pending (CrEngine   *self,
+                 const char *fold)
+{
+  GHashTableIter iter;
+  CrEngineJoin *join;
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &join))
+    if (g_str_equal (join->fold, fold))
+      return TRUE;
+  return FALSE;
+}
+
+/* May this login have a hash job? Not while its name or its IP waits out
+ * a back-off, nor while another guess for the name is being hashed (the
+ * back-off would only count the guesses once they are all done). */
+static gboolean
+login_allowed (CrEngine           *self,
+               const CrEngineJoin *join,
+               gint64              now)
+{
+  CrEngineHost *host = _cr_engine_host (self, &join->key, now);
+
+  if (_cr_engine_host_is_local (&join->key))
+    host = NULL;
+  else if (host == NULL)
+    {
+      self->stats.login_throttled++;
+      return FALSE;
+    }
+  if ((host != NULL && backoff_waits (&host->logins, now)) ||
+      backoff_waits (g_hash_table_lookup (self->logins, join->fold), now) ||
+      name_is_pending (self, join->fold))
+    {
+      self->stats.login_throttled++;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+login_done (CrEngine           *self,
+            const CrEngineJoin *join,
+            gboolean            ok,
+            gint64              now)
+{
+  CrEngineHost *host = _cr_engine_host (self, &join->key, now);
+  CrEngineBackoff *backoff;
+
+  if (ok)
+    {
+      g_hash_table_remove (self->logins, join->fold);
+      if (host != NULL)
+        memset (&host->logins, 0, sizeof host->logins);
+      return;
+    }
+
+  if (host != NULL)
+    backoff_fail (&host->logins, FALSE, now);
+  /* Only names with an account get here: the table is as big as the
+   * accounts are many. */
+  backoff = g_hash_table_lookup (self->logins, join->fold);
+  if (backoff == NULL)
+    {
+      backoff = g_new0 (CrEngineBackoff, 1);
+      g_hash_table_insert (self->logins, g_strdup (join->fold), backoff);
+    }
+  backoff_fail (backoff, TRUE, now);
+  if (backoff->locked_until > now && backoff->failures == CR_ENGINE_LOGIN_LOCK_FAILURES)
+    g_message ("Too many wrong passwords for %s: locked for %d minutes", join->name,
+               (int) (CR_ENGINE_LOGIN_LOCK_US / G_TIME_SPAN_MINUTE));
 }
 
 void
@@ -85,6 +209,7 @@ _cr_engine_auth_init (CrEngine *self)
 {
   self->pending = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                          (GDestroyNotify) join_free);
+  self->logins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_queue_init (&self->jobs);
 }
 
@@ -93,6 +218,7 @@ _cr_engine_auth_clear (CrEngine *self)
 {
   g_queue_clear_full (&self->jobs, (GDestroyNotify) cr_auth_job_free);
   g_clear_pointer (&self->pending, g_hash_table_destroy);
+  g_clear_pointer (&self->logins, g_hash_table_destroy);
 }
 
 /* The room closes: whoever still waits for a hash is told so, and the
@@ -110,6 +236,7 @@ _cr_engine_auth_close (CrEngine  *self,
   g_hash_table_remove_all (self->pending);
   g_queue_clear_full (&self->jobs, (GDestroyNotify) cr_auth_job_free);
 }
+
 
 gboolean
 _cr_engine_auth_is_pending (CrEngine              *self,
@@ -158,6 +285,7 @@ start_job (CrEngine           *self,
   copy->from = g_object_ref (join->from);
   copy->name = g_strdup (join->name);
   copy->fold = g_strdup (join->fold);
+  copy->resume_token = g_strdup (join->resume_token);
   id = g_new (guint64, 1);
   *id = job->id;
   g_hash_table_insert (self->pending, id, copy);
@@ -168,6 +296,7 @@ CrEngineAuth
 _cr_engine_authenticate (CrEngine           *self,
                          const CrEngineJoin *join,
                          const char         *password,
+                         gint64              now,
                          CrReason           *reason,
                          gboolean           *registered)
 {
@@ -186,7 +315,17 @@ _cr_engine_authenticate (CrEngine           *self,
       else if (password_len < CR_PASSWORD_MIN_BYTES || password_len > CR_PASSWORD_MAX_BYTES)
         *reason = CR_REASON_PASSWORD_INVALID;
       else
-        return start_job (self, join, password, NULL);
+        {
+          CrEngineHost *host = _cr_engine_host (self, &join->key, now);
+
+          if (_cr_engine_host_is_local (&join->key) ||
+              (host != NULL &&
+               _cr_engine_bucket_take (&host->registrations, CR_ENGINE_REGISTER_RATE,
+                                      CR_ENGINE_REGISTER_BURST, now)))
+            return start_job (self, join, password, NULL);
+          self->stats.login_throttled++;
+          *reason = CR_REASON_RATE_LIMITED;
+        }
       return CR_ENGINE_AUTH_DONE;
     }
 
@@ -196,6 +335,8 @@ _cr_engine_authenticate (CrEngine           *self,
         *reason = CR_REASON_NOT_REGISTERED;
       else if (password_len > CR_PASSWORD_MAX_BYTES)
         *reason = CR_REASON_WRONG_PASSWORD;
+      else if (!login_allowed (self, join, now))
+        *reason = CR_REASON_RATE_LIMITED;
       else
         {
           char *hash = cr_store_dup_password_hash (self->store, join->fold);
@@ -212,6 +353,13 @@ _cr_engine_authenticate (CrEngine           *self,
   else if (self->config.require_registration && !join->owner)
     *reason = CR_REASON_REGISTRATION_REQUIRED;
   return CR_ENGINE_AUTH_DONE;
+}
+
+static gint
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
 /* Public API */
@@ -252,7 +400,10 @@ cr_engine_complete_auth (CrEngine     *self,
   g_free (id);
 
   if (!job->do_register)
-    reason = job->ok ? CR_REASON_NONE : CR_REASON_WRONG_PASSWORD;
+    {
+      reason = job->ok ? CR_REASON_NONE : CR_REASON_WRONG_PASSWORD;
+      login_done (self, join, job->ok, now.mono);
+    }
   else if (!job->ok)
     {
       self->stats.store_errors++;
@@ -300,4 +451,40 @@ cr_engine_run_auth_jobs (CrEngine     *self,
       cr_engine_complete_auth (self, job, now, out);
       cr_auth_job_free (job);
     }
+}
+
+GPtrArray *
+cr_engine_dup_locked_names (CrEngine     *self,
+                            CrEngineTime  now)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  const char *fold;
+  CrEngineBackoff *backoff;
+
+  g_return_val_if_fail (self != NULL, names);
+
+  g_hash_table_iter_init (&iter, self->logins);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &fold, (gpointer *) &backoff))
+    if (now.mono < backoff->locked_until)
+      g_ptr_array_add (names, g_strdup (fold));
+  g_ptr_array_sort (names, compare_names);
+  return names;
+}
+
+gboolean
+cr_engine_unlock_name (CrEngine   *self,
+                       const char *name)
+{
+  g_autofree char *normalized = NULL;
+  g_autofree char *fold = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  if (cr_name_validate (name, -1, &normalized) != CR_REASON_NONE)
+    return FALSE;
+  fold = cr_name_fold (normalized);
+  /* The whole record: the next attempt is considered at once. */
+  return g_hash_table_remove (self->logins, fold);
 }

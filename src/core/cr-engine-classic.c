@@ -6,12 +6,46 @@
  * parsed by cr-classic.c. A classic member has no password, no acks and no
  * proof that its address is not forged, so it gets "OK" and the lines of
  * what happens from then on, never the history.
+ *
+ * Since it proves nothing, what a forged "N name" can cost is bounded by
+ * design (HACKING.md, "What a forged classic join can still cost"): a
+ * reply is never over 3× the datagram it answers (or it is not sent), one
+ * IP gets CR_ENGINE_CLASSIC_JOIN_BURST joins and then one per 5 s, at most
+ * config.classic_members_per_ip classic members, a member silent for
+ * config.classic_quiet_us gets no more broadcasts until it speaks, and a
+ * name it never used is given up after config.classic_grace_us.
  */
 #define G_LOG_DOMAIN "cr-engine"
 
 #include "config.h"
 
+#include <string.h>
+
 #include "cr-engine-private.h"
+
+/* A reply to an address that proved nothing is at most 3× the datagram
+ * it answers (cr-engine-sessions.c): a longer refusal is cut at a
+ * character boundary, which the classroom client still reads as "not
+ * OK"; "N t" (3 bytes) gets "该昵称" (9) for "该昵称已被占用" (21). */
+static void
+reply (CrEngine       *self,
+       GPtrArray      *out,
+       GSocketAddress *to,
+       const char     *text,
+       gsize           in_len)
+{
+  gsize len = strlen (text);
+
+  if (len > 3 * in_len)
+    {
+      const char *end = g_utf8_find_prev_char (text, text + 3 * in_len + 1);
+
+      len = end != NULL ? (gsize) (end - text) : 0;
+      self->stats.amplification++;
+    }
+  if (len > 0)
+    _cr_engine_emit_limited (self, out, to, g_bytes_new (text, len), in_len);
+}
 
 void
 _cr_engine_handle_classic (CrEngine              *self,
@@ -39,6 +73,7 @@ _cr_engine_handle_classic (CrEngine              *self,
     {
       member = cr_room_lookup (self->room, session->member_id);
       session->last_heard = now.mono;
+      session->spoke = TRUE;
     }
   else if (session != NULL && kind != CR_CLASSIC_PROBE)
     {
@@ -70,7 +105,7 @@ _cr_engine_handle_classic (CrEngine              *self,
     case CR_CLASSIC_PROBE:
       if (!_cr_engine_unverified_allow (self, key, now.mono))
         return;
-      _cr_engine_send_cookie (self, out, from, key);
+      _cr_engine_send_cookie (self, out, from, key, len);
       break;
 
     case CR_CLASSIC_JOIN:
@@ -78,6 +113,7 @@ _cr_engine_handle_classic (CrEngine              *self,
         g_autofree char *normalized = NULL;
         g_autofree char *fold = NULL;
         g_autoptr(CrEvent) event = NULL;
+        CrEngineHost *host;
         CrReason reason;
         guint32 member_id;
 
@@ -86,15 +122,28 @@ _cr_engine_handle_classic (CrEngine              *self,
             /* Our OK was lost and the classroom client asks again. */
             g_autofree char *want = cr_name_fold (name);
             if (g_strcmp0 (want, member->fold) == 0)
-              _cr_engine_emit_text (self, out, from, CR_CLASSIC_OK);
+              reply (self, out, from, CR_CLASSIC_OK, len);
             else
               self->stats.spoofed++;
             return;
           }
         if (!_cr_engine_unverified_allow (self, key, now.mono))
           return;
+        /* Per IP, not per port: a forger has 65 535 ports. */
+        host = _cr_engine_host (self, key, now.mono);
+        if (!_cr_engine_host_is_local (key) &&
+            (host == NULL ||
+             !_cr_engine_bucket_take (&host->classic_joins, CR_ENGINE_CLASSIC_JOIN_RATE,
+                                      CR_ENGINE_CLASSIC_JOIN_BURST, now.mono)))
+          {
+            self->stats.join_limited++;
+            return;
+          }
 
+        _cr_engine_release_squatter (self, name, now, out);
         reason = cr_room_check_join (self->room, name, &normalized);
+        if (reason == CR_REASON_NONE && _cr_engine_host_is_full (self, key, TRUE))
+          reason = CR_REASON_ROOM_FULL;
         if (reason == CR_REASON_NONE)
           {
             fold = cr_name_fold (normalized);
@@ -109,8 +158,7 @@ _cr_engine_handle_classic (CrEngine              *self,
                                 now.wall, &member_id, &reason);
         if (event == NULL)
           {
-            _cr_engine_emit_text (self, out, from,
-                                  cr_classic_format_reason (self->classic, reason));
+            reply (self, out, from, cr_classic_format_reason (self->classic, reason), len);
             return;
           }
 
@@ -119,7 +167,7 @@ _cr_engine_handle_classic (CrEngine              *self,
         /* Only "OK": a classic address never proves it is not forged, so
          * it gets no history (the room would send a stranger 50 lines for a
          * 7-byte datagram). The classroom client never had any. */
-        _cr_engine_emit_text (self, out, from, CR_CLASSIC_OK);
+        reply (self, out, from, CR_CLASSIC_OK, len);
         break;
       }
 
@@ -138,7 +186,7 @@ _cr_engine_handle_classic (CrEngine              *self,
         if (event != NULL)
           _cr_engine_commit_event (self, event, now, out);
         else
-          _cr_engine_emit_text (self, out, from, cr_classic_format_reason (self->classic, reason));
+          reply (self, out, from, cr_classic_format_reason (self->classic, reason), len);
         break;
       }
 

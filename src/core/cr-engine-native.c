@@ -30,11 +30,15 @@ _cr_engine_refuse (CrEngine       *self,
   _cr_engine_emit_bare (self, out, to, 0, 0, CR_PACKET_REFUSE, body);
 }
 
-/* Welcome a native session: WELCOME, the history, then the member list. */
+/* Welcome a native session: WELCOME, the history, then the member list.
+ * Only a member that resumed (its token checked) gets everything after
+ * resume_seq; any other join gets at most the room's usual history, so
+ * resume_seq alone is no way to make the room send more. */
 static void
 send_welcome (CrEngine        *self,
               CrEngineSession *session,
               guint64          resume_seq,
+              gboolean         resumed,
               gint64           now,
               GPtrArray       *out)
 {
@@ -50,13 +54,17 @@ send_welcome (CrEngine        *self,
                              session->resume_token, member->role, last_seq);
   cr_reliable_send (session->rel, CR_PACKET_WELCOME, welcome);
 
-  if (resume_seq > 0)
+  if (resume_seq > 0 && resumed)
     events = _cr_engine_history (self, resume_seq, RESYNC_MAX);
   else
     events = _cr_engine_history (self, 0, self->config.history_length);
   for (guint i = 0; i < events->len; i++)
     {
-      g_autoptr(GBytes) body = cr_body_event (events->pdata[i]);
+      g_autoptr(GBytes) body = NULL;
+
+      if (!resumed && ((CrEvent *) events->pdata[i])->seq <= resume_seq)
+        continue;   /* it has those */
+      body = cr_body_event (events->pdata[i]);
       cr_reliable_send (session->rel, CR_PACKET_EVENT, body);
     }
 
@@ -84,9 +92,33 @@ is_owner_token (CrEngine   *self,
          sodium_memcmp (token, self->owner_token, len) == 0;
 }
 
+/* The live member a resume token belongs to, if the JOIN names it. */
+static const CrRoomMember *
+token_member (CrEngine   *self,
+              const char *token,
+              const char *name)
+{
+  CrEngineSession *old;
+  const CrRoomMember *member;
+  g_autofree char *fold = NULL;
+
+  if (*token == '\0')
+    return NULL;
+  old = g_hash_table_lookup (self->by_token, token);
+  if (old == NULL || old->closing || old->member_id == 0)
+    return NULL;
+  member = cr_room_lookup (self->room, old->member_id);
+  fold = cr_name_fold (name);
+  if (member == NULL || g_strcmp0 (member->fold, fold) != 0)
+    return NULL;
+  return member;
+}
+
 /* A JOIN carrying the resume token of a live session: the same member came
  * back from another address or after a silence. Move the membership, with
- * no leave or join line. */
+ * no leave or join line. The new session draws a new token (in its
+ * WELCOME): a token is good for one move. The caller has checked what the
+ * member's name needs (cr-engine-auth.c for a registered one). */
 static gboolean
 try_resume (CrEngine              *self,
             const char            *token,
@@ -97,19 +129,13 @@ try_resume (CrEngine              *self,
             CrEngineTime           now,
             GPtrArray             *out)
 {
-  CrEngineSession *old = g_hash_table_lookup (self->by_token, token);
-  const CrRoomMember *member;
-  g_autofree char *fold = NULL;
+  CrEngineSession *old;
   CrEngineSession *session;
   guint32 member_id;
 
-  if (old == NULL || old->closing || old->member_id == 0)
+  if (token_member (self, token, name) == NULL)
     return FALSE;
-  member = cr_room_lookup (self->room, old->member_id);
-  fold = cr_name_fold (name);
-  if (member == NULL || g_strcmp0 (member->fold, fold) != 0)
-    return FALSE;
-
+  old = g_hash_table_lookup (self->by_token, token);
   member_id = old->member_id;
   old->member_id = 0;
   g_hash_table_remove (self->by_member, GUINT_TO_POINTER (member_id));
@@ -117,7 +143,7 @@ try_resume (CrEngine              *self,
 
   session = _cr_engine_session_new (self, from, key, CR_DIALECT_NATIVE, member_id, now.mono);
   cr_room_touch (self->room, member_id, now.wall);
-  send_welcome (self, session, resume_seq, now.mono, out);
+  send_welcome (self, session, resume_seq, TRUE, now.mono, out);
   return TRUE;
 }
 
@@ -135,6 +161,12 @@ _cr_engine_admit (CrEngine           *self,
   CrEngineSession *session;
   guint32 member_id;
   CrReason reason;
+
+  /* A registered member that came back with its token and its password. */
+  if (join->resume_token != NULL &&
+      try_resume (self, join->resume_token, join->name, join->resume_seq, join->from,
+                  &join->key, now, out))
+    return;
 
   /* Whoever had this address before is replaced (a client that restarted
    * on the same port). */
@@ -157,7 +189,7 @@ _cr_engine_admit (CrEngine           *self,
   _cr_engine_commit_event (self, event, now, out);
   session = _cr_engine_session_new (self, join->from, &join->key, CR_DIALECT_NATIVE,
                                     member_id, now.mono);
-  send_welcome (self, session, join->resume_seq, now.mono, out);
+  send_welcome (self, session, join->resume_seq, FALSE, now.mono, out);
 }
 
 static void
@@ -177,6 +209,7 @@ handle_join (CrEngine              *self,
   g_autofree char *normalized = NULL;
   g_autofree char *fold = NULL;
   CrEngineSession *existing;
+  const CrRoomMember *resumed;
   CrEngineJoin join = { 0 };
   CrReason reason;
 
@@ -216,14 +249,32 @@ handle_join (CrEngine              *self,
    * bigger than the JOIN itself. */
   if (cookie != _cr_engine_address_cookie (self, key))
     {
-      _cr_engine_send_cookie (self, out, from, key);
+      _cr_engine_send_cookie (self, out, from, key, body_len + CR_HEADER_SIZE);
       return;
     }
 
-  if (*token != '\0' && try_resume (self, token, name, resume_seq, from, key, now, out))
-    return;
+  /* A token alone moves a guest's name, never a registered one: a token
+   * travels in clear, a password is checked (cr-engine-auth.c). */
+  resumed = token_member (self, token, name);
+  if (resumed != NULL && (resumed->flags & CR_MEMBER_REGISTERED) == 0)
+    {
+      try_resume (self, token, name, resume_seq, from, key, now, out);
+      return;
+    }
 
-  reason = cr_room_check_join (self->room, name, &normalized);
+  if (resumed != NULL)
+    {
+      /* Its name is held by itself. */
+      normalized = g_strdup (resumed->name);
+      reason = CR_REASON_NONE;
+    }
+  else
+    {
+      _cr_engine_release_squatter (self, name, now, out);
+      reason = cr_room_check_join (self->room, name, &normalized);
+      if (reason == CR_REASON_NONE && _cr_engine_host_is_full (self, key, FALSE))
+        reason = CR_REASON_ROOM_FULL;
+    }
   if (reason == CR_REASON_NONE)
     {
       fold = cr_name_fold (normalized);
@@ -235,8 +286,9 @@ handle_join (CrEngine              *self,
         .owner = *owner_token != '\0' && is_owner_token (self, owner_token),
         .do_register = do_register,
         .resume_seq = resume_seq,
+        .resume_token = resumed != NULL ? (char *) token : NULL,
       };
-      switch (_cr_engine_authenticate (self, &join, password, &reason, &registered))
+      switch (_cr_engine_authenticate (self, &join, password, now.mono, &reason, &registered))
         {
         case CR_ENGINE_AUTH_DONE:
           break;
@@ -357,6 +409,7 @@ _cr_engine_handle_native (CrEngine              *self,
   gsize body_len;
   CrHeader header;
   CrEngineSession *session;
+  guint unacked;
 
   if (cr_header_parse (data, len, &header, &body, &body_len) != CR_PARSE_OK)
     {
@@ -385,7 +438,12 @@ _cr_engine_handle_native (CrEngine              *self,
           _cr_engine_unverified_allow (self, key, now.mono))
         {
           g_autoptr(GBytes) refusal = cr_body_refuse (CR_REASON_TIMED_OUT, "");
-          _cr_engine_emit_bare (self, out, from, header.session, 0, CR_PACKET_REFUSE, refusal);
+          CrHeader reply = { CR_PROTOCOL_VERSION, CR_PACKET_REFUSE, 0, header.session, 0, 0, 0 };
+          gsize refusal_len;
+          const guint8 *refusal_data = g_bytes_get_data (refusal, &refusal_len);
+
+          _cr_engine_emit_limited (self, out, from,
+                                   cr_datagram_build (&reply, refusal_data, refusal_len), len);
         }
       else if (header.session == 0)
         self->stats.malformed++;
@@ -398,6 +456,7 @@ _cr_engine_handle_native (CrEngine              *self,
     }
 
   session->last_heard = now.mono;
+  unacked = cr_reliable_get_unacked (session->rel);
   deliveries = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_delivery_free);
   if (cr_reliable_receive (session->rel, &header, body, body_len, now.mono, deliveries) &&
       header.type == CR_PACKET_CHAT && (header.flags & CR_FLAG_MORE) == 0 &&
@@ -407,6 +466,9 @@ _cr_engine_handle_native (CrEngine              *self,
       self->stats.rate_limited++;
       session->over_limit++;
     }
+  /* Only an ack that frees something shows the member is listening. */
+  if (cr_reliable_get_unacked (session->rel) < unacked)
+    session->last_progress = now.mono;
 
   for (guint i = 0; i < deliveries->len; i++)
     {

@@ -26,6 +26,12 @@
 G_BEGIN_DECLS
 
 #define CR_ENGINE_RECENT_ORIGINS 64     /* a retry racing its first copy */
+#define CR_ENGINE_REGISTER_RATE  (3.0 / 60) /* new accounts per IP: 3 a minute */
+#define CR_ENGINE_REGISTER_BURST 3.0
+/* Classic joins per IP: a forged "N x" costs the room a history line and
+ * its victim the broadcasts, so one machine gets a few, then one per 5 s. */
+#define CR_ENGINE_CLASSIC_JOIN_RATE  0.2
+#define CR_ENGINE_CLASSIC_JOIN_BURST 8.0
 
 /* An address as a hashable value: family, port, address, scope. */
 typedef struct {
@@ -38,6 +44,22 @@ typedef struct {
   double tokens;
   gint64 at;
 } CrEngineBucket;
+
+/* Failed logins: each one doubles the wait before the next is even looked
+ * at; enough of them lock the name (cr-engine-auth.c). */
+typedef struct {
+  guint  failures;
+  gint64 not_before;    /* mono µs: no attempt is considered before this */
+  gint64 locked_until;  /* mono µs; 0: not locked (names only) */
+} CrEngineBackoff;
+
+/* What the room remembers of one source IP, whatever the port: a forger
+ * picks ports freely, so what one machine may cost is counted here. */
+typedef struct {
+  CrEngineBucket  classic_joins;
+  CrEngineBucket  registrations;
+  CrEngineBackoff logins;
+} CrEngineHost;
 
 /* One source address the room talks to: a native member (with its reliable
  * channel), a classic member (plain text, no acks), or a native session
@@ -58,6 +80,10 @@ typedef struct {
   guint            over_limit;   /* chats that came in over the rate, not yet refused */
   guint64          origins[CR_ENGINE_RECENT_ORIGINS];  /* last chats' origins: retries */
   guint            next_origin;
+  gint64           joined;        /* mono µs */
+  gboolean         spoke;         /* classic: a datagram came after the join */
+  gint64           last_progress; /* native: it acked something, or owed nothing */
+  gboolean         overflow;      /* native: too much unacked; dropped at the next tick */
 } CrEngineSession;
 
 /* A JOIN the room said yes to, up to the password: who, from where, as what.
@@ -70,6 +96,8 @@ typedef struct {
   gboolean         owner;
   gboolean         do_register;
   guint64          resume_seq;
+  char            *resume_token; /* a registered member's, checked: move it once the
+                                  * password is right */
 } CrEngineJoin;
 
 typedef struct _CrEngineStorage CrEngineStorage;
@@ -92,6 +120,9 @@ struct _CrEngine {
   GHashTable           *by_member;   /* guint32 → CrEngineSession* */
   GHashTable           *by_token;    /* char* → CrEngineSession* */
   GHashTable           *unverified;  /* CrEngineAddrKey* (owned) → CrEngineBucket* (owned) */
+  GHashTable           *hosts;       /* CrEngineAddrKey* of an IP (owned) → CrEngineHost* */
+  gint64                last_sweep;  /* mono µs: when those two were last pruned */
+  GHashTable           *logins;      /* char* fold (owned) → CrEngineBackoff* (owned) */
 
   GHashTable           *pending;     /* job id → CrEngineJoin* (owns): joins waiting for a hash */
   GQueue                jobs;        /* CrAuthJob* (owned) nobody took yet */
@@ -149,7 +180,8 @@ guint32   _cr_engine_address_cookie  (CrEngine              *self,
 void      _cr_engine_send_cookie     (CrEngine              *self,
                                       GPtrArray             *out,
                                       GSocketAddress        *to,
-                                      const CrEngineAddrKey *key);
+                                      const CrEngineAddrKey *key,
+                                      gsize                  in_len);
 void      _cr_engine_session_free    (CrEngineSession *session);
 CrEngineSession *_cr_engine_session_new (CrEngine              *self,
                                          GSocketAddress        *addr,
@@ -173,6 +205,32 @@ void      _cr_engine_session_flush   (CrEngine        *self,
                                       CrEngineSession *session,
                                       gint64           now,
                                       GPtrArray       *out);
+gboolean  _cr_engine_emit_limited    (CrEngine        *self,
+                                      GPtrArray       *out,
+                                      GSocketAddress  *to,
+                                      GBytes          *data,
+                                      gsize            in_len);
+void      _cr_engine_host_key        (CrEngineAddrKey       *host,
+                                      const CrEngineAddrKey *key);
+gboolean  _cr_engine_host_is_local   (const CrEngineAddrKey *key);
+CrEngineHost *_cr_engine_host        (CrEngine              *self,
+                                      const CrEngineAddrKey *key,
+                                      gint64                 now);
+gboolean  _cr_engine_host_is_full    (CrEngine              *self,
+                                      const CrEngineAddrKey *key,
+                                      gboolean               classic);
+void      _cr_engine_release_squatter (CrEngine        *self,
+                                       const char      *name,
+                                       CrEngineTime     now,
+                                       GPtrArray       *out);
+gboolean  _cr_engine_session_wants   (CrEngine        *self,
+                                      CrEngineSession *session,
+                                      gint64           now);
+gboolean  _cr_engine_session_expired (CrEngine        *self,
+                                      CrEngineSession *session,
+                                      gint64           now);
+gint64    _cr_engine_session_deadline (CrEngine        *self,
+                                       CrEngineSession *session);
 
 /* cr-engine-native.c */
 void      _cr_engine_handle_native   (CrEngine              *self,
@@ -211,6 +269,7 @@ typedef enum {
 CrEngineAuth _cr_engine_authenticate (CrEngine           *self,
                                       const CrEngineJoin *join,
                                       const char         *password,
+                                      gint64              now,
                                       CrReason           *reason,
                                       gboolean           *registered);
 gboolean  _cr_engine_auth_is_pending (CrEngine              *self,

@@ -21,6 +21,13 @@
 #define UNVERIFIED_RATE     5.0         /* probes/joins per second per address */
 #define UNVERIFIED_BURST    10.0
 #define UNVERIFIED_MAX      4096        /* addresses remembered for that */
+#define HOSTS_MAX           4096        /* IPs remembered (cr-engine-private.h) */
+#define SWEEP_EVERY_US      (G_TIME_SPAN_SECOND / 10)
+#define AMPLIFICATION       3           /* bytes out per byte in, unproven (RFC 9000 §8) */
+/* What a member may leave unacknowledged: a window's worth of broadcasts
+ * four times over, or a megabyte. Beyond that it is not listening. */
+#define UNACKED_MAX         512
+#define UNACKED_BYTES_MAX   (1024 * 1024)
 
 /* Addresses */
 
@@ -85,6 +92,60 @@ _cr_engine_bucket_take (CrEngineBucket *bucket,
   return TRUE;
 }
 
+/* A bucket that has filled up again since its last use: forgetting it
+ * loses nothing, a fresh one starts full too. */
+static gboolean
+bucket_is_idle (const CrEngineBucket *bucket,
+                double                rate,
+                double                burst,
+                gint64                now)
+{
+  return bucket->at == 0 ||
+         bucket->tokens + rate * (now - bucket->at) / G_USEC_PER_SEC >= burst;
+}
+
+static gboolean
+host_is_idle (const CrEngineHost *host,
+              gint64              now)
+{
+  return bucket_is_idle (&host->classic_joins, CR_ENGINE_CLASSIC_JOIN_RATE,
+                         CR_ENGINE_CLASSIC_JOIN_BURST, now) &&
+         bucket_is_idle (&host->registrations, CR_ENGINE_REGISTER_RATE,
+                         CR_ENGINE_REGISTER_BURST, now) &&
+         host->logins.not_before <= now;
+}
+
+/* Both tables are bounded, and neither is ever wiped wholesale (that would
+ * hand every flooder a fresh burst): only what is idle is forgotten, at
+ * most every SWEEP_EVERY_US. When nothing is idle, a new address or IP is
+ * not remembered, and gets nothing (the caller counts it). */
+static gboolean
+make_room (CrEngine   *self,
+           GHashTable *table,
+           guint       max,
+           gint64      now)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (g_hash_table_size (table) < max)
+    return TRUE;
+  if (self->last_sweep != 0 && now - self->last_sweep < SWEEP_EVERY_US)
+    return FALSE;
+  self->last_sweep = now;
+
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      gboolean idle = table == self->hosts
+        ? host_is_idle (value, now)
+        : bucket_is_idle (value, UNVERIFIED_RATE, UNVERIFIED_BURST, now);
+      if (idle)
+        g_hash_table_iter_remove (&iter);
+    }
+  return g_hash_table_size (table) < max;
+}
+
 /* An address that is no member yet may only make us do a little work. */
 gboolean
 _cr_engine_unverified_allow (CrEngine              *self,
@@ -95,10 +156,11 @@ _cr_engine_unverified_allow (CrEngine              *self,
 
   if (bucket == NULL)
     {
-      /* Forget everyone at once rather than grow without bound: a flood of
-       * fresh addresses gets one burst each, nothing more. */
-      if (g_hash_table_size (self->unverified) >= UNVERIFIED_MAX)
-        g_hash_table_remove_all (self->unverified);
+      if (!make_room (self, self->unverified, UNVERIFIED_MAX, now))
+        {
+          self->stats.rate_limited++;
+          return FALSE;
+        }
       bucket = g_new0 (CrEngineBucket, 1);
       g_hash_table_insert (self->unverified, g_memdup2 (key, sizeof *key), bucket);
     }
@@ -128,12 +190,210 @@ void
 _cr_engine_send_cookie (CrEngine              *self,
                         GPtrArray             *out,
                         GSocketAddress        *to,
-                        const CrEngineAddrKey *key)
+                        const CrEngineAddrKey *key,
+                        gsize                  in_len)
 {
   g_autoptr(GBytes) empty = cr_body_empty ();
+  CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_PING, 0, 0, 0, 0, 0 };
+  gsize len;
+  const guint8 *data = g_bytes_get_data (empty, &len);
 
-  _cr_engine_emit_bare (self, out, to, 0, _cr_engine_address_cookie (self, key),
-                        CR_PACKET_PING, empty);
+  header.ack = _cr_engine_address_cookie (self, key);
+  _cr_engine_emit_limited (self, out, to, cr_datagram_build (&header, data, len), in_len);
+}
+
+/* A reply to an address that has not proven it receives (no cookie yet,
+ * or classic): at most AMPLIFICATION times the bytes of the datagram it
+ * answers, or nothing, so a forged source never makes the room a
+ * reflector. Takes data. */
+gboolean
+_cr_engine_emit_limited (CrEngine       *self,
+                         GPtrArray      *out,
+                         GSocketAddress *to,
+                         GBytes         *data,
+                         gsize           in_len)
+{
+  if (g_bytes_get_size (data) > AMPLIFICATION * in_len)
+    {
+      self->stats.amplification++;
+      g_bytes_unref (data);
+      return FALSE;
+    }
+  _cr_engine_emit (self, out, to, data);
+  return TRUE;
+}
+
+/* Hosts: an address without its port. */
+
+/* The per-IP limits are there because anyone on the LAN can forge a source
+ * address. A loopback source cannot come from the LAN (the kernel drops
+ * such martians arriving on any other interface): it is a program on the
+ * room's own machine, which owns the room anyway. Local tests and
+ * benchmarks run many members from it. */
+gboolean
+_cr_engine_host_is_local (const CrEngineAddrKey *key)
+{
+  static const guint8 v6_loopback[16] = { [15] = 1 };
+
+  if (key->bytes[0] == G_SOCKET_FAMILY_IPV4)
+    return key->bytes[3] == 127;
+  return memcmp (key->bytes + 3, v6_loopback, sizeof v6_loopback) == 0;
+}
+
+void
+_cr_engine_host_key (CrEngineAddrKey       *host,
+                     const CrEngineAddrKey *key)
+{
+  *host = *key;
+  host->bytes[1] = host->bytes[2] = 0;
+}
+
+/* The record of key's IP, made if need be; NULL when the table is full of
+ * IPs that are all busy. */
+CrEngineHost *
+_cr_engine_host (CrEngine              *self,
+                 const CrEngineAddrKey *key,
+                 gint64                 now)
+{
+  CrEngineAddrKey host_key;
+  CrEngineHost *host;
+
+  _cr_engine_host_key (&host_key, key);
+  host = g_hash_table_lookup (self->hosts, &host_key);
+  if (host != NULL)
+    return host;
+  if (!make_room (self, self->hosts, HOSTS_MAX, now))
+    return NULL;
+  host = g_new0 (CrEngineHost, 1);
+  g_hash_table_insert (self->hosts, g_memdup2 (&host_key, sizeof host_key), host);
+  return host;
+}
+
+/* Has key's IP as many members as one machine may have? Counted on demand:
+ * joins are rate-limited and the room holds a few hundred members. */
+gboolean
+_cr_engine_host_is_full (CrEngine              *self,
+                         const CrEngineAddrKey *key,
+                         gboolean               classic)
+{
+  guint max = self->config.members_per_ip;
+  guint members = 0, classic_members = 0;
+  CrEngineAddrKey host_key;
+  GHashTableIter iter;
+  CrEngineSession *session;
+
+  if (_cr_engine_host_is_local (key))
+    return FALSE;
+  if (max == 0)
+    max = MAX (8, cr_room_get_max_members (self->room) / 10);
+  _cr_engine_host_key (&host_key, key);
+
+  g_hash_table_iter_init (&iter, self->by_member);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+    {
+      CrEngineAddrKey other;
+
+      /* Its own address is replaced by the join, not added to. */
+      if (_cr_engine_addr_key_equal (&session->key, key))
+        continue;
+      _cr_engine_host_key (&other, &session->key);
+      if (!_cr_engine_addr_key_equal (&other, &host_key))
+        continue;
+      members++;
+      if (session->dialect == CR_DIALECT_CLASSIC)
+        classic_members++;
+    }
+  if (members >= max || (classic && classic_members >= self->config.classic_members_per_ip))
+    {
+      self->stats.join_limited++;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* A classic join proves nothing, so a name taken by a classic address that
+ * has sent nothing since is only held for classic_grace_us: after that,
+ * whoever asks for the name gets it and the squatter times out. */
+void
+_cr_engine_release_squatter (CrEngine     *self,
+                             const char   *name,
+                             CrEngineTime  now,
+                             GPtrArray    *out)
+{
+  const CrRoomMember *member = cr_room_lookup_name (self->room, name);
+  CrEngineSession *session;
+
+  if (member == NULL)
+    return;
+  session = g_hash_table_lookup (self->by_member, GUINT_TO_POINTER (member->id));
+  if (session == NULL || session->dialect != CR_DIALECT_CLASSIC || session->spoke ||
+      now.mono - session->joined <= self->config.classic_grace_us)
+    return;
+  _cr_engine_session_leaves (self, session, CR_EVENT_TIMEOUT, now, out);
+}
+
+/* Should a broadcast be queued for this session? Not for a native member
+ * about to be dropped for its backlog, nor for a classic one that has been
+ * silent for classic_quiet_us: a forged classic join reflects for that
+ * long, and a real member gets the lines again with its next datagram. */
+gboolean
+_cr_engine_session_wants (CrEngine        *self,
+                          CrEngineSession *session,
+                          gint64           now)
+{
+  if (session->overflow)
+    return FALSE;
+  if (session->dialect == CR_DIALECT_CLASSIC && self->config.classic_quiet_us > 0 &&
+      now - session->last_heard > self->config.classic_quiet_us)
+    {
+      self->stats.quiet_skipped++;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Is the member of this session gone (for the tick to time it out)? */
+gboolean
+_cr_engine_session_expired (CrEngine        *self,
+                            CrEngineSession *session,
+                            gint64           now)
+{
+  if (session->closing || session->member_id == 0)
+    return FALSE;
+  if (session->overflow)
+    return TRUE;
+  return now >= _cr_engine_session_deadline (self, session);
+}
+
+/* When the member of this session times out, unless it is heard from. A
+ * native one must also acknowledge: pings that ack nothing of what is
+ * owed do not keep it. */
+gint64
+_cr_engine_session_deadline (CrEngine        *self,
+                             CrEngineSession *session)
+{
+  gint64 limit;
+  gint64 since;
+
+  if (session->closing || session->member_id == 0)
+    return G_MAXINT64;
+  if (session->overflow)
+    return 0;
+  if (session->dialect == CR_DIALECT_CLASSIC)
+    {
+      limit = self->config.classic_idle_us;
+      since = session->last_heard;
+    }
+  else
+    {
+      limit = self->config.silence_timeout_us;
+      since = cr_reliable_get_unacked (session->rel) > 0
+        ? MIN (session->last_heard, session->last_progress)
+        : session->last_heard;
+    }
+  if (limit <= 0)
+    return G_MAXINT64;
+  return since + limit + 1;
 }
 
 /* Sessions */
@@ -169,6 +429,8 @@ _cr_engine_session_new (CrEngine              *self,
   session->dialect = dialect;
   session->member_id = member_id;
   session->last_heard = now;
+  session->last_progress = now;
+  session->joined = now;
   if (dialect == CR_DIALECT_NATIVE)
     {
       session->rel = cr_reliable_new ();
@@ -182,7 +444,8 @@ _cr_engine_session_new (CrEngine              *self,
   g_hash_table_insert (self->by_addr, &session->key, session);
   if (member_id != 0)
     g_hash_table_insert (self->by_member, GUINT_TO_POINTER (member_id), session);
-  g_hash_table_remove (self->unverified, key);
+  /* The address keeps its bucket: a join is no reason to forget how fast
+   * it has been asking. */
   return session;
 }
 
@@ -216,6 +479,17 @@ _cr_engine_session_flush (CrEngine        *self,
   before = cr_reliable_get_retransmits (session->rel);
   cr_reliable_flush (session->rel, session->id, now, datagrams);
   self->stats.retransmits += cr_reliable_get_retransmits (session->rel) - before;
+  if (cr_reliable_get_unacked (session->rel) == 0)
+    session->last_progress = now;
+  else if (!session->closing && session->member_id != 0 && !session->overflow &&
+           (cr_reliable_get_unacked (session->rel) > UNACKED_MAX ||
+            cr_reliable_get_unacked_bytes (session->rel) > UNACKED_BYTES_MAX))
+    {
+      /* Dropped at the next tick (not here: the caller may be walking the
+       * members); until then nothing more is queued for it. */
+      session->overflow = TRUE;
+      self->stats.overflowed++;
+    }
   for (guint i = 0; i < datagrams->len; i++)
     _cr_engine_emit (self, out, session->addr, datagrams->pdata[i]);
 }

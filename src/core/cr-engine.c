@@ -152,6 +152,8 @@ _cr_engine_commit_event (CrEngine     *self,
   g_hash_table_iter_init (&iter, self->by_member);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
     {
+      if (!_cr_engine_session_wants (self, session, now.mono))
+        continue;
       if (session->dialect == CR_DIALECT_NATIVE)
         {
           if (body == NULL)
@@ -190,6 +192,10 @@ cr_engine_config_init (CrEngineConfig *config)
   config->classic_idle_us = G_TIME_SPAN_HOUR;
   config->rate_per_second = 50.0;
   config->rate_burst = 100.0;
+  config->members_per_ip = 0;
+  config->classic_members_per_ip = 4;
+  config->classic_quiet_us = 5 * G_TIME_SPAN_MINUTE;
+  config->classic_grace_us = 60 * G_TIME_SPAN_SECOND;
 }
 
 CrEngine *
@@ -248,6 +254,8 @@ cr_engine_new (const CrEngineConfig *config,
   self->by_token = g_hash_table_new (g_str_hash, g_str_equal);
   self->unverified = g_hash_table_new_full (_cr_engine_addr_key_hash, _cr_engine_addr_key_equal,
                                             g_free, g_free);
+  self->hosts = g_hash_table_new_full (_cr_engine_addr_key_hash, _cr_engine_addr_key_equal,
+                                       g_free, g_free);
   _cr_engine_auth_init (self);
   return self;
 }
@@ -265,6 +273,7 @@ cr_engine_free (CrEngine *self)
   g_hash_table_destroy (self->by_addr);
   g_hash_table_destroy (self->by_id);
   g_hash_table_destroy (self->unverified);
+  g_hash_table_destroy (self->hosts);
   g_queue_clear_full (&self->ring, (GDestroyNotify) cr_event_free);
   cr_room_free (self->room);
   g_free (self->room_name);
@@ -361,14 +370,8 @@ cr_engine_tick (CrEngine     *self,
             g_ptr_array_add (done, session);
           continue;
         }
-      if (session->member_id != 0)
-        {
-          gint64 limit = session->dialect == CR_DIALECT_NATIVE
-            ? self->config.silence_timeout_us
-            : self->config.classic_idle_us;
-          if (limit > 0 && now.mono - session->last_heard > limit)
-            g_ptr_array_add (expired, session);
-        }
+      if (_cr_engine_session_expired (self, session, now.mono))
+        g_ptr_array_add (expired, session);
     }
 
   for (guint i = 0; i < done->len; i++)
@@ -404,14 +407,8 @@ cr_engine_next_deadline (CrEngine *self)
         next = MIN (next, cr_reliable_next_deadline (session->rel));
       if (session->closing)
         next = MIN (next, session->linger_until);
-      else if (session->member_id != 0)
-        {
-          gint64 limit = session->dialect == CR_DIALECT_NATIVE
-            ? self->config.silence_timeout_us
-            : self->config.classic_idle_us;
-          if (limit > 0)
-            next = MIN (next, session->last_heard + limit + 1);
-        }
+      else
+        next = MIN (next, _cr_engine_session_deadline (self, session));
     }
   return next;
 }
@@ -587,7 +584,19 @@ void
 cr_engine_get_stats (CrEngine *self,
                      CrStats  *stats)
 {
+  GHashTableIter iter;
+  CrEngineSession *session;
+
   g_return_if_fail (self != NULL);
   g_return_if_fail (stats != NULL);
   *stats = self->stats;
+
+  stats->queued_messages = stats->queued_bytes = 0;
+  g_hash_table_iter_init (&iter, self->by_id);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+    if (session->rel != NULL)
+      {
+        stats->queued_messages += cr_reliable_get_unacked (session->rel);
+        stats->queued_bytes += cr_reliable_get_unacked_bytes (session->rel);
+      }
 }

@@ -50,6 +50,13 @@ typedef struct {
   gint64      classic_idle_us;    /* classic clients never ping: long */
   double      rate_per_second;    /* flood control: messages a member may */
   double      rate_burst;         /* send per second, and in one burst */
+  /* What one machine may take (cr-engine-sessions.c). */
+  guint       members_per_ip;     /* 0: MAX (8, max_members / 10) */
+  guint       classic_members_per_ip;
+  gint64      classic_quiet_us;   /* a classic member silent this long gets no
+                                   * broadcasts until its next datagram; 0: never */
+  gint64      classic_grace_us;   /* a classic name never used after its join is
+                                   * given to the next who asks for it after this */
 } CrEngineConfig;
 
 typedef struct {
@@ -60,6 +67,13 @@ typedef struct {
   guint64 rate_limited;
   guint64 retransmits;
   guint64 store_errors;
+  guint64 amplification;  /* replies not sent: over 3× what the unproven address sent */
+  guint64 join_limited;   /* joins refused: per-IP join rate or member caps */
+  guint64 quiet_skipped;  /* broadcasts not sent to classic members silent too long */
+  guint64 overflowed;     /* members dropped: too much left unacknowledged */
+  guint64 login_throttled;/* logins and registrations refused before any hash */
+  guint64 queued_messages;/* now: messages waiting for acks, all sessions */
+  guint64 queued_bytes;   /* now: their bytes */
 } CrStats;
 
 typedef void (*CrEngineEventFunc)   (const CrEvent *event,
@@ -181,6 +195,19 @@ gboolean   cr_engine_get_storage_ok  (CrEngine *self);
 const char *cr_engine_get_storage_problem (CrEngine *self);
 /* Events the room delivered and has not written yet. */
 guint      cr_engine_get_n_unsaved   (CrEngine *self);
+
+/* Failed logins. After three wrong passwords for a name, or from an IP,
+ * each one doubles the wait before the next attempt is even looked at (1 s
+ * up to 5 min); after
+ * CR_ENGINE_LOGIN_LOCK_FAILURES the name is locked for
+ * CR_ENGINE_LOGIN_LOCK_US. The owner sees the locked names (sorted, folded;
+ * char*) and may lift a lock; unlock returns FALSE when the name had none. */
+#define CR_ENGINE_LOGIN_LOCK_FAILURES 10
+#define CR_ENGINE_LOGIN_LOCK_US       (15 * G_TIME_SPAN_MINUTE)
+GPtrArray *cr_engine_dup_locked_names (CrEngine     *self,
+                                       CrEngineTime  now);
+gboolean   cr_engine_unlock_name     (CrEngine     *self,
+                                      const char   *name);
 
 /* For the owner view: the address and dialect of a member. */
 GSocketAddress *cr_engine_get_member_address (CrEngine *self,

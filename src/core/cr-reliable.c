@@ -74,6 +74,7 @@ struct _CrReliable
   guint        n_in_flight;
   gint64       rto_deadline;
   guint        unacked_messages;
+  gsize        unacked_bytes;
 
   /* Receiver. */
   guint32      recv_next;
@@ -199,6 +200,7 @@ cr_reliable_send (CrReliable   *self,
   size = g_bytes_get_size (body);
   message = g_new0 (SendMessage, 1);
   self->unacked_messages++;
+  self->unacked_bytes += size;
 
   do
     {
@@ -284,6 +286,7 @@ ack_packet (CrReliable *self,
 
   self->in_flight[slot] = NULL;
   self->n_in_flight--;
+  self->unacked_bytes -= MIN (self->unacked_bytes, g_bytes_get_size (packet->fragment));
   if (--packet->message->fragments_unacked == 0)
     {
       g_free (packet->message);
@@ -635,4 +638,12 @@ cr_reliable_get_duplicates (CrReliable *self)
   g_return_val_if_fail (self != NULL, 0);
 
   return self->duplicates;
+}
+
+gsize
+cr_reliable_get_unacked_bytes (CrReliable *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->unacked_bytes;
 }

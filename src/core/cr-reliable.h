@@ -76,6 +76,8 @@ gint64       cr_reliable_next_deadline   (CrReliable *self);
 
 /* Messages queued or sent but not yet acked by the peer. */
 guint        cr_reliable_get_unacked     (CrReliable *self);
+/* Their bytes (bodies, without headers): what the peer makes us hold. */
+gsize        cr_reliable_get_unacked_bytes (CrReliable *self);
 /* Last time (now of receive) a packet from the peer was taken, 0 = never. */
 gint64       cr_reliable_get_last_heard  (CrReliable *self);
 /* Counters for stats and tests. */
