@@ -56,7 +56,7 @@ typedef struct {
 static void read_next_line (CliApp *app);
 static void maybe_leave (CliApp *app);
 
-/* PLATFORM.md #14: g_print() would turn Chinese into "?" under LANG=C.
+/* g_print() converts to the locale's charset: Chinese becomes "?" under LANG=C.
  * Messages are UTF-8 and are written as such. */
 static void
 write_line (FILE       *stream,
