@@ -45,15 +45,6 @@ typedef struct {
 } Fixture;
 
 static void
-fixed_random (guint8   *buf,
-              gsize     len,
-              gpointer  user_data)
-{
-  for (gsize i = 0; i < len; i++)
-    buf[i] = g_rand_int_range (user_data, 0, 256);
-}
-
-static void
 on_event (const CrEvent *event,
           gpointer       user_data)
 {
@@ -89,7 +80,7 @@ fixture_setup (Fixture       *f,
 
   f->rand = g_rand_new_with_seed (10);
   cr_engine_config_init (&config);
-  config.random_func = fixed_random;
+  config.random_func = cr_test_fixed_random;
   config.random_data = f->rand;
   config.room_name = "Test";
   config.language = "zh_CN";

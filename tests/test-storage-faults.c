@@ -70,15 +70,6 @@ room_time (World *w)
 }
 
 static void
-fixed_random (guint8   *buf,
-              gsize     len,
-              gpointer  user_data)
-{
-  for (gsize i = 0; i < len; i++)
-    buf[i] = (guint8) g_rand_int_range (user_data, 0, 256);
-}
-
-static void
 on_storage (gboolean    ok,
             const char *message,
             gpointer    user_data)
@@ -148,7 +139,7 @@ world_init (World      *w,
   w->config.rate_per_second = 1000;
   w->config.rate_burst = 1000;
   w->rand = g_rand_new_with_seed (20261203);
-  w->config.random_func = fixed_random;
+  w->config.random_func = cr_test_fixed_random;
   w->config.random_data = w->rand;
   w->room_address = cr_test_socket_address ("127.0.0.1", 10024);
   w->now = T0;
