@@ -106,7 +106,8 @@ join_free (CrEngineJoin *join)
 /* Back-off */
 
 static void
-backoff_fail (CrEngineBackoff *backoff,
+backoff_fail (CrEngine        *self,
+              CrEngineBackoff *backoff,
               gboolean         may_lock,
               gint64           now)
 {
@@ -120,7 +121,11 @@ backoff_fail (CrEngineBackoff *backoff,
     wait *= 2;
   backoff->not_before = now + MIN (wait, BACKOFF_MAX_US);
   if (may_lock && backoff->failures >= CR_ENGINE_LOGIN_LOCK_FAILURES)
-    backoff->locked_until = now + CR_ENGINE_LOGIN_LOCK_US;
+    {
+      if (backoff->locked_until <= now)
+        self->locks_serial++;
+      backoff->locked_until = now + CR_ENGINE_LOGIN_LOCK_US;
+    }
 }
 
 static gboolean
@@ -189,7 +194,7 @@ login_done (CrEngine           *self,
     }
 
   if (host != NULL)
-    backoff_fail (&host->logins, FALSE, now);
+    backoff_fail (self, &host->logins, FALSE, now);
   /* Only names with an account get here: the table is as big as the
    * accounts are many. */
   backoff = g_hash_table_lookup (self->logins, join->fold);
@@ -198,7 +203,7 @@ login_done (CrEngine           *self,
       backoff = g_new0 (CrEngineBackoff, 1);
       g_hash_table_insert (self->logins, g_strdup (join->fold), backoff);
     }
-  backoff_fail (backoff, TRUE, now);
+  backoff_fail (self, backoff, TRUE, now);
   if (backoff->locked_until > now && backoff->failures == CR_ENGINE_LOGIN_LOCK_FAILURES)
     g_message ("Too many wrong passwords for %s: locked for %d minutes", join->name,
                (int) (CR_ENGINE_LOGIN_LOCK_US / G_TIME_SPAN_MINUTE));
@@ -486,5 +491,15 @@ cr_engine_unlock_name (CrEngine   *self,
     return FALSE;
   fold = cr_name_fold (normalized);
   /* The whole record: the next attempt is considered at once. */
-  return g_hash_table_remove (self->logins, fold);
+  if (!g_hash_table_remove (self->logins, fold))
+    return FALSE;
+  self->locks_serial++;
+  return TRUE;
+}
+
+guint
+cr_engine_get_locks_serial (CrEngine *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->locks_serial;
 }

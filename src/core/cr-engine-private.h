@@ -123,6 +123,7 @@ struct _CrEngine {
   GHashTable           *hosts;       /* CrEngineAddrKey* of an IP (owned) → CrEngineHost* */
   gint64                last_sweep;  /* mono µs: when those two were last pruned */
   GHashTable           *logins;      /* char* fold (owned) → CrEngineBackoff* (owned) */
+  guint                 locks_serial; /* changes when a name is locked or unlocked */
 
   GHashTable           *pending;     /* job id → CrEngineJoin* (owns): joins waiting for a hash */
   GQueue                jobs;        /* CrAuthJob* (owned) nobody took yet */

@@ -208,6 +208,9 @@ GPtrArray *cr_engine_dup_locked_names (CrEngine     *self,
                                        CrEngineTime  now);
 gboolean   cr_engine_unlock_name     (CrEngine     *self,
                                       const char   *name);
+/* Changes whenever a name is locked or a lock is lifted by the owner (a
+ * lock that runs out just stops being listed). */
+guint      cr_engine_get_locks_serial (CrEngine    *self);
 
 /* For the owner view: the address and dialect of a member. */
 GSocketAddress *cr_engine_get_member_address (CrEngine *self,

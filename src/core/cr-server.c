@@ -62,6 +62,7 @@ struct _CrServer
 
   CrEngineWorker *worker;           /* the engine's password hashes */
   gboolean        storage_ok;       /* the engine's, as last told */
+  guint           locks_serial;     /* the engine's, as last told */
 };
 
 G_DEFINE_FINAL_TYPE (CrServer, cr_server, G_TYPE_OBJECT)
@@ -90,6 +91,7 @@ enum {
   MEMBERS_CHANGED,
   STOPPED,
   STORAGE_WARNING,
+  LOCKS_CHANGED,
   N_SIGNALS
 };
 
@@ -103,7 +105,18 @@ static void schedule (CrServer *self);
 static void
 send_out (CrServer *self)
 {
+  guint serial;
+
   _cr_server_io_send (self->socket, self->out);
+  if (self->engine == NULL)
+    return;
+  /* Every change the engine makes ends here, so a lock is told at once. */
+  serial = cr_engine_get_locks_serial (self->engine);
+  if (serial != self->locks_serial)
+    {
+      self->locks_serial = serial;
+      g_signal_emit (self, signals[LOCKS_CHANGED], 0);
+    }
 }
 
 /* The engine's clock and randomness */
@@ -510,6 +523,9 @@ cr_server_class_init (CrServerClass *klass)
   signals[STORAGE_WARNING] =
     g_signal_new ("storage-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_BOOLEAN, G_TYPE_STRING);
+  signals[LOCKS_CHANGED] =
+    g_signal_new ("locks-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -884,6 +900,37 @@ cr_server_dup_bans (CrServer *self)
         g_strv_builder_add (builder, bans->pdata[i]);
     }
   return g_strv_builder_end (builder);
+}
+
+GStrv
+cr_server_dup_locked_names (CrServer *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+
+  if (self->engine != NULL)
+    {
+      g_autoptr(GPtrArray) names = cr_engine_dup_locked_names (self->engine, now ());
+
+      for (guint i = 0; i < names->len; i++)
+        g_strv_builder_add (builder, names->pdata[i]);
+    }
+  return g_strv_builder_end (builder);
+}
+
+gboolean
+cr_server_unlock_name (CrServer    *self,
+                       const char  *name,
+                       GError     **error)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  if (!check_running (self, error))
+    return FALSE;
+  return finish_owner (self, cr_engine_unlock_name (self->engine, name),
+                       CR_REASON_NO_CHANGE, error);
 }
 
 GListModel *

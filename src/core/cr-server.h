@@ -44,7 +44,9 @@ G_DECLARE_FINAL_TYPE (CrServer, cr_server, CR, SERVER, GObject)
  *       changed (after the models below changed);
  *   "stopped": the room has closed and the socket is gone;
  *   "storage-warning" (gboolean ok, const char *message): storage failed or
- *       recovered, in a sentence for the owner. */
+ *       recovered, in a sentence for the owner;
+ *   "locks-changed": a name was locked after too many wrong passwords, or
+ *       the owner lifted a lock (cr_server_dup_locked_names). */
 CrServer     *cr_server_new                  (const char  *data_dir,
                                               const char  *room_name);
 
@@ -102,6 +104,15 @@ GStrv         cr_server_dup_bans             (CrServer *self);
 /* The same names as a GListModel of CrMember (name only), collated, kept
  * in place: a ban inserts one item, an unban removes one (as below). */
 GListModel   *cr_server_get_bans             (CrServer *self);
+
+/* Names locked after too many wrong passwords (folded, sorted; empty when
+ * the room is not running); a lock runs out by itself after
+ * CR_ENGINE_LOGIN_LOCK_US. The owner may lift one: FALSE with
+ * CR_REASON_NO_CHANGE when the name had none. */
+GStrv         cr_server_dup_locked_names     (CrServer    *self);
+gboolean      cr_server_unlock_name          (CrServer    *self,
+                                              const char  *name,
+                                              GError     **error);
 
 /* GListModel of CrMember in cr_member_compare order (owner first), kept in
  * place: a join inserts one item, a leave (kick, ban, timeout) removes
