@@ -791,6 +791,256 @@ test_room_name_bound (Fixture       *fixture,
 }
 
 
+
+/* --- issue 16 and issue 10: the owner view ------------------------------ */
+
+static GtkWidget *
+find_apply_button (GtkWidget *widget)
+{
+  /* AdwEntryRow's ✓ (libadwaita 1.2: adw-entry-row.ui). */
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), "adw-entry-apply-symbolic") == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_apply_button (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+show_tab (Fixture    *fixture,
+          const char *name)
+{
+  GtkWidget *stack = find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_VIEW_STACK);
+
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), name);
+  cr_test_run_for (50);
+}
+
+/* Issue 16, point 4: a rename applied hides the ✓, whether the name came
+ * back trimmed or as typed, and a name set by the room shows none. */
+static void
+test_rename_hides_apply (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  GtkWidget *name_row;
+  GtkWidget *apply;
+  const char *names[] = { "Physics", "  Physics 101 " };
+
+  show_tab (fixture, "room");
+  name_row = find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_ENTRY_ROW);
+  apply = find_apply_button (name_row);
+  g_assert_nonnull (apply);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *stripped = g_strstrip (g_strdup (names[i]));
+
+      /* Typed into the focused row: the ✓ shows. */
+      g_assert_true (gtk_widget_grab_focus (name_row));
+      gtk_editable_set_text (GTK_EDITABLE (name_row), names[i]);
+      cr_test_run_for (20);
+      g_assert_true (gtk_widget_get_visible (apply));
+
+      /* Applied: the room has the name, and the ✓ is gone. */
+      g_signal_emit_by_name (apply, "clicked");
+      cr_test_run_for (20);
+      g_assert_cmpstr (cr_server_get_room_name (fixture->server), ==, stripped);
+      g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (name_row)), ==, stripped);
+      g_assert_false (gtk_widget_get_visible (apply));
+    }
+
+  /* Renamed elsewhere (the settings) while the row has the focus. */
+  g_assert_true (gtk_widget_grab_focus (name_row));
+  g_settings_set_string (fixture->settings, "room-name", "Chemistry");
+  cr_test_run_for (20);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (name_row)), ==, "Chemistry");
+  g_assert_false (gtk_widget_get_visible (apply));
+}
+
+/* Issue 16, point 12: loopback is "this computer", never where others
+ * join. The fixture's room listens on 127.0.0.1 only. */
+static void
+test_this_computer (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  const char *wildcards[] = { "0.0.0.0", "::" };
+  GtkWidget *page = GTK_WIDGET (fixture->page);
+  LabelCond address = { page, fixture->address };
+
+  cr_test_assert_wait (label_shown, &address, WAIT_MS);
+  g_assert_false (has_label (page, ngettext ("Others join at", "Others join at one of", 1)));
+  g_assert_true (has_label (page, _("Only this computer can join, at")));
+
+  /* The loopback ones of a room on every network are told apart (the
+   * page lists only the others). No socket: the interfaces as listed. */
+  for (guint w = 0; w < G_N_ELEMENTS (wildcards); w++)
+    {
+      g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string (wildcards[w], 10024);
+      g_auto(GStrv) all = _cr_server_list_join_addresses (any);
+
+      for (guint i = 0; all[i] != NULL; i++)
+        g_assert_cmpint (_cr_server_join_address_is_local (all[i]), ==,
+                         g_str_has_prefix (all[i], "127.") || g_str_has_prefix (all[i], "[::1]"));
+    }
+  g_assert_true (_cr_server_join_address_is_local ("127.0.0.1:10024"));
+  g_assert_true (_cr_server_join_address_is_local ("[::1]:10024"));
+  g_assert_false (_cr_server_join_address_is_local ("192.168.1.5:10024"));
+  g_assert_false (_cr_server_join_address_is_local ("[fd00::5]:10024"));
+}
+
+/* Every visible label inside widget shows each of its lines on one line:
+ * nothing wrapped. */
+static void
+assert_no_wrapped_label (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
+      gtk_label_get_text (GTK_LABEL (widget))[0] != '\0')
+    {
+      const char *text = gtk_label_get_text (GTK_LABEL (widget));
+      PangoLayout *layout = gtk_label_get_layout (GTK_LABEL (widget));
+      guint lines = cr_test_count_substring (text, "\n") + 1;
+
+      if ((guint) pango_layout_get_line_count (layout) != lines)
+        g_error ("“%s” takes %d lines, not %u", text, pango_layout_get_line_count (layout), lines);
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    assert_no_wrapped_label (child);
+}
+
+static GtkWidget *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+row_classic (gpointer data)
+{
+  RowCond *c = data;
+  CrOwnerMemberRow *row = row_of (c->fixture, c->name);
+
+  return row != NULL && (cr_member_get_flags (cr_owner_member_row_get_member (row)) &
+                         CR_MEMBER_CLASSIC) != 0;
+}
+
+/* Issue 10: a classic member is marked (its lines can be read on the
+ * network); issue 16, point 11: beside the badges, at a phone's width, a
+ * row's details are not wrapped. */
+static void
+test_classic_badge (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(CrTestSocket) carol = cr_test_socket_new ("127.0.0.1");
+  g_autoptr(GSocketAddress) room = cr_test_socket_address ("127.0.0.1",
+                                                          cr_server_get_port (fixture->server));
+  g_autoptr(CrClient) alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  RowCond has_carol = { fixture, "carol" };
+  RowCond has_alice = { fixture, "alice" };
+  const char *tip = _("Uses the classroom client: can be read on the network");
+  const char *badge = C_("member dialect", "classic");
+  CrOwnerMemberRow *row;
+  GtkWidget *label;
+
+  gtk_window_set_default_size (fixture->window, 360, 700);
+  cr_test_socket_send_text (carol, room, "N carol");
+  cr_test_assert_wait (row_classic, &has_carol, WAIT_MS);
+  cr_test_assert_wait (row_has_address, &has_carol, WAIT_MS);
+  cr_test_assert_wait (row_has_address, &has_alice, WAIT_MS);
+  g_assert_true (activate (fixture, "owner.mute", "carol"));
+  cr_test_assert_wait (row_muted, &has_carol, WAIT_MS);
+  cr_test_run_for (100);
+
+  /* Carol's row says "classic", with why it matters in its tooltip. */
+  row = row_of (fixture, "carol");
+  label = find_label (GTK_WIDGET (row), badge);
+  g_assert_nonnull (label);
+  g_assert_true (gtk_widget_is_visible (label));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (label), ==, tip);
+  /* Alice, a native member, is not marked. */
+  g_assert_false (has_label (GTK_WIDGET (row_of (fixture, "alice")), badge));
+
+  /* Muted and classic, 360 px wide: every line of the rows is one line. */
+  assert_no_wrapped_label (GTK_WIDGET (row));
+  assert_no_wrapped_label (GTK_WIDGET (row_of (fixture, "alice")));
+
+  cr_test_socket_send_text (carol, room, "Q");
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+}
+
+/* Issue 16, point 5: as a side pane or a phone's whole width, the page
+ * works from 300 px: it asks no more, and nothing in it is cut off. */
+static void
+assert_inside (GtkWidget *widget,
+               GtkWidget *page,
+               int        width)
+{
+  graphene_rect_t bounds;
+
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (gtk_widget_compute_bounds (widget, page, &bounds) &&
+      (bounds.origin.x < -0.5 || bounds.origin.x + bounds.size.width > width + 0.5))
+    g_error ("a %s is cut off at %d px: %.0f to %.0f", G_OBJECT_TYPE_NAME (widget), width,
+             bounds.origin.x, bounds.origin.x + bounds.size.width);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    assert_inside (child, page, width);
+}
+
+static void
+test_narrow (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(CrClient) alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  RowCond has_alice = { fixture, "alice" };
+  const char *tabs[] = { "members", "room" };
+  int minimum = 0;
+
+  cr_test_assert_wait (row_has_address, &has_alice, WAIT_MS);
+  gtk_widget_measure (GTK_WIDGET (fixture->page), GTK_ORIENTATION_HORIZONTAL, -1,
+                      &minimum, NULL, NULL, NULL);
+  g_assert_cmpint (minimum, <=, 300);
+
+  gtk_window_set_default_size (fixture->window, 300, 700);
+  for (guint i = 0; i < G_N_ELEMENTS (tabs); i++)
+    {
+      show_tab (fixture, tabs[i]);
+      cr_test_run_for (100);
+      g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->page)), <=, 300);
+      assert_inside (GTK_WIDGET (fixture->page), GTK_WIDGET (fixture->page),
+                     gtk_widget_get_width (GTK_WIDGET (fixture->page)));
+    }
+  assert_no_wrapped_label (GTK_WIDGET (row_of (fixture, "alice")));
+
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -830,6 +1080,10 @@ main (int   argc,
   ADD ("keyboard", test_keyboard);
   ADD ("rows-follow-model", test_rows_follow_model);
   ADD ("room-name-bound", test_room_name_bound);
+  ADD ("rename-hides-apply", test_rename_hides_apply);
+  ADD ("this-computer", test_this_computer);
+  ADD ("classic-badge", test_classic_badge);
+  ADD ("narrow", test_narrow);
 #undef ADD
 
   return g_test_run ();
