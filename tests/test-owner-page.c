@@ -1041,6 +1041,151 @@ test_narrow (Fixture       *fixture,
   cr_test_leave_and_free (g_steal_pointer (&alice));
 }
 
+/* The members' list: the list box of the member rows (NULL while none
+ * is shown). */
+static GtkWidget *
+find_members_list (GtkWidget *widget)
+{
+  if (GTK_IS_LIST_BOX (widget) && CR_IS_OWNER_MEMBER_ROW (gtk_widget_get_first_child (widget)))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_members_list (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The names of the member rows, top to bottom. */
+static GPtrArray *
+dup_row_names (Fixture *fixture)
+{
+  GtkWidget *list = find_members_list (GTK_WIDGET (fixture->page));
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  GtkListBoxRow *row;
+
+  for (guint i = 0; list != NULL &&
+       (row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), i)) != NULL; i++)
+    if (CR_IS_OWNER_MEMBER_ROW (row))
+      g_ptr_array_add (names, g_strdup (cr_member_get_name (
+        cr_owner_member_row_get_member (CR_OWNER_MEMBER_ROW (row)))));
+  return names;
+}
+
+typedef struct {
+  Fixture *fixture;
+  guint    n;
+} CountCond;
+
+static gboolean
+rows_counted (gpointer data)
+{
+  CountCond *c = data;
+  g_autoptr(GPtrArray) names = dup_row_names (c->fixture);
+
+  return names->len == c->n;
+}
+
+static GtkWidget *
+find_action_button (GtkWidget  *widget,
+                    const char *action)
+{
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_action_button (child, action);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Whether widget is on screen in its scrolled window as it is scrolled
+ * now (or in none at all). */
+static gboolean
+in_view (GtkWidget *widget)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  graphene_rect_t bounds;
+
+  if (!gtk_widget_is_visible (widget))
+    return FALSE;
+  if (scrolled == NULL)
+    return TRUE;
+  g_assert_true (gtk_widget_compute_bounds (widget, scrolled, &bounds));
+  return bounds.origin.y >= 0 &&
+         bounds.origin.y + bounds.size.height <= gtk_widget_get_height (scrolled);
+}
+
+/* Issue 16, point 11: 200 members (real clients on loopback) in natural
+ * order, found by a search, with the settings and "Stop Hosting" not
+ * below them. */
+static void
+test_two_hundred (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GPtrArray) clients = g_ptr_array_new ();
+  g_autoptr(GPtrArray) names = NULL;
+  GtkWidget *page = GTK_WIDGET (fixture->page);
+  GtkWidget *search = find_widget (page, GTK_TYPE_SEARCH_ENTRY);
+  CountCond all = { fixture, 200 };
+  CountCond fourteen = { fixture, 11 };   /* u14, u140 … u149 */
+  CountCond one = { fixture, 1 };
+
+  /* Joined out of order: u1, u8, u15, … (7 is prime to 200). */
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("u%u", (i * 7) % 200 + 1);
+
+      g_ptr_array_add (clients, cr_test_join (fixture->address, name, NULL, FALSE,
+                                              WAIT_MS, NULL));
+    }
+  cr_test_assert_wait (rows_counted, &all, WAIT_MS);
+
+  /* u1, u2, … u200: as numbers, not as text (u139 < u14 < u140). */
+  names = dup_row_names (fixture);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("u%u", i + 1);
+
+      g_assert_cmpstr (names->pdata[i], ==, expected);
+    }
+
+  /* The search is above the list, not scrolled away with it. */
+  g_assert_true (in_view (search));
+  gtk_editable_set_text (GTK_EDITABLE (search), "u14");
+  cr_test_assert_wait (rows_counted, &fourteen, WAIT_MS);
+  g_clear_pointer (&names, g_ptr_array_unref);
+  names = dup_row_names (fixture);
+  g_assert_cmpstr (names->pdata[0], ==, "u14");
+  g_assert_cmpstr (names->pdata[1], ==, "u140");
+  gtk_editable_set_text (GTK_EDITABLE (search), "U139");
+  cr_test_assert_wait (rows_counted, &one, WAIT_MS);
+  g_assert_nonnull (row_of (fixture, "u139"));
+  gtk_editable_set_text (GTK_EDITABLE (search), "");
+  cr_test_assert_wait (rows_counted, &all, WAIT_MS);
+
+  /* The settings and "Stop Hosting" are on screen without scrolling. */
+  show_tab (fixture, "room");
+  cr_test_run_for (100);
+  g_assert_true (in_view (find_widget (page, ADW_TYPE_ENTRY_ROW)));
+  g_assert_true (in_view (find_action_button (page, "owner.stop")));
+
+  for (guint i = 0; i < clients->len; i++)
+    cr_test_leave_and_free (clients->pdata[i]);
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -1084,6 +1229,7 @@ main (int   argc,
   ADD ("this-computer", test_this_computer);
   ADD ("classic-badge", test_classic_badge);
   ADD ("narrow", test_narrow);
+  ADD ("two-hundred", test_two_hundred);
 #undef ADD
 
   return g_test_run ();
