@@ -1186,6 +1186,114 @@ test_two_hundred (Fixture       *fixture,
     cr_test_leave_and_free (clients->pdata[i]);
 }
 
+/* A data directory whose bans table's root page is zeros: a room on it
+ * starts, and fails closed with storage not ok for as long as it runs
+ * (tests/test-storage-faults.c does the same to the engine). */
+static void
+make_broken_room (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "chatroom.db", NULL);
+  g_autofree char *zeros = NULL;
+  gint64 page, page_size;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int fd;
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CrStore) store = cr_store_open (dir, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (cr_store_set_banned (store, "mallory", "mallory", TRUE, &error));
+    g_assert_no_error (error);
+  }
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT rootpage, (SELECT page_size FROM "
+                                       "pragma_page_size) FROM sqlite_schema "
+                                       "WHERE name = 'bans'", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  page = sqlite3_column_int64 (stmt, 0);
+  page_size = sqlite3_column_int64 (stmt, 1);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  g_assert_cmpint (page, >, 1);
+
+  zeros = g_malloc0 (page_size);
+  fd = g_open (path, O_WRONLY, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pwrite (fd, zeros, page_size, (page - 1) * page_size), ==, page_size);
+  g_assert_cmpint (close (fd), ==, 0);
+}
+
+/* A label with text, shown with all its ancestors. */
+static gboolean
+on_screen (GtkWidget  *widget,
+           const char *text)
+{
+  GtkWidget *label = find_label (widget, text);
+
+  return label != NULL && gtk_widget_is_visible (label);
+}
+
+static void
+on_storage_warning (CrServer    *server,
+                    gboolean     ok,
+                    const char  *message,
+                    char       **told)
+{
+  if (!ok && *told == NULL)
+    *told = g_strdup (message);
+}
+
+/* Issue 10: the owner sees a storage failure at once, in the room's own
+ * sentence, and a page opened later still sees that it lasts. */
+static void
+test_storage_banner (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autoptr(CrServer) server = cr_server_new (dir, "Broken");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *told = NULL;
+  const char *generic = _("The room cannot save its history: messages are relayed "
+                          "but not kept.");
+  GtkWindow *late_window;
+  GtkWidget *late_page;
+  gboolean ok = TRUE;
+
+  /* Nothing wrong with the fixture's room: no banner. */
+  g_assert_false (on_screen (GTK_WIDGET (fixture->page), generic));
+
+  make_broken_room (dir);
+  cr_owner_page_set_server (fixture->page, server);
+  g_signal_connect (server, "storage-warning", G_CALLBACK (on_storage_warning), &told);
+  g_assert_true (cr_server_start (server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  g_object_get (server, "storage-ok", &ok, NULL);
+  g_assert_false (ok);
+
+  /* At once: in the very signal, the banner says what the room said. */
+  g_assert_nonnull (told);
+  g_assert_true (on_screen (GTK_WIDGET (fixture->page), told));
+
+  /* A page shown the failing room later says it too. */
+  late_window = GTK_WINDOW (gtk_window_new ());
+  late_page = cr_owner_page_new ();
+  gtk_window_set_child (late_window, late_page);
+  cr_owner_page_set_server (CR_OWNER_PAGE (late_page), server);
+  gtk_window_present (late_window);
+  cr_test_run_for (100);
+  g_assert_true (on_screen (late_page, generic));
+
+  gtk_window_destroy (late_window);
+  cr_owner_page_set_server (fixture->page, fixture->server);
+  g_assert_false (on_screen (GTK_WIDGET (fixture->page), told));
+  cr_server_stop (server);
+  cr_test_wait_until (NULL, NULL, 300);
+  cr_test_remove_tree (dir);
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -1230,6 +1338,7 @@ main (int   argc,
   ADD ("classic-badge", test_classic_badge);
   ADD ("narrow", test_narrow);
   ADD ("two-hundred", test_two_hundred);
+  ADD ("storage-banner", test_storage_banner);
 #undef ADD
 
   return g_test_run ();
