@@ -26,6 +26,7 @@
 #include "cr-render.h"
 #include "cr-server.h"
 #include "cr-server-addresses.h"
+#include "cr-server-private.h"
 #include "cr-session.h"
 #include "cr-store.h"
 #include "cr-test-utils.h"
@@ -1294,6 +1295,120 @@ test_storage_banner (Fixture       *fixture,
   cr_test_remove_tree (dir);
 }
 
+/* The button of action for name, shown on screen. */
+static GtkWidget *
+find_target_button (GtkWidget  *widget,
+                    const char *action,
+                    const char *name)
+{
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    {
+      GVariant *target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget));
+
+      if (target != NULL && g_str_equal (g_variant_get_string (target, NULL), name))
+        return widget;
+      return NULL;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_target_button (child, action, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+lock_listed (gpointer data)
+{
+  RowCond *c = data;
+  GtkWidget *button = find_target_button (GTK_WIDGET (c->fixture->page), "owner.unlock", c->name);
+
+  return button != NULL && gtk_widget_is_visible (button);
+}
+
+static gboolean
+lock_unlisted (gpointer data)
+{
+  RowCond *c = data;
+
+  return find_target_button (GTK_WIDGET (c->fixture->page), "owner.unlock", c->name) == NULL;
+}
+
+/* Issue 10: a name locked after too many wrong passwords is listed at
+ * once, with an Unlock button that lets its owner back in. The back-off
+ * between guesses (minutes by the tenth) passes on the room's clock. */
+static void
+test_locked_names (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autoptr(CrServer) server = cr_server_new (dir, "Locks");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrClient) victim = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *done = g_strdup_printf (_("%s can sign in again"), "victim");
+  g_autofree char *no_change = cr_render_reason (CR_REASON_NO_CHANGE, NULL);
+  RowCond locked = { fixture, "victim" };
+  LabelCond toast = { GTK_WIDGET (fixture->page), done };
+  LabelCond refused = { GTK_WIDGET (fixture->page), no_change };
+  GtkWidget *group;
+
+  g_assert_true (cr_server_start (server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  address = cr_test_address ("127.0.0.1", cr_server_get_port (server));
+  cr_owner_page_set_server (fixture->page, server);
+
+  victim = cr_test_join (address, "victim", "password1", TRUE, WAIT_MS, NULL);
+  cr_test_leave_and_free (g_steal_pointer (&victim));
+
+  for (guint i = 0; i < CR_ENGINE_LOGIN_LOCK_FAILURES; i++)
+    {
+      g_autoptr(GError) wrong = NULL;
+      g_autoptr(CrClient) guess = NULL;
+
+      /* Past the longest back-off: each guess is looked at. */
+      if (i > 0)
+        cr_server_advance_clock (6 * G_TIME_SPAN_MINUTE);
+      g_assert_true (lock_unlisted (&locked));
+      guess = cr_test_join (address, "victim", "not-her-password", FALSE, WAIT_MS, &wrong);
+      g_assert_error (wrong, CR_CLIENT_ERROR, CR_REASON_WRONG_PASSWORD);
+    }
+
+  /* Listed as it happens, under its group. */
+  cr_test_assert_wait (lock_listed, &locked, WAIT_MS);
+  group = gtk_widget_get_ancestor (find_target_button (GTK_WIDGET (fixture->page),
+                                                       "owner.unlock", "victim"),
+                                   ADW_TYPE_PREFERENCES_GROUP);
+  g_assert_true (gtk_widget_is_visible (group));
+  victim = cr_test_join (address, "victim", "password1", FALSE, WAIT_MS, &error);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_clear_object (&victim);
+
+  /* Unlock: gone from the list, said, and the right password works. */
+  g_assert_true (activate (fixture, "owner.unlock", "victim"));
+  cr_test_assert_wait (lock_unlisted, &locked, WAIT_MS);
+  cr_test_assert_wait (label_shown, &toast, WAIT_MS);
+  g_assert_false (gtk_widget_get_visible (group));
+  victim = cr_test_join (address, "victim", "password1", FALSE, WAIT_MS, NULL);
+  cr_test_leave_and_free (g_steal_pointer (&victim));
+
+  /* A lock that is not there (it ran out): refused, the page's usual way. */
+  g_assert_true (activate (fixture, "owner.unlock", "victim"));
+  cr_test_assert_wait (label_shown, &refused, WAIT_MS);
+
+  cr_owner_page_set_server (fixture->page, fixture->server);
+  cr_server_stop (server);
+  cr_test_wait_until (NULL, NULL, 300);
+  cr_test_remove_tree (dir);
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -1339,6 +1454,7 @@ main (int   argc,
   ADD ("narrow", test_narrow);
   ADD ("two-hundred", test_two_hundred);
   ADD ("storage-banner", test_storage_banner);
+  ADD ("locked-names", test_locked_names);
 #undef ADD
 
   return g_test_run ();
