@@ -1409,6 +1409,56 @@ test_locked_names (Fixture       *fixture,
   cr_test_remove_tree (dir);
 }
 
+/* Without the GUI: chatroomd's console lists the members in the owner
+ * view's order, searched the same way, and the locked names, and lifts a
+ * lock. */
+static void
+test_console (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autofree char *chatroomd = g_test_build_filename (G_TEST_BUILT, "..", "src", "chatroomd",
+                                                      NULL);
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  guint16 port = cr_test_free_udp_port ();
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autofree char *address = cr_test_address ("127.0.0.1", port);
+  const char *argv[] = { chatroomd, "--listen", listen, "--data-dir", dir, NULL };
+  const char *names[] = { "u2", "u10", "x1", "u1" };
+  g_autoptr(GPtrArray) clients = g_ptr_array_new ();
+  g_autofree char *header = g_strdup_printf (ngettext ("%u member:", "%u members:", 2), 2);
+  g_autofree char *no_change = cr_render_reason (CR_REASON_NO_CHANGE, NULL);
+  CrTestChild *daemon;
+  const char *list, *u1, *u10;
+
+  daemon = cr_test_child_spawn (argv, TRUE);
+  cr_test_child_expect (daemon, listen, 15000);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_ptr_array_add (clients, cr_test_join (address, names[i], NULL, FALSE, WAIT_MS, NULL));
+
+  /* "U1" finds u1 and u10, in that order, and nobody else. */
+  cr_test_child_write_line (daemon, "/members U1");
+  cr_test_child_expect (daemon, header, WAIT_MS);
+  cr_test_child_expect (daemon, "\n  u10  ", WAIT_MS);
+  list = strstr (daemon->output->str, header);
+  u1 = strstr (list, "\n  u1  ");
+  u10 = strstr (list, "\n  u10  ");
+  g_assert_nonnull (u1);
+  g_assert_true (u1 < u10);
+  g_assert_null (strstr (list, "\n  u2  "));
+  g_assert_null (strstr (list, "\n  x1  "));
+
+  cr_test_child_write_line (daemon, "/locked");
+  cr_test_child_expect (daemon, _("No nickname is locked"), WAIT_MS);
+  cr_test_child_write_line (daemon, "/unlock u1");
+  cr_test_child_expect (daemon, no_change, WAIT_MS);
+
+  for (guint i = 0; i < clients->len; i++)
+    cr_test_leave_and_free (clients->pdata[i]);
+  cr_test_child_write_line (daemon, "/quit");
+  cr_test_child_free (daemon);
+  cr_test_remove_tree (dir);
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -1455,6 +1505,7 @@ main (int   argc,
   ADD ("two-hundred", test_two_hundred);
   ADD ("storage-banner", test_storage_banner);
   ADD ("locked-names", test_locked_names);
+  ADD ("console", test_console);
 #undef ADD
 
   return g_test_run ();
