@@ -1129,6 +1129,37 @@ in_view (GtkWidget *widget)
          bounds.origin.y + bounds.size.height <= gtk_widget_get_height (scrolled);
 }
 
+/* With CR_SCREENSHOT_DIR set, the window as drawn now goes to
+ * DIR/name-LANGUAGE.png (the issue's screenshots; nothing is checked). */
+static void
+save_screenshot (Fixture    *fixture,
+                 const char *name)
+{
+  const char *dir = g_getenv ("CR_SCREENSHOT_DIR");
+  const char *language = g_getenv ("LANGUAGE");
+  GtkWidget *widget = GTK_WIDGET (fixture->window);
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  GtkSnapshot *snapshot;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  if (dir == NULL)
+    return;
+
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  path = g_strdup_printf ("%s/%s-%s.png", dir, name,
+                          language != NULL && language[0] != '\0' ? language : "en");
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
 /* Issue 16, point 11: 200 members (real clients on loopback) in natural
  * order, found by a search, with the settings and "Stop Hosting" not
  * below them. */
@@ -1144,6 +1175,7 @@ test_two_hundred (Fixture       *fixture,
   CountCond fourteen = { fixture, 11 };   /* u14, u140 … u149 */
   CountCond one = { fixture, 1 };
 
+  gtk_window_set_default_size (fixture->window, 400, 700);
   /* Joined out of order: u1, u8, u15, … (7 is prime to 200). */
   for (guint i = 0; i < 200; i++)
     {
@@ -1153,6 +1185,9 @@ test_two_hundred (Fixture       *fixture,
                                               WAIT_MS, NULL));
     }
   cr_test_assert_wait (rows_counted, &all, WAIT_MS);
+  g_assert_true (activate (fixture, "owner.mute", "u3"));
+  cr_test_run_for (200);
+  save_screenshot (fixture, "owner-200-members");
 
   /* u1, u2, … u200: as numbers, not as text (u139 < u14 < u140). */
   names = dup_row_names (fixture);
@@ -1182,6 +1217,7 @@ test_two_hundred (Fixture       *fixture,
   cr_test_run_for (100);
   g_assert_true (in_view (find_widget (page, ADW_TYPE_ENTRY_ROW)));
   g_assert_true (in_view (find_action_button (page, "owner.stop")));
+  save_screenshot (fixture, "owner-200-room");
 
   for (guint i = 0; i < clients->len; i++)
     cr_test_leave_and_free (clients->pdata[i]);
