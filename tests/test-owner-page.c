@@ -1495,6 +1495,30 @@ test_console (Fixture       *fixture,
   cr_test_remove_tree (dir);
 }
 
+/* cr_member_compare, which the owner view and the chat's member list
+ * sort by: the owner first, then numbers as numbers, case aside. */
+static void
+test_natural_order (void)
+{
+  const char *sorted[] = { "teacher", "a", "a1", "a2", "a10", "B", "u7", "u007", "u14",
+                           "U139", "u140", "u140a", "u141", "x9y2", "x9y10", "x10" };
+  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < G_N_ELEMENTS (sorted); i++)
+    g_ptr_array_add (members, cr_member_new (sorted[i], i == 0 ? CR_ROLE_OWNER : CR_ROLE_MEMBER,
+                                             0));
+
+  for (guint i = 0; i < members->len; i++)
+    for (guint j = 0; j < members->len; j++)
+      {
+        int expected = i < j ? -1 : i > j ? 1 : 0;
+        int cmp = cr_member_compare (members->pdata[i], members->pdata[j], NULL);
+
+        if (cmp != expected)
+          g_error ("%s vs %s: %d, not %d", sorted[i], sorted[j], cmp, expected);
+      }
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -1520,6 +1544,8 @@ main (int   argc,
   require_display ();
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+
+  g_test_add_func ("/chatroom/owner-page/natural-order", test_natural_order);
 
 #define ADD(name, func) \
   g_test_add ("/chatroom/owner-page/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
