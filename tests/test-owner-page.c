@@ -13,6 +13,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -1519,6 +1520,75 @@ test_natural_order (void)
       }
 }
 
+typedef struct {
+  char *failed;     /* the first failure's sentence */
+  char *recovered;  /* the first recovery's, after it */
+} StorageTold;
+
+static void
+on_storage_told (CrServer    *server,
+                 gboolean     ok,
+                 const char  *message,
+                 StorageTold *told)
+{
+  if (!ok && told->failed == NULL)
+    told->failed = g_strdup (message);
+  else if (ok && told->failed != NULL && told->recovered == NULL)
+    told->recovered = g_strdup (message);
+}
+
+static gboolean
+storage_recovered (gpointer data)
+{
+  return ((StorageTold *) data)->recovered != NULL;
+}
+
+/* Issue 10: the database deleted under the running room is noticed at the
+ * next write and written back at once: the owner is told both, the
+ * recovery in a toast, and no banner stays. */
+static void
+test_storage_recovers (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autoptr(CrServer) server = cr_server_new (dir, "Deleted");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrClient) alice = NULL;
+  g_autofree char *address = NULL;
+  const char *suffixes[] = { "", "-wal", "-shm" };
+  StorageTold told = { NULL, NULL };
+  LabelCond toast = { GTK_WIDGET (fixture->page), NULL };
+
+  g_assert_true (cr_server_start (server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  address = cr_test_address ("127.0.0.1", cr_server_get_port (server));
+  cr_owner_page_set_server (fixture->page, server);
+  g_signal_connect (server, "storage-warning", G_CALLBACK (on_storage_told), &told);
+  alice = cr_test_join (address, "alice", NULL, FALSE, WAIT_MS, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *path = g_strconcat (dir, "/chatroom.db", suffixes[i], NULL);
+
+      g_assert_true (g_unlink (path) == 0 || errno == ENOENT);
+    }
+  g_assert_nonnull (cr_client_send (alice, "one more line", &error));
+  g_assert_no_error (error);
+  cr_test_assert_wait (storage_recovered, &told, WAIT_MS);
+
+  toast.text = told.recovered;
+  cr_test_assert_wait (label_shown, &toast, WAIT_MS);
+  g_assert_false (on_screen (GTK_WIDGET (fixture->page), told.failed));
+
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  cr_owner_page_set_server (fixture->page, fixture->server);
+  cr_server_stop (server);
+  cr_test_wait_until (NULL, NULL, 300);
+  cr_test_remove_tree (dir);
+  g_free (told.failed);
+  g_free (told.recovered);
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -1566,6 +1636,7 @@ main (int   argc,
   ADD ("narrow", test_narrow);
   ADD ("two-hundred", test_two_hundred);
   ADD ("storage-banner", test_storage_banner);
+  ADD ("storage-recovers", test_storage_recovers);
   ADD ("locked-names", test_locked_names);
   ADD ("console", test_console);
 #undef ADD
