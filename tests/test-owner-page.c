@@ -911,7 +911,8 @@ assert_no_wrapped_label (GtkWidget *widget)
       guint lines = cr_test_count_substring (text, "\n") + 1;
 
       if ((guint) pango_layout_get_line_count (layout) != lines)
-        g_error ("“%s” takes %d lines, not %u", text, pango_layout_get_line_count (layout), lines);
+        g_error ("“%s” takes %d lines, not %u", text,
+                 pango_layout_get_line_count (layout), lines);
     }
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
