@@ -255,7 +255,7 @@ static void
 update_member_count (CrOwnerPage *self)
 {
   g_autofree char *description = NULL;
-  guint n;
+  guint n, shown;
 
   if (self->server == NULL)
     {
@@ -264,8 +264,16 @@ update_member_count (CrOwnerPage *self)
     }
 
   n = g_list_model_get_n_items (cr_server_get_members (self->server));
-  /* Translators: %u is how many people are in the room */
-  description = g_strdup_printf (ngettext ("%u person in the room", "%u people in the room", n), n);
+  shown = self->filtered != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) : n;
+  if (shown != n)
+    /* Translators: the member count while a search hides some: how many
+     * match, of how many in the room */
+    description = g_strdup_printf (ngettext ("%u of %u person match", "%u of %u people match",
+                                             n), shown, n);
+  else
+    /* Translators: %u is how many people are in the room */
+    description = g_strdup_printf (ngettext ("%u person in the room", "%u people in the room",
+                                             n), n);
   adw_preferences_group_set_description (self->members_group, description);
 }
 
@@ -414,6 +422,7 @@ on_member_search_changed (CrOwnerPage *self)
   gtk_label_set_label (self->members_placeholder,
                        search[0] != '\0' ? _("No member has that name")
                                          : _("No one has joined yet"));
+  update_member_count (self);
 }
 
 /* The name goes to the settings only: the session binds them to the

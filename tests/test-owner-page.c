@@ -1208,6 +1208,16 @@ test_two_hundred (Fixture       *fixture,
   names = dup_row_names (fixture);
   g_assert_cmpstr (names->pdata[0], ==, "u14");
   g_assert_cmpstr (names->pdata[1], ==, "u140");
+  /* The count above the list says how many match, of how many. */
+  {
+    g_autofree char *count = g_strdup_printf (ngettext ("%u of %u person match",
+                                                        "%u of %u people match", 200), 11, 200);
+    GtkWidget *group = gtk_widget_get_ancestor (GTK_WIDGET (row_of (fixture, "u14")),
+                                                ADW_TYPE_PREFERENCES_GROUP);
+
+    g_assert_cmpstr (adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (group)), ==,
+                     count);
+  }
   gtk_editable_set_text (GTK_EDITABLE (search), "U139");
   cr_test_assert_wait (rows_counted, &one, WAIT_MS);
   g_assert_nonnull (row_of (fixture, "u139"));
