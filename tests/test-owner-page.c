@@ -8,6 +8,11 @@
  * session binds a hosted room's (cr_session_bind_server_settings),
  * CrClients joining it, and a CrOwnerPage in a window, driven through its
  * actions the way the keyboard does. Every wait is bounded.
+ *
+ * Also: 200 real members (issue 16, point 11), classic members from a raw
+ * socket, rooms on a broken or vanishing database and a locked name
+ * (issue 10), and the same owner tools through chatroomd's console. With
+ * CR_SCREENSHOT_DIR set, the 200-member case saves the issue's screenshots.
  */
 #define G_LOG_DOMAIN "test-owner-page"
 
