@@ -91,19 +91,28 @@ on_event (CrServer      *server,
   say (stdout, line);
 }
 
+/* The members (in the owner view's order); with search, only those whose
+ * name holds it, in any case (the owner view's search). */
 static void
-list_members (Daemon *daemon)
+list_members (Daemon     *daemon,
+              const char *search)
 {
   GListModel *members = cr_server_get_members (daemon->server);
-  guint n = g_list_model_get_n_items (members);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *folded_search = g_utf8_casefold (search, -1);
 
-  sayf (stdout, ngettext ("%u member:", "%u members:", n), n);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
     {
       g_autoptr(CrMember) m = g_list_model_get_item (members, i);
-      g_autofree char *name = cr_terminal_escape (cr_member_get_name (m));
+      g_autofree char *folded = g_utf8_casefold (cr_member_get_name (m), -1);
+      g_autofree char *name = NULL;
       guint flags = cr_member_get_flags (m);
-      GString *line = g_string_new ("  ");
+      GString *line;
+
+      if (strstr (folded, folded_search) == NULL)
+        continue;
+      name = cr_terminal_escape (cr_member_get_name (m));
+      line = g_string_new ("  ");
 
       g_string_append (line, name);
       if (cr_member_get_address (m))
@@ -115,8 +124,32 @@ list_members (Daemon *daemon)
         g_string_append_printf (line, "  %s", _("muted"));
       if (cr_member_get_role (m) == CR_ROLE_OWNER)
         g_string_append_printf (line, "  %s", _("owner"));
-      say (stdout, line->str);
-      g_string_free (line, TRUE);
+      g_ptr_array_add (lines, g_string_free (line, FALSE));
+    }
+
+  sayf (stdout, ngettext ("%u member:", "%u members:", lines->len), lines->len);
+  for (guint i = 0; i < lines->len; i++)
+    say (stdout, lines->pdata[i]);
+}
+
+static void
+list_locked (Daemon *daemon)
+{
+  g_auto(GStrv) names = cr_server_dup_locked_names (daemon->server);
+  guint n = g_strv_length (names);
+
+  if (n == 0)
+    {
+      say (stdout, _("No nickname is locked"));
+      return;
+    }
+  sayf (stdout, ngettext ("%u nickname locked after too many wrong passwords:",
+                          "%u nicknames locked after too many wrong passwords:", n), n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = cr_terminal_escape (names[i]);
+
+      sayf (stdout, "  %s", name);
     }
 }
 
@@ -124,11 +157,12 @@ static void
 print_help (void)
 {
   say (stdout, _("Type a line to speak to the room as its owner. Commands:"));
-  say (stdout, _("  /members          who is in the room"));
+  say (stdout, _("  /members [TEXT]   who is in the room (names holding TEXT)"));
   say (stdout, _("  /announce TEXT    an announcement"));
   say (stdout, _("  /kick NAME        remove someone from the room"));
   say (stdout, _("  /mute NAME        stop someone from speaking; /unmute NAME"));
   say (stdout, _("  /ban NAME         remove and keep out; /unban NAME"));
+  say (stdout, _("  /locked           names locked after wrong passwords; /unlock NAME"));
   say (stdout, _("  /quit             close the room"));
 }
 
@@ -152,7 +186,11 @@ run_command (Daemon     *daemon,
   arg = parts[0] && parts[1] ? g_strstrip (parts[1]) : "";
 
   if (g_str_equal (command, "members"))
-    list_members (daemon);
+    list_members (daemon, arg);
+  else if (g_str_equal (command, "locked"))
+    list_locked (daemon);
+  else if (g_str_equal (command, "unlock"))
+    ok = cr_server_unlock_name (daemon->server, arg, &error);
   else if (g_str_equal (command, "help"))
     print_help ();
   else if (g_str_equal (command, "quit"))

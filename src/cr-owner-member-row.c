@@ -15,20 +15,24 @@
 
 struct _CrOwnerMemberRow
 {
-  AdwActionRow  parent_instance;
+  GtkListBoxRow  parent_instance;
 
   /* template widgets */
-  GtkLabel     *muted_label;
-  GtkLabel     *role_label;
+  GtkLabel      *name_label;
+  GtkLabel      *role_label;
+  GtkLabel      *muted_label;
+  GtkLabel      *classic_label;
+  GtkLabel      *address_label;
+  GtkLabel      *detail_label;
   GtkMenuButton *menu_button;
 
   /* owned */
-  CrMember     *member;
-  gboolean      menu_muted;   /* the menu offers Unmute (TRUE) or Mute */
-  gboolean      menu_built;
+  CrMember      *member;
+  gboolean       menu_muted;   /* the menu offers Unmute (TRUE) or Mute */
+  gboolean       menu_built;
 };
 
-G_DEFINE_FINAL_TYPE (CrOwnerMemberRow, cr_owner_member_row, ADW_TYPE_ACTION_ROW)
+G_DEFINE_FINAL_TYPE (CrOwnerMemberRow, cr_owner_member_row, GTK_TYPE_LIST_BOX_ROW)
 
 enum {
   PROP_0,
@@ -100,9 +104,11 @@ update_flags (CrOwnerMemberRow *self)
 {
   gboolean is_owner = cr_member_get_role (self->member) == CR_ROLE_OWNER;
   gboolean muted = cr_member_get_muted (self->member);
+  gboolean classic = (cr_member_get_flags (self->member) & CR_MEMBER_CLASSIC) != 0;
 
   gtk_widget_set_visible (GTK_WIDGET (self->role_label), is_owner);
   gtk_widget_set_visible (GTK_WIDGET (self->muted_label), muted);
+  gtk_widget_set_visible (GTK_WIDGET (self->classic_label), classic);
   /* The owner cannot kick or mute themself. */
   gtk_widget_set_visible (GTK_WIDGET (self->menu_button), !is_owner);
 
@@ -116,47 +122,58 @@ update_flags (CrOwnerMemberRow *self)
     }
 }
 
+/* Shows text on one of the detail lines, or hides the line when empty.
+ * Same text: skipped, so a screen reader is not told again. */
+static void
+set_line (GtkLabel   *label,
+          const char *text)
+{
+  gboolean shown = text != NULL && text[0] != '\0';
+
+  if (shown && g_strcmp0 (gtk_label_get_label (label), text) != 0)
+    gtk_label_set_label (label, text);
+  gtk_widget_set_visible (GTK_WIDGET (label), shown);
+}
+
 static void
 update_subtitle (CrOwnerMemberRow *self)
 {
-  g_autoptr(GString) subtitle = g_string_new (NULL);
-  const char *address;
+  g_autoptr(GString) detail = g_string_new (NULL);
+  g_autofree char *description = NULL;
+  gboolean is_owner = cr_member_get_role (self->member) == CR_ROLE_OWNER;
   gint64 last_active;
 
   update_flags (self);
 
-  address = cr_member_get_address (self->member);
-  if (address != NULL && address[0] != '\0')
-    g_string_append (subtitle, address);
+  set_line (self->address_label, cr_member_get_address (self->member));
 
   /* The owner's row already says "Owner"; guest or not says nothing there. */
-  if (cr_member_get_role (self->member) != CR_ROLE_OWNER)
+  if (!is_owner)
     {
-      if (subtitle->len > 0)
-        g_string_append (subtitle, " · ");
       if (cr_member_get_registered (self->member))
-        g_string_append (subtitle, C_("member", "Registered"));
+        g_string_append (detail, C_("member", "Registered"));
       else
-        g_string_append (subtitle, C_("member", "Guest"));
-    }
+        g_string_append (detail, C_("member", "Guest"));
 
-  last_active = cr_member_get_last_active (self->member);
-  if (last_active > 0 && cr_member_get_role (self->member) != CR_ROLE_OWNER)
-    {
-      g_autofree char *active = cr_owner_format_last_active (last_active, g_get_real_time ());
-
-      /* A line of its own: the address line is already as wide as the
-       * side pane, and a time broken in two reads badly. */
-      if (active != NULL)
+      last_active = cr_member_get_last_active (self->member);
+      if (last_active > 0)
         {
-          g_string_append_c (subtitle, '\n');
-          g_string_append (subtitle, active);
+          g_autofree char *active = cr_owner_format_last_active (last_active,
+                                                                 g_get_real_time ());
+
+          if (active != NULL)
+            {
+              g_string_append (detail, " · ");
+              g_string_append (detail, active);
+            }
         }
     }
+  set_line (self->detail_label, detail->str);
 
-  /* Same text: skip, so a screen reader is not told again. */
-  if (g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (self)), subtitle->str) != 0)
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (self), subtitle->str);
+  description = cr_owner_member_row_dup_details (self);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
+                                  -1);
 }
 
 static void
@@ -177,7 +194,10 @@ cr_owner_member_row_constructed (GObject *object)
   g_assert (CR_IS_MEMBER (self->member));
 
   name = cr_member_get_name (self->member);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), name);
+  gtk_label_set_text (self->name_label, name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                  -1);
 
   /* Translators: tooltip and accessible label of a member's menu button; %s is a nickname */
   menu_label = g_strdup_printf (_("Actions for %s"), name);
@@ -266,8 +286,12 @@ cr_owner_member_row_class_init (CrOwnerMemberRowClass *klass)
 
   gtk_widget_class_set_template_from_resource (
     widget_class, "/io/github/chatroom/ChatRoom/cr-owner-member-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, CrOwnerMemberRow, muted_label);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerMemberRow, name_label);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerMemberRow, role_label);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerMemberRow, muted_label);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerMemberRow, classic_label);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerMemberRow, address_label);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerMemberRow, detail_label);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerMemberRow, menu_button);
 }
 
@@ -293,4 +317,22 @@ cr_owner_member_row_get_member (CrOwnerMemberRow *self)
   g_return_val_if_fail (CR_IS_OWNER_MEMBER_ROW (self), NULL);
 
   return self->member;
+}
+
+char *
+cr_owner_member_row_dup_details (CrOwnerMemberRow *self)
+{
+  GtkLabel *lines[] = { self->address_label, self->detail_label };
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_return_val_if_fail (CR_IS_OWNER_MEMBER_ROW (self), NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    if (gtk_widget_get_visible (GTK_WIDGET (lines[i])))
+      {
+        if (text->len > 0)
+          g_string_append_c (text, '\n');
+        g_string_append (text, gtk_label_get_label (lines[i]));
+      }
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }

@@ -1,5 +1,6 @@
-/* cr-owner-member-row.h: one member in the owner view: name, address,
- * registered or guest, idle time, and a menu of owner actions.
+/* cr-owner-member-row.h: one member in the owner view: name and badges
+ * (owner, muted, classic), address, registered or guest, idle time, and a
+ * menu of owner actions.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,11 +12,15 @@
 G_BEGIN_DECLS
 
 #define CR_TYPE_OWNER_MEMBER_ROW (cr_owner_member_row_get_type ())
-G_DECLARE_FINAL_TYPE (CrOwnerMemberRow, cr_owner_member_row, CR, OWNER_MEMBER_ROW, AdwActionRow)
+G_DECLARE_FINAL_TYPE (CrOwnerMemberRow, cr_owner_member_row, CR, OWNER_MEMBER_ROW, GtkListBoxRow)
 
 /* Property: "member" (CrMember, construct-only). */
 GtkWidget  *cr_owner_member_row_new          (CrMember         *member);
 CrMember   *cr_owner_member_row_get_member   (CrOwnerMemberRow *self);
+/* The detail lines under the name, as shown ("127.0.0.1:40000\nGuest ·
+ * last active 10:32"); each is one line on screen, ellipsized, never
+ * wrapped. Transfer full. */
+char       *cr_owner_member_row_dup_details  (CrOwnerMemberRow *self);
 /* The row follows its member's notifies by itself: no timer. */
 
 /* "last active 10:32" for a wall-clock time in µs (g_get_real_time), with

@@ -13,10 +13,18 @@
  * timer. The settings widgets only write GSettings; port and "this
  * computer only" take effect when the next room starts.
  *
- * Say and announce: the entry's Enter and the suggested "Say" button speak as
- * the owner (cr_server_say: classic members see "群主说：…"); "Announce"
- * sends the same text as an announcement (cr_server_announce), which clients
- * show as a system-styled line. Say is the everyday one, so it gets Enter.
+ * Two tabs: the members (a search, then the list, the locked and the banned
+ * names) and the room (an announcement, the settings, "Stop Hosting"), so
+ * with 200 members the settings are one click away. Where others join and
+ * a storage problem stay above both.
+ *
+ * Announce: the entry's Enter and the button send an announcement
+ * (cr_server_announce), which clients show apart from the chat. The owner
+ * chats in the chat's own composer: the page has no second one.
+ *
+ * Join addresses: loopback ones reach the room from this computer only, so
+ * they are never listed as where "others join"
+ * (_cr_server_join_address_is_local).
  */
 
 #define G_LOG_DOMAIN "cr-owner-page"
@@ -26,6 +34,7 @@
 #include <glib/gi18n.h>
 
 #include "cr-render.h"
+#include "cr-server-addresses.h"
 #include "cr-owner-member-row.h"
 #include "cr-owner-page.h"
 
@@ -37,15 +46,22 @@ struct _CrOwnerPage
 
   /* template widgets */
   AdwToastOverlay     *toast_overlay;
+  GtkRevealer         *storage_revealer;
+  GtkLabel            *storage_label;
   GtkLabel            *status_title;
   GtkBox              *address_box;
   GtkLabel            *addresses_label;
   GtkLabel            *status_hint;
+  AdwViewStack        *view_stack;
+  GtkSearchEntry      *member_search;
   AdwPreferencesGroup *members_group;
   GtkListBox          *members_list;
+  GtkLabel            *members_placeholder;
+  AdwPreferencesGroup *locked_group;
+  GtkListBox          *locked_list;
   AdwPreferencesGroup *banned_group;
   GtkListBox          *banned_list;
-  GtkEntry            *say_entry;
+  GtkEntry            *announce_entry;
   AdwEntryRow         *room_name_row;
   GtkSwitch           *require_registration_switch;
   GtkSpinButton       *history_spin;
@@ -56,6 +72,8 @@ struct _CrOwnerPage
   CrServer            *server;
   GSignalGroup        *server_signals;
   GSettings           *settings;      /* NULL when the schema is not installed */
+  GtkStringFilter     *member_filter; /* the search, on the member's name */
+  GtkFilterListModel  *filtered;      /* the server's members through it */
   char                *first_address;
 };
 
@@ -114,13 +132,13 @@ update_actions (CrOwnerPage *self)
 {
   gboolean running = server_running (self);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.say", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.announce", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.mute", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.unmute", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.kick", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.ban", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.unban", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.unlock", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.copy-address",
                                  running && self->first_address != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.stop", running);
@@ -130,6 +148,8 @@ static void
 update_status (CrOwnerPage *self)
 {
   g_auto(GStrv) addresses = NULL;
+  g_autoptr(GPtrArray) others = g_ptr_array_new ();
+  const char *local = NULL;
   g_autofree char *joined = NULL;
   g_autofree char *hint = NULL;
 
@@ -144,40 +164,98 @@ update_status (CrOwnerPage *self)
       return;
     }
 
+  /* Loopback reaches the room from this computer only: never an address
+   * to give others. */
   addresses = cr_server_dup_join_addresses (self->server);
-  if (addresses != NULL && addresses[0] != NULL)
-    self->first_address = g_strdup (addresses[0]);
+  for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
+    {
+      if (!_cr_server_join_address_is_local (addresses[i]))
+        g_ptr_array_add (others, addresses[i]);
+      else if (local == NULL)
+        local = addresses[i];
+    }
+  g_ptr_array_add (others, NULL);
 
-  if (self->first_address == NULL)
+  if (others->len > 1)
+    {
+      self->first_address = g_strdup (others->pdata[0]);
+      gtk_label_set_label (self->status_title,
+                           ngettext ("Others join at", "Others join at one of",
+                                     others->len - 1));
+      joined = g_strjoinv ("\n", (char **) others->pdata);
+      gtk_label_set_label (self->addresses_label, joined);
+      gtk_widget_set_visible (GTK_WIDGET (self->address_box), TRUE);
+      /* Translators: %u is a UDP port number */
+      hint = g_strdup_printf (_("If nobody can reach the room, let UDP port %u through "
+                                "this computer's firewall."),
+                              (guint) cr_server_get_port (self->server));
+    }
+  else if (local != NULL)
+    {
+      self->first_address = g_strdup (local);
+      gtk_label_set_label (self->status_title, _("Only this computer can join, at"));
+      gtk_label_set_label (self->addresses_label, local);
+      gtk_widget_set_visible (GTK_WIDGET (self->address_box), TRUE);
+      hint = g_strdup (_("Nobody else on the network can reach this room. To let "
+                         "others in, turn off “This computer only” and host again."));
+    }
+  else
     {
       gtk_label_set_label (self->status_title, _("The room is running"));
       gtk_widget_set_visible (GTK_WIDGET (self->address_box), FALSE);
     }
-  else
-    {
-      gtk_label_set_label (self->status_title,
-                           ngettext ("Others join at", "Others join at one of",
-                                     g_strv_length (addresses)));
-      joined = g_strjoinv ("\n", addresses);
-      gtk_label_set_label (self->addresses_label, joined);
-      gtk_widget_set_visible (GTK_WIDGET (self->address_box), TRUE);
-    }
 
-  /* Translators: %u is a UDP port number */
-  hint = g_strdup_printf (_("If nobody can reach the room, let UDP port %u through "
-                            "this computer's firewall."),
-                          (guint) cr_server_get_port (self->server));
-  gtk_label_set_label (self->status_hint, hint);
-  gtk_widget_set_visible (GTK_WIDGET (self->status_hint), TRUE);
+  gtk_label_set_label (self->status_hint, hint != NULL ? hint : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->status_hint), hint != NULL);
 
   update_actions (self);
+}
+
+/* The disk refuses what the room must keep: a banner for as long as it
+ * lasts (message NULL: the room's own sentence is not known, say it
+ * generally); a toast when it works again. */
+static void
+show_storage (CrOwnerPage *self,
+              gboolean     ok,
+              const char  *message)
+{
+  if (!ok)
+    gtk_label_set_label (self->storage_label,
+                         message != NULL && message[0] != '\0'
+                         ? message
+                         : _("The room cannot save its history: messages are relayed "
+                             "but not kept."));
+  gtk_revealer_set_reveal_child (self->storage_revealer, !ok);
+  gtk_widget_set_visible (GTK_WIDGET (self->storage_revealer), !ok);
+}
+
+static void
+on_server_storage_warning (CrOwnerPage *self,
+                           gboolean     ok,
+                           const char  *message)
+{
+  show_storage (self, ok, message);
+  if (ok && message != NULL && message[0] != '\0')
+    show_toast (self, message);
+}
+
+static void
+on_server_storage_ok_changed (CrOwnerPage *self)
+{
+  gboolean ok = TRUE;
+
+  if (self->server != NULL)
+    g_object_get (self->server, "storage-ok", &ok, NULL);
+  /* A failure keeps the sentence "storage-warning" gave just before. */
+  if (ok != !gtk_revealer_get_reveal_child (self->storage_revealer))
+    show_storage (self, ok, NULL);
 }
 
 static void
 update_member_count (CrOwnerPage *self)
 {
   g_autofree char *description = NULL;
-  guint n;
+  guint n, shown;
 
   if (self->server == NULL)
     {
@@ -186,8 +264,16 @@ update_member_count (CrOwnerPage *self)
     }
 
   n = g_list_model_get_n_items (cr_server_get_members (self->server));
-  /* Translators: %u is how many people are in the room */
-  description = g_strdup_printf (ngettext ("%u person in the room", "%u people in the room", n), n);
+  shown = self->filtered != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) : n;
+  if (shown != n)
+    /* Translators: the member count while a search hides some: how many
+     * match, of how many in the room */
+    description = g_strdup_printf (ngettext ("%u of %u person match", "%u of %u people match",
+                                             n), shown, n);
+  else
+    /* Translators: %u is how many people are in the room */
+    description = g_strdup_printf (ngettext ("%u person in the room", "%u people in the room",
+                                             n), n);
   adw_preferences_group_set_description (self->members_group, description);
 }
 
@@ -231,6 +317,54 @@ create_banned_row (gpointer item,
   return row;
 }
 
+/* One locked name with its Unlock button. */
+static GtkWidget *
+create_locked_row (const char *name)
+{
+  g_autofree char *accessible = NULL;
+  GtkWidget *row;
+  GtkWidget *button;
+
+  row = adw_action_row_new ();
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+
+  button = gtk_button_new_with_label (_("Unlock"));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "owner.unlock");
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button),
+                                          g_variant_new_string (name));
+  /* Translators: what a screen reader says for a locked name's Unlock
+   * button; %s is a nickname */
+  accessible = g_strdup_printf (_("Unlock %s"), name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+
+  return row;
+}
+
+/* Locks are few and told by "locks-changed" (a lock that runs out is not
+ * told: it goes at the next change, or when Unlock finds it gone). */
+static void
+update_locked (CrOwnerPage *self)
+{
+  g_auto(GStrv) names = NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->locked_list))) != NULL)
+    gtk_list_box_remove (self->locked_list, child);
+
+  if (server_running (self))
+    names = cr_server_dup_locked_names (self->server);
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    gtk_list_box_append (self->locked_list, create_locked_row (names[i]));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->locked_group), names != NULL && names[0] != NULL);
+}
+
 static GtkWidget *
 create_member_row (gpointer item,
                    gpointer user_data)
@@ -251,6 +385,22 @@ on_server_running_changed (CrOwnerPage *self)
   update_status (self);
   update_member_count (self);
   update_banned_group (self);
+  update_locked (self);
+}
+
+/* The row's text set by the page, not typed: the row counts any change
+ * made while it has the focus as an edit and shows its apply button (✓)
+ * again, even right after an apply. Turning the button off for the change
+ * clears that (adw_entry_row_set_show_apply_button). */
+static void
+set_room_name_text (CrOwnerPage *self,
+                    const char  *name)
+{
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->room_name_row)), name) == 0)
+    return;
+  adw_entry_row_set_show_apply_button (self->room_name_row, FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (self->room_name_row), name);
+  adw_entry_row_set_show_apply_button (self->room_name_row, TRUE);
 }
 
 static void
@@ -259,7 +409,20 @@ show_room_name (CrOwnerPage *self)
   const char *name = self->server != NULL ? cr_server_get_room_name (self->server) : NULL;
 
   if (name != NULL)
-    gtk_editable_set_text (GTK_EDITABLE (self->room_name_row), name);
+    set_room_name_text (self, name);
+}
+
+static void
+on_member_search_changed (CrOwnerPage *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->member_search));
+  g_autofree char *search = g_strstrip (g_strdup (text));
+
+  gtk_string_filter_set_search (self->member_filter, search[0] != '\0' ? search : NULL);
+  gtk_label_set_label (self->members_placeholder,
+                       search[0] != '\0' ? _("No member has that name")
+                                         : _("No one has joined yet"));
+  update_member_count (self);
 }
 
 /* The name goes to the settings only: the session binds them to the
@@ -282,59 +445,18 @@ on_room_name_row_apply (CrOwnerPage *self)
         current = g_strdup (cr_server_get_room_name (self->server));
       else if (self->settings != NULL)
         current = g_settings_get_string (self->settings, "room-name");
-      gtk_editable_set_text (GTK_EDITABLE (self->room_name_row), current != NULL ? current : "");
+      set_room_name_text (self, current != NULL ? current : "");
       return;
     }
 
-  gtk_editable_set_text (GTK_EDITABLE (self->room_name_row), name);
+  set_room_name_text (self, name);
   g_settings_set_string (self->settings, "room-name", name);
 }
 
 static void
-on_say_entry_activate (CrOwnerPage *self)
+on_announce_entry_activate (CrOwnerPage *self)
 {
-  gtk_widget_activate_action (GTK_WIDGET (self), "owner.say", NULL);
-}
-
-static void
-speak (CrOwnerPage *self,
-       gboolean     announce)
-{
-  g_autoptr(GError) error = NULL;
-  const char *text;
-  gboolean ok;
-
-  if (!server_running (self))
-    return;
-
-  text = gtk_editable_get_text (GTK_EDITABLE (self->say_entry));
-  if (text[0] == '\0')
-    {
-      gtk_widget_grab_focus (GTK_WIDGET (self->say_entry));
-      return;
-    }
-
-  if (announce)
-    ok = cr_server_announce (self->server, text, &error);
-  else
-    ok = cr_server_say (self->server, text, &error);
-
-  if (!ok)
-    {
-      /* Keep the text so the owner can fix it and try again. */
-      show_error (self, error);
-      return;
-    }
-
-  gtk_editable_set_text (GTK_EDITABLE (self->say_entry), "");
-}
-
-static void
-say_action (GtkWidget  *widget,
-            const char *action_name,
-            GVariant   *param)
-{
-  speak (CR_OWNER_PAGE (widget), FALSE);
+  gtk_widget_activate_action (GTK_WIDGET (self), "owner.announce", NULL);
 }
 
 static void
@@ -342,7 +464,28 @@ announce_action (GtkWidget  *widget,
                  const char *action_name,
                  GVariant   *param)
 {
-  speak (CR_OWNER_PAGE (widget), TRUE);
+  CrOwnerPage *self = CR_OWNER_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+  const char *text;
+
+  if (!server_running (self))
+    return;
+
+  text = gtk_editable_get_text (GTK_EDITABLE (self->announce_entry));
+  if (text[0] == '\0')
+    {
+      gtk_widget_grab_focus (GTK_WIDGET (self->announce_entry));
+      return;
+    }
+
+  if (!cr_server_announce (self->server, text, &error))
+    {
+      /* Keep the text so the owner can fix it and try again. */
+      show_error (self, error);
+      return;
+    }
+
+  gtk_editable_set_text (GTK_EDITABLE (self->announce_entry), "");
 }
 
 static void
@@ -462,6 +605,33 @@ unban_action (GtkWidget  *widget,
 }
 
 static void
+unlock_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  CrOwnerPage *self = CR_OWNER_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *done = NULL;
+  g_autofree char *name = g_variant_dup_string (param, NULL);
+
+  if (!server_running (self))
+    return;
+
+  if (!cr_server_unlock_name (self->server, name, &error))
+    {
+      /* Most likely the lock ran out meanwhile: show what is left. */
+      update_locked (self);
+      show_error (self, error);
+      return;
+    }
+
+  /* Translators: a short notice after the owner lifted a lock on a
+   * nickname; %s is a nickname */
+  done = g_strdup_printf (_("%s can sign in again"), name);
+  show_toast (self, done);
+}
+
+static void
 copy_address_action (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *param)
@@ -494,6 +664,8 @@ cr_owner_page_dispose (GObject *object)
     gtk_list_box_bind_model (self->members_list, NULL, NULL, NULL, NULL);
   if (self->banned_list != NULL)
     gtk_list_box_bind_model (self->banned_list, NULL, NULL, NULL, NULL);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->member_filter);
   g_clear_object (&self->server);
   g_clear_object (&self->server_signals);
   g_clear_object (&self->settings);
@@ -572,15 +744,22 @@ cr_owner_page_class_init (CrOwnerPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/chatroom/ChatRoom/cr-owner-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, storage_revealer);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, storage_label);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, status_title);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, address_box);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, addresses_label);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, status_hint);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, member_search);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, members_group);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, members_list);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, members_placeholder);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, locked_group);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, locked_list);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, banned_group);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, banned_list);
-  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, say_entry);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, announce_entry);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, room_name_row);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, require_registration_switch);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, history_spin);
@@ -588,13 +767,13 @@ cr_owner_page_class_init (CrOwnerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, local_only_switch);
   gtk_widget_class_bind_template_callback (widget_class, on_room_name_row_apply);
 
-  gtk_widget_class_install_action (widget_class, "owner.say", NULL, say_action);
   gtk_widget_class_install_action (widget_class, "owner.announce", NULL, announce_action);
   gtk_widget_class_install_action (widget_class, "owner.mute", "s", member_action);
   gtk_widget_class_install_action (widget_class, "owner.unmute", "s", member_action);
   gtk_widget_class_install_action (widget_class, "owner.kick", "s", member_action);
   gtk_widget_class_install_action (widget_class, "owner.ban", "s", ban_action);
   gtk_widget_class_install_action (widget_class, "owner.unban", "s", unban_action);
+  gtk_widget_class_install_action (widget_class, "owner.unlock", "s", unlock_action);
   gtk_widget_class_install_action (widget_class, "owner.copy-address", NULL, copy_address_action);
   gtk_widget_class_install_action (widget_class, "owner.stop", NULL, stop_action);
 
@@ -625,9 +804,25 @@ cr_owner_page_init (CrOwnerPage *self)
                                  G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->server_signals, "notify::room-name",
                                  G_CALLBACK (show_room_name), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->server_signals, "locks-changed",
+                                 G_CALLBACK (update_locked), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->server_signals, "storage-warning",
+                                 G_CALLBACK (on_server_storage_warning), self,
+                                 G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->server_signals, "notify::storage-ok",
+                                 G_CALLBACK (on_server_storage_ok_changed), self,
+                                 G_CONNECT_SWAPPED);
 
-  g_signal_connect_swapped (self->say_entry, "activate",
-                            G_CALLBACK (on_say_entry_activate), self);
+  g_signal_connect_swapped (self->announce_entry, "activate",
+                            G_CALLBACK (on_announce_entry_activate), self);
+
+  /* The search matches any part of a name, in any case. */
+  self->member_filter =
+    gtk_string_filter_new (gtk_property_expression_new (CR_TYPE_MEMBER, NULL, "name"));
+  gtk_string_filter_set_match_mode (self->member_filter, GTK_STRING_FILTER_MATCH_MODE_SUBSTRING);
+  gtk_string_filter_set_ignore_case (self->member_filter, TRUE);
+  g_signal_connect_swapped (self->member_search, "search-changed",
+                            G_CALLBACK (on_member_search_changed), self);
 
   /* The schema is the app's; without it (a test that did not install it)
    * the page still drives the server, it just has no settings to change. */
@@ -653,7 +848,7 @@ cr_owner_page_init (CrOwnerPage *self)
       {
         g_autofree char *room_name = g_settings_get_string (self->settings, "room-name");
 
-        gtk_editable_set_text (GTK_EDITABLE (self->room_name_row), room_name);
+        set_room_name_text (self, room_name);
       }
     }
   else
@@ -705,22 +900,33 @@ cr_owner_page_set_server (CrOwnerPage *self,
 
   g_signal_group_set_target (self->server_signals, server);
 
+  g_clear_object (&self->filtered);
   if (server != NULL)
     {
-      gtk_list_box_bind_model (self->members_list, cr_server_get_members (server),
+      gboolean storage_ok = TRUE;
+
+      /* Not incremental: a row comes and goes in the very items-changed
+       * of the server's list. */
+      self->filtered = gtk_filter_list_model_new (g_object_ref (cr_server_get_members (server)),
+                                                  g_object_ref (GTK_FILTER (self->member_filter)));
+      gtk_list_box_bind_model (self->members_list, G_LIST_MODEL (self->filtered),
                                create_member_row, NULL, NULL);
       gtk_list_box_bind_model (self->banned_list, cr_server_get_bans (server),
                                create_banned_row, NULL, NULL);
       show_room_name (self);
+      g_object_get (server, "storage-ok", &storage_ok, NULL);
+      show_storage (self, storage_ok, NULL);
     }
   else
     {
       gtk_list_box_bind_model (self->members_list, NULL, NULL, NULL, NULL);
       gtk_list_box_bind_model (self->banned_list, NULL, NULL, NULL, NULL);
+      show_storage (self, TRUE, NULL);
     }
 
   update_status (self);
   update_member_count (self);
   update_banned_group (self);
+  update_locked (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);
 }

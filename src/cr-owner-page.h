@@ -1,5 +1,6 @@
 /* cr-owner-page.h: the owner view: who is in the hosted room, what the
- * owner can do to them, and the room's settings.
+ * owner can do to them, locked and banned names, whether the room's
+ * storage works, and the room's settings.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -20,13 +21,15 @@ G_DECLARE_FINAL_TYPE (CrOwnerPage, cr_owner_page, CR, OWNER_PAGE, AdwBin)
  * confirms first and then stops it (and switches owner mode off).
  *
  * Actions (all keyboard reachable, installed on the widget class):
- *   owner.say        ()  say the entry's text as the owner ("群主说：…")
- *   owner.announce   ()  send the entry's text as an announcement
+ *   owner.announce   ()  send the entry's text as an announcement (the owner
+ *                        chats in the chat's composer, not here)
  *   owner.mute       (s) member name
  *   owner.unmute     (s) member name
  *   owner.kick       (s) member name
  *   owner.ban        (s) member name: asks first
  *   owner.unban      (s) banned name (the "Banned" group lists them)
+ *   owner.unlock     (s) a name locked after too many wrong passwords (the
+ *                        "Locked Nicknames" group lists them)
  *   owner.copy-address () copy the first join address to the clipboard
  *   owner.stop       ()  emit "stop-requested" */
 GtkWidget  *cr_owner_page_new         (void);

@@ -8,20 +8,33 @@
  * session binds a hosted room's (cr_session_bind_server_settings),
  * CrClients joining it, and a CrOwnerPage in a window, driven through its
  * actions the way the keyboard does. Every wait is bounded.
+ *
+ * Also: 200 real members (issue 16, point 11), classic members from a raw
+ * socket, rooms on a broken or vanishing database and a locked name
+ * (issue 10), and the same owner tools through chatroomd's console. With
+ * CR_SCREENSHOT_DIR set, the 200-member case saves the issue's screenshots.
  */
 #define G_LOG_DOMAIN "test-owner-page"
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "cr-client.h"
 #include "cr-render.h"
 #include "cr-server.h"
+#include "cr-server-addresses.h"
+#include "cr-server-private.h"
 #include "cr-session.h"
+#include "cr-store.h"
 #include "cr-test-utils.h"
 #include "cr-owner-member-row.h"
 #include "cr-owner-page.h"
@@ -181,9 +194,9 @@ row_has_address (gpointer data)
 {
   RowCond *c = data;
   CrOwnerMemberRow *row = row_of (c->fixture, c->name);
-  const char *subtitle = row ? adw_action_row_get_subtitle (ADW_ACTION_ROW (row)) : NULL;
+  g_autofree char *details = row ? cr_owner_member_row_dup_details (row) : NULL;
 
-  return subtitle != NULL && strstr (subtitle, "127.0.0.1:") != NULL;
+  return details != NULL && strstr (details, "127.0.0.1:") != NULL;
 }
 
 static gboolean
@@ -316,7 +329,7 @@ test_members (Fixture       *fixture,
   RowCond has_bob = { fixture, "bob" };
   LabelCond address = { GTK_WIDGET (fixture->page), fixture->address };
   CrOwnerMemberRow *alice_row;
-  const char *subtitle;
+  g_autofree char *subtitle = NULL;
 
   cr_test_assert_wait (row_present, &has_alice, WAIT_MS);
   cr_test_assert_wait (row_present, &has_bob, WAIT_MS);
@@ -327,7 +340,7 @@ test_members (Fixture       *fixture,
    * they are a guest. */
   cr_test_assert_wait (row_has_address, &has_alice, WAIT_MS);
   alice_row = row_of (fixture, "alice");
-  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (alice_row));
+  subtitle = cr_owner_member_row_dup_details (alice_row);
   g_assert_nonnull (subtitle);
   g_assert_nonnull (strstr (subtitle, "127.0.0.1:"));
   g_assert_nonnull (strstr (subtitle, C_("member", "Guest")));
@@ -477,26 +490,42 @@ test_refusal_is_shown (Fixture       *fixture,
   cr_test_assert_wait (label_shown, &shown, WAIT_MS);
 }
 
+/* The owner chats in the chat's own composer: the page has no second
+ * "Say"; what only it sends is an announcement, on Enter or the button. */
 static void
-test_say_and_announce (Fixture       *fixture,
-                       gconstpointer  data)
+test_announce (Fixture       *fixture,
+               gconstpointer  data)
 {
   g_autoptr(CrClient) alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
   GtkWidget *entry = find_widget (GTK_WIDGET (fixture->page), GTK_TYPE_ENTRY);
-  MessageCond said = { alice, CR_EVENT_OWNER_CHAT, "class starts at 10:30" };
-  MessageCond announced = { alice, CR_EVENT_ANNOUNCE, "no lab today" };
+  MessageCond announced = { alice, CR_EVENT_ANNOUNCE, "class starts at 10:30" };
+  MessageCond again = { alice, CR_EVENT_ANNOUNCE, "no lab today" };
 
   g_assert_nonnull (entry);
+  g_assert_false (has_label (GTK_WIDGET (fixture->page), _("_Say")));
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.say", NULL));
 
-  /* Enter in the entry says it as the owner, and empties the entry. */
-  gtk_editable_set_text (GTK_EDITABLE (entry), said.text);
+  /* Enter in the entry announces, and empties the entry. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), announced.text);
   g_signal_emit_by_name (entry, "activate");
-  cr_test_assert_wait (message_arrived, &said, WAIT_MS);
+  cr_test_assert_wait (message_arrived, &announced, WAIT_MS);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
 
-  gtk_editable_set_text (GTK_EDITABLE (entry), announced.text);
+  gtk_editable_set_text (GTK_EDITABLE (entry), again.text);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.announce", NULL));
-  cr_test_assert_wait (message_arrived, &announced, WAIT_MS);
+  cr_test_assert_wait (message_arrived, &again, WAIT_MS);
+
+  /* No owner chat line came from the page. */
+  {
+    GListModel *messages = cr_client_get_messages (alice);
+
+    for (guint i = 0; i < g_list_model_get_n_items (messages); i++)
+      {
+        g_autoptr(CrMessage) message = g_list_model_get_item (messages, i);
+
+        g_assert_cmpint (cr_message_get_kind (message), !=, CR_EVENT_OWNER_CHAT);
+      }
+  }
 
   cr_test_leave_and_free (g_steal_pointer (&alice));
 }
@@ -545,26 +574,16 @@ is_inside (GtkWidget *widget,
   return widget != NULL && (widget == ancestor || gtk_widget_is_ancestor (widget, ancestor));
 }
 
+/* Every control of the page is a Tab stop: from the copy button at the
+ * top, Tab reaches the tabs, the search and the member's menu; on the
+ * room's tab (opened from its switcher button), the announcement, the
+ * room name, a spin button and a switch. */
 static void
-test_keyboard (Fixture       *fixture,
-               gconstpointer  data)
+tab_around (Fixture    *fixture,
+            GtkWidget **targets,
+            gboolean   *reached,
+            guint       n_targets)
 {
-  g_autoptr(CrClient) alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
-  RowCond has_alice = { fixture, "alice" };
-  GtkWidget *menu_button;
-  GtkWidget *entry = find_widget (GTK_WIDGET (fixture->page), GTK_TYPE_ENTRY);
-  GtkWidget *name_row = find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_ENTRY_ROW);
-  GtkWidget *spin = find_widget (GTK_WIDGET (fixture->page), GTK_TYPE_SPIN_BUTTON);
-  GtkWidget *toggle = find_widget (GTK_WIDGET (fixture->page), GTK_TYPE_SWITCH);
-  gboolean reached_menu = FALSE, reached_entry = FALSE, reached_name = FALSE;
-  gboolean reached_spin = FALSE, reached_switch = FALSE;
-
-  cr_test_assert_wait (row_present, &has_alice, WAIT_MS);
-  menu_button = find_widget (GTK_WIDGET (row_of (fixture, "alice")), GTK_TYPE_MENU_BUTTON);
-  g_assert_nonnull (menu_button);
-
-  /* Tab through the whole page from its first control, the copy button at
-   * the top: every control comes in turn. */
   g_assert_true (gtk_widget_grab_focus (find_widget (GTK_WIDGET (fixture->page), GTK_TYPE_BUTTON)));
   for (guint i = 0; i < 100; i++)
     {
@@ -572,20 +591,79 @@ test_keyboard (Fixture       *fixture,
 
       gtk_widget_child_focus (GTK_WIDGET (fixture->window), GTK_DIR_TAB_FORWARD);
       focus = gtk_root_get_focus (GTK_ROOT (fixture->window));
-      reached_menu |= is_inside (focus, menu_button);
-      reached_entry |= is_inside (focus, entry);
-      reached_name |= is_inside (focus, name_row);
-      reached_spin |= is_inside (focus, spin);
-      reached_switch |= is_inside (focus, toggle);
+      for (guint t = 0; t < n_targets; t++)
+        reached[t] |= is_inside (focus, targets[t]);
     }
-  g_assert_true (reached_menu);
-  g_assert_true (reached_entry);
-  g_assert_true (reached_name);
-  g_assert_true (reached_spin);
-  g_assert_true (reached_switch);
+  for (guint t = 0; t < n_targets; t++)
+    if (!reached[t])
+      g_error ("Tab never reached a %s", G_OBJECT_TYPE_NAME (targets[t]));
+}
+
+typedef struct {
+  Fixture    *fixture;
+  const char *name;
+} TabCond;
+
+static gboolean
+tab_shown (gpointer data)
+{
+  TabCond *c = data;
+  GtkWidget *stack = find_widget (GTK_WIDGET (c->fixture->page), ADW_TYPE_VIEW_STACK);
+
+  return g_strcmp0 (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (stack)), c->name) == 0;
+}
+
+static GtkWidget *
+find_switcher_button (GtkWidget  *widget,
+                      const char *label)
+{
+  if (GTK_IS_TOGGLE_BUTTON (widget) && has_label (widget, label))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_switcher_button (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_keyboard (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(CrClient) alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  RowCond has_alice = { fixture, "alice" };
+  GtkWidget *page = GTK_WIDGET (fixture->page);
+  GtkWidget *room_tab = find_switcher_button (page, C_("owner page tab", "Room"));
+  GtkWidget *members_page[3];
+  GtkWidget *room_page[4];
+  gboolean reached_members[3] = { FALSE, };
+  gboolean reached_room[4] = { FALSE, };
+  TabCond room = { fixture, "room" };
+
+  cr_test_assert_wait (row_present, &has_alice, WAIT_MS);
+  g_assert_nonnull (room_tab);
+  members_page[0] = find_widget (GTK_WIDGET (row_of (fixture, "alice")), GTK_TYPE_MENU_BUTTON);
+  members_page[1] = find_widget (page, GTK_TYPE_SEARCH_ENTRY);
+  members_page[2] = room_tab;
+  tab_around (fixture, members_page, reached_members, G_N_ELEMENTS (members_page));
 
   /* The icon-only button says what it is for. */
-  g_assert_nonnull (gtk_widget_get_tooltip_text (menu_button));
+  g_assert_nonnull (gtk_widget_get_tooltip_text (members_page[0]));
+
+  /* The room's tab, as Space on its switcher button opens it. */
+  g_assert_true (gtk_widget_activate (room_tab));
+  cr_test_assert_wait (tab_shown, &room, WAIT_MS);
+  room_page[0] = find_widget (page, GTK_TYPE_ENTRY);
+  room_page[1] = find_widget (page, ADW_TYPE_ENTRY_ROW);
+  room_page[2] = find_widget (page, GTK_TYPE_SPIN_BUTTON);
+  room_page[3] = find_widget (page, GTK_TYPE_SWITCH);
+  tab_around (fixture, room_page, reached_room, G_N_ELEMENTS (room_page));
 
   cr_test_leave_and_free (g_steal_pointer (&alice));
 }
@@ -683,7 +761,11 @@ test_rows_follow_model (Fixture       *fixture,
   cr_member_set_last_active (member, g_get_real_time () - 3 * G_USEC_PER_SEC);
   expected = cr_owner_format_last_active (cr_member_get_last_active (member),
                                           g_get_real_time ());
-  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (alice_row)), expected));
+  {
+    g_autofree char *details = cr_owner_member_row_dup_details (alice_row);
+
+    g_assert_nonnull (strstr (details, expected));
+  }
 
   follow.row_follows = FALSE;
   cr_test_leave_and_free (g_steal_pointer (&bob));
@@ -715,6 +797,814 @@ test_room_name_bound (Fixture       *fixture,
   g_assert_cmpstr (cr_server_get_room_name (fixture->server), ==, fallback);
 }
 
+
+
+/* --- issue 16 and issue 10: the owner view ------------------------------ */
+
+static GtkWidget *
+find_apply_button (GtkWidget *widget)
+{
+  /* AdwEntryRow's ✓ (libadwaita 1.2: adw-entry-row.ui). */
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), "adw-entry-apply-symbolic") == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_apply_button (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+show_tab (Fixture    *fixture,
+          const char *name)
+{
+  GtkWidget *stack = find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_VIEW_STACK);
+
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), name);
+  cr_test_run_for (50);
+}
+
+/* Issue 16, point 4: a rename applied hides the ✓, whether the name came
+ * back trimmed or as typed, and a name set by the room shows none. */
+static void
+test_rename_hides_apply (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  GtkWidget *name_row;
+  GtkWidget *apply;
+  const char *names[] = { "Physics", "  Physics 101 " };
+
+  show_tab (fixture, "room");
+  name_row = find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_ENTRY_ROW);
+  apply = find_apply_button (name_row);
+  g_assert_nonnull (apply);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *stripped = g_strstrip (g_strdup (names[i]));
+
+      /* Typed into the focused row: the ✓ shows. */
+      g_assert_true (gtk_widget_grab_focus (name_row));
+      gtk_editable_set_text (GTK_EDITABLE (name_row), names[i]);
+      cr_test_run_for (20);
+      g_assert_true (gtk_widget_get_visible (apply));
+
+      /* Applied: the room has the name, and the ✓ is gone. */
+      g_signal_emit_by_name (apply, "clicked");
+      cr_test_run_for (20);
+      g_assert_cmpstr (cr_server_get_room_name (fixture->server), ==, stripped);
+      g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (name_row)), ==, stripped);
+      g_assert_false (gtk_widget_get_visible (apply));
+    }
+
+  /* Renamed elsewhere (the settings) while the row has the focus. */
+  g_assert_true (gtk_widget_grab_focus (name_row));
+  g_settings_set_string (fixture->settings, "room-name", "Chemistry");
+  cr_test_run_for (20);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (name_row)), ==, "Chemistry");
+  g_assert_false (gtk_widget_get_visible (apply));
+}
+
+/* Issue 16, point 12: loopback is "this computer", never where others
+ * join. The fixture's room listens on 127.0.0.1 only. */
+static void
+test_this_computer (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  const char *wildcards[] = { "0.0.0.0", "::" };
+  GtkWidget *page = GTK_WIDGET (fixture->page);
+  LabelCond address = { page, fixture->address };
+
+  cr_test_assert_wait (label_shown, &address, WAIT_MS);
+  g_assert_false (has_label (page, ngettext ("Others join at", "Others join at one of", 1)));
+  g_assert_true (has_label (page, _("Only this computer can join, at")));
+
+  /* The loopback ones of a room on every network are told apart (the
+   * page lists only the others). No socket: the interfaces as listed. */
+  for (guint w = 0; w < G_N_ELEMENTS (wildcards); w++)
+    {
+      g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string (wildcards[w], 10024);
+      g_auto(GStrv) all = _cr_server_list_join_addresses (any);
+
+      for (guint i = 0; all[i] != NULL; i++)
+        g_assert_cmpint (_cr_server_join_address_is_local (all[i]), ==,
+                         g_str_has_prefix (all[i], "127.") || g_str_has_prefix (all[i], "[::1]"));
+    }
+  g_assert_true (_cr_server_join_address_is_local ("127.0.0.1:10024"));
+  g_assert_true (_cr_server_join_address_is_local ("[::1]:10024"));
+  g_assert_false (_cr_server_join_address_is_local ("192.168.1.5:10024"));
+  g_assert_false (_cr_server_join_address_is_local ("[fd00::5]:10024"));
+}
+
+/* Every visible label inside widget shows each of its lines on one line:
+ * nothing wrapped. */
+static void
+assert_no_wrapped_label (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
+      gtk_label_get_text (GTK_LABEL (widget))[0] != '\0')
+    {
+      const char *text = gtk_label_get_text (GTK_LABEL (widget));
+      PangoLayout *layout = gtk_label_get_layout (GTK_LABEL (widget));
+      guint lines = cr_test_count_substring (text, "\n") + 1;
+
+      if ((guint) pango_layout_get_line_count (layout) != lines)
+        g_error ("“%s” takes %d lines, not %u", text,
+                 pango_layout_get_line_count (layout), lines);
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    assert_no_wrapped_label (child);
+}
+
+static GtkWidget *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+row_classic (gpointer data)
+{
+  RowCond *c = data;
+  CrOwnerMemberRow *row = row_of (c->fixture, c->name);
+
+  return row != NULL && (cr_member_get_flags (cr_owner_member_row_get_member (row)) &
+                         CR_MEMBER_CLASSIC) != 0;
+}
+
+/* Issue 10: a classic member is marked (its lines can be read on the
+ * network); issue 16, point 11: beside the badges, at a phone's width, a
+ * row's details are not wrapped. */
+static void
+test_classic_badge (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(CrTestSocket) carol = cr_test_socket_new ("127.0.0.1");
+  g_autoptr(GSocketAddress) room = cr_test_socket_address ("127.0.0.1",
+                                                          cr_server_get_port (fixture->server));
+  g_autoptr(CrClient) alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  RowCond has_carol = { fixture, "carol" };
+  RowCond has_alice = { fixture, "alice" };
+  const char *tip = _("Uses the classroom client: can be read on the network");
+  const char *badge = C_("member dialect", "classic");
+  CrOwnerMemberRow *row;
+  GtkWidget *label;
+
+  gtk_window_set_default_size (fixture->window, 360, 700);
+  cr_test_socket_send_text (carol, room, "N carol");
+  cr_test_assert_wait (row_classic, &has_carol, WAIT_MS);
+  cr_test_assert_wait (row_has_address, &has_carol, WAIT_MS);
+  cr_test_assert_wait (row_has_address, &has_alice, WAIT_MS);
+  g_assert_true (activate (fixture, "owner.mute", "carol"));
+  cr_test_assert_wait (row_muted, &has_carol, WAIT_MS);
+  cr_test_run_for (100);
+
+  /* Carol's row says "classic", with why it matters in its tooltip. */
+  row = row_of (fixture, "carol");
+  label = find_label (GTK_WIDGET (row), badge);
+  g_assert_nonnull (label);
+  g_assert_true (gtk_widget_is_visible (label));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (label), ==, tip);
+  /* Alice, a native member, is not marked. */
+  g_assert_false (has_label (GTK_WIDGET (row_of (fixture, "alice")), badge));
+
+  /* Muted and classic, 360 px wide: every line of the rows is one line. */
+  assert_no_wrapped_label (GTK_WIDGET (row));
+  assert_no_wrapped_label (GTK_WIDGET (row_of (fixture, "alice")));
+
+  cr_test_socket_send_text (carol, room, "Q");
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+}
+
+/* Issue 16, point 5: as a side pane or a phone's whole width, the page
+ * works from 300 px: it asks no more, and nothing in it is cut off. */
+static void
+assert_inside (GtkWidget *widget,
+               GtkWidget *page,
+               int        width)
+{
+  graphene_rect_t bounds;
+
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (gtk_widget_compute_bounds (widget, page, &bounds) &&
+      (bounds.origin.x < -0.5 || bounds.origin.x + bounds.size.width > width + 0.5))
+    g_error ("a %s is cut off at %d px: %.0f to %.0f", G_OBJECT_TYPE_NAME (widget), width,
+             bounds.origin.x, bounds.origin.x + bounds.size.width);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    assert_inside (child, page, width);
+}
+
+static void
+test_narrow (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(CrClient) alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  RowCond has_alice = { fixture, "alice" };
+  const char *tabs[] = { "members", "room" };
+  int minimum = 0;
+
+  cr_test_assert_wait (row_has_address, &has_alice, WAIT_MS);
+  gtk_widget_measure (GTK_WIDGET (fixture->page), GTK_ORIENTATION_HORIZONTAL, -1,
+                      &minimum, NULL, NULL, NULL);
+  g_assert_cmpint (minimum, <=, 300);
+
+  gtk_window_set_default_size (fixture->window, 300, 700);
+  for (guint i = 0; i < G_N_ELEMENTS (tabs); i++)
+    {
+      show_tab (fixture, tabs[i]);
+      cr_test_run_for (100);
+      g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->page)), <=, 300);
+      assert_inside (GTK_WIDGET (fixture->page), GTK_WIDGET (fixture->page),
+                     gtk_widget_get_width (GTK_WIDGET (fixture->page)));
+    }
+  assert_no_wrapped_label (GTK_WIDGET (row_of (fixture, "alice")));
+
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+}
+
+/* The members' list: the list box of the member rows (NULL while none
+ * is shown). */
+static GtkWidget *
+find_members_list (GtkWidget *widget)
+{
+  if (GTK_IS_LIST_BOX (widget) && CR_IS_OWNER_MEMBER_ROW (gtk_widget_get_first_child (widget)))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_members_list (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The names of the member rows, top to bottom. */
+static GPtrArray *
+dup_row_names (Fixture *fixture)
+{
+  GtkWidget *list = find_members_list (GTK_WIDGET (fixture->page));
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  GtkListBoxRow *row;
+
+  for (guint i = 0; list != NULL &&
+       (row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), i)) != NULL; i++)
+    if (CR_IS_OWNER_MEMBER_ROW (row))
+      g_ptr_array_add (names, g_strdup (cr_member_get_name (
+        cr_owner_member_row_get_member (CR_OWNER_MEMBER_ROW (row)))));
+  return names;
+}
+
+typedef struct {
+  Fixture *fixture;
+  guint    n;
+} CountCond;
+
+static gboolean
+rows_counted (gpointer data)
+{
+  CountCond *c = data;
+  g_autoptr(GPtrArray) names = dup_row_names (c->fixture);
+
+  return names->len == c->n;
+}
+
+static GtkWidget *
+find_action_button (GtkWidget  *widget,
+                    const char *action)
+{
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_action_button (child, action);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Whether widget is on screen in its scrolled window as it is scrolled
+ * now (or in none at all). */
+static gboolean
+in_view (GtkWidget *widget)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  graphene_rect_t bounds;
+
+  if (!gtk_widget_is_visible (widget))
+    return FALSE;
+  if (scrolled == NULL)
+    return TRUE;
+  g_assert_true (gtk_widget_compute_bounds (widget, scrolled, &bounds));
+  return bounds.origin.y >= 0 &&
+         bounds.origin.y + bounds.size.height <= gtk_widget_get_height (scrolled);
+}
+
+/* With CR_SCREENSHOT_DIR set, the window as drawn now goes to
+ * DIR/name-LANGUAGE.png (the issue's screenshots; nothing is checked). */
+static void
+save_screenshot (Fixture    *fixture,
+                 const char *name)
+{
+  const char *dir = g_getenv ("CR_SCREENSHOT_DIR");
+  const char *language = g_getenv ("LANGUAGE");
+  GtkWidget *widget = GTK_WIDGET (fixture->window);
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  GtkSnapshot *snapshot;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  if (dir == NULL)
+    return;
+
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  path = g_strdup_printf ("%s/%s-%s.png", dir, name,
+                          language != NULL && language[0] != '\0' ? language : "en");
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
+/* Issue 16, point 11: 200 members (real clients on loopback) in natural
+ * order, found by a search, with the settings and "Stop Hosting" not
+ * below them. */
+static void
+test_two_hundred (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GPtrArray) clients = g_ptr_array_new ();
+  g_autoptr(GPtrArray) names = NULL;
+  GtkWidget *page = GTK_WIDGET (fixture->page);
+  GtkWidget *search = find_widget (page, GTK_TYPE_SEARCH_ENTRY);
+  CountCond all = { fixture, 200 };
+  CountCond fourteen = { fixture, 11 };   /* u14, u140 … u149 */
+  CountCond one = { fixture, 1 };
+
+  gtk_window_set_default_size (fixture->window, 400, 700);
+  /* Joined out of order: u1, u8, u15, … (7 is prime to 200). */
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("u%u", (i * 7) % 200 + 1);
+
+      g_ptr_array_add (clients, cr_test_join (fixture->address, name, NULL, FALSE,
+                                              WAIT_MS, NULL));
+    }
+  cr_test_assert_wait (rows_counted, &all, WAIT_MS);
+  g_assert_true (activate (fixture, "owner.mute", "u3"));
+  cr_test_run_for (200);
+  save_screenshot (fixture, "owner-200-members");
+
+  /* u1, u2, … u200: as numbers, not as text (u139 < u14 < u140). */
+  names = dup_row_names (fixture);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("u%u", i + 1);
+
+      g_assert_cmpstr (names->pdata[i], ==, expected);
+    }
+
+  /* The search is above the list, not scrolled away with it. */
+  g_assert_true (in_view (search));
+  gtk_editable_set_text (GTK_EDITABLE (search), "u14");
+  cr_test_assert_wait (rows_counted, &fourteen, WAIT_MS);
+  g_clear_pointer (&names, g_ptr_array_unref);
+  names = dup_row_names (fixture);
+  g_assert_cmpstr (names->pdata[0], ==, "u14");
+  g_assert_cmpstr (names->pdata[1], ==, "u140");
+  /* The count above the list says how many match, of how many. */
+  {
+    g_autofree char *count = g_strdup_printf (ngettext ("%u of %u person match",
+                                                        "%u of %u people match", 200), 11, 200);
+    GtkWidget *group = gtk_widget_get_ancestor (GTK_WIDGET (row_of (fixture, "u14")),
+                                                ADW_TYPE_PREFERENCES_GROUP);
+
+    g_assert_cmpstr (adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (group)), ==,
+                     count);
+  }
+  gtk_editable_set_text (GTK_EDITABLE (search), "U139");
+  cr_test_assert_wait (rows_counted, &one, WAIT_MS);
+  g_assert_nonnull (row_of (fixture, "u139"));
+  gtk_editable_set_text (GTK_EDITABLE (search), "");
+  cr_test_assert_wait (rows_counted, &all, WAIT_MS);
+
+  /* The settings and "Stop Hosting" are on screen without scrolling. */
+  show_tab (fixture, "room");
+  cr_test_run_for (100);
+  g_assert_true (in_view (find_widget (page, ADW_TYPE_ENTRY_ROW)));
+  g_assert_true (in_view (find_action_button (page, "owner.stop")));
+  save_screenshot (fixture, "owner-200-room");
+
+  for (guint i = 0; i < clients->len; i++)
+    cr_test_leave_and_free (clients->pdata[i]);
+}
+
+/* A data directory whose bans table's root page is zeros: a room on it
+ * starts, and fails closed with storage not ok for as long as it runs
+ * (tests/test-storage-faults.c does the same to the engine). */
+static void
+make_broken_room (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "chatroom.db", NULL);
+  g_autofree char *zeros = NULL;
+  gint64 page, page_size;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int fd;
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CrStore) store = cr_store_open (dir, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (cr_store_set_banned (store, "mallory", "mallory", TRUE, &error));
+    g_assert_no_error (error);
+  }
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT rootpage, (SELECT page_size FROM "
+                                       "pragma_page_size) FROM sqlite_schema "
+                                       "WHERE name = 'bans'", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  page = sqlite3_column_int64 (stmt, 0);
+  page_size = sqlite3_column_int64 (stmt, 1);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  g_assert_cmpint (page, >, 1);
+
+  zeros = g_malloc0 (page_size);
+  fd = g_open (path, O_WRONLY, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pwrite (fd, zeros, page_size, (page - 1) * page_size), ==, page_size);
+  g_assert_cmpint (close (fd), ==, 0);
+}
+
+/* A label with text, shown with all its ancestors. */
+static gboolean
+on_screen (GtkWidget  *widget,
+           const char *text)
+{
+  GtkWidget *label = find_label (widget, text);
+
+  return label != NULL && gtk_widget_is_visible (label);
+}
+
+static void
+on_storage_warning (CrServer    *server,
+                    gboolean     ok,
+                    const char  *message,
+                    char       **told)
+{
+  if (!ok && *told == NULL)
+    *told = g_strdup (message);
+}
+
+/* Issue 10: the owner sees a storage failure at once, in the room's own
+ * sentence, and a page opened later still sees that it lasts. */
+static void
+test_storage_banner (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autoptr(CrServer) server = cr_server_new (dir, "Broken");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *told = NULL;
+  const char *generic = _("The room cannot save its history: messages are relayed "
+                          "but not kept.");
+  GtkWindow *late_window;
+  GtkWidget *late_page;
+  gboolean ok = TRUE;
+
+  /* Nothing wrong with the fixture's room: no banner. */
+  g_assert_false (on_screen (GTK_WIDGET (fixture->page), generic));
+
+  make_broken_room (dir);
+  cr_owner_page_set_server (fixture->page, server);
+  g_signal_connect (server, "storage-warning", G_CALLBACK (on_storage_warning), &told);
+  g_assert_true (cr_server_start (server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  g_object_get (server, "storage-ok", &ok, NULL);
+  g_assert_false (ok);
+
+  /* At once: in the very signal, the banner says what the room said. */
+  g_assert_nonnull (told);
+  g_assert_true (on_screen (GTK_WIDGET (fixture->page), told));
+
+  /* A page shown the failing room later says it too. */
+  late_window = GTK_WINDOW (gtk_window_new ());
+  late_page = cr_owner_page_new ();
+  gtk_window_set_child (late_window, late_page);
+  cr_owner_page_set_server (CR_OWNER_PAGE (late_page), server);
+  gtk_window_present (late_window);
+  cr_test_run_for (100);
+  g_assert_true (on_screen (late_page, generic));
+
+  gtk_window_destroy (late_window);
+  cr_owner_page_set_server (fixture->page, fixture->server);
+  g_assert_false (on_screen (GTK_WIDGET (fixture->page), told));
+  cr_server_stop (server);
+  cr_test_wait_until (NULL, NULL, 300);
+  cr_test_remove_tree (dir);
+}
+
+/* The button of action for name, shown on screen. */
+static GtkWidget *
+find_target_button (GtkWidget  *widget,
+                    const char *action,
+                    const char *name)
+{
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    {
+      GVariant *target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget));
+
+      if (target != NULL && g_str_equal (g_variant_get_string (target, NULL), name))
+        return widget;
+      return NULL;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_target_button (child, action, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+lock_listed (gpointer data)
+{
+  RowCond *c = data;
+  GtkWidget *button = find_target_button (GTK_WIDGET (c->fixture->page), "owner.unlock", c->name);
+
+  return button != NULL && gtk_widget_is_visible (button);
+}
+
+static gboolean
+lock_unlisted (gpointer data)
+{
+  RowCond *c = data;
+
+  return find_target_button (GTK_WIDGET (c->fixture->page), "owner.unlock", c->name) == NULL;
+}
+
+/* Issue 10: a name locked after too many wrong passwords is listed at
+ * once, with an Unlock button that lets its owner back in. The back-off
+ * between guesses (minutes by the tenth) passes on the room's clock. */
+static void
+test_locked_names (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autoptr(CrServer) server = cr_server_new (dir, "Locks");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrClient) victim = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *done = g_strdup_printf (_("%s can sign in again"), "victim");
+  g_autofree char *no_change = cr_render_reason (CR_REASON_NO_CHANGE, NULL);
+  RowCond locked = { fixture, "victim" };
+  LabelCond toast = { GTK_WIDGET (fixture->page), done };
+  LabelCond refused = { GTK_WIDGET (fixture->page), no_change };
+  GtkWidget *group;
+
+  g_assert_true (cr_server_start (server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  address = cr_test_address ("127.0.0.1", cr_server_get_port (server));
+  cr_owner_page_set_server (fixture->page, server);
+
+  victim = cr_test_join (address, "victim", "password1", TRUE, WAIT_MS, NULL);
+  cr_test_leave_and_free (g_steal_pointer (&victim));
+
+  for (guint i = 0; i < CR_ENGINE_LOGIN_LOCK_FAILURES; i++)
+    {
+      g_autoptr(GError) wrong = NULL;
+      g_autoptr(CrClient) guess = NULL;
+
+      /* Past the longest back-off: each guess is looked at. */
+      if (i > 0)
+        cr_server_advance_clock (6 * G_TIME_SPAN_MINUTE);
+      g_assert_true (lock_unlisted (&locked));
+      guess = cr_test_join (address, "victim", "not-her-password", FALSE, WAIT_MS, &wrong);
+      g_assert_error (wrong, CR_CLIENT_ERROR, CR_REASON_WRONG_PASSWORD);
+    }
+
+  /* Listed as it happens, under its group. */
+  cr_test_assert_wait (lock_listed, &locked, WAIT_MS);
+  group = gtk_widget_get_ancestor (find_target_button (GTK_WIDGET (fixture->page),
+                                                       "owner.unlock", "victim"),
+                                   ADW_TYPE_PREFERENCES_GROUP);
+  g_assert_true (gtk_widget_is_visible (group));
+  victim = cr_test_join (address, "victim", "password1", FALSE, WAIT_MS, &error);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_clear_object (&victim);
+
+  /* Unlock: gone from the list, said, and the right password works. */
+  g_assert_true (activate (fixture, "owner.unlock", "victim"));
+  cr_test_assert_wait (lock_unlisted, &locked, WAIT_MS);
+  cr_test_assert_wait (label_shown, &toast, WAIT_MS);
+  g_assert_false (gtk_widget_get_visible (group));
+  victim = cr_test_join (address, "victim", "password1", FALSE, WAIT_MS, NULL);
+  cr_test_leave_and_free (g_steal_pointer (&victim));
+
+  /* A lock that is not there (it ran out): refused, the page's usual way. */
+  g_assert_true (activate (fixture, "owner.unlock", "victim"));
+  cr_test_assert_wait (label_shown, &refused, WAIT_MS);
+
+  cr_owner_page_set_server (fixture->page, fixture->server);
+  cr_server_stop (server);
+  cr_test_wait_until (NULL, NULL, 300);
+  cr_test_remove_tree (dir);
+}
+
+/* Without the GUI: chatroomd's console lists the members in the owner
+ * view's order, searched the same way, and the locked names, and lifts a
+ * lock. */
+static void
+test_console (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autofree char *chatroomd = g_test_build_filename (G_TEST_BUILT, "..", "src", "chatroomd",
+                                                      NULL);
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  guint16 port = cr_test_free_udp_port ();
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autofree char *address = cr_test_address ("127.0.0.1", port);
+  const char *argv[] = { chatroomd, "--listen", listen, "--data-dir", dir, NULL };
+  const char *names[] = { "u2", "u10", "x1", "u1" };
+  g_autoptr(GPtrArray) clients = g_ptr_array_new ();
+  g_autofree char *header = g_strdup_printf (ngettext ("%u member:", "%u members:", 2), 2);
+  g_autofree char *no_change = cr_render_reason (CR_REASON_NO_CHANGE, NULL);
+  CrTestChild *daemon;
+  const char *list, *u1, *u10;
+
+  daemon = cr_test_child_spawn (argv, TRUE);
+  cr_test_child_expect (daemon, listen, 15000);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_ptr_array_add (clients, cr_test_join (address, names[i], NULL, FALSE, WAIT_MS, NULL));
+
+  /* "U1" finds u1 and u10, in that order, and nobody else. */
+  cr_test_child_write_line (daemon, "/members U1");
+  cr_test_child_expect (daemon, header, WAIT_MS);
+  cr_test_child_expect (daemon, "\n  u10  ", WAIT_MS);
+  list = strstr (daemon->output->str, header);
+  u1 = strstr (list, "\n  u1  ");
+  u10 = strstr (list, "\n  u10  ");
+  g_assert_nonnull (u1);
+  g_assert_true (u1 < u10);
+  g_assert_null (strstr (list, "\n  u2  "));
+  g_assert_null (strstr (list, "\n  x1  "));
+
+  cr_test_child_write_line (daemon, "/locked");
+  cr_test_child_expect (daemon, _("No nickname is locked"), WAIT_MS);
+  cr_test_child_write_line (daemon, "/unlock u1");
+  cr_test_child_expect (daemon, no_change, WAIT_MS);
+
+  for (guint i = 0; i < clients->len; i++)
+    cr_test_leave_and_free (clients->pdata[i]);
+  cr_test_child_write_line (daemon, "/quit");
+  cr_test_child_free (daemon);
+  cr_test_remove_tree (dir);
+}
+
+/* cr_member_compare, which the owner view and the chat's member list
+ * sort by: the owner first, then numbers as numbers, case aside. */
+static void
+test_natural_order (void)
+{
+  const char *sorted[] = { "teacher", "a", "a1", "a2", "a10", "B", "u7", "u007", "u14",
+                           "U139", "u140", "u140a", "u141", "x9y2", "x9y10", "x10" };
+  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < G_N_ELEMENTS (sorted); i++)
+    g_ptr_array_add (members, cr_member_new (sorted[i], i == 0 ? CR_ROLE_OWNER : CR_ROLE_MEMBER,
+                                             0));
+
+  for (guint i = 0; i < members->len; i++)
+    for (guint j = 0; j < members->len; j++)
+      {
+        int expected = i < j ? -1 : i > j ? 1 : 0;
+        int cmp = cr_member_compare (members->pdata[i], members->pdata[j], NULL);
+
+        if (cmp != expected)
+          g_error ("%s vs %s: %d, not %d", sorted[i], sorted[j], cmp, expected);
+      }
+}
+
+typedef struct {
+  char *failed;     /* the first failure's sentence */
+  char *recovered;  /* the first recovery's, after it */
+} StorageTold;
+
+static void
+on_storage_told (CrServer    *server,
+                 gboolean     ok,
+                 const char  *message,
+                 StorageTold *told)
+{
+  if (!ok && told->failed == NULL)
+    told->failed = g_strdup (message);
+  else if (ok && told->failed != NULL && told->recovered == NULL)
+    told->recovered = g_strdup (message);
+}
+
+static gboolean
+storage_recovered (gpointer data)
+{
+  return ((StorageTold *) data)->recovered != NULL;
+}
+
+/* Issue 10: the database deleted under the running room is noticed at the
+ * next write and written back at once: the owner is told both, the
+ * recovery in a toast, and no banner stays. */
+static void
+test_storage_recovers (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autoptr(CrServer) server = cr_server_new (dir, "Deleted");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrClient) alice = NULL;
+  g_autofree char *address = NULL;
+  const char *suffixes[] = { "", "-wal", "-shm" };
+  StorageTold told = { NULL, NULL };
+  LabelCond toast = { GTK_WIDGET (fixture->page), NULL };
+
+  g_assert_true (cr_server_start (server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  address = cr_test_address ("127.0.0.1", cr_server_get_port (server));
+  cr_owner_page_set_server (fixture->page, server);
+  g_signal_connect (server, "storage-warning", G_CALLBACK (on_storage_told), &told);
+  alice = cr_test_join (address, "alice", NULL, FALSE, WAIT_MS, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *path = g_strconcat (dir, "/chatroom.db", suffixes[i], NULL);
+
+      g_assert_true (g_unlink (path) == 0 || errno == ENOENT);
+    }
+  g_assert_nonnull (cr_client_send (alice, "one more line", &error));
+  g_assert_no_error (error);
+  cr_test_assert_wait (storage_recovered, &told, WAIT_MS);
+
+  toast.text = told.recovered;
+  cr_test_assert_wait (label_shown, &toast, WAIT_MS);
+  g_assert_false (on_screen (GTK_WIDGET (fixture->page), told.failed));
+
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  cr_owner_page_set_server (fixture->page, fixture->server);
+  cr_server_stop (server);
+  cr_test_wait_until (NULL, NULL, 300);
+  cr_test_remove_tree (dir);
+  g_free (told.failed);
+  g_free (told.recovered);
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -741,6 +1631,8 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
+  g_test_add_func ("/chatroom/owner-page/natural-order", test_natural_order);
+
 #define ADD(name, func) \
   g_test_add ("/chatroom/owner-page/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("members", test_members);
@@ -748,12 +1640,21 @@ main (int   argc,
   ADD ("ban-asks-first", test_ban_asks_first);
   ADD ("unban", test_unban);
   ADD ("refusal-is-shown", test_refusal_is_shown);
-  ADD ("say-and-announce", test_say_and_announce);
+  ADD ("announce", test_announce);
   ADD ("settings-apply", test_settings_apply);
   ADD ("stop-requested", test_stop_requested);
   ADD ("keyboard", test_keyboard);
   ADD ("rows-follow-model", test_rows_follow_model);
   ADD ("room-name-bound", test_room_name_bound);
+  ADD ("rename-hides-apply", test_rename_hides_apply);
+  ADD ("this-computer", test_this_computer);
+  ADD ("classic-badge", test_classic_badge);
+  ADD ("narrow", test_narrow);
+  ADD ("two-hundred", test_two_hundred);
+  ADD ("storage-banner", test_storage_banner);
+  ADD ("storage-recovers", test_storage_recovers);
+  ADD ("locked-names", test_locked_names);
+  ADD ("console", test_console);
 #undef ADD
 
   return g_test_run ();

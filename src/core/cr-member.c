@@ -322,6 +322,55 @@ cr_member_set_last_active (CrMember *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ACTIVE]);
 }
 
+/* Natural order of two casefolded keys: a run of ASCII digits compares
+ * as the number it spells, so u14 < u139 < u140 (as a class list reads),
+ * the rest byte by byte. Equal numbers with more leading zeros ("u007" vs
+ * "u7") go after, so the order stays total. */
+static int
+compare_natural (const char *a,
+                 const char *b)
+{
+  int zeros = 0;
+
+  while (*a != '\0' && *b != '\0')
+    {
+      if (g_ascii_isdigit (*a) && g_ascii_isdigit (*b))
+        {
+          const char *ea, *eb;
+          const char *sa = a, *sb = b;
+          gsize la, lb;
+
+          while (*sa == '0' && g_ascii_isdigit (sa[1]))
+            sa++;
+          while (*sb == '0' && g_ascii_isdigit (sb[1]))
+            sb++;
+          for (ea = sa; g_ascii_isdigit (*ea); ea++)
+            ;
+          for (eb = sb; g_ascii_isdigit (*eb); eb++)
+            ;
+          la = ea - sa;
+          lb = eb - sb;
+          if (la != lb)
+            return la < lb ? -1 : 1;
+          for (gsize i = 0; i < la; i++)
+            if (sa[i] != sb[i])
+              return sa[i] < sb[i] ? -1 : 1;
+          if (zeros == 0 && (sa - a) != (sb - b))
+            zeros = (sa - a) < (sb - b) ? -1 : 1;
+          a = ea;
+          b = eb;
+          continue;
+        }
+      if (*a != *b)
+        return (guchar) *a < (guchar) *b ? -1 : 1;
+      a++;
+      b++;
+    }
+  if (*a != *b)
+    return *a == '\0' ? -1 : 1;
+  return zeros;
+}
+
 int
 cr_member_compare (gconstpointer a,
                    gconstpointer b,
@@ -336,9 +385,9 @@ cr_member_compare (gconstpointer a,
 
   /* Casefolded bytes rather than collation: the same order in every
    * locale, and names differing only in case stay next to each other. */
-  cmp = strcmp (ma->sort_key, mb->sort_key);
+  cmp = compare_natural (ma->sort_key, mb->sort_key);
   if (cmp != 0)
-    return cmp < 0 ? -1 : 1;
+    return cmp;
 
   /* Names are unique case-insensitively, but keep the order total. */
   cmp = strcmp (ma->name, mb->name);

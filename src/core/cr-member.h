@@ -41,8 +41,9 @@ gint64        cr_member_get_last_active (CrMember *self);
 void          cr_member_set_last_active (CrMember *self,
                                          gint64    last_active);
 
-/* Owner first, then by name, case-insensitively: for GtkCustomSorter and
- * g_list_store_insert_sorted (user_data unused). */
+/* Owner first, then by name, case-insensitively and in natural order
+ * (u14 < u139 < u140): for GtkCustomSorter and g_list_store_insert_sorted
+ * (user_data unused). */
 int           cr_member_compare         (gconstpointer a,
                                          gconstpointer b,
                                          gpointer      user_data);

@@ -129,3 +129,31 @@ _cr_server_list_join_addresses (GSocketAddress *local)
   }
   return g_strv_builder_end (builder);
 }
+
+gboolean
+_cr_server_join_address_is_local (const char *address)
+{
+  g_autofree char *host = NULL;
+  g_autoptr(GInetAddress) inet = NULL;
+  const char *colon;
+
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  /* "[v6]:port" or "v4:port", as format_address writes them. */
+  if (address[0] == '[')
+    {
+      const char *end = strchr (address, ']');
+
+      if (end == NULL)
+        return FALSE;
+      host = g_strndup (address + 1, end - address - 1);
+    }
+  else
+    {
+      colon = strrchr (address, ':');
+      host = colon != NULL ? g_strndup (address, colon - address) : g_strdup (address);
+    }
+
+  inet = g_inet_address_new_from_string (host);
+  return inet != NULL && g_inet_address_get_is_loopback (inet);
+}

@@ -17,5 +17,9 @@ GSocketAddress *_cr_server_parse_listen_address (const char      *address,
 /* The "host:port" strings that reach a socket bound to local: local itself,
  * or for a wildcard address this machine's addresses, 127.0.0.1 last. */
 GStrv           _cr_server_list_join_addresses  (GSocketAddress  *local);
+/* Whether a "host:port" of that list is loopback (127.0.0.1, [::1]): it
+ * reaches the room from this computer only, so the owner view names it
+ * "this computer" rather than as an address to give others. */
+gboolean        _cr_server_join_address_is_local (const char     *address);
 
 G_END_DECLS

@@ -15,4 +15,9 @@ void      cr_server_hold_auth        (CrServer *self,
                                       gboolean  hold);
 guint     cr_server_get_n_held_auth  (CrServer *self);
 
+/* Tests: every room's clock (not the system's) runs offset_us further
+ * ahead from now on, so waits of minutes (a login's back-off) pass at
+ * once; the rooms' timers keep to the system's clock. */
+void      cr_server_advance_clock    (gint64    offset_us);
+
 G_END_DECLS
