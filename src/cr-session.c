@@ -25,6 +25,7 @@
 #include <gtk/gtk.h>
 
 #include "cr-enums.h"
+#include "cr-trust.h"
 #include "cr-session-private.h"
 #include "cr-session.h"
 
@@ -487,6 +488,11 @@ start_join (CrSession  *self,
   g_assert (self->join_task == NULL);
 
   self->client = cr_client_new ();
+  {
+    /* Trust on first use, the same file chatroom-cli reads (cr-trust.h). */
+    g_autofree char *trust_file = cr_trust_default_path ();
+    cr_client_set_trust_file (self->client, trust_file);
+  }
   self->join_cancellable = g_cancellable_new ();
   self->join_task = task != NULL ? g_object_ref (task) : NULL;
   g_signal_group_set_target (self->client_signals, self->client);
@@ -953,6 +959,7 @@ cr_session_bind_server_settings (GSettings *settings,
                    G_SETTINGS_BIND_GET);
   g_settings_bind (settings, "history-length", server, "history-length",
                    G_SETTINGS_BIND_GET);
+  g_settings_bind (settings, "allow-classic", server, "allow-classic", G_SETTINGS_BIND_GET);
 }
 
 /* --- for tests (cr-session-private.h) ----------------------------------- */

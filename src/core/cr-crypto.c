@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
 #include "cr-protocol.h"
@@ -173,7 +174,10 @@ cr_identity_load (const char  *path,
   if ((st.st_mode & 0077) != 0)
     {
       g_set_error (error, CR_CRYPTO_ERROR, CR_CRYPTO_ERROR_BAD_KEY_FILE,
-                   "%s: readable by others (mode %03o); chmod 600 it",
+                   /* Translators: %s is a file name, %03o its permissions
+                    * (like 644) */
+                   _("The room's key %s is readable by others (mode %03o): make it "
+                     "private with chmod 600"),
                    path, (unsigned) (st.st_mode & 0777));
       return NULL;
     }
@@ -184,7 +188,8 @@ cr_identity_load (const char  *path,
     {
       sodium_memzero (contents, len);
       g_set_error (error, CR_CRYPTO_ERROR, CR_CRYPTO_ERROR_BAD_KEY_FILE,
-                   "%s: not a room identity key", path);
+                   /* Translators: %s is a file name */
+                   _("%s is not a room's key"), path);
       return NULL;
     }
   self = identity_alloc ();

@@ -22,8 +22,8 @@ typedef enum {
   CR_TRUST_CHANGED,   /* another key than the one we have */
 } CrTrustResult;
 
-/* The default file ($XDG_DATA_HOME/chatroom/known-rooms); CHATROOM_TRUST_FILE
- * overrides it (tests point it into a temporary directory). */
+/* The default file ($XDG_DATA_HOME/chatroom/known-rooms). CHATROOM_TRUST_FILE
+ * overrides it; set but empty, NULL: remember nothing (the test suite). */
 char          *cr_trust_default_path     (void);
 
 /* Reads path (a missing file is an empty store; lines that do not parse
