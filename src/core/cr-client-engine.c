@@ -810,7 +810,10 @@ cr_client_engine_tick (CrClientEngine *self,
         break;   /* still resolving */
       if (self->dialect == NULL || self->dialect == &cr_client_native_dialect)
         next = MIN (next, cr_client_native_dialect.tick (self, self->native, now));
-      if (self->state == CR_CLIENT_CONNECTING &&
+      /* A room whose key we know speaks sealed native: no falling back to
+       * the classic dialect, in clear, because its answers are missing (an
+       * attacker could drop them to read us). */
+      if (self->state == CR_CLIENT_CONNECTING && !self->have_known_key &&
           (self->dialect == NULL || self->dialect == &cr_client_classic_dialect))
         next = MIN (next, cr_client_classic_dialect.tick (self, self->classic, now));
       break;

@@ -67,8 +67,13 @@ read_be32 (const guint8 *in)
 static CrIdentity *
 identity_alloc (void)
 {
-  /* sodium_malloc: guarded pages, wiped on free, never swapped out. */
-  CrIdentity *self = sodium_malloc (sizeof (CrIdentity));
+  CrIdentity *self;
+
+  /* sodium_malloc needs the library set up (idempotent, thread-safe);
+   * then: guarded pages, wiped on free, never swapped out. */
+  if (sodium_init () < 0)
+    g_error ("libsodium could not be initialized");
+  self = sodium_malloc (sizeof (CrIdentity));
 
   g_assert (self != NULL);
   return self;
@@ -255,6 +260,8 @@ cr_seal_is_set (const CrSeal *seal)
 void
 cr_handshake_init (CrHandshake *hs)
 {
+  if (sodium_init () < 0)
+    g_error ("libsodium could not be initialized");
   crypto_kx_keypair (hs->public_key, hs->secret_key);
 }
 

@@ -650,6 +650,10 @@ handle_sealed (CrEngine              *self,
   session = g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id));
   if (session == NULL)
     {
+      /* No keys for it (a session before a restart, or forged): it cannot
+       * be opened. Still told, so that a member of a restarted room joins
+       * again. */
+      self->stats.unopened++;
       refuse_unknown_session (self, id, len, from, key, now, out);
       return;
     }
