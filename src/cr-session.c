@@ -49,6 +49,7 @@ struct _CrSession
 
   CrSessionState  state;
   guint           n_notifications;
+  gboolean        accept_new_key;   /* for the next join only */
 };
 
 G_DEFINE_FINAL_TYPE (CrSession, cr_session, G_TYPE_OBJECT)
@@ -492,6 +493,8 @@ start_join (CrSession  *self,
     /* Trust on first use, the same file chatroom-cli reads (cr-trust.h). */
     g_autofree char *trust_file = cr_trust_default_path ();
     cr_client_set_trust_file (self->client, trust_file);
+    cr_client_set_accept_new_key (self->client, self->accept_new_key);
+    self->accept_new_key = FALSE;
   }
   self->join_cancellable = g_cancellable_new ();
   self->join_task = task != NULL ? g_object_ref (task) : NULL;
@@ -817,6 +820,15 @@ cr_session_join_async (CrSession           *self,
     }
 
   start_join (self, task, address, name, password, do_register, NULL);
+}
+
+void
+cr_session_set_accept_new_key (CrSession *self,
+                               gboolean   accept)
+{
+  g_return_if_fail (CR_IS_SESSION (self));
+
+  self->accept_new_key = !!accept;
 }
 
 gboolean
