@@ -21,6 +21,7 @@
 #include "cr-render.h"
 #include "cr-server.h"
 #include "cr-trust.h"
+#include "cr-client-private.h"
 #include "cr-test-utils.h"
 
 #define BUFFER_SIZE 2048
@@ -1059,6 +1060,62 @@ test_no_classic (void)
 }
 
 /* ------------------------------------------------------------------ */
+/* No downgrade                                                       */
+
+/* Join a silent "room" (a raw socket); say whether it was sent "N name". */
+static gboolean
+classic_join_sent (CrTestSocket *room,
+                   const char   *trust_file)
+{
+  g_autofree char *address = cr_test_address ("127.0.0.1", cr_test_socket_get_port (room));
+  g_autoptr(CrClient) client = cr_client_new ();
+  g_autoptr(GBytes) datagram = NULL;
+  JoinWait wait = { FALSE, NULL };
+  gboolean sent = FALSE;
+
+  cr_client_set_trust_file (client, trust_file);
+  cr_client_set_timing (client, 0, 0, 1500);
+  cr_client_join_async (client, address, "alice", NULL, FALSE, NULL, NULL, on_joined, &wait);
+  cr_test_assert_wait (join_done, &wait, 6000);
+  g_assert_error (wait.error, CR_CLIENT_ERROR, CR_REASON_NO_ANSWER);
+  g_clear_error (&wait.error);
+  while ((datagram = cr_test_socket_receive (room, 100, NULL)) != NULL)
+    {
+      gsize len;
+      const char *data = g_bytes_get_data (datagram, &len);
+
+      if (len >= 2 && data[0] == 'N' && data[1] == ' ')
+        sent = TRUE;
+      g_clear_pointer (&datagram, g_bytes_unref);
+    }
+  return sent;
+}
+
+/* A room whose key we know speaks sealed native: with its answers dropped
+ * the member does not fall back to the classic dialect, in clear. */
+static void
+test_no_downgrade (void)
+{
+  g_autoptr(CrTestSocket) room = cr_test_socket_new ("127.0.0.1");
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autofree char *trust_file = g_build_filename (dir, "known-rooms", NULL);
+  g_autofree char *address = cr_test_address ("127.0.0.1", cr_test_socket_get_port (room));
+  guint8 key[32];
+
+  /* Unknown: after a fifth of the join timeout, "N alice". */
+  g_assert_true (classic_join_sent (room, trust_file));
+
+  memset (key, 5, sizeof key);
+  {
+    g_autoptr(CrTrust) trust = cr_trust_new (trust_file);
+
+    g_assert_true (cr_trust_remember (trust, address, key, NULL));
+  }
+  g_assert_false (classic_join_sent (room, trust_file));
+  cr_test_remove_tree (dir);
+}
+
+/* ------------------------------------------------------------------ */
 /* chatroomd and chatroom-cli                                         */
 
 static void
@@ -1163,6 +1220,7 @@ main (int   argc,
   g_test_add_func ("/chatroom/crypto/impostor", test_impostor);
   g_test_add_func ("/chatroom/crypto/handshake-limits", test_handshake_limits);
   g_test_add_func ("/chatroom/crypto/no-classic", test_no_classic);
+  g_test_add_func ("/chatroom/crypto/no-downgrade", test_no_downgrade);
   g_test_add_func ("/chatroom/crypto/programs", test_programs);
   status = g_test_run ();
   cr_test_remove_tree (trust_dir);

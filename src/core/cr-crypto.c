@@ -204,6 +204,18 @@ cr_identity_load (const char  *path,
   return self;
 }
 
+CrIdentity *
+cr_identity_copy (const CrIdentity *self)
+{
+  CrIdentity *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = identity_alloc ();
+  memcpy (copy, self, sizeof *copy);
+  return copy;
+}
+
 void
 cr_identity_free (CrIdentity *self)
 {

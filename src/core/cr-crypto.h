@@ -24,7 +24,10 @@
  * from a random 32-byte hs that the room replaces every
  * CR_HANDSHAKE_ROTATE_US (the one before is still accepted), so the same
  * derivation answers the sealed JOIN that follows, and a past session's
- * keys are gone within two rotations (forward secrecy).
+ * keys are gone within two rotations (forward secrecy). The address key is
+ * the room's own encoding of the source (family, port, address, scope:
+ * cr-engine-sessions.c); clients never see the derivation, and another
+ * room may derive its ephemeral key any way it can repeat.
  *
  * The client checks I against its trust store (cr-trust.h) and the
  * signature BEFORE it sends anything secret, then both sides compute
@@ -46,6 +49,12 @@
  *            nonce = 4 zero bytes ‖ n as 8 bytes BE,
  *            additional data = every byte before this field) of D,
  *            then its 16-byte tag
+ *
+ * The JOIN inside still carries the cookie in its header's ack field; ce
+ * travels beside it because the room, keeping no state, derives its keys
+ * again from ce and the sender's address (a JOIN from another address
+ * does not open). The room's first datagram of the session (its WELCOME)
+ * tells the client the session id, in both headers.
  *
  * The receiver opens with its rx key, then checks n against a 64-wide
  * replay window (a number seen, or 64 below the highest, is dropped), and
@@ -89,6 +98,7 @@ CrIdentity    *cr_identity_load          (const char   *path,
                                           GError      **error);
 /* A key in memory only (tests, a room without a data directory). */
 CrIdentity    *cr_identity_new           (void);
+CrIdentity    *cr_identity_copy          (const CrIdentity *self);
 void           cr_identity_free          (CrIdentity   *self);
 const guint8  *cr_identity_get_public    (const CrIdentity *self);
 
@@ -126,8 +136,8 @@ gboolean       cr_handshake_finish       (const CrHandshake *hs,
                                           CrSeal       *seal);
 
 /* The room's side, stateless: from its rotating secret, the client's
- * address key and ce. Its ephemeral public key and the signature of the
- * KEY... */
+ * address key and ce: its ephemeral public key and the KEY's signature
+ * (the caller sends its identity beside them)... */
 void           cr_handshake_answer       (const CrIdentity *identity,
                                           const guint8 *secret,
                                           const guint8 *address,

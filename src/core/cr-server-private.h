@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "cr-crypto.h"
 #include "cr-server.h"
 
 G_BEGIN_DECLS
@@ -14,5 +15,14 @@ G_BEGIN_DECLS
 void      cr_server_hold_auth        (CrServer *self,
                                       gboolean  hold);
 guint     cr_server_get_n_held_auth  (CrServer *self);
+
+/* Tests: the room's identity key (NULL before its first start), and one to
+ * use instead of loading or making it (before the first start; takes it).
+ * A room without a data dir keeps its key only for the object's life; a
+ * test that replaces the object by another "on the same data" passes the
+ * key on. */
+CrIdentity *_cr_server_dup_identity  (CrServer   *self);
+void      _cr_server_set_identity    (CrServer   *self,
+                                      CrIdentity *identity);
 
 G_END_DECLS

@@ -788,6 +788,25 @@ cr_server_set_allow_classic (CrServer *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOW_CLASSIC]);
 }
 
+CrIdentity *
+_cr_server_dup_identity (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+
+  return self->identity != NULL ? cr_identity_copy (self->identity) : NULL;
+}
+
+void
+_cr_server_set_identity (CrServer   *self,
+                         CrIdentity *identity)
+{
+  g_return_if_fail (CR_IS_SERVER (self));
+  g_return_if_fail (self->engine == NULL);
+
+  g_clear_pointer (&self->identity, cr_identity_free);
+  self->identity = identity;
+}
+
 char *
 cr_server_dup_fingerprint (CrServer *self)
 {
