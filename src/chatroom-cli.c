@@ -560,10 +560,14 @@ print_fingerprint (CliApp *app)
                    fingerprint);
       break;
     case CR_KEY_TRUST_KNOWN:
-    case CR_KEY_TRUST_NONE:
-    default:
       /* Translators: %s is the room key's fingerprint (groups of digits) */
       status_line (_("Room key fingerprint: %s (as before)."), fingerprint);
+      break;
+    case CR_KEY_TRUST_NONE:   /* no known-rooms file (CHATROOM_TRUST_FILE empty) */
+    default:
+      /* Translators: %s is the room key's fingerprint, 8 groups of 5 digits
+       * that members compare when they first join */
+      status_line (_("Room key fingerprint: %s"), fingerprint);
       break;
     }
 }

@@ -78,6 +78,22 @@ on_join_finished (GObject      *source,
 
   cr_login_page_remember (self->login_page);
   cr_login_page_show_error (self->login_page, NULL);
+
+  /* A room met for the first time: its key is remembered now, so now is
+   * when comparing its fingerprint with the owner's is worth it. */
+  {
+    CrClient *client = cr_session_get_client (self->session);
+
+    if (client != NULL && cr_client_get_key_trust (client) == CR_KEY_TRUST_NEW)
+      {
+        g_autofree char *note = NULL;
+
+        /* Translators: %s is the room key's fingerprint (groups of digits) */
+        note = g_strdup_printf (_("First time in this room. Its key: %s"),
+                                cr_client_get_fingerprint (client));
+        cr_chat_page_show_toast (self->chat_page, note);
+      }
+  }
 }
 
 static void

@@ -235,6 +235,9 @@ room_key_proved (CrClient   *self,
   if ((trust == CR_KEY_TRUST_NEW || trust == CR_KEY_TRUST_ACCEPTED) && self->trust != NULL &&
       !cr_trust_remember (self->trust, self->address, key, &error))
     g_warning ("Could not remember the room's key: %s", error->message);
+  /* Without a trust file nothing was compared, nor remembered. */
+  if (self->trust == NULL)
+    trust = CR_KEY_TRUST_NONE;
   g_object_freeze_notify (G_OBJECT (self));
   set_string (self, &self->fingerprint, fingerprint, PROP_FINGERPRINT);
   set_int (self, (int *) &self->key_trust, trust, PROP_KEY_TRUST);

@@ -31,7 +31,7 @@ typedef enum {
 
 /* How the room's identity key met the trust store (cr-trust.h). */
 typedef enum {
-  CR_KEY_TRUST_NONE = 0,        /* no key (yet), or a classic room */
+  CR_KEY_TRUST_NONE = 0,        /* no key (yet), a classic room, or no trust file */
   CR_KEY_TRUST_NEW,             /* first meeting: remembered now */
   CR_KEY_TRUST_KNOWN,           /* the key remembered for this address */
   CR_KEY_TRUST_ACCEPTED,        /* another key, accepted by the user: remembered now */
