@@ -88,7 +88,8 @@ static GBytes *
 sample_inner (guint32 session)
 {
   g_autoptr(GBytes) body = cr_body_chat (42, "the eagle lands at noon");
-  CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_CHAT, CR_FLAG_RELIABLE, session, 1, 0, 0 };
+  CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_CHAT, CR_FLAG_RELIABLE, session, 1,
+                      0x0a0b0c0d, 0 };
   gsize len;
   const guint8 *data = g_bytes_get_data (body, &len);
 
@@ -172,13 +173,21 @@ test_seal (void)
     guint8 ce[CR_PUBLIC_KEY_BYTES];
     const guint8 *peeked = NULL;
     guint32 session = 1;
+    guint32 cookie = 0;
+    CrHeader header;
 
     memset (ce, 0xab, sizeof ce);
     join = cr_seal (&client, 0, ce, g_bytes_get_data (inner, NULL), g_bytes_get_size (inner));
+    g_assert_cmpuint (g_bytes_get_size (join), ==,
+                      g_bytes_get_size (inner) + CR_SEAL_JOIN_OVERHEAD);
     g_assert_true (cr_sealed_peek (g_bytes_get_data (join, NULL), g_bytes_get_size (join),
-                                   &session, &peeked));
+                                   &session, &peeked, &cookie));
     g_assert_cmpuint (session, ==, 0);
     g_assert_cmpmem (peeked, sizeof ce, ce, sizeof ce);
+    /* The inner header's ack (the cookie) is beside it in clear. */
+    g_assert_cmpint (cr_header_parse (g_bytes_get_data (inner, NULL), g_bytes_get_size (inner),
+                                      &header, NULL, NULL), ==, CR_PARSE_OK);
+    g_assert_cmpuint (cookie, ==, header.ack);
     copy = (g_free (copy), g_memdup2 (g_bytes_get_data (join, NULL), g_bytes_get_size (join)));
     copy[CR_SEAL_HEADER_SIZE + 3] ^= 1;
     g_assert_cmpint (open_copy (&room, copy, g_bytes_get_size (join)), ==, CR_OPEN_FAILED);
@@ -981,6 +990,43 @@ test_handshake_limits (void)
     g_assert_true (cr_key_from_body (v, &se, &id, &sig));
     fp = cr_fingerprint (id);
     g_assert_cmpstr (fp, ==, room_fp);
+  }
+
+  /* A sealed JOIN's cookie is checked, in clear, before any key exchange:
+   * a wrong one gets the cookie again (≤ 3×) and opens nothing; the right
+   * one with a seal that does not hold is counted, and answered nothing. */
+  {
+    guint8 fake[CR_SEAL_JOIN_OVERHEAD + 60];
+    g_autoptr(GBytes) reply = NULL;
+
+    memset (fake, 0x33, sizeof fake);
+    fake[0] = 0xCB;
+    fake[1] = 0x52;
+    fake[2] = CR_PROTOCOL_VERSION;
+    fake[3] = CR_PACKET_SEALED;
+    memset (fake + 4, 0, 4);                     /* session 0: a JOIN */
+    memset (fake + 48, 0, 4);                    /* cookie 0: wrong */
+    cr_server_get_stats (room.server, &before);
+    cr_test_socket_send (sock, room.socket_address, fake, sizeof fake);
+    reply = cr_test_socket_receive (sock, 3000, NULL);
+    g_assert_nonnull (reply);
+    g_assert_cmpint (cr_header_parse (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
+                                      &header, NULL, NULL), ==, CR_PARSE_OK);
+    g_assert_cmpint (header.type, ==, CR_PACKET_PING);
+    g_assert_cmpuint (header.ack, ==, cookie);
+    g_clear_pointer (&reply, g_bytes_unref);
+    cr_server_get_stats (room.server, &after);
+    g_assert_cmpuint (after.unopened, ==, before.unopened);
+
+    fake[48] = (cookie >> 24) & 0xff;
+    fake[49] = (cookie >> 16) & 0xff;
+    fake[50] = (cookie >> 8) & 0xff;
+    fake[51] = cookie & 0xff;
+    cr_test_socket_send (sock, room.socket_address, fake, sizeof fake);
+    reply = cr_test_socket_receive (sock, 300, NULL);
+    g_assert_null (reply);
+    cr_server_get_stats (room.server, &after);
+    g_assert_cmpuint (after.unopened, ==, before.unopened + 1);
   }
 
   /* A JOIN in clear (a password would be in it): refused, counted. */

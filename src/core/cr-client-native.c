@@ -691,7 +691,7 @@ native_receive (CrClientEngine *engine,
     {
       guint32 outer = 0;
 
-      if (engine->plaintext || !n->keyed || !cr_sealed_peek (data, len, &outer, NULL))
+      if (engine->plaintext || !n->keyed || !cr_sealed_peek (data, len, &outer, NULL, NULL))
         {
           engine->stats.unopened++;
           return;

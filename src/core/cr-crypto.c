@@ -401,7 +401,8 @@ gboolean
 cr_sealed_peek (const guint8  *data,
                 gsize          len,
                 guint32       *session,
-                const guint8 **client_ephemeral)
+                const guint8 **client_ephemeral,
+                guint32       *cookie)
 {
   guint32 id;
 
@@ -416,6 +417,8 @@ cr_sealed_peek (const guint8  *data,
     *session = id;
   if (client_ephemeral != NULL)
     *client_ephemeral = id == 0 ? data + CR_SEAL_HEADER_SIZE : NULL;
+  if (cookie != NULL)
+    *cookie = id == 0 ? read_be32 (data + CR_SEAL_HEADER_SIZE + CR_PUBLIC_KEY_BYTES) : 0;
   return TRUE;
 }
 
@@ -427,13 +430,14 @@ cr_seal (CrSeal       *seal,
          gsize         inner_len)
 {
   guint8 nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
-  gsize head = CR_SEAL_HEADER_SIZE + (session == 0 ? CR_PUBLIC_KEY_BYTES : 0);
+  gsize head = session == 0 ? CR_SEAL_JOIN_OVERHEAD - CR_SEAL_TAG_SIZE : CR_SEAL_HEADER_SIZE;
   unsigned long long clen = 0;
   guint64 number;
   guint8 *buf;
 
   g_return_val_if_fail (cr_seal_is_set (seal), NULL);
   g_return_val_if_fail ((session == 0) == (client_ephemeral != NULL), NULL);
+  g_return_val_if_fail (inner != NULL && inner_len >= CR_HEADER_SIZE, NULL);
   /* A number used twice under one key would undo the cipher: never wrap. */
   g_return_val_if_fail (seal->tx_next < G_MAXUINT64, NULL);
 
@@ -449,7 +453,10 @@ cr_seal (CrSeal       *seal,
   buf[7] = session & 0xff;
   write_be64 (buf + 8, number);
   if (client_ephemeral != NULL)
-    memcpy (buf + CR_SEAL_HEADER_SIZE, client_ephemeral, CR_PUBLIC_KEY_BYTES);
+    {
+      memcpy (buf + CR_SEAL_HEADER_SIZE, client_ephemeral, CR_PUBLIC_KEY_BYTES);
+      memcpy (buf + CR_SEAL_HEADER_SIZE + CR_PUBLIC_KEY_BYTES, inner + 16, 4);   /* the ack */
+    }
   make_nonce (nonce, number);
   crypto_aead_chacha20poly1305_ietf_encrypt (buf + head, &clen, inner, inner_len,
                                              buf, head, NULL, nonce, seal->tx);
@@ -504,9 +511,9 @@ cr_seal_open (CrSeal        *seal,
   *inner = NULL;
 
   if (!cr_seal_is_set (seal) || len > CR_DATAGRAM_MAX ||
-      !cr_sealed_peek (data, len, &session, NULL))
+      !cr_sealed_peek (data, len, &session, NULL, NULL))
     return CR_OPEN_MALFORMED;
-  head = CR_SEAL_HEADER_SIZE + (session == 0 ? CR_PUBLIC_KEY_BYTES : 0);
+  head = session == 0 ? CR_SEAL_JOIN_OVERHEAD - CR_SEAL_TAG_SIZE : CR_SEAL_HEADER_SIZE;
   number = read_be64 (data + 8);
   /* An old number is refused before any work; a new one only counts once
    * it authenticated, so a forger cannot move the window. */

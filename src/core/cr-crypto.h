@@ -42,18 +42,22 @@
  *   0   2    magic 0xCB 0x52
  *   2   1    version = 1
  *   3   1    type = CR_PACKET_SEALED (13)
- *   4   4    session id, BE (0: a JOIN, which carries ce next)
+ *   4   4    session id, BE (0: a JOIN, which carries ce and the cookie next)
  *   8   8    seal number n, BE: 1, 2, 3… per direction, never reused
  *  [16  32   ce, only when the session id is 0]
+ *  [48  4    the cookie (the JOIN's ack field), only when the session id is 0]
  *   …        ChaCha20-Poly1305-IETF(key = the sender's tx key,
  *            nonce = 4 zero bytes ‖ n as 8 bytes BE,
  *            additional data = every byte before this field) of D,
  *            then its 16-byte tag
  *
- * The JOIN inside still carries the cookie in its header's ack field; ce
- * travels beside it because the room, keeping no state, derives its keys
+ * The JOIN inside still carries the cookie in its header's ack field, and
+ * a copy travels in clear beside ce: the room checks it before any work
+ * (a wrong one gets the PING with the cookie again, as a plaintext JOIN
+ * did), so a forged source costs it a keyed hash, not a key exchange. ce
+ * travels in clear because the room, keeping no state, derives its keys
  * again from ce and the sender's address (a JOIN from another address
- * does not open). The room's first datagram of the session (its WELCOME)
+ * does not open); the inner cookie must equal the outer one. The room's first datagram of the session (its WELCOME)
  * tells the client the session id, in both headers.
  *
  * The receiver opens with its rx key, then checks n against a 64-wide
@@ -76,7 +80,7 @@ G_BEGIN_DECLS
 #define CR_SEAL_TAG_SIZE        16
 /* What sealing adds to a datagram of a session (a JOIN adds 32 more). */
 #define CR_SEAL_OVERHEAD        (CR_SEAL_HEADER_SIZE + CR_SEAL_TAG_SIZE)
-#define CR_SEAL_JOIN_OVERHEAD   (CR_SEAL_OVERHEAD + CR_PUBLIC_KEY_BYTES)
+#define CR_SEAL_JOIN_OVERHEAD   (CR_SEAL_OVERHEAD + CR_PUBLIC_KEY_BYTES + 4)
 #define CR_REPLAY_WINDOW        64
 #define CR_HANDSHAKE_ROTATE_US  (60 * G_TIME_SPAN_SECOND)
 /* "12345 67890 …": 8 groups of 5 digits and 7 spaces. */
@@ -160,13 +164,16 @@ typedef enum {
   CR_OPEN_REPLAYED,       /* authentic, but its number was seen or is too old */
 } CrOpenResult;
 
-/* Is this datagram sealed? Its outer session id, and ce when that is 0. */
+/* Is this datagram sealed? Its outer session id, and ce and the cookie
+ * when that is 0 (each out parameter may be NULL). */
 gboolean       cr_sealed_peek            (const guint8  *data,
                                           gsize          len,
                                           guint32       *session,
-                                          const guint8 **client_ephemeral);
+                                          const guint8 **client_ephemeral,
+                                          guint32       *cookie);
 /* Seal inner (a whole native datagram) with the next number.
- * client_ephemeral: non-NULL only for a JOIN (session 0). */
+ * client_ephemeral: non-NULL only for a JOIN (session 0), whose cookie
+ * (inner's ack field) is copied beside it. */
 GBytes        *cr_seal                   (CrSeal       *seal,
                                           guint32       session,
                                           const guint8 *client_ephemeral,

@@ -580,6 +580,7 @@ handle_sealed_join (CrEngine              *self,
                     const guint8          *data,
                     gsize                  len,
                     const guint8          *client_ephemeral,
+                    guint32                cookie,
                     GSocketAddress        *from,
                     const CrEngineAddrKey *key,
                     CrEngineTime           now,
@@ -594,6 +595,13 @@ handle_sealed_join (CrEngine              *self,
 
   if (!_cr_engine_unverified_allow (self, key, now.mono))
     return;
+  /* The cookie first, in clear: a source that does not receive at its
+   * address costs a keyed hash, never a key exchange. */
+  if (cookie != _cr_engine_address_cookie (self, key))
+    {
+      _cr_engine_send_cookie (self, out, from, key, len);
+      return;
+    }
   handshake_rotate (self, now.mono);
   for (guint i = 0; i < G_N_ELEMENTS (self->hs_secret) && result != CR_OPEN_OK; i++)
     {
@@ -612,7 +620,8 @@ handle_sealed_join (CrEngine              *self,
 
   inner_data = g_bytes_get_data (inner, &inner_len);
   if (cr_header_parse (inner_data, inner_len, &header, &body, &body_len) != CR_PARSE_OK ||
-      header.type != CR_PACKET_JOIN || header.number != 0 || header.session != 0)
+      header.type != CR_PACKET_JOIN || header.number != 0 || header.session != 0 ||
+      header.ack != cookie)
     self->stats.malformed++;
   else if (!_cr_engine_storage_refuse_join (self, inner_data, inner_len, from, key, now, out))
     handle_join (self, header.ack, body, body_len, &seal, from, key, now, out);
@@ -634,16 +643,16 @@ handle_sealed (CrEngine              *self,
   gsize inner_len, body_len;
   CrEngineSession *session;
   CrHeader header;
-  guint32 id;
+  guint32 id, cookie;
 
-  if (!cr_sealed_peek (data, len, &id, &client_ephemeral))
+  if (!cr_sealed_peek (data, len, &id, &client_ephemeral, &cookie))
     {
       self->stats.unopened++;
       return;
     }
   if (id == 0)
     {
-      handle_sealed_join (self, data, len, client_ephemeral, from, key, now, out);
+      handle_sealed_join (self, data, len, client_ephemeral, cookie, from, key, now, out);
       return;
     }
 
