@@ -518,25 +518,243 @@ refuse_unknown_session (CrEngine              *self,
                            cr_datagram_build (&reply, refusal_data, refusal_len), len);
 }
 
-/* A (plaintext or opened) datagram of a session, address checked. */
-static void
-handle_session (CrEngine        *self,
-                CrEngineSession *session,
-                const CrHeader  *header,
-                const guint8    *body,
-                gsize            body_len,
-                CrEngineTime     now,
-                GPtrArray       *out)
+/* A sealed JOIN (session 0): its keys come from the handshake, derived
+ * again from the secret (now, or the one before) and the address. TRUE:
+ * *inner is the JOIN, *seal its keys. */
+static gboolean
+open_sealed_join (CrEngine              *self,
+                  const guint8          *data,
+                  gsize                  len,
+                  const guint8          *client_ephemeral,
+                  guint32                cookie,
+                  GSocketAddress        *from,
+                  const CrEngineAddrKey *key,
+                  CrEngineTime           now,
+                  GPtrArray             *out,
+                  GBytes               **inner,
+                  CrSeal                *seal)
+{
+  CrOpenResult result = CR_OPEN_FAILED;
+  CrHeader header;
+
+  if (!_cr_engine_unverified_allow (self, key, now.mono))
+    return FALSE;
+  /* The cookie first, in clear: a source that does not receive at its
+   * address costs a keyed hash, never a key exchange. */
+  if (cookie != _cr_engine_address_cookie (self, key))
+    {
+      _cr_engine_send_cookie (self, out, from, key, len);
+      return FALSE;
+    }
+  handshake_rotate (self, now.mono);
+  for (guint i = 0; i < G_N_ELEMENTS (self->hs_secret) && result != CR_OPEN_OK; i++)
+    {
+      if (!cr_handshake_room_keys (self->hs_secret[i], key->bytes, key->len,
+                                   client_ephemeral, seal))
+        break;
+      result = cr_seal_open (seal, data, len, inner);
+      if (result != CR_OPEN_OK)
+        cr_seal_clear (seal);
+    }
+  if (result != CR_OPEN_OK)
+    {
+      self->stats.unopened++;
+      return FALSE;
+    }
+  if (cr_header_parse (g_bytes_get_data (*inner, NULL), g_bytes_get_size (*inner),
+                       &header, NULL, NULL) != CR_PARSE_OK ||
+      header.type != CR_PACKET_JOIN || header.session != 0 || header.ack != cookie)
+    self->stats.malformed++;
+  /* Storage that cannot be read refuses every JOIN, once it is one. */
+  else if (!_cr_engine_storage_refuse_join (self, g_bytes_get_data (*inner, NULL),
+                                            g_bytes_get_size (*inner), from, key, now, out))
+    return TRUE;
+  cr_seal_clear (seal);
+  g_clear_pointer (inner, g_bytes_unref);
+  return FALSE;
+}
+
+/* The datagram boundary of a room with an identity: HELLO answered, a
+ * JOIN in clear refused, anything else in clear dropped, and a sealed
+ * datagram opened with its session's keys (or, for a JOIN, the
+ * handshake's: *join_seal). TRUE: *inner is what the plaintext path below
+ * takes, as if it had come so. */
+static gboolean
+unseal (CrEngine              *self,
+        const guint8          *data,
+        gsize                  len,
+        GSocketAddress        *from,
+        const CrEngineAddrKey *key,
+        CrEngineTime           now,
+        GPtrArray             *out,
+        GBytes               **inner,
+        CrSeal                *join_seal)
+{
+  const guint8 *client_ephemeral = NULL;
+  const guint8 *body;
+  gsize body_len;
+  CrEngineSession *session;
+  CrHeader header;
+  guint32 id, cookie;
+
+  if (len < 4 || data[3] != CR_PACKET_SEALED)
+    {
+      if (cr_header_parse (data, len, &header, &body, &body_len) != CR_PARSE_OK)
+        self->stats.malformed++;
+      else if (header.type == CR_PACKET_HELLO)
+        handle_hello (self, &header, body, body_len, len, from, key, now, out);
+      else if (header.type == CR_PACKET_JOIN && header.number == 0)
+        {
+          /* A client that would send its password in clear: not here. */
+          g_autoptr(GBytes) refusal = cr_body_refuse (CR_REASON_VERSION, "");
+          CrHeader reply = { CR_PROTOCOL_VERSION, CR_PACKET_REFUSE, 0, 0, 0, 0, 0 };
+
+          self->stats.unsealed++;
+          if (_cr_engine_unverified_allow (self, key, now.mono))
+            _cr_engine_emit_limited (self, out, from,
+                                     cr_datagram_build (&reply, g_bytes_get_data (refusal, NULL),
+                                                        g_bytes_get_size (refusal)),
+                                     len);
+        }
+      else if ((session = header.session != 0
+                          ? g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (header.session))
+                          : NULL) != NULL &&
+               !_cr_engine_addr_key_equal (&session->key, key))
+        self->stats.spoofed++;   /* someone else's session, from elsewhere */
+      else if (session == NULL && header.session != 0 && header.type != CR_PACKET_ACK)
+        refuse_unknown_session (self, header.session, len, from, key, now, out);
+      else
+        self->stats.unsealed++;
+      return FALSE;
+    }
+
+  if (!cr_sealed_peek (data, len, &id, &client_ephemeral, &cookie))
+    {
+      self->stats.unopened++;
+      return FALSE;
+    }
+  if (id == 0)
+    return open_sealed_join (self, data, len, client_ephemeral, cookie, from, key, now, out,
+                             inner, join_seal);
+
+  session = g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id));
+  if (session == NULL)
+    {
+      /* No keys for it (a session before a restart, or forged): it cannot
+       * be opened. Still told, so that a member of a restarted room joins
+       * again. */
+      self->stats.unopened++;
+      refuse_unknown_session (self, id, len, from, key, now, out);
+      return FALSE;
+    }
+  if (!_cr_engine_addr_key_equal (&session->key, key) || session->dialect != CR_DIALECT_NATIVE)
+    {
+      self->stats.spoofed++;
+      return FALSE;
+    }
+  switch (cr_seal_open (&session->seal, data, len, inner))
+    {
+    case CR_OPEN_OK:
+      break;
+    case CR_OPEN_REPLAYED:
+      self->stats.replayed++;
+      return FALSE;
+    case CR_OPEN_MALFORMED:
+    case CR_OPEN_FAILED:
+    default:
+      self->stats.unopened++;
+      return FALSE;
+    }
+  if (cr_header_parse (g_bytes_get_data (*inner, NULL), g_bytes_get_size (*inner),
+                       &header, NULL, NULL) != CR_PARSE_OK ||
+      header.session != id || header.type == CR_PACKET_JOIN)
+    {
+      self->stats.malformed++;
+      g_clear_pointer (inner, g_bytes_unref);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+_cr_engine_handle_native (CrEngine              *self,
+                          const guint8          *data,
+                          gsize                  len,
+                          GSocketAddress        *from,
+                          const CrEngineAddrKey *key,
+                          CrEngineTime           now,
+                          GPtrArray             *out)
 {
   g_autoptr(GPtrArray) deliveries = NULL;
-  guint32 id = session->id;
+  g_autoptr(GBytes) opened = NULL;
+  const guint8 *body;
+  gsize body_len;
+  CrHeader header;
+  CrEngineSession *session;
   guint unacked;
+  CrSeal join_seal = { { 0 } };
+
+  /* A room with an identity takes only what opens, and then takes it as
+   * the plaintext dialect always came (cr-crypto.h). */
+  if (self->config.identity != NULL)
+    {
+      if (!unseal (self, data, len, from, key, now, out, &opened, &join_seal))
+        return;
+      data = g_bytes_get_data (opened, &len);
+    }
+
+  if (cr_header_parse (data, len, &header, &body, &body_len) != CR_PARSE_OK ||
+      header.type == CR_PACKET_HELLO || header.type == CR_PACKET_KEY)
+    {
+      self->stats.malformed++;
+      return;
+    }
+
+  if (header.type == CR_PACKET_JOIN)
+    {
+      if (header.number != 0)
+        self->stats.malformed++;
+      else
+        handle_join (self, header.ack, body, body_len,
+                     cr_seal_is_set (&join_seal) ? &join_seal : NULL, from, key, now, out);
+      cr_seal_clear (&join_seal);
+      return;
+    }
+
+  session = header.session
+    ? g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (header.session))
+    : NULL;
+  if (session == NULL)
+    {
+      /* A session we do not know: we restarted, or it timed out. Tell it so
+       * (cheaply) and it will join again. */
+      if (header.session != 0 && header.type != CR_PACKET_ACK &&
+          !g_hash_table_contains (self->by_addr, key) &&
+          _cr_engine_unverified_allow (self, key, now.mono))
+        {
+          g_autoptr(GBytes) refusal = cr_body_refuse (CR_REASON_TIMED_OUT, "");
+          CrHeader reply = { CR_PROTOCOL_VERSION, CR_PACKET_REFUSE, 0, header.session, 0, 0, 0 };
+          gsize refusal_len;
+          const guint8 *refusal_data = g_bytes_get_data (refusal, &refusal_len);
+
+          _cr_engine_emit_limited (self, out, from,
+                                   cr_datagram_build (&reply, refusal_data, refusal_len), len);
+        }
+      else if (header.session == 0)
+        self->stats.malformed++;
+      return;
+    }
+  if (!_cr_engine_addr_key_equal (&session->key, key) || session->dialect != CR_DIALECT_NATIVE)
+    {
+      self->stats.spoofed++;
+      return;
+    }
 
   session->last_heard = now.mono;
   unacked = cr_reliable_get_unacked (session->rel);
   deliveries = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_delivery_free);
-  if (cr_reliable_receive (session->rel, header, body, body_len, now.mono, deliveries) &&
-      header->type == CR_PACKET_CHAT && (header->flags & CR_FLAG_MORE) == 0 &&
+  if (cr_reliable_receive (session->rel, &header, body, body_len, now.mono, deliveries) &&
+      header.type == CR_PACKET_CHAT && (header.flags & CR_FLAG_MORE) == 0 &&
       !_cr_engine_bucket_take (&session->bucket, self->config.rate_per_second,
                                self->config.rate_burst, now.mono))
     {
@@ -551,11 +769,11 @@ handle_session (CrEngine        *self,
     {
       handle_delivery (self, session, deliveries->pdata[i], now, out);
       /* A BYE may have ended the session. */
-      if (g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id)) != session)
+      if (g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (header.session)) != session)
         return;
     }
 
-  if (header->type == CR_PACKET_PING)
+  if (header.type == CR_PACKET_PING)
     {
       g_autoptr(GBytes) empty = cr_body_empty ();
       _cr_engine_session_emit (self, session, out,
@@ -571,213 +789,4 @@ handle_session (CrEngine        *self,
   if (session->member_id != 0)
     cr_room_touch (self->room, session->member_id, now.wall);
   _cr_engine_session_flush (self, session, now.mono, out);
-}
-
-/* A sealed JOIN (session 0): its keys come from the handshake, derived
- * again from the secret (now, or the one before) and the address. */
-static void
-handle_sealed_join (CrEngine              *self,
-                    const guint8          *data,
-                    gsize                  len,
-                    const guint8          *client_ephemeral,
-                    guint32                cookie,
-                    GSocketAddress        *from,
-                    const CrEngineAddrKey *key,
-                    CrEngineTime           now,
-                    GPtrArray             *out)
-{
-  g_autoptr(GBytes) inner = NULL;
-  CrOpenResult result = CR_OPEN_FAILED;
-  const guint8 *inner_data, *body;
-  gsize inner_len, body_len;
-  CrHeader header;
-  CrSeal seal;
-
-  if (!_cr_engine_unverified_allow (self, key, now.mono))
-    return;
-  /* The cookie first, in clear: a source that does not receive at its
-   * address costs a keyed hash, never a key exchange. */
-  if (cookie != _cr_engine_address_cookie (self, key))
-    {
-      _cr_engine_send_cookie (self, out, from, key, len);
-      return;
-    }
-  handshake_rotate (self, now.mono);
-  for (guint i = 0; i < G_N_ELEMENTS (self->hs_secret) && result != CR_OPEN_OK; i++)
-    {
-      if (!cr_handshake_room_keys (self->hs_secret[i], key->bytes, key->len,
-                                   client_ephemeral, &seal))
-        break;
-      result = cr_seal_open (&seal, data, len, &inner);
-      if (result != CR_OPEN_OK)
-        cr_seal_clear (&seal);
-    }
-  if (result != CR_OPEN_OK)
-    {
-      self->stats.unopened++;
-      return;
-    }
-
-  inner_data = g_bytes_get_data (inner, &inner_len);
-  if (cr_header_parse (inner_data, inner_len, &header, &body, &body_len) != CR_PARSE_OK ||
-      header.type != CR_PACKET_JOIN || header.number != 0 || header.session != 0 ||
-      header.ack != cookie)
-    self->stats.malformed++;
-  else if (!_cr_engine_storage_refuse_join (self, inner_data, inner_len, from, key, now, out))
-    handle_join (self, header.ack, body, body_len, &seal, from, key, now, out);
-  cr_seal_clear (&seal);
-}
-
-static void
-handle_sealed (CrEngine              *self,
-               const guint8          *data,
-               gsize                  len,
-               GSocketAddress        *from,
-               const CrEngineAddrKey *key,
-               CrEngineTime           now,
-               GPtrArray             *out)
-{
-  g_autoptr(GBytes) inner = NULL;
-  const guint8 *client_ephemeral = NULL;
-  const guint8 *inner_data, *body;
-  gsize inner_len, body_len;
-  CrEngineSession *session;
-  CrHeader header;
-  guint32 id, cookie;
-
-  if (!cr_sealed_peek (data, len, &id, &client_ephemeral, &cookie))
-    {
-      self->stats.unopened++;
-      return;
-    }
-  if (id == 0)
-    {
-      handle_sealed_join (self, data, len, client_ephemeral, cookie, from, key, now, out);
-      return;
-    }
-
-  session = g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id));
-  if (session == NULL)
-    {
-      /* No keys for it (a session before a restart, or forged): it cannot
-       * be opened. Still told, so that a member of a restarted room joins
-       * again. */
-      self->stats.unopened++;
-      refuse_unknown_session (self, id, len, from, key, now, out);
-      return;
-    }
-  if (!_cr_engine_addr_key_equal (&session->key, key) || session->dialect != CR_DIALECT_NATIVE)
-    {
-      self->stats.spoofed++;
-      return;
-    }
-  switch (cr_seal_open (&session->seal, data, len, &inner))
-    {
-    case CR_OPEN_OK:
-      break;
-    case CR_OPEN_REPLAYED:
-      self->stats.replayed++;
-      return;
-    case CR_OPEN_MALFORMED:
-    case CR_OPEN_FAILED:
-    default:
-      self->stats.unopened++;
-      return;
-    }
-
-  inner_data = g_bytes_get_data (inner, &inner_len);
-  if (cr_header_parse (inner_data, inner_len, &header, &body, &body_len) != CR_PARSE_OK ||
-      header.session != id || header.type == CR_PACKET_JOIN ||
-      header.type == CR_PACKET_HELLO || header.type == CR_PACKET_KEY)
-    {
-      self->stats.malformed++;
-      return;
-    }
-  handle_session (self, session, &header, body, body_len, now, out);
-}
-
-void
-_cr_engine_handle_native (CrEngine              *self,
-                          const guint8          *data,
-                          gsize                  len,
-                          GSocketAddress        *from,
-                          const CrEngineAddrKey *key,
-                          CrEngineTime           now,
-                          GPtrArray             *out)
-{
-  const guint8 *body;
-  gsize body_len;
-  CrHeader header;
-  CrEngineSession *session;
-  gboolean sealed_room = self->config.identity != NULL;
-
-  if (len >= 4 && data[3] == CR_PACKET_SEALED)
-    {
-      if (sealed_room)
-        handle_sealed (self, data, len, from, key, now, out);
-      else
-        self->stats.malformed++;
-      return;
-    }
-
-  if (cr_header_parse (data, len, &header, &body, &body_len) != CR_PARSE_OK)
-    {
-      self->stats.malformed++;
-      return;
-    }
-
-  if (header.type == CR_PACKET_HELLO)
-    {
-      if (sealed_room)
-        handle_hello (self, &header, body, body_len, len, from, key, now, out);
-      else
-        self->stats.malformed++;
-      return;
-    }
-
-  if (header.type == CR_PACKET_JOIN)
-    {
-      if (header.number != 0)
-        self->stats.malformed++;
-      else if (sealed_room)
-        {
-          /* A client that would send its password in clear: not here. */
-          g_autoptr(GBytes) refusal = cr_body_refuse (CR_REASON_VERSION, "");
-          CrHeader reply = { CR_PROTOCOL_VERSION, CR_PACKET_REFUSE, 0, 0, 0, 0, 0 };
-          gsize refusal_len;
-          const guint8 *refusal_data = g_bytes_get_data (refusal, &refusal_len);
-
-          self->stats.unsealed++;
-          if (_cr_engine_unverified_allow (self, key, now.mono))
-            _cr_engine_emit_limited (self, out, from,
-                                     cr_datagram_build (&reply, refusal_data, refusal_len),
-                                     len);
-        }
-      else
-        handle_join (self, header.ack, body, body_len, NULL, from, key, now, out);
-      return;
-    }
-
-  session = header.session
-    ? g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (header.session))
-    : NULL;
-  if (session == NULL)
-    {
-      if (header.session != 0 && header.type != CR_PACKET_ACK)
-        refuse_unknown_session (self, header.session, len, from, key, now, out);
-      else if (header.session == 0)
-        self->stats.malformed++;
-      return;
-    }
-  if (!_cr_engine_addr_key_equal (&session->key, key) || session->dialect != CR_DIALECT_NATIVE)
-    {
-      self->stats.spoofed++;
-      return;
-    }
-  if (cr_seal_is_set (&session->seal))
-    {
-      self->stats.unsealed++;
-      return;
-    }
-  handle_session (self, session, &header, body, body_len, now, out);
 }
