@@ -8,7 +8,13 @@
  * the whole work of a broadcast: parse, store, encode once, queue and flush
  * per member, take the acks. Prints the figures; it is not a test.
  *
- *   bench-engine [MEMBERS [MESSAGES]]     defaults: 10, 100 and 500 members, 2000 messages
+ *   bench-engine [--sealed] [MEMBERS [MESSAGES]]
+ *                                         defaults: 10, 100 and 500 members, 2000 messages
+ *
+ * --sealed: the room has an identity and every member does the handshake
+ * (cr-crypto.h), so every datagram both ways is sealed and opened: the
+ * difference to a plain run is what encryption costs per delivery (the
+ * room's seal and open, and the members' too).
  */
 #include "config.h"
 
@@ -17,6 +23,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "cr-crypto.h"
 #include "cr-engine.h"
 #include "cr-protocol.h"
 #include "cr-reliable.h"
@@ -29,12 +36,16 @@ typedef struct {
   guint32         cookie;
   gboolean        welcomed;
   guint64         events;
+  CrHandshake     hs;
+  CrSeal          seal;
+  gboolean        keyed;
 } Member;
 
 typedef struct {
   CrEngine  *engine;
   GPtrArray *out;
   GHashTable *by_port;   /* port → Member* */
+  gboolean   sealed;
   guint64    in;
   CrEngineTime now;
 } Bench;
@@ -61,6 +72,18 @@ feed (Bench        *b,
       const guint8 *data,
       gsize         len)
 {
+  g_autoptr(GBytes) sealed = NULL;
+
+  /* A keyed member seals all it sends, as cr-client-native.c does. */
+  if (m->keyed && cr_protocol_is_native (data, len) && len >= CR_HEADER_SIZE &&
+      data[3] != CR_PACKET_HELLO)
+    {
+      guint32 session = ((guint32) data[8] << 24) | ((guint32) data[9] << 16) |
+                        ((guint32) data[10] << 8) | data[11];
+
+      sealed = cr_seal (&m->seal, session, session == 0 ? m->hs.public_key : NULL, data, len);
+      data = g_bytes_get_data (sealed, &len);
+    }
   b->in++;
   cr_engine_receive (b->engine, data, len, m->addr, b->now, b->out);
 }
@@ -82,13 +105,29 @@ pump (Bench *b)
           CrDatagram *d = batch->pdata[i];
           Member *m = g_hash_table_lookup (b->by_port, GUINT_TO_POINTER (port_of (d->to)));
           g_autoptr(GPtrArray) deliveries = NULL;
+          g_autoptr(GBytes) opened = NULL;
           const guint8 *data, *body;
           gsize len, body_len;
           CrHeader header;
 
           data = g_bytes_get_data (d->data, &len);
+          if (m != NULL && len > 4 && data[3] == CR_PACKET_SEALED)
+            {
+              if (cr_seal_open (&m->seal, data, len, &opened) != CR_OPEN_OK)
+                continue;
+              data = g_bytes_get_data (opened, &len);
+            }
           if (m == NULL || cr_header_parse (data, len, &header, &body, &body_len) != CR_PARSE_OK)
             continue;
+          if (header.type == CR_PACKET_KEY)
+            {
+              g_autoptr(GVariant) v = cr_body_parse (CR_PACKET_KEY, body, body_len);
+              const guint8 *se, *id, *sig;
+
+              m->keyed = v != NULL && cr_key_from_body (v, &se, &id, &sig) &&
+                         cr_handshake_finish (&m->hs, se, id, sig, &m->seal);
+              continue;
+            }
           if (header.session == 0)
             {
               if (header.type == CR_PACKET_PING)
@@ -144,6 +183,21 @@ member_join (Bench      *b,
 
   feed (b, m, (const guint8 *) CR_PROBE_TEXT, strlen (CR_PROBE_TEXT));
   pump (b);
+  if (b->sealed)
+    {
+      g_autoptr(GBytes) hello_body = NULL;
+      g_autoptr(GBytes) hello = NULL;
+      CrHeader hello_header = { CR_PROTOCOL_VERSION, CR_PACKET_HELLO, 0, 0, 0, m->cookie, 0 };
+
+      cr_handshake_init (&m->hs);
+      hello_body = cr_body_hello (m->hs.public_key);
+      data = g_bytes_get_data (hello_body, &len);
+      hello = cr_datagram_build (&hello_header, data, len);
+      data = g_bytes_get_data (hello, &len);
+      feed (b, m, data, len);
+      pump (b);
+      g_assert (m->keyed);
+    }
   header.ack = m->cookie;
   data = g_bytes_get_data (body, &len);
   datagram = cr_datagram_build (&header, data, len);
@@ -169,9 +223,11 @@ remove_tree (const char *dir)
 }
 
 static void
-run (guint n_members,
-     guint n_messages)
+run (gboolean sealed,
+     guint    n_members,
+     guint    n_messages)
 {
+  CrIdentity *identity = sealed ? cr_identity_new () : NULL;
   g_autofree char *dir = g_dir_make_tmp ("cr-bench-XXXXXX", NULL);
   g_autoptr(GError) error = NULL;
   CrStore *store = cr_store_open (dir, &error);
@@ -189,6 +245,8 @@ run (guint n_members,
   config.max_members = n_members + 1;
   config.rate_per_second = 1e9;
   config.rate_burst = 1e9;
+  config.identity = identity;
+  b.sealed = sealed;
   b.engine = cr_engine_new (&config, store);
   b.out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
   b.by_port = g_hash_table_new (NULL, NULL);
@@ -230,9 +288,9 @@ run (guint n_members,
   for (guint i = 0; i < n_members; i++)
     received += members[i]->events;
 
-  g_print ("%5u members  %6u messages  %7.3f s  %9.0f messages/s  %10.0f datagrams out/s  "
+  g_print ("%s %5u members  %6u messages  %7.3f s  %9.0f messages/s  %10.0f datagrams out/s  "
            "%10.0f in/s  %6.2f µs per delivery  (delivered %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT ")\n",
-           n_members, n_messages, elapsed / 1e6,
+           sealed ? "sealed" : "plain ", n_members, n_messages, elapsed / 1e6,
            n_messages / (elapsed / 1e6),
            (stats.datagrams_out - out_before) / (elapsed / 1e6),
            (b.in - in_before) / (elapsed / 1e6),
@@ -243,12 +301,15 @@ run (guint n_members,
     {
       g_object_unref (members[i]->addr);
       cr_reliable_free (members[i]->rel);
+      cr_seal_clear (&members[i]->seal);
+      cr_handshake_clear (&members[i]->hs);
       g_free (members[i]);
     }
   g_free (members);
   g_hash_table_destroy (b.by_port);
   g_ptr_array_unref (b.out);
   cr_engine_free (b.engine);
+  cr_identity_free (identity);
   cr_store_close (store);
   remove_tree (dir);
 }
@@ -257,18 +318,26 @@ int
 main (int   argc,
       char *argv[])
 {
+  gboolean sealed = FALSE;
+
   setlocale (LC_ALL, "C.UTF-8");
   cr_locale_init ();
 
   g_print ("The engine alone (no sockets), one member speaking, every member acking; "
            "SQLite store in a temporary directory.\n");
+  if (argc > 1 && g_str_equal (argv[1], "--sealed"))
+    {
+      sealed = TRUE;
+      argc--;
+      argv++;
+    }
   if (argc > 1)
-    run (MAX (2, atoi (argv[1])), argc > 2 ? MAX (1, atoi (argv[2])) : 2000);
+    run (sealed, MAX (2, atoi (argv[1])), argc > 2 ? MAX (1, atoi (argv[2])) : 2000);
   else
     {
-      run (10, 2000);
-      run (100, 2000);
-      run (500, 1000);
+      run (sealed, 10, 2000);
+      run (sealed, 100, 2000);
+      run (sealed, 500, 1000);
     }
   return 0;
 }

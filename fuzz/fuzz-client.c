@@ -152,7 +152,9 @@ bring_to (Fuzz  *f,
     0xcb, 0x52, 0x01, CR_PACKET_PING, 0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0,
     0x0b, 0xad, 0xca, 0xfe,  0, 0, 0, 0,
   };
-  CrClientJoin join = { "alice", "", FALSE, NULL, "192.0.2.1:10024", 0 };
+  /* The plaintext native dialect, so that inputs reach the parser
+   * (fuzz/README.md). */
+  CrClientJoin join = { "alice", "", FALSE, NULL, "192.0.2.1:10024", 0, .plaintext = TRUE };
   g_autoptr(GBytes) welcome = cr_body_welcome ("Fuzz", "alice", "tok", CR_ROLE_MEMBER, 3);
   g_autoptr(GBytes) members = NULL;
   CrMembersBuilder *builder;

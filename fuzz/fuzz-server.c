@@ -18,14 +18,22 @@
  * bit 1 makes them a JOIN body sent with the source's join cookie (the
  * harness probes first); bit 2 steps the clock 16 s instead of 37 ms;
  * bit 3 holds the password jobs until a later chunk; bit 4 makes the
- * bytes an owner action (first byte: which; rest: the name or text).
+ * bytes an owner action (first byte: which; rest: the name or text);
+ * bit 5 seals the bytes, as they are, with the keys of the source's
+ * session (a member's), so that whatever they are reaches the parsers
+ * behind the seal.
+ * The room has an identity: the native dialect is sealed (cr-crypto.h).
+ * The harness plays the members' side of it: each native join does the
+ * handshake (HELLO, KEY) and everything a member sends is sealed with its
+ * keys; bytes sent as they are (no flag) meet the seal itself.
  * Every datagram the room sends is routed back to the members, whose
  * acks go in again, so the reliable path runs both ways.
  *
  * Invariants: no crash, no critical or warning, every datagram out at
  * most CR_DATAGRAM_MAX (classic lines at most CR_CLASSIC_LINE_MAX and
- * UTF-8), every native one parses and every body delivered to a member
- * parses, the stats count every datagram in and out and never go back,
+ * UTF-8), every native one is sealed, or one of the few plaintext packets
+ * (PING, KEY, REFUSE); every sealed one a member opens, and every body
+ * delivered to a member, parses; the stats count every datagram in and out and never go back,
  * the room never holds more than its member cap.
  * Build and run: see README.md in this directory.
  */
@@ -41,6 +49,7 @@
 #include <glib/gstdio.h>
 
 #include "cr-classic.h"
+#include "cr-crypto.h"
 #include "cr-engine.h"
 #include "cr-protocol.h"
 #include "cr-reliable.h"
@@ -61,10 +70,13 @@ typedef struct
   CrReliable     *rel;      /* NULL: classic */
   guint32         session;
   guint32         cookie;
+  CrHandshake     hs;
+  CrSeal          seal;     /* set once the room's KEY was taken */
 } Peer;
 
 typedef struct
 {
+  CrIdentity   *identity;
   CrEngine     *engine;
   GPtrArray    *out;
   GRand        *rand;
@@ -81,6 +93,7 @@ typedef struct
 static CrStore *store;
 static char *store_dir;
 static GBytes *store_template;   /* the file: carol registered, mallory banned */
+static CrIdentity *identity;     /* the room's, made once: keys cost time */
 
 static void
 fixed_random (guint8   *buf,
@@ -137,9 +150,12 @@ check_stats (Fuzz *f)
   if (stats.datagrams_out != f->n_out + f->out->len)
     g_error ("datagrams_out %" G_GUINT64_FORMAT " but %" G_GUINT64_FORMAT " came out",
              stats.datagrams_out, f->n_out + f->out->len);
-  if (stats.malformed + stats.spoofed > stats.datagrams_in)
+  if (stats.malformed + stats.spoofed + stats.unsealed + stats.unopened + stats.replayed >
+      stats.datagrams_in)
     g_error ("more datagrams dropped than received");
   if (stats.malformed < f->last.malformed || stats.spoofed < f->last.spoofed ||
+      stats.unsealed < f->last.unsealed || stats.unopened < f->last.unopened ||
+      stats.replayed < f->last.replayed ||
       stats.rate_limited < f->last.rate_limited || stats.retransmits < f->last.retransmits ||
       stats.store_errors < f->last.store_errors)
     g_error ("a counter went back");
@@ -164,11 +180,34 @@ peer_take (Fuzz         *f,
   gsize body_len = 0;
   CrHeader header;
 
+  g_autoptr(GBytes) opened = NULL;
+  gboolean sealed = len > 4 && data[3] == CR_PACKET_SEALED;
+
   /* The same address may also have joined classically. */
   if (peer->rel == NULL || !cr_protocol_is_native (data, len))
     return;
+  if (sealed)
+    {
+      /* One sealed for a session the member has since left cannot open. */
+      if (cr_seal_open (&peer->seal, data, len, &opened) != CR_OPEN_OK)
+        return;
+      data = g_bytes_get_data (opened, &len);
+    }
   if (cr_header_parse (data, len, &header, &body, &body_len) != CR_PARSE_OK)
     g_error ("the room sent a native member an invalid datagram");
+  if (!sealed && header.type != CR_PACKET_PING && header.type != CR_PACKET_KEY &&
+      header.type != CR_PACKET_REFUSE)
+    g_error ("the room sent a member a datagram of type %u in clear", header.type);
+  if (header.type == CR_PACKET_KEY)
+    {
+      g_autoptr(GVariant) v = cr_body_parse (CR_PACKET_KEY, body, body_len);
+      const guint8 *se, *id, *sig;
+
+      if (v == NULL || !cr_key_from_body (v, &se, &id, &sig) ||
+          !cr_handshake_finish (&peer->hs, se, id, sig, &peer->seal))
+        g_error ("the room's KEY does not hold");
+      return;
+    }
   if (header.session == 0)
     {
       if (header.type == CR_PACKET_PING)
@@ -201,6 +240,24 @@ engine_in (Fuzz           *f,
 {
   f->n_in++;
   cr_engine_receive (f->engine, data, len, from, f->now, f->out);
+}
+
+/* A member sends: sealed with its keys, once it has them. session: the
+ * outer one (0 for a JOIN, which carries the member's ephemeral key). */
+static void
+peer_send (Fuzz         *f,
+           Peer         *peer,
+           guint32       session,
+           const guint8 *data,
+           gsize         len)
+{
+  g_autoptr(GBytes) sealed = NULL;
+
+  if (!cr_seal_is_set (&peer->seal))
+    return;
+  sealed = cr_seal (&peer->seal, session, session == 0 ? peer->hs.public_key : NULL,
+                    data, len);
+  engine_in (f, peer->addr, g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed));
 }
 
 /* What the room sent: sane, and to the members it was meant for; then
@@ -245,7 +302,7 @@ route (Fuzz *f)
               gsize len;
               const guint8 *data = g_bytes_get_data (datagrams->pdata[i], &len);
 
-              engine_in (f, peer->addr, data, len);
+              peer_send (f, peer, peer->session, data, len);
               sent = TRUE;
             }
         }
@@ -273,27 +330,12 @@ step (Fuzz   *f,
   route (f);
 }
 
-/* Probe from the address, take the cookie, send a JOIN with this body. */
+/* What the room answered from, to the one who asked (counted out). */
 static void
-native_join (Fuzz           *f,
-             GSocketAddress *from,
-             const guint8   *body,
-             gsize           body_len)
+take_replies (Fuzz           *f,
+              Peer           *peer,
+              GSocketAddress *from)
 {
-  CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_JOIN, 0, 0, 0, 0, 0 };
-  g_autoptr(GBytes) datagram = NULL;
-  Peer stranger = { from, NULL, 0, 0 };
-  Peer *peer = &stranger;
-  gsize len;
-  const guint8 *data;
-
-  for (guint p = 0; p < N_PEERS; p++)
-    if (same_address (f->peers[p].addr, from))
-      peer = &f->peers[p];
-  if (peer == &stranger)
-    stranger.rel = cr_reliable_new ();
-
-  engine_in (f, from, CR_PROBE_TEXT, strlen (CR_PROBE_TEXT));
   f->n_out += f->out->len;
   for (guint i = 0; i < f->out->len; i++)
     {
@@ -303,12 +345,54 @@ native_join (Fuzz           *f,
         peer_take (f, peer, g_bytes_get_data (d->data, NULL), g_bytes_get_size (d->data));
     }
   g_ptr_array_set_size (f->out, 0);
+}
+
+/* Probe from the address, take the cookie, do the handshake, send a
+ * sealed JOIN with this body. */
+static void
+native_join (Fuzz           *f,
+             GSocketAddress *from,
+             const guint8   *body,
+             gsize           body_len)
+{
+  CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_JOIN, 0, 0, 0, 0, 0 };
+  g_autoptr(GBytes) datagram = NULL;
+  Peer stranger = { 0 };
+  Peer *peer = &stranger;
+  gsize len;
+  const guint8 *data;
+
+  stranger.addr = from;
+  for (guint p = 0; p < N_PEERS; p++)
+    if (same_address (f->peers[p].addr, from))
+      peer = &f->peers[p];
+  if (peer == &stranger)
+    stranger.rel = cr_reliable_new ();
+
+  /* A fresh handshake for every join, as a client does. */
+  cr_handshake_init (&peer->hs);
+  cr_seal_clear (&peer->seal);
+  engine_in (f, from, CR_PROBE_TEXT, strlen (CR_PROBE_TEXT));
+  take_replies (f, peer, from);
+  {
+    g_autoptr(GBytes) hello_body = cr_body_hello (peer->hs.public_key);
+    CrHeader hello = { CR_PROTOCOL_VERSION, CR_PACKET_HELLO, 0, 0, 0, peer->cookie, 0 };
+    g_autoptr(GBytes) hello_datagram = cr_datagram_build (&hello,
+                                                          g_bytes_get_data (hello_body, NULL),
+                                                          g_bytes_get_size (hello_body));
+
+    engine_in (f, from, g_bytes_get_data (hello_datagram, NULL),
+               g_bytes_get_size (hello_datagram));
+    take_replies (f, peer, from);
+  }
 
   header.ack = peer->cookie;
   datagram = cr_datagram_build (&header, body, body_len);
   data = g_bytes_get_data (datagram, &len);
-  engine_in (f, from, data, len);
+  peer_send (f, peer, 0, data, len);
   g_clear_pointer (&stranger.rel, cr_reliable_free);
+  cr_seal_clear (&stranger.seal);
+  cr_handshake_clear (&stranger.hs);
 }
 
 static void
@@ -371,6 +455,8 @@ chunk (Fuzz         *f,
 
   if ((flags & 16) != 0)
     owner_act (f, data, len);
+  else if ((flags & 32) != 0 && peer != NULL && peer->rel != NULL && len >= CR_HEADER_SIZE)
+    peer_send (f, peer, peer->session, data, len);
   else if ((flags & 2) != 0)
     native_join (f, from, data, len);
   else if ((flags & 1) != 0 && peer != NULL && peer->rel != NULL && peer->session != 0 &&
@@ -452,6 +538,7 @@ remove_store (void)
   g_rmdir (store_dir);
   g_clear_pointer (&store_dir, g_free);
   g_clear_pointer (&store_template, g_bytes_unref);
+  g_clear_pointer (&identity, cr_identity_free);
 }
 
 int
@@ -466,6 +553,7 @@ LLVMFuzzerInitialize (int    *argc,
     g_error ("Could not make %s", store_dir);
   atexit (remove_store);
   make_store_template ();
+  identity = cr_identity_new ();
   return 0;
 }
 
@@ -480,6 +568,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   open_store ();
   f.rand = g_rand_new_with_seed (8);
+  f.identity = identity;
   cr_engine_config_init (&config);
   config.random_func = fixed_random;
   config.random_data = f.rand;
@@ -487,6 +576,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   config.language = "zh_CN";
   config.max_members = 12;
   config.silence_timeout_us = 15 * G_TIME_SPAN_SECOND;
+  config.identity = f.identity;
   f.engine = cr_engine_new (&config, store);
   f.now = (CrEngineTime) { 1000 * G_TIME_SPAN_SECOND, 1767225600 * G_TIME_SPAN_SECOND };
   f.out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
@@ -525,6 +615,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     {
       g_object_unref (f.peers[p].addr);
       g_clear_pointer (&f.peers[p].rel, cr_reliable_free);
+      cr_seal_clear (&f.peers[p].seal);
     }
   g_rand_free (f.rand);
   close_store ();

@@ -27,6 +27,7 @@
 #include "cr-client.h"
 #include "cr-render.h"
 #include "cr-terminal.h"
+#include "cr-trust.h"
 
 /* How long to wait for the room to acknowledge what was typed before
  * leaving, and for the goodbye itself (the client needs ≤ 1 s). */
@@ -51,10 +52,12 @@ typedef struct {
   gboolean           leave_requested;
   gboolean           leave_sent;
   gboolean           done;
+  gboolean           quiet;
 } CliApp;
 
 static void read_next_line (CliApp *app);
 static void maybe_leave (CliApp *app);
+static void print_fingerprint (CliApp *app);
 
 /* g_print() converts to the locale's charset: Chinese becomes "?" under LANG=C.
  * Messages are UTF-8 and are written as such. */
@@ -494,9 +497,14 @@ on_joined (GObject      *source,
         why = cr_terminal_escape (error->message);
       /* Translators: the first %s is the room address, the second why */
       status_line (_("Could not join %s: %s"), address, why);
+      if (g_error_matches (error, CR_CLIENT_ERROR, CR_REASON_KEY_CHANGED))
+        status_line ("%s", _("If the room's owner reads you the new fingerprint, join again "
+                             "with --accept-new-key."));
       finish (app, 1);
       return;
     }
+
+  print_fingerprint (app);
 
   app->joined = TRUE;
   /* The name is the one the room's WELCOME gave. */
@@ -520,6 +528,48 @@ on_joined (GObject      *source,
 
   print_new_messages (app);
   read_next_line (app);
+}
+
+static void
+print_fingerprint (CliApp *app)
+{
+  const char *fingerprint = cr_client_get_fingerprint (app->client);
+
+  if (fingerprint == NULL)
+    {
+      /* A classic room: the classroom programs cannot encrypt. */
+      status_line ("%s", _("This room does not encrypt: anyone on the network can read it."));
+      return;
+    }
+  if (app->quiet)
+    {
+      /* Translators: %s is the room key's fingerprint (groups of digits) */
+      status_line (_("Room key: %s"), fingerprint);
+      return;
+    }
+  switch (cr_client_get_key_trust (app->client))
+    {
+    case CR_KEY_TRUST_NEW:
+      /* Translators: %s is the room key's fingerprint (groups of digits) */
+      status_line (_("Room key fingerprint: %s. First time here: it is remembered now; "
+                     "compare it with the one the room's owner sees."), fingerprint);
+      break;
+    case CR_KEY_TRUST_ACCEPTED:
+      /* Translators: %s is the room key's fingerprint (groups of digits) */
+      status_line (_("Room key fingerprint: %s. The new key is accepted and remembered."),
+                   fingerprint);
+      break;
+    case CR_KEY_TRUST_KNOWN:
+      /* Translators: %s is the room key's fingerprint (groups of digits) */
+      status_line (_("Room key fingerprint: %s (as before)."), fingerprint);
+      break;
+    case CR_KEY_TRUST_NONE:   /* no known-rooms file (CHATROOM_TRUST_FILE empty) */
+    default:
+      /* Translators: %s is the room key's fingerprint, 8 groups of 5 digits
+       * that members compare when they first join */
+      status_line (_("Room key fingerprint: %s"), fingerprint);
+      break;
+    }
 }
 
 static gboolean
@@ -577,13 +627,20 @@ main (int   argc,
   g_autofree char *summary = NULL;
   g_autofree char *name = NULL;
   gboolean do_register = FALSE;
+  gboolean accept_new_key = FALSE;
   gboolean version = FALSE;
+  g_autofree char *trust_file = NULL;
   CliApp app = { 0 };
   const GOptionEntry entries[] = {
     { "register", 'r', 0, G_OPTION_ARG_NONE, &do_register,
       N_("Register NAME with the password first (needs --password-file)"), NULL },
     { "password-file", 'p', 0, G_OPTION_ARG_FILENAME, &password_file,
       N_("Read the password from the first line of FILE"), N_("FILE") },
+    { "accept-new-key", 0, 0, G_OPTION_ARG_NONE, &accept_new_key,
+      N_("Go on when the room's key is not the one remembered for its address, and "
+         "remember the new one"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &app.quiet,
+      N_("Say less on joining: the room key's fingerprint only"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
       N_("Show the version and exit"), NULL },
     { NULL }
@@ -655,6 +712,10 @@ main (int   argc,
   app.unacked = g_ptr_array_new_with_free_func (g_object_unref);
   app.client = cr_client_new ();
   app.messages = cr_client_get_messages (app.client);
+  /* The rooms met before and their keys (cr-trust.h), shared with the app. */
+  trust_file = cr_trust_default_path ();
+  cr_client_set_trust_file (app.client, trust_file);
+  cr_client_set_accept_new_key (app.client, accept_new_key);
 
   stdin_stream = g_unix_input_stream_new (STDIN_FILENO, FALSE);
   app.input = g_data_input_stream_new (stdin_stream);

@@ -119,7 +119,7 @@ list_members (Daemon     *daemon,
         g_string_append_printf (line, "  %s", cr_member_get_address (m));
       g_string_append_printf (line, "  %s", (flags & CR_MEMBER_REGISTERED) ? _("registered") : _("guest"));
       if (flags & CR_MEMBER_CLASSIC)
-        g_string_append_printf (line, "  %s", _("classic client"));
+        g_string_append_printf (line, "  %s", _("classic client: can be read on the network"));
       if (flags & CR_MEMBER_MUTED)
         g_string_append_printf (line, "  %s", _("muted"));
       if (cr_member_get_role (m) == CR_ROLE_OWNER)
@@ -301,6 +301,7 @@ main (int   argc,
   g_autofree char *language = NULL;
   g_autofree char *owner_name = NULL;
   int silence_ms = 15000;
+  gboolean no_classic = FALSE;
   gboolean version = FALSE;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
@@ -319,6 +320,8 @@ main (int   argc,
       N_("How the owner's messages are signed"), N_("NAME") },
     { "silence-timeout", 0, 0, G_OPTION_ARG_INT, &silence_ms,
       N_("Drop a member silent for this long (milliseconds)"), N_("MS") },
+    { "no-classic", 0, 0, G_OPTION_ARG_NONE, &no_classic,
+      N_("Refuse classic clients (the classroom programs), which cannot encrypt"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version"), NULL },
     { NULL }
   };
@@ -362,6 +365,7 @@ main (int   argc,
                                 "language", language ? language : "zh_CN",
                                 "owner-name", owner_name,
                                 "silence-timeout", (guint) silence_ms,
+                                "allow-classic", !no_classic,
                                 NULL);
   g_signal_connect (daemon.server, "event", G_CALLBACK (on_event), &daemon);
   g_signal_connect (daemon.server, "stopped", G_CALLBACK (on_stopped), &daemon);
@@ -379,8 +383,18 @@ main (int   argc,
     g_autofree char *joined = g_strjoinv (", ", addresses);
     g_autofree char *name = cr_terminal_escape (cr_server_get_room_name (daemon.server));
 
+    g_autofree char *fingerprint = cr_server_dup_fingerprint (daemon.server);
+
     /* Translators: %s is the room's name, then the addresses to join at */
     sayf (stdout, _("Room “%s” is open. Join at: %s"), name, joined);
+    /* Translators: %s is the room key's fingerprint, 8 groups of 5 digits
+     * that members compare when they first join */
+    sayf (stdout, _("Room key fingerprint: %s"), fingerprint);
+    if (no_classic)
+      say (stdout, _("Classic clients are refused: every member is encrypted."));
+    else
+      say (stdout, _("Classic clients may join; what they send and receive can be read on "
+                     "the network."));
     say (stdout, _("Type to speak as the owner; /help lists the commands."));
   }
 

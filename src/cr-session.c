@@ -25,6 +25,7 @@
 #include <gtk/gtk.h>
 
 #include "cr-enums.h"
+#include "cr-trust.h"
 #include "cr-session-private.h"
 #include "cr-session.h"
 
@@ -48,6 +49,7 @@ struct _CrSession
 
   CrSessionState  state;
   guint           n_notifications;
+  gboolean        accept_new_key;   /* for the next join only */
 };
 
 G_DEFINE_FINAL_TYPE (CrSession, cr_session, G_TYPE_OBJECT)
@@ -487,6 +489,13 @@ start_join (CrSession  *self,
   g_assert (self->join_task == NULL);
 
   self->client = cr_client_new ();
+  {
+    /* Trust on first use, the same file chatroom-cli reads (cr-trust.h). */
+    g_autofree char *trust_file = cr_trust_default_path ();
+    cr_client_set_trust_file (self->client, trust_file);
+    cr_client_set_accept_new_key (self->client, self->accept_new_key);
+    self->accept_new_key = FALSE;
+  }
   self->join_cancellable = g_cancellable_new ();
   self->join_task = task != NULL ? g_object_ref (task) : NULL;
   g_signal_group_set_target (self->client_signals, self->client);
@@ -813,6 +822,15 @@ cr_session_join_async (CrSession           *self,
   start_join (self, task, address, name, password, do_register, NULL);
 }
 
+void
+cr_session_set_accept_new_key (CrSession *self,
+                               gboolean   accept)
+{
+  g_return_if_fail (CR_IS_SESSION (self));
+
+  self->accept_new_key = !!accept;
+}
+
 gboolean
 cr_session_join_finish (CrSession     *self,
                         GAsyncResult  *result,
@@ -953,6 +971,7 @@ cr_session_bind_server_settings (GSettings *settings,
                    G_SETTINGS_BIND_GET);
   g_settings_bind (settings, "history-length", server, "history-length",
                    G_SETTINGS_BIND_GET);
+  g_settings_bind (settings, "allow-classic", server, "allow-classic", G_SETTINGS_BIND_GET);
 }
 
 /* --- for tests (cr-session-private.h) ----------------------------------- */

@@ -65,6 +65,11 @@ void        cr_session_join_async           (CrSession           *self,
 gboolean    cr_session_join_finish          (CrSession           *self,
                                              GAsyncResult        *result,
                                              GError             **error);
+/* The user chose to trust a room whose key changed (CR_REASON_KEY_CHANGED,
+ * cr-trust.h): the next join goes on with the new key and remembers it.
+ * For that one join only. */
+void        cr_session_set_accept_new_key   (CrSession           *self,
+                                             gboolean             accept);
 
 /* Host a room on the settings' port and join it as its owner, as name
  * (NULL or "": the saved nickname, else the user's login name). A room we

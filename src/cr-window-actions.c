@@ -17,6 +17,42 @@
 
 /* --- joining ------------------------------------------------------------ */
 
+static void on_login_page_join_requested (CrWindow    *self,
+                                          CrLoginPage *page);
+
+static void
+on_key_dialog_response (AdwMessageDialog *dialog,
+                        const char       *response,
+                        CrWindow         *self)
+{
+  if (g_strcmp0 (response, "trust") != 0)
+    return;
+  cr_session_set_accept_new_key (self->session, TRUE);
+  on_login_page_join_requested (self, self->login_page);
+}
+
+/* The room's key is not the one remembered (cr-trust.h): only the user's
+ * explicit choice goes on. The message names both fingerprints. */
+static void
+ask_about_new_key (CrWindow     *self,
+                   const GError *error)
+{
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("The Room’s Key Changed"),
+                                                       error->message));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "trust", _("_Trust the New Key"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "trust", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_key_dialog_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 on_join_finished (GObject      *source,
                   GAsyncResult *result,
@@ -35,11 +71,29 @@ on_join_finished (GObject      *source,
 
       why = _cr_window_dup_error_text (error);
       _cr_window_show_login (self, why, NULL);
+      if (g_error_matches (error, CR_CLIENT_ERROR, CR_REASON_KEY_CHANGED))
+        ask_about_new_key (self, error);
       return;
     }
 
   cr_login_page_remember (self->login_page);
   cr_login_page_show_error (self->login_page, NULL);
+
+  /* A room met for the first time: its key is remembered now, so now is
+   * when comparing its fingerprint with the owner's is worth it. */
+  {
+    CrClient *client = cr_session_get_client (self->session);
+
+    if (client != NULL && cr_client_get_key_trust (client) == CR_KEY_TRUST_NEW)
+      {
+        g_autofree char *note = NULL;
+
+        /* Translators: %s is the room key's fingerprint (groups of digits) */
+        note = g_strdup_printf (_("First time in this room. Its key: %s"),
+                                cr_client_get_fingerprint (client));
+        cr_chat_page_show_toast (self->chat_page, note);
+      }
+  }
 }
 
 static void

@@ -97,6 +97,13 @@ sample_body (CrPacketType type)
     case CR_PACKET_PING:
     case CR_PACKET_ACK:
       return cr_body_empty ();
+    case CR_PACKET_HELLO:
+      return cr_body_hello ((const guint8 *) "0123456789abcdef0123456789abcdef");
+    case CR_PACKET_KEY:
+      return cr_body_key ((const guint8 *) "0123456789abcdef0123456789abcdef",
+                          (const guint8 *) "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",
+                          (const guint8 *) "0123456789abcdef0123456789abcdef"
+                                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345");
     default:
       g_assert_not_reached ();
     }
@@ -300,6 +307,23 @@ test_round_trip (void)
         case CR_PACKET_ACK:
           g_assert_cmpuint (g_variant_n_children (body), ==, 0);
           break;
+        case CR_PACKET_HELLO:
+          {
+            const guint8 *ce = NULL;
+
+            g_assert_true (cr_hello_from_body (body, &ce));
+            g_assert_cmpmem (ce, 32, "0123456789abcdef0123456789abcdef", 32);
+          }
+          break;
+        case CR_PACKET_KEY:
+          {
+            const guint8 *se = NULL, *id = NULL, *sig = NULL;
+
+            g_assert_true (cr_key_from_body (body, &se, &id, &sig));
+            g_assert_cmpmem (id, 32, "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", 32);
+            g_assert_cmpmem (sig + 32, 32, "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", 32);
+          }
+          break;
         default:
           g_assert_not_reached ();
         }
@@ -389,6 +413,20 @@ test_truncated (void)
               {
                 g_assert_nonnull (value);
                 g_assert_cmpuint (g_variant_n_children (value), ==, 2);
+                continue;
+              }
+            /* The same for HELLO and KEY, whose byte arrays take any
+             * length: their accessors refuse keys of the wrong size. */
+            if (value != NULL && type == CR_PACKET_HELLO)
+              {
+                const guint8 *ce;
+                g_assert_false (cr_hello_from_body (value, &ce));
+                continue;
+              }
+            if (value != NULL && type == CR_PACKET_KEY)
+              {
+                const guint8 *se, *id, *sig;
+                g_assert_false (cr_key_from_body (value, &se, &id, &sig));
                 continue;
               }
             if (value != NULL)

@@ -292,7 +292,9 @@ member_join (World      *w,
 {
   g_autoptr(GPtrArray) out = new_out ();
   Member *m = g_new0 (Member, 1);
-  CrClientJoin join = { name, password, do_register, NULL, "127.0.0.1:10024", 0 };
+  /* This engine has no identity: the plaintext native dialect. */
+  CrClientJoin join = { name, password, do_register, NULL, "127.0.0.1:10024", 0,
+                        .plaintext = TRUE };
 
   m->engine = cr_client_engine_new ((guint64) (w->members->len + 1) << 32);
   m->address = cr_test_socket_address ("127.0.0.1", 40000 + w->members->len);

@@ -80,6 +80,7 @@ static const CrClassicTable tables[] = {
       [CR_REASON_ROOM_CLOSED] = "群主关闭了聊天室",
       [CR_REASON_TIMED_OUT] = "聊天室太久没有收到你的消息，已将你断开",
       [CR_REASON_INTERNAL] = "聊天室无法完成该请求：请稍后再试",
+      [CR_REASON_CLASSIC_REFUSED] = "本聊天室只接受加密的程序：请用 Chat Room 加入",
     },
     .reason_other = "聊天室拒绝了该请求",
     .storage = {
@@ -121,6 +122,7 @@ static const CrClassicTable tables[] = {
       [CR_REASON_ROOM_CLOSED] = "The owner closed the room",
       [CR_REASON_TIMED_OUT] = "The room heard nothing from you for too long and dropped you",
       [CR_REASON_INTERNAL] = "The room could not complete the request: try again later",
+      [CR_REASON_CLASSIC_REFUSED] = "This room admits only programs that encrypt: join with Chat Room",
     },
     .reason_other = "The room refused the request",
     .storage = {

@@ -71,6 +71,14 @@ struct _CrClientEngine
   char                  *address;
   gboolean               do_register;
   gint64                 wall_offset;
+  gboolean               plaintext;    /* CrClientJoin.plaintext */
+  gboolean               accept_new_key;
+  gboolean               have_known_key;
+  guint8                 known_key[32];   /* CrClientJoin.known_key */
+  gboolean               have_room_key;
+  guint8                 room_key[32];    /* what the room proved, for this engine's life */
+  gboolean               have_offered_key;
+  guint8                 offered_key[32]; /* a changed key that stopped us */
 
   /* What the room said we are. */
   CrClientState          state;
@@ -130,6 +138,11 @@ void     _cr_client_engine_fail_join       (CrClientEngine  *self,
                                             const char      *detail);
 void     _cr_client_engine_close           (CrClientEngine  *self,
                                             CrReason         reason);
+/* The room proved identity: TRUE when we go on (ROOM_KEY queued once),
+ * FALSE when the key is not the one we trust (the join failed, or the
+ * session closed, with CR_REASON_KEY_CHANGED). */
+gboolean _cr_client_engine_check_key       (CrClientEngine  *self,
+                                            const guint8    *identity);
 gboolean _cr_client_engine_is_self         (CrClientEngine  *self,
                                             const char      *name);
 /* Is this event one a room could send? (kind, names, texts) */

@@ -25,6 +25,8 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
 #include "cr-protocol.h"
 #include "cr-client-dialect.h"
 #include "cr-client-engine.h"
@@ -639,11 +641,77 @@ cr_client_engine_join (CrClientEngine     *self,
   self->address = g_strdup (join->address ? join->address : "");
   self->do_register = join->do_register;
   self->wall_offset = join->wall_offset;
+  self->plaintext = join->plaintext;
+  self->accept_new_key = join->accept_new_key;
+  if (join->known_key != NULL)
+    {
+      memcpy (self->known_key, join->known_key, sizeof self->known_key);
+      self->have_known_key = TRUE;
+    }
   self->join_started = now;
   self->native = cr_client_native_dialect.new (self);
   self->classic = cr_client_classic_dialect.new (self);
   _cr_client_engine_set_state (self, CR_CLIENT_CONNECTING);
   return TRUE;
+}
+
+gboolean
+_cr_client_engine_check_key (CrClientEngine *self,
+                             const guint8   *identity)
+{
+  CrClientOutput *output;
+  CrKeyTrust trust;
+
+  /* A rejoin (the room restarted) must meet the key of the first join:
+   * no second chance to change it while we are in. */
+  if (self->have_room_key)
+    {
+      if (sodium_memcmp (self->room_key, identity, sizeof self->room_key) == 0)
+        return TRUE;
+      memcpy (self->offered_key, identity, sizeof self->offered_key);
+      self->have_offered_key = TRUE;
+      if (self->state == CR_CLIENT_CONNECTING)
+        _cr_client_engine_fail_join (self, CR_REASON_KEY_CHANGED, NULL);
+      else
+        _cr_client_engine_close (self, CR_REASON_KEY_CHANGED);
+      return FALSE;
+    }
+
+  if (!self->have_known_key)
+    trust = CR_KEY_TRUST_NEW;
+  else if (sodium_memcmp (self->known_key, identity, sizeof self->known_key) == 0)
+    trust = CR_KEY_TRUST_KNOWN;
+  else if (self->accept_new_key)
+    trust = CR_KEY_TRUST_ACCEPTED;
+  else
+    {
+      memcpy (self->offered_key, identity, sizeof self->offered_key);
+      self->have_offered_key = TRUE;
+      _cr_client_engine_fail_join (self, CR_REASON_KEY_CHANGED, NULL);
+      return FALSE;
+    }
+
+  memcpy (self->room_key, identity, sizeof self->room_key);
+  self->have_room_key = TRUE;
+  output = push_output (self, CR_CLIENT_OUTPUT_ROOM_KEY);
+  output->key_trust = trust;
+  return TRUE;
+}
+
+const guint8 *
+cr_client_engine_get_room_key (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->have_room_key ? self->room_key : NULL;
+}
+
+const guint8 *
+cr_client_engine_get_offered_key (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->have_offered_key ? self->offered_key : NULL;
 }
 
 void
@@ -742,7 +810,10 @@ cr_client_engine_tick (CrClientEngine *self,
         break;   /* still resolving */
       if (self->dialect == NULL || self->dialect == &cr_client_native_dialect)
         next = MIN (next, cr_client_native_dialect.tick (self, self->native, now));
-      if (self->state == CR_CLIENT_CONNECTING &&
+      /* A room whose key we know speaks sealed native: no falling back to
+       * the classic dialect, in clear, because its answers are missing (an
+       * attacker could drop them to read us). */
+      if (self->state == CR_CLIENT_CONNECTING && !self->have_known_key &&
           (self->dialect == NULL || self->dialect == &cr_client_classic_dialect))
         next = MIN (next, cr_client_classic_dialect.tick (self, self->classic, now));
       break;

@@ -46,6 +46,15 @@ typedef struct {
   const char *owner_token;   /* the embedded room's token; NULL for everyone else */
   const char *address;       /* "host:port": a classic room's name */
   gint64      wall_offset;   /* wall clock = now + wall_offset (classic lines) */
+  /* Trust on first use (cr-trust.h): the identity key remembered for this
+   * address (32 bytes), NULL for a room never met. A room that shows
+   * another key is refused (JOIN_FAILED, CR_REASON_KEY_CHANGED) unless
+   * accept_new_key. */
+  const guint8 *known_key;
+  gboolean    accept_new_key;
+  /* Tests and fuzzers only: speak the plaintext native dialect of a room
+   * without an identity (CrEngineConfig.identity NULL). */
+  gboolean    plaintext;
 } CrClientJoin;
 
 typedef struct {
@@ -69,7 +78,10 @@ typedef enum {
   CR_CLIENT_OUTPUT_SENT,        /* origin: own message in the room at seq, time_us
                                  * (0: keep the row's own time) */
   CR_CLIENT_OUTPUT_FAILED,      /* origin, reason: own message refused or timed out */
+  CR_CLIENT_OUTPUT_ROOM_KEY,    /* key_trust: the room proved its identity key
+                                 * (cr_client_engine_get_room_key), once per engine */
 } CrClientOutputKind;
+
 
 typedef struct {
   CrClientOutputKind  kind;
@@ -88,6 +100,7 @@ typedef struct {
   guint64             origin;
   guint64             seq;
   gint64              time_us;
+  CrKeyTrust          key_trust;
 } CrClientOutput;
 
 /* Datagrams the engine dropped, by why. Every one also counts in
@@ -99,6 +112,10 @@ typedef struct {
   guint64 spoofed;     /* from another address, or another session */
   guint64 rejected;    /* parsed, but not acceptable: bad name, text, kind, list */
   guint64 stale;       /* nothing new: seen events, the other dialect, late answers */
+  guint64 unsealed;    /* plaintext where only sealed is taken */
+  guint64 unopened;    /* sealed, but did not authenticate: tampered, truncated,
+                        * another session's keys; or a KEY with a bad signature */
+  guint64 replayed;    /* authentic, but seen before */
 } CrClientEngineStats;
 
 void            cr_client_member_free        (CrClientMember *member);
@@ -175,6 +192,11 @@ GPtrArray      *cr_client_engine_get_members (CrClientEngine     *self);
 guint           cr_client_engine_get_n_pending (CrClientEngine   *self);
 void            cr_client_engine_get_stats   (CrClientEngine     *self,
                                               CrClientEngineStats *stats);
+/* The identity key the room proved (32 bytes, borrowed), NULL before the
+ * handshake (and for a classic room). */
+const guint8   *cr_client_engine_get_room_key (CrClientEngine    *self);
+/* After CR_REASON_KEY_CHANGED: the key the room showed instead. */
+const guint8   *cr_client_engine_get_offered_key (CrClientEngine *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrClientOutput, cr_client_output_free)
 

@@ -11,6 +11,12 @@
  * one port): when its PING came late, after our "N name" made us a classic
  * member, the native JOIN is refused NAME_TAKEN; "Q name" takes the classic
  * membership back and the repeated JOIN gets in.
+ *
+ * Sealing (cr-crypto.h) is a layer at the datagram boundary, under the
+ * reliable layer: send_native() seals what goes out, native_receive()
+ * opens what comes in before anything is parsed. Every join and rejoin
+ * starts with a fresh handshake (HELLO, KEY): nothing secret leaves before
+ * the room proved the identity key we trust.
  */
 #define G_LOG_DOMAIN "cr-client-native"
 
@@ -18,7 +24,10 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
 #include "cr-classic.h"
+#include "cr-crypto.h"
 #include "cr-protocol.h"
 #include "cr-reliable.h"
 #include "cr-client-dialect.h"
@@ -49,7 +58,28 @@ typedef struct
   gint64      rejoin_interval;
   gint64      leave_deadline;
   gint64      last_heard;
+
+  CrHandshake hs;              /* this join's ephemeral key pair */
+  gboolean    keyed;           /* the room's KEY checked: seal has the keys */
+  gint64      keyed_at;
+  CrSeal      seal;
 } Native;
+
+/* A fresh handshake: new ephemeral keys, the old session keys gone. */
+static void
+start_handshake (Native *n)
+{
+  cr_handshake_init (&n->hs);
+  cr_seal_clear (&n->seal);
+  n->keyed = FALSE;
+}
+
+static guint32
+read_be32 (const guint8 *in)
+{
+  return ((guint32) in[0] << 24) | ((guint32) in[1] << 16) |
+         ((guint32) in[2] << 8) | (guint32) in[3];
+}
 
 static gpointer
 native_new (CrClientEngine *engine)
@@ -57,6 +87,7 @@ native_new (CrClientEngine *engine)
   Native *n = g_new0 (Native, 1);
 
   n->member_events = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
+  start_handshake (n);
   return n;
 }
 
@@ -68,6 +99,8 @@ native_free (gpointer state)
   g_clear_pointer (&n->reliable, cr_reliable_free);
   g_ptr_array_unref (n->member_events);
   g_free (n->resume_token);
+  cr_handshake_clear (&n->hs);
+  cr_seal_clear (&n->seal);
   g_free (n);
 }
 
@@ -91,6 +124,34 @@ wire_detail (const char *detail)
 /* ------------------------------------------------------------------ */
 /* Sending                                                            */
 
+/* Every native datagram out but the probe. Before the room's key is
+ * checked only HELLO goes out, in clear; then everything sealed (a JOIN,
+ * session 0, with our ephemeral key beside it). */
+static void
+send_native (CrClientEngine *engine,
+             Native         *n,
+             GBytes         *datagram)
+{
+  g_autoptr(GBytes) sealed = NULL;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (datagram, &len);
+  guint32 session;
+
+  g_assert (len >= CR_HEADER_SIZE);
+
+  if (engine->plaintext || data[3] == CR_PACKET_HELLO)
+    {
+      _cr_client_engine_send (engine, datagram);
+      return;
+    }
+  if (!n->keyed)
+    return;
+  session = read_be32 (data + 8);
+  sealed = cr_seal (&n->seal, session, session == 0 ? n->hs.public_key : NULL, data, len);
+  if (sealed != NULL)
+    _cr_client_engine_send (engine, sealed);
+}
+
 static void
 send_sessionless (CrClientEngine *engine,
                   Native         *n,
@@ -104,7 +165,7 @@ send_sessionless (CrClientEngine *engine,
   const guint8 *data = g_bytes_get_data (body, &len);
 
   datagram = cr_datagram_build (&header, data, len);
-  _cr_client_engine_send (engine, datagram);
+  send_native (engine, n, datagram);
 }
 
 static void
@@ -118,7 +179,7 @@ send_unreliable (CrClientEngine *engine,
   if (n->reliable == NULL)
     return;
   datagram = cr_reliable_build_unreliable (n->reliable, n->session, type, body);
-  _cr_client_engine_send (engine, datagram);
+  send_native (engine, n, datagram);
 }
 
 /* JOIN is unreliable and sessionless: the first one, and on a rejoin (with
@@ -129,6 +190,14 @@ send_join (CrClientEngine *engine,
 {
   gboolean rejoin = n->resume_token != NULL;
   g_autoptr(GBytes) body = NULL;
+
+  /* The password only goes out sealed to the room we trust. */
+  if (!engine->plaintext && !n->keyed)
+    {
+      body = cr_body_hello (n->hs.public_key);
+      send_sessionless (engine, n, CR_PACKET_HELLO, body);
+      return;
+    }
 
   body = cr_body_join (engine->join_name, engine->password,
                        n->resume_token ? n->resume_token : "",
@@ -149,7 +218,7 @@ flush_reliable (CrClientEngine *engine,
   out = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   cr_reliable_flush (n->reliable, n->session, now, out);
   for (guint i = 0; i < out->len; i++)
-    _cr_client_engine_send (engine, out->pdata[i]);
+    send_native (engine, n, out->pdata[i]);
 }
 
 static void
@@ -175,6 +244,7 @@ enter_reconnecting (CrClientEngine *engine,
 {
   g_debug ("%s: lost the room (silent, or it forgot us): rejoining", engine->name);
   n->welcomed = FALSE;
+  start_handshake (n);
   n->rejoin_interval = JOIN_INTERVAL_US;
   n->join_due = now;
   _cr_client_engine_set_state (engine, CR_CLIENT_RECONNECTING);
@@ -518,6 +588,50 @@ handle_delivery (CrClientEngine *engine,
     }
 }
 
+/* The room's KEY: its signature checked, then its identity against the
+ * key we trust, and only then the session keys taken. */
+static void
+handle_key (CrClientEngine *engine,
+            Native         *n,
+            const guint8   *body,
+            gsize           body_len,
+            gint64          now)
+{
+  g_autoptr(GVariant) v = cr_body_parse (CR_PACKET_KEY, body, body_len);
+  const guint8 *room_ephemeral, *identity, *signature;
+  CrSeal seal;
+
+  if (v == NULL || !cr_key_from_body (v, &room_ephemeral, &identity, &signature))
+    {
+      engine->stats.malformed++;
+      return;
+    }
+  if (n->keyed || n->welcomed ||
+      (engine->state != CR_CLIENT_CONNECTING && engine->state != CR_CLIENT_RECONNECTING))
+    {
+      engine->stats.stale++;
+      return;
+    }
+  if (!cr_handshake_finish (&n->hs, room_ephemeral, identity, signature, &seal))
+    {
+      g_debug ("Dropping a KEY whose signature does not hold");
+      engine->stats.unopened++;
+      return;
+    }
+  if (!_cr_client_engine_check_key (engine, identity))
+    {
+      cr_seal_clear (&seal);
+      return;
+    }
+  n->seal = seal;
+  n->keyed = TRUE;
+  n->keyed_at = now;
+  /* The public half stays: it goes beside every sealed JOIN. */
+  sodium_memzero (n->hs.secret_key, sizeof n->hs.secret_key);
+  n->join_due = now;
+  _cr_client_engine_wake (engine);
+}
+
 static void
 handle_sessionless (CrClientEngine *engine,
                     Native         *n,
@@ -535,6 +649,9 @@ handle_sessionless (CrClientEngine *engine,
       if (header->ack != n->cookie && engine->native_seen && !n->welcomed &&
           (state == CR_CLIENT_CONNECTING || state == CR_CLIENT_RECONNECTING))
         {
+          /* A new cookie: the room restarted, and its handshake with it. */
+          if (n->keyed)
+            start_handshake (n);
           n->join_due = now;
           _cr_client_engine_wake (engine);
         }
@@ -562,16 +679,66 @@ native_receive (CrClientEngine *engine,
 {
   Native *n = state;
   g_autoptr(GPtrArray) deliveries = NULL;
+  g_autoptr(GBytes) opened = NULL;
   const guint8 *body;
   gsize body_len;
   CrHeader header;
   CrParseResult result;
+  gboolean sealed = len >= 4 && data[3] == CR_PACKET_SEALED;
+
+  /* Opened before anything is parsed; what does not open is dropped. */
+  if (sealed)
+    {
+      guint32 outer = 0;
+
+      if (engine->plaintext || !n->keyed || !cr_sealed_peek (data, len, &outer, NULL, NULL))
+        {
+          engine->stats.unopened++;
+          return;
+        }
+      switch (cr_seal_open (&n->seal, data, len, &opened))
+        {
+        case CR_OPEN_OK:
+          break;
+        case CR_OPEN_REPLAYED:
+          engine->stats.replayed++;
+          return;
+        case CR_OPEN_MALFORMED:
+        case CR_OPEN_FAILED:
+        default:
+          engine->stats.unopened++;
+          return;
+        }
+      data = g_bytes_get_data (opened, &len);
+      if (len < CR_HEADER_SIZE || read_be32 (data + 8) != outer)
+        {
+          engine->stats.malformed++;
+          return;
+        }
+    }
 
   result = cr_header_parse (data, len, &header, &body, &body_len);
   if (result != CR_PARSE_OK)
     {
       g_debug ("Dropping a datagram: %s", cr_parse_result_to_string (result));
       engine->stats.malformed++;
+      return;
+    }
+
+  if (header.type == CR_PACKET_HELLO || header.type == CR_PACKET_KEY)
+    {
+      if (header.type == CR_PACKET_KEY && header.session == 0 && !sealed &&
+          !engine->plaintext)
+        handle_key (engine, n, body, body_len, now);
+      else
+        engine->stats.malformed++;
+      return;
+    }
+  /* In clear, a room only answers the probe and refuses. */
+  if (!sealed && !engine->plaintext && header.type != CR_PACKET_REFUSE &&
+      !(header.type == CR_PACKET_PING && header.session == 0))
+    {
+      engine->stats.unsealed++;
       return;
     }
 
@@ -706,6 +873,9 @@ tick_reconnecting (CrClientEngine *engine,
       return n->last_heard + engine->silence_us;
     }
 
+  /* Keys the room can no longer derive (cr-crypto.h): a new handshake. */
+  if (n->keyed && now - n->keyed_at >= CR_HANDSHAKE_ROTATE_US)
+    start_handshake (n);
   if (now >= n->join_due)
     {
       send_join (engine, n);

@@ -26,6 +26,7 @@
 #include "cr-client-engine.h"
 #include "cr-client-members.h"
 #include "cr-client-sockets.h"
+#include "cr-trust.h"
 #include "cr-enums.h"
 #include "cr-render.h"
 #include "cr-client.h"
@@ -61,6 +62,15 @@ struct _CrClient
   CrRole            role;
   CrReason          close_reason;
   guint             n_members;
+
+  /* Trust on first use */
+  char             *trust_path;
+  gboolean          accept_new_key;
+  CrTrust          *trust;
+  char             *fingerprint;
+  CrKeyTrust        key_trust;
+  char             *known_fingerprint;    /* after KEY_CHANGED */
+  char             *offered_fingerprint;
 };
 
 G_DEFINE_FINAL_TYPE (CrClient, cr_client, G_TYPE_OBJECT)
@@ -77,6 +87,8 @@ enum {
   PROP_ADDRESS,
   PROP_CLOSE_REASON,
   PROP_N_MEMBERS,
+  PROP_FINGERPRINT,
+  PROP_KEY_TRUST,
   N_PROPS
 };
 
@@ -210,6 +222,45 @@ update_n_members (CrClient *self)
 }
 
 /* ------------------------------------------------------------------ */
+/* Trust on first use                                                 */
+
+static void
+room_key_proved (CrClient   *self,
+                 CrKeyTrust  trust)
+{
+  const guint8 *key = cr_client_engine_get_room_key (self->engine);
+  g_autofree char *fingerprint = cr_fingerprint (key);
+  g_autoptr(GError) error = NULL;
+
+  if ((trust == CR_KEY_TRUST_NEW || trust == CR_KEY_TRUST_ACCEPTED) && self->trust != NULL &&
+      !cr_trust_remember (self->trust, self->address, key, &error))
+    g_warning ("Could not remember the room's key: %s", error->message);
+  /* Without a trust file nothing was compared, nor remembered. */
+  if (self->trust == NULL)
+    trust = CR_KEY_TRUST_NONE;
+  g_object_freeze_notify (G_OBJECT (self));
+  set_string (self, &self->fingerprint, fingerprint, PROP_FINGERPRINT);
+  set_int (self, (int *) &self->key_trust, trust, PROP_KEY_TRUST);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+note_key_changed (CrClient *self)
+{
+  const guint8 *offered = cr_client_engine_get_offered_key (self->engine);
+  const guint8 *known = cr_client_engine_get_room_key (self->engine);
+
+  if (known == NULL && self->trust != NULL)
+    known = cr_trust_lookup (self->trust, self->address);
+  g_clear_pointer (&self->known_fingerprint, g_free);
+  g_clear_pointer (&self->offered_fingerprint, g_free);
+  if (known != NULL)
+    self->known_fingerprint = cr_fingerprint (known);
+  if (offered != NULL)
+    self->offered_fingerprint = cr_fingerprint (offered);
+}
+
+/* ------------------------------------------------------------------ */
 /* The engine's outputs                                               */
 
 static void
@@ -250,11 +301,25 @@ apply_output (CrClient       *self,
 
     case CR_CLIENT_OUTPUT_JOIN_FAILED:
       task = g_steal_pointer (&self->join_task);
-      if (task != NULL)
+      if (output->reason == CR_REASON_KEY_CHANGED)
+        note_key_changed (self);
+      if (task != NULL && output->reason == CR_REASON_KEY_CHANGED)
+        {
+          g_autofree char *text = cr_render_key_changed (self->known_fingerprint,
+                                                         self->offered_fingerprint);
+          g_task_return_new_error (task, CR_CLIENT_ERROR, CR_REASON_KEY_CHANGED, "%s", text);
+        }
+      else if (task != NULL)
         g_task_return_error (task, reason_error (output->reason, output->detail));
       break;
 
+    case CR_CLIENT_OUTPUT_ROOM_KEY:
+      room_key_proved (self, output->key_trust);
+      break;
+
     case CR_CLIENT_OUTPUT_CLOSED:
+      if (output->reason == CR_REASON_KEY_CHANGED)
+        note_key_changed (self);   /* a rejoin met another key */
       destroy_source (&self->cancel_source);
       if (self->sockets != NULL)
         cr_client_sockets_cancel (self->sockets);
@@ -458,6 +523,11 @@ cr_client_finalize (GObject *object)
   g_clear_pointer (&self->address, g_free);
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->room_name, g_free);
+  g_clear_pointer (&self->trust, cr_trust_free);
+  g_clear_pointer (&self->trust_path, g_free);
+  g_clear_pointer (&self->fingerprint, g_free);
+  g_clear_pointer (&self->known_fingerprint, g_free);
+  g_clear_pointer (&self->offered_fingerprint, g_free);
 
   G_OBJECT_CLASS (cr_client_parent_class)->finalize (object);
 }
@@ -504,6 +574,14 @@ cr_client_get_property (GObject    *object,
       g_value_set_uint (value, self->n_members);
       break;
 
+    case PROP_FINGERPRINT:
+      g_value_set_string (value, self->fingerprint);
+      break;
+
+    case PROP_KEY_TRUST:
+      g_value_set_enum (value, self->key_trust);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -535,6 +613,10 @@ cr_client_class_init (CrClientClass *klass)
     g_param_spec_enum ("close-reason", NULL, NULL, CR_TYPE_REASON, CR_REASON_NONE, flags);
   properties[PROP_N_MEMBERS] =
     g_param_spec_uint ("n-members", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_FINGERPRINT] =
+    g_param_spec_string ("fingerprint", NULL, NULL, NULL, flags);
+  properties[PROP_KEY_TRUST] =
+    g_param_spec_enum ("key-trust", NULL, NULL, CR_TYPE_KEY_TRUST, CR_KEY_TRUST_NONE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -666,6 +748,12 @@ cr_client_join_async (CrClient            *self,
   join.owner_token = owner_token;
   join.address = address;
   join.wall_offset = g_get_real_time () - now;
+  if (self->trust_path != NULL)
+    {
+      self->trust = cr_trust_new (self->trust_path);
+      join.known_key = cr_trust_lookup (self->trust, address);
+    }
+  join.accept_new_key = self->accept_new_key;
   cr_client_engine_join (self->engine, &join, now);
   after_engine (self, out);
 
@@ -863,4 +951,55 @@ cr_client_set_timing (CrClient *self,
                                (gint64) silence_ms * G_TIME_SPAN_MILLISECOND,
                                (gint64) join_timeout_ms * G_TIME_SPAN_MILLISECOND);
   reschedule (self);
+}
+
+void
+cr_client_set_trust_file (CrClient   *self,
+                          const char *path)
+{
+  g_return_if_fail (CR_IS_CLIENT (self));
+
+  g_free (self->trust_path);
+  self->trust_path = g_strdup (path);
+}
+
+void
+cr_client_set_accept_new_key (CrClient *self,
+                              gboolean  accept)
+{
+  g_return_if_fail (CR_IS_CLIENT (self));
+
+  self->accept_new_key = !!accept;
+}
+
+const char *
+cr_client_get_fingerprint (CrClient *self)
+{
+  g_return_val_if_fail (CR_IS_CLIENT (self), NULL);
+
+  return self->fingerprint;
+}
+
+CrKeyTrust
+cr_client_get_key_trust (CrClient *self)
+{
+  g_return_val_if_fail (CR_IS_CLIENT (self), CR_KEY_TRUST_NONE);
+
+  return self->key_trust;
+}
+
+const char *
+cr_client_get_known_fingerprint (CrClient *self)
+{
+  g_return_val_if_fail (CR_IS_CLIENT (self), NULL);
+
+  return self->known_fingerprint;
+}
+
+const char *
+cr_client_get_offered_fingerprint (CrClient *self)
+{
+  g_return_val_if_fail (CR_IS_CLIENT (self), NULL);
+
+  return self->offered_fingerprint;
 }

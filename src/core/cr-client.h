@@ -29,13 +29,22 @@ typedef enum {
   CR_CLIENT_CLOSED,           /* left, kicked, banned, timed out or room closed */
 } CrClientState;
 
+/* How the room's identity key met the trust store (cr-trust.h). */
+typedef enum {
+  CR_KEY_TRUST_NONE = 0,        /* no key (yet), a classic room, or no trust file */
+  CR_KEY_TRUST_NEW,             /* first meeting: remembered now */
+  CR_KEY_TRUST_KNOWN,           /* the key remembered for this address */
+  CR_KEY_TRUST_ACCEPTED,        /* another key, accepted by the user: remembered now */
+} CrKeyTrust;
+
 #define CR_TYPE_CLIENT (cr_client_get_type ())
 G_DECLARE_FINAL_TYPE (CrClient, cr_client, CR, CLIENT, GObject)
 
 /* Properties (read-only unless said): "state" (CrClientState), "name"
  * (canonical, once joined), "room-name", "role" (CrRole), "dialect"
  * (CrDialect), "address" (the "host:port" joined), "close-reason"
- * (CrReason: why it is CLOSED), "n-members" (uint); the enum GTypes are in
+ * (CrReason: why it is CLOSED), "n-members" (uint), "fingerprint",
+ * "key-trust" (below); the enum GTypes are in
  * cr-enums.h.
  *
  * Signals:
@@ -82,6 +91,26 @@ CrDialect      cr_client_get_dialect       (CrClient *self);
 const char    *cr_client_get_address       (CrClient *self);
 CrReason       cr_client_get_close_reason  (CrClient *self);
 guint64        cr_client_get_last_seq      (CrClient *self);
+
+/* Trust on first use (cr-trust.h). Without a trust file (the default)
+ * every room is met for the first time; the app and chatroom-cli use
+ * cr_trust_default_path(). A room whose key is not the one remembered for
+ * its address fails the join with CR_REASON_KEY_CHANGED, unless
+ * accept_new_key. Set before joining. */
+void           cr_client_set_trust_file    (CrClient    *self,
+                                            const char  *path);
+void           cr_client_set_accept_new_key (CrClient   *self,
+                                            gboolean     accept);
+/* "fingerprint" (string property): the room's key once it proved it
+ * ("12345 67890 …", cr-crypto.h), NULL before and for a classic room;
+ * "key-trust" (CrKeyTrust) says whether it was met before. */
+const char    *cr_client_get_fingerprint   (CrClient *self);
+CrKeyTrust     cr_client_get_key_trust     (CrClient *self);
+/* After CR_REASON_KEY_CHANGED: the fingerprint remembered for the address
+ * and the one the room showed instead (NULL otherwise). The join error's
+ * message names both. */
+const char    *cr_client_get_known_fingerprint   (CrClient *self);
+const char    *cr_client_get_offered_fingerprint (CrClient *self);
 
 /* GListModel of CrMessage, oldest first; new messages are spliced in
  * batches (at most one items-changed per main-loop iteration). */

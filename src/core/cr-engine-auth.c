@@ -100,6 +100,7 @@ join_free (CrEngineJoin *join)
   g_free (join->name);
   g_free (join->fold);
   g_free (join->resume_token);
+  cr_seal_clear (&join->seal);
   g_free (join);
 }
 

@@ -140,6 +140,13 @@ _cr_engine_handle_classic (CrEngine              *self,
             return;
           }
 
+        /* A room that wants every member encrypted (chatroomd --no-classic). */
+        if (self->config.refuse_classic)
+          {
+            reply (self, out, from,
+                   cr_classic_format_reason (self->classic, CR_REASON_CLASSIC_REFUSED), len);
+            return;
+          }
         _cr_engine_release_squatter (self, name, now, out);
         reason = cr_room_check_join (self->room, name, &normalized);
         if (reason == CR_REASON_NONE && _cr_engine_host_is_full (self, key, TRUE))

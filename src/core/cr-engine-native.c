@@ -124,6 +124,7 @@ try_resume (CrEngine              *self,
             const char            *token,
             const char            *name,
             guint64                resume_seq,
+            const CrSeal          *seal,
             GSocketAddress        *from,
             const CrEngineAddrKey *key,
             CrEngineTime           now,
@@ -142,6 +143,8 @@ try_resume (CrEngine              *self,
   _cr_engine_session_destroy (self, old);
 
   session = _cr_engine_session_new (self, from, key, CR_DIALECT_NATIVE, member_id, now.mono);
+  if (seal != NULL)
+    session->seal = *seal;
   cr_room_touch (self->room, member_id, now.wall);
   send_welcome (self, session, resume_seq, TRUE, now.mono, out);
   return TRUE;
@@ -164,7 +167,8 @@ _cr_engine_admit (CrEngine           *self,
 
   /* A registered member that came back with its token and its password. */
   if (join->resume_token != NULL &&
-      try_resume (self, join->resume_token, join->name, join->resume_seq, join->from,
+      try_resume (self, join->resume_token, join->name, join->resume_seq,
+                  cr_seal_is_set (&join->seal) ? &join->seal : NULL, join->from,
                   &join->key, now, out))
     return;
 
@@ -189,6 +193,7 @@ _cr_engine_admit (CrEngine           *self,
   _cr_engine_commit_event (self, event, now, out);
   session = _cr_engine_session_new (self, join->from, &join->key, CR_DIALECT_NATIVE,
                                     member_id, now.mono);
+  session->seal = join->seal;
   send_welcome (self, session, join->resume_seq, FALSE, now.mono, out);
 }
 
@@ -197,6 +202,7 @@ handle_join (CrEngine              *self,
              guint32                cookie,
              const guint8          *body,
              gsize                  body_len,
+             const CrSeal          *seal,
              GSocketAddress        *from,
              const CrEngineAddrKey *key,
              CrEngineTime           now,
@@ -229,8 +235,10 @@ handle_join (CrEngine              *self,
       g_autofree char *want = cr_name_fold (name);
 
       /* A JOIN sent again while our WELCOME is on its way: the reliable
-       * layer already repeats the WELCOME. */
-      if (member != NULL && g_strcmp0 (member->fold, want) == 0)
+       * layer already repeats the WELCOME (sealed with this JOIN's keys:
+       * a new handshake is a new client, not a repeat). */
+      if (member != NULL && g_strcmp0 (member->fold, want) == 0 &&
+          (seal == NULL || sodium_memcmp (existing->seal.rx, seal->rx, sizeof seal->rx) == 0))
         {
           existing->last_heard = now.mono;
           return;
@@ -258,7 +266,7 @@ handle_join (CrEngine              *self,
   resumed = token_member (self, token, name);
   if (resumed != NULL && (resumed->flags & CR_MEMBER_REGISTERED) == 0)
     {
-      try_resume (self, token, name, resume_seq, from, key, now, out);
+      try_resume (self, token, name, resume_seq, seal, from, key, now, out);
       return;
     }
 
@@ -288,6 +296,8 @@ handle_join (CrEngine              *self,
         .resume_seq = resume_seq,
         .resume_token = resumed != NULL ? (char *) token : NULL,
       };
+      if (seal != NULL)
+        join.seal = *seal;
       switch (_cr_engine_authenticate (self, &join, password, now.mono, &reason, &registered))
         {
         case CR_ENGINE_AUTH_DONE:
@@ -305,6 +315,7 @@ handle_join (CrEngine              *self,
     }
 
   _cr_engine_admit (self, &join, registered, now, out);
+  cr_seal_clear (&join.seal);
 }
 
 static void
@@ -395,6 +406,276 @@ handle_delivery (CrEngine        *self,
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* The datagram boundary: sealing (cr-crypto.h)                       */
+
+void
+_cr_engine_session_emit (CrEngine        *self,
+                         CrEngineSession *session,
+                         GPtrArray       *out,
+                         GBytes          *datagram)
+{
+  if (cr_seal_is_set (&session->seal))
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (datagram, &len);
+      GBytes *sealed = cr_seal (&session->seal, session->id, NULL, data, len);
+
+      g_bytes_unref (datagram);
+      datagram = sealed;
+    }
+  _cr_engine_emit (self, out, session->addr, datagram);
+}
+
+/* The handshake's secret is replaced every CR_HANDSHAKE_ROTATE_US; the
+ * one before still answers a JOIN that was on its way. Past sessions'
+ * ephemeral keys cannot be derived again once both are gone. */
+static void
+handshake_rotate (CrEngine *self,
+                  gint64    now)
+{
+  if (!self->hs_ready)
+    {
+      _cr_engine_random (self, self->hs_secret[0], sizeof self->hs_secret[0]);
+      _cr_engine_random (self, self->hs_secret[1], sizeof self->hs_secret[1]);
+      self->hs_ready = TRUE;
+      self->hs_rotated = now;
+      return;
+    }
+  if (now - self->hs_rotated < CR_HANDSHAKE_ROTATE_US)
+    return;
+  memcpy (self->hs_secret[1], self->hs_secret[0], sizeof self->hs_secret[0]);
+  _cr_engine_random (self, self->hs_secret[0], sizeof self->hs_secret[0]);
+  self->hs_rotated = now;
+}
+
+/* HELLO: with the cookie, the room's signed ephemeral key (KEY); without,
+ * the cookie again. No state is kept either way. */
+static void
+handle_hello (CrEngine              *self,
+              const CrHeader        *header,
+              const guint8          *body,
+              gsize                  body_len,
+              gsize                  len,
+              GSocketAddress        *from,
+              const CrEngineAddrKey *key,
+              CrEngineTime           now,
+              GPtrArray             *out)
+{
+  g_autoptr(GVariant) v = cr_body_parse (CR_PACKET_HELLO, body, body_len);
+  g_autoptr(GBytes) reply = NULL;
+  const guint8 *client_ephemeral = NULL;
+  guint8 room_ephemeral[CR_PUBLIC_KEY_BYTES];
+  guint8 signature[CR_SIGNATURE_BYTES];
+  CrHeader answer = { CR_PROTOCOL_VERSION, CR_PACKET_KEY, 0, 0, 0, 0, 0 };
+  gsize reply_len;
+  const guint8 *reply_data;
+
+  if (v == NULL || header->number != 0 || header->session != 0 ||
+      !cr_hello_from_body (v, &client_ephemeral))
+    {
+      self->stats.malformed++;
+      return;
+    }
+  if (!_cr_engine_unverified_allow (self, key, now.mono))
+    return;
+  if (header->ack != _cr_engine_address_cookie (self, key))
+    {
+      _cr_engine_send_cookie (self, out, from, key, len);
+      return;
+    }
+
+  handshake_rotate (self, now.mono);
+  cr_handshake_answer (self->config.identity, self->hs_secret[0], key->bytes, key->len,
+                       client_ephemeral, room_ephemeral, signature);
+  reply = cr_body_key (room_ephemeral, cr_identity_get_public (self->config.identity),
+                       signature);
+  reply_data = g_bytes_get_data (reply, &reply_len);
+  _cr_engine_emit_limited (self, out, from,
+                           cr_datagram_build (&answer, reply_data, reply_len), len);
+}
+
+/* A session we do not know: we restarted, or it timed out. Tell it so
+ * (cheaply, and in clear: we have no keys for it) and it will join again. */
+static void
+refuse_unknown_session (CrEngine              *self,
+                        guint32                session,
+                        gsize                  len,
+                        GSocketAddress        *from,
+                        const CrEngineAddrKey *key,
+                        CrEngineTime           now,
+                        GPtrArray             *out)
+{
+  g_autoptr(GBytes) refusal = cr_body_refuse (CR_REASON_TIMED_OUT, "");
+  CrHeader reply = { CR_PROTOCOL_VERSION, CR_PACKET_REFUSE, 0, session, 0, 0, 0 };
+  gsize refusal_len;
+  const guint8 *refusal_data = g_bytes_get_data (refusal, &refusal_len);
+
+  if (g_hash_table_contains (self->by_addr, key) ||
+      !_cr_engine_unverified_allow (self, key, now.mono))
+    return;
+  _cr_engine_emit_limited (self, out, from,
+                           cr_datagram_build (&reply, refusal_data, refusal_len), len);
+}
+
+/* A sealed JOIN (session 0): its keys come from the handshake, derived
+ * again from the secret (now, or the one before) and the address. TRUE:
+ * *inner is the JOIN, *seal its keys. */
+static gboolean
+open_sealed_join (CrEngine              *self,
+                  const guint8          *data,
+                  gsize                  len,
+                  const guint8          *client_ephemeral,
+                  guint32                cookie,
+                  GSocketAddress        *from,
+                  const CrEngineAddrKey *key,
+                  CrEngineTime           now,
+                  GPtrArray             *out,
+                  GBytes               **inner,
+                  CrSeal                *seal)
+{
+  CrOpenResult result = CR_OPEN_FAILED;
+  CrHeader header;
+
+  if (!_cr_engine_unverified_allow (self, key, now.mono))
+    return FALSE;
+  /* The cookie first, in clear: a source that does not receive at its
+   * address costs a keyed hash, never a key exchange. */
+  if (cookie != _cr_engine_address_cookie (self, key))
+    {
+      _cr_engine_send_cookie (self, out, from, key, len);
+      return FALSE;
+    }
+  handshake_rotate (self, now.mono);
+  for (guint i = 0; i < G_N_ELEMENTS (self->hs_secret) && result != CR_OPEN_OK; i++)
+    {
+      if (!cr_handshake_room_keys (self->hs_secret[i], key->bytes, key->len,
+                                   client_ephemeral, seal))
+        break;
+      result = cr_seal_open (seal, data, len, inner);
+      if (result != CR_OPEN_OK)
+        cr_seal_clear (seal);
+    }
+  if (result != CR_OPEN_OK)
+    {
+      self->stats.unopened++;
+      return FALSE;
+    }
+  if (cr_header_parse (g_bytes_get_data (*inner, NULL), g_bytes_get_size (*inner),
+                       &header, NULL, NULL) != CR_PARSE_OK ||
+      header.type != CR_PACKET_JOIN || header.session != 0 || header.ack != cookie)
+    self->stats.malformed++;
+  /* Storage that cannot be read refuses every JOIN, once it is one. */
+  else if (!_cr_engine_storage_refuse_join (self, g_bytes_get_data (*inner, NULL),
+                                            g_bytes_get_size (*inner), from, key, now, out))
+    return TRUE;
+  cr_seal_clear (seal);
+  g_clear_pointer (inner, g_bytes_unref);
+  return FALSE;
+}
+
+/* The datagram boundary of a room with an identity: HELLO answered, a
+ * JOIN in clear refused, anything else in clear dropped, and a sealed
+ * datagram opened with its session's keys (or, for a JOIN, the
+ * handshake's: *join_seal). TRUE: *inner is what the plaintext path below
+ * takes, as if it had come so. */
+static gboolean
+unseal (CrEngine              *self,
+        const guint8          *data,
+        gsize                  len,
+        GSocketAddress        *from,
+        const CrEngineAddrKey *key,
+        CrEngineTime           now,
+        GPtrArray             *out,
+        GBytes               **inner,
+        CrSeal                *join_seal)
+{
+  const guint8 *client_ephemeral = NULL;
+  const guint8 *body;
+  gsize body_len;
+  CrEngineSession *session;
+  CrHeader header;
+  guint32 id, cookie;
+
+  if (len < 4 || data[3] != CR_PACKET_SEALED)
+    {
+      if (cr_header_parse (data, len, &header, &body, &body_len) != CR_PARSE_OK)
+        self->stats.malformed++;
+      else if (header.type == CR_PACKET_HELLO)
+        handle_hello (self, &header, body, body_len, len, from, key, now, out);
+      else if (header.type == CR_PACKET_JOIN && header.number == 0)
+        {
+          /* A client that would send its password in clear: not here. */
+          g_autoptr(GBytes) refusal = cr_body_refuse (CR_REASON_VERSION, "");
+          CrHeader reply = { CR_PROTOCOL_VERSION, CR_PACKET_REFUSE, 0, 0, 0, 0, 0 };
+
+          self->stats.unsealed++;
+          if (_cr_engine_unverified_allow (self, key, now.mono))
+            _cr_engine_emit_limited (self, out, from,
+                                     cr_datagram_build (&reply, g_bytes_get_data (refusal, NULL),
+                                                        g_bytes_get_size (refusal)),
+                                     len);
+        }
+      else if ((session = header.session != 0
+                          ? g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (header.session))
+                          : NULL) != NULL &&
+               !_cr_engine_addr_key_equal (&session->key, key))
+        self->stats.spoofed++;   /* someone else's session, from elsewhere */
+      else if (session == NULL && header.session != 0 && header.type != CR_PACKET_ACK)
+        refuse_unknown_session (self, header.session, len, from, key, now, out);
+      else
+        self->stats.unsealed++;
+      return FALSE;
+    }
+
+  if (!cr_sealed_peek (data, len, &id, &client_ephemeral, &cookie))
+    {
+      self->stats.unopened++;
+      return FALSE;
+    }
+  if (id == 0)
+    return open_sealed_join (self, data, len, client_ephemeral, cookie, from, key, now, out,
+                             inner, join_seal);
+
+  session = g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id));
+  if (session == NULL)
+    {
+      /* No keys for it (a session before a restart, or forged): it cannot
+       * be opened. Still told, so that a member of a restarted room joins
+       * again. */
+      self->stats.unopened++;
+      refuse_unknown_session (self, id, len, from, key, now, out);
+      return FALSE;
+    }
+  if (!_cr_engine_addr_key_equal (&session->key, key) || session->dialect != CR_DIALECT_NATIVE)
+    {
+      self->stats.spoofed++;
+      return FALSE;
+    }
+  switch (cr_seal_open (&session->seal, data, len, inner))
+    {
+    case CR_OPEN_OK:
+      break;
+    case CR_OPEN_REPLAYED:
+      self->stats.replayed++;
+      return FALSE;
+    case CR_OPEN_MALFORMED:
+    case CR_OPEN_FAILED:
+    default:
+      self->stats.unopened++;
+      return FALSE;
+    }
+  if (cr_header_parse (g_bytes_get_data (*inner, NULL), g_bytes_get_size (*inner),
+                       &header, NULL, NULL) != CR_PARSE_OK ||
+      header.session != id || header.type == CR_PACKET_JOIN)
+    {
+      self->stats.malformed++;
+      g_clear_pointer (inner, g_bytes_unref);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 void
 _cr_engine_handle_native (CrEngine              *self,
                           const guint8          *data,
@@ -405,13 +686,25 @@ _cr_engine_handle_native (CrEngine              *self,
                           GPtrArray             *out)
 {
   g_autoptr(GPtrArray) deliveries = NULL;
+  g_autoptr(GBytes) opened = NULL;
   const guint8 *body;
   gsize body_len;
   CrHeader header;
   CrEngineSession *session;
   guint unacked;
+  CrSeal join_seal = { { 0 } };
 
-  if (cr_header_parse (data, len, &header, &body, &body_len) != CR_PARSE_OK)
+  /* A room with an identity takes only what opens, and then takes it as
+   * the plaintext dialect always came (cr-crypto.h). */
+  if (self->config.identity != NULL)
+    {
+      if (!unseal (self, data, len, from, key, now, out, &opened, &join_seal))
+        return;
+      data = g_bytes_get_data (opened, &len);
+    }
+
+  if (cr_header_parse (data, len, &header, &body, &body_len) != CR_PARSE_OK ||
+      header.type == CR_PACKET_HELLO || header.type == CR_PACKET_KEY)
     {
       self->stats.malformed++;
       return;
@@ -422,7 +715,9 @@ _cr_engine_handle_native (CrEngine              *self,
       if (header.number != 0)
         self->stats.malformed++;
       else
-        handle_join (self, header.ack, body, body_len, from, key, now, out);
+        handle_join (self, header.ack, body, body_len,
+                     cr_seal_is_set (&join_seal) ? &join_seal : NULL, from, key, now, out);
+      cr_seal_clear (&join_seal);
       return;
     }
 
@@ -481,9 +776,9 @@ _cr_engine_handle_native (CrEngine              *self,
   if (header.type == CR_PACKET_PING)
     {
       g_autoptr(GBytes) empty = cr_body_empty ();
-      _cr_engine_emit (self, out, session->addr,
-                       cr_reliable_build_unreliable (session->rel, session->id,
-                                                     CR_PACKET_ACK, empty));
+      _cr_engine_session_emit (self, session, out,
+                               cr_reliable_build_unreliable (session->rel, session->id,
+                                                             CR_PACKET_ACK, empty));
     }
 
   if (session->closing && cr_reliable_get_unacked (session->rel) == 0)

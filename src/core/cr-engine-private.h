@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "cr-classic.h"
+#include "cr-crypto.h"
 #include "cr-protocol.h"
 #include "cr-reliable.h"
 #include "cr-engine.h"
@@ -84,6 +85,7 @@ typedef struct {
   gboolean         spoke;         /* classic: a datagram came after the join */
   gint64           last_progress; /* native: it acked something, or owed nothing */
   gboolean         overflow;      /* native: too much unacked; dropped at the next tick */
+  CrSeal           seal;          /* native with an identity: keys, numbers (cr-crypto.h) */
 } CrEngineSession;
 
 /* A JOIN the room said yes to, up to the password: who, from where, as what.
@@ -98,6 +100,7 @@ typedef struct {
   guint64          resume_seq;
   char            *resume_token; /* a registered member's, checked: move it once the
                                   * password is right */
+  CrSeal           seal;         /* the keys its sealed JOIN came with (or none) */
 } CrEngineJoin;
 
 typedef struct _CrEngineStorage CrEngineStorage;
@@ -110,6 +113,9 @@ struct _CrEngine {
   char                 *owner_name;
   char                 *owner_token;
   guint8                cookie_key[crypto_generichash_KEYBYTES];
+  guint8                hs_secret[2][32]; /* the handshake's, now and before (cr-crypto.h) */
+  gint64                hs_rotated;  /* mono µs of the last rotation */
+  gboolean              hs_ready;
 
   CrStore              *store;       /* borrowed */
   CrRoom               *room;
@@ -250,6 +256,12 @@ void      _cr_engine_admit           (CrEngine              *self,
                                       gboolean               registered,
                                       CrEngineTime           now,
                                       GPtrArray             *out);
+/* A datagram of a session's reliable channel out: sealed when it has keys.
+ * Takes datagram. */
+void      _cr_engine_session_emit    (CrEngine              *self,
+                                      CrEngineSession       *session,
+                                      GPtrArray             *out,
+                                      GBytes                *datagram);
 
 /* cr-engine-classic.c */
 void      _cr_engine_handle_classic  (CrEngine              *self,

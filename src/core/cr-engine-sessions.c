@@ -404,6 +404,7 @@ _cr_engine_session_free (CrEngineSession *session)
   g_clear_object (&session->addr);
   g_clear_pointer (&session->rel, cr_reliable_free);
   g_free (session->resume_token);
+  cr_seal_clear (&session->seal);
   g_free (session);
 }
 
@@ -491,7 +492,7 @@ _cr_engine_session_flush (CrEngine        *self,
       self->stats.overflowed++;
     }
   for (guint i = 0; i < datagrams->len; i++)
-    _cr_engine_emit (self, out, session->addr, datagrams->pdata[i]);
+    _cr_engine_session_emit (self, session, out, datagrams->pdata[i]);
 }
 
 /* The member is gone from the room: a native session says goodbye (and

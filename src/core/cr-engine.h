@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "cr-crypto.h"
 #include "cr-types.h"
 #include "cr-room.h"
 #include "cr-store.h"
@@ -57,6 +58,11 @@ typedef struct {
                                    * broadcasts until its next datagram; 0: never */
   gint64      classic_grace_us;   /* a classic name never used after its join is
                                    * given to the next who asks for it after this */
+  /* The room's identity (borrowed; it must outlive the engine). Set: the
+   * native dialect is sealed (cr-crypto.h) and plaintext JOINs refused.
+   * NULL: plaintext native, for tests and fuzzers only. */
+  const CrIdentity *identity;
+  gboolean    refuse_classic;     /* classic joins are refused (chatroomd --no-classic) */
 } CrEngineConfig;
 
 typedef struct {
@@ -74,6 +80,10 @@ typedef struct {
   guint64 login_throttled;/* logins and registrations refused before any hash */
   guint64 queued_messages;/* now: messages waiting for acks, all sessions */
   guint64 queued_bytes;   /* now: their bytes */
+  guint64 unsealed;       /* dropped: plaintext where only sealed is taken */
+  guint64 unopened;       /* dropped: sealed, but did not authenticate (tampered,
+                           * truncated, another session's keys) */
+  guint64 replayed;       /* dropped: authentic, but seen before */
 } CrStats;
 
 typedef void (*CrEngineEventFunc)   (const CrEvent *event,

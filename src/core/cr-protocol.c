@@ -177,6 +177,11 @@ cr_packet_body_type (CrPacketType type)
     case CR_PACKET_PING:
     case CR_PACKET_ACK:
       return G_VARIANT_TYPE_UNIT;
+    case CR_PACKET_HELLO:
+      return G_VARIANT_TYPE ("(ay)");
+    case CR_PACKET_KEY:
+      return G_VARIANT_TYPE ("(ayayay)");
+    case CR_PACKET_SEALED:
     default:
       return NULL;
     }
@@ -324,6 +329,75 @@ cr_body_empty (void)
 {
   /* The unit type "()" serializes to one zero byte in normal form. */
   return variant_to_bytes (g_variant_new_tuple (NULL, 0));
+}
+
+static GVariant *
+fixed_bytes (const guint8 *data,
+             gsize         len)
+{
+  return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, len, 1);
+}
+
+GBytes *
+cr_body_hello (const guint8 *client_ephemeral)
+{
+  g_return_val_if_fail (client_ephemeral != NULL, NULL);
+
+  return variant_to_bytes (g_variant_new ("(@ay)", fixed_bytes (client_ephemeral, 32)));
+}
+
+GBytes *
+cr_body_key (const guint8 *room_ephemeral,
+             const guint8 *identity,
+             const guint8 *signature)
+{
+  g_return_val_if_fail (room_ephemeral != NULL && identity != NULL && signature != NULL, NULL);
+
+  return variant_to_bytes (g_variant_new ("(@ay@ay@ay)",
+                                          fixed_bytes (room_ephemeral, 32),
+                                          fixed_bytes (identity, 32),
+                                          fixed_bytes (signature, 64)));
+}
+
+static gboolean
+child_bytes (GVariant      *body,
+             gsize          index,
+             gsize          want,
+             const guint8 **out)
+{
+  g_autoptr(GVariant) child = g_variant_get_child_value (body, index);
+  gsize len = 0;
+  const guint8 *data = g_variant_get_fixed_array (child, &len, 1);
+
+  if (len != want)
+    return FALSE;
+  /* The child borrows the body's data, which outlives it. */
+  *out = data;
+  return TRUE;
+}
+
+gboolean
+cr_hello_from_body (GVariant      *body,
+                    const guint8 **client_ephemeral)
+{
+  g_return_val_if_fail (body != NULL, FALSE);
+  g_return_val_if_fail (g_variant_is_of_type (body, G_VARIANT_TYPE ("(ay)")), FALSE);
+
+  return child_bytes (body, 0, 32, client_ephemeral);
+}
+
+gboolean
+cr_key_from_body (GVariant      *body,
+                  const guint8 **room_ephemeral,
+                  const guint8 **identity,
+                  const guint8 **signature)
+{
+  g_return_val_if_fail (body != NULL, FALSE);
+  g_return_val_if_fail (g_variant_is_of_type (body, G_VARIANT_TYPE ("(ayayay)")), FALSE);
+
+  return child_bytes (body, 0, 32, room_ephemeral) &&
+         child_bytes (body, 1, 32, identity) &&
+         child_bytes (body, 2, 64, signature);
 }
 
 CrMembersBuilder *

@@ -37,6 +37,10 @@
  *                                     room closed; LEAVE from the client)
  *   PING     9    both no   ()        keepalive; the server answers with ACK
  *   ACK      10   both no   ()        only the header's ack fields matter
+ *   HELLO    11   c→s  no   (ay)      the client's ephemeral key (cr-crypto.h)
+ *   KEY      12   s→c  no   (ayayay)  the room's ephemeral key, identity, signature
+ *   SEALED   13   both —    —         any of the above, sealed: its own
+ *                                     16-byte header (cr-crypto.h), not this one
  *
  * A client sends first CR_PROBE_TEXT (valid UTF-8 that the classroom server
  * ignores); a native server answers it with an unreliable PING (session 0)
@@ -44,6 +48,18 @@
  * JOIN carries that cookie in its ack field; a JOIN without the right one
  * only gets the PING again. So a forged source address never makes the room
  * send more than it received (the welcome and history are large).
+ *
+ * ENCRYPTION. A room with an identity key (every CrServer) takes no
+ * plaintext JOIN (it answers REFUSE CR_REASON_VERSION) and no plaintext
+ * datagram of a session: after the PING, the client sends HELLO (ack =
+ * cookie), the room answers KEY, and the JOIN and everything after it,
+ * both ways, travel SEALED (cr-crypto.h: the handshake, the sealing, the
+ * replay window). Still plaintext: the probe and its PING, HELLO and KEY,
+ * and REFUSE (a refused JOIN, a session the room does not know: both
+ * carry only a CrReason). Only a room built without an identity (tests,
+ * fuzzers) speaks the plaintext native dialect, and only to clients told
+ * to (CrClientJoin.plaintext). The bodies of sealed datagrams are at most
+ * CR_BODY_MAX, so that a sealed datagram still fits CR_DATAGRAM_MAX.
  *
  * CLASSIC dialect (the classroom programs): UTF-8 text datagrams
  *   "N name" → "OK" | "该昵称已被占用" | another refusal line
@@ -58,7 +74,8 @@ G_BEGIN_DECLS
 
 #define CR_PROTOCOL_VERSION  1
 #define CR_HEADER_SIZE       24
-#define CR_BODY_MAX          (CR_DATAGRAM_MAX - CR_HEADER_SIZE)
+/* Room for the seal (cr-crypto.h: CR_SEAL_OVERHEAD, 32 bytes). */
+#define CR_BODY_MAX          (CR_DATAGRAM_MAX - CR_HEADER_SIZE - 32)
 #define CR_PROBE_TEXT        "CHATROOM-HELLO 1"
 #define CR_CLASSIC_OK        "OK"
 #define CR_CLASSIC_TAKEN     "该昵称已被占用"
@@ -74,7 +91,10 @@ typedef enum {
   CR_PACKET_BYE,
   CR_PACKET_PING,
   CR_PACKET_ACK,
-  CR_PACKET_LAST = CR_PACKET_ACK,
+  CR_PACKET_HELLO,
+  CR_PACKET_KEY,
+  CR_PACKET_LAST = CR_PACKET_KEY,
+  CR_PACKET_SEALED = 13,  /* not a header type: cr-crypto.h's outer header */
 } CrPacketType;
 
 typedef enum {
@@ -153,6 +173,19 @@ GBytes        *cr_body_notice            (CrReason    reason,
 GBytes        *cr_body_bye               (CrReason    reason,
                                           const char *detail);
 GBytes        *cr_body_empty             (void);
+/* HELLO and KEY: raw 32-byte keys and a 64-byte signature. */
+GBytes        *cr_body_hello             (const guint8 *client_ephemeral);
+GBytes        *cr_body_key               (const guint8 *room_ephemeral,
+                                          const guint8 *identity,
+                                          const guint8 *signature);
+/* A parsed HELLO / KEY body: FALSE when a key or the signature has the
+ * wrong length. Pointers into body. */
+gboolean       cr_hello_from_body        (GVariant      *body,
+                                          const guint8 **client_ephemeral);
+gboolean       cr_key_from_body          (GVariant      *body,
+                                          const guint8 **room_ephemeral,
+                                          const guint8 **identity,
+                                          const guint8 **signature);
 
 /* MEMBERS: begin, add members, end. */
 typedef struct _CrMembersBuilder CrMembersBuilder;

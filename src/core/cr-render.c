@@ -323,10 +323,31 @@ format_reason (CrReason    reason,
     case CR_REASON_NO_CHANGE:
       return g_strdup (_("Nothing to change: it already is so"));
 
+    case CR_REASON_KEY_CHANGED:
+      return g_strdup (_("The room's key is not the one it had before: someone may be "
+                         "impersonating the room"));
+
+    case CR_REASON_CLASSIC_REFUSED:
+      return g_strdup (_("This room admits only programs that encrypt: join with Chat Room"));
+
     default:
       /* Translators: %d is an error number this program does not know */
       return g_strdup_printf (_("Unknown error (%d)"), (int) reason);
     }
+}
+
+char *
+cr_render_key_changed (const char *known,
+                       const char *offered)
+{
+  const char *language = NULL;   /* the process's own */
+
+  /* Translators: the first %s is the fingerprint remembered for the room
+   * (groups of digits), the second the one it shows now */
+  return g_strdup_printf (_("The room's key changed. Remembered: %s. Now: %s. Someone on the "
+                            "network may be impersonating the room: ask its owner to read "
+                            "the fingerprint aloud before you accept the new key."),
+                          known, offered);
 }
 
 char *

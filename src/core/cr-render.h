@@ -23,6 +23,10 @@ char       *cr_render_event         (const CrEvent *event,
 char       *cr_render_reason        (CrReason       reason,
                                      const char    *language);
 
+/* The warning when a room's key changed: both fingerprints, and what to do. */
+char       *cr_render_key_changed   (const char    *known,
+                                     const char    *offered);
+
 /* Set up gettext for the program: setlocale, bind GETTEXT_PACKAGE to
  * $CHATROOM_LOCALEDIR when set, else to the build tree's catalogs when the
  * program runs from its build tree, else to the installed ones; say once on

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "cr-crypto.h"
 #include "cr-server.h"
 
 G_BEGIN_DECLS
@@ -19,5 +20,13 @@ guint     cr_server_get_n_held_auth  (CrServer *self);
  * ahead from now on, so waits of minutes (a login's back-off) pass at
  * once; the rooms' timers keep to the system's clock. */
 void      cr_server_advance_clock    (gint64    offset_us);
+/* Tests: the room's identity key (NULL before its first start), and one to
+ * use instead of loading or making it (before the first start; takes it).
+ * A room without a data dir keeps its key only for the object's life; a
+ * test that replaces the object by another "on the same data" passes the
+ * key on. */
+CrIdentity *_cr_server_dup_identity  (CrServer   *self);
+void      _cr_server_set_identity    (CrServer   *self,
+                                      CrIdentity *identity);
 
 G_END_DECLS

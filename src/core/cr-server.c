@@ -45,6 +45,8 @@ struct _CrServer
   gboolean        require_registration;
   guint           history_length;
   guint           silence_timeout_ms;
+  gboolean        allow_classic;
+  CrIdentity     *identity;         /* the room's key, loaded at the first start */
 
   /* running */
   CrStore        *store;
@@ -83,6 +85,8 @@ enum {
   PROP_RUNNING,
   PROP_PORT,
   PROP_STORAGE_OK,
+  PROP_ALLOW_CLASSIC,
+  PROP_FINGERPRINT,
   N_PROPS
 };
 
@@ -367,6 +371,7 @@ cr_server_finalize (GObject *object)
   g_free (self->owner_name);
   g_free (self->buffers);
   g_ptr_array_unref (self->out);
+  g_clear_pointer (&self->identity, cr_identity_free);
 
   G_OBJECT_CLASS (cr_server_parent_class)->finalize (object);
 }
@@ -414,6 +419,12 @@ cr_server_get_property (GObject    *object,
     case PROP_PORT:
       g_value_set_uint (value, cr_server_get_port (self));
       break;
+    case PROP_ALLOW_CLASSIC:
+      g_value_set_boolean (value, self->allow_classic);
+      break;
+    case PROP_FINGERPRINT:
+      g_value_take_string (value, cr_server_dup_fingerprint (self));
+      break;
     case PROP_STORAGE_OK:
       g_value_set_boolean (value, self->storage_ok);
       break;
@@ -458,6 +469,9 @@ cr_server_set_property (GObject      *object,
       break;
     case PROP_SILENCE_TIMEOUT:
       cr_server_set_silence_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_ALLOW_CLASSIC:
+      cr_server_set_allow_classic (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -512,6 +526,13 @@ cr_server_class_init (CrServerClass *klass)
   properties[PROP_STORAGE_OK] =
     g_param_spec_boolean ("storage-ok", NULL, NULL, TRUE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ALLOW_CLASSIC] =
+    g_param_spec_boolean ("allow-classic", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS);
+  properties[PROP_FINGERPRINT] =
+    g_param_spec_string ("fingerprint", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[EVENT] =
@@ -603,6 +624,20 @@ cr_server_start (CrServer    *self,
       if (self->room_name == NULL)
         self->room_name = cr_store_get_setting (self->store, "room-name");
     }
+  /* Kept for the object's life: a restarted room shows the same key. */
+  if (self->identity == NULL && self->data_dir != NULL)
+    {
+      g_autofree char *path = g_build_filename (self->data_dir, "room-identity.key", NULL);
+
+      self->identity = cr_identity_load (path, error);
+      if (self->identity == NULL)
+        {
+          g_clear_pointer (&self->store, cr_store_close);
+          return FALSE;
+        }
+    }
+  else if (self->identity == NULL)
+    self->identity = cr_identity_new ();
 
   cr_engine_config_init (&config);
   config.random_func = engine_random;
@@ -613,6 +648,8 @@ cr_server_start (CrServer    *self,
   config.history_length = self->history_length;
   config.require_registration = self->require_registration;
   config.silence_timeout_us = (gint64) self->silence_timeout_ms * G_TIME_SPAN_MILLISECOND;
+  config.identity = self->identity;
+  config.refuse_classic = !self->allow_classic;
 
   self->engine = cr_engine_new (&config, self->store);
   cr_engine_set_event_func (self->engine, on_engine_event, self);
@@ -739,6 +776,49 @@ cr_server_set_require_registration (CrServer *self,
   if (self->engine != NULL)
     cr_engine_get_config (self->engine)->require_registration = required;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUIRE_REGISTRATION]);
+}
+
+void
+cr_server_set_allow_classic (CrServer *self,
+                             gboolean  allow)
+{
+  g_return_if_fail (CR_IS_SERVER (self));
+
+  allow = !!allow;
+  if (self->allow_classic == allow)
+    return;
+  self->allow_classic = allow;
+  if (self->engine != NULL)
+    cr_engine_get_config (self->engine)->refuse_classic = !allow;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOW_CLASSIC]);
+}
+
+CrIdentity *
+_cr_server_dup_identity (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+
+  return self->identity != NULL ? cr_identity_copy (self->identity) : NULL;
+}
+
+void
+_cr_server_set_identity (CrServer   *self,
+                         CrIdentity *identity)
+{
+  g_return_if_fail (CR_IS_SERVER (self));
+  g_return_if_fail (self->engine == NULL);
+
+  g_clear_pointer (&self->identity, cr_identity_free);
+  self->identity = identity;
+}
+
+char *
+cr_server_dup_fingerprint (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+
+  return self->identity != NULL
+    ? cr_fingerprint (cr_identity_get_public (self->identity)) : NULL;
 }
 
 void

@@ -33,7 +33,11 @@ G_DECLARE_FINAL_TYPE (CrServer, cr_server, CR, SERVER, GObject)
  * "room-name", "require-registration" and "history-length" also apply to
  * a running room and notify on a change (the app binds them to its
  * settings with g_settings_bind).
+ * "allow-classic" (boolean, default TRUE, live): FALSE refuses members of
+ * the classroom dialect, which cannot encrypt.
  * Read-only: "owner-token", "running" (boolean), "port" (uint),
+ * "fingerprint" (the room's identity key, cr-crypto.h: created in the data
+ * dir at the first start, or in memory without one; NULL before),
  * "storage-ok" (boolean: FALSE while the disk refuses what the room must
  * keep; the room relays meanwhile and writes the backlog later).
  *
@@ -69,6 +73,10 @@ void          cr_server_set_room_name        (CrServer     *self,
                                               const char   *name);
 void          cr_server_set_require_registration (CrServer *self,
                                               gboolean      required);
+void          cr_server_set_allow_classic    (CrServer     *self,
+                                              gboolean      allow);
+/* "12345 67890 …" (cr_fingerprint), NULL before the first start. */
+char         *cr_server_dup_fingerprint      (CrServer     *self);
 void          cr_server_set_history_length   (CrServer     *self,
                                               guint         length);
 void          cr_server_set_silence_timeout  (CrServer     *self,

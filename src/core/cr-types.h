@@ -82,7 +82,10 @@ typedef enum {
   CR_REASON_NO_SUCH_MEMBER = 20,      /* owner action on someone not in the room */
   CR_REASON_NOT_ALLOWED = 21,         /* owner action on the owner */
   CR_REASON_NO_CHANGE = 22,           /* already muted, not muted, already banned… */
-  CR_REASON_LAST = CR_REASON_NO_CHANGE,   /*< skip >*/
+  CR_REASON_KEY_CHANGED = 23,         /* client side: the room's identity key is not
+                                       * the one remembered for its address (cr-trust.h) */
+  CR_REASON_CLASSIC_REFUSED = 24,     /* the room takes no classic (unencrypted) members */
+  CR_REASON_LAST = CR_REASON_CLASSIC_REFUSED,   /*< skip >*/
 } CrReason;
 
 typedef enum {
