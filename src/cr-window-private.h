@@ -72,6 +72,10 @@ const char       *_cr_window_get_subtitle        (CrWindow *self);
 /* How many desktop notifications the session sent. */
 guint             _cr_window_get_n_notifications (CrWindow *self);
 
+GtkCheckButton   *_cr_login_page_get_register_check   (CrLoginPage *self);
+AdwEntryRow      *_cr_login_page_get_password_row     (CrLoginPage *self);
+GtkLabel         *_cr_login_page_get_error_label      (CrLoginPage *self);
+
 GtkTextView      *_cr_chat_page_get_entry             (CrChatPage *self);
 GtkListView      *_cr_chat_page_get_message_list      (CrChatPage *self);
 GtkWidget        *_cr_chat_page_get_reconnect_banner  (CrChatPage *self);

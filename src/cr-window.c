@@ -45,6 +45,10 @@ _cr_window_dup_error_text (const GError *error)
 {
   if (error->domain == CR_CLIENT_ERROR || error->domain == CR_SERVER_ERROR)
     {
+      /* The form states the password rule in characters; the room's
+       * own sentence counts bytes. */
+      if (error->code == CR_REASON_PASSWORD_INVALID)
+        return cr_login_page_dup_password_rule ();
       if (error->code > CR_REASON_NONE && error->code <= CR_REASON_LAST)
         return cr_render_reason (error->code, NULL);
     }
@@ -172,6 +176,10 @@ update_view (CrWindow *self)
   gtk_stack_set_visible_child_name (self->stack, in_chat ? "chat" : "login");
   if (in_chat && !was_in_chat)
     cr_chat_page_focus_entry (self->chat_page);
+  else if (!in_chat && was_in_chat)
+    /* The entry that had the focus is gone with the chat: without this
+     * it lands on whatever comes first, a toast's close button. */
+    cr_login_page_focus (self->login_page);
 
   update_title (self);
   _cr_window_update_actions (self);
@@ -307,6 +315,12 @@ cr_window_constructed (GObject *object)
                            G_CALLBACK (on_session_ended), self, G_CONNECT_SWAPPED);
 
   update_view (self);
+
+  /* The first focus is the form's, not the header bar's owner toggle
+   * (where Enter would host a room instead of joining one). */
+  if (!cr_session_get_owner_mode (self->session) &&
+      cr_session_get_state (self->session) == CR_SESSION_IDLE)
+    cr_login_page_focus (self->login_page);
 }
 
 static void

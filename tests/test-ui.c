@@ -951,6 +951,131 @@ test_notify_mention (Fixture       *fixture,
                                             "mention"));
 }
 
+/* --- the login view (issue 16) ------------------------------------------- */
+
+/* The widget that has the window's focus is inside the login form. */
+static gboolean
+focus_in_login_form (CrWindow *window)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+  CrLoginPage *login = _cr_window_get_login_page (window);
+
+  return focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (login)) &&
+         !gtk_widget_is_ancestor (focus, GTK_WIDGET (_cr_login_page_get_error_label (login))) &&
+         GTK_IS_EDITABLE (focus);
+}
+
+static void
+test_login_focus (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  CrLoginPage *login = _cr_window_get_login_page (fixture->window);
+  GtkWidget *focus;
+
+  /* A fresh window: the first focus is a row of the form, so Enter joins
+   * (it used to be the owner toggle, and Enter hosted a room). */
+  cr_login_page_set_address (login, fixture->address);
+  cr_login_page_set_nickname (login, "alice");
+  cr_test_run_for (100);
+  g_assert_true (focus_in_login_form (fixture->window));
+  focus = gtk_root_get_focus (GTK_ROOT (fixture->window));
+  /* What Enter does in a GtkText. */
+  g_assert_true (GTK_IS_TEXT (focus));
+  g_signal_emit_by_name (focus, "activate");
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0, WAIT_MS);
+  g_assert_false (cr_window_get_owner_mode (fixture->window));
+  g_assert_null (_cr_window_get_server (fixture->window));
+
+  /* After leaving, the focus is the form's again, not a toast's button. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.leave", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "login") == 0, WAIT_MS);
+  cr_test_run_for (300);
+  g_assert_true (focus_in_login_form (fixture->window));
+}
+
+static void
+test_login_form (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  CrLoginPage *login = _cr_window_get_login_page (fixture->window);
+  GtkCheckButton *check = _cr_login_page_get_register_check (login);
+  AdwEntryRow *password = _cr_login_page_get_password_row (login);
+  GtkLabel *error_label = _cr_login_page_get_error_label (login);
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autofree char *rule = cr_login_page_dup_password_rule ();
+  g_autofree char *address = NULL;
+  g_autoptr(CrServer) server = cr_server_new (dir, "Registry");
+  g_autoptr(GError) error = NULL;
+  int start, end;
+
+  g_assert_true (cr_server_start (server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  address = g_strdup_printf ("127.0.0.1:%u", cr_server_get_port (server));
+
+  /* The password is optional for a guest only. */
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (password)), ==,
+                   _("Password (optional)"));
+  gtk_check_button_set_active (check, TRUE);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (password)), ==,
+                   _("Password"));
+
+  /* The length rule is said in characters, before anything is sent. */
+  gtk_editable_set_text (GTK_EDITABLE (password), "abc");
+  join_with_window (fixture, address, "zoe");
+  g_assert_cmpstr (cr_login_page_get_error (login), ==, rule);
+  g_assert_cmpstr (_cr_window_get_visible_page (fixture->window), ==, "login");
+  g_assert_null (_cr_window_get_client (fixture->window));
+  if (in_chinese ())
+    g_assert_null (strstr (rule, "characters"));
+  else
+    g_assert_nonnull (strstr (rule, "4 to 64 characters"));
+  /* Shown, not selected. */
+  g_assert_false (gtk_label_get_selection_bounds (error_label, &start, &end));
+
+  /* Editing the form takes the old error away. */
+  gtk_editable_set_text (GTK_EDITABLE (password), "密码很长很长");
+  g_assert_cmpstr (cr_login_page_get_error (login), ==, "");
+
+  /* Registering works, and is not ticked for the next join. */
+  join_with_window (fixture, address, "zoe");
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0 ||
+            cr_login_page_get_error (login)[0] != '\0', WAIT_MS);
+  g_assert_cmpstr (cr_login_page_get_error (login), ==, "");
+  g_assert_false (gtk_check_button_get_active (check));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (password)), ==,
+                   _("Password (optional)"));
+
+  /* So leaving and joining again logs in. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.leave", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "login") == 0, WAIT_MS);
+  cr_test_run_for (200);
+  join_with_window (fixture, address, "zoe");
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0 ||
+            cr_login_page_get_error (login)[0] != '\0', WAIT_MS);
+  g_assert_cmpstr (cr_login_page_get_error (login), ==, "");
+
+  /* A wrong password is said, and goes once the password is edited. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.leave", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "login") == 0, WAIT_MS);
+  cr_test_run_for (200);
+  gtk_editable_set_text (GTK_EDITABLE (password), "not the one");
+  join_with_window (fixture, address, "zoe");
+  WAIT_FOR (cr_login_page_get_error (login)[0] != '\0', WAIT_MS);
+  {
+    g_autofree char *wrong = cr_render_reason (CR_REASON_WRONG_PASSWORD, NULL);
+
+    g_assert_cmpstr (cr_login_page_get_error (login), ==, wrong);
+  }
+  g_assert_false (gtk_label_get_selection_bounds (error_label, &start, &end));
+  gtk_editable_set_text (GTK_EDITABLE (password), "密码很长很长");
+  g_assert_cmpstr (cr_login_page_get_error (login), ==, "");
+
+  cr_server_stop (server);
+  cr_test_run_for (200);
+  g_clear_object (&server);
+  cr_test_remove_tree (dir);
+}
+
 /* --- the application ------------------------------------------------------ */
 
 typedef gboolean (*AppCheck) (CrWindow *window);
@@ -1125,6 +1250,8 @@ main (int   argc,
   ADD ("owner-port-in-use", test_owner_port_in_use);
   ADD ("owner-settings-bound", test_owner_settings_bound);
   ADD ("session-outlives-window", test_session_outlives_window);
+  ADD ("login-focus", test_login_focus);
+  ADD ("login-form", test_login_form);
 
   g_test_add_func ("/chatroom/ui/app/host", test_app_host);
   g_test_add_func ("/chatroom/ui/app/address", test_app_address);
