@@ -15,6 +15,13 @@
 
 G_BEGIN_DECLS
 
+/* What the window's question (confirm_dialog) is about. */
+typedef enum {
+  CR_WINDOW_ASK_STOP_HOSTING,   /* the toggle, Ctrl+W, "Stop hosting" */
+  CR_WINDOW_ASK_CLOSE_HOSTING,  /* closing the window of the hosted room */
+  CR_WINDOW_ASK_LEAVE_TO_HOST,  /* Ctrl+H or the toggle while a member elsewhere */
+} CrWindowAsk;
+
 struct _CrWindow
 {
   AdwApplicationWindow  parent_instance;
@@ -35,9 +42,11 @@ struct _CrWindow
   /* borrowed */
   GtkWidget            *owner_page;        /* inside chat_page, while hosting */
   AdwMessageDialog     *confirm_dialog;
+  CrWindowAsk           confirm_kind;
 
   gboolean              closing;           /* leaving before the window goes */
   gboolean              close_ready;
+  gboolean              close_confirmed;   /* the owner said yes: close the room */
 };
 
 /* cr-window.c */
@@ -53,6 +62,9 @@ char             *_cr_window_dup_error_text      (const GError *error);
  * win.host-on-free-port and the login page's join. */
 void              _cr_window_class_add_actions   (GtkWidgetClass *widget_class);
 void              _cr_window_ask_stop_hosting    (CrWindow   *self);
+/* Ask before a window that shows the hosted room closes it by closing. */
+void              _cr_window_ask                 (CrWindow    *self,
+                                                  CrWindowAsk  kind);
 
 /* --- for tests ----------------------------------------------------------- */
 

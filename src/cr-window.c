@@ -267,6 +267,18 @@ cr_window_close_request (GtkWindow *window)
 
   save_window_state (self);
 
+  if (self->confirm_dialog != NULL && self->close_confirmed)
+    gtk_window_close (GTK_WINDOW (self->confirm_dialog));
+
+  /* Closing the hosted room's last window closes the room for everyone:
+   * ask, as the toggle and Ctrl+W do. */
+  if (cr_session_get_owner_mode (self->session) && !self->close_confirmed &&
+      !session_shown_elsewhere (self))
+    {
+      _cr_window_ask (self, CR_WINDOW_ASK_CLOSE_HOSTING);
+      return TRUE;
+    }
+
   if (self->confirm_dialog != NULL)
     gtk_window_close (GTK_WINDOW (self->confirm_dialog));
 

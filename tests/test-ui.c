@@ -749,9 +749,12 @@ test_session_outlives_window (Fixture       *fixture,
     g_assert_cmpstr (_cr_window_get_subtitle (second), ==, two);
   }
 
-  /* Closing the last window of the session closes the room. */
+  /* Closing the last window of the session closes the room, once the
+   * owner said so. */
   g_object_add_weak_pointer (G_OBJECT (second), (gpointer *) &second);
   gtk_window_close (GTK_WINDOW (second));
+  g_assert_nonnull (_cr_window_get_confirm_dialog (second));
+  adw_message_dialog_response (_cr_window_get_confirm_dialog (second), "close");
   WAIT_FOR (cr_client_get_state (dave) == CR_CLIENT_CLOSED, WAIT_MS);
   g_assert_cmpint (cr_client_get_close_reason (dave), ==, CR_REASON_ROOM_CLOSED);
   WAIT_FOR (second == NULL, WAIT_MS);
@@ -1076,6 +1079,88 @@ test_login_form (Fixture       *fixture,
   cr_test_remove_tree (dir);
 }
 
+/* --- nothing ends a room by surprise (issue 16) ---------------------------- */
+
+/* Ctrl+H (win.owner-mode) while a member of a room asks before leaving
+ * it; cancelling keeps the membership. */
+static void
+test_host_asks_member (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *alice_left = render (CR_EVENT_LEAVE, "alice");
+  AdwMessageDialog *dialog;
+  CrClient *client;
+
+  join_room (fixture, "alice");
+  client = _cr_window_get_client (fixture->window);
+  fixture->others[0] = join_client (fixture->address, "bob");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.owner-mode", NULL));
+  dialog = _cr_window_get_confirm_dialog (fixture->window);
+  g_assert_nonnull (dialog);
+  cr_test_run_for (100);
+  g_assert_false (cr_window_get_owner_mode (fixture->window));
+  g_assert_true (_cr_window_get_client (fixture->window) == client);
+  g_assert_cmpint (cr_client_get_state (client), ==, CR_CLIENT_CONNECTED);
+
+  adw_message_dialog_response (dialog, "cancel");
+  cr_test_run_for (100);
+  g_assert_null (_cr_window_get_confirm_dialog (fixture->window));
+  g_assert_cmpint (cr_client_get_state (client), ==, CR_CLIENT_CONNECTED);
+  g_assert_false (client_has_message (fixture->others[0], alice_left));
+
+  /* Said yes: we leave (bob sees it) and host. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.owner-mode", NULL));
+  dialog = _cr_window_get_confirm_dialog (fixture->window);
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (dialog, "host");
+  WAIT_FOR (client_has_message (fixture->others[0], alice_left), WAIT_MS);
+  WAIT_FOR (cr_window_get_owner_mode (fixture->window) &&
+            g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0, WAIT_MS);
+}
+
+/* Closing the window of a hosted room asks first: the room would close
+ * for everyone. */
+static void
+test_close_hosting_asks (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *address = NULL;
+  AdwMessageDialog *dialog;
+  CrWindow *window = fixture->window;
+  CrServer *server;
+  CrClient *dave;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.owner-mode", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (window), "chat") == 0, WAIT_MS);
+  server = _cr_window_get_server (window);
+  address = g_strdup_printf ("127.0.0.1:%u", cr_server_get_port (server));
+  dave = fixture->others[0] = join_client (address, "dave");
+
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_close (GTK_WINDOW (window));
+  dialog = _cr_window_get_confirm_dialog (window);
+  g_assert_nonnull (dialog);
+  cr_test_run_for (200);
+  g_assert_nonnull (window);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_cmpint (cr_client_get_state (dave), ==, CR_CLIENT_CONNECTED);
+
+  adw_message_dialog_response (dialog, "cancel");
+  cr_test_run_for (100);
+  g_assert_nonnull (window);
+  g_assert_true (cr_server_get_running (server));
+  g_assert_true (cr_window_get_owner_mode (window));
+
+  /* Confirmed: the room closes for everyone, and the window goes. */
+  gtk_window_close (GTK_WINDOW (window));
+  adw_message_dialog_response (_cr_window_get_confirm_dialog (window), "close");
+  WAIT_FOR (cr_client_get_state (dave) == CR_CLIENT_CLOSED, WAIT_MS);
+  g_assert_cmpint (cr_client_get_close_reason (dave), ==, CR_REASON_ROOM_CLOSED);
+  WAIT_FOR (window == NULL, WAIT_MS);
+  fixture->window = NULL;
+}
+
 /* --- the application ------------------------------------------------------ */
 
 typedef gboolean (*AppCheck) (CrWindow *window);
@@ -1095,7 +1180,13 @@ app_poll_cb (gpointer user_data)
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
 
   if (run->quitting)
-    return G_SOURCE_CONTINUE;
+    {
+      /* Quitting closes a hosted room: the owner says yes. */
+      for (const GList *l = windows; l != NULL; l = l->next)
+        if (CR_IS_WINDOW (l->data) && _cr_window_get_confirm_dialog (l->data) != NULL)
+          adw_message_dialog_response (_cr_window_get_confirm_dialog (l->data), "close");
+      return G_SOURCE_CONTINUE;
+    }
 
   if (windows != NULL && CR_IS_WINDOW (windows->data) && run->check (windows->data))
     run->passed = TRUE;
@@ -1252,6 +1343,8 @@ main (int   argc,
   ADD ("session-outlives-window", test_session_outlives_window);
   ADD ("login-focus", test_login_focus);
   ADD ("login-form", test_login_form);
+  ADD ("host-asks-member", test_host_asks_member);
+  ADD ("close-hosting-asks", test_close_hosting_asks);
 
   g_test_add_func ("/chatroom/ui/app/host", test_app_host);
   g_test_add_func ("/chatroom/ui/app/address", test_app_address);
