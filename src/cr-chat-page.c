@@ -318,3 +318,11 @@ _cr_chat_page_get_sticky (CrChatPage *self)
 
   return self->sticky;
 }
+
+gboolean
+_cr_chat_page_get_side_folded (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), FALSE);
+
+  return adw_flap_get_folded (self->flap);
+}

@@ -92,5 +92,7 @@ GtkTextView      *_cr_chat_page_get_entry             (CrChatPage *self);
 GtkListView      *_cr_chat_page_get_message_list      (CrChatPage *self);
 GtkWidget        *_cr_chat_page_get_reconnect_banner  (CrChatPage *self);
 gboolean          _cr_chat_page_get_sticky            (CrChatPage *self);
+/* The side pane overlays the chat instead of standing beside it. */
+gboolean          _cr_chat_page_get_side_folded       (CrChatPage *self);
 
 G_END_DECLS

@@ -1161,6 +1161,70 @@ test_close_hosting_asks (Fixture       *fixture,
   fixture->window = NULL;
 }
 
+/* --- a phone-sized window (issue 16) ------------------------------------- */
+
+/* Replace the fixture's window with one of the given width. */
+static void
+new_window_of_width (Fixture *fixture,
+                     int      width)
+{
+  CrWindow *old = fixture->window;
+
+  g_object_add_weak_pointer (G_OBJECT (old), (gpointer *) &old);
+  gtk_window_destroy (GTK_WINDOW (old));
+  WAIT_FOR (old == NULL, WAIT_MS);
+
+  g_settings_set_int (fixture->settings, "window-width", width);
+  fixture->window = cr_window_new (NULL);
+  g_settings_reset (fixture->settings, "window-width");
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (fixture->window)), WAIT_MS);
+}
+
+static void
+test_narrow_window (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  CrChatPage *chat;
+  GtkWidget *list;
+
+  new_window_of_width (fixture, 400);
+  join_room (fixture, "alice");
+  chat = _cr_window_get_chat_page (fixture->window);
+  list = message_list (fixture);
+  WAIT_FOR (gtk_widget_get_width (GTK_WIDGET (fixture->window)) > 0 &&
+            gtk_widget_get_width (GTK_WIDGET (fixture->window)) <= 420, WAIT_MS);
+  cr_test_run_for (200);
+
+  /* The member pane folds away: the chat has the window's width. */
+  g_assert_true (_cr_chat_page_get_side_folded (chat));
+  g_assert_false (cr_chat_page_get_show_side (chat));
+  g_assert_cmpint (gtk_widget_get_width (list), >=, 340);
+
+  /* The members button shows it over the chat, which keeps its width. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-members", NULL));
+  g_assert_true (cr_chat_page_get_show_side (chat));
+  cr_test_run_for (300);
+  g_assert_cmpint (gtk_widget_get_width (list), >=, 340);
+}
+
+static void
+test_wide_window (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  CrChatPage *chat;
+
+  new_window_of_width (fixture, 900);
+  join_room (fixture, "alice");
+  chat = _cr_window_get_chat_page (fixture->window);
+  WAIT_FOR (gtk_widget_get_width (GTK_WIDGET (fixture->window)) >= 880, WAIT_MS);
+  cr_test_run_for (200);
+
+  /* Room for both: the pane stands beside the chat. */
+  g_assert_false (_cr_chat_page_get_side_folded (chat));
+  g_assert_true (cr_chat_page_get_show_side (chat));
+}
+
 /* --- the application ------------------------------------------------------ */
 
 typedef gboolean (*AppCheck) (CrWindow *window);
@@ -1345,6 +1409,8 @@ main (int   argc,
   ADD ("login-form", test_login_form);
   ADD ("host-asks-member", test_host_asks_member);
   ADD ("close-hosting-asks", test_close_hosting_asks);
+  ADD ("narrow-window", test_narrow_window);
+  ADD ("wide-window", test_wide_window);
 
   g_test_add_func ("/chatroom/ui/app/host", test_app_host);
   g_test_add_func ("/chatroom/ui/app/address", test_app_address);
