@@ -685,6 +685,9 @@ test_owner_settings_bound (Fixture       *fixture,
 
   g_settings_set_string (fixture->settings, "room-name", "Physics 101");
   g_assert_cmpstr (cr_server_get_room_name (server), ==, "Physics 101");
+  /* The owner's header follows the rename (issue 16, point 4). */
+  g_assert_cmpstr (_cr_window_get_title (fixture->window), ==, "Physics 101");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (fixture->window)), ==, "Physics 101");
 
   g_settings_set_uint (fixture->settings, "history-length", 12);
   g_settings_set_boolean (fixture->settings, "require-registration", TRUE);
