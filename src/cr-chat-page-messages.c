@@ -460,18 +460,31 @@ on_all_messages_items_changed (CrChatPage *self,
       return;
     }
 
+  /* The reader's own lines are never news to them: only others' count. */
   if (!self->sticky)
-    _cr_chat_page_set_unseen (self, self->unseen + added);
+    {
+      guint news = 0;
+
+      for (guint i = position; i < position + added; i++)
+        {
+          g_autoptr(CrMessage) message = g_list_model_get_item (model, i);
+
+          if (!cr_message_get_own (message))
+            news++;
+        }
+      if (news > 0)
+        _cr_chat_page_set_unseen (self, self->unseen + news);
+    }
 
   queue_window_update (self);
 }
 
-static void
-scroll_down_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
+/* Straight to the newest, whoever asks: the "new messages" button, and
+ * sending (cr-chat-page-composer.c), since whoever sends wants to see
+ * their message. */
+void
+_cr_chat_page_stick_to_bottom (CrChatPage *self)
 {
-  CrChatPage *self = CR_CHAT_PAGE (widget);
   guint start, end;
 
   self->sticky = TRUE;
@@ -486,14 +499,12 @@ scroll_down_action (GtkWidget  *widget,
   pin_to_bottom (self);
 }
 
-/* Whoever sends wants to see their message (cr-chat-page-composer.c). */
-void
-_cr_chat_page_stick_to_bottom (CrChatPage *self)
+static void
+scroll_down_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
 {
-  self->sticky = TRUE;
-  self->pin_tries = 0;
-  _cr_chat_page_set_unseen (self, 0);
-  pin_to_bottom (self);
+  _cr_chat_page_stick_to_bottom (CR_CHAT_PAGE (widget));
 }
 
 /* --- message rows ------------------------------------------------------- */

@@ -957,6 +957,144 @@ test_notify_mention (Fixture       *fixture,
                                             "mention"));
 }
 
+/* --- sending brings the message into view (issue 16) ---------------------- */
+
+static void
+test_send_shows_own (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  GtkAdjustment *vadj;
+  CrClient *bob;
+  g_autoptr(GError) error = NULL;
+
+  bob = fixture->others[0] = join_client (fixture->address, "bob");
+  for (guint i = 0; i < 45; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("earlier %u%s", i,
+                                               i % 4 == 0 ? "\nsecond line\nthird line" : "");
+      g_assert_nonnull (cr_client_send (bob, text, &error));
+      g_assert_no_error (error);
+    }
+  WAIT_FOR (client_has_message (bob, "earlier 43"), WAIT_MS);
+
+  join_room (fixture, "alice");
+  vadj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (message_list (fixture)));
+  WAIT_FOR (gtk_adjustment_get_upper (vadj) > gtk_adjustment_get_page_size (vadj) + 100, WAIT_MS);
+  cr_test_run_for (200);
+
+  /* The reader scrolled up to read, then answers: their message comes
+   * into view, and is no "new message" for them. */
+  gtk_adjustment_set_value (vadj, 0);
+  cr_test_run_for (200);
+  g_assert_false (_cr_chat_page_get_sticky (_cr_window_get_chat_page (fixture->window)));
+
+  /* A line of ours sent elsewhere (another window of the session shares
+   * the client) is no "new message" for us either. */
+  g_assert_nonnull (cr_client_send (_cr_window_get_client (fixture->window), "from my other window",
+                                    &error));
+  cr_test_run_for (200);
+  g_assert_false (new_messages_button_visible (fixture));
+
+  type_and_send (fixture, "my answer");
+  g_assert_false (new_messages_button_visible (fixture));
+  WAIT_FOR (row_fully_visible (fixture, "my answer"), WAIT_MS);
+  cr_test_run_for (300);
+  g_assert_true (row_fully_visible (fixture, "my answer"));
+  g_assert_false (new_messages_button_visible (fixture));
+
+  /* Others' lines arrive as we send: ours still shows. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("crossing %u", i);
+
+      g_assert_nonnull (cr_client_send (bob, text, &error));
+    }
+  type_and_send (fixture, "and another\nin two lines");
+  WAIT_FOR (row_fully_visible (fixture, "and another\nin two lines"), WAIT_MS);
+  WAIT_FOR (client_has_message (bob, "and another\nin two lines"), WAIT_MS);
+  cr_test_run_for (300);
+  WAIT_FOR (row_fully_visible (fixture, "crossing 2"), WAIT_MS);
+  g_assert_true (row_fully_visible (fixture, "and another\nin two lines"));
+  g_assert_false (new_messages_button_visible (fixture));
+
+  /* Several in a row, as fast as Enter goes: the last one shows. */
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("quick %u%s", i, i % 2 ? "\nwith more" : "");
+
+      type_and_send (fixture, text);
+      g_main_context_iteration (NULL, FALSE);
+    }
+  WAIT_FOR (row_fully_visible (fixture, "quick 5\nwith more"), WAIT_MS);
+  cr_test_run_for (300);
+  g_assert_true (row_fully_visible (fixture, "quick 5\nwith more"));
+  g_assert_false (new_messages_button_visible (fixture));
+}
+
+/* A reader far up a long history answers. */
+static void
+test_send_from_far_up (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  GtkAdjustment *vadj;
+  CrClient *bob;
+  g_autoptr(GError) error = NULL;
+
+  g_object_set (fixture->server, "history-length", 200, NULL);
+  bob = fixture->others[0] = join_client (fixture->address, "bob");
+  cr_client_set_timing (bob, 100, 600, 5000);
+  for (guint i = 0; i < 160; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("long ago %u%s", i,
+                                               i % 3 == 0 ? "\nsecond line" : "");
+      g_assert_nonnull (cr_client_send (bob, text, &error));
+      if (i % 20 == 19)
+        cr_test_run_for (300);
+    }
+  WAIT_FOR (client_has_message (bob, "long ago 158"), 2 * WAIT_MS);
+
+  join_room (fixture, "alice");
+  vadj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (message_list (fixture)));
+  WAIT_FOR (gtk_adjustment_get_upper (vadj) > gtk_adjustment_get_page_size (vadj) + 100, WAIT_MS);
+  cr_test_run_for (200);
+  for (guint i = 0; i < 4; i++)
+    {
+      gtk_adjustment_set_value (vadj, 0);
+      cr_test_run_for (150);
+    }
+  g_assert_false (_cr_chat_page_get_sticky (_cr_window_get_chat_page (fixture->window)));
+  type_and_send (fixture, "from far up");
+  WAIT_FOR (row_fully_visible (fixture, "from far up"), WAIT_MS);
+  cr_test_run_for (300);
+  g_assert_true (row_fully_visible (fixture, "from far up"));
+  g_assert_false (new_messages_button_visible (fixture));
+}
+
+/* Typing at once after joining, before the history settled. */
+static void
+test_send_right_after_join (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  CrClient *bob;
+  g_autoptr(GError) error = NULL;
+
+  bob = fixture->others[0] = join_client (fixture->address, "bob");
+  for (guint i = 0; i < 45; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("before %u%s", i,
+                                               i % 3 == 0 ? "\nsecond line\nthird line" : "");
+      g_assert_nonnull (cr_client_send (bob, text, &error));
+    }
+  WAIT_FOR (client_has_message (bob, "before 44"), WAIT_MS);
+
+  join_room (fixture, "alice");
+  type_and_send (fixture, "hello all");
+  WAIT_FOR (row_fully_visible (fixture, "hello all"), WAIT_MS);
+  cr_test_run_for (300);
+  g_assert_true (row_fully_visible (fixture, "hello all"));
+  g_assert_false (new_messages_button_visible (fixture));
+}
+
 /* --- the login view (issue 16) ------------------------------------------- */
 
 /* The widget that has the window's focus is inside the login form. */
@@ -1408,6 +1546,9 @@ main (int   argc,
   ADD ("owner-port-in-use", test_owner_port_in_use);
   ADD ("owner-settings-bound", test_owner_settings_bound);
   ADD ("session-outlives-window", test_session_outlives_window);
+  ADD ("send-shows-own", test_send_shows_own);
+  ADD ("send-right-after-join", test_send_right_after_join);
+  ADD ("send-from-far-up", test_send_from_far_up);
   ADD ("login-focus", test_login_focus);
   ADD ("login-form", test_login_form);
   ADD ("host-asks-member", test_host_asks_member);
