@@ -70,6 +70,9 @@ struct _CrChatPage
   GtkListView       *member_list;
   GtkTextView       *entry;
   GtkWidget         *placeholder_label;
+  GtkLabel          *composer_status;
+  GtkLabel          *length_label;
+  GtkWidget         *send_button;
 
   /* owned */
   CrClient          *client;
@@ -98,6 +101,9 @@ struct _CrChatPage
 
   /* the entry (cr-chat-page-composer.c) */
   gboolean           preedit;
+  gboolean           muted;             /* the room muted the reader */
+  GSignalGroup      *own_member_signals; /* the reader's CrMember, for its flags */
+  char              *send_problem;      /* why the last send was refused, until an edit */
 };
 
 /* cr-chat-page-messages.c */
@@ -119,5 +125,8 @@ void     _cr_chat_page_members_detach      (CrChatPage     *self);
 void     _cr_chat_page_composer_class_init (GtkWidgetClass *widget_class);
 void     _cr_chat_page_composer_init       (CrChatPage     *self);
 void     _cr_chat_page_update_actions      (CrChatPage     *self);
+/* The members changed: find the reader among them again (muted or not). */
+void     _cr_chat_page_composer_members_changed (CrChatPage *self);
+void     _cr_chat_page_composer_dispose    (CrChatPage     *self);
 
 G_END_DECLS

@@ -71,6 +71,7 @@ cr_chat_page_dispose (GObject *object)
 
   detach_client (self);
   _cr_chat_page_messages_dispose (self);
+  _cr_chat_page_composer_dispose (self);
   g_clear_object (&self->members_signals);
   g_clear_object (&self->client_signals);
   g_clear_pointer (&self->folded_name, g_free);
@@ -152,6 +153,9 @@ cr_chat_page_class_init (CrChatPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, member_list);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, entry);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, placeholder_label);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, composer_status);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, length_label);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, send_button);
 
   _cr_chat_page_composer_class_init (widget_class);
   _cr_chat_page_messages_class_init (widget_class);
@@ -218,6 +222,8 @@ cr_chat_page_set_client (CrChatPage *self,
       _cr_chat_page_members_attach (self);
       _cr_chat_page_messages_attach (self);
     }
+
+  _cr_chat_page_composer_members_changed (self);
 
   update_state (self);
   _cr_chat_page_update_actions (self);
@@ -325,4 +331,28 @@ _cr_chat_page_get_side_folded (CrChatPage *self)
   g_return_val_if_fail (CR_IS_CHAT_PAGE (self), FALSE);
 
   return adw_flap_get_folded (self->flap);
+}
+
+GtkLabel *
+_cr_chat_page_get_composer_status (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), NULL);
+
+  return self->composer_status;
+}
+
+GtkLabel *
+_cr_chat_page_get_length_label (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), NULL);
+
+  return self->length_label;
+}
+
+GtkWidget *
+_cr_chat_page_get_send_button (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), NULL);
+
+  return self->send_button;
 }

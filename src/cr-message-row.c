@@ -34,6 +34,7 @@ struct _CrMessageRow
   /* made for the first own message the row shows */
   GtkImage   *state_image;
   GtkWidget  *retry_button;
+  GtkLabel   *failure_label;    /* why it was not sent, under the text */
 
   /* owned */
   CrMessage  *message;          /* bound */
@@ -131,6 +132,16 @@ ensure_state_widgets (CrMessageRow *self)
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "chat.retry");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "t", (guint64) 0);
   gtk_box_append (GTK_BOX (self->body_box), self->retry_button);
+
+  /* The reason on the row itself, not only in the button's tooltip. */
+  self->failure_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->failure_label, 0);
+  gtk_label_set_wrap (self->failure_label, TRUE);
+  gtk_label_set_wrap_mode (self->failure_label, PANGO_WRAP_WORD_CHAR);
+  gtk_widget_set_visible (GTK_WIDGET (self->failure_label), FALSE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->failure_label), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (self->failure_label), "error");
+  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->failure_label));
 }
 
 static void
@@ -146,6 +157,7 @@ update_state (CrMessageRow *self)
         {
           gtk_widget_set_visible (GTK_WIDGET (self->state_image), FALSE);
           gtk_widget_set_visible (self->retry_button, FALSE);
+          gtk_widget_set_visible (GTK_WIDGET (self->failure_label), FALSE);
         }
       gtk_widget_remove_css_class (GTK_WIDGET (self), "pending");
       gtk_widget_remove_css_class (GTK_WIDGET (self), "failed");
@@ -164,6 +176,7 @@ update_state (CrMessageRow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->state_image),
                           state == CR_MESSAGE_PENDING || state == CR_MESSAGE_SENT);
   gtk_widget_set_visible (self->retry_button, state == CR_MESSAGE_FAILED);
+  gtk_widget_set_visible (GTK_WIDGET (self->failure_label), state == CR_MESSAGE_FAILED);
 
   if (state == CR_MESSAGE_PENDING)
     {
@@ -185,7 +198,11 @@ update_state (CrMessageRow *self)
       /* Translators: tooltip of the retry button; %s says why it failed */
       g_autofree char *tip = g_strdup_printf (_("Not sent: %s. Click to try again."), why);
 
+      /* Translators: under a message that failed; %s says why */
+      g_autofree char *line = g_strdup_printf (_("Not sent: %s"), why);
+
       gtk_widget_set_tooltip_text (self->retry_button, tip);
+      gtk_label_set_text (self->failure_label, line);
       gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "t",
                                         cr_message_get_origin (self->message));
     }

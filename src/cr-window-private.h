@@ -92,6 +92,11 @@ GtkTextView      *_cr_chat_page_get_entry             (CrChatPage *self);
 GtkListView      *_cr_chat_page_get_message_list      (CrChatPage *self);
 GtkWidget        *_cr_chat_page_get_reconnect_banner  (CrChatPage *self);
 gboolean          _cr_chat_page_get_sticky            (CrChatPage *self);
+/* Why nothing can be sent (muted, too long…), above the entry. */
+GtkLabel         *_cr_chat_page_get_composer_status   (CrChatPage *self);
+/* How much more the message holds, near the limit. */
+GtkLabel         *_cr_chat_page_get_length_label      (CrChatPage *self);
+GtkWidget        *_cr_chat_page_get_send_button       (CrChatPage *self);
 /* The side pane overlays the chat instead of standing beside it. */
 gboolean          _cr_chat_page_get_side_folded       (CrChatPage *self);
 

@@ -911,10 +911,11 @@ test_failed_retry (Fixture       *fixture,
   g_assert_cmpuint (count_muted_icons (GTK_WIDGET (_cr_window_get_chat_page (fixture->window))), ==, 0);
   g_assert_true (cr_server_mute (fixture->server, "alice", &error));
   g_assert_no_error (error);
+  /* Sent before we heard of the mute (once we know, Send is off). */
+  type_and_send (fixture, "let me speak");
   cr_test_run_for (200);
   /* The member row follows its member's flags. */
   WAIT_FOR (count_muted_icons (GTK_WIDGET (_cr_window_get_chat_page (fixture->window))) == 1, WAIT_MS);
-  type_and_send (fixture, "let me speak");
   WAIT_FOR (find_row (message_list (fixture), "let me speak") != NULL, WAIT_MS);
   row = find_row (message_list (fixture), "let me speak");
   message = cr_message_row_get_message (row);
@@ -1093,6 +1094,187 @@ test_send_right_after_join (Fixture       *fixture,
   cr_test_run_for (300);
   g_assert_true (row_fully_visible (fixture, "hello all"));
   g_assert_false (new_messages_button_visible (fixture));
+}
+
+/* --- the composer says what stops a message (issue 16) --------------------- */
+
+static void
+test_long_message (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  CrChatPage *chat;
+  GtkLabel *status, *counter;
+  GtkWidget *send;
+  GString *text = g_string_new (NULL);
+  g_autofree char *nearly = g_strnfill (CR_TEXT_MAX_BYTES - 100, 'x');
+  g_autofree char *left = NULL;
+
+  join_room (fixture, "alice");
+  chat = _cr_window_get_chat_page (fixture->window);
+  status = _cr_chat_page_get_composer_status (chat);
+  counter = _cr_chat_page_get_length_label (chat);
+  send = _cr_chat_page_get_send_button (chat);
+
+  /* Far from the limit: no counter, nothing said. */
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (_cr_chat_page_get_entry (chat)), "short", -1);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (counter)));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (status)));
+  g_assert_true (gtk_widget_get_sensitive (send));
+
+  /* Near it: the counter says what is left, and it still sends. */
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (_cr_chat_page_get_entry (chat)), nearly, -1);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (counter)));
+  g_assert_cmpstr (gtk_label_get_text (counter), ==, "100");
+  g_assert_true (gtk_widget_get_sensitive (send));
+
+  /* A 5 000-character paste (in Chinese, 3 bytes each): past the limit,
+   * Send is off, and the composer says why, in the reader's language. */
+  for (guint i = 0; i < 5000; i++)
+    g_string_append (text, "字");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (_cr_chat_page_get_entry (chat)), text->str, -1);
+  g_string_free (text, TRUE);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (counter)));
+  left = g_strdup_printf ("%d", CR_TEXT_MAX_BYTES - 15000);
+  g_assert_cmpstr (gtk_label_get_text (counter), ==, left);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (counter), "error"));
+  g_assert_false (gtk_widget_get_sensitive (send));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (status)));
+  g_assert_nonnull (strstr (gtk_label_get_text (status), "4096"));
+  if (in_chinese ())
+    g_assert_null (strstr (gtk_label_get_text (status), "Too long"));
+  else
+    g_assert_nonnull (strstr (gtk_label_get_text (status), "Too long"));
+
+  /* A control character is named as the reason, not "empty, too long,
+   * or contains control characters". */
+  type_and_send (fixture, "bell\007");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (status)));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (counter)));
+  if (!in_chinese ())
+    g_assert_nonnull (strstr (gtk_label_get_text (status), "control characters"));
+  g_assert_null (strstr (gtk_label_get_text (status), "too long"));
+  {
+    g_autofree char *old = cr_render_reason (CR_REASON_TEXT_INVALID, NULL);
+
+    g_assert_cmpstr (gtk_label_get_text (status), !=, old);
+  }
+  /* Editing it takes the sentence away. */
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (_cr_chat_page_get_entry (chat)), "bell", -1);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (status)));
+}
+
+static void
+test_muted_composer (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *why = cr_render_reason (CR_REASON_MUTED, NULL);
+  g_autofree char *not_sent = g_strdup_printf (_("Not sent: %s"), why);
+  CrChatPage *chat;
+  GtkLabel *status;
+  CrMessageRow *row;
+  g_autoptr(GError) error = NULL;
+
+  join_room (fixture, "alice");
+  chat = _cr_window_get_chat_page (fixture->window);
+  status = _cr_chat_page_get_composer_status (chat);
+  type_and_send (fixture, "before the mute");
+  WAIT_FOR (find_row (message_list (fixture), "before the mute") != NULL, WAIT_MS);
+
+  /* A message sent just as the mute comes fails: the row says why. */
+  g_assert_true (cr_server_mute (fixture->server, "alice", &error));
+  g_assert_no_error (error);
+  type_and_send (fixture, "racing the mute");
+  WAIT_FOR (find_row (message_list (fixture), "racing the mute") != NULL, WAIT_MS);
+  row = find_row (message_list (fixture), "racing the mute");
+  WAIT_FOR (cr_message_get_state (cr_message_row_get_message (row)) == CR_MESSAGE_FAILED, WAIT_MS);
+  WAIT_FOR (widget_has_label (GTK_WIDGET (row), not_sent), WAIT_MS);
+
+  /* The composer says we are muted, and until when; Send is off. */
+  WAIT_FOR (gtk_widget_get_visible (GTK_WIDGET (status)), WAIT_MS);
+  g_test_message ("%s", gtk_label_get_text (status));
+  if (!in_chinese ())
+    g_assert_nonnull (strstr (gtk_label_get_text (status), "muted you"));
+  g_assert_nonnull (strstr (gtk_label_get_text (status), in_chinese () ? "解除" : "until"));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (_cr_chat_page_get_entry (chat)), "hi", -1);
+  g_assert_false (gtk_widget_get_sensitive (_cr_chat_page_get_send_button (chat)));
+
+  /* Unmuted: it goes again. */
+  g_assert_true (cr_server_unmute (fixture->server, "alice", &error));
+  WAIT_FOR (!gtk_widget_get_visible (GTK_WIDGET (status)), WAIT_MS);
+  g_assert_true (gtk_widget_get_sensitive (_cr_chat_page_get_send_button (chat)));
+}
+
+/* chatroom-cli, muted: the refused line is said once, as "Not
+ * delivered", never first in the delivered format. */
+static void
+test_cli_muted (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *dir = g_path_get_dirname (CHATROOM_PATH);
+  g_autofree char *cli = g_build_filename (dir, "chatroom-cli", NULL);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *why = cr_render_reason (CR_REASON_MUTED, NULL);
+  g_autofree char *expected = g_strdup_printf (_("Not delivered (%s): %s"), why, "muted hello");
+  GBytes *stdout_bytes = NULL;
+  GOutputStream *input;
+  gboolean done = FALSE;
+  const char *p;
+  guint count = 0;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                              G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                              &error, cli, "alice", fixture->address, NULL);
+  g_assert_no_error (error);
+  WAIT_FOR (g_list_model_get_n_items (cr_server_get_members (fixture->server)) == 1, WAIT_MS);
+  g_assert_true (cr_server_mute (fixture->server, "alice", &error));
+  g_assert_no_error (error);
+  cr_test_run_for (300);
+
+  input = g_subprocess_get_stdin_pipe (process);
+  g_assert_true (g_output_stream_write_all (input, "muted hello\n", 12, NULL, NULL, &error));
+  g_assert_no_error (error);
+  cr_test_run_for (500);
+  g_assert_true (g_output_stream_close (input, NULL, &error));
+
+  {
+    GInputStream *output = g_subprocess_get_stdout_pipe (process);
+    GByteArray *all = g_byte_array_new ();
+    gint64 end = g_get_monotonic_time () + WAIT_MS * 1000;
+
+    /* Read until the program leaves (EOF), within bounds. */
+    while (!done && g_get_monotonic_time () < end)
+      {
+        guint8 buf[4096];
+        gssize n;
+
+        /* The room runs in this main context: keep it turning while the
+         * program has nothing to say. */
+        n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (output),
+                                                      buf, sizeof buf, NULL, NULL);
+        if (n > 0)
+          g_byte_array_append (all, buf, n);
+        else if (n == 0)
+          done = TRUE;
+        else
+          {
+            g_main_context_iteration (NULL, FALSE);
+            g_usleep (5000);
+          }
+      }
+    stdout_bytes = g_byte_array_free_to_bytes (all);
+  }
+  g_assert_true (done);
+  out = g_strndup (g_bytes_get_data (stdout_bytes, NULL), g_bytes_get_size (stdout_bytes));
+  g_bytes_unref (stdout_bytes);
+  g_test_message ("chatroom-cli printed:\n%s", out);
+
+  g_assert_nonnull (strstr (out, expected));
+  for (p = strstr (out, "muted hello"); p != NULL; p = strstr (p + 1, "muted hello"))
+    count++;
+  g_assert_cmpuint (count, ==, 1);
+  g_subprocess_wait (process, NULL, NULL);
 }
 
 /* --- the login view (issue 16) ------------------------------------------- */
@@ -1549,6 +1731,9 @@ main (int   argc,
   ADD ("send-shows-own", test_send_shows_own);
   ADD ("send-right-after-join", test_send_right_after_join);
   ADD ("send-from-far-up", test_send_from_far_up);
+  ADD ("long-message", test_long_message);
+  ADD ("muted-composer", test_muted_composer);
+  ADD ("cli-muted", test_cli_muted);
   ADD ("login-focus", test_login_focus);
   ADD ("login-form", test_login_form);
   ADD ("host-asks-member", test_host_asks_member);
