@@ -60,6 +60,9 @@ struct _CrChatPage
   AdwToastOverlay   *toast_overlay;
   GtkRevealer       *reconnect_revealer;
   GtkSpinner        *reconnect_spinner;
+  GtkRevealer       *ended_revealer;
+  GtkLabel          *ended_label;
+  GtkWidget         *rejoin_button;
   AdwFlap           *flap;
   GtkScrolledWindow *scroller;
   GtkListView       *message_list;

@@ -143,6 +143,9 @@ cr_chat_page_class_init (CrChatPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, reconnect_revealer);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, reconnect_spinner);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, ended_revealer);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, ended_label);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, rejoin_button);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, flap);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, message_list);
@@ -274,6 +277,23 @@ cr_chat_page_set_owner_widget (CrChatPage *self,
 }
 
 void
+cr_chat_page_show_ended (CrChatPage *self,
+                         const char *why)
+{
+  g_return_if_fail (CR_IS_CHAT_PAGE (self));
+
+  gtk_label_set_text (self->ended_label, why != NULL ? why : "");
+  gtk_revealer_set_reveal_child (self->ended_revealer, why != NULL);
+  if (why != NULL)
+    {
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->ended_label),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, why, -1);
+      /* The entry is no use now: the way on is the banner's. */
+      gtk_widget_grab_focus (self->rejoin_button);
+    }
+}
+
+void
 cr_chat_page_show_toast (CrChatPage *self,
                          const char *text)
 {
@@ -355,4 +375,20 @@ _cr_chat_page_get_send_button (CrChatPage *self)
   g_return_val_if_fail (CR_IS_CHAT_PAGE (self), NULL);
 
   return self->send_button;
+}
+
+GtkRevealer *
+_cr_chat_page_get_ended_banner (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), NULL);
+
+  return self->ended_revealer;
+}
+
+const char *
+_cr_chat_page_get_ended_text (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), NULL);
+
+  return gtk_label_get_text (self->ended_label);
 }

@@ -275,16 +275,36 @@ leave_action (GtkWidget  *widget,
     }
 
   if (cr_session_get_state (self->session) == CR_SESSION_IDLE)
-    return;
+    {
+      /* The conversation of a room that dropped us: close it. */
+      _cr_window_close_ended_view (self);
+      return;
+    }
 
   /* Still joining: give up, quietly. In a room: "ended" says we left. */
   cr_login_page_show_error (self->login_page, NULL);
   cr_session_leave_async (self->session, NULL, NULL);
 }
 
+/* Join the room that dropped us again, as the login view says (its
+ * address, nickname and password are the ones we joined with). */
+static void
+rejoin_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  CrWindow *self = CR_WINDOW (widget);
+
+  if (!self->ended_view)
+    return;
+
+  on_login_page_join_requested (self, self->login_page);
+}
+
 void
 _cr_window_class_add_actions (GtkWidgetClass *widget_class)
 {
+  gtk_widget_class_install_action (widget_class, "win.rejoin", NULL, rejoin_action);
   gtk_widget_class_bind_template_callback (widget_class, on_login_page_join_requested);
   gtk_widget_class_install_action (widget_class, "win.leave", NULL, leave_action);
   gtk_widget_class_install_action (widget_class, "win.host-on-free-port", NULL,

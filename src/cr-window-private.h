@@ -47,10 +47,13 @@ struct _CrWindow
   gboolean              closing;           /* leaving before the window goes */
   gboolean              close_ready;
   gboolean              close_confirmed;   /* the owner said yes: close the room */
+  gboolean              ended_view;        /* the chat of a room that dropped us stays */
 };
 
 /* cr-window.c */
 void              _cr_window_update_actions      (CrWindow   *self);
+/* Leave the conversation of a room that dropped us for the login view. */
+void              _cr_window_close_ended_view    (CrWindow   *self);
 void              _cr_window_show_login          (CrWindow   *self,
                                                   const char *error,
                                                   const char *note);
@@ -97,6 +100,9 @@ GtkLabel         *_cr_chat_page_get_composer_status   (CrChatPage *self);
 /* How much more the message holds, near the limit. */
 GtkLabel         *_cr_chat_page_get_length_label      (CrChatPage *self);
 GtkWidget        *_cr_chat_page_get_send_button       (CrChatPage *self);
+/* The banner of a room that dropped us, and what it says. */
+GtkRevealer      *_cr_chat_page_get_ended_banner      (CrChatPage *self);
+const char       *_cr_chat_page_get_ended_text        (CrChatPage *self);
 /* The side pane overlays the chat instead of standing beside it. */
 gboolean          _cr_chat_page_get_side_folded       (CrChatPage *self);
 

@@ -1402,6 +1402,95 @@ test_login_form (Fixture       *fixture,
   cr_test_remove_tree (dir);
 }
 
+/* --- dropped by the room, the conversation stays (issue 16) ---------------- */
+
+static gboolean
+ended_banner_shows (Fixture *fixture)
+{
+  CrChatPage *chat = _cr_window_get_chat_page (fixture->window);
+
+  return gtk_revealer_get_reveal_child (_cr_chat_page_get_ended_banner (chat));
+}
+
+static void
+test_dropped_keeps_chat (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  CrChatPage *chat;
+  CrClient *first;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kicked = cr_render_reason (CR_REASON_KICKED, NULL);
+  g_autofree char *banned = cr_render_reason (CR_REASON_BANNED, NULL);
+  g_autofree char *closed = cr_render_reason (CR_REASON_ROOM_CLOSED, NULL);
+  GtkWidget *focus;
+
+  join_room (fixture, "alice");
+  chat = _cr_window_get_chat_page (fixture->window);
+  first = _cr_window_get_client (fixture->window);
+  type_and_send (fixture, "a line worth keeping");
+  WAIT_FOR (find_row (message_list (fixture), "a line worth keeping") != NULL, WAIT_MS);
+  g_assert_false (ended_banner_shows (fixture));
+
+  /* Kicked: still the chat, readable, under a banner that says why. */
+  g_assert_true (cr_server_kick (fixture->server, "alice", &error));
+  g_assert_no_error (error);
+  WAIT_FOR (cr_session_get_state (_cr_window_get_session (fixture->window)) == CR_SESSION_IDLE,
+            WAIT_MS);
+  cr_test_run_for (200);
+  g_assert_cmpstr (_cr_window_get_visible_page (fixture->window), ==, "chat");
+  g_assert_true (ended_banner_shows (fixture));
+  g_assert_cmpstr (_cr_chat_page_get_ended_text (chat), ==, kicked);
+  if (in_chinese ())
+    g_assert_null (strstr (kicked, "removed"));
+  g_assert_nonnull (find_row (message_list (fixture), "a line worth keeping"));
+  g_assert_true (cr_chat_page_get_client (chat) == first);
+  g_assert_cmpstr (_cr_window_get_title (fixture->window), ==, "Test room");
+  /* Nothing to send to, and the login view has no stale error. */
+  g_assert_false (gtk_widget_get_sensitive (_cr_chat_page_get_send_button (chat)));
+  g_assert_cmpstr (cr_login_page_get_error (_cr_window_get_login_page (fixture->window)), ==, "");
+  /* The focus is the banner's, nothing is selected. */
+  focus = gtk_root_get_focus (GTK_ROOT (fixture->window));
+  g_assert_true (GTK_IS_BUTTON (focus));
+
+  /* Rejoin: in again, the banner gone. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.rejoin", NULL));
+  WAIT_FOR (_cr_window_get_client (fixture->window) != NULL &&
+            cr_client_get_state (_cr_window_get_client (fixture->window)) == CR_CLIENT_CONNECTED &&
+            g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0, WAIT_MS);
+  g_assert_false (ended_banner_shows (fixture));
+
+  /* Banned: said; rejoining is refused on the login view. */
+  g_assert_true (cr_server_ban (fixture->server, "alice", &error));
+  g_assert_no_error (error);
+  WAIT_FOR (ended_banner_shows (fixture), WAIT_MS);
+  g_assert_cmpstr (_cr_chat_page_get_ended_text (chat), ==, banned);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.rejoin", NULL));
+  WAIT_FOR (cr_login_page_get_error (_cr_window_get_login_page (fixture->window))[0] != '\0',
+            WAIT_MS);
+  g_assert_cmpstr (_cr_window_get_visible_page (fixture->window), ==, "login");
+  g_assert_cmpstr (cr_login_page_get_error (_cr_window_get_login_page (fixture->window)), ==,
+                   banned);
+  {
+    int start, end;
+
+    g_assert_false (gtk_label_get_selection_bounds (
+                      _cr_login_page_get_error_label (_cr_window_get_login_page (fixture->window)),
+                      &start, &end));
+  }
+  g_assert_true (cr_server_unban (fixture->server, "alice", &error));
+
+  /* The room closed: said too; Close goes back to the login view. */
+  join_room (fixture, "alice");
+  cr_server_stop (fixture->server);
+  WAIT_FOR (ended_banner_shows (fixture), WAIT_MS);
+  g_assert_cmpstr (_cr_chat_page_get_ended_text (chat), ==, closed);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.leave", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "login") == 0, WAIT_MS);
+  g_assert_false (ended_banner_shows (fixture));
+  g_assert_null (cr_chat_page_get_client (chat));
+  g_assert_true (focus_in_login_form (fixture->window));
+}
+
 /* --- nothing ends a room by surprise (issue 16) ---------------------------- */
 
 /* Ctrl+H (win.owner-mode) while a member of a room asks before leaving
@@ -1737,6 +1826,7 @@ main (int   argc,
   ADD ("login-focus", test_login_focus);
   ADD ("login-form", test_login_form);
   ADD ("host-asks-member", test_host_asks_member);
+  ADD ("dropped-keeps-chat", test_dropped_keeps_chat);
   ADD ("close-hosting-asks", test_close_hosting_asks);
   ADD ("narrow-window", test_narrow_window);
   ADD ("wide-window", test_wide_window);
