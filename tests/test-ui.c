@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <string.h>
 
@@ -1762,6 +1763,96 @@ test_app_version (void)
   g_assert_cmpstr (out, ==, "chatroom " PACKAGE_VERSION "\n");
 }
 
+/* Run from outside any build tree, with no schema installed: a sentence
+ * that says how to run it, not a trap in GSettings (issue 16, point 13). */
+static void
+test_app_no_schema (void)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autofree char *copy = g_build_filename (dir, "chatroom", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) env = g_get_environ ();
+  const char *argv[] = { copy, NULL };
+  gsize length = 0;
+  int status = 0;
+
+  g_assert_true (g_file_get_contents (CHATROOM_PATH, &contents, &length, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents_full (copy, contents, length, G_FILE_SET_CONTENTS_NONE,
+                                           0755, &error));
+  g_assert_no_error (error);
+
+  env = g_environ_unsetenv (env, "GSETTINGS_SCHEMA_DIR");
+  env = g_environ_setenv (env, "XDG_DATA_DIRS", dir, TRUE);
+  {
+    /* The copy is outside the build tree: point it at its catalogs. */
+    g_autofree char *src_dir = g_path_get_dirname (CHATROOM_PATH);
+    g_autofree char *top = g_path_get_dirname (src_dir);
+    g_autofree char *po = g_build_filename (top, "po", NULL);
+
+    env = g_environ_setenv (env, "CHATROOM_LOCALEDIR", po, TRUE);
+  }
+  env = g_environ_setenv (env, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL,
+                               NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("%s", err);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  g_assert_nonnull (strstr (err, "meson devenv"));
+  g_assert_nonnull (strstr (err, APP_ID));
+  if (in_chinese ())
+    g_assert_null (strstr (err, "is not installed"));
+
+  cr_test_remove_tree (dir);
+}
+
+/* The build tree's program finds the build tree's schema by itself: it
+ * gets as far as reading its command line. */
+static void
+test_app_build_tree_schema (void)
+{
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) env = g_get_environ ();
+  const char *argv[] = { CHATROOM_PATH, "192.0.2.1:1", "192.0.2.2:2", NULL };
+  int status = 0;
+
+  env = g_environ_unsetenv (env, "GSETTINGS_SCHEMA_DIR");
+  env = g_environ_setenv (env, "XDG_DATA_DIRS", "/nonexistent", TRUE);
+  env = g_environ_setenv (env, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
+  /* No session bus: GApplication goes on as a lone instance. */
+  env = g_environ_setenv (env, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent", TRUE);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL,
+                               NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("%s", err);
+  g_assert_null (strstr (err, "meson devenv"));
+  g_assert_nonnull (strstr (err, _("Give at most one room address (HOST:PORT)")));
+}
+
+/* --new-window: a window with a session of its own, that joins as
+ * another member. */
+static gboolean
+check_new_window (CrWindow *window)
+{
+  CrApplication *app = CR_APPLICATION (g_application_get_default ());
+
+  return _cr_window_get_session (window) != cr_application_get_session (app) &&
+         g_strcmp0 (cr_login_page_get_address (_cr_window_get_login_page (window)),
+                    "127.0.0.1:4242") == 0;
+}
+
+static void
+test_app_new_window (void)
+{
+  const char *args[] = { "--new-window", "127.0.0.1:4242", NULL };
+
+  run_app (args, check_new_window);
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -1834,6 +1925,9 @@ main (int   argc,
   g_test_add_func ("/chatroom/ui/app/host", test_app_host);
   g_test_add_func ("/chatroom/ui/app/address", test_app_address);
   g_test_add_func ("/chatroom/ui/app/version", test_app_version);
+  g_test_add_func ("/chatroom/ui/app/no-schema", test_app_no_schema);
+  g_test_add_func ("/chatroom/ui/app/build-tree-schema", test_app_build_tree_schema);
+  g_test_add_func ("/chatroom/ui/app/new-window", test_app_new_window);
 
   ret = g_test_run ();
 
