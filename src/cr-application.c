@@ -181,8 +181,21 @@ shortcuts_activated (GSimpleAction *action,
     gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
 }
 
+static void
+new_window_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  CrApplication *self = user_data;
+  g_autoptr(CrSession) session = cr_session_new ();
+
+  /* As --new-window: another member, in rooms of its own choosing. */
+  gtk_window_present (GTK_WINDOW (cr_window_new_for_session (self, session)));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
+  { "new-window", new_window_activated },
   { "about", about_activated },
   { "shortcuts", shortcuts_activated },
 };
@@ -196,6 +209,7 @@ cr_application_startup (GApplication *app)
   } accels[] = {
     { "app.quit", { "<Control>q", NULL } },
     { "app.shortcuts", { "<Control>question", NULL } },
+    { "app.new-window", { "<Control>n", NULL } },
     { "win.show-help-overlay", { NULL } },
     { "win.leave", { "<Control>w", NULL } },
     { "win.owner-mode", { "<Control>h", NULL } },

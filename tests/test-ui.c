@@ -1853,6 +1853,93 @@ test_app_new_window (void)
   run_app (args, check_new_window);
 }
 
+/* The shortcuts window lists every shortcut the app has, and none it
+ * has not. */
+static gboolean
+check_shortcuts_listed (CrWindow *window)
+{
+  GtkApplication *app = GTK_APPLICATION (g_application_get_default ());
+  g_autoptr(GtkBuilder) builder =
+    gtk_builder_new_from_resource ("/io/github/chatroom/ChatRoom/gtk/help-overlay.ui");
+  g_autoptr(GSList) objects = gtk_builder_get_objects (builder);
+  g_autoptr(GHashTable) listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto(GStrv) actions = gtk_application_list_action_descriptions (app);
+  gboolean have_return = FALSE, have_shift_return = FALSE;
+  guint with_accels = 0;
+
+  for (const GSList *l = objects; l != NULL; l = l->next)
+    {
+      g_autofree char *action = NULL;
+      g_autofree char *accelerator = NULL;
+
+      if (!GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+        continue;
+      g_object_get (l->data, "action-name", &action, "accelerator", &accelerator, NULL);
+      if (action != NULL)
+        {
+          g_auto(GStrv) accels = gtk_application_get_accels_for_action (app, action);
+
+          /* Listed, so it must have a key. */
+          g_assert_nonnull (accels);
+          g_assert_nonnull (accels[0]);
+          g_hash_table_add (listed, g_steal_pointer (&action));
+        }
+      if (g_strcmp0 (accelerator, "Return") == 0)
+        have_return = TRUE;
+      if (g_strcmp0 (accelerator, "<Shift>Return") == 0)
+        have_shift_return = TRUE;
+    }
+
+  for (guint i = 0; actions[i] != NULL; i++)
+    {
+      g_auto(GStrv) accels = gtk_application_get_accels_for_action (app, actions[i]);
+
+      if (accels == NULL || accels[0] == NULL)
+        continue;
+      with_accels++;
+      g_test_message ("%s: %s", actions[i], accels[0]);
+      if (!g_hash_table_contains (listed, actions[i]))
+        g_error ("%s (%s) is missing from the shortcuts window", actions[i], accels[0]);
+    }
+
+  /* The composer's keys too. */
+  g_assert_true (have_return);
+  g_assert_true (have_shift_return);
+  g_assert_cmpuint (with_accels, >=, 6);
+  return TRUE;
+}
+
+static void
+test_app_shortcuts (void)
+{
+  const char *args[] = { NULL };
+
+  run_app (args, check_shortcuts_listed);
+}
+
+/* Ctrl+N (app.new-window) opens a window with a session of its own. */
+static gboolean
+check_new_window_action (CrWindow *window)
+{
+  GtkApplication *app = GTK_APPLICATION (g_application_get_default ());
+  GList *windows = gtk_application_get_windows (app);
+
+  if (g_list_length (windows) == 1)
+    g_action_group_activate_action (G_ACTION_GROUP (app), "new-window", NULL);
+
+  windows = gtk_application_get_windows (app);
+  return g_list_length (windows) == 2 &&
+         _cr_window_get_session (windows->data) != _cr_window_get_session (windows->next->data);
+}
+
+static void
+test_app_new_window_action (void)
+{
+  const char *args[] = { NULL };
+
+  run_app (args, check_new_window_action);
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -1928,6 +2015,8 @@ main (int   argc,
   g_test_add_func ("/chatroom/ui/app/no-schema", test_app_no_schema);
   g_test_add_func ("/chatroom/ui/app/build-tree-schema", test_app_build_tree_schema);
   g_test_add_func ("/chatroom/ui/app/new-window", test_app_new_window);
+  g_test_add_func ("/chatroom/ui/app/new-window-action", test_app_new_window_action);
+  g_test_add_func ("/chatroom/ui/app/shortcuts", test_app_shortcuts);
 
   ret = g_test_run ();
 
