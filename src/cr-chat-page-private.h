@@ -49,6 +49,9 @@ void            _cr_message_range_set   (CrMessageRange *self,
 void            _cr_message_range_reset (CrMessageRange *self,
                                          guint           start,
                                          guint           end);
+void            _cr_message_range_refresh (CrMessageRange *self,
+                                           guint           first,
+                                           guint           n);
 
 /* --- the page ----------------------------------------------------------- */
 
@@ -101,6 +104,14 @@ struct _CrChatPage
   gboolean           sticky;
   gboolean           window_moved;      /* until the frame after a move is painted */
   GSignalGroup      *moved_signals;     /* the frame clock that paints that frame */
+
+  /* bursts of join and leave lines, shown as one line (-messages.c) */
+  GHashTable        *expanded_bursts;   /* seq of a burst's first line → TRUE */
+  guint              run_start;         /* the last run looked at: [start, end) */
+  guint              run_end;
+  guint              run_joined;
+  guint              run_left;
+  guint              run_n_items;       /* the model's length then (0: none) */
 
   /* the entry (cr-chat-page-composer.c) */
   gboolean           preedit;

@@ -36,6 +36,11 @@ struct _CrMessageRow
   GtkWidget  *retry_button;
   GtkLabel   *failure_label;    /* why it was not sent, under the text */
 
+  /* made for the first burst summary the row shows */
+  GtkWidget  *burst_button;
+  GtkLabel   *burst_label;
+  GtkImage   *burst_arrow;
+
   /* owned */
   CrMessage  *message;          /* bound */
   CrMessage  *displayed;        /* what the labels show; kept after unbind */
@@ -380,6 +385,76 @@ cr_message_row_set_message (CrMessageRow *self,
   gtk_widget_set_visible (self->header_box, !system && !self->grouped);
 
   update_state (self);
+}
+
+static void
+ensure_burst_widgets (CrMessageRow *self)
+{
+  GtkWidget *box;
+
+  if (self->burst_button != NULL)
+    return;
+
+  self->burst_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->burst_label, TRUE);
+  self->burst_arrow = GTK_IMAGE (g_object_new (GTK_TYPE_IMAGE,
+                                               "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                                               NULL));
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->burst_label));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->burst_arrow));
+
+  self->burst_button = gtk_button_new ();
+  gtk_button_set_child (GTK_BUTTON (self->burst_button), box);
+  gtk_widget_set_halign (self->burst_button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (self->burst_button, "flat");
+  gtk_widget_add_css_class (self->burst_button, "burst");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->burst_button), "t", (guint64) 0);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->burst_button), "chat.toggle-burst");
+  gtk_box_prepend (GTK_BOX (self), self->burst_button);
+}
+
+void
+cr_message_row_set_burst (CrMessageRow *self,
+                          const char   *summary,
+                          gboolean      expanded,
+                          guint64       seq)
+{
+  gboolean system;
+
+  g_return_if_fail (CR_IS_MESSAGE_ROW (self));
+
+  system = self->message != NULL && cr_message_is_system (self->message);
+
+  if (summary == NULL)
+    {
+      if (self->burst_button != NULL)
+        gtk_widget_set_visible (self->burst_button, FALSE);
+      gtk_widget_set_visible (self->body_box, TRUE);
+      return;
+    }
+
+  ensure_burst_widgets (self);
+  gtk_label_set_text (self->burst_label, summary);
+  gtk_image_set_from_icon_name (self->burst_arrow,
+                                expanded ? "pan-up-symbolic" : "pan-down-symbolic");
+  gtk_widget_set_tooltip_text (self->burst_button,
+                               expanded ? _("Hide these lines") : _("Show these lines"));
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->burst_button), "t", seq);
+  gtk_widget_set_visible (self->burst_button, TRUE);
+  /* Folded, the summary stands for the line. */
+  gtk_widget_set_visible (self->body_box, expanded || !system);
+}
+
+const char *
+cr_message_row_get_burst (CrMessageRow *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE_ROW (self), NULL);
+
+  if (self->burst_button == NULL || !gtk_widget_get_visible (self->burst_button))
+    return NULL;
+  return gtk_label_get_text (self->burst_label);
 }
 
 CrMessage *

@@ -1278,6 +1278,105 @@ test_cli_muted (Fixture       *fixture,
   g_subprocess_wait (process, NULL, NULL);
 }
 
+/* --- bursts of join and leave lines (issues 14 and 16) --------------------- */
+
+static char *
+burst_summary (guint joined,
+               guint left)
+{
+  g_autofree char *in = g_strdup_printf (ngettext ("%u member joined", "%u members joined",
+                                                   joined), joined);
+  g_autofree char *out = g_strdup_printf (ngettext ("%u member left", "%u members left",
+                                                    left), left);
+
+  if (left == 0)
+    return g_steal_pointer (&in);
+  if (joined == 0)
+    return g_steal_pointer (&out);
+  return g_strdup_printf (_("%s, %s"), in, out);
+}
+
+static gboolean
+row_shown (Fixture    *fixture,
+           const char *text)
+{
+  CrMessageRow *row = find_row (message_list (fixture), text);
+
+  return row != NULL && gtk_widget_get_visible (GTK_WIDGET (row));
+}
+
+static void
+test_join_burst (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *alice_joined = render (CR_EVENT_JOIN, "alice");
+  g_autofree char *u3_joined = render (CR_EVENT_JOIN, "u3");
+  g_autofree char *u1_left = render (CR_EVENT_LEAVE, "u1");
+  g_autofree char *three = burst_summary (4, 0);
+  g_autofree char *mixed = burst_summary (4, 3);
+  CrClient *members[3] = { NULL, };
+  CrMessageRow *head;
+  guint64 seq;
+  g_autoptr(GError) error = NULL;
+
+  join_room (fixture, "alice");
+  WAIT_FOR (find_row (message_list (fixture), alice_joined) != NULL, WAIT_MS);
+
+  /* Three in a row are three lines. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("u%u", i + 1);
+
+      members[i] = join_client (fixture->address, name);
+    }
+  {
+    g_autofree char *u2_joined = render (CR_EVENT_JOIN, "u2");
+
+    WAIT_FOR (row_shown (fixture, u2_joined), WAIT_MS);
+  }
+  cr_test_run_for (100);
+  head = find_row (message_list (fixture), alice_joined);
+  g_assert_null (cr_message_row_get_burst (head));
+
+  /* The fourth makes them one line, "4 members joined", in the reader's
+   * language. */
+  members[2] = join_client (fixture->address, "u3");
+  WAIT_FOR (find_row (message_list (fixture), u3_joined) != NULL, WAIT_MS);
+  WAIT_FOR (g_strcmp0 (cr_message_row_get_burst (find_row (message_list (fixture), alice_joined)),
+                       three) == 0, WAIT_MS);
+  if (in_chinese ())
+    g_assert_null (strstr (three, "joined"));
+  g_assert_false (row_shown (fixture, u3_joined));
+
+  /* Leave lines right after are the same burst. */
+  for (guint i = 0; i < 3; i++)
+    {
+      cr_client_leave (members[i]);
+      WAIT_FOR (cr_client_get_state (members[i]) == CR_CLIENT_CLOSED, WAIT_MS);
+      g_clear_object (&members[i]);
+    }
+  WAIT_FOR (find_row (message_list (fixture), u1_left) != NULL, WAIT_MS);
+  WAIT_FOR (g_strcmp0 (cr_message_row_get_burst (find_row (message_list (fixture), alice_joined)),
+                       mixed) == 0, WAIT_MS);
+  g_assert_false (row_shown (fixture, u1_left));
+
+  /* Its summary opens it, and closes it again. */
+  head = find_row (message_list (fixture), alice_joined);
+  seq = cr_message_get_seq (cr_message_row_get_message (head));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (_cr_window_get_chat_page (fixture->window)),
+                                             "chat.toggle-burst", "t", seq));
+  WAIT_FOR (row_shown (fixture, u3_joined) && row_shown (fixture, u1_left), WAIT_MS);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (_cr_window_get_chat_page (fixture->window)),
+                                             "chat.toggle-burst", "t", seq));
+  WAIT_FOR (!row_shown (fixture, u3_joined) && !row_shown (fixture, u1_left), WAIT_MS);
+
+  /* Anything else ends the burst, and is a line of its own. */
+  g_assert_nonnull (cr_client_send (_cr_window_get_client (fixture->window), "after them", &error));
+  WAIT_FOR (row_shown (fixture, "after them"), WAIT_MS);
+  g_assert_cmpstr (cr_message_row_get_burst (find_row (message_list (fixture), "after them")), ==,
+                   NULL);
+}
+
 /* --- the login view (issue 16) ------------------------------------------- */
 
 /* The widget that has the window's focus is inside the login form. */
@@ -1998,6 +2097,7 @@ main (int   argc,
   ADD ("send-shows-own", test_send_shows_own);
   ADD ("send-right-after-join", test_send_right_after_join);
   ADD ("send-from-far-up", test_send_from_far_up);
+  ADD ("join-burst", test_join_burst);
   ADD ("long-message", test_long_message);
   ADD ("muted-composer", test_muted_composer);
   ADD ("cli-muted", test_cli_muted);
