@@ -1377,6 +1377,108 @@ test_join_burst (Fixture       *fixture,
                    NULL);
 }
 
+/* --- the room's order after an outage (issue 16) --------------------------- */
+
+static guint
+message_index (GListModel *messages,
+               const char *display,
+               gboolean    last)
+{
+  guint found = G_MAXUINT;
+
+  for (guint i = 0; i < g_list_model_get_n_items (messages); i++)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (messages, i);
+      g_autofree char *text = cr_message_dup_display (message);
+
+      if (g_strcmp0 (text, display) == 0)
+        {
+          found = i;
+          if (!last)
+            break;
+        }
+    }
+  return found;
+}
+
+static void
+test_order_after_outage (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autofree char *address = NULL;
+  g_autofree char *joined = render (CR_EVENT_JOIN, "alice");
+  g_autoptr(GError) error = NULL;
+  CrServer *room = cr_server_new (dir, "Kept room");
+  CrClient *client;
+  GListModel *messages;
+  guint64 last_seq = 0;
+
+  g_assert_true (cr_server_start (room, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  address = g_strdup_printf ("127.0.0.1:%u", cr_server_get_port (room));
+  join_with_window (fixture, address, "alice");
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0, WAIT_MS);
+  client = _cr_window_get_client (fixture->window);
+  messages = cr_client_get_messages (client);
+  type_and_send (fixture, "before the outage");
+  WAIT_FOR (client_has_message (client, "before the outage"), WAIT_MS);
+
+  /* The room goes away without a word, and we type meanwhile. */
+  cr_client_set_timing (client, 100, 600, 2000);
+  g_object_unref (room);
+  WAIT_FOR (cr_client_get_state (client) == CR_CLIENT_RECONNECTING, WAIT_MS);
+  type_and_send (fixture, "typed while it was down");
+
+  /* It comes back, with its history, on the same port. */
+  room = cr_server_new (dir, "Kept room");
+  g_assert_true (cr_server_start (room, address, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (cr_client_get_state (client) == CR_CLIENT_CONNECTED, 3 * WAIT_MS);
+  {
+    guint i = message_index (messages, "typed while it was down", FALSE);
+    g_autoptr(CrMessage) mine = g_list_model_get_item (messages, i);
+
+    WAIT_FOR (cr_message_get_state (mine) == CR_MESSAGE_SENT, WAIT_MS);
+  }
+  cr_test_run_for (200);
+
+  /* The room's order: our rejoin line, then the line typed meanwhile,
+   * last, as the room numbered them. (A room dropped without stopping
+   * may renumber what it had not saved: only its new lines are compared.) */
+  {
+    guint rejoin = message_index (messages, joined, TRUE);
+    guint mine = message_index (messages, "typed while it was down", FALSE);
+    guint n = g_list_model_get_n_items (messages);
+
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(CrMessage) message = g_list_model_get_item (messages, i);
+        g_autofree char *text = cr_message_dup_display (message);
+
+        g_test_message ("%u: seq %" G_GUINT64_FORMAT " %s", i, cr_message_get_seq (message), text);
+      }
+    g_assert_cmpuint (rejoin, <, mine);
+    g_assert_cmpuint (mine, ==, n - 1);
+    for (guint i = rejoin; i < n; i++)
+      {
+        g_autoptr(CrMessage) message = g_list_model_get_item (messages, i);
+
+        g_assert_cmpuint (cr_message_get_seq (message), >, last_seq);
+        last_seq = cr_message_get_seq (message);
+      }
+  }
+  /* And the chat shows it last. */
+  WAIT_FOR (row_fully_visible (fixture, "typed while it was down"), WAIT_MS);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.leave", NULL));
+  cr_test_run_for (300);
+  cr_server_stop (room);
+  cr_test_run_for (200);
+  g_object_unref (room);
+  cr_test_remove_tree (dir);
+}
+
 /* --- the login view (issue 16) ------------------------------------------- */
 
 /* The widget that has the window's focus is inside the login form. */
@@ -2098,6 +2200,7 @@ main (int   argc,
   ADD ("send-right-after-join", test_send_right_after_join);
   ADD ("send-from-far-up", test_send_from_far_up);
   ADD ("join-burst", test_join_burst);
+  ADD ("order-after-outage", test_order_after_outage);
   ADD ("long-message", test_long_message);
   ADD ("muted-composer", test_muted_composer);
   ADD ("cli-muted", test_cli_muted);
