@@ -1479,6 +1479,39 @@ test_order_after_outage (Fixture       *fixture,
   cr_test_remove_tree (dir);
 }
 
+/* --- a renamed room (issue 16, point 4) ------------------------------------ */
+
+/* The members' header bars follow a rename of the room: the room tells
+ * them (a WELCOME again), and their member lists stay as they were. */
+static void
+test_rename_reaches_members (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  CrClient *bob;
+  g_autoptr(GError) error = NULL;
+
+  join_room (fixture, "alice");
+  bob = fixture->others[0] = join_client (fixture->address, "bob");
+  WAIT_FOR (g_list_model_get_n_items (cr_client_get_members (_cr_window_get_client (fixture->window))) == 2,
+            WAIT_MS);
+  g_assert_cmpstr (_cr_window_get_title (fixture->window), ==, "Test room");
+
+  cr_server_set_room_name (fixture->server, "Physics 101");
+  WAIT_FOR (g_strcmp0 (_cr_window_get_title (fixture->window), "Physics 101") == 0, WAIT_MS);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (fixture->window)), ==, "Physics 101");
+  WAIT_FOR (g_strcmp0 (cr_client_get_room_name (bob), "Physics 101") == 0, WAIT_MS);
+
+  /* Nothing else changed: the members, and the conversation goes on. */
+  cr_test_run_for (200);
+  g_assert_cmpuint (g_list_model_get_n_items (cr_client_get_members (_cr_window_get_client (fixture->window))),
+                    ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (cr_client_get_members (bob)), ==, 2);
+  g_assert_nonnull (cr_client_send (bob, "new name, same room", &error));
+  WAIT_FOR (find_row (message_list (fixture), "new name, same room") != NULL, WAIT_MS);
+  g_assert_cmpint (cr_client_get_state (_cr_window_get_client (fixture->window)), ==,
+                   CR_CLIENT_CONNECTED);
+}
+
 /* --- the login view (issue 16) ------------------------------------------- */
 
 /* The widget that has the window's focus is inside the login form. */
@@ -2200,6 +2233,7 @@ main (int   argc,
   ADD ("send-right-after-join", test_send_right_after_join);
   ADD ("send-from-far-up", test_send_from_far_up);
   ADD ("join-burst", test_join_burst);
+  ADD ("rename-reaches-members", test_rename_reaches_members);
   ADD ("order-after-outage", test_order_after_outage);
   ADD ("long-message", test_long_message);
   ADD ("muted-composer", test_muted_composer);
