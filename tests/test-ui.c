@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
@@ -1512,6 +1513,59 @@ test_rename_reaches_members (Fixture       *fixture,
                    CR_CLIENT_CONNECTED);
 }
 
+/* Without the desktop: chatroomd's /rename reaches the members too. */
+static void
+test_console_rename (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *dir = g_path_get_dirname (CHATROOM_PATH);
+  g_autofree char *daemon = g_build_filename (dir, "chatroomd", NULL);
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", cr_test_free_udp_port ());
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrClient) bob = NULL;
+  const char *line = "/rename Console name\n";
+  gint64 end = g_get_monotonic_time () + WAIT_MS * 1000;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                              &error, daemon, "--listen", address, "--room-name", "Before", NULL);
+  g_assert_no_error (error);
+
+  /* Join once it listens. */
+  while (bob == NULL && g_get_monotonic_time () < end)
+    {
+      g_autoptr(CrClient) client = cr_client_new ();
+      JoinResult join = { 0 };
+
+      cr_client_set_timing (client, 100, 300, 1000);
+      cr_client_join_async (client, address, "bob", NULL, FALSE, NULL, NULL,
+                            on_test_join_done, &join);
+      WAIT_FOR (join.done, WAIT_MS);
+      /* Asked before the room listened, the client takes it for a
+       * classic one after a second of silence: again, until native. */
+      if (join.ok && cr_client_get_dialect (client) == CR_DIALECT_NATIVE)
+        bob = g_steal_pointer (&client);
+      else if (join.ok)
+        {
+          cr_client_leave (client);
+          WAIT_FOR (cr_client_get_state (client) == CR_CLIENT_CLOSED, WAIT_MS);
+        }
+      g_clear_error (&join.error);
+    }
+  g_assert_nonnull (bob);
+  g_assert_cmpstr (cr_client_get_room_name (bob), ==, "Before");
+
+  g_assert_true (g_output_stream_write_all (g_subprocess_get_stdin_pipe (process), line,
+                                            strlen (line), NULL, NULL, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (g_strcmp0 (cr_client_get_room_name (bob), "Console name") == 0, WAIT_MS);
+
+  cr_client_leave (bob);
+  WAIT_FOR (cr_client_get_state (bob) == CR_CLIENT_CLOSED, WAIT_MS);
+  g_subprocess_send_signal (process, SIGTERM);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+}
+
 /* --- the login view (issue 16) ------------------------------------------- */
 
 /* The widget that has the window's focus is inside the login form. */
@@ -2234,6 +2288,7 @@ main (int   argc,
   ADD ("send-from-far-up", test_send_from_far_up);
   ADD ("join-burst", test_join_burst);
   ADD ("rename-reaches-members", test_rename_reaches_members);
+  ADD ("console-rename", test_console_rename);
   ADD ("order-after-outage", test_order_after_outage);
   ADD ("long-message", test_long_message);
   ADD ("muted-composer", test_muted_composer);
