@@ -286,8 +286,9 @@ leave_action (GtkWidget  *widget,
   cr_session_leave_async (self->session, NULL, NULL);
 }
 
-/* Join the room that dropped us again, as the login view says (its
- * address, nickname and password are the ones we joined with). */
+/* Join the room that dropped us (or that we left) again, as the login
+ * view says (its address, nickname and password are the ones we joined
+ * with). */
 static void
 rejoin_action (GtkWidget  *widget,
                const char *action_name,
@@ -295,7 +296,7 @@ rejoin_action (GtkWidget  *widget,
 {
   CrWindow *self = CR_WINDOW (widget);
 
-  if (!self->ended_view)
+  if (!self->ended_view && !self->left_on_purpose)
     return;
 
   on_login_page_join_requested (self, self->login_page);

@@ -48,6 +48,7 @@ struct _CrWindow
   gboolean              close_ready;
   gboolean              close_confirmed;   /* the owner said yes: close the room */
   gboolean              ended_view;        /* the chat of a room that dropped us stays */
+  gboolean              left_on_purpose;   /* we left a room: its toast offers to rejoin */
 };
 
 /* cr-window.c */

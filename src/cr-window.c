@@ -126,8 +126,11 @@ _cr_window_update_actions (CrWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.owner-mode", !self->closing);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-members",
                                  in_chat || self->ended_view);
+  if (state != CR_SESSION_IDLE || owner)
+    self->left_on_purpose = FALSE;   /* in a room (or on the way) again */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rejoin",
-                                 self->ended_view && state == CR_SESSION_IDLE && !owner);
+                                 (self->ended_view || self->left_on_purpose) &&
+                                 state == CR_SESSION_IDLE && !owner);
 
   gtk_widget_set_visible (self->leave_button, can_leave);
   gtk_widget_set_visible (self->members_button, in_chat || self->ended_view);
@@ -251,7 +254,16 @@ on_session_ended (CrWindow  *self,
     return;
 
   if (reason == CR_REASON_NONE)
-    _cr_window_show_login (self, NULL, _("You left the room"));
+    {
+      AdwToast *toast = adw_toast_new (_("You left the room"));
+
+      /* Leaving is undone as easily as it was done. */
+      adw_toast_set_button_label (toast, _("_Rejoin"));
+      adw_toast_set_action_name (toast, "win.rejoin");
+      self->left_on_purpose = TRUE;
+      _cr_window_update_actions (self);
+      cr_login_page_add_toast (self->login_page, toast);
+    }
   else if (reason == CR_REASON_ROOM_CLOSED && was_owner)
     _cr_window_show_login (self, NULL, _("You closed the room"));
   else

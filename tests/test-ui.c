@@ -454,6 +454,13 @@ test_leave (Fixture       *fixture,
 
   /* The others saw us go. */
   WAIT_FOR (client_has_message (fixture->others[0], alice_left), WAIT_MS);
+
+  /* Leaving is undoable: the toast's Rejoin (issue 16, point 3). */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.rejoin", NULL));
+  WAIT_FOR (_cr_window_get_client (fixture->window) != NULL &&
+            cr_client_get_state (_cr_window_get_client (fixture->window)) == CR_CLIENT_CONNECTED,
+            WAIT_MS);
+  g_assert_cmpstr (_cr_window_get_visible_page (fixture->window), ==, "chat");
 }
 
 static void
