@@ -126,8 +126,6 @@ _cr_window_update_actions (CrWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.owner-mode", !self->closing);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-members",
                                  in_chat || self->ended_view);
-  if (state != CR_SESSION_IDLE || owner)
-    self->left_on_purpose = FALSE;   /* in a room (or on the way) again */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rejoin",
                                  (self->ended_view || self->left_on_purpose) &&
                                  state == CR_SESSION_IDLE && !owner);
@@ -194,6 +192,10 @@ update_view (CrWindow *self)
   CrClient *shown = cr_chat_page_get_client (self->chat_page);
 
   cr_login_page_set_busy (self->login_page, state == CR_SESSION_JOINING);
+
+  /* In a room (or on the way) again: the last one left is behind us. */
+  if (state != CR_SESSION_IDLE || cr_session_get_owner_mode (self->session))
+    self->left_on_purpose = FALSE;
 
   /* Dropped by the room: the conversation stays, under a banner that
    * says why and offers to rejoin, until the reader closes it or joins
@@ -343,9 +345,6 @@ cr_window_close_request (GtkWindow *window)
     return TRUE;
 
   save_window_state (self);
-
-  if (self->confirm_dialog != NULL && self->close_confirmed)
-    gtk_window_close (GTK_WINDOW (self->confirm_dialog));
 
   /* Closing the hosted room's last window closes the room for everyone:
    * ask, as the toggle and Ctrl+W do. */
