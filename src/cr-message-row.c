@@ -319,6 +319,7 @@ cr_message_row_set_message (CrMessageRow *self,
 {
   const char *sender;
   gboolean system;
+  gboolean announcement;
   gboolean own;
   gboolean owner;
 
@@ -353,8 +354,12 @@ cr_message_row_set_message (CrMessageRow *self,
                   GROUP_WINDOW_US &&
                   cr_message_get_time (message) >= cr_message_get_time (previous);
 
-  /* Each is a no-op when the class is already as asked. */
-  set_class (self, "system", system);
+  /* An announcement is the owner speaking to everyone: it stands out,
+   * not greyed like a join line. Each is a no-op when the class is
+   * already as asked. */
+  announcement = cr_message_get_kind (message) == CR_EVENT_ANNOUNCE;
+  set_class (self, "system", system && !announcement);
+  set_class (self, "announcement", announcement);
   set_class (self, "own", own && !system);
   set_class (self, "owner", owner);
   set_class (self, "grouped", self->grouped);
@@ -367,8 +372,9 @@ cr_message_row_set_message (CrMessageRow *self,
       self->shown_state = -1;
 
       gtk_label_set_text (self->text_label, display ? display : "");
-      gtk_label_set_xalign (self->text_label, system ? 0.5f : 0.0f);
-      gtk_label_set_justify (self->text_label, system ? GTK_JUSTIFY_CENTER : GTK_JUSTIFY_LEFT);
+      gtk_label_set_xalign (self->text_label, system && !announcement ? 0.5f : 0.0f);
+      gtk_label_set_justify (self->text_label, system && !announcement ? GTK_JUSTIFY_CENTER
+                                                                       : GTK_JUSTIFY_LEFT);
       gtk_label_set_text (self->time_label, format_short_time (cr_message_get_time (message)));
 
       if (own)

@@ -1573,6 +1573,30 @@ test_console_rename (Fixture       *fixture,
   g_assert_true (g_subprocess_wait (process, NULL, &error));
 }
 
+/* An announcement does not look like a join line (issue 16, point 12). */
+static void
+test_announcement_stands_out (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(CrEvent) event = cr_event_new (1, g_get_real_time (), CR_EVENT_ANNOUNCE, "",
+                                           "no lab today", 0);
+  g_autofree char *line = cr_render_event (event, NULL);
+  g_autofree char *joined = render (CR_EVENT_JOIN, "alice");
+  g_autoptr(GError) error = NULL;
+  CrMessageRow *row;
+
+  join_room (fixture, "alice");
+  g_assert_true (cr_server_announce (fixture->server, "no lab today", &error));
+  g_assert_no_error (error);
+  WAIT_FOR (find_row (message_list (fixture), line) != NULL, WAIT_MS);
+  row = find_row (message_list (fixture), line);
+
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "announcement"));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row), "system"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (find_row (message_list (fixture), joined)),
+                                           "system"));
+}
+
 /* --- the login view (issue 16) ------------------------------------------- */
 
 /* The widget that has the window's focus is inside the login form. */
@@ -2296,6 +2320,7 @@ main (int   argc,
   ADD ("join-burst", test_join_burst);
   ADD ("rename-reaches-members", test_rename_reaches_members);
   ADD ("console-rename", test_console_rename);
+  ADD ("announcement-stands-out", test_announcement_stands_out);
   ADD ("order-after-outage", test_order_after_outage);
   ADD ("long-message", test_long_message);
   ADD ("muted-composer", test_muted_composer);
