@@ -1940,6 +1940,26 @@ test_narrow_window (Fixture       *fixture,
   g_assert_cmpint (gtk_widget_get_width (list), >=, 340);
 }
 
+/* Hosting in a phone-sized window: the owner view folds over the chat
+ * the same way, and the chat keeps its width. */
+static void
+test_narrow_owner_view (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  CrChatPage *chat;
+
+  new_window_of_width (fixture, 400);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.owner-mode", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0, WAIT_MS);
+  chat = _cr_window_get_chat_page (fixture->window);
+  g_assert_nonnull (_cr_window_get_owner_page (fixture->window));
+  cr_test_run_for (300);
+
+  g_assert_true (_cr_chat_page_get_side_folded (chat));
+  g_assert_cmpint (gtk_widget_get_width (message_list (fixture)), >=, 340);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), <=, 420);
+}
+
 static void
 test_wide_window (Fixture       *fixture,
                   gconstpointer  data)
@@ -2331,6 +2351,7 @@ main (int   argc,
   ADD ("dropped-keeps-chat", test_dropped_keeps_chat);
   ADD ("close-hosting-asks", test_close_hosting_asks);
   ADD ("narrow-window", test_narrow_window);
+  ADD ("narrow-owner-view", test_narrow_owner_view);
   ADD ("wide-window", test_wide_window);
 
   g_test_add_func ("/chatroom/ui/app/host", test_app_host);
