@@ -1080,6 +1080,42 @@ test_send_from_far_up (Fixture       *fixture,
   g_assert_false (new_messages_button_visible (fixture));
 }
 
+/* A long message that wraps over many lines, typed in a grown composer:
+ * its end shows once sent. */
+static void
+test_send_long_wrapped (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  GString *text = g_string_new (NULL);
+  CrClient *bob;
+  g_autoptr(GError) error = NULL;
+
+  bob = fixture->others[0] = join_client (fixture->address, "bob");
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("filler %u", i);
+
+      g_assert_nonnull (cr_client_send (bob, line, &error));
+    }
+  WAIT_FOR (client_has_message (bob, "filler 39"), WAIT_MS);
+  join_room (fixture, "alice");
+  cr_test_run_for (200);
+
+  for (guint i = 0; i < 120; i++)
+    g_string_append (text, "words that wrap ");
+  g_string_append (text, "THE END");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (
+                              _cr_chat_page_get_entry (_cr_window_get_chat_page (fixture->window))),
+                            text->str, -1);
+  cr_test_run_for (200);
+  type_and_send (fixture, text->str);
+  WAIT_FOR (row_fully_visible (fixture, text->str), WAIT_MS);
+  cr_test_run_for (300);
+  g_assert_true (row_fully_visible (fixture, text->str));
+  g_assert_false (new_messages_button_visible (fixture));
+  g_string_free (text, TRUE);
+}
+
 /* Typing at once after joining, before the history settled. */
 static void
 test_send_right_after_join (Fixture       *fixture,
@@ -2336,6 +2372,7 @@ main (int   argc,
   ADD ("session-outlives-window", test_session_outlives_window);
   ADD ("send-shows-own", test_send_shows_own);
   ADD ("send-right-after-join", test_send_right_after_join);
+  ADD ("send-long-wrapped", test_send_long_wrapped);
   ADD ("send-from-far-up", test_send_from_far_up);
   ADD ("join-burst", test_join_burst);
   ADD ("rename-reaches-members", test_rename_reaches_members);
