@@ -165,6 +165,10 @@ print_new_messages (CliApp *app)
     {
       g_autoptr(CrMessage) message = g_list_model_get_item (app->messages, app->n_printed);
 
+      /* Our own line is printed once the room has it (on_sent_message_state):
+       * printed now, a refused one read as said before "Not delivered". */
+      if (cr_message_get_own (message) && cr_message_get_state (message) == CR_MESSAGE_PENDING)
+        continue;
       print_message (message);
     }
 }
@@ -187,7 +191,9 @@ on_messages_items_changed (GListModel *model,
         {
           g_autoptr(CrMessage) message = g_list_model_get_item (model, i);
 
-          print_message (message);
+          if (!cr_message_get_own (message) ||
+              cr_message_get_state (message) != CR_MESSAGE_PENDING)
+            print_message (message);
         }
       app->n_printed += added;
     }
@@ -201,7 +207,9 @@ on_sent_message_state (CrMessage  *message,
 {
   CrMessageState state = cr_message_get_state (message);
 
-  if (state == CR_MESSAGE_FAILED)
+  if (state == CR_MESSAGE_SENT)
+    print_message (message);
+  else if (state == CR_MESSAGE_FAILED)
     {
       g_autofree char *reason = cr_render_reason (cr_message_get_failure (message), NULL);
       g_autofree char *text = cr_terminal_escape (cr_message_get_text (message));

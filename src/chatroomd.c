@@ -163,6 +163,7 @@ print_help (void)
   say (stdout, _("  /mute NAME        stop someone from speaking; /unmute NAME"));
   say (stdout, _("  /ban NAME         remove and keep out; /unban NAME"));
   say (stdout, _("  /locked           names locked after wrong passwords; /unlock NAME"));
+  say (stdout, _("  /rename NAME      give the room a new name (members see it at once)"));
   say (stdout, _("  /quit             close the room"));
 }
 
@@ -207,6 +208,14 @@ run_command (Daemon     *daemon,
     ok = cr_server_ban (daemon->server, arg, &error);
   else if (g_str_equal (command, "unban"))
     ok = cr_server_unban (daemon->server, arg, &error);
+  else if (g_str_equal (command, "rename"))
+    {
+      /* The members' clients refuse a name longer than 1 024 bytes. */
+      if (*arg == '\0' || strlen (arg) > 1024 || cr_text_validate (arg, -1) != CR_REASON_NONE)
+        say (stderr, _("Give the room's new name on one line: /rename NAME"));
+      else
+        cr_server_set_room_name (daemon->server, arg);
+    }
   else
     {
       /* Translators: %s is what the owner typed after the slash */

@@ -5,7 +5,9 @@
  * Owns the session (cr-session.c: the room we are in and the one we host,
  * for as long as the application runs), the application actions (quit,
  * about, shortcuts) and the command line: "--host" starts a window in owner
- * mode, "HOST:PORT" opens the login view filled in, "--version" prints the
+ * mode, "HOST:PORT" opens the login view filled in, "--new-window" opens
+ * a window with a session of its own (another member, e.g. of the room
+ * this app hosts: one person can try a room alone), "--version" prints the
  * version and exits.
  */
 #define G_LOG_DOMAIN "cr-application"
@@ -30,6 +32,9 @@ G_DEFINE_FINAL_TYPE (CrApplication, cr_application, ADW_TYPE_APPLICATION)
 static const GOptionEntry option_entries[] = {
   { "host", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Host a room on this computer (owner mode)"), NULL },
+  { "new-window", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Open a new window that joins rooms as another member (for example the "
+       "room this app hosts)"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the version and exit"), NULL },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
@@ -89,7 +94,15 @@ cr_application_command_line (GApplication            *app,
       return 1;
     }
 
-  window = get_window (self);
+  if (g_variant_dict_contains (options, "new-window"))
+    {
+      /* A session of its own: its room is not the other windows'. */
+      g_autoptr(CrSession) session = cr_session_new ();
+
+      window = cr_window_new_for_session (self, session);
+    }
+  else
+    window = get_window (self);
   gtk_window_present (GTK_WINDOW (window));
 
   if (remaining != NULL && remaining[0] != NULL)
@@ -168,8 +181,21 @@ shortcuts_activated (GSimpleAction *action,
     gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
 }
 
+static void
+new_window_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  CrApplication *self = user_data;
+  g_autoptr(CrSession) session = cr_session_new ();
+
+  /* As --new-window: another member, in rooms of its own choosing. */
+  gtk_window_present (GTK_WINDOW (cr_window_new_for_session (self, session)));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
+  { "new-window", new_window_activated },
   { "about", about_activated },
   { "shortcuts", shortcuts_activated },
 };
@@ -183,6 +209,7 @@ cr_application_startup (GApplication *app)
   } accels[] = {
     { "app.quit", { "<Control>q", NULL } },
     { "app.shortcuts", { "<Control>question", NULL } },
+    { "app.new-window", { "<Control>n", NULL } },
     { "win.show-help-overlay", { NULL } },
     { "win.leave", { "<Control>w", NULL } },
     { "win.owner-mode", { "<Control>h", NULL } },

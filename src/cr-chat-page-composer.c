@@ -4,17 +4,27 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * "chat.send" is enabled while the client is connected (or reconnecting:
- * the message waits) and the entry holds more than blanks. A send that
- * fails leaves the text in the entry and says why in a toast.
+ * the message waits), the room has not muted the reader, and the entry
+ * holds more than blanks and no more than the room takes. Near that limit
+ * a counter says how much more fits. Why nothing can be sent (muted, too
+ * long, control characters) is said above the entry, not in a toast that
+ * goes; a send that fails leaves the text in the entry.
  */
 #define G_LOG_DOMAIN "cr-chat-page"
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
+#include "cr-member.h"
 #include "cr-render.h"
 #include "cr-chat-page-private.h"
+
+/* The counter shows once the message is this close to the room's limit
+ * (CR_TEXT_MAX_BYTES). */
+#define LENGTH_WARN_BYTES 500
 
 /* --- the entry ---------------------------------------------------------- */
 
@@ -36,26 +46,132 @@ entry_is_blank (CrChatPage *self)
   return g_strstrip (text)[0] == '\0';
 }
 
+/* What stands between the entry and the room, in a sentence; NULL when
+ * nothing does. */
+static char *
+dup_problem (CrChatPage *self,
+             gsize       n_bytes)
+{
+  if (self->client == NULL)
+    return NULL;
+
+  if (self->muted)
+    /* No mute has an end the room tells: it lasts until it is lifted. */
+    return g_strdup (_("The owner has muted you: you can read, but not send, until they "
+                       "unmute you"));
+
+  if (n_bytes > CR_TEXT_MAX_BYTES)
+    /* Translators: %d is the room's limit in bytes; a Chinese character
+     * takes 3 of them */
+    return g_strdup_printf (_("Too long to send: a message holds at most %d bytes, "
+                              "and a Chinese character takes 3"), CR_TEXT_MAX_BYTES);
+
+  return g_strdup (self->send_problem);
+}
+
+static void
+update_composer (CrChatPage *self,
+                 gsize       n_bytes)
+{
+  g_autofree char *problem = dup_problem (self, n_bytes);
+  gssize left = (gssize) CR_TEXT_MAX_BYTES - (gssize) n_bytes;
+
+  gtk_label_set_text (self->composer_status, problem != NULL ? problem : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->composer_status), problem != NULL);
+  if (self->muted)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->composer_status), "error");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->composer_status), "error");
+
+  gtk_widget_set_visible (GTK_WIDGET (self->length_label),
+                          self->client != NULL && left < LENGTH_WARN_BYTES);
+  if (left < LENGTH_WARN_BYTES)
+    {
+      g_autofree char *count = g_strdup_printf ("%" G_GSSIZE_FORMAT, left);
+
+      gtk_label_set_text (self->length_label, count);
+      if (left < 0)
+        {
+          gtk_widget_remove_css_class (GTK_WIDGET (self->length_label), "dim-label");
+          gtk_widget_add_css_class (GTK_WIDGET (self->length_label), "error");
+        }
+      else
+        {
+          gtk_widget_remove_css_class (GTK_WIDGET (self->length_label), "error");
+          gtk_widget_add_css_class (GTK_WIDGET (self->length_label), "dim-label");
+        }
+    }
+
+  gtk_label_set_text (GTK_LABEL (self->placeholder_label),
+                      self->muted ? _("You are muted") : _("Message…"));
+}
+
 void
 _cr_chat_page_update_actions (CrChatPage *self)
 {
+  g_autofree char *text = dup_entry_text (self);
+  gsize n_bytes = strlen (text);
   gboolean can_send;
 
   can_send = self->client != NULL &&
              (cr_client_get_state (self->client) == CR_CLIENT_CONNECTED ||
               cr_client_get_state (self->client) == CR_CLIENT_RECONNECTING) &&
-             !entry_is_blank (self);
+             !self->muted &&
+             n_bytes <= CR_TEXT_MAX_BYTES &&
+             g_strstrip (text)[0] != '\0';
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.send", can_send);
+  update_composer (self, n_bytes);
 }
 
 static void
 on_buffer_changed (CrChatPage    *self,
                    GtkTextBuffer *buffer)
 {
+  /* The text that was refused is being changed. */
+  g_clear_pointer (&self->send_problem, g_free);
   gtk_widget_set_visible (self->placeholder_label,
                           gtk_text_buffer_get_char_count (buffer) == 0);
   _cr_chat_page_update_actions (self);
+}
+
+static void
+on_own_member_notify_flags (CrChatPage *self)
+{
+  CrMember *member = g_signal_group_dup_target (self->own_member_signals);
+  gboolean muted = member != NULL && cr_member_get_muted (member);
+
+  g_clear_object (&member);
+  if (muted == self->muted)
+    return;
+  self->muted = muted;
+  _cr_chat_page_update_actions (self);
+}
+
+void
+_cr_chat_page_composer_members_changed (CrChatPage *self)
+{
+  CrMember *own = NULL;
+
+  if (self->own_member_signals == NULL)
+    return;
+
+  if (self->client != NULL)
+    {
+      GListModel *members = cr_client_get_members (self->client);
+
+      for (guint i = 0; i < g_list_model_get_n_items (members) && own == NULL; i++)
+        {
+          g_autoptr(CrMember) member = g_list_model_get_item (members, i);
+
+          if (cr_member_get_is_self (member))
+            own = member;
+        }
+    }
+
+  /* The group holds no reference: the members model keeps the member. */
+  g_signal_group_set_target (self->own_member_signals, own);
+  on_own_member_notify_flags (self);
 }
 
 static void
@@ -109,12 +225,19 @@ send_action (GtkWidget  *widget,
     {
       g_autofree char *why = NULL;
 
-      /* The text stays in the entry: nothing typed is lost. */
-      if (error->domain == CR_CLIENT_ERROR)
+      /* The text stays in the entry: nothing typed is lost. Said above
+       * it, until it is edited: the one refusal left here is a control
+       * character (the length is checked as it is typed). */
+      if (g_error_matches (error, CR_CLIENT_ERROR, CR_REASON_TEXT_INVALID))
+        why = g_strdup (_("The message contains control characters, which the room does not "
+                          "take: remove them to send it"));
+      else if (error->domain == CR_CLIENT_ERROR)
         why = cr_render_reason (error->code, NULL);
       else
         why = g_strdup (error->message);
-      cr_chat_page_show_toast (self, why);
+      g_free (self->send_problem);
+      self->send_problem = g_steal_pointer (&why);
+      _cr_chat_page_update_actions (self);
       return;
     }
 
@@ -181,4 +304,16 @@ _cr_chat_page_composer_init (CrChatPage *self)
                            G_CALLBACK (on_entry_preedit_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (gtk_text_view_get_buffer (self->entry), "changed",
                            G_CALLBACK (on_buffer_changed), self, G_CONNECT_SWAPPED);
+
+  self->own_member_signals = g_signal_group_new (CR_TYPE_MEMBER);
+  g_signal_group_connect_object (self->own_member_signals, "notify::flags",
+                                 G_CALLBACK (on_own_member_notify_flags), self,
+                                 G_CONNECT_SWAPPED);
+}
+
+void
+_cr_chat_page_composer_dispose (CrChatPage *self)
+{
+  g_clear_object (&self->own_member_signals);
+  g_clear_pointer (&self->send_problem, g_free);
 }

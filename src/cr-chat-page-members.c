@@ -157,6 +157,8 @@ update_members (CrChatPage *self)
   /* Translators: the heading of the member list */
   text = g_strdup_printf (ngettext ("%u member", "%u members", n), n);
   gtk_label_set_text (self->member_count_label, text);
+
+  _cr_chat_page_composer_members_changed (self);
 }
 
 static void

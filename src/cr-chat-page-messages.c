@@ -28,6 +28,12 @@
  *    row it shows in place). Back at the bottom, the window shrinks again.
  *
  * The window itself is CrMessageRange (cr-chat-page-range.c).
+ *
+ * More than BURST_MIN - 1 join and leave lines in a row (a class arriving,
+ * 200 members timing out) show as one line, "5 members joined", that
+ * opens to show them, as Polari does: the burst's first row carries the
+ * summary and the others are hidden rows, so the list and its window
+ * keep one row per message.
  */
 #define G_LOG_DOMAIN "cr-chat-page"
 
@@ -62,6 +68,11 @@
 #define ROWS_PER_FRAME 30
 #define OLDER_ROWS 30
 
+/* A run of this many join and leave lines is one line; the longest run
+ * looked for (a longer one folds in parts). */
+#define BURST_MIN 4
+#define BURST_SCAN_MAX 5000
+
 /* --- scrolling ---------------------------------------------------------- */
 
 static gboolean
@@ -91,6 +102,10 @@ last_row_on_screen (CrChatPage *self,
 
       if (!CR_IS_MESSAGE_ROW (row) || cr_message_row_get_message (CR_MESSAGE_ROW (row)) != last)
         continue;
+
+      /* Folded into a burst above it: nothing of it to show. */
+      if (!gtk_widget_get_visible (row))
+        return TRUE;
 
       return gtk_widget_get_mapped (row) &&
              gtk_widget_compute_bounds (row, list, &bounds) &&
@@ -440,6 +455,9 @@ tail_range (CrChatPage *self,
   *start = *end > tail ? *end - tail : 0;
 }
 
+static void refresh_grown_run (CrChatPage *self,
+                               guint       position);
+
 static void
 on_all_messages_items_changed (CrChatPage *self,
                                guint       position,
@@ -449,6 +467,9 @@ on_all_messages_items_changed (CrChatPage *self,
 {
   if (self->shown == NULL)
     return;
+
+  /* The runs of join lines looked at are no longer what they were. */
+  self->run_n_items = 0;
 
   /* The client only appends; anything else starts the window afresh. */
   if (removed > 0 || position < self->shown->end)
@@ -460,18 +481,34 @@ on_all_messages_items_changed (CrChatPage *self,
       return;
     }
 
+  if (added > 0)
+    refresh_grown_run (self, position);
+
+  /* The reader's own lines are never news to them: only others' count. */
   if (!self->sticky)
-    _cr_chat_page_set_unseen (self, self->unseen + added);
+    {
+      guint news = 0;
+
+      for (guint i = position; i < position + added; i++)
+        {
+          g_autoptr(CrMessage) message = g_list_model_get_item (model, i);
+
+          if (!cr_message_get_own (message))
+            news++;
+        }
+      if (news > 0)
+        _cr_chat_page_set_unseen (self, self->unseen + news);
+    }
 
   queue_window_update (self);
 }
 
-static void
-scroll_down_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
+/* Straight to the newest, whoever asks: the "new messages" button, and
+ * sending (cr-chat-page-composer.c), since whoever sends wants to see
+ * their message. */
+void
+_cr_chat_page_stick_to_bottom (CrChatPage *self)
 {
-  CrChatPage *self = CR_CHAT_PAGE (widget);
   guint start, end;
 
   self->sticky = TRUE;
@@ -486,14 +523,190 @@ scroll_down_action (GtkWidget  *widget,
   pin_to_bottom (self);
 }
 
-/* Whoever sends wants to see their message (cr-chat-page-composer.c). */
-void
-_cr_chat_page_stick_to_bottom (CrChatPage *self)
+static void
+scroll_down_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
 {
-  self->sticky = TRUE;
-  self->pin_tries = 0;
-  _cr_chat_page_set_unseen (self, 0);
-  pin_to_bottom (self);
+  _cr_chat_page_stick_to_bottom (CR_CHAT_PAGE (widget));
+}
+
+/* --- bursts of join and leave lines -------------------------------------- */
+
+static gboolean
+is_arrival_or_departure (CrMessage *message)
+{
+  CrEventKind kind = cr_message_get_kind (message);
+
+  return cr_message_is_system (message) &&
+         (kind == CR_EVENT_JOIN || kind == CR_EVENT_LEAVE || kind == CR_EVENT_TIMEOUT);
+}
+
+static gboolean
+is_arrival_or_departure_at (GListModel *model,
+                            guint       position)
+{
+  g_autoptr(CrMessage) message = g_list_model_get_item (model, position);
+
+  return message != NULL && is_arrival_or_departure (message);
+}
+
+/* The run of join and leave lines around position [run_start, run_end),
+ * counted; remembered until the messages change, as rows are bound in
+ * order. FALSE when position is not in one. */
+static gboolean
+find_run (CrChatPage *self,
+          guint       position)
+{
+  GListModel *model = cr_client_get_messages (self->client);
+  guint n = g_list_model_get_n_items (model);
+
+  if (self->run_n_items == n && position >= self->run_start && position < self->run_end)
+    return TRUE;
+
+  if (!is_arrival_or_departure_at (model, position))
+    return FALSE;
+
+  self->run_start = position;
+  while (self->run_start > 0 && position - self->run_start < BURST_SCAN_MAX &&
+         is_arrival_or_departure_at (model, self->run_start - 1))
+    self->run_start--;
+  self->run_end = position + 1;
+  while (self->run_end < n && self->run_end - self->run_start < BURST_SCAN_MAX &&
+         is_arrival_or_departure_at (model, self->run_end))
+    self->run_end++;
+
+  self->run_joined = self->run_left = 0;
+  for (guint i = self->run_start; i < self->run_end; i++)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (model, i);
+
+      if (cr_message_get_kind (message) == CR_EVENT_JOIN)
+        self->run_joined++;
+      else
+        self->run_left++;
+    }
+  self->run_n_items = n;
+  return TRUE;
+}
+
+static char *
+dup_burst_summary (guint joined,
+                   guint left)
+{
+  /* Translators: a line that stands for a burst of join lines */
+  g_autofree char *in = g_strdup_printf (ngettext ("%u member joined", "%u members joined",
+                                                   joined), joined);
+  /* Translators: a line that stands for a burst of leave lines */
+  g_autofree char *out = g_strdup_printf (ngettext ("%u member left", "%u members left",
+                                                    left), left);
+
+  if (left == 0)
+    return g_steal_pointer (&in);
+  if (joined == 0)
+    return g_steal_pointer (&out);
+  /* Translators: "5 members joined, 3 members left" */
+  return g_strdup_printf (_("%s, %s"), in, out);
+}
+
+static guint64
+run_seq (CrChatPage *self)
+{
+  g_autoptr(CrMessage) first = g_list_model_get_item (cr_client_get_messages (self->client),
+                                                     self->run_start);
+
+  return cr_message_get_seq (first);
+}
+
+/* Lines were appended at position: a run they extend changes its look
+ * (it becomes a burst, or its count grows): rebind what the list shows
+ * of it. */
+static void
+refresh_grown_run (CrChatPage *self,
+                   guint       position)
+{
+  if (position == 0 || !find_run (self, position - 1) || self->run_end <= position)
+    return;
+  if (self->run_end - self->run_start < BURST_MIN)
+    return;
+
+  /* Just become a burst: its earlier rows fold. Else only the summary's
+   * count changes. */
+  if (position - self->run_start < BURST_MIN)
+    _cr_message_range_refresh (self->shown, self->run_start, position - self->run_start);
+  else
+    _cr_message_range_refresh (self->shown, self->run_start, 1);
+}
+
+static void
+toggle_burst_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CrChatPage *self = CR_CHAT_PAGE (widget);
+  guint64 seq = g_variant_get_uint64 (parameter);
+  GListModel *model;
+
+  if (self->client == NULL || self->shown == NULL)
+    return;
+
+  if (g_hash_table_contains (self->expanded_bursts, &seq))
+    g_hash_table_remove (self->expanded_bursts, &seq);
+  else
+    {
+      guint64 *key = g_new (guint64, 1);
+
+      *key = seq;
+      g_hash_table_add (self->expanded_bursts, key);
+    }
+
+  /* The burst's first line is on screen (its summary was clicked). */
+  model = cr_client_get_messages (self->client);
+  for (guint i = self->shown->start; i < self->shown->end; i++)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (model, i);
+
+      if (cr_message_get_seq (message) == seq && is_arrival_or_departure (message) &&
+          find_run (self, i))
+        {
+          _cr_message_range_refresh (self->shown, self->run_start,
+                                     self->run_end - self->run_start);
+          return;
+        }
+    }
+}
+
+/* The row of the message at position (in the whole history): an
+ * ordinary row, a burst's summary, or hidden inside a folded burst. */
+static void
+bind_burst (CrChatPage   *self,
+            CrMessageRow *row,
+            guint         position)
+{
+  gboolean visible = TRUE;
+
+  if (self->client != NULL && find_run (self, position) &&
+      self->run_end - self->run_start >= BURST_MIN)
+    {
+      guint64 seq = run_seq (self);
+      gboolean expanded = g_hash_table_contains (self->expanded_bursts, &seq);
+
+      if (position == self->run_start)
+        {
+          g_autofree char *summary = dup_burst_summary (self->run_joined, self->run_left);
+
+          cr_message_row_set_burst (row, summary, expanded, seq);
+        }
+      else
+        {
+          cr_message_row_set_burst (row, NULL, FALSE, 0);
+          visible = expanded;
+        }
+    }
+  else
+    cr_message_row_set_burst (row, NULL, FALSE, 0);
+
+  gtk_widget_set_visible (GTK_WIDGET (row), visible);
 }
 
 /* --- message rows ------------------------------------------------------- */
@@ -545,6 +758,8 @@ message_bind_cb (GtkSignalListItemFactory *factory,
 
   cr_message_row_set_message (row, message, previous, self->owner_name);
   cr_message_row_set_mention (row, mentions_reader (self, message));
+  if (self->shown != NULL && position != GTK_INVALID_LIST_POSITION)
+    bind_burst (self, row, self->shown->start + position);
 }
 
 static void
@@ -561,6 +776,7 @@ void
 _cr_chat_page_messages_class_init (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "chat.scroll-down", NULL, scroll_down_action);
+  gtk_widget_class_install_action (widget_class, "chat.toggle-burst", "t", toggle_burst_action);
 }
 
 void
@@ -569,6 +785,8 @@ _cr_chat_page_messages_init (CrChatPage *self)
   GtkListItemFactory *factory;
   GtkEventController *scroll;
   GtkAdjustment *vadj;
+
+  self->expanded_bursts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (message_setup_cb), self);
@@ -644,6 +862,9 @@ _cr_chat_page_messages_detach (CrChatPage *self)
   if (self->messages_signals != NULL)
     g_signal_group_set_target (self->messages_signals, NULL);
   g_clear_object (&self->shown);
+  self->run_n_items = 0;
+  if (self->expanded_bursts != NULL)
+    g_hash_table_remove_all (self->expanded_bursts);
 }
 
 /* After _cr_chat_page_messages_detach: nothing more is to come. */
@@ -659,4 +880,5 @@ _cr_chat_page_messages_dispose (CrChatPage *self)
   g_clear_object (&self->messages_signals);
   g_clear_object (&self->shown_signals);
   g_clear_object (&self->moved_signals);
+  g_clear_pointer (&self->expanded_bursts, g_hash_table_unref);
 }

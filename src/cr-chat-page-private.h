@@ -49,6 +49,9 @@ void            _cr_message_range_set   (CrMessageRange *self,
 void            _cr_message_range_reset (CrMessageRange *self,
                                          guint           start,
                                          guint           end);
+void            _cr_message_range_refresh (CrMessageRange *self,
+                                           guint           first,
+                                           guint           n);
 
 /* --- the page ----------------------------------------------------------- */
 
@@ -60,6 +63,9 @@ struct _CrChatPage
   AdwToastOverlay   *toast_overlay;
   GtkRevealer       *reconnect_revealer;
   GtkSpinner        *reconnect_spinner;
+  GtkRevealer       *ended_revealer;
+  GtkLabel          *ended_label;
+  GtkWidget         *rejoin_button;
   AdwFlap           *flap;
   GtkScrolledWindow *scroller;
   GtkListView       *message_list;
@@ -70,6 +76,9 @@ struct _CrChatPage
   GtkListView       *member_list;
   GtkTextView       *entry;
   GtkWidget         *placeholder_label;
+  GtkLabel          *composer_status;
+  GtkLabel          *length_label;
+  GtkWidget         *send_button;
 
   /* owned */
   CrClient          *client;
@@ -96,8 +105,19 @@ struct _CrChatPage
   gboolean           window_moved;      /* until the frame after a move is painted */
   GSignalGroup      *moved_signals;     /* the frame clock that paints that frame */
 
+  /* bursts of join and leave lines, shown as one line (-messages.c) */
+  GHashTable        *expanded_bursts;   /* seq of a burst's first line → TRUE */
+  guint              run_start;         /* the last run looked at: [start, end) */
+  guint              run_end;
+  guint              run_joined;
+  guint              run_left;
+  guint              run_n_items;       /* the model's length then (0: none) */
+
   /* the entry (cr-chat-page-composer.c) */
   gboolean           preedit;
+  gboolean           muted;             /* the room muted the reader */
+  GSignalGroup      *own_member_signals; /* the reader's CrMember, for its flags */
+  char              *send_problem;      /* why the last send was refused, until an edit */
 };
 
 /* cr-chat-page-messages.c */
@@ -119,5 +139,8 @@ void     _cr_chat_page_members_detach      (CrChatPage     *self);
 void     _cr_chat_page_composer_class_init (GtkWidgetClass *widget_class);
 void     _cr_chat_page_composer_init       (CrChatPage     *self);
 void     _cr_chat_page_update_actions      (CrChatPage     *self);
+/* The members changed: find the reader among them again (muted or not). */
+void     _cr_chat_page_composer_members_changed (CrChatPage *self);
+void     _cr_chat_page_composer_dispose    (CrChatPage     *self);
 
 G_END_DECLS

@@ -146,3 +146,18 @@ _cr_message_range_reset (CrMessageRange *self,
   self->end = end;
   g_list_model_items_changed (G_LIST_MODEL (self), 0, old, end - start);
 }
+
+/* Rebind the model's items [first, first + n) that the range shows
+ * (their look depends on their neighbours: a burst of join lines). */
+void
+_cr_message_range_refresh (CrMessageRange *self,
+                           guint           first,
+                           guint           n)
+{
+  guint from = MAX (first, self->start);
+  guint to = MIN (first + n, self->end);
+
+  if (from >= to)
+    return;
+  g_list_model_items_changed (G_LIST_MODEL (self), from - self->start, to - from, to - from);
+}

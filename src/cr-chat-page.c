@@ -71,6 +71,7 @@ cr_chat_page_dispose (GObject *object)
 
   detach_client (self);
   _cr_chat_page_messages_dispose (self);
+  _cr_chat_page_composer_dispose (self);
   g_clear_object (&self->members_signals);
   g_clear_object (&self->client_signals);
   g_clear_pointer (&self->folded_name, g_free);
@@ -142,6 +143,9 @@ cr_chat_page_class_init (CrChatPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, reconnect_revealer);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, reconnect_spinner);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, ended_revealer);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, ended_label);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, rejoin_button);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, flap);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, message_list);
@@ -152,6 +156,9 @@ cr_chat_page_class_init (CrChatPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, member_list);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, entry);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, placeholder_label);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, composer_status);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, length_label);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, send_button);
 
   _cr_chat_page_composer_class_init (widget_class);
   _cr_chat_page_messages_class_init (widget_class);
@@ -219,6 +226,8 @@ cr_chat_page_set_client (CrChatPage *self,
       _cr_chat_page_messages_attach (self);
     }
 
+  _cr_chat_page_composer_members_changed (self);
+
   update_state (self);
   _cr_chat_page_update_actions (self);
 }
@@ -264,6 +273,23 @@ cr_chat_page_set_owner_widget (CrChatPage *self,
       gtk_stack_add_named (self->side_stack, widget, "owner");
       gtk_stack_set_visible_child (self->side_stack, widget);
       adw_flap_set_reveal_flap (self->flap, TRUE);
+    }
+}
+
+void
+cr_chat_page_show_ended (CrChatPage *self,
+                         const char *why)
+{
+  g_return_if_fail (CR_IS_CHAT_PAGE (self));
+
+  gtk_label_set_text (self->ended_label, why != NULL ? why : "");
+  gtk_revealer_set_reveal_child (self->ended_revealer, why != NULL);
+  if (why != NULL)
+    {
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->ended_label),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, why, -1);
+      /* The entry is no use now: the way on is the banner's. */
+      gtk_widget_grab_focus (self->rejoin_button);
     }
 }
 
@@ -317,4 +343,52 @@ _cr_chat_page_get_sticky (CrChatPage *self)
   g_return_val_if_fail (CR_IS_CHAT_PAGE (self), FALSE);
 
   return self->sticky;
+}
+
+gboolean
+_cr_chat_page_get_side_folded (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), FALSE);
+
+  return adw_flap_get_folded (self->flap);
+}
+
+GtkLabel *
+_cr_chat_page_get_composer_status (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), NULL);
+
+  return self->composer_status;
+}
+
+GtkLabel *
+_cr_chat_page_get_length_label (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), NULL);
+
+  return self->length_label;
+}
+
+GtkWidget *
+_cr_chat_page_get_send_button (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), NULL);
+
+  return self->send_button;
+}
+
+GtkRevealer *
+_cr_chat_page_get_ended_banner (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), NULL);
+
+  return self->ended_revealer;
+}
+
+const char *
+_cr_chat_page_get_ended_text (CrChatPage *self)
+{
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), NULL);
+
+  return gtk_label_get_text (self->ended_label);
 }

@@ -26,6 +26,11 @@ void       cr_chat_page_set_show_side    (CrChatPage *self,
  * back to the member list. */
 void       cr_chat_page_set_owner_widget (CrChatPage *self,
                                           GtkWidget  *widget);
+/* The room dropped us: a banner says why (NULL hides it) and offers to
+ * rejoin (win.rejoin) or close the conversation (win.leave); the
+ * conversation stays readable under it. */
+void       cr_chat_page_show_ended       (CrChatPage *self,
+                                          const char *why);
 void       cr_chat_page_show_toast       (CrChatPage *self,
                                           const char *text);
 /* Put the keyboard focus into the entry. */

@@ -12,7 +12,16 @@
 
 #include <glib/gi18n.h>
 
+#include "cr-types.h"
+#include "cr-window-private.h"
 #include "cr-login-page.h"
+
+/* The password rule as the form states it: in characters, which is what a
+ * person counts. The room's rule is in bytes (CR_PASSWORD_MIN_BYTES to
+ * CR_PASSWORD_MAX_BYTES); 64 characters of at most 4 bytes each always
+ * fit in it, and 4 characters are at least 4 bytes. */
+#define PASSWORD_MIN_CHARS CR_PASSWORD_MIN_BYTES
+#define PASSWORD_MAX_CHARS (CR_PASSWORD_MAX_BYTES / 4)
 
 struct _CrLoginPage
 {
@@ -24,6 +33,7 @@ struct _CrLoginPage
   AdwEntryRow     *nickname_row;
   AdwEntryRow     *password_row;
   GtkCheckButton  *register_check;
+  GtkWidget       *register_row;
   GtkRevealer     *error_revealer;
   GtkLabel        *error_label;
   GtkSpinner      *join_spinner;
@@ -64,7 +74,22 @@ update_actions (CrLoginPage *self)
 static void
 on_row_changed (CrLoginPage *self)
 {
+  /* What was refused is being corrected: an old "Wrong password" would
+   * now describe a form that is no longer there. */
+  cr_login_page_show_error (self, NULL);
   update_actions (self);
+}
+
+static void
+on_register_toggled (CrLoginPage *self)
+{
+  /* Registering needs a password: it is optional only for guests. */
+  if (gtk_check_button_get_active (self->register_check))
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->password_row), _("Password"));
+  else
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->password_row),
+                                   _("Password (optional)"));
+  cr_login_page_show_error (self, NULL);
 }
 
 static void
@@ -90,6 +115,22 @@ join_action (GtkWidget  *widget,
 
   if (!can_join (self))
     return;
+
+  /* Said here, in characters, before the room says it in bytes. */
+  if (gtk_check_button_get_active (self->register_check))
+    {
+      const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
+      glong n_chars = g_utf8_strlen (password, -1);
+
+      if (n_chars < PASSWORD_MIN_CHARS || n_chars > PASSWORD_MAX_CHARS)
+        {
+          g_autofree char *rule = cr_login_page_dup_password_rule ();
+
+          cr_login_page_show_error (self, rule);
+          gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
+          return;
+        }
+    }
 
   cr_login_page_show_error (self, NULL);
   g_signal_emit (self, signals[JOIN_REQUESTED], 0);
@@ -127,12 +168,14 @@ cr_login_page_class_init (CrLoginPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, nickname_row);
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, password_row);
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, register_check);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, register_row);
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, error_label);
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, join_spinner);
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, join_label);
   gtk_widget_class_bind_template_callback (widget_class, on_row_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_row_entry_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_register_toggled);
 
   gtk_widget_class_install_action (widget_class, "login.join", NULL, join_action);
 }
@@ -224,6 +267,34 @@ cr_login_page_remember (CrLoginPage *self)
 
   g_settings_set_string (self->settings, "last-address", cr_login_page_get_address (self));
   g_settings_set_string (self->settings, "nickname", cr_login_page_get_nickname (self));
+
+  /* The nickname is registered now: the next join logs in to it, and
+   * registering it again would be refused. */
+  gtk_check_button_set_active (self->register_check, FALSE);
+}
+
+void
+cr_login_page_focus (CrLoginPage *self)
+{
+  g_return_if_fail (CR_IS_LOGIN_PAGE (self));
+
+  /* A row, not the first focusable widget of the window (the owner
+   * toggle, where Enter would host a room): Enter in a row joins. The
+   * first row still to fill, else the address. */
+  if (gtk_editable_get_text (GTK_EDITABLE (self->address_row))[0] != '\0' &&
+      gtk_editable_get_text (GTK_EDITABLE (self->nickname_row))[0] == '\0')
+    gtk_widget_grab_focus (GTK_WIDGET (self->nickname_row));
+  else
+    gtk_widget_grab_focus (GTK_WIDGET (self->address_row));
+}
+
+char *
+cr_login_page_dup_password_rule (void)
+{
+  /* Translators: the first %d is the shortest, the second the longest
+   * password allowed, in characters */
+  return g_strdup_printf (_("The password must be %d to %d characters long"),
+                          PASSWORD_MIN_CHARS, PASSWORD_MAX_CHARS);
 }
 
 void
@@ -240,9 +311,13 @@ cr_login_page_set_busy (CrLoginPage *self,
   gtk_widget_set_visible (GTK_WIDGET (self->join_spinner), busy);
   gtk_spinner_set_spinning (self->join_spinner, busy);
   gtk_label_set_text_with_mnemonic (self->join_label, busy ? _("Joining…") : _("_Join"));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->address_row), !busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->nickname_row), !busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->password_row), !busy);
+  /* Read-only, not insensitive: the row that has the focus keeps it
+   * (GTK 4.8 leaves an insensitive GtkText's cursor blinking without
+   * the focus, and warns). */
+  gtk_editable_set_editable (GTK_EDITABLE (self->address_row), !busy);
+  gtk_editable_set_editable (GTK_EDITABLE (self->nickname_row), !busy);
+  gtk_editable_set_editable (GTK_EDITABLE (self->password_row), !busy);
+  gtk_widget_set_sensitive (self->register_row, !busy);
   update_actions (self);
 }
 
@@ -295,4 +370,24 @@ cr_login_page_add_toast (CrLoginPage *self,
   g_return_if_fail (ADW_IS_TOAST (toast));
 
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* --- for tests (cr-window-private.h) ------------------------------------ */
+
+GtkCheckButton *
+_cr_login_page_get_register_check (CrLoginPage *self)
+{
+  return self->register_check;
+}
+
+AdwEntryRow *
+_cr_login_page_get_password_row (CrLoginPage *self)
+{
+  return self->password_row;
+}
+
+GtkLabel *
+_cr_login_page_get_error_label (CrLoginPage *self)
+{
+  return self->error_label;
 }

@@ -26,6 +26,11 @@ gboolean    cr_login_page_get_register  (CrLoginPage *self);
 void        cr_login_page_remember      (CrLoginPage *self);
 void        cr_login_page_set_busy      (CrLoginPage *self,
                                          gboolean     busy);
+/* Focus the first row to fill (the address when all are). */
+void        cr_login_page_focus         (CrLoginPage *self);
+/* The password rule, in characters: "The password must be 4 to 64
+ * characters long" (transfer full). */
+char       *cr_login_page_dup_password_rule (void);
 /* An inline message under the form; NULL hides it. */
 void        cr_login_page_show_error    (CrLoginPage *self,
                                          const char  *text);

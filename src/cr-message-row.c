@@ -34,6 +34,12 @@ struct _CrMessageRow
   /* made for the first own message the row shows */
   GtkImage   *state_image;
   GtkWidget  *retry_button;
+  GtkLabel   *failure_label;    /* why it was not sent, under the text */
+
+  /* made for the first burst summary the row shows */
+  GtkWidget  *burst_button;
+  GtkLabel   *burst_label;
+  GtkImage   *burst_arrow;
 
   /* owned */
   CrMessage  *message;          /* bound */
@@ -131,6 +137,16 @@ ensure_state_widgets (CrMessageRow *self)
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "chat.retry");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "t", (guint64) 0);
   gtk_box_append (GTK_BOX (self->body_box), self->retry_button);
+
+  /* The reason on the row itself, not only in the button's tooltip. */
+  self->failure_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->failure_label, 0);
+  gtk_label_set_wrap (self->failure_label, TRUE);
+  gtk_label_set_wrap_mode (self->failure_label, PANGO_WRAP_WORD_CHAR);
+  gtk_widget_set_visible (GTK_WIDGET (self->failure_label), FALSE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->failure_label), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (self->failure_label), "error");
+  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->failure_label));
 }
 
 static void
@@ -146,6 +162,7 @@ update_state (CrMessageRow *self)
         {
           gtk_widget_set_visible (GTK_WIDGET (self->state_image), FALSE);
           gtk_widget_set_visible (self->retry_button, FALSE);
+          gtk_widget_set_visible (GTK_WIDGET (self->failure_label), FALSE);
         }
       gtk_widget_remove_css_class (GTK_WIDGET (self), "pending");
       gtk_widget_remove_css_class (GTK_WIDGET (self), "failed");
@@ -164,6 +181,7 @@ update_state (CrMessageRow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->state_image),
                           state == CR_MESSAGE_PENDING || state == CR_MESSAGE_SENT);
   gtk_widget_set_visible (self->retry_button, state == CR_MESSAGE_FAILED);
+  gtk_widget_set_visible (GTK_WIDGET (self->failure_label), state == CR_MESSAGE_FAILED);
 
   if (state == CR_MESSAGE_PENDING)
     {
@@ -185,7 +203,11 @@ update_state (CrMessageRow *self)
       /* Translators: tooltip of the retry button; %s says why it failed */
       g_autofree char *tip = g_strdup_printf (_("Not sent: %s. Click to try again."), why);
 
+      /* Translators: under a message that failed; %s says why */
+      g_autofree char *line = g_strdup_printf (_("Not sent: %s"), why);
+
       gtk_widget_set_tooltip_text (self->retry_button, tip);
+      gtk_label_set_text (self->failure_label, line);
       gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "t",
                                         cr_message_get_origin (self->message));
     }
@@ -297,6 +319,7 @@ cr_message_row_set_message (CrMessageRow *self,
 {
   const char *sender;
   gboolean system;
+  gboolean announcement;
   gboolean own;
   gboolean owner;
 
@@ -331,8 +354,12 @@ cr_message_row_set_message (CrMessageRow *self,
                   GROUP_WINDOW_US &&
                   cr_message_get_time (message) >= cr_message_get_time (previous);
 
-  /* Each is a no-op when the class is already as asked. */
-  set_class (self, "system", system);
+  /* An announcement is the owner speaking to everyone: it stands out,
+   * not greyed like a join line. Each is a no-op when the class is
+   * already as asked. */
+  announcement = cr_message_get_kind (message) == CR_EVENT_ANNOUNCE;
+  set_class (self, "system", system && !announcement);
+  set_class (self, "announcement", announcement);
   set_class (self, "own", own && !system);
   set_class (self, "owner", owner);
   set_class (self, "grouped", self->grouped);
@@ -345,8 +372,9 @@ cr_message_row_set_message (CrMessageRow *self,
       self->shown_state = -1;
 
       gtk_label_set_text (self->text_label, display ? display : "");
-      gtk_label_set_xalign (self->text_label, system ? 0.5f : 0.0f);
-      gtk_label_set_justify (self->text_label, system ? GTK_JUSTIFY_CENTER : GTK_JUSTIFY_LEFT);
+      gtk_label_set_xalign (self->text_label, system && !announcement ? 0.5f : 0.0f);
+      gtk_label_set_justify (self->text_label, system && !announcement ? GTK_JUSTIFY_CENTER
+                                                                       : GTK_JUSTIFY_LEFT);
       gtk_label_set_text (self->time_label, format_short_time (cr_message_get_time (message)));
 
       if (own)
@@ -363,6 +391,76 @@ cr_message_row_set_message (CrMessageRow *self,
   gtk_widget_set_visible (self->header_box, !system && !self->grouped);
 
   update_state (self);
+}
+
+static void
+ensure_burst_widgets (CrMessageRow *self)
+{
+  GtkWidget *box;
+
+  if (self->burst_button != NULL)
+    return;
+
+  self->burst_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->burst_label, TRUE);
+  self->burst_arrow = GTK_IMAGE (g_object_new (GTK_TYPE_IMAGE,
+                                               "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                                               NULL));
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->burst_label));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->burst_arrow));
+
+  self->burst_button = gtk_button_new ();
+  gtk_button_set_child (GTK_BUTTON (self->burst_button), box);
+  gtk_widget_set_halign (self->burst_button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (self->burst_button, "flat");
+  gtk_widget_add_css_class (self->burst_button, "burst");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->burst_button), "t", (guint64) 0);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->burst_button), "chat.toggle-burst");
+  gtk_box_prepend (GTK_BOX (self), self->burst_button);
+}
+
+void
+cr_message_row_set_burst (CrMessageRow *self,
+                          const char   *summary,
+                          gboolean      expanded,
+                          guint64       seq)
+{
+  gboolean system;
+
+  g_return_if_fail (CR_IS_MESSAGE_ROW (self));
+
+  system = self->message != NULL && cr_message_is_system (self->message);
+
+  if (summary == NULL)
+    {
+      if (self->burst_button != NULL)
+        gtk_widget_set_visible (self->burst_button, FALSE);
+      gtk_widget_set_visible (self->body_box, TRUE);
+      return;
+    }
+
+  ensure_burst_widgets (self);
+  gtk_label_set_text (self->burst_label, summary);
+  gtk_image_set_from_icon_name (self->burst_arrow,
+                                expanded ? "pan-up-symbolic" : "pan-down-symbolic");
+  gtk_widget_set_tooltip_text (self->burst_button,
+                               expanded ? _("Hide these lines") : _("Show these lines"));
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->burst_button), "t", seq);
+  gtk_widget_set_visible (self->burst_button, TRUE);
+  /* Folded, the summary stands for the line. */
+  gtk_widget_set_visible (self->body_box, expanded || !system);
+}
+
+const char *
+cr_message_row_get_burst (CrMessageRow *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE_ROW (self), NULL);
+
+  if (self->burst_button == NULL || !gtk_widget_get_visible (self->burst_button))
+    return NULL;
+  return gtk_label_get_text (self->burst_label);
 }
 
 CrMessage *

@@ -26,5 +26,15 @@ CrMessage  *cr_message_row_get_message  (CrMessageRow *self);
 void        cr_message_row_set_mention  (CrMessageRow *self,
                                          gboolean      mention);
 gboolean    cr_message_row_get_grouped  (CrMessageRow *self);
+/* The first line of a burst of join and leave lines: summary ("5 members
+ * joined") above it, a toggle (chat.toggle-burst, target seq) that shows
+ * the burst's lines; expanded: the row's own line shows too. NULL
+ * summary: an ordinary row. */
+void        cr_message_row_set_burst    (CrMessageRow *self,
+                                         const char   *summary,
+                                         gboolean      expanded,
+                                         guint64       seq);
+/* The burst's summary the row shows, or NULL. */
+const char *cr_message_row_get_burst    (CrMessageRow *self);
 
 G_END_DECLS

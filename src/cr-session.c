@@ -406,6 +406,14 @@ on_client_notify_n_members (CrSession *self)
 }
 
 static void
+on_server_notify_room_name (CrSession *self)
+{
+  /* The owner renamed the room: our own header says so at once. */
+  if (in_room (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROOM_NAME]);
+}
+
+static void
 on_server_stopped (CrSession *self)
 {
   gboolean was_in_room;
@@ -723,6 +731,9 @@ cr_session_init (CrSession *self)
                                  G_CALLBACK (on_message_received), self, G_CONNECT_SWAPPED);
 
   self->server_signals = g_signal_group_new (CR_TYPE_SERVER);
+  g_signal_group_connect_object (self->server_signals, "notify::room-name",
+                                 G_CALLBACK (on_server_notify_room_name), self,
+                                 G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->server_signals, "stopped",
                                  G_CALLBACK (on_server_stopped), self, G_CONNECT_SWAPPED);
 }
@@ -782,7 +793,14 @@ cr_session_get_room_name (CrSession *self)
 {
   g_return_val_if_fail (CR_IS_SESSION (self), NULL);
 
-  return in_room (self) ? cr_client_get_room_name (self->client) : NULL;
+  if (!in_room (self))
+    return NULL;
+
+  /* The room we host knows its name first: members learn a name when
+   * they join (WELCOME), and the protocol has no rename message yet. */
+  if (self->server != NULL && cr_server_get_room_name (self->server) != NULL)
+    return cr_server_get_room_name (self->server);
+  return cr_client_get_room_name (self->client);
 }
 
 guint

@@ -166,36 +166,91 @@ on_confirm_response (CrWindow         *self,
                      const char       *response,
                      AdwMessageDialog *dialog)
 {
+  CrWindowAsk kind = self->confirm_kind;
+
   self->confirm_dialog = NULL;
 
-  if (g_strcmp0 (response, "close") == 0)
-    /* The room tells everyone, ourselves included; the session's "ended"
-     * brings the login view back. */
-    cr_session_stop_hosting (self->session);
-  else
-    /* The toggle follows the property: say again that it is still on. */
-    _cr_window_notify_owner_mode (self);
+  if (g_strcmp0 (response, "cancel") == 0 || response == NULL)
+    {
+      /* The toggle follows the property: say again what it is. */
+      _cr_window_notify_owner_mode (self);
+      return;
+    }
+
+  switch (kind)
+    {
+    case CR_WINDOW_ASK_STOP_HOSTING:
+      /* The room tells everyone, ourselves included; the session's
+       * "ended" brings the login view back. */
+      cr_session_stop_hosting (self->session);
+      break;
+
+    case CR_WINDOW_ASK_CLOSE_HOSTING:
+      /* Closing goes on as for any room (cr_window_close_request). */
+      self->close_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+      break;
+
+    case CR_WINDOW_ASK_LEAVE_TO_HOST:
+      /* Hosting leaves the room we are in (cr_session_host). */
+      if (!cr_session_get_owner_mode (self->session))
+        start_hosting (self);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 void
-_cr_window_ask_stop_hosting (CrWindow *self)
+_cr_window_ask (CrWindow    *self,
+                CrWindowAsk  kind)
 {
+  g_autofree char *body = NULL;
+  const char *heading;
+  const char *yes;
+  const char *yes_id;
   GtkWidget *dialog;
 
   if (self->confirm_dialog != NULL)
     {
+      /* One question at a time; the latest reason to ask is the one the
+       * answer acts on. */
+      self->confirm_kind = kind;
       gtk_window_present (GTK_WINDOW (self->confirm_dialog));
       return;
     }
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Close the Room?"),
-                                   _("Everyone in the room sees that it closed and "
-                                     "is sent back to the start. The room stops."));
+  if (kind == CR_WINDOW_ASK_LEAVE_TO_HOST)
+    {
+      const char *room = cr_session_get_room_name (self->session);
+
+      heading = _("Leave the Room to Host One?");
+      if (room != NULL && room[0] != '\0')
+        /* Translators: %s is the name of the room you are in */
+        body = g_strdup_printf (_("You are in “%s”. Hosting a room of your own leaves it, "
+                                  "and its members see that you left."), room);
+      else
+        body = g_strdup (_("Hosting a room of your own leaves the room you are in, "
+                           "and its members see that you left."));
+      yes = _("_Leave and Host");
+      yes_id = "host";
+    }
+  else
+    {
+      heading = _("Close the Room?");
+      body = g_strdup (_("Everyone in the room sees that it closed and "
+                         "is sent back to the start. The room stops."));
+      yes = _("C_lose Room");
+      yes_id = "close";
+    }
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
-                                    "close", _("C_lose Room"),
+                                    yes_id, yes,
                                     NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "close",
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), yes_id,
                                               ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
@@ -203,7 +258,14 @@ _cr_window_ask_stop_hosting (CrWindow *self)
                            G_CALLBACK (on_confirm_response), self, G_CONNECT_SWAPPED);
 
   self->confirm_dialog = ADW_MESSAGE_DIALOG (dialog);
+  self->confirm_kind = kind;
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+_cr_window_ask_stop_hosting (CrWindow *self)
+{
+  _cr_window_ask (self, CR_WINDOW_ASK_STOP_HOSTING);
 }
 
 void
@@ -219,7 +281,19 @@ cr_window_set_owner_mode (CrWindow *self,
 
   hosting = cr_session_get_owner_mode (self->session);
   if (owner_mode && !hosting)
-    start_hosting (self);
+    {
+      CrSessionState state = cr_session_get_state (self->session);
+
+      /* Hosting ends a membership elsewhere: ask first. */
+      if (state == CR_SESSION_IN_ROOM || state == CR_SESSION_RECONNECTING)
+        {
+          _cr_window_ask (self, CR_WINDOW_ASK_LEAVE_TO_HOST);
+          /* The toggle follows the property: still off. */
+          _cr_window_notify_owner_mode (self);
+        }
+      else
+        start_hosting (self);
+    }
   else if (!owner_mode && hosting)
     _cr_window_ask_stop_hosting (self);
 }
@@ -255,16 +329,37 @@ leave_action (GtkWidget  *widget,
     }
 
   if (cr_session_get_state (self->session) == CR_SESSION_IDLE)
-    return;
+    {
+      /* The conversation of a room that dropped us: close it. */
+      _cr_window_close_ended_view (self);
+      return;
+    }
 
   /* Still joining: give up, quietly. In a room: "ended" says we left. */
   cr_login_page_show_error (self->login_page, NULL);
   cr_session_leave_async (self->session, NULL, NULL);
 }
 
+/* Join the room that dropped us (or that we left) again, as the login
+ * view says (its address, nickname and password are the ones we joined
+ * with). */
+static void
+rejoin_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  CrWindow *self = CR_WINDOW (widget);
+
+  if (!self->ended_view && !self->left_on_purpose)
+    return;
+
+  on_login_page_join_requested (self, self->login_page);
+}
+
 void
 _cr_window_class_add_actions (GtkWidgetClass *widget_class)
 {
+  gtk_widget_class_install_action (widget_class, "win.rejoin", NULL, rejoin_action);
   gtk_widget_class_bind_template_callback (widget_class, on_login_page_join_requested);
   gtk_widget_class_install_action (widget_class, "win.leave", NULL, leave_action);
   gtk_widget_class_install_action (widget_class, "win.host-on-free-port", NULL,

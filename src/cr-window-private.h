@@ -15,6 +15,13 @@
 
 G_BEGIN_DECLS
 
+/* What the window's question (confirm_dialog) is about. */
+typedef enum {
+  CR_WINDOW_ASK_STOP_HOSTING,   /* the toggle, Ctrl+W, "Stop hosting" */
+  CR_WINDOW_ASK_CLOSE_HOSTING,  /* closing the window of the hosted room */
+  CR_WINDOW_ASK_LEAVE_TO_HOST,  /* Ctrl+H or the toggle while a member elsewhere */
+} CrWindowAsk;
+
 struct _CrWindow
 {
   AdwApplicationWindow  parent_instance;
@@ -35,13 +42,19 @@ struct _CrWindow
   /* borrowed */
   GtkWidget            *owner_page;        /* inside chat_page, while hosting */
   AdwMessageDialog     *confirm_dialog;
+  CrWindowAsk           confirm_kind;
 
   gboolean              closing;           /* leaving before the window goes */
   gboolean              close_ready;
+  gboolean              close_confirmed;   /* the owner said yes: close the room */
+  gboolean              ended_view;        /* the chat of a room that dropped us stays */
+  gboolean              left_on_purpose;   /* we left a room: its toast offers to rejoin */
 };
 
 /* cr-window.c */
 void              _cr_window_update_actions      (CrWindow   *self);
+/* Leave the conversation of a room that dropped us for the login view. */
+void              _cr_window_close_ended_view    (CrWindow   *self);
 void              _cr_window_show_login          (CrWindow   *self,
                                                   const char *error,
                                                   const char *note);
@@ -53,6 +66,9 @@ char             *_cr_window_dup_error_text      (const GError *error);
  * win.host-on-free-port and the login page's join. */
 void              _cr_window_class_add_actions   (GtkWidgetClass *widget_class);
 void              _cr_window_ask_stop_hosting    (CrWindow   *self);
+/* Ask before a window that shows the hosted room closes it by closing. */
+void              _cr_window_ask                 (CrWindow    *self,
+                                                  CrWindowAsk  kind);
 
 /* --- for tests ----------------------------------------------------------- */
 
@@ -72,9 +88,23 @@ const char       *_cr_window_get_subtitle        (CrWindow *self);
 /* How many desktop notifications the session sent. */
 guint             _cr_window_get_n_notifications (CrWindow *self);
 
+GtkCheckButton   *_cr_login_page_get_register_check   (CrLoginPage *self);
+AdwEntryRow      *_cr_login_page_get_password_row     (CrLoginPage *self);
+GtkLabel         *_cr_login_page_get_error_label      (CrLoginPage *self);
+
 GtkTextView      *_cr_chat_page_get_entry             (CrChatPage *self);
 GtkListView      *_cr_chat_page_get_message_list      (CrChatPage *self);
 GtkWidget        *_cr_chat_page_get_reconnect_banner  (CrChatPage *self);
 gboolean          _cr_chat_page_get_sticky            (CrChatPage *self);
+/* Why nothing can be sent (muted, too long…), above the entry. */
+GtkLabel         *_cr_chat_page_get_composer_status   (CrChatPage *self);
+/* How much more the message holds, near the limit. */
+GtkLabel         *_cr_chat_page_get_length_label      (CrChatPage *self);
+GtkWidget        *_cr_chat_page_get_send_button       (CrChatPage *self);
+/* The banner of a room that dropped us, and what it says. */
+GtkRevealer      *_cr_chat_page_get_ended_banner      (CrChatPage *self);
+const char       *_cr_chat_page_get_ended_text        (CrChatPage *self);
+/* The side pane overlays the chat instead of standing beside it. */
+gboolean          _cr_chat_page_get_side_folded       (CrChatPage *self);
 
 G_END_DECLS

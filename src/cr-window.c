@@ -45,6 +45,10 @@ _cr_window_dup_error_text (const GError *error)
 {
   if (error->domain == CR_CLIENT_ERROR || error->domain == CR_SERVER_ERROR)
     {
+      /* The form states the password rule in characters; the room's
+       * own sentence counts bytes. */
+      if (error->code == CR_REASON_PASSWORD_INVALID)
+        return cr_login_page_dup_password_rule ();
       if (error->code > CR_REASON_NONE && error->code <= CR_REASON_LAST)
         return cr_render_reason (error->code, NULL);
     }
@@ -63,7 +67,15 @@ update_title (CrWindow *self)
   const char *title = _("Chat Room");
   CrSessionState state = cr_session_get_state (self->session);
 
-  if (state == CR_SESSION_IN_ROOM || state == CR_SESSION_RECONNECTING)
+  if (self->ended_view && cr_chat_page_get_client (self->chat_page) != NULL)
+    {
+      const char *room = cr_client_get_room_name (cr_chat_page_get_client (self->chat_page));
+
+      if (room != NULL && room[0] != '\0')
+        title = room;
+      subtitle = g_strdup (_("You are no longer in this room"));
+    }
+  else if (state == CR_SESSION_IN_ROOM || state == CR_SESSION_RECONNECTING)
     {
       const char *room = cr_session_get_room_name (self->session);
       guint n = cr_session_get_n_members (self->session);
@@ -107,14 +119,19 @@ _cr_window_update_actions (CrWindow *self)
   CrSessionState state = cr_session_get_state (self->session);
   gboolean owner = cr_session_get_owner_mode (self->session);
   gboolean in_chat = state == CR_SESSION_IN_ROOM || state == CR_SESSION_RECONNECTING;
-  gboolean can_leave = !self->closing && (owner || state != CR_SESSION_IDLE);
+  gboolean can_leave = !self->closing &&
+                       (owner || state != CR_SESSION_IDLE || self->ended_view);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave", can_leave);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.owner-mode", !self->closing);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-members", in_chat);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-members",
+                                 in_chat || self->ended_view);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rejoin",
+                                 (self->ended_view || self->left_on_purpose) &&
+                                 state == CR_SESSION_IDLE && !owner);
 
   gtk_widget_set_visible (self->leave_button, can_leave);
-  gtk_widget_set_visible (self->members_button, in_chat);
+  gtk_widget_set_visible (self->members_button, in_chat || self->ended_view);
 
   if (owner)
     gtk_widget_set_tooltip_text (self->leave_button, _("Close the Room"));
@@ -153,25 +170,69 @@ update_owner_page (CrWindow *self)
 #endif
 }
 
+/* The client the chat shows was dropped by its room (kicked, banned, the
+ * room closed, timed out), not left by us, and we were not its owner: its
+ * conversation is worth keeping on screen. */
+static gboolean
+dropped_by_room (CrClient *client)
+{
+  return client != NULL &&
+         cr_client_get_state (client) == CR_CLIENT_CLOSED &&
+         cr_client_get_close_reason (client) != CR_REASON_NONE &&
+         cr_client_get_role (client) != CR_ROLE_OWNER;
+}
+
 static void
 update_view (CrWindow *self)
 {
   CrSessionState state = cr_session_get_state (self->session);
   gboolean in_chat = state == CR_SESSION_IN_ROOM || state == CR_SESSION_RECONNECTING;
   gboolean was_in_chat = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "chat") == 0;
+  gboolean was_ended = self->ended_view;
+  CrClient *shown = cr_chat_page_get_client (self->chat_page);
 
   cr_login_page_set_busy (self->login_page, state == CR_SESSION_JOINING);
 
+  /* In a room (or on the way) again: the last one left is behind us. */
+  if (state != CR_SESSION_IDLE || cr_session_get_owner_mode (self->session))
+    self->left_on_purpose = FALSE;
+
+  /* Dropped by the room: the conversation stays, under a banner that
+   * says why and offers to rejoin, until the reader closes it or joins
+   * or hosts again. */
+  self->ended_view = !in_chat && state == CR_SESSION_IDLE &&
+                     !cr_session_get_owner_mode (self->session) &&
+                     (was_ended || dropped_by_room (shown));
+
   if (in_chat)
     cr_chat_page_set_client (self->chat_page, cr_session_get_client (self->session));
-  else
+  else if (!self->ended_view)
     cr_chat_page_set_client (self->chat_page, NULL);
+
+  /* The banner's buttons follow the actions: enabled before it shows. */
+  _cr_window_update_actions (self);
+
+  if (self->ended_view && !was_ended)
+    {
+      g_autofree char *why = cr_render_reason (cr_client_get_close_reason (shown), NULL);
+
+      cr_chat_page_show_ended (self->chat_page, why);
+    }
+  else if (!self->ended_view)
+    cr_chat_page_show_ended (self->chat_page, NULL);
 
   update_owner_page (self);
 
-  gtk_stack_set_visible_child_name (self->stack, in_chat ? "chat" : "login");
-  if (in_chat && !was_in_chat)
+  gtk_stack_set_visible_child_name (self->stack,
+                                    in_chat || self->ended_view ? "chat" : "login");
+  if (self->ended_view)
+    ;   /* the focus is the banner's (cr_chat_page_show_ended) */
+  else if (in_chat && (!was_in_chat || was_ended))
     cr_chat_page_focus_entry (self->chat_page);
+  else if (!in_chat && (was_in_chat || was_ended))
+    /* The entry that had the focus is gone with the chat: without this
+     * it lands on whatever comes first, a toast's close button. */
+    cr_login_page_focus (self->login_page);
 
   update_title (self);
   _cr_window_update_actions (self);
@@ -190,8 +251,21 @@ on_session_ended (CrWindow  *self,
                   gboolean   was_owner,
                   CrSession *session)
 {
+  /* The banner over the conversation says it (update_view). */
+  if (self->ended_view)
+    return;
+
   if (reason == CR_REASON_NONE)
-    _cr_window_show_login (self, NULL, _("You left the room"));
+    {
+      AdwToast *toast = adw_toast_new (_("You left the room"));
+
+      /* Leaving is undone as easily as it was done. */
+      adw_toast_set_button_label (toast, _("_Rejoin"));
+      adw_toast_set_action_name (toast, "win.rejoin");
+      self->left_on_purpose = TRUE;
+      _cr_window_update_actions (self);
+      cr_login_page_add_toast (self->login_page, toast);
+    }
   else if (reason == CR_REASON_ROOM_CLOSED && was_owner)
     _cr_window_show_login (self, NULL, _("You closed the room"));
   else
@@ -200,6 +274,19 @@ on_session_ended (CrWindow  *self,
 
       _cr_window_show_login (self, why, NULL);
     }
+}
+
+void
+_cr_window_close_ended_view (CrWindow *self)
+{
+  if (!self->ended_view)
+    return;
+
+  self->ended_view = FALSE;
+  cr_chat_page_set_client (self->chat_page, NULL);
+  update_view (self);
+  /* update_view saw no chat to leave: the focus is still the chat's. */
+  cr_login_page_focus (self->login_page);
 }
 
 /* --- GtkWindow ---------------------------------------------------------- */
@@ -259,6 +346,15 @@ cr_window_close_request (GtkWindow *window)
 
   save_window_state (self);
 
+  /* Closing the hosted room's last window closes the room for everyone:
+   * ask, as the toggle and Ctrl+W do. */
+  if (cr_session_get_owner_mode (self->session) && !self->close_confirmed &&
+      !session_shown_elsewhere (self))
+    {
+      _cr_window_ask (self, CR_WINDOW_ASK_CLOSE_HOSTING);
+      return TRUE;
+    }
+
   if (self->confirm_dialog != NULL)
     gtk_window_close (GTK_WINDOW (self->confirm_dialog));
 
@@ -307,6 +403,12 @@ cr_window_constructed (GObject *object)
                            G_CALLBACK (on_session_ended), self, G_CONNECT_SWAPPED);
 
   update_view (self);
+
+  /* The first focus is the form's, not the header bar's owner toggle
+   * (where Enter would host a room instead of joining one). */
+  if (!cr_session_get_owner_mode (self->session) &&
+      cr_session_get_state (self->session) == CR_SESSION_IDLE)
+    cr_login_page_focus (self->login_page);
 }
 
 static void

@@ -11,7 +11,9 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <string.h>
 
@@ -452,6 +454,13 @@ test_leave (Fixture       *fixture,
 
   /* The others saw us go. */
   WAIT_FOR (client_has_message (fixture->others[0], alice_left), WAIT_MS);
+
+  /* Leaving is undoable: the toast's Rejoin (issue 16, point 3). */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.rejoin", NULL));
+  WAIT_FOR (_cr_window_get_client (fixture->window) != NULL &&
+            cr_client_get_state (_cr_window_get_client (fixture->window)) == CR_CLIENT_CONNECTED,
+            WAIT_MS);
+  g_assert_cmpstr (_cr_window_get_visible_page (fixture->window), ==, "chat");
 }
 
 static void
@@ -692,6 +701,9 @@ test_owner_settings_bound (Fixture       *fixture,
 
   g_settings_set_string (fixture->settings, "room-name", "Physics 101");
   g_assert_cmpstr (cr_server_get_room_name (server), ==, "Physics 101");
+  /* The owner's header follows the rename (issue 16, point 4). */
+  g_assert_cmpstr (_cr_window_get_title (fixture->window), ==, "Physics 101");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (fixture->window)), ==, "Physics 101");
 
   g_settings_set_uint (fixture->settings, "history-length", 12);
   g_settings_set_boolean (fixture->settings, "require-registration", TRUE);
@@ -756,9 +768,12 @@ test_session_outlives_window (Fixture       *fixture,
     g_assert_cmpstr (_cr_window_get_subtitle (second), ==, two);
   }
 
-  /* Closing the last window of the session closes the room. */
+  /* Closing the last window of the session closes the room, once the
+   * owner said so. */
   g_object_add_weak_pointer (G_OBJECT (second), (gpointer *) &second);
   gtk_window_close (GTK_WINDOW (second));
+  g_assert_nonnull (_cr_window_get_confirm_dialog (second));
+  adw_message_dialog_response (_cr_window_get_confirm_dialog (second), "close");
   WAIT_FOR (cr_client_get_state (dave) == CR_CLIENT_CLOSED, WAIT_MS);
   g_assert_cmpint (cr_client_get_close_reason (dave), ==, CR_REASON_ROOM_CLOSED);
   WAIT_FOR (second == NULL, WAIT_MS);
@@ -912,10 +927,11 @@ test_failed_retry (Fixture       *fixture,
   g_assert_cmpuint (count_muted_icons (GTK_WIDGET (_cr_window_get_chat_page (fixture->window))), ==, 0);
   g_assert_true (cr_server_mute (fixture->server, "alice", &error));
   g_assert_no_error (error);
+  /* Sent before we heard of the mute (once we know, Send is off). */
+  type_and_send (fixture, "let me speak");
   cr_test_run_for (200);
   /* The member row follows its member's flags. */
   WAIT_FOR (count_muted_icons (GTK_WIDGET (_cr_window_get_chat_page (fixture->window))) == 1, WAIT_MS);
-  type_and_send (fixture, "let me speak");
   WAIT_FOR (find_row (message_list (fixture), "let me speak") != NULL, WAIT_MS);
   row = find_row (message_list (fixture), "let me speak");
   message = cr_message_row_get_message (row);
@@ -958,6 +974,1052 @@ test_notify_mention (Fixture       *fixture,
                                             "mention"));
 }
 
+/* --- sending brings the message into view (issue 16) ---------------------- */
+
+static void
+test_send_shows_own (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  GtkAdjustment *vadj;
+  CrClient *bob;
+  g_autoptr(GError) error = NULL;
+
+  bob = fixture->others[0] = join_client (fixture->address, "bob");
+  for (guint i = 0; i < 45; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("earlier %u%s", i,
+                                               i % 4 == 0 ? "\nsecond line\nthird line" : "");
+      g_assert_nonnull (cr_client_send (bob, text, &error));
+      g_assert_no_error (error);
+    }
+  WAIT_FOR (client_has_message (bob, "earlier 43"), WAIT_MS);
+
+  join_room (fixture, "alice");
+  vadj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (message_list (fixture)));
+  WAIT_FOR (gtk_adjustment_get_upper (vadj) > gtk_adjustment_get_page_size (vadj) + 100, WAIT_MS);
+  cr_test_run_for (200);
+
+  /* The reader scrolled up to read, then answers: their message comes
+   * into view, and is no "new message" for them. */
+  gtk_adjustment_set_value (vadj, 0);
+  cr_test_run_for (200);
+  g_assert_false (_cr_chat_page_get_sticky (_cr_window_get_chat_page (fixture->window)));
+
+  /* A line of ours sent elsewhere (another window of the session shares
+   * the client) is no "new message" for us either. */
+  g_assert_nonnull (cr_client_send (_cr_window_get_client (fixture->window), "from my other window",
+                                    &error));
+  cr_test_run_for (200);
+  g_assert_false (new_messages_button_visible (fixture));
+
+  type_and_send (fixture, "my answer");
+  g_assert_false (new_messages_button_visible (fixture));
+  WAIT_FOR (row_fully_visible (fixture, "my answer"), WAIT_MS);
+  cr_test_run_for (300);
+  g_assert_true (row_fully_visible (fixture, "my answer"));
+  g_assert_false (new_messages_button_visible (fixture));
+
+  /* Others' lines arrive as we send: ours still shows. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("crossing %u", i);
+
+      g_assert_nonnull (cr_client_send (bob, text, &error));
+    }
+  type_and_send (fixture, "and another\nin two lines");
+  WAIT_FOR (row_fully_visible (fixture, "and another\nin two lines"), WAIT_MS);
+  WAIT_FOR (client_has_message (bob, "and another\nin two lines"), WAIT_MS);
+  cr_test_run_for (300);
+  WAIT_FOR (row_fully_visible (fixture, "crossing 2"), WAIT_MS);
+  g_assert_true (row_fully_visible (fixture, "and another\nin two lines"));
+  g_assert_false (new_messages_button_visible (fixture));
+
+  /* Several in a row, as fast as Enter goes: the last one shows. */
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("quick %u%s", i, i % 2 ? "\nwith more" : "");
+
+      type_and_send (fixture, text);
+      g_main_context_iteration (NULL, FALSE);
+    }
+  WAIT_FOR (row_fully_visible (fixture, "quick 5\nwith more"), WAIT_MS);
+  cr_test_run_for (300);
+  g_assert_true (row_fully_visible (fixture, "quick 5\nwith more"));
+  g_assert_false (new_messages_button_visible (fixture));
+}
+
+/* A reader far up a long history answers. */
+static void
+test_send_from_far_up (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  GtkAdjustment *vadj;
+  CrClient *bob;
+  g_autoptr(GError) error = NULL;
+
+  g_object_set (fixture->server, "history-length", 200, NULL);
+  bob = fixture->others[0] = join_client (fixture->address, "bob");
+  cr_client_set_timing (bob, 100, 600, 5000);
+  for (guint i = 0; i < 160; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("long ago %u%s", i,
+                                               i % 3 == 0 ? "\nsecond line" : "");
+      g_assert_nonnull (cr_client_send (bob, text, &error));
+      if (i % 20 == 19)
+        cr_test_run_for (300);
+    }
+  WAIT_FOR (client_has_message (bob, "long ago 158"), 2 * WAIT_MS);
+
+  join_room (fixture, "alice");
+  vadj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (message_list (fixture)));
+  WAIT_FOR (gtk_adjustment_get_upper (vadj) > gtk_adjustment_get_page_size (vadj) + 100, WAIT_MS);
+  cr_test_run_for (200);
+  for (guint i = 0; i < 4; i++)
+    {
+      gtk_adjustment_set_value (vadj, 0);
+      cr_test_run_for (150);
+    }
+  g_assert_false (_cr_chat_page_get_sticky (_cr_window_get_chat_page (fixture->window)));
+  type_and_send (fixture, "from far up");
+  WAIT_FOR (row_fully_visible (fixture, "from far up"), WAIT_MS);
+  cr_test_run_for (300);
+  g_assert_true (row_fully_visible (fixture, "from far up"));
+  g_assert_false (new_messages_button_visible (fixture));
+}
+
+/* A long message that wraps over many lines, typed in a grown composer:
+ * its end shows once sent. */
+static void
+test_send_long_wrapped (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  GString *text = g_string_new (NULL);
+  CrClient *bob;
+  g_autoptr(GError) error = NULL;
+
+  bob = fixture->others[0] = join_client (fixture->address, "bob");
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("filler %u", i);
+
+      g_assert_nonnull (cr_client_send (bob, line, &error));
+    }
+  WAIT_FOR (client_has_message (bob, "filler 39"), WAIT_MS);
+  join_room (fixture, "alice");
+  cr_test_run_for (200);
+
+  for (guint i = 0; i < 120; i++)
+    g_string_append (text, "words that wrap ");
+  g_string_append (text, "THE END");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (
+                              _cr_chat_page_get_entry (_cr_window_get_chat_page (fixture->window))),
+                            text->str, -1);
+  cr_test_run_for (200);
+  type_and_send (fixture, text->str);
+  WAIT_FOR (row_fully_visible (fixture, text->str), WAIT_MS);
+  cr_test_run_for (300);
+  g_assert_true (row_fully_visible (fixture, text->str));
+  g_assert_false (new_messages_button_visible (fixture));
+  g_string_free (text, TRUE);
+}
+
+/* Typing at once after joining, before the history settled. */
+static void
+test_send_right_after_join (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  CrClient *bob;
+  g_autoptr(GError) error = NULL;
+
+  bob = fixture->others[0] = join_client (fixture->address, "bob");
+  for (guint i = 0; i < 45; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("before %u%s", i,
+                                               i % 3 == 0 ? "\nsecond line\nthird line" : "");
+      g_assert_nonnull (cr_client_send (bob, text, &error));
+    }
+  WAIT_FOR (client_has_message (bob, "before 44"), WAIT_MS);
+
+  join_room (fixture, "alice");
+  type_and_send (fixture, "hello all");
+  WAIT_FOR (row_fully_visible (fixture, "hello all"), WAIT_MS);
+  cr_test_run_for (300);
+  g_assert_true (row_fully_visible (fixture, "hello all"));
+  g_assert_false (new_messages_button_visible (fixture));
+}
+
+/* --- the composer says what stops a message (issue 16) --------------------- */
+
+static void
+test_long_message (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  CrChatPage *chat;
+  GtkLabel *status, *counter;
+  GtkWidget *send;
+  GString *text = g_string_new (NULL);
+  g_autofree char *nearly = g_strnfill (CR_TEXT_MAX_BYTES - 100, 'x');
+  g_autofree char *left = NULL;
+
+  join_room (fixture, "alice");
+  chat = _cr_window_get_chat_page (fixture->window);
+  status = _cr_chat_page_get_composer_status (chat);
+  counter = _cr_chat_page_get_length_label (chat);
+  send = _cr_chat_page_get_send_button (chat);
+
+  /* Far from the limit: no counter, nothing said. */
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (_cr_chat_page_get_entry (chat)), "short", -1);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (counter)));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (status)));
+  g_assert_true (gtk_widget_get_sensitive (send));
+
+  /* Near it: the counter says what is left, and it still sends. */
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (_cr_chat_page_get_entry (chat)), nearly, -1);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (counter)));
+  g_assert_cmpstr (gtk_label_get_text (counter), ==, "100");
+  g_assert_true (gtk_widget_get_sensitive (send));
+
+  /* A 5 000-character paste (in Chinese, 3 bytes each): past the limit,
+   * Send is off, and the composer says why, in the reader's language. */
+  for (guint i = 0; i < 5000; i++)
+    g_string_append (text, "字");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (_cr_chat_page_get_entry (chat)), text->str, -1);
+  g_string_free (text, TRUE);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (counter)));
+  left = g_strdup_printf ("%d", CR_TEXT_MAX_BYTES - 15000);
+  g_assert_cmpstr (gtk_label_get_text (counter), ==, left);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (counter), "error"));
+  g_assert_false (gtk_widget_get_sensitive (send));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (status)));
+  g_assert_nonnull (strstr (gtk_label_get_text (status), "4096"));
+  if (in_chinese ())
+    g_assert_null (strstr (gtk_label_get_text (status), "Too long"));
+  else
+    g_assert_nonnull (strstr (gtk_label_get_text (status), "Too long"));
+
+  /* A control character is named as the reason, not "empty, too long,
+   * or contains control characters". */
+  type_and_send (fixture, "bell\007");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (status)));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (counter)));
+  if (!in_chinese ())
+    g_assert_nonnull (strstr (gtk_label_get_text (status), "control characters"));
+  g_assert_null (strstr (gtk_label_get_text (status), "too long"));
+  {
+    g_autofree char *old = cr_render_reason (CR_REASON_TEXT_INVALID, NULL);
+
+    g_assert_cmpstr (gtk_label_get_text (status), !=, old);
+  }
+  /* Editing it takes the sentence away. */
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (_cr_chat_page_get_entry (chat)), "bell", -1);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (status)));
+}
+
+static void
+test_muted_composer (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *why = cr_render_reason (CR_REASON_MUTED, NULL);
+  g_autofree char *not_sent = g_strdup_printf (_("Not sent: %s"), why);
+  CrChatPage *chat;
+  GtkLabel *status;
+  CrMessageRow *row;
+  g_autoptr(GError) error = NULL;
+
+  join_room (fixture, "alice");
+  chat = _cr_window_get_chat_page (fixture->window);
+  status = _cr_chat_page_get_composer_status (chat);
+  type_and_send (fixture, "before the mute");
+  WAIT_FOR (find_row (message_list (fixture), "before the mute") != NULL, WAIT_MS);
+
+  /* A message sent just as the mute comes fails: the row says why. */
+  g_assert_true (cr_server_mute (fixture->server, "alice", &error));
+  g_assert_no_error (error);
+  type_and_send (fixture, "racing the mute");
+  WAIT_FOR (find_row (message_list (fixture), "racing the mute") != NULL, WAIT_MS);
+  row = find_row (message_list (fixture), "racing the mute");
+  WAIT_FOR (cr_message_get_state (cr_message_row_get_message (row)) == CR_MESSAGE_FAILED, WAIT_MS);
+  WAIT_FOR (widget_has_label (GTK_WIDGET (row), not_sent), WAIT_MS);
+
+  /* The composer says we are muted, and until when; Send is off. */
+  WAIT_FOR (gtk_widget_get_visible (GTK_WIDGET (status)), WAIT_MS);
+  g_test_message ("%s", gtk_label_get_text (status));
+  if (!in_chinese ())
+    g_assert_nonnull (strstr (gtk_label_get_text (status), "muted you"));
+  g_assert_nonnull (strstr (gtk_label_get_text (status), in_chinese () ? "解除" : "until"));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (_cr_chat_page_get_entry (chat)), "hi", -1);
+  g_assert_false (gtk_widget_get_sensitive (_cr_chat_page_get_send_button (chat)));
+
+  /* Unmuted: it goes again. */
+  g_assert_true (cr_server_unmute (fixture->server, "alice", &error));
+  WAIT_FOR (!gtk_widget_get_visible (GTK_WIDGET (status)), WAIT_MS);
+  g_assert_true (gtk_widget_get_sensitive (_cr_chat_page_get_send_button (chat)));
+}
+
+/* chatroom-cli, muted: the refused line is said once, as "Not
+ * delivered", never first in the delivered format. */
+static void
+test_cli_muted (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *dir = g_path_get_dirname (CHATROOM_PATH);
+  g_autofree char *cli = g_build_filename (dir, "chatroom-cli", NULL);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *why = cr_render_reason (CR_REASON_MUTED, NULL);
+  g_autofree char *expected = g_strdup_printf (_("Not delivered (%s): %s"), why, "muted hello");
+  GBytes *stdout_bytes = NULL;
+  GOutputStream *input;
+  gboolean done = FALSE;
+  const char *p;
+  guint count = 0;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                              G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                              &error, cli, "alice", fixture->address, NULL);
+  g_assert_no_error (error);
+  WAIT_FOR (g_list_model_get_n_items (cr_server_get_members (fixture->server)) == 1, WAIT_MS);
+  g_assert_true (cr_server_mute (fixture->server, "alice", &error));
+  g_assert_no_error (error);
+  cr_test_run_for (300);
+
+  input = g_subprocess_get_stdin_pipe (process);
+  g_assert_true (g_output_stream_write_all (input, "muted hello\n", 12, NULL, NULL, &error));
+  g_assert_no_error (error);
+  cr_test_run_for (500);
+  g_assert_true (g_output_stream_close (input, NULL, &error));
+
+  {
+    GInputStream *output = g_subprocess_get_stdout_pipe (process);
+    GByteArray *all = g_byte_array_new ();
+    gint64 end = g_get_monotonic_time () + WAIT_MS * 1000;
+
+    /* Read until the program leaves (EOF), within bounds. */
+    while (!done && g_get_monotonic_time () < end)
+      {
+        guint8 buf[4096];
+        gssize n;
+
+        /* The room runs in this main context: keep it turning while the
+         * program has nothing to say. */
+        n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (output),
+                                                      buf, sizeof buf, NULL, NULL);
+        if (n > 0)
+          g_byte_array_append (all, buf, n);
+        else if (n == 0)
+          done = TRUE;
+        else
+          {
+            g_main_context_iteration (NULL, FALSE);
+            g_usleep (5000);
+          }
+      }
+    stdout_bytes = g_byte_array_free_to_bytes (all);
+  }
+  g_assert_true (done);
+  out = g_strndup (g_bytes_get_data (stdout_bytes, NULL), g_bytes_get_size (stdout_bytes));
+  g_bytes_unref (stdout_bytes);
+  g_test_message ("chatroom-cli printed:\n%s", out);
+
+  g_assert_nonnull (strstr (out, expected));
+  for (p = strstr (out, "muted hello"); p != NULL; p = strstr (p + 1, "muted hello"))
+    count++;
+  g_assert_cmpuint (count, ==, 1);
+  g_subprocess_wait (process, NULL, NULL);
+}
+
+/* --- bursts of join and leave lines (issues 14 and 16) --------------------- */
+
+static char *
+burst_summary (guint joined,
+               guint left)
+{
+  g_autofree char *in = g_strdup_printf (ngettext ("%u member joined", "%u members joined",
+                                                   joined), joined);
+  g_autofree char *out = g_strdup_printf (ngettext ("%u member left", "%u members left",
+                                                    left), left);
+
+  if (left == 0)
+    return g_steal_pointer (&in);
+  if (joined == 0)
+    return g_steal_pointer (&out);
+  return g_strdup_printf (_("%s, %s"), in, out);
+}
+
+static gboolean
+row_shown (Fixture    *fixture,
+           const char *text)
+{
+  CrMessageRow *row = find_row (message_list (fixture), text);
+
+  return row != NULL && gtk_widget_get_visible (GTK_WIDGET (row));
+}
+
+static void
+test_join_burst (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *alice_joined = render (CR_EVENT_JOIN, "alice");
+  g_autofree char *u3_joined = render (CR_EVENT_JOIN, "u3");
+  g_autofree char *u1_left = render (CR_EVENT_LEAVE, "u1");
+  g_autofree char *three = burst_summary (4, 0);
+  g_autofree char *mixed = burst_summary (4, 3);
+  CrClient *members[3] = { NULL, };
+  CrMessageRow *head;
+  guint64 seq;
+  g_autoptr(GError) error = NULL;
+
+  join_room (fixture, "alice");
+  WAIT_FOR (find_row (message_list (fixture), alice_joined) != NULL, WAIT_MS);
+
+  /* Three in a row are three lines. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("u%u", i + 1);
+
+      members[i] = join_client (fixture->address, name);
+    }
+  {
+    g_autofree char *u2_joined = render (CR_EVENT_JOIN, "u2");
+
+    WAIT_FOR (row_shown (fixture, u2_joined), WAIT_MS);
+  }
+  cr_test_run_for (100);
+  head = find_row (message_list (fixture), alice_joined);
+  g_assert_null (cr_message_row_get_burst (head));
+
+  /* The fourth makes them one line, "4 members joined", in the reader's
+   * language. */
+  members[2] = join_client (fixture->address, "u3");
+  WAIT_FOR (find_row (message_list (fixture), u3_joined) != NULL, WAIT_MS);
+  WAIT_FOR (g_strcmp0 (cr_message_row_get_burst (find_row (message_list (fixture), alice_joined)),
+                       three) == 0, WAIT_MS);
+  if (in_chinese ())
+    g_assert_null (strstr (three, "joined"));
+  g_assert_false (row_shown (fixture, u3_joined));
+
+  /* Leave lines right after are the same burst. */
+  for (guint i = 0; i < 3; i++)
+    {
+      cr_client_leave (members[i]);
+      WAIT_FOR (cr_client_get_state (members[i]) == CR_CLIENT_CLOSED, WAIT_MS);
+      g_clear_object (&members[i]);
+    }
+  WAIT_FOR (find_row (message_list (fixture), u1_left) != NULL, WAIT_MS);
+  WAIT_FOR (g_strcmp0 (cr_message_row_get_burst (find_row (message_list (fixture), alice_joined)),
+                       mixed) == 0, WAIT_MS);
+  g_assert_false (row_shown (fixture, u1_left));
+
+  /* Its summary opens it, and closes it again. */
+  head = find_row (message_list (fixture), alice_joined);
+  seq = cr_message_get_seq (cr_message_row_get_message (head));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (_cr_window_get_chat_page (fixture->window)),
+                                             "chat.toggle-burst", "t", seq));
+  WAIT_FOR (row_shown (fixture, u3_joined) && row_shown (fixture, u1_left), WAIT_MS);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (_cr_window_get_chat_page (fixture->window)),
+                                             "chat.toggle-burst", "t", seq));
+  WAIT_FOR (!row_shown (fixture, u3_joined) && !row_shown (fixture, u1_left), WAIT_MS);
+
+  /* Anything else ends the burst, and is a line of its own. */
+  g_assert_nonnull (cr_client_send (_cr_window_get_client (fixture->window), "after them", &error));
+  WAIT_FOR (row_shown (fixture, "after them"), WAIT_MS);
+  g_assert_cmpstr (cr_message_row_get_burst (find_row (message_list (fixture), "after them")), ==,
+                   NULL);
+}
+
+/* --- the room's order after an outage (issue 16) --------------------------- */
+
+static guint
+message_index (GListModel *messages,
+               const char *display,
+               gboolean    last)
+{
+  guint found = G_MAXUINT;
+
+  for (guint i = 0; i < g_list_model_get_n_items (messages); i++)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (messages, i);
+      g_autofree char *text = cr_message_dup_display (message);
+
+      if (g_strcmp0 (text, display) == 0)
+        {
+          found = i;
+          if (!last)
+            break;
+        }
+    }
+  return found;
+}
+
+static void
+test_order_after_outage (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autofree char *address = NULL;
+  g_autofree char *joined = render (CR_EVENT_JOIN, "alice");
+  g_autoptr(GError) error = NULL;
+  CrServer *room = cr_server_new (dir, "Kept room");
+  CrClient *client;
+  GListModel *messages;
+  guint64 last_seq = 0;
+
+  g_assert_true (cr_server_start (room, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  address = g_strdup_printf ("127.0.0.1:%u", cr_server_get_port (room));
+  join_with_window (fixture, address, "alice");
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0, WAIT_MS);
+  client = _cr_window_get_client (fixture->window);
+  messages = cr_client_get_messages (client);
+  type_and_send (fixture, "before the outage");
+  WAIT_FOR (client_has_message (client, "before the outage"), WAIT_MS);
+
+  /* The room goes away without a word, and we type meanwhile. */
+  cr_client_set_timing (client, 100, 600, 2000);
+  g_object_unref (room);
+  WAIT_FOR (cr_client_get_state (client) == CR_CLIENT_RECONNECTING, WAIT_MS);
+  type_and_send (fixture, "typed while it was down");
+
+  /* It comes back, with its history, on the same port. */
+  room = cr_server_new (dir, "Kept room");
+  g_assert_true (cr_server_start (room, address, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (cr_client_get_state (client) == CR_CLIENT_CONNECTED, 3 * WAIT_MS);
+  {
+    guint i = message_index (messages, "typed while it was down", FALSE);
+    g_autoptr(CrMessage) mine = g_list_model_get_item (messages, i);
+
+    WAIT_FOR (cr_message_get_state (mine) == CR_MESSAGE_SENT, WAIT_MS);
+  }
+  cr_test_run_for (200);
+
+  /* The room's order: our rejoin line, then the line typed meanwhile,
+   * last, as the room numbered them. (A room dropped without stopping
+   * may renumber what it had not saved: only its new lines are compared.) */
+  {
+    guint rejoin = message_index (messages, joined, TRUE);
+    guint mine = message_index (messages, "typed while it was down", FALSE);
+    guint n = g_list_model_get_n_items (messages);
+
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(CrMessage) message = g_list_model_get_item (messages, i);
+        g_autofree char *text = cr_message_dup_display (message);
+
+        g_test_message ("%u: seq %" G_GUINT64_FORMAT " %s", i, cr_message_get_seq (message), text);
+      }
+    g_assert_cmpuint (rejoin, <, mine);
+    g_assert_cmpuint (mine, ==, n - 1);
+    for (guint i = rejoin; i < n; i++)
+      {
+        g_autoptr(CrMessage) message = g_list_model_get_item (messages, i);
+
+        g_assert_cmpuint (cr_message_get_seq (message), >, last_seq);
+        last_seq = cr_message_get_seq (message);
+      }
+  }
+  /* And the chat shows it last. */
+  WAIT_FOR (row_fully_visible (fixture, "typed while it was down"), WAIT_MS);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.leave", NULL));
+  cr_test_run_for (300);
+  cr_server_stop (room);
+  cr_test_run_for (200);
+  g_object_unref (room);
+  cr_test_remove_tree (dir);
+}
+
+/* --- a renamed room (issue 16, point 4) ------------------------------------ */
+
+/* The members' header bars follow a rename of the room: the room tells
+ * them (a WELCOME again), and their member lists stay as they were. */
+static void
+test_rename_reaches_members (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  CrClient *bob;
+  g_autoptr(GError) error = NULL;
+
+  join_room (fixture, "alice");
+  bob = fixture->others[0] = join_client (fixture->address, "bob");
+  WAIT_FOR (g_list_model_get_n_items (cr_client_get_members (_cr_window_get_client (fixture->window))) == 2,
+            WAIT_MS);
+  g_assert_cmpstr (_cr_window_get_title (fixture->window), ==, "Test room");
+
+  cr_server_set_room_name (fixture->server, "Physics 101");
+  WAIT_FOR (g_strcmp0 (_cr_window_get_title (fixture->window), "Physics 101") == 0, WAIT_MS);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (fixture->window)), ==, "Physics 101");
+  WAIT_FOR (g_strcmp0 (cr_client_get_room_name (bob), "Physics 101") == 0, WAIT_MS);
+
+  /* Nothing else changed: the members, and the conversation goes on. */
+  cr_test_run_for (200);
+  g_assert_cmpuint (g_list_model_get_n_items (cr_client_get_members (_cr_window_get_client (fixture->window))),
+                    ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (cr_client_get_members (bob)), ==, 2);
+  g_assert_nonnull (cr_client_send (bob, "new name, same room", &error));
+  WAIT_FOR (find_row (message_list (fixture), "new name, same room") != NULL, WAIT_MS);
+  g_assert_cmpint (cr_client_get_state (_cr_window_get_client (fixture->window)), ==,
+                   CR_CLIENT_CONNECTED);
+}
+
+/* Without the desktop: chatroomd's /rename reaches the members too. */
+static void
+test_console_rename (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *dir = g_path_get_dirname (CHATROOM_PATH);
+  g_autofree char *daemon = g_build_filename (dir, "chatroomd", NULL);
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", cr_test_free_udp_port ());
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrClient) bob = NULL;
+  const char *line = "/rename Console name\n";
+  gint64 end = g_get_monotonic_time () + WAIT_MS * 1000;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                              &error, daemon, "--listen", address, "--room-name", "Before", NULL);
+  g_assert_no_error (error);
+
+  /* Join once it listens. */
+  while (bob == NULL && g_get_monotonic_time () < end)
+    {
+      g_autoptr(CrClient) client = cr_client_new ();
+      JoinResult join = { 0 };
+
+      cr_client_set_timing (client, 100, 300, 1000);
+      cr_client_join_async (client, address, "bob", NULL, FALSE, NULL, NULL,
+                            on_test_join_done, &join);
+      WAIT_FOR (join.done, WAIT_MS);
+      /* Asked before the room listened, the client takes it for a
+       * classic one after a second of silence: again, until native. */
+      if (join.ok && cr_client_get_dialect (client) == CR_DIALECT_NATIVE)
+        bob = g_steal_pointer (&client);
+      else if (join.ok)
+        {
+          cr_client_leave (client);
+          WAIT_FOR (cr_client_get_state (client) == CR_CLIENT_CLOSED, WAIT_MS);
+        }
+      g_clear_error (&join.error);
+    }
+  g_assert_nonnull (bob);
+  g_assert_cmpstr (cr_client_get_room_name (bob), ==, "Before");
+
+  g_assert_true (g_output_stream_write_all (g_subprocess_get_stdin_pipe (process), line,
+                                            strlen (line), NULL, NULL, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (g_strcmp0 (cr_client_get_room_name (bob), "Console name") == 0, WAIT_MS);
+
+  cr_client_leave (bob);
+  WAIT_FOR (cr_client_get_state (bob) == CR_CLIENT_CLOSED, WAIT_MS);
+  g_subprocess_send_signal (process, SIGTERM);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+}
+
+/* An announcement does not look like a join line (issue 16, point 12). */
+static void
+test_announcement_stands_out (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(CrEvent) event = cr_event_new (1, g_get_real_time (), CR_EVENT_ANNOUNCE, "",
+                                           "no lab today", 0);
+  g_autofree char *line = cr_render_event (event, NULL);
+  g_autofree char *joined = render (CR_EVENT_JOIN, "alice");
+  g_autoptr(GError) error = NULL;
+  CrMessageRow *row;
+
+  join_room (fixture, "alice");
+  g_assert_true (cr_server_announce (fixture->server, "no lab today", &error));
+  g_assert_no_error (error);
+  WAIT_FOR (find_row (message_list (fixture), line) != NULL, WAIT_MS);
+  row = find_row (message_list (fixture), line);
+
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "announcement"));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row), "system"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (find_row (message_list (fixture), joined)),
+                                           "system"));
+}
+
+/* --- the login view (issue 16) ------------------------------------------- */
+
+/* The widget that has the window's focus is inside the login form. */
+static gboolean
+focus_in_login_form (CrWindow *window)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+  CrLoginPage *login = _cr_window_get_login_page (window);
+
+  return focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (login)) &&
+         !gtk_widget_is_ancestor (focus, GTK_WIDGET (_cr_login_page_get_error_label (login))) &&
+         GTK_IS_EDITABLE (focus);
+}
+
+static void
+test_login_focus (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  CrLoginPage *login = _cr_window_get_login_page (fixture->window);
+  GtkWidget *focus;
+
+  /* A fresh window: the first focus is a row of the form, so Enter joins
+   * (it used to be the owner toggle, and Enter hosted a room). */
+  cr_login_page_set_address (login, fixture->address);
+  cr_login_page_set_nickname (login, "alice");
+  cr_test_run_for (100);
+  g_assert_true (focus_in_login_form (fixture->window));
+  focus = gtk_root_get_focus (GTK_ROOT (fixture->window));
+  /* What Enter does in a GtkText. */
+  g_assert_true (GTK_IS_TEXT (focus));
+  g_signal_emit_by_name (focus, "activate");
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0, WAIT_MS);
+  g_assert_false (cr_window_get_owner_mode (fixture->window));
+  g_assert_null (_cr_window_get_server (fixture->window));
+
+  /* After leaving, the focus is the form's again, not a toast's button. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.leave", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "login") == 0, WAIT_MS);
+  cr_test_run_for (300);
+  g_assert_true (focus_in_login_form (fixture->window));
+}
+
+static void
+test_login_form (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  CrLoginPage *login = _cr_window_get_login_page (fixture->window);
+  GtkCheckButton *check = _cr_login_page_get_register_check (login);
+  AdwEntryRow *password = _cr_login_page_get_password_row (login);
+  GtkLabel *error_label = _cr_login_page_get_error_label (login);
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autofree char *rule = cr_login_page_dup_password_rule ();
+  g_autofree char *address = NULL;
+  g_autoptr(CrServer) server = cr_server_new (dir, "Registry");
+  g_autoptr(GError) error = NULL;
+  int start, end;
+
+  g_assert_true (cr_server_start (server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  address = g_strdup_printf ("127.0.0.1:%u", cr_server_get_port (server));
+
+  /* The password is optional for a guest only. */
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (password)), ==,
+                   _("Password (optional)"));
+  gtk_check_button_set_active (check, TRUE);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (password)), ==,
+                   _("Password"));
+
+  /* The length rule is said in characters, before anything is sent. */
+  gtk_editable_set_text (GTK_EDITABLE (password), "abc");
+  join_with_window (fixture, address, "zoe");
+  g_assert_cmpstr (cr_login_page_get_error (login), ==, rule);
+  g_assert_cmpstr (_cr_window_get_visible_page (fixture->window), ==, "login");
+  g_assert_null (_cr_window_get_client (fixture->window));
+  if (in_chinese ())
+    g_assert_null (strstr (rule, "characters"));
+  else
+    g_assert_nonnull (strstr (rule, "4 to 64 characters"));
+  /* Shown, not selected. */
+  g_assert_false (gtk_label_get_selection_bounds (error_label, &start, &end));
+
+  /* Editing the form takes the old error away. */
+  gtk_editable_set_text (GTK_EDITABLE (password), "密码很长很长");
+  g_assert_cmpstr (cr_login_page_get_error (login), ==, "");
+
+  /* Registering works, and is not ticked for the next join. */
+  join_with_window (fixture, address, "zoe");
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0 ||
+            cr_login_page_get_error (login)[0] != '\0', WAIT_MS);
+  g_assert_cmpstr (cr_login_page_get_error (login), ==, "");
+  g_assert_false (gtk_check_button_get_active (check));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (password)), ==,
+                   _("Password (optional)"));
+
+  /* So leaving and joining again logs in. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.leave", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "login") == 0, WAIT_MS);
+  cr_test_run_for (200);
+  join_with_window (fixture, address, "zoe");
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0 ||
+            cr_login_page_get_error (login)[0] != '\0', WAIT_MS);
+  g_assert_cmpstr (cr_login_page_get_error (login), ==, "");
+
+  /* A wrong password is said, and goes once the password is edited. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.leave", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "login") == 0, WAIT_MS);
+  cr_test_run_for (200);
+  gtk_editable_set_text (GTK_EDITABLE (password), "not the one");
+  join_with_window (fixture, address, "zoe");
+  WAIT_FOR (cr_login_page_get_error (login)[0] != '\0', WAIT_MS);
+  {
+    g_autofree char *wrong = cr_render_reason (CR_REASON_WRONG_PASSWORD, NULL);
+
+    g_assert_cmpstr (cr_login_page_get_error (login), ==, wrong);
+  }
+  g_assert_false (gtk_label_get_selection_bounds (error_label, &start, &end));
+  gtk_editable_set_text (GTK_EDITABLE (password), "密码很长很长");
+  g_assert_cmpstr (cr_login_page_get_error (login), ==, "");
+
+  cr_server_stop (server);
+  cr_test_run_for (200);
+  g_clear_object (&server);
+  cr_test_remove_tree (dir);
+}
+
+/* --- dropped by the room, the conversation stays (issue 16) ---------------- */
+
+static gboolean
+ended_banner_shows (Fixture *fixture)
+{
+  CrChatPage *chat = _cr_window_get_chat_page (fixture->window);
+
+  return gtk_revealer_get_reveal_child (_cr_chat_page_get_ended_banner (chat));
+}
+
+static void
+test_dropped_keeps_chat (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  CrChatPage *chat;
+  CrClient *first;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kicked = cr_render_reason (CR_REASON_KICKED, NULL);
+  g_autofree char *banned = cr_render_reason (CR_REASON_BANNED, NULL);
+  g_autofree char *closed = cr_render_reason (CR_REASON_ROOM_CLOSED, NULL);
+  GtkWidget *focus;
+
+  join_room (fixture, "alice");
+  chat = _cr_window_get_chat_page (fixture->window);
+  first = _cr_window_get_client (fixture->window);
+  type_and_send (fixture, "a line worth keeping");
+  WAIT_FOR (find_row (message_list (fixture), "a line worth keeping") != NULL, WAIT_MS);
+  g_assert_false (ended_banner_shows (fixture));
+
+  /* Kicked: still the chat, readable, under a banner that says why. */
+  g_assert_true (cr_server_kick (fixture->server, "alice", &error));
+  g_assert_no_error (error);
+  WAIT_FOR (cr_session_get_state (_cr_window_get_session (fixture->window)) == CR_SESSION_IDLE,
+            WAIT_MS);
+  cr_test_run_for (200);
+  g_assert_cmpstr (_cr_window_get_visible_page (fixture->window), ==, "chat");
+  g_assert_true (ended_banner_shows (fixture));
+  g_assert_cmpstr (_cr_chat_page_get_ended_text (chat), ==, kicked);
+  if (in_chinese ())
+    g_assert_null (strstr (kicked, "removed"));
+  g_assert_nonnull (find_row (message_list (fixture), "a line worth keeping"));
+  g_assert_true (cr_chat_page_get_client (chat) == first);
+  g_assert_cmpstr (_cr_window_get_title (fixture->window), ==, "Test room");
+  /* Nothing to send to, and the login view has no stale error. */
+  g_assert_false (gtk_widget_get_sensitive (_cr_chat_page_get_send_button (chat)));
+  g_assert_cmpstr (cr_login_page_get_error (_cr_window_get_login_page (fixture->window)), ==, "");
+  /* The focus is the banner's, nothing is selected. */
+  focus = gtk_root_get_focus (GTK_ROOT (fixture->window));
+  g_assert_true (GTK_IS_BUTTON (focus));
+
+  /* Rejoin: in again, the banner gone. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.rejoin", NULL));
+  WAIT_FOR (_cr_window_get_client (fixture->window) != NULL &&
+            cr_client_get_state (_cr_window_get_client (fixture->window)) == CR_CLIENT_CONNECTED &&
+            g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0, WAIT_MS);
+  g_assert_false (ended_banner_shows (fixture));
+
+  /* Banned: said; rejoining is refused on the login view. */
+  g_assert_true (cr_server_ban (fixture->server, "alice", &error));
+  g_assert_no_error (error);
+  WAIT_FOR (ended_banner_shows (fixture), WAIT_MS);
+  g_assert_cmpstr (_cr_chat_page_get_ended_text (chat), ==, banned);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.rejoin", NULL));
+  WAIT_FOR (cr_login_page_get_error (_cr_window_get_login_page (fixture->window))[0] != '\0',
+            WAIT_MS);
+  g_assert_cmpstr (_cr_window_get_visible_page (fixture->window), ==, "login");
+  g_assert_cmpstr (cr_login_page_get_error (_cr_window_get_login_page (fixture->window)), ==,
+                   banned);
+  {
+    int start, end;
+
+    g_assert_false (gtk_label_get_selection_bounds (
+                      _cr_login_page_get_error_label (_cr_window_get_login_page (fixture->window)),
+                      &start, &end));
+  }
+  g_assert_true (cr_server_unban (fixture->server, "alice", &error));
+
+  /* The room closed: said too; Close goes back to the login view. */
+  join_room (fixture, "alice");
+  cr_server_stop (fixture->server);
+  WAIT_FOR (ended_banner_shows (fixture), WAIT_MS);
+  g_assert_cmpstr (_cr_chat_page_get_ended_text (chat), ==, closed);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.leave", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "login") == 0, WAIT_MS);
+  g_assert_false (ended_banner_shows (fixture));
+  g_assert_null (cr_chat_page_get_client (chat));
+  g_assert_true (focus_in_login_form (fixture->window));
+}
+
+/* --- nothing ends a room by surprise (issue 16) ---------------------------- */
+
+/* Ctrl+H (win.owner-mode) while a member of a room asks before leaving
+ * it; cancelling keeps the membership. */
+static void
+test_host_asks_member (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *alice_left = render (CR_EVENT_LEAVE, "alice");
+  AdwMessageDialog *dialog;
+  CrClient *client;
+
+  join_room (fixture, "alice");
+  client = _cr_window_get_client (fixture->window);
+  fixture->others[0] = join_client (fixture->address, "bob");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.owner-mode", NULL));
+  dialog = _cr_window_get_confirm_dialog (fixture->window);
+  g_assert_nonnull (dialog);
+  cr_test_run_for (100);
+  g_assert_false (cr_window_get_owner_mode (fixture->window));
+  g_assert_true (_cr_window_get_client (fixture->window) == client);
+  g_assert_cmpint (cr_client_get_state (client), ==, CR_CLIENT_CONNECTED);
+
+  adw_message_dialog_response (dialog, "cancel");
+  cr_test_run_for (100);
+  g_assert_null (_cr_window_get_confirm_dialog (fixture->window));
+  g_assert_cmpint (cr_client_get_state (client), ==, CR_CLIENT_CONNECTED);
+  g_assert_false (client_has_message (fixture->others[0], alice_left));
+
+  /* Said yes: we leave (bob sees it) and host. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.owner-mode", NULL));
+  dialog = _cr_window_get_confirm_dialog (fixture->window);
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (dialog, "host");
+  WAIT_FOR (client_has_message (fixture->others[0], alice_left), WAIT_MS);
+  WAIT_FOR (cr_window_get_owner_mode (fixture->window) &&
+            g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0, WAIT_MS);
+}
+
+/* Closing the window of a hosted room asks first: the room would close
+ * for everyone. */
+static void
+test_close_hosting_asks (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *address = NULL;
+  AdwMessageDialog *dialog;
+  CrWindow *window = fixture->window;
+  CrServer *server;
+  CrClient *dave;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.owner-mode", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (window), "chat") == 0, WAIT_MS);
+  server = _cr_window_get_server (window);
+  address = g_strdup_printf ("127.0.0.1:%u", cr_server_get_port (server));
+  dave = fixture->others[0] = join_client (address, "dave");
+
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_close (GTK_WINDOW (window));
+  dialog = _cr_window_get_confirm_dialog (window);
+  g_assert_nonnull (dialog);
+  cr_test_run_for (200);
+  g_assert_nonnull (window);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_cmpint (cr_client_get_state (dave), ==, CR_CLIENT_CONNECTED);
+
+  adw_message_dialog_response (dialog, "cancel");
+  cr_test_run_for (100);
+  g_assert_nonnull (window);
+  g_assert_true (cr_server_get_running (server));
+  g_assert_true (cr_window_get_owner_mode (window));
+
+  /* Confirmed: the room closes for everyone, and the window goes. */
+  gtk_window_close (GTK_WINDOW (window));
+  adw_message_dialog_response (_cr_window_get_confirm_dialog (window), "close");
+  WAIT_FOR (cr_client_get_state (dave) == CR_CLIENT_CLOSED, WAIT_MS);
+  g_assert_cmpint (cr_client_get_close_reason (dave), ==, CR_REASON_ROOM_CLOSED);
+  WAIT_FOR (window == NULL, WAIT_MS);
+  fixture->window = NULL;
+}
+
+/* --- a phone-sized window (issue 16) ------------------------------------- */
+
+/* Replace the fixture's window with one of the given width. */
+static void
+new_window_of_width (Fixture *fixture,
+                     int      width)
+{
+  CrWindow *old = fixture->window;
+
+  g_object_add_weak_pointer (G_OBJECT (old), (gpointer *) &old);
+  gtk_window_destroy (GTK_WINDOW (old));
+  WAIT_FOR (old == NULL, WAIT_MS);
+
+  g_settings_set_int (fixture->settings, "window-width", width);
+  fixture->window = cr_window_new (NULL);
+  g_settings_reset (fixture->settings, "window-width");
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (fixture->window)), WAIT_MS);
+}
+
+static void
+test_narrow_window (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  CrChatPage *chat;
+  GtkWidget *list;
+
+  new_window_of_width (fixture, 400);
+  join_room (fixture, "alice");
+  chat = _cr_window_get_chat_page (fixture->window);
+  list = message_list (fixture);
+  WAIT_FOR (gtk_widget_get_width (GTK_WIDGET (fixture->window)) > 0 &&
+            gtk_widget_get_width (GTK_WIDGET (fixture->window)) <= 420, WAIT_MS);
+  cr_test_run_for (200);
+
+  /* The member pane folds away: the chat has the window's width. */
+  g_assert_true (_cr_chat_page_get_side_folded (chat));
+  g_assert_false (cr_chat_page_get_show_side (chat));
+  g_assert_cmpint (gtk_widget_get_width (list), >=, 340);
+
+  /* The members button shows it over the chat, which keeps its width. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-members", NULL));
+  g_assert_true (cr_chat_page_get_show_side (chat));
+  cr_test_run_for (300);
+  g_assert_cmpint (gtk_widget_get_width (list), >=, 340);
+}
+
+/* Hosting in a phone-sized window: the owner view folds over the chat
+ * the same way, and the chat keeps its width. */
+static void
+test_narrow_owner_view (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  CrChatPage *chat;
+
+  new_window_of_width (fixture, 400);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.owner-mode", NULL));
+  WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (fixture->window), "chat") == 0, WAIT_MS);
+  chat = _cr_window_get_chat_page (fixture->window);
+  g_assert_nonnull (_cr_window_get_owner_page (fixture->window));
+  cr_test_run_for (300);
+
+  g_assert_true (_cr_chat_page_get_side_folded (chat));
+  g_assert_cmpint (gtk_widget_get_width (message_list (fixture)), >=, 340);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), <=, 420);
+}
+
+static void
+test_wide_window (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  CrChatPage *chat;
+
+  new_window_of_width (fixture, 900);
+  join_room (fixture, "alice");
+  chat = _cr_window_get_chat_page (fixture->window);
+  WAIT_FOR (gtk_widget_get_width (GTK_WIDGET (fixture->window)) >= 880, WAIT_MS);
+  cr_test_run_for (200);
+
+  /* Room for both: the pane stands beside the chat. */
+  g_assert_false (_cr_chat_page_get_side_folded (chat));
+  g_assert_true (cr_chat_page_get_show_side (chat));
+}
+
 /* --- the application ------------------------------------------------------ */
 
 typedef gboolean (*AppCheck) (CrWindow *window);
@@ -977,7 +2039,13 @@ app_poll_cb (gpointer user_data)
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
 
   if (run->quitting)
-    return G_SOURCE_CONTINUE;
+    {
+      /* Quitting closes a hosted room: the owner says yes. */
+      for (const GList *l = windows; l != NULL; l = l->next)
+        if (CR_IS_WINDOW (l->data) && _cr_window_get_confirm_dialog (l->data) != NULL)
+          adw_message_dialog_response (_cr_window_get_confirm_dialog (l->data), "close");
+      return G_SOURCE_CONTINUE;
+    }
 
   if (windows != NULL && CR_IS_WINDOW (windows->data) && run->check (windows->data))
     run->passed = TRUE;
@@ -1077,6 +2145,183 @@ test_app_version (void)
   g_assert_cmpstr (out, ==, "chatroom " PACKAGE_VERSION "\n");
 }
 
+/* Run from outside any build tree, with no schema installed: a sentence
+ * that says how to run it, not a trap in GSettings (issue 16, point 13). */
+static void
+test_app_no_schema (void)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autofree char *copy = g_build_filename (dir, "chatroom", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) env = g_get_environ ();
+  const char *argv[] = { copy, NULL };
+  gsize length = 0;
+  int status = 0;
+
+  g_assert_true (g_file_get_contents (CHATROOM_PATH, &contents, &length, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents_full (copy, contents, length, G_FILE_SET_CONTENTS_NONE,
+                                           0755, &error));
+  g_assert_no_error (error);
+
+  env = g_environ_unsetenv (env, "GSETTINGS_SCHEMA_DIR");
+  env = g_environ_setenv (env, "XDG_DATA_DIRS", dir, TRUE);
+  {
+    /* The copy is outside the build tree: point it at its catalogs. */
+    g_autofree char *src_dir = g_path_get_dirname (CHATROOM_PATH);
+    g_autofree char *top = g_path_get_dirname (src_dir);
+    g_autofree char *po = g_build_filename (top, "po", NULL);
+
+    env = g_environ_setenv (env, "CHATROOM_LOCALEDIR", po, TRUE);
+  }
+  env = g_environ_setenv (env, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL,
+                               NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("%s", err);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  g_assert_nonnull (strstr (err, "meson devenv"));
+  g_assert_nonnull (strstr (err, APP_ID));
+  if (in_chinese ())
+    g_assert_null (strstr (err, "is not installed"));
+
+  cr_test_remove_tree (dir);
+}
+
+/* The build tree's program finds the build tree's schema by itself: it
+ * gets as far as reading its command line. */
+static void
+test_app_build_tree_schema (void)
+{
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) env = g_get_environ ();
+  const char *argv[] = { CHATROOM_PATH, "192.0.2.1:1", "192.0.2.2:2", NULL };
+  int status = 0;
+
+  env = g_environ_unsetenv (env, "GSETTINGS_SCHEMA_DIR");
+  env = g_environ_setenv (env, "XDG_DATA_DIRS", "/nonexistent", TRUE);
+  env = g_environ_setenv (env, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
+  /* No session bus: GApplication goes on as a lone instance. */
+  env = g_environ_setenv (env, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent", TRUE);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL,
+                               NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("%s", err);
+  g_assert_null (strstr (err, "meson devenv"));
+  g_assert_nonnull (strstr (err, _("Give at most one room address (HOST:PORT)")));
+}
+
+/* --new-window: a window with a session of its own, that joins as
+ * another member. */
+static gboolean
+check_new_window (CrWindow *window)
+{
+  CrApplication *app = CR_APPLICATION (g_application_get_default ());
+
+  return _cr_window_get_session (window) != cr_application_get_session (app) &&
+         g_strcmp0 (cr_login_page_get_address (_cr_window_get_login_page (window)),
+                    "127.0.0.1:4242") == 0;
+}
+
+static void
+test_app_new_window (void)
+{
+  const char *args[] = { "--new-window", "127.0.0.1:4242", NULL };
+
+  run_app (args, check_new_window);
+}
+
+/* The shortcuts window lists every shortcut the app has, and none it
+ * has not. */
+static gboolean
+check_shortcuts_listed (CrWindow *window)
+{
+  GtkApplication *app = GTK_APPLICATION (g_application_get_default ());
+  g_autoptr(GtkBuilder) builder =
+    gtk_builder_new_from_resource ("/io/github/chatroom/ChatRoom/gtk/help-overlay.ui");
+  g_autoptr(GSList) objects = gtk_builder_get_objects (builder);
+  g_autoptr(GHashTable) listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto(GStrv) actions = gtk_application_list_action_descriptions (app);
+  gboolean have_return = FALSE, have_shift_return = FALSE;
+  guint with_accels = 0;
+
+  for (const GSList *l = objects; l != NULL; l = l->next)
+    {
+      g_autofree char *action = NULL;
+      g_autofree char *accelerator = NULL;
+
+      if (!GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+        continue;
+      g_object_get (l->data, "action-name", &action, "accelerator", &accelerator, NULL);
+      if (action != NULL)
+        {
+          g_auto(GStrv) accels = gtk_application_get_accels_for_action (app, action);
+
+          /* Listed, so it must have a key. */
+          g_assert_nonnull (accels);
+          g_assert_nonnull (accels[0]);
+          g_hash_table_add (listed, g_steal_pointer (&action));
+        }
+      if (g_strcmp0 (accelerator, "Return") == 0)
+        have_return = TRUE;
+      if (g_strcmp0 (accelerator, "<Shift>Return") == 0)
+        have_shift_return = TRUE;
+    }
+
+  for (guint i = 0; actions[i] != NULL; i++)
+    {
+      g_auto(GStrv) accels = gtk_application_get_accels_for_action (app, actions[i]);
+
+      if (accels == NULL || accels[0] == NULL)
+        continue;
+      with_accels++;
+      g_test_message ("%s: %s", actions[i], accels[0]);
+      if (!g_hash_table_contains (listed, actions[i]))
+        g_error ("%s (%s) is missing from the shortcuts window", actions[i], accels[0]);
+    }
+
+  /* The composer's keys too. */
+  g_assert_true (have_return);
+  g_assert_true (have_shift_return);
+  g_assert_cmpuint (with_accels, >=, 6);
+  return TRUE;
+}
+
+static void
+test_app_shortcuts (void)
+{
+  const char *args[] = { NULL };
+
+  run_app (args, check_shortcuts_listed);
+}
+
+/* Ctrl+N (app.new-window) opens a window with a session of its own. */
+static gboolean
+check_new_window_action (CrWindow *window)
+{
+  GtkApplication *app = GTK_APPLICATION (g_application_get_default ());
+  GList *windows = gtk_application_get_windows (app);
+
+  if (g_list_length (windows) == 1)
+    g_action_group_activate_action (G_ACTION_GROUP (app), "new-window", NULL);
+
+  windows = gtk_application_get_windows (app);
+  return g_list_length (windows) == 2 &&
+         _cr_window_get_session (windows->data) != _cr_window_get_session (windows->next->data);
+}
+
+static void
+test_app_new_window_action (void)
+{
+  const char *args[] = { NULL };
+
+  run_app (args, check_new_window_action);
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -1132,10 +2377,35 @@ main (int   argc,
   ADD ("owner-port-in-use", test_owner_port_in_use);
   ADD ("owner-settings-bound", test_owner_settings_bound);
   ADD ("session-outlives-window", test_session_outlives_window);
+  ADD ("send-shows-own", test_send_shows_own);
+  ADD ("send-right-after-join", test_send_right_after_join);
+  ADD ("send-long-wrapped", test_send_long_wrapped);
+  ADD ("send-from-far-up", test_send_from_far_up);
+  ADD ("join-burst", test_join_burst);
+  ADD ("rename-reaches-members", test_rename_reaches_members);
+  ADD ("console-rename", test_console_rename);
+  ADD ("announcement-stands-out", test_announcement_stands_out);
+  ADD ("order-after-outage", test_order_after_outage);
+  ADD ("long-message", test_long_message);
+  ADD ("muted-composer", test_muted_composer);
+  ADD ("cli-muted", test_cli_muted);
+  ADD ("login-focus", test_login_focus);
+  ADD ("login-form", test_login_form);
+  ADD ("host-asks-member", test_host_asks_member);
+  ADD ("dropped-keeps-chat", test_dropped_keeps_chat);
+  ADD ("close-hosting-asks", test_close_hosting_asks);
+  ADD ("narrow-window", test_narrow_window);
+  ADD ("narrow-owner-view", test_narrow_owner_view);
+  ADD ("wide-window", test_wide_window);
 
   g_test_add_func ("/chatroom/ui/app/host", test_app_host);
   g_test_add_func ("/chatroom/ui/app/address", test_app_address);
   g_test_add_func ("/chatroom/ui/app/version", test_app_version);
+  g_test_add_func ("/chatroom/ui/app/no-schema", test_app_no_schema);
+  g_test_add_func ("/chatroom/ui/app/build-tree-schema", test_app_build_tree_schema);
+  g_test_add_func ("/chatroom/ui/app/new-window", test_app_new_window);
+  g_test_add_func ("/chatroom/ui/app/new-window-action", test_app_new_window_action);
+  g_test_add_func ("/chatroom/ui/app/shortcuts", test_app_shortcuts);
 
   ret = g_test_run ();
 

@@ -327,6 +327,23 @@ handle_welcome (CrClientEngine *engine,
 
   g_variant_get (body, "(&s&s&sut)", &room_name, &your_name, &token, &role, &latest);
 
+  /* Welcomed already in this session: the room was renamed
+   * (cr_engine_set_room_name). Only the name changes; the member list
+   * that follows is a snapshot like any other. */
+  if (n->identified && engine->state == CR_CLIENT_CONNECTED)
+    {
+      if (strlen (room_name) > ROOM_NAME_MAX ||
+          (*room_name != '\0' && cr_text_validate (room_name, -1) != CR_REASON_NONE) ||
+          g_strcmp0 (your_name, engine->join_name) != 0)
+        {
+          engine->stats.rejected++;
+          return;
+        }
+      _cr_client_engine_set_identity (engine, &cr_client_native_dialect, your_name, room_name,
+                                      engine->role);
+      return;
+    }
+
   if (cr_name_validate (your_name, -1, &normalized) != CR_REASON_NONE ||
       strcmp (normalized, your_name) != 0 ||
       strlen (room_name) > ROOM_NAME_MAX ||

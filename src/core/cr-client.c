@@ -221,6 +221,51 @@ update_n_members (CrClient *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_MEMBERS]);
 }
 
+/* An own message shows where it was typed until the room numbers it; a
+ * room that was down meanwhile numbers it after what it said on our
+ * return (rejoin lines, what others sent): move it there, so every member
+ * sees the room's order. Before it is marked sent, so a reader that
+ * prints sent lines prints it once. */
+#define PLACE_SCAN_MAX 5000
+
+static void
+place_in_room_order (CrClient  *self,
+                     CrMessage *message,
+                     guint64    seq)
+{
+  GListModel *model = G_LIST_MODEL (self->messages);
+  guint n = g_list_model_get_n_items (model);
+  guint from = n;
+  guint to;
+
+  /* Own messages waiting are recent: look from the end, not far. */
+  for (guint i = n; i > 0 && from == n && n - i < PLACE_SCAN_MAX; i--)
+    {
+      g_autoptr(CrMessage) item = g_list_model_get_item (model, i - 1);
+
+      if (item == message)
+        from = i - 1;
+    }
+  if (from == n)
+    return;   /* still in the batch: it goes in after what came first */
+
+  for (to = from; to + 1 < n; to++)
+    {
+      g_autoptr(CrMessage) next = g_list_model_get_item (model, to + 1);
+      guint64 next_seq = cr_message_get_seq (next);
+
+      if (next_seq == 0 || next_seq > seq)
+        break;
+    }
+  if (to == from)
+    return;
+
+  g_object_ref (message);
+  g_list_store_remove (self->messages, from);
+  g_list_store_insert (self->messages, to, message);
+  g_object_unref (message);
+}
+
 /* ------------------------------------------------------------------ */
 /* Trust on first use                                                 */
 
@@ -344,6 +389,8 @@ apply_output (CrClient       *self,
 
     case CR_CLIENT_OUTPUT_SENT:
       message = g_hash_table_lookup (self->own_by_origin, &output->origin);
+      if (message != NULL)
+        place_in_room_order (self, message, output->seq);
       if (message != NULL)
         cr_message_set_sent (message, output->seq,
                              output->time_us != 0 ? output->time_us

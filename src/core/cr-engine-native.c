@@ -82,6 +82,43 @@ send_welcome (CrEngine        *self,
   _cr_engine_session_flush (self, session, now, out);
 }
 
+/* The room was renamed: WELCOME again with the new name (the same token
+ * and role), then the member list, for a member whose client reset its
+ * list on a WELCOME. No history: nothing happened. */
+void
+_cr_engine_native_renamed (CrEngine        *self,
+                           CrEngineSession *session,
+                           gint64           now,
+                           GPtrArray       *out)
+{
+  const CrRoomMember *member = cr_room_lookup (self->room, session->member_id);
+  guint64 last_seq = cr_room_get_last_seq (self->room);
+  g_autoptr(GBytes) welcome = NULL;
+  g_autoptr(GPtrArray) members = NULL;
+  CrMembersBuilder *builder;
+  GBytes *list;
+
+  if (member == NULL)
+    return;
+
+  welcome = cr_body_welcome (cr_room_get_name (self->room), member->name,
+                             session->resume_token, member->role, last_seq);
+  cr_reliable_send (session->rel, CR_PACKET_WELCOME, welcome);
+
+  builder = cr_members_builder_new (last_seq);
+  members = cr_room_list_members (self->room);
+  for (guint i = 0; i < members->len; i++)
+    {
+      const CrRoomMember *m = members->pdata[i];
+      cr_members_builder_add (builder, m->name, m->role, m->flags);
+    }
+  list = cr_members_builder_end (builder);
+  cr_reliable_send (session->rel, CR_PACKET_MEMBERS, list);
+  g_bytes_unref (list);
+
+  _cr_engine_session_flush (self, session, now, out);
+}
+
 static gboolean
 is_owner_token (CrEngine   *self,
                 const char *token)

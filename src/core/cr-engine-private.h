@@ -240,6 +240,11 @@ gint64    _cr_engine_session_deadline (CrEngine        *self,
                                        CrEngineSession *session);
 
 /* cr-engine-native.c */
+/* Tell a native member the room's new name (cr_engine_set_room_name). */
+void      _cr_engine_native_renamed  (CrEngine              *self,
+                                      CrEngineSession       *session,
+                                      gint64                 now,
+                                      GPtrArray             *out);
 void      _cr_engine_handle_native   (CrEngine              *self,
                                       const guint8          *data,
                                       gsize                  len,

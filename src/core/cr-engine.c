@@ -462,6 +462,29 @@ cr_engine_announce (CrEngine     *self,
   return commit_or_refuse (self, event, r, now, out, reason);
 }
 
+void
+cr_engine_set_room_name (CrEngine     *self,
+                         const char   *name,
+                         CrEngineTime  now,
+                         GPtrArray    *out)
+{
+  GHashTableIter iter;
+  CrEngineSession *session;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (name != NULL && *name != '\0');
+
+  if (g_strcmp0 (cr_room_get_name (self->room), name) == 0)
+    return;
+  cr_room_set_name (self->room, name);
+
+  /* Native members hear it (a classic member has no room name). */
+  g_hash_table_iter_init (&iter, self->by_member);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+    if (session->dialect == CR_DIALECT_NATIVE && !session->closing && session->member_id != 0)
+      _cr_engine_native_renamed (self, session, now.mono, out);
+}
+
 gboolean
 cr_engine_owner_act (CrEngine      *self,
                      CrOwnerAction  action,

@@ -136,6 +136,12 @@ typedef enum {
   CR_OWNER_MUTE,
   CR_OWNER_UNMUTE,
 } CrOwnerAction;
+/* Rename the room; its native members hear the new name (a WELCOME again,
+ * and the member list). */
+void       cr_engine_set_room_name   (CrEngine      *self,
+                                      const char    *name,
+                                      CrEngineTime   now,
+                                      GPtrArray     *out);
 gboolean   cr_engine_owner_act       (CrEngine      *self,
                                       CrOwnerAction  action,
                                       const char    *name,

@@ -27,7 +27,9 @@
  *                                     ("" = new), register, resume seq (last
  *                                     seen event, 0 = none), owner token
  *   WELCOME  2    s→c  yes  (sssut)   room name, your name (canonical), resume
- *                                     token, role (CrRole), latest seq
+ *                                     token, role (CrRole), latest seq; sent
+ *                                     again in a session when the room is
+ *                                     renamed (then a MEMBERS snapshot)
  *   REFUSE   3    s→c  no   (us)      CrReason, detail (English, for logs)
  *   EVENT    4    s→c  yes  (txusst)  seq, time µs, CrEventKind, name, text, origin
  *   MEMBERS  5    s→c  yes  (ta(suu)) snapshot seq; name, CrRole, CR_MEMBER_* flags

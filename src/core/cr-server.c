@@ -757,7 +757,11 @@ cr_server_set_room_name (CrServer   *self,
   g_free (self->room_name);
   self->room_name = g_strdup (name);
   if (self->engine != NULL && name != NULL)
-    cr_room_set_name (cr_engine_get_room (self->engine), name);
+    {
+      /* The members' headers follow (cr_engine_set_room_name). */
+      cr_engine_set_room_name (self->engine, name, now (), self->out);
+      send_out (self);
+    }
   if (self->store != NULL && name != NULL)
     cr_store_set_setting (self->store, "room-name", name, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROOM_NAME]);
