@@ -323,6 +323,13 @@ format_reason (CrReason    reason,
     case CR_REASON_NO_CHANGE:
       return g_strdup (_("Nothing to change: it already is so"));
 
+    case CR_REASON_NAME_RESERVED:
+      return g_strdup (_("That nickname could be mistaken for the room's own lines: "
+                         "choose another"));
+
+    case CR_REASON_NAME_CONFUSABLE:
+      return g_strdup (_("That nickname looks too much like someone else's: choose another"));
+
     default:
       /* Translators: %d is an error number this program does not know */
       return g_strdup_printf (_("Unknown error (%d)"), (int) reason);

@@ -20,7 +20,7 @@ CrPwhashCost  cr_store_get_pwhash_cost (CrStore      *self);
  * identity, the sequence reserve). */
 #include <sqlite3.h>
 
-#define CR_STORE_N_STMTS 12
+#define CR_STORE_N_STMTS 13
 
 struct _CrStore
 {

@@ -74,10 +74,16 @@ static const char * const migrations[] = {
   "  key     TEXT PRIMARY KEY NOT NULL,"
   "  value   TEXT NOT NULL"
   ") WITHOUT ROWID;",
+  /* 1 → 2: each account's skeleton (cr_name_skeleton), so that a name
+   * nobody can tell from a registered one is refused while its account is
+   * absent too. Filled and indexed by cr_store_fill_skeletons: C computes
+   * it, and an index over a damaged table must not fail the open. */
+  "ALTER TABLE accounts ADD COLUMN skeleton TEXT;",
 };
 
 typedef enum {
   STMT_HAS_ACCOUNT,
+  STMT_FIND_LOOKALIKE,
   STMT_GET_HASH,
   STMT_ADD_ACCOUNT,
   STMT_SET_BAN,
@@ -96,8 +102,10 @@ G_STATIC_ASSERT (N_STMTS == CR_STORE_N_STMTS);
 
 static const char * const stmt_sql[N_STMTS] = {
   [STMT_HAS_ACCOUNT] = "SELECT 1 FROM accounts WHERE fold = ?1",
+  [STMT_FIND_LOOKALIKE] = "SELECT name FROM accounts WHERE skeleton = ?1 AND fold <> ?2 LIMIT 1",
   [STMT_GET_HASH] = "SELECT hash FROM accounts WHERE fold = ?1",
-  [STMT_ADD_ACCOUNT] = "INSERT INTO accounts (fold, name, hash, created) VALUES (?1, ?2, ?3, ?4)",
+  [STMT_ADD_ACCOUNT] = "INSERT INTO accounts (fold, name, hash, created, skeleton) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5)",
   [STMT_SET_BAN] = "INSERT INTO bans (fold, name, created) VALUES (?1, ?2, ?3) "
                    "ON CONFLICT (fold) DO UPDATE SET name = excluded.name",
   [STMT_DELETE_BAN] = "DELETE FROM bans WHERE fold = ?1",
@@ -306,6 +314,93 @@ _cr_store_prepare_statements (CrStore  *self,
   return TRUE;
 }
 
+/* An account's skeleton from what its row holds: the name, or the fold
+ * when the name is not one (a damaged row); NULL when neither is. */
+static char *
+account_skeleton (const char *name,
+                  const char *fold)
+{
+  const char *candidates[] = { name, fold };
+
+  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
+    {
+      g_autofree char *normalized = NULL;
+
+      if (candidates[i] != NULL &&
+          cr_name_validate (candidates[i], -1, &normalized) == CR_REASON_NONE)
+        return cr_name_skeleton (normalized);
+    }
+  return NULL;
+}
+
+/* Gives every account without one its skeleton (accounts made before
+ * schema 2) and indexes them. Runs after the integrity check: a damaged
+ * table is not touched, and a failure here does not fail the open but
+ * counts as damage, so the room refuses names by accounts it cannot read
+ * rather than admit a look-alike of one (fail closed, like
+ * cr_store_has_account). */
+static void
+cr_store_fill_skeletons (CrStore *self)
+{
+  sqlite3_stmt *select = NULL;
+  sqlite3_stmt *update = NULL;
+  guint filled = 0;
+  int rc = SQLITE_ERROR;
+
+  g_assert (self != NULL);
+
+  if (self->damage & CR_STORE_DAMAGE_ACCOUNTS)
+    return;
+  if (!cr_store_exec (self, "BEGIN IMMEDIATE", NULL))
+    goto fail;
+  if (!cr_store_exec (self, "CREATE INDEX IF NOT EXISTS accounts_by_skeleton "
+                            "ON accounts (skeleton)", NULL) ||
+      sqlite3_prepare_v2 (self->db, "SELECT fold, name FROM accounts WHERE skeleton IS NULL",
+                          -1, &select, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (self->db, "UPDATE accounts SET skeleton = ?1 WHERE fold = ?2",
+                          -1, &update, NULL) != SQLITE_OK)
+    goto fail;
+
+  while ((rc = sqlite3_step (select)) == SQLITE_ROW)
+    {
+      const char *fold = (const char *) sqlite3_column_text (select, 0);
+      const char *name = (const char *) sqlite3_column_text (select, 1);
+      g_autofree char *skeleton = NULL;
+
+      if (fold == NULL || !g_utf8_validate (fold, -1, NULL))
+        continue;
+      skeleton = account_skeleton (name != NULL && g_utf8_validate (name, -1, NULL) ? name : NULL,
+                                   fold);
+      if (skeleton == NULL)
+        continue;
+      sqlite3_bind_text (update, 1, skeleton, -1, SQLITE_STATIC);
+      sqlite3_bind_text (update, 2, fold, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (update) != SQLITE_DONE)
+        {
+          rc = SQLITE_ERROR;
+          break;
+        }
+      sqlite3_reset (update);
+      sqlite3_clear_bindings (update);
+      filled++;
+    }
+  if (rc != SQLITE_DONE)
+    goto fail;
+  g_clear_pointer (&select, sqlite3_finalize);
+  g_clear_pointer (&update, sqlite3_finalize);
+  if (!cr_store_exec (self, "COMMIT", NULL))
+    goto fail;
+  if (filled > 0)
+    g_debug ("%s: %u accounts got their skeleton", self->path, filled);
+  return;
+
+fail:
+  _cr_store_note_damage (self, CR_STORE_DAMAGE_ACCOUNTS, "Could not index the accounts' skeletons");
+  g_clear_pointer (&select, sqlite3_finalize);
+  g_clear_pointer (&update, sqlite3_finalize);
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 /* A row as an event, or NULL when the file holds what no room writes (a
  * damaged or forged database): a negative seq, an unknown kind, text that
  * is not UTF-8, a name that is not a nickname. Members never receive it. */
@@ -413,8 +508,10 @@ cr_store_open (const char  *dir,
 
   if (!_cr_store_configure (self, error) ||
       !cr_store_migrate (self, error) ||
-      !_cr_store_check_integrity (self, error) ||
-      !_cr_store_prepare_statements (self, error) ||
+      !_cr_store_check_integrity (self, error))
+    return NULL;
+  cr_store_fill_skeletons (self);
+  if (!_cr_store_prepare_statements (self, error) ||
       !_cr_store_reserve_seqs (self, error) ||
       !_cr_store_remember_file (self, error))
     return NULL;
@@ -491,6 +588,42 @@ cr_store_has_account (CrStore    *self,
       return TRUE;
     }
   return rc == SQLITE_ROW;
+}
+
+gboolean
+cr_store_find_lookalike (CrStore     *self,
+                         const char  *skeleton,
+                         const char  *fold,
+                         char       **name)
+{
+  g_autoptr(CrStoreStmt) stmt = NULL;
+  const char *stored;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, TRUE);
+  g_return_val_if_fail (skeleton != NULL, TRUE);
+  g_return_val_if_fail (fold != NULL, TRUE);
+
+  if (name != NULL)
+    *name = NULL;
+
+  stmt = cr_store_stmt (self, STMT_FIND_LOOKALIKE);
+  sqlite3_bind_text (stmt, 1, skeleton, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, fold, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    return FALSE;
+  if (rc != SQLITE_ROW)
+    {
+      /* As cr_store_has_account: unknown is not "no". */
+      _cr_store_note_damage (self, CR_STORE_DAMAGE_ACCOUNTS, "Could not look up a look-alike");
+      return TRUE;
+    }
+  stored = (const char *) sqlite3_column_text (stmt, 0);
+  if (name != NULL && stored != NULL && g_utf8_validate (stored, -1, NULL) &&
+      cr_name_validate (stored, -1, NULL) == CR_REASON_NONE)
+    *name = g_strdup (stored);
+  return TRUE;
 }
 
 char *
@@ -583,6 +716,7 @@ cr_store_add_account_hash (CrStore     *self,
                            GError     **error)
 {
   g_autoptr(CrStoreStmt) stmt = NULL;
+  g_autofree char *skeleton = NULL;
   int rc;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -591,11 +725,14 @@ cr_store_add_account_hash (CrStore     *self,
   g_return_val_if_fail (hash != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  skeleton = account_skeleton (name, fold);
   stmt = cr_store_stmt (self, STMT_ADD_ACCOUNT);
   sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, name, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, hash, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 4, g_get_real_time ());
+  if (skeleton != NULL)
+    sqlite3_bind_text (stmt, 5, skeleton, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
     {
