@@ -22,6 +22,7 @@ typedef struct {
   CrServer         *server;
   GDataInputStream *console;
   GCancellable     *cancellable;
+  GStrv             locked;       /* the locked names last told on the console */
   int               status;
 } Daemon;
 
@@ -109,8 +110,9 @@ list_members (Daemon *daemon)
       if (cr_member_get_address (m))
         g_string_append_printf (line, "  %s", cr_member_get_address (m));
       g_string_append_printf (line, "  %s", (flags & CR_MEMBER_REGISTERED) ? _("registered") : _("guest"));
+      /* The classroom dialect is plain text on the wire. */
       if (flags & CR_MEMBER_CLASSIC)
-        g_string_append_printf (line, "  %s", _("classic client"));
+        g_string_append_printf (line, "  %s", _("classic: can be read on the network"));
       if (flags & CR_MEMBER_MUTED)
         g_string_append_printf (line, "  %s", _("muted"));
       if (cr_member_get_role (m) == CR_ROLE_OWNER)
@@ -118,6 +120,77 @@ list_members (Daemon *daemon)
       say (stdout, line->str);
       g_string_free (line, TRUE);
     }
+}
+
+/* Names locked after too many wrong passwords (cr-engine-auth.c). */
+static void
+list_locked (Daemon *daemon)
+{
+  g_auto(GStrv) names = cr_server_dup_locked_names (daemon->server);
+  guint n = g_strv_length (names);
+
+  if (n == 0)
+    {
+      say (stdout, _("No name is locked."));
+      return;
+    }
+  sayf (stdout, ngettext ("%u name locked after too many wrong passwords:",
+                          "%u names locked after too many wrong passwords:", n), n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = cr_terminal_escape (names[i]);
+
+      sayf (stdout, "  %s", name);
+    }
+}
+
+static void
+unlock_name (Daemon     *daemon,
+             const char *arg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = cr_terminal_escape (arg);
+
+  if (cr_server_unlock_name (daemon->server, arg, &error))
+    {
+      /* Translators: %s is a nickname */
+      sayf (stdout, _("“%s” may try a password again."), name);
+      return;
+    }
+  if (g_error_matches (error, CR_SERVER_ERROR, CR_REASON_NO_CHANGE))
+    /* Translators: %s is what the owner typed after /unlock */
+    sayf (stderr, _("“%s” is not locked; /locked lists the names that are"), name);
+  else
+    {
+      g_autofree char *message = cr_terminal_escape (error->message);
+
+      say (stderr, message);
+    }
+}
+
+/* One line for each name that became locked since the last time: the
+ * owner learns that someone is guessing, and how to let the real one in. */
+static void
+on_locks_changed (CrServer *server,
+                  Daemon   *daemon)
+{
+  g_auto(GStrv) names = cr_server_dup_locked_names (server);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *name = NULL;
+
+      if (daemon->locked != NULL && g_strv_contains ((const char * const *) daemon->locked,
+                                                     names[i]))
+        continue;
+      name = cr_terminal_escape (names[i]);
+      /* Translators: the console line when a name is locked; %s is the name,
+       * twice */
+      sayf (stderr, _("Too many wrong passwords for “%s”: it is locked for a while. "
+                      "/unlock %s lifts the lock"), name, name);
+    }
+  g_strfreev (daemon->locked);
+  daemon->locked = g_steal_pointer (&names);
 }
 
 static void
@@ -129,6 +202,8 @@ print_help (void)
   say (stdout, _("  /kick NAME        remove someone from the room"));
   say (stdout, _("  /mute NAME        stop someone from speaking; /unmute NAME"));
   say (stdout, _("  /ban NAME         remove and keep out; /unban NAME"));
+  say (stdout, _("  /locked           names locked after too many wrong passwords"));
+  say (stdout, _("  /unlock NAME      let NAME try a password again"));
   say (stdout, _("  /quit             close the room"));
 }
 
@@ -155,6 +230,10 @@ run_command (Daemon     *daemon,
     list_members (daemon);
   else if (g_str_equal (command, "help"))
     print_help ();
+  else if (g_str_equal (command, "locked"))
+    list_locked (daemon);
+  else if (g_str_equal (command, "unlock"))
+    unlock_name (daemon, arg);
   else if (g_str_equal (command, "quit"))
     cr_server_stop (daemon->server);
   else if (g_str_equal (command, "announce"))
@@ -328,6 +407,7 @@ main (int   argc,
   g_signal_connect (daemon.server, "event", G_CALLBACK (on_event), &daemon);
   g_signal_connect (daemon.server, "stopped", G_CALLBACK (on_stopped), &daemon);
   g_signal_connect (daemon.server, "storage-warning", G_CALLBACK (on_storage_warning), &daemon);
+  g_signal_connect (daemon.server, "locks-changed", G_CALLBACK (on_locks_changed), &daemon);
 
   if (!cr_server_start (daemon.server, listen ? listen : "127.0.0.1:10024", &error))
     {
@@ -359,6 +439,7 @@ main (int   argc,
   g_clear_object (&daemon.console);
   g_clear_object (&daemon.cancellable);
   g_clear_object (&daemon.server);
+  g_clear_pointer (&daemon.locked, g_strfreev);
   g_main_loop_unref (daemon.loop);
   say (stdout, _("The room is closed."));
   return daemon.status;

@@ -210,8 +210,10 @@ login_done (CrEngine           *self,
       g_hash_table_insert (self->logins, g_strdup (join->fold), backoff);
     }
   backoff_fail (self, backoff, TRUE, now);
+  /* The owner is told through cr_engine_get_locks_serial (CrServer's
+   * "locks-changed": a console line, the owner view). */
   if (backoff->locked_until > now && backoff->failures == CR_ENGINE_LOGIN_LOCK_FAILURES)
-    g_message ("Too many wrong passwords for %s: locked for %d minutes", join->name,
+    g_debug ("Too many wrong passwords for %s: locked for %d minutes", join->name,
                (int) (CR_ENGINE_LOGIN_LOCK_US / G_TIME_SPAN_MINUTE));
 }
 
