@@ -76,8 +76,9 @@ static const char * const migrations[] = {
   ") WITHOUT ROWID;",
   /* 1 → 2: each account's skeleton (cr_name_skeleton), so that a name
    * nobody can tell from a registered one is refused while its account is
-   * absent too. Filled and indexed by cr_store_fill_skeletons: C computes
-   * it, and an index over a damaged table must not fail the open. */
+   * absent too. Filled and indexed at open by _cr_store_fill_skeletons
+   * (cr-store-faults.c): C computes it, and an index over a damaged table
+   * must not fail the open. */
   "ALTER TABLE accounts ADD COLUMN skeleton TEXT;",
 };
 
@@ -314,93 +315,6 @@ _cr_store_prepare_statements (CrStore  *self,
   return TRUE;
 }
 
-/* An account's skeleton from what its row holds: the name, or the fold
- * when the name is not one (a damaged row); NULL when neither is. */
-static char *
-account_skeleton (const char *name,
-                  const char *fold)
-{
-  const char *candidates[] = { name, fold };
-
-  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
-    {
-      g_autofree char *normalized = NULL;
-
-      if (candidates[i] != NULL &&
-          cr_name_validate (candidates[i], -1, &normalized) == CR_REASON_NONE)
-        return cr_name_skeleton (normalized);
-    }
-  return NULL;
-}
-
-/* Gives every account without one its skeleton (accounts made before
- * schema 2) and indexes them. Runs after the integrity check: a damaged
- * table is not touched, and a failure here does not fail the open but
- * counts as damage, so the room refuses names by accounts it cannot read
- * rather than admit a look-alike of one (fail closed, like
- * cr_store_has_account). */
-static void
-cr_store_fill_skeletons (CrStore *self)
-{
-  sqlite3_stmt *select = NULL;
-  sqlite3_stmt *update = NULL;
-  guint filled = 0;
-  int rc = SQLITE_ERROR;
-
-  g_assert (self != NULL);
-
-  if (self->damage & CR_STORE_DAMAGE_ACCOUNTS)
-    return;
-  if (!cr_store_exec (self, "BEGIN IMMEDIATE", NULL))
-    goto fail;
-  if (!cr_store_exec (self, "CREATE INDEX IF NOT EXISTS accounts_by_skeleton "
-                            "ON accounts (skeleton)", NULL) ||
-      sqlite3_prepare_v2 (self->db, "SELECT fold, name FROM accounts WHERE skeleton IS NULL",
-                          -1, &select, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2 (self->db, "UPDATE accounts SET skeleton = ?1 WHERE fold = ?2",
-                          -1, &update, NULL) != SQLITE_OK)
-    goto fail;
-
-  while ((rc = sqlite3_step (select)) == SQLITE_ROW)
-    {
-      const char *fold = (const char *) sqlite3_column_text (select, 0);
-      const char *name = (const char *) sqlite3_column_text (select, 1);
-      g_autofree char *skeleton = NULL;
-
-      if (fold == NULL || !g_utf8_validate (fold, -1, NULL))
-        continue;
-      skeleton = account_skeleton (name != NULL && g_utf8_validate (name, -1, NULL) ? name : NULL,
-                                   fold);
-      if (skeleton == NULL)
-        continue;
-      sqlite3_bind_text (update, 1, skeleton, -1, SQLITE_STATIC);
-      sqlite3_bind_text (update, 2, fold, -1, SQLITE_TRANSIENT);
-      if (sqlite3_step (update) != SQLITE_DONE)
-        {
-          rc = SQLITE_ERROR;
-          break;
-        }
-      sqlite3_reset (update);
-      sqlite3_clear_bindings (update);
-      filled++;
-    }
-  if (rc != SQLITE_DONE)
-    goto fail;
-  g_clear_pointer (&select, sqlite3_finalize);
-  g_clear_pointer (&update, sqlite3_finalize);
-  if (!cr_store_exec (self, "COMMIT", NULL))
-    goto fail;
-  if (filled > 0)
-    g_debug ("%s: %u accounts got their skeleton", self->path, filled);
-  return;
-
-fail:
-  _cr_store_note_damage (self, CR_STORE_DAMAGE_ACCOUNTS, "Could not index the accounts' skeletons");
-  g_clear_pointer (&select, sqlite3_finalize);
-  g_clear_pointer (&update, sqlite3_finalize);
-  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
 /* A row as an event, or NULL when the file holds what no room writes (a
  * damaged or forged database): a negative seq, an unknown kind, text that
  * is not UTF-8, a name that is not a nickname. Members never receive it. */
@@ -510,7 +424,7 @@ cr_store_open (const char  *dir,
       !cr_store_migrate (self, error) ||
       !_cr_store_check_integrity (self, error))
     return NULL;
-  cr_store_fill_skeletons (self);
+  _cr_store_fill_skeletons (self);
   if (!_cr_store_prepare_statements (self, error) ||
       !_cr_store_reserve_seqs (self, error) ||
       !_cr_store_remember_file (self, error))
@@ -725,7 +639,7 @@ cr_store_add_account_hash (CrStore     *self,
   g_return_val_if_fail (hash != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  skeleton = account_skeleton (name, fold);
+  skeleton = _cr_store_account_skeleton (name, fold);
   stmt = cr_store_stmt (self, STMT_ADD_ACCOUNT);
   sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, name, -1, SQLITE_STATIC);
