@@ -214,7 +214,7 @@ login_done (CrEngine           *self,
    * "locks-changed": a console line, the owner view). */
   if (backoff->locked_until > now && backoff->failures == CR_ENGINE_LOGIN_LOCK_FAILURES)
     g_debug ("Too many wrong passwords for %s: locked for %d minutes", join->name,
-               (int) (CR_ENGINE_LOGIN_LOCK_US / G_TIME_SPAN_MINUTE));
+             (int) (CR_ENGINE_LOGIN_LOCK_US / G_TIME_SPAN_MINUTE));
 }
 
 void
