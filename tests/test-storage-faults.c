@@ -532,14 +532,32 @@ zero_table_page (const char *dir,
   g_assert_cmpint (close (fd), ==, 0);
 }
 
+/* The file as the first release left it: schema 1, no skeletons. */
 static void
-check_fails_closed (const char *table)
+make_schema_1 (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "chatroom.db", NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP INDEX accounts_by_skeleton;"
+                                     "ALTER TABLE accounts DROP COLUMN skeleton;"
+                                     "PRAGMA user_version = 1;", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+}
+
+static void
+check_fails_closed (const char *table,
+                    gboolean    schema_1)
 {
   g_autofree char *dir = cr_test_make_tmpdir ();
   CrTestWorld w = { 0 };
   CrTestMember *guest, *banned;
 
   make_room_with_rules (dir);
+  /* Migrating (filling the skeletons) over the damage must not open it. */
+  if (schema_1)
+    make_schema_1 (dir);
   zero_table_page (dir, table);
 
   /* The room starts, and says at once what is wrong. */
@@ -555,6 +573,9 @@ check_fails_closed (const char *table)
   banned = cr_test_world_join (&w, "mallory", NULL, FALSE);
   g_assert_cmpint (cr_client_engine_get_state (banned->engine), ==, CR_CLIENT_CLOSED);
   g_assert_cmpint (join_refusal (banned), ==, CR_REASON_INTERNAL);
+  /* Nor a look-alike of the name the room can no longer read. */
+  guest = cr_test_world_join (&w, "v1ctim", NULL, FALSE);
+  g_assert_cmpint (cr_client_engine_get_state (guest->engine), ==, CR_CLIENT_CLOSED);
   g_assert_cmpuint (cr_room_get_n_members (cr_engine_get_room (w.room)), ==, 0);
 
   cr_test_world_clear (&w);
@@ -564,13 +585,19 @@ check_fails_closed (const char *table)
 static void
 test_zeroed_accounts (void)
 {
-  check_fails_closed ("accounts");
+  check_fails_closed ("accounts", FALSE);
 }
 
 static void
 test_zeroed_bans (void)
 {
-  check_fails_closed ("bans");
+  check_fails_closed ("bans", FALSE);
+}
+
+static void
+test_zeroed_accounts_schema_1 (void)
+{
+  check_fails_closed ("accounts", TRUE);
 }
 
 /* The owner of a CrServer and of chatroomd sees it too. */
@@ -617,6 +644,8 @@ main (int   argc,
   g_test_add_func ("/chatroom/storage-faults/deleted", test_deleted);
   g_test_add_func ("/chatroom/storage-faults/zeroed-accounts", test_zeroed_accounts);
   g_test_add_func ("/chatroom/storage-faults/zeroed-bans", test_zeroed_bans);
+  g_test_add_func ("/chatroom/storage-faults/zeroed-accounts-schema-1",
+                   test_zeroed_accounts_schema_1);
   g_test_add_func ("/chatroom/storage-faults/zeroed-owner-sees", test_zeroed_owner_sees);
   return g_test_run ();
 }
