@@ -369,6 +369,11 @@ main (int   argc,
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("Serve a Chat Room without a desktop. "
                                            "Standard input is the owner's console."));
+  /* The console's commands, so that --help shows what the owner can do. */
+  g_option_context_set_description (context, _("Console commands: /members, /announce, /kick, "
+                                               "/mute, /unmute, /ban, /unban, /locked (names "
+                                               "locked after too many wrong passwords), "
+                                               "/unlock, /quit; /help explains them."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))

@@ -92,6 +92,16 @@ test_console_locks (void)
   gint64 deadline;
   g_autofree char *answer = NULL;
 
+  /* --help names the console's commands. */
+  {
+    const char *help_argv[] = { CHATROOMD_PATH, "--help", NULL };
+    CrTestChild *help = cr_test_child_spawn (help_argv, TRUE);
+
+    cr_test_child_expect (help, "/locked (names locked after too many wrong passwords), /unlock",
+                          10000);
+    cr_test_child_free (help);
+  }
+
   daemon = cr_test_child_spawn (argv, TRUE);
   cr_test_child_expect (daemon, "Join at", 15000);
 
