@@ -13,6 +13,7 @@
 #include <gio/gunixinputstream.h>
 
 #include "cr-classic.h"
+#include "cr-engine.h"
 #include "cr-render.h"
 #include "cr-server.h"
 #include "cr-terminal.h"
@@ -175,6 +176,7 @@ on_locks_changed (CrServer *server,
                   Daemon   *daemon)
 {
   g_auto(GStrv) names = cr_server_dup_locked_names (server);
+  int minutes = (int) (CR_ENGINE_LOGIN_LOCK_US / G_TIME_SPAN_MINUTE);
 
   for (guint i = 0; names[i] != NULL; i++)
     {
@@ -184,10 +186,12 @@ on_locks_changed (CrServer *server,
                                                      names[i]))
         continue;
       name = cr_terminal_escape (names[i]);
-      /* Translators: the console line when a name is locked; %s is the name,
-       * twice */
-      sayf (stderr, _("Too many wrong passwords for “%s”: it is locked for a while. "
-                      "/unlock %s lifts the lock"), name, name);
+      /* Translators: the console line when a name is locked; the first and
+       * last %s are the name, %d the minutes it stays locked */
+      sayf (stderr, ngettext ("Too many wrong passwords for “%s”: locked for %d minute. "
+                              "/unlock %s lifts the lock",
+                              "Too many wrong passwords for “%s”: locked for %d minutes. "
+                              "/unlock %s lifts the lock", minutes), name, minutes, name);
     }
   g_strfreev (daemon->locked);
   daemon->locked = g_steal_pointer (&names);

@@ -142,7 +142,7 @@ test_console_locks (void)
   g_assert_cmpuint (wrong, ==, CR_ENGINE_LOGIN_LOCK_FAILURES);
   /* One line for the lock, not one per guess. */
   g_assert_cmpuint (cr_test_count_substring (daemon->output->str, locked_line), ==, 1);
-  cr_test_child_expect (daemon, "/unlock victim lifts the lock", 1000);
+  cr_test_child_expect (daemon, "locked for 15 minutes. /unlock victim lifts the lock", 1000);
 
   cr_test_child_write_line (daemon, "/locked");
   cr_test_child_expect (daemon, "1 name locked after too many wrong passwords:\n  victim\n", 5000);
