@@ -13,6 +13,7 @@
 #include <gio/gunixinputstream.h>
 
 #include "cr-classic.h"
+#include "cr-engine.h"
 #include "cr-render.h"
 #include "cr-server.h"
 #include "cr-terminal.h"
@@ -22,6 +23,7 @@ typedef struct {
   CrServer         *server;
   GDataInputStream *console;
   GCancellable     *cancellable;
+  GStrv             locked;       /* the locked names last told on the console */
   int               status;
 } Daemon;
 
@@ -118,8 +120,9 @@ list_members (Daemon     *daemon,
       if (cr_member_get_address (m))
         g_string_append_printf (line, "  %s", cr_member_get_address (m));
       g_string_append_printf (line, "  %s", (flags & CR_MEMBER_REGISTERED) ? _("registered") : _("guest"));
+      /* The classroom dialect is plain text on the wire. */
       if (flags & CR_MEMBER_CLASSIC)
-        g_string_append_printf (line, "  %s", _("classic client: can be read on the network"));
+        g_string_append_printf (line, "  %s", _("classic: can be read on the network"));
       if (flags & CR_MEMBER_MUTED)
         g_string_append_printf (line, "  %s", _("muted"));
       if (cr_member_get_role (m) == CR_ROLE_OWNER)
@@ -132,6 +135,7 @@ list_members (Daemon     *daemon,
     say (stdout, lines->pdata[i]);
 }
 
+/* Names locked after too many wrong passwords (cr-engine-auth.c). */
 static void
 list_locked (Daemon *daemon)
 {
@@ -140,17 +144,69 @@ list_locked (Daemon *daemon)
 
   if (n == 0)
     {
-      say (stdout, _("No nickname is locked"));
+      say (stdout, _("No name is locked."));
       return;
     }
-  sayf (stdout, ngettext ("%u nickname locked after too many wrong passwords:",
-                          "%u nicknames locked after too many wrong passwords:", n), n);
+  sayf (stdout, ngettext ("%u name locked after too many wrong passwords:",
+                          "%u names locked after too many wrong passwords:", n), n);
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *name = cr_terminal_escape (names[i]);
 
       sayf (stdout, "  %s", name);
     }
+}
+
+static void
+unlock_name (Daemon     *daemon,
+             const char *arg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = cr_terminal_escape (arg);
+
+  if (cr_server_unlock_name (daemon->server, arg, &error))
+    {
+      /* Translators: %s is a nickname */
+      sayf (stdout, _("“%s” may try a password again."), name);
+      return;
+    }
+  if (g_error_matches (error, CR_SERVER_ERROR, CR_REASON_NO_CHANGE))
+    /* Translators: %s is what the owner typed after /unlock */
+    sayf (stderr, _("“%s” is not locked; /locked lists the names that are"), name);
+  else
+    {
+      g_autofree char *message = cr_terminal_escape (error->message);
+
+      say (stderr, message);
+    }
+}
+
+/* One line for each name that became locked since the last time: the
+ * owner learns that someone is guessing, and how to let the real one in. */
+static void
+on_locks_changed (CrServer *server,
+                  Daemon   *daemon)
+{
+  g_auto(GStrv) names = cr_server_dup_locked_names (server);
+  int minutes = (int) (CR_ENGINE_LOGIN_LOCK_US / G_TIME_SPAN_MINUTE);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *name = NULL;
+
+      if (daemon->locked != NULL && g_strv_contains ((const char * const *) daemon->locked,
+                                                     names[i]))
+        continue;
+      name = cr_terminal_escape (names[i]);
+      /* Translators: the console line when a name is locked; the first and
+       * last %s are the name, %d the minutes it stays locked */
+      sayf (stderr, ngettext ("Too many wrong passwords for “%s”: locked for %d minute. "
+                              "/unlock %s lifts the lock",
+                              "Too many wrong passwords for “%s”: locked for %d minutes. "
+                              "/unlock %s lifts the lock", minutes), name, minutes, name);
+    }
+  g_strfreev (daemon->locked);
+  daemon->locked = g_steal_pointer (&names);
 }
 
 static void
@@ -162,7 +218,8 @@ print_help (void)
   say (stdout, _("  /kick NAME        remove someone from the room"));
   say (stdout, _("  /mute NAME        stop someone from speaking; /unmute NAME"));
   say (stdout, _("  /ban NAME         remove and keep out; /unban NAME"));
-  say (stdout, _("  /locked           names locked after wrong passwords; /unlock NAME"));
+  say (stdout, _("  /locked           names locked after too many wrong passwords"));
+  say (stdout, _("  /unlock NAME      let NAME try a password again"));
   say (stdout, _("  /rename NAME      give the room a new name (members see it at once)"));
   say (stdout, _("  /quit             close the room"));
 }
@@ -188,12 +245,12 @@ run_command (Daemon     *daemon,
 
   if (g_str_equal (command, "members"))
     list_members (daemon, arg);
+  else if (g_str_equal (command, "help"))
+    print_help ();
   else if (g_str_equal (command, "locked"))
     list_locked (daemon);
   else if (g_str_equal (command, "unlock"))
-    ok = cr_server_unlock_name (daemon->server, arg, &error);
-  else if (g_str_equal (command, "help"))
-    print_help ();
+    unlock_name (daemon, arg);
   else if (g_str_equal (command, "quit"))
     cr_server_stop (daemon->server);
   else if (g_str_equal (command, "announce"))
@@ -340,6 +397,11 @@ main (int   argc,
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("Serve a Chat Room without a desktop. "
                                            "Standard input is the owner's console."));
+  /* The console's commands, so that --help shows what the owner can do. */
+  g_option_context_set_description (context, _("Console commands: /members, /announce, /kick, "
+                                               "/mute, /unmute, /ban, /unban, /locked (names "
+                                               "locked after too many wrong passwords), "
+                                               "/unlock, /quit; /help explains them."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -379,6 +441,7 @@ main (int   argc,
   g_signal_connect (daemon.server, "event", G_CALLBACK (on_event), &daemon);
   g_signal_connect (daemon.server, "stopped", G_CALLBACK (on_stopped), &daemon);
   g_signal_connect (daemon.server, "storage-warning", G_CALLBACK (on_storage_warning), &daemon);
+  g_signal_connect (daemon.server, "locks-changed", G_CALLBACK (on_locks_changed), &daemon);
 
   if (!cr_server_start (daemon.server, listen ? listen : "127.0.0.1:10024", &error))
     {
@@ -420,6 +483,7 @@ main (int   argc,
   g_clear_object (&daemon.console);
   g_clear_object (&daemon.cancellable);
   g_clear_object (&daemon.server);
+  g_clear_pointer (&daemon.locked, g_strfreev);
   g_main_loop_unref (daemon.loop);
   say (stdout, _("The room is closed."));
   return daemon.status;

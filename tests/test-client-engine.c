@@ -17,9 +17,8 @@
 #include "cr-store.h"
 #include "cr-store-private.h"
 #include "cr-test-utils.h"
+#include "cr-test-world.h"
 
-#define T0    (1000 * G_TIME_SPAN_SECOND)
-#define STEP  (10 * G_TIME_SPAN_MILLISECOND)
 
 /* ------------------------------------------------------------------ */
 /* Outputs                                                            */
@@ -132,331 +131,28 @@ out_has_text (GPtrArray  *out,
 /* ------------------------------------------------------------------ */
 /* A world: one CrEngine, members, datagrams passed by hand           */
 
-typedef struct
-{
-  CrClientEngine *engine;
-  GSocketAddress *address;
-  GPtrArray      *outputs;   /* CrClientOutput*: everything it said */
-  gboolean        cut;       /* its link drops everything, both ways */
-  gboolean        no_probe;  /* its probes are lost (it falls back to classic) */
-} Member;
-
-typedef struct
-{
-  gboolean  to_room;
-  Member   *member;
-  GBytes   *data;
-} Flight;
-
-typedef struct
-{
-  char           *dir;
-  CrStore        *store;
-  CrEngineConfig  config;
-  CrEngine       *room;
-  GSocketAddress *room_address;
-  gint64          now;
-  GPtrArray      *members;
-  GQueue          flights;
-  gboolean        mangle;     /* room → member: each datagram twice, last first */
-  GPtrArray      *held;       /* Flight*: what mangle holds back */
-  gboolean        lose_probes; /* members added now have their probes lost */
-  guint64         delivered;
-  GRand          *rand;       /* the room's randomness, fixed */
-  CrIdentity     *identity;   /* the room's key: the world speaks sealed */
-} World;
-
-/* The room's clock: the fake monotonic time, and a wall clock beside it. */
-static CrEngineTime
-room_time (World *w)
-{
-  return (CrEngineTime) { w->now, G_GINT64_CONSTANT (1767225600) * G_USEC_PER_SEC + w->now };
-}
+/* cr-test-world.h: one CrEngine, members, datagrams passed by hand. */
 
 static void
-flight_free (Flight *flight)
-{
-  g_bytes_unref (flight->data);
-  g_free (flight);
-}
-
-static void
-member_free (Member *m)
-{
-  cr_client_engine_free (m->engine);
-  g_object_unref (m->address);
-  g_ptr_array_unref (m->outputs);
-  g_free (m);
-}
-
-static void
-world_init (World *w)
+world_init (CrTestWorld *w)
 {
   g_autoptr(GError) error = NULL;
 
-  w->dir = cr_test_make_tmpdir ();
-  w->store = cr_store_open (w->dir, &error);
+  cr_test_world_init (w, NULL);
+  g_assert_true (cr_test_world_open (w, &error));
   g_assert_no_error (error);
-  cr_store_set_pwhash_cost (w->store, CR_PWHASH_MIN);
-  cr_engine_config_init (&w->config);
-  w->config.room_name = "Test";
-  w->config.language = "zh_CN";
-  w->config.silence_timeout_us = 30 * G_TIME_SPAN_SECOND;
-  w->config.rate_per_second = 100;
-  w->config.rate_burst = 100;
-  w->rand = g_rand_new_with_seed (20261203);
-  w->config.random_func = cr_test_fixed_random;
-  w->config.random_data = w->rand;
-  w->identity = cr_identity_new ();
-  w->config.identity = w->identity;
-  w->room = cr_engine_new (&w->config, w->store);
-  w->room_address = cr_test_socket_address ("127.0.0.1", 10024);
-  w->now = T0;
-  w->members = g_ptr_array_new_with_free_func ((GDestroyNotify) member_free);
-  w->held = g_ptr_array_new_with_free_func ((GDestroyNotify) flight_free);
-  g_queue_init (&w->flights);
 }
 
 static void
-world_clear (World *w)
-{
-  g_queue_clear_full (&w->flights, (GDestroyNotify) flight_free);
-  g_ptr_array_unref (w->held);
-  g_ptr_array_unref (w->members);
-  cr_engine_free (w->room);
-  cr_identity_free (w->identity);
-  g_rand_free (w->rand);
-  cr_store_close (w->store);
-  cr_test_remove_tree (w->dir);
-  g_free (w->dir);
-  g_object_unref (w->room_address);
-}
-
-static void
-fly (World   *w,
-     gboolean to_room,
-     Member  *m,
-     GBytes  *data)
-{
-  Flight *flight = g_new0 (Flight, 1);
-
-  flight->to_room = to_room;
-  flight->member = m;
-  flight->data = g_bytes_ref (data);
-  if (w->mangle && !to_room)
-    g_ptr_array_add (w->held, flight);
-  else
-    g_queue_push_tail (&w->flights, flight);
-}
-
-static void
-member_sent (World     *w,
-             Member    *m,
-             GPtrArray *out)
-{
-  drain (m->engine, m->outputs);
-  for (guint i = 0; i < out->len; i++)
-    {
-      CrDatagram *datagram = out->pdata[i];
-      gsize len;
-      const char *data = g_bytes_get_data (datagram->data, &len);
-
-      if (m->no_probe && len == strlen (CR_PROBE_TEXT) && memcmp (data, CR_PROBE_TEXT, len) == 0)
-        continue;
-      fly (w, TRUE, m, datagram->data);
-    }
-  g_ptr_array_set_size (out, 0);
-}
-
-static Member *
-member_at (World          *w,
-           GSocketAddress *address)
-{
-  for (guint i = 0; i < w->members->len; i++)
-    {
-      Member *m = w->members->pdata[i];
-
-      if (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (m->address)) ==
-          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)))
-        return m;
-    }
-  return NULL;
-}
-
-static void
-room_sent (World     *w,
-           GPtrArray *room_out)
-{
-  for (guint i = 0; i < room_out->len; i++)
-    {
-      CrDatagram *datagram = room_out->pdata[i];
-      Member *m = member_at (w, datagram->to);
-
-      if (m != NULL)
-        fly (w, FALSE, m, datagram->data);
-    }
-  g_ptr_array_set_size (room_out, 0);
-}
-
-/* Mangling: what the room said since the last release, last first, twice. */
-static gboolean
-release_held (World *w)
-{
-  g_autoptr(GPtrArray) held = g_steal_pointer (&w->held);
-
-  w->held = g_ptr_array_new_with_free_func ((GDestroyNotify) flight_free);
-  for (guint i = held->len; i > 0; i--)
-    {
-      Flight *flight = held->pdata[i - 1];
-
-      for (guint copy = 0; copy < 2; copy++)
-        {
-          Flight *again = g_new0 (Flight, 1);
-
-          *again = *flight;
-          g_bytes_ref (again->data);
-          g_queue_push_tail (&w->flights, again);
-        }
-    }
-  return held->len > 0;
-}
-
-/* Deliver everything in flight, and what it makes each side say. */
-static void
-pump (World *w)
-{
-  g_autoptr(GPtrArray) out = new_out ();
-  Flight *flight;
-  guint n = 0;
-
-  for (;;)
-    {
-      flight = g_queue_pop_head (&w->flights);
-      if (flight == NULL)
-        {
-          if (!release_held (w))
-            return;
-          continue;
-        }
-      gsize len;
-      const guint8 *data = g_bytes_get_data (flight->data, &len);
-
-      g_assert_cmpuint (++n, <, 200000);
-      if (!flight->member->cut)
-        {
-          w->delivered++;
-          if (flight->to_room)
-            {
-              cr_engine_receive (w->room, data, len, flight->member->address, room_time (w), out);
-              /* Password hashes run here and now (a server runs them on a worker). */
-              cr_engine_run_auth_jobs (w->room, room_time (w), out);
-              room_sent (w, out);
-            }
-          else
-            {
-              cr_client_engine_receive (flight->member->engine, data, len, w->room_address,
-                                        w->now, out);
-              member_sent (w, flight->member, out);
-            }
-        }
-      flight_free (flight);
-    }
-}
-
-/* Tick whoever is due (the members that want it at once, repeatedly). */
-static void
-tick_due (World *w)
-{
-  g_autoptr(GPtrArray) out = new_out ();
-
-  if (cr_engine_next_deadline (w->room) <= w->now)
-    {
-      cr_engine_tick (w->room, room_time (w), out);
-      room_sent (w, out);
-    }
-  for (guint round = 0; round < 100; round++)
-    {
-      gboolean any = FALSE;
-
-      for (guint i = 0; i < w->members->len; i++)
-        {
-          Member *m = w->members->pdata[i];
-
-          if (cr_client_engine_next_deadline (m->engine) <= w->now)
-            {
-              any = TRUE;
-              cr_client_engine_tick (m->engine, w->now, out);
-              member_sent (w, m, out);
-            }
-        }
-      pump (w);
-      if (!any)
-        return;
-    }
-  g_error ("A member wants a tick at once, forever");
-}
-
-static void
-run_for (World *w,
-         gint64 us)
-{
-  gint64 end = w->now + us;
-
-  tick_due (w);
-  while (w->now < end)
-    {
-      w->now += STEP;
-      tick_due (w);
-    }
-}
-
-static Member *
-member_add (World      *w,
-            const char *name,
-            const char *password,
-            gboolean    do_register)
-{
-  g_autoptr(GPtrArray) out = new_out ();
-  Member *m = g_new0 (Member, 1);
-  CrClientJoin join = { name, password, do_register, NULL, "127.0.0.1:10024", 0 };
-
-  m->engine = cr_client_engine_new ((guint64) (w->members->len + 1) << 32);
-  m->address = cr_test_socket_address ("127.0.0.1", 40000 + w->members->len);
-  m->outputs = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_client_output_free);
-  m->no_probe = w->lose_probes;
-  g_ptr_array_add (w->members, m);
-
-  g_assert_true (cr_client_engine_join (m->engine, &join, w->now));
-  cr_client_engine_start (m->engine, w->now, out);
-  member_sent (w, m, out);
-  pump (w);
-  return m;
-}
-
-/* Join and run until the join is decided (≤ 10 s of fake time). */
-static Member *
-member_join (World      *w,
-             const char *name,
-             const char *password,
-             gboolean    do_register)
-{
-  Member *m = member_add (w, name, password, do_register);
-
-  for (guint i = 0; i < 1000 && cr_client_engine_get_state (m->engine) == CR_CLIENT_CONNECTING; i++)
-    run_for (w, STEP);
-  return m;
-}
-
-static void
-member_say (World      *w,
-            Member     *m,
-            const char *text)
+member_say (CrTestWorld  *w,
+            CrTestMember *m,
+            const char   *text)
 {
   g_autoptr(GPtrArray) out = new_out ();
 
   g_assert_cmpuint (cr_client_engine_send (m->engine, text, w->now, out), !=, 0);
-  member_sent (w, m, out);
-  pump (w);
+  cr_test_world_member_sent (w, m, out);
+  cr_test_world_pump (w);
 }
 
 /* ------------------------------------------------------------------ */
@@ -465,13 +161,13 @@ member_say (World      *w,
 static void
 test_native_join (void)
 {
-  World w = { 0 };
-  Member *alice, *bob;
+  CrTestWorld w = { 0 };
+  CrTestMember *alice, *bob;
   CrClientOutput *identity;
   CrClientEngineStats stats;
 
   world_init (&w);
-  alice = member_join (&w, "alice", NULL, FALSE);
+  alice = cr_test_world_join (&w, "alice", NULL, FALSE);
   g_assert_cmpint (cr_client_engine_get_state (alice->engine), ==, CR_CLIENT_CONNECTED);
   g_assert_cmpint (cr_client_engine_get_dialect (alice->engine), ==, CR_DIALECT_NATIVE);
   g_assert_cmpuint (count_outputs (alice->outputs, CR_CLIENT_OUTPUT_JOINED), ==, 1);
@@ -483,7 +179,7 @@ test_native_join (void)
   g_assert_true (has_member (alice->engine, "alice"));
   g_assert_true (((CrClientMember *) cr_client_engine_get_members (alice->engine)->pdata[0])->is_self);
 
-  bob = member_join (&w, "bob", NULL, FALSE);
+  bob = cr_test_world_join (&w, "bob", NULL, FALSE);
   g_assert_cmpint (cr_client_engine_get_state (bob->engine), ==, CR_CLIENT_CONNECTED);
   /* alice's join is history for bob (not news), bob's is news for alice. */
   g_assert_cmpuint (count_events (bob->outputs, CR_EVENT_JOIN, "alice", NULL), ==, 1);
@@ -494,7 +190,7 @@ test_native_join (void)
   g_assert_true (has_member (bob->engine, "alice"));
 
   member_say (&w, bob, "hello alice");
-  run_for (&w, 100 * G_TIME_SPAN_MILLISECOND);
+  cr_test_world_run_for (&w, 100 * G_TIME_SPAN_MILLISECOND);
   g_assert_cmpuint (count_events (alice->outputs, CR_EVENT_CHAT, "bob", "hello alice"), ==, 1);
   /* bob's own message comes back as SENT, not as a second row. */
   g_assert_cmpuint (count_events (bob->outputs, CR_EVENT_CHAT, "bob", NULL), ==, 0);
@@ -502,7 +198,7 @@ test_native_join (void)
   g_assert_cmpuint (cr_client_engine_get_n_pending (bob->engine), ==, 0);
 
   /* Quiet for a minute: keepalives keep both in. */
-  run_for (&w, 60 * G_TIME_SPAN_SECOND);
+  cr_test_world_run_for (&w, 60 * G_TIME_SPAN_SECOND);
   g_assert_cmpint (cr_client_engine_get_state (alice->engine), ==, CR_CLIENT_CONNECTED);
   g_assert_cmpint (cr_client_engine_get_state (bob->engine), ==, CR_CLIENT_CONNECTED);
 
@@ -512,10 +208,10 @@ test_native_join (void)
 
     cr_client_engine_leave (bob->engine, w.now, out);
     g_assert_cmpint (cr_client_engine_get_state (bob->engine), ==, CR_CLIENT_LEAVING);
-    member_sent (&w, bob, out);
-    pump (&w);
+    cr_test_world_member_sent (&w, bob, out);
+    cr_test_world_pump (&w);
   }
-  run_for (&w, 100 * G_TIME_SPAN_MILLISECOND);
+  cr_test_world_run_for (&w, 100 * G_TIME_SPAN_MILLISECOND);
   g_assert_cmpint (cr_client_engine_get_state (bob->engine), ==, CR_CLIENT_CLOSED);
   g_assert_cmpint (last_output (bob->outputs, CR_CLIENT_OUTPUT_CLOSED)->reason, ==, CR_REASON_NONE);
   g_assert_cmpuint (count_events (alice->outputs, CR_EVENT_LEAVE, "bob", NULL), ==, 1);
@@ -523,7 +219,7 @@ test_native_join (void)
 
   cr_client_engine_get_stats (alice->engine, &stats);
   g_assert_cmpuint (stats.malformed + stats.spoofed + stats.rejected, ==, 0);
-  world_clear (&w);
+  cr_test_world_clear (&w);
 }
 
 /* Our room speaks classic too: with the probes lost, the member falls back
@@ -531,18 +227,18 @@ test_native_join (void)
 static void
 test_classic_join_room (void)
 {
-  World w = { 0 };
-  Member *alice, *bob;
+  CrTestWorld w = { 0 };
+  CrTestMember *alice, *bob;
   gint64 start;
 
   world_init (&w);
-  bob = member_join (&w, "bob", NULL, FALSE);
+  bob = cr_test_world_join (&w, "bob", NULL, FALSE);
   w.lose_probes = TRUE;
-  alice = member_add (&w, "alice", NULL, FALSE);
+  alice = cr_test_world_add (&w, "alice", NULL, FALSE);
   start = w.now;
   while (cr_client_engine_get_state (alice->engine) == CR_CLIENT_CONNECTING &&
          w.now - start < 10 * G_TIME_SPAN_SECOND)
-    run_for (&w, STEP);
+    cr_test_world_run_for (&w, CR_TEST_WORLD_STEP);
   g_assert_cmpint (cr_client_engine_get_state (alice->engine), ==, CR_CLIENT_CONNECTED);
   g_assert_cmpint (cr_client_engine_get_dialect (alice->engine), ==, CR_DIALECT_CLASSIC);
   g_assert_cmpint (w.now - start, >=, G_TIME_SPAN_SECOND);
@@ -551,11 +247,11 @@ test_classic_join_room (void)
 
   /* Lines of the room's zh_CN table, parsed back into events. */
   member_say (&w, bob, "你好 alice");
-  run_for (&w, 100 * G_TIME_SPAN_MILLISECOND);
+  cr_test_world_run_for (&w, 100 * G_TIME_SPAN_MILLISECOND);
   g_assert_cmpuint (count_events (alice->outputs, CR_EVENT_CHAT, "bob", "你好 alice"), ==, 1);
 
   member_say (&w, alice, "hi bob");
-  run_for (&w, 100 * G_TIME_SPAN_MILLISECOND);
+  cr_test_world_run_for (&w, 100 * G_TIME_SPAN_MILLISECOND);
   g_assert_cmpuint (count_events (bob->outputs, CR_EVENT_CHAT, "alice", "hi bob"), ==, 1);
   /* Classic: sent at once, and the room's echo is no second row. */
   g_assert_cmpuint (count_outputs (alice->outputs, CR_CLIENT_OUTPUT_SENT), ==, 1);
@@ -566,17 +262,17 @@ test_classic_join_room (void)
 
     cr_client_engine_leave (alice->engine, w.now, out);
     g_assert_true (out_has_text (out, "Q alice"));
-    member_sent (&w, alice, out);
-    pump (&w);
+    cr_test_world_member_sent (&w, alice, out);
+    cr_test_world_pump (&w);
   }
   g_assert_cmpint (cr_client_engine_get_state (alice->engine), ==, CR_CLIENT_CLOSED);
   g_assert_cmpuint (count_events (bob->outputs, CR_EVENT_LEAVE, "alice", NULL), ==, 1);
-  world_clear (&w);
+  cr_test_world_clear (&w);
 }
 
 static void
-assert_refused (Member   *m,
-                CrReason  reason)
+assert_refused (CrTestMember *m,
+                CrReason      reason)
 {
   CrClientOutput *failed = last_output (m->outputs, CR_CLIENT_OUTPUT_JOIN_FAILED);
 
@@ -591,18 +287,18 @@ assert_refused (Member   *m,
 static void
 test_refusals (void)
 {
-  World w = { 0 };
-  Member *alice, *other, *bob;
+  CrTestWorld w = { 0 };
+  CrTestMember *alice, *other, *bob;
   CrReason reason;
 
   world_init (&w);
-  alice = member_join (&w, "alice", "secret-1", TRUE);
+  alice = cr_test_world_join (&w, "alice", "secret-1", TRUE);
   g_assert_cmpint (cr_client_engine_get_state (alice->engine), ==, CR_CLIENT_CONNECTED);
 
-  other = member_join (&w, "ALICE", NULL, FALSE);
+  other = cr_test_world_join (&w, "ALICE", NULL, FALSE);
   assert_refused (other, CR_REASON_NAME_TAKEN);
-  bob = member_join (&w, "bob", NULL, FALSE);
-  other = member_join (&w, "Bob", NULL, FALSE);
+  bob = cr_test_world_join (&w, "bob", NULL, FALSE);
+  other = cr_test_world_join (&w, "Bob", NULL, FALSE);
   assert_refused (other, CR_REASON_NAME_TAKEN);
 
   /* alice's account outlives her visit. */
@@ -610,48 +306,49 @@ test_refusals (void)
     g_autoptr(GPtrArray) out = new_out ();
 
     cr_client_engine_leave (alice->engine, w.now, out);
-    member_sent (&w, alice, out);
-    pump (&w);
+    cr_test_world_member_sent (&w, alice, out);
+    cr_test_world_pump (&w);
   }
-  run_for (&w, 100 * G_TIME_SPAN_MILLISECOND);
+  cr_test_world_run_for (&w, 100 * G_TIME_SPAN_MILLISECOND);
   g_assert_cmpint (cr_client_engine_get_state (alice->engine), ==, CR_CLIENT_CLOSED);
-  other = member_join (&w, "ALICE", NULL, FALSE);
+  other = cr_test_world_join (&w, "ALICE", NULL, FALSE);
   assert_refused (other, CR_REASON_NAME_REGISTERED);
-  other = member_join (&w, "alice", "wrong-one", FALSE);
+  other = cr_test_world_join (&w, "alice", "wrong-one", FALSE);
   assert_refused (other, CR_REASON_WRONG_PASSWORD);
-  other = member_join (&w, "carol", "secret-2", FALSE);
+  other = cr_test_world_join (&w, "carol", "secret-2", FALSE);
   assert_refused (other, CR_REASON_NOT_REGISTERED);
-  alice = member_join (&w, "Alice", "secret-1", FALSE);
+  alice = cr_test_world_join (&w, "Alice", "secret-1", FALSE);
   g_assert_cmpint (cr_client_engine_get_state (alice->engine), ==, CR_CLIENT_CONNECTED);
 
   /* The owner bans bob: he is told (BANNED) and may not come back. */
   {
     g_autoptr(GPtrArray) out = new_out ();
 
-    g_assert_true (cr_engine_owner_act (w.room, CR_OWNER_BAN, "bob", room_time (&w), out, &reason));
-    room_sent (&w, out);
-    pump (&w);
+    g_assert_true (cr_engine_owner_act (w.room, CR_OWNER_BAN, "bob", cr_test_world_time (&w), out,
+                                        &reason));
+    cr_test_world_room_sent (&w, out);
+    cr_test_world_pump (&w);
   }
-  run_for (&w, 100 * G_TIME_SPAN_MILLISECOND);
+  cr_test_world_run_for (&w, 100 * G_TIME_SPAN_MILLISECOND);
   g_assert_cmpint (cr_client_engine_get_state (bob->engine), ==, CR_CLIENT_CLOSED);
   g_assert_cmpint (cr_client_engine_get_close_reason (bob->engine), ==, CR_REASON_BANNED);
   g_assert_cmpuint (count_events (alice->outputs, CR_EVENT_BAN, "bob", NULL), ==, 1);
   g_assert_false (has_member (alice->engine, "bob"));
-  other = member_join (&w, "bob", NULL, FALSE);
+  other = cr_test_world_join (&w, "bob", NULL, FALSE);
   assert_refused (other, CR_REASON_BANNED);
 
   /* Nobody there at all. */
   {
-    World empty = { 0 };
+    CrTestWorld empty = { 0 };
 
     world_init (&empty);
-    other = member_add (&empty, "dave", NULL, FALSE);
+    other = cr_test_world_add (&empty, "dave", NULL, FALSE);
     other->cut = TRUE;
-    run_for (&empty, 6 * G_TIME_SPAN_SECOND);
+    cr_test_world_run_for (&empty, 6 * G_TIME_SPAN_SECOND);
     assert_refused (other, CR_REASON_NO_ANSWER);
-    world_clear (&empty);
+    cr_test_world_clear (&empty);
   }
-  world_clear (&w);
+  cr_test_world_clear (&w);
 }
 
 /* The room hears nothing from alice for longer than her patience (but
@@ -661,18 +358,18 @@ test_refusals (void)
 static void
 test_resume (void)
 {
-  World w = { 0 };
-  Member *alice, *bob;
+  CrTestWorld w = { 0 };
+  CrTestMember *alice, *bob;
   CrClientOutput *sent;
   guint64 origin;
 
   world_init (&w);
-  alice = member_join (&w, "alice", NULL, FALSE);
-  bob = member_join (&w, "bob", NULL, FALSE);
+  alice = cr_test_world_join (&w, "alice", NULL, FALSE);
+  bob = cr_test_world_join (&w, "bob", NULL, FALSE);
   member_say (&w, bob, "before");
 
   alice->cut = TRUE;
-  run_for (&w, 7 * G_TIME_SPAN_SECOND);
+  cr_test_world_run_for (&w, 7 * G_TIME_SPAN_SECOND);
   g_assert_cmpint (cr_client_engine_get_state (alice->engine), ==, CR_CLIENT_RECONNECTING);
   member_say (&w, bob, "while away");
   {
@@ -685,7 +382,7 @@ test_resume (void)
   g_assert_cmpuint (cr_client_engine_get_n_pending (alice->engine), ==, 1);
 
   alice->cut = FALSE;
-  run_for (&w, 5 * G_TIME_SPAN_SECOND);
+  cr_test_world_run_for (&w, 5 * G_TIME_SPAN_SECOND);
   g_assert_cmpint (cr_client_engine_get_state (alice->engine), ==, CR_CLIENT_CONNECTED);
   g_assert_cmpuint (count_events (alice->outputs, CR_EVENT_CHAT, "bob", "before"), ==, 1);
   g_assert_cmpuint (count_events (alice->outputs, CR_EVENT_CHAT, "bob", "while away"), ==, 1);
@@ -698,7 +395,7 @@ test_resume (void)
   g_assert_cmpuint (count_events (bob->outputs, CR_EVENT_LEAVE, "alice", NULL), ==, 0);
   g_assert_cmpuint (count_events (bob->outputs, CR_EVENT_TIMEOUT, "alice", NULL), ==, 0);
   g_assert_cmpuint (count_events (alice->outputs, CR_EVENT_JOIN, "alice", NULL), ==, 1);
-  world_clear (&w);
+  cr_test_world_clear (&w);
 }
 
 /* The room restarts on its store: alice's session is unknown to it, it
@@ -707,24 +404,24 @@ test_resume (void)
 static void
 test_resync_after_restart (void)
 {
-  World w = { 0 };
-  Member *alice, *carol;
+  CrTestWorld w = { 0 };
+  CrTestMember *alice, *carol;
   guint64 seq;
 
   world_init (&w);
-  alice = member_join (&w, "alice", NULL, FALSE);
+  alice = cr_test_world_join (&w, "alice", NULL, FALSE);
   member_say (&w, alice, "one");
-  run_for (&w, G_TIME_SPAN_SECOND);
+  cr_test_world_run_for (&w, G_TIME_SPAN_SECOND);
   seq = cr_client_engine_get_last_seq (alice->engine);
   g_assert_cmpuint (seq, >=, 2);
 
   alice->cut = TRUE;
   cr_engine_free (w.room);
   w.room = cr_engine_new (&w.config, w.store);
-  carol = member_join (&w, "carol", NULL, FALSE);
+  carol = cr_test_world_join (&w, "carol", NULL, FALSE);
   member_say (&w, carol, "two");
   alice->cut = FALSE;
-  run_for (&w, 8 * G_TIME_SPAN_SECOND);
+  cr_test_world_run_for (&w, 8 * G_TIME_SPAN_SECOND);
 
   g_assert_cmpint (cr_client_engine_get_state (alice->engine), ==, CR_CLIENT_CONNECTED);
   g_assert_cmpuint (count_outputs (alice->outputs, CR_CLIENT_OUTPUT_JOINED), ==, 1);
@@ -749,7 +446,7 @@ test_resync_after_restart (void)
         last = output->event->seq;
       }
   }
-  world_clear (&w);
+  cr_test_world_clear (&w);
 }
 
 /* Every datagram from the room twice, each batch last first: the member
@@ -757,16 +454,16 @@ test_resync_after_restart (void)
 static void
 test_duplicates_reordered (void)
 {
-  World w = { 0 };
-  Member *alice, *bob;
+  CrTestWorld w = { 0 };
+  CrTestMember *alice, *bob;
   CrClientEngineStats stats;
   guint64 last = 0;
   guint n = 0;
 
   world_init (&w);
   w.mangle = TRUE;
-  alice = member_join (&w, "alice", NULL, FALSE);
-  bob = member_join (&w, "bob", NULL, FALSE);
+  alice = cr_test_world_join (&w, "alice", NULL, FALSE);
+  bob = cr_test_world_join (&w, "bob", NULL, FALSE);
   g_assert_cmpint (cr_client_engine_get_state (alice->engine), ==, CR_CLIENT_CONNECTED);
   g_assert_cmpint (cr_client_engine_get_state (bob->engine), ==, CR_CLIENT_CONNECTED);
 
@@ -777,16 +474,16 @@ test_duplicates_reordered (void)
       g_autoptr(GPtrArray) out = new_out ();
 
       cr_client_engine_send (bob->engine, text, w.now, out);
-      member_sent (&w, bob, out);
+      cr_test_world_member_sent (&w, bob, out);
     }
   {
     g_autoptr(GPtrArray) out = new_out ();
 
     cr_client_engine_tick (bob->engine, w.now, out);
-    member_sent (&w, bob, out);
-    pump (&w);
+    cr_test_world_member_sent (&w, bob, out);
+    cr_test_world_pump (&w);
   }
-  run_for (&w, 2 * G_TIME_SPAN_SECOND);
+  cr_test_world_run_for (&w, 2 * G_TIME_SPAN_SECOND);
 
   for (guint i = 0; i < 20; i++)
     {
@@ -810,7 +507,7 @@ test_duplicates_reordered (void)
   /* A copy of a sealed datagram stops at the replay window (cr-crypto.h). */
   g_assert_cmpuint (stats.stale + stats.replayed, >=, 20);
   g_assert_cmpuint (stats.malformed + stats.rejected, ==, 0);
-  world_clear (&w);
+  cr_test_world_clear (&w);
 }
 
 /* ------------------------------------------------------------------ */
@@ -839,7 +536,7 @@ hand_init (Hand *h)
   h->out = new_out ();
   h->outputs = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_client_output_free);
   h->room = cr_test_socket_address ("127.0.0.1", 10024);
-  h->now = T0;
+  h->now = CR_TEST_WORLD_T0;
   g_assert_true (cr_client_engine_join (h->client, &join, h->now));
   cr_client_engine_start (h->client, h->now, h->out);
   drain (h->client, h->outputs);

@@ -12,6 +12,7 @@
 #include <locale.h>
 #include <string.h>
 
+#include "cr-classic.h"
 #include "cr-engine.h"
 #include "cr-store-private.h"
 #include "cr-protocol.h"
@@ -748,6 +749,131 @@ test_resume_bound (Fixture       *f,
   g_assert_cmpuint (fresh->events, <=, CR_HISTORY_ON_JOIN);
 }
 
+/* A registration JOIN (probe, then JOIN with the cookie and register
+ * set); the member acks. */
+static Native *
+native_register (Fixture    *f,
+                 const char *ip,
+                 guint16     port,
+                 const char *name,
+                 const char *password)
+{
+  Native *n = g_new0 (Native, 1);
+  g_autoptr(GBytes) body = cr_body_join (name, password, "", TRUE, 0, "");
+  g_autoptr(GBytes) datagram = NULL;
+
+  n->addr = address (ip, port);
+  n->rel = cr_reliable_new ();
+  g_ptr_array_add (f->natives, n);
+  feed_text (f, n->addr, CR_PROBE_TEXT);
+  g_assert_cmpuint (n->cookie, !=, 0);
+  datagram = native_datagram (0, n->cookie, CR_PACKET_JOIN, body);
+  feed (f, n->addr, g_bytes_get_data (datagram, NULL), g_bytes_get_size (datagram));
+  run_jobs (f);
+  return n;
+}
+
+#define CYRILLIC_O "\xd0\xbe"       /* U+043E, drawn as o */
+
+/* 8. A look-alike of a registered name is refused while its account's
+ * owner is away too (native guest, login, registration, classic), and
+ * the refusal says why; the account itself, and other names, get in. */
+static void
+test_registered_lookalike (Fixture       *f,
+                           gconstpointer  data)
+{
+  static const char * const lookalikes[] = { "b" CYRILLIC_O "b", "\xef\xbd\x82\xef\xbd\x8f\xef\xbd\x82" /* ｂｏｂ */,
+                                             "b0b", "B" CYRILLIC_O "B" };
+  g_autoptr(GSocketAddress) classic = address ("10.0.0.9", 4000);
+  const char *expected_line = cr_classic_format_reason (cr_classic_table_lookup ("zh_CN"),
+                                                        CR_REASON_NAME_CONFUSABLE);
+  guint16 port = 2000;
+  Native *n;
+
+  /* bob registers, then falls silent and is dropped: away. */
+  n = native_register (f, "10.0.0.5", 1000, "bob", "bobs-secret");
+  g_assert_true (n->welcomed);
+  g_assert_true (is_member (f, "bob"));
+  advance (f, 10 * G_TIME_SPAN_SECOND);
+  tick (f);
+  g_assert_false (is_member (f, "bob"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (lookalikes); i++)
+    {
+      n = native_join (f, "10.0.0.6", port++, lookalikes[i], NULL, NULL, 0, TRUE);
+      g_assert_false (n->welcomed);
+      g_assert_cmpint (n->refused, ==, CR_REASON_NAME_CONFUSABLE);
+      n = native_join (f, "10.0.0.6", port++, lookalikes[i], "bobs-secret", NULL, 0, TRUE);
+      g_assert_false (n->welcomed);
+      g_assert_cmpint (n->refused, ==, CR_REASON_NAME_CONFUSABLE);
+      n = native_register (f, "10.0.0.6", port++, lookalikes[i], "another-secret");
+      g_assert_false (n->welcomed);
+      g_assert_cmpint (n->refused, ==, CR_REASON_NAME_CONFUSABLE);
+      g_assert_false (is_member (f, lookalikes[i]));
+    }
+  g_test_message ("refusal of a look-alike: %s", expected_line);
+
+  /* The classic dialect's refusal is the table's line for the reason. */
+  {
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
+    const char *join = "N b" CYRILLIC_O "b";
+    gboolean answered = FALSE;
+
+    cr_engine_receive (f->engine, (const guint8 *) join, strlen (join), classic, f->now, out);
+    for (guint i = 0; i < out->len; i++)
+      {
+        CrDatagram *d = out->pdata[i];
+        gsize len;
+        const char *text = g_bytes_get_data (d->data, &len);
+
+        if (!same_address (d->to, classic))
+          continue;
+        /* Cut to 3× the join (cr-engine-classic.c), but that line. */
+        g_assert_cmpuint (len, >, 0);
+        g_assert_cmpuint (len, <=, 3 * strlen (join));
+        g_assert_true (strncmp (text, expected_line, len) == 0);
+        answered = TRUE;
+      }
+    g_assert_true (answered);
+    g_assert_false (is_member (f, "b" CYRILLIC_O "b"));
+  }
+
+  /* Only the account's store row counts: no one was ever admitted. */
+  g_assert_cmpuint (f->joins, ==, 1);
+
+  /* Names that only resemble it, and bob itself with its password. */
+  n = native_join (f, "10.0.0.6", port++, "bobby", NULL, NULL, 0, TRUE);
+  g_assert_true (n->welcomed);
+  n = native_join (f, "10.0.0.5", 1001, "Bob", "bobs-secret", NULL, 0, TRUE);
+  g_assert_true (n->welcomed);
+
+  /* While bob is here, the room itself refuses by the same reason; his
+   * own name in another case is taken. */
+  n = native_join (f, "10.0.0.6", port++, "b" CYRILLIC_O "b", NULL, NULL, 0, TRUE);
+  g_assert_cmpint (n->refused, ==, CR_REASON_NAME_CONFUSABLE);
+  n = native_join (f, "10.0.0.6", port++, "BOB", NULL, NULL, 0, TRUE);
+  g_assert_cmpint (n->refused, ==, CR_REASON_NAME_TAKEN);
+}
+
+/* 9. Names that could pass for the room's own lines say so. */
+static void
+test_reserved_names (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const char * const reserved[] = { "群主说：", "Owner", "【系统消息】", "[System]" };
+  guint16 port = 3000;
+  Native *n;
+
+  for (guint i = 0; i < G_N_ELEMENTS (reserved); i++)
+    {
+      n = native_join (f, "10.0.0.6", port++, reserved[i], NULL, NULL, 0, TRUE);
+      g_assert_false (n->welcomed);
+      g_assert_cmpint (n->refused, ==, CR_REASON_NAME_RESERVED);
+    }
+  n = native_join (f, "10.0.0.6", port++, "bad name", NULL, NULL, 0, TRUE);
+  g_assert_cmpint (n->refused, ==, CR_REASON_NAME_INVALID);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -765,6 +891,8 @@ main (int   argc,
   ADD ("never-acks", test_never_acks);
   ADD ("pings-do-not-keep", test_pings_do_not_keep);
   ADD ("resume-bound", test_resume_bound);
+  ADD ("registered-lookalike", test_registered_lookalike);
+  ADD ("reserved-names", test_reserved_names);
 #undef ADD
   return g_test_run ();
 }

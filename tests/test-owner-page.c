@@ -1501,7 +1501,7 @@ test_console (Fixture       *fixture,
   const char *names[] = { "u2", "u10", "x1", "u1" };
   g_autoptr(GPtrArray) clients = g_ptr_array_new ();
   g_autofree char *header = g_strdup_printf (ngettext ("%u member:", "%u members:", 2), 2);
-  g_autofree char *no_change = cr_render_reason (CR_REASON_NO_CHANGE, NULL);
+  g_autofree char *not_locked = g_strdup_printf (_("“%s” is not locked; /locked lists the names that are"), "u1");
   CrTestChild *daemon;
   const char *list, *u1, *u10;
 
@@ -1523,9 +1523,9 @@ test_console (Fixture       *fixture,
   g_assert_null (strstr (list, "\n  x1  "));
 
   cr_test_child_write_line (daemon, "/locked");
-  cr_test_child_expect (daemon, _("No nickname is locked"), WAIT_MS);
+  cr_test_child_expect (daemon, _("No name is locked."), WAIT_MS);
   cr_test_child_write_line (daemon, "/unlock u1");
-  cr_test_child_expect (daemon, no_change, WAIT_MS);
+  cr_test_child_expect (daemon, not_locked, WAIT_MS);
 
   for (guint i = 0; i < clients->len; i++)
     cr_test_leave_and_free (clients->pdata[i]);

@@ -26,187 +26,24 @@
 #include "cr-store.h"
 #include "cr-store-private.h"
 #include "cr-test-utils.h"
-
-#define T0    (1000 * G_TIME_SPAN_SECOND)
-#define STEP  (10 * G_TIME_SPAN_MILLISECOND)
+#include "cr-test-world.h"
 
 /* ------------------------------------------------------------------ */
-/* A world: one room on a store, members, datagrams passed by hand    */
-
-typedef struct
-{
-  CrClientEngine *engine;
-  GSocketAddress *address;
-  GPtrArray      *outputs;   /* CrClientOutput*: everything it said */
-} Member;
-
-typedef struct
-{
-  gboolean  to_room;
-  Member   *member;
-  GBytes   *data;
-} Flight;
-
-typedef struct
-{
-  char           *data_dir;
-  CrStore        *store;
-  CrEngineConfig  config;
-  CrEngine       *room;
-  GSocketAddress *room_address;
-  gint64          now;
-  GPtrArray      *members;
-  GQueue          flights;
-  GRand          *rand;
-  guint           told_failing;   /* the owner's storage warnings, by kind */
-  guint           told_ok;
-  GPtrArray      *warnings;       /* char*: what the owner was told */
-} World;
-
-static CrEngineTime
-room_time (World *w)
-{
-  return (CrEngineTime) { w->now, G_GINT64_CONSTANT (1767225600) * G_USEC_PER_SEC + w->now };
-}
+/* A world (cr-test-world.h): one room on a store, members, datagrams
+ * passed by hand; members here may say as much as they like. */
 
 static void
-on_storage (gboolean    ok,
-            const char *message,
-            gpointer    user_data)
-{
-  World *w = user_data;
-
-  g_test_message ("owner told (%s): %s", ok ? "ok" : "failing", message);
-  if (ok)
-    w->told_ok++;
-  else
-    w->told_failing++;
-  g_ptr_array_add (w->warnings, g_strdup (message));
-}
-
-static void
-flight_free (Flight *flight)
-{
-  g_bytes_unref (flight->data);
-  g_free (flight);
-}
-
-static void
-member_free (Member *m)
-{
-  cr_client_engine_free (m->engine);
-  g_object_unref (m->address);
-  g_ptr_array_unref (m->outputs);
-  g_free (m);
-}
-
-/* Opens the store and starts the room on it; FALSE (and error) when the
- * store refuses to open. */
-static gboolean
-world_open (World   *w,
-            GError **error)
-{
-  g_assert_null (w->room);
-  w->store = cr_store_open (w->data_dir, error);
-  if (w->store == NULL)
-    return FALSE;
-  cr_store_set_pwhash_cost (w->store, CR_PWHASH_MIN);
-  w->room = cr_engine_new (&w->config, w->store);
-  cr_engine_set_storage_func (w->room, on_storage, w);
-  return TRUE;
-}
-
-/* The room stops (its process dies with it: nothing is said). */
-static void
-world_shut (World *w)
-{
-  g_queue_clear_full (&w->flights, (GDestroyNotify) flight_free);
-  g_clear_pointer (&w->room, cr_engine_free);
-  g_clear_pointer (&w->store, cr_store_close);
-}
-
-static void
-world_init (World      *w,
-            const char *data_dir)
+world_init (CrTestWorld *w,
+            const char  *data_dir)
 {
   g_autoptr(GError) error = NULL;
 
-  w->data_dir = g_strdup (data_dir);
-  cr_engine_config_init (&w->config);
-  w->config.room_name = "Test";
-  w->config.language = "zh_CN";
+  cr_test_world_init (w, data_dir);
   w->config.silence_timeout_us = 60 * G_TIME_SPAN_SECOND;
   w->config.rate_per_second = 1000;
   w->config.rate_burst = 1000;
-  w->rand = g_rand_new_with_seed (20261203);
-  w->config.random_func = cr_test_fixed_random;
-  w->config.random_data = w->rand;
-  w->room_address = cr_test_socket_address ("127.0.0.1", 10024);
-  w->now = T0;
-  w->members = g_ptr_array_new_with_free_func ((GDestroyNotify) member_free);
-  w->warnings = g_ptr_array_new_with_free_func (g_free);
-  g_queue_init (&w->flights);
-  g_assert_true (world_open (w, &error));
+  g_assert_true (cr_test_world_open (w, &error));
   g_assert_no_error (error);
-}
-
-static void
-world_clear (World *w)
-{
-  world_shut (w);
-  g_ptr_array_unref (w->members);
-  g_ptr_array_unref (w->warnings);
-  g_rand_free (w->rand);
-  g_object_unref (w->room_address);
-  g_free (w->data_dir);
-}
-
-static void
-fly (World   *w,
-     gboolean to_room,
-     Member  *m,
-     GBytes  *data)
-{
-  Flight *flight = g_new0 (Flight, 1);
-
-  flight->to_room = to_room;
-  flight->member = m;
-  flight->data = g_bytes_ref (data);
-  g_queue_push_tail (&w->flights, flight);
-}
-
-static void
-member_sent (World     *w,
-             Member    *m,
-             GPtrArray *out)
-{
-  CrClientOutput *output;
-
-  while ((output = cr_client_engine_pop_output (m->engine)) != NULL)
-    g_ptr_array_add (m->outputs, output);
-  for (guint i = 0; i < out->len; i++)
-    fly (w, TRUE, m, ((CrDatagram *) out->pdata[i])->data);
-  g_ptr_array_set_size (out, 0);
-}
-
-static void
-room_sent (World     *w,
-           GPtrArray *out)
-{
-  for (guint i = 0; i < out->len; i++)
-    {
-      CrDatagram *datagram = out->pdata[i];
-      guint16 port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (datagram->to));
-
-      for (guint j = 0; j < w->members->len; j++)
-        {
-          Member *m = w->members->pdata[j];
-
-          if (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (m->address)) == port)
-            fly (w, FALSE, m, datagram->data);
-        }
-    }
-  g_ptr_array_set_size (out, 0);
 }
 
 static GPtrArray *
@@ -215,105 +52,10 @@ new_out (void)
   return g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
 }
 
-/* Deliver everything in flight, and what it makes each side say. While
- * the room is down, what is sent to it is lost. */
-static void
-pump (World *w)
-{
-  g_autoptr(GPtrArray) out = new_out ();
-  Flight *flight;
-  guint n = 0;
-
-  while ((flight = g_queue_pop_head (&w->flights)) != NULL)
-    {
-      gsize len;
-      const guint8 *data = g_bytes_get_data (flight->data, &len);
-
-      g_assert_cmpuint (++n, <, 200000);
-      if (flight->to_room && w->room != NULL)
-        {
-          cr_engine_receive (w->room, data, len, flight->member->address, room_time (w), out);
-          cr_engine_run_auth_jobs (w->room, room_time (w), out);
-          room_sent (w, out);
-        }
-      else if (!flight->to_room)
-        {
-          cr_client_engine_receive (flight->member->engine, data, len, w->room_address,
-                                    w->now, out);
-          member_sent (w, flight->member, out);
-        }
-      flight_free (flight);
-    }
-}
-
-static void
-tick_due (World *w)
-{
-  g_autoptr(GPtrArray) out = new_out ();
-
-  if (w->room != NULL && cr_engine_next_deadline (w->room) <= w->now)
-    {
-      cr_engine_tick (w->room, room_time (w), out);
-      room_sent (w, out);
-    }
-  for (guint i = 0; i < w->members->len; i++)
-    {
-      Member *m = w->members->pdata[i];
-
-      if (cr_client_engine_next_deadline (m->engine) <= w->now)
-        {
-          cr_client_engine_tick (m->engine, w->now, out);
-          member_sent (w, m, out);
-        }
-    }
-  pump (w);
-}
-
-static void
-run_for (World *w,
-         gint64 us)
-{
-  gint64 end = w->now + us;
-
-  tick_due (w);
-  while (w->now < end)
-    {
-      w->now += STEP;
-      tick_due (w);
-    }
-}
-
-/* Join and run until the join is decided (≤ 10 s of fake time). */
-static Member *
-member_join (World      *w,
-             const char *name,
-             const char *password,
-             gboolean    do_register)
-{
-  g_autoptr(GPtrArray) out = new_out ();
-  Member *m = g_new0 (Member, 1);
-  /* This engine has no identity: the plaintext native dialect. */
-  CrClientJoin join = { name, password, do_register, NULL, "127.0.0.1:10024", 0,
-                        .plaintext = TRUE };
-
-  m->engine = cr_client_engine_new ((guint64) (w->members->len + 1) << 32);
-  m->address = cr_test_socket_address ("127.0.0.1", 40000 + w->members->len);
-  m->outputs = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_client_output_free);
-  g_ptr_array_add (w->members, m);
-
-  g_assert_true (cr_client_engine_join (m->engine, &join, w->now));
-  cr_client_engine_start (m->engine, w->now, out);
-  member_sent (w, m, out);
-  pump (w);
-  for (guint i = 0; i < 1000 && cr_client_engine_get_state (m->engine) == CR_CLIENT_CONNECTING; i++)
-    run_for (w, STEP);
-  return m;
-}
-
 /* The SENT output for origin: the room's acknowledgement of the message. */
 static CrClientOutput *
-find_sent (Member  *m,
-           guint64  origin)
+find_sent (CrTestMember *m,
+           guint64       origin)
 {
   for (guint i = 0; i < m->outputs->len; i++)
     {
@@ -328,25 +70,25 @@ find_sent (Member  *m,
 /* The member says text and everything in flight is delivered: when this
  * returns, the room has answered (SENT) or not. */
 static guint64
-member_say (World      *w,
-            Member     *m,
-            const char *text)
+member_say (CrTestWorld  *w,
+            CrTestMember *m,
+            const char   *text)
 {
   g_autoptr(GPtrArray) out = new_out ();
   guint64 origin = cr_client_engine_send (m->engine, text, w->now, out);
 
   g_assert_cmpuint (origin, !=, 0);
-  member_sent (w, m, out);
-  pump (w);
+  cr_test_world_member_sent (w, m, out);
+  cr_test_world_pump (w);
   for (guint i = 0; i < 100 && find_sent (m, origin) == NULL; i++)
-    run_for (w, STEP);
+    cr_test_world_run_for (w, CR_TEST_WORLD_STEP);
   return origin;
 }
 
 static guint
-count_events (Member      *m,
-              CrEventKind  kind,
-              const char  *text)
+count_events (CrTestMember *m,
+              CrEventKind   kind,
+              const char   *text)
 {
   guint n = 0;
 
@@ -364,7 +106,7 @@ count_events (Member      *m,
 /* The newest seq a member was shown (events and its own acknowledged
  * messages). */
 static guint64
-max_seq_seen (Member *m)
+max_seq_seen (CrTestMember *m)
 {
   guint64 max = 0;
 
@@ -381,7 +123,7 @@ max_seq_seen (Member *m)
 }
 
 static CrReason
-join_refusal (Member *m)
+join_refusal (CrTestMember *m)
 {
   for (guint i = 0; i < m->outputs->len; i++)
     {
@@ -513,8 +255,8 @@ test_full_disk (void)
   g_autofree char *long_text = NULL;
   g_autoptr(GPtrArray) stored_promised = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
-  World w = { 0 };
-  Member *alice, *bob;
+  CrTestWorld w = { 0 };
+  CrTestMember *alice, *bob;
   guint64 max_seq;
   guint not_ok = 0;
 
@@ -525,8 +267,8 @@ test_full_disk (void)
   long_text = g_strnfill (900, 'x');
 
   world_init (&w, data_dir);
-  alice = member_join (&w, "alice", NULL, FALSE);
-  bob = member_join (&w, "bob", NULL, FALSE);
+  alice = cr_test_world_join (&w, "alice", NULL, FALSE);
+  bob = cr_test_world_join (&w, "bob", NULL, FALSE);
   g_assert_cmpint (cr_client_engine_get_state (bob->engine), ==, CR_CLIENT_CONNECTED);
   g_assert_nonnull (find_sent (bob, member_say (&w, bob, "before")));
   g_assert_true (cr_engine_get_storage_ok (w.room));
@@ -562,7 +304,7 @@ test_full_disk (void)
 
   /* Space again: the next retry writes the backlog. */
   g_assert_cmpint (g_unlink (filler), ==, 0);
-  run_for (&w, 2 * G_TIME_SPAN_SECOND);
+  cr_test_world_run_for (&w, 2 * G_TIME_SPAN_SECOND);
   g_assert_true (cr_engine_get_storage_ok (w.room));
   g_assert_cmpuint (w.told_ok, ==, 1);
   g_assert_cmpuint (cr_engine_get_n_unsaved (w.room), ==, 0);
@@ -570,11 +312,11 @@ test_full_disk (void)
   max_seq = MAX (max_seq_seen (alice), max_seq_seen (bob));
 
   /* A restart: every message is there once, the numbers go on. */
-  world_shut (&w);
+  cr_test_world_shut (&w);
   {
     g_autoptr(GError) error = NULL;
 
-    g_assert_true (world_open (&w, &error));
+    g_assert_true (cr_test_world_open (&w, &error));
     g_assert_no_error (error);
   }
   g_assert_cmpuint (stored_count (w.store, "before"), ==, 1);
@@ -584,7 +326,7 @@ test_full_disk (void)
     g_assert_cmpuint (stored_count (w.store, texts->pdata[i]), ==, 1);
   g_assert_cmpuint (cr_room_get_last_seq (cr_engine_get_room (w.room)), >=, max_seq);
 
-  world_clear (&w);
+  cr_test_world_clear (&w);
   unmount_tmpfs (g_steal_pointer (&mnt));
 }
 
@@ -598,8 +340,8 @@ test_full_disk_restart (void)
   g_autofree char *data_dir = NULL;
   g_autofree char *filler = NULL;
   g_autofree char *long_text = NULL;
-  World w = { 0 };
-  Member *alice, *bob, *carol;
+  CrTestWorld w = { 0 };
+  CrTestMember *alice, *bob, *carol;
   guint64 max_seq, origin;
   gboolean reopened;
 
@@ -610,8 +352,8 @@ test_full_disk_restart (void)
   long_text = g_strnfill (900, 'y');
 
   world_init (&w, data_dir);
-  alice = member_join (&w, "alice", NULL, FALSE);
-  bob = member_join (&w, "bob", NULL, FALSE);
+  alice = cr_test_world_join (&w, "alice", NULL, FALSE);
+  bob = cr_test_world_join (&w, "bob", NULL, FALSE);
   member_say (&w, bob, "before");
   fill_disk (filler);
   for (guint i = 0; i < N_FULL; i++)
@@ -625,36 +367,36 @@ test_full_disk_restart (void)
   max_seq = MAX (max_seq_seen (alice), max_seq_seen (bob));
   g_test_message ("the members saw numbers up to %" G_GUINT64_FORMAT, max_seq);
 
-  world_shut (&w);
+  cr_test_world_shut (&w);
   {
     g_autoptr(GError) error = NULL;
 
     /* Still full: either it cannot reserve numbers and refuses to start,
      * or it can (a page was free) and continues after the reserve. */
-    reopened = world_open (&w, &error);
+    reopened = cr_test_world_open (&w, &error);
     g_test_message ("reopened on the full disk: %s", reopened ? "yes" : error->message);
     if (!reopened)
       g_assert_error (error, CR_STORE_ERROR, CR_STORE_ERROR_FAILED);
     else
-      world_shut (&w);
+      cr_test_world_shut (&w);
   }
   g_assert_cmpint (g_unlink (filler), ==, 0);
   {
     g_autoptr(GError) error = NULL;
 
-    g_assert_true (world_open (&w, &error));
+    g_assert_true (cr_test_world_open (&w, &error));
     g_assert_no_error (error);
   }
   g_assert_cmpuint (stored_count (w.store, "before"), ==, 1);
   g_assert_cmpuint (cr_room_get_last_seq (cr_engine_get_room (w.room)), >=, max_seq);
 
-  carol = member_join (&w, "carol", NULL, FALSE);
+  carol = cr_test_world_join (&w, "carol", NULL, FALSE);
   g_assert_cmpint (cr_client_engine_get_state (carol->engine), ==, CR_CLIENT_CONNECTED);
   origin = member_say (&w, carol, "after");
   g_assert_nonnull (find_sent (carol, origin));
   g_assert_cmpuint (find_sent (carol, origin)->seq, >, max_seq);
 
-  world_clear (&w);
+  cr_test_world_clear (&w);
   unmount_tmpfs (g_steal_pointer (&mnt));
 }
 
@@ -679,21 +421,21 @@ test_deleted (void)
 {
   g_autofree char *dir = cr_test_make_tmpdir ();
   g_autofree char *db = g_build_filename (dir, "chatroom.db", NULL);
-  World w = { 0 };
-  Member *alice, *bob;
+  CrTestWorld w = { 0 };
+  CrTestMember *alice, *bob;
   CrReason reason = CR_REASON_NONE;
 
   world_init (&w, dir);
-  alice = member_join (&w, "alice", "password1", TRUE);
+  alice = cr_test_world_join (&w, "alice", "password1", TRUE);
   g_assert_cmpint (cr_client_engine_get_state (alice->engine), ==, CR_CLIENT_CONNECTED);
-  bob = member_join (&w, "bob", NULL, FALSE);
+  bob = cr_test_world_join (&w, "bob", NULL, FALSE);
   {
     g_autoptr(GPtrArray) out = new_out ();
 
-    g_assert_true (cr_engine_owner_act (w.room, CR_OWNER_BAN, "mallory", room_time (&w), out,
-                                        &reason));
-    room_sent (&w, out);
-    pump (&w);
+    g_assert_true (cr_engine_owner_act (w.room, CR_OWNER_BAN, "mallory", cr_test_world_time (&w),
+                                        out, &reason));
+    cr_test_world_room_sent (&w, out);
+    cr_test_world_pump (&w);
   }
   member_say (&w, bob, "one");
 
@@ -712,18 +454,18 @@ test_deleted (void)
 
   /* Deleted while nobody speaks: noticed within seconds. */
   remove_database (dir);
-  run_for (&w, 6 * G_TIME_SPAN_SECOND);
+  cr_test_world_run_for (&w, 6 * G_TIME_SPAN_SECOND);
   g_assert_cmpuint (w.told_failing, ==, 2);
   g_assert_cmpuint (w.told_ok, ==, 2);
   member_say (&w, bob, "three");
 
   /* After a restart: history, accounts and bans are all there. */
-  world_shut (&w);
+  cr_test_world_shut (&w);
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) bans = NULL;
 
-    g_assert_true (world_open (&w, &error));
+    g_assert_true (cr_test_world_open (&w, &error));
     g_assert_no_error (error);
     g_assert_cmpuint (stored_count (w.store, "one"), ==, 1);
     g_assert_cmpuint (stored_count (w.store, "two"), ==, 1);
@@ -734,7 +476,7 @@ test_deleted (void)
     g_assert_cmpstr (bans->pdata[0], ==, "mallory");
   }
 
-  world_clear (&w);
+  cr_test_world_clear (&w);
   cr_test_remove_tree (dir);
 }
 
@@ -790,14 +532,32 @@ zero_table_page (const char *dir,
   g_assert_cmpint (close (fd), ==, 0);
 }
 
+/* The file as the first release left it: schema 1, no skeletons. */
 static void
-check_fails_closed (const char *table)
+make_schema_1 (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "chatroom.db", NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP INDEX accounts_by_skeleton;"
+                                     "ALTER TABLE accounts DROP COLUMN skeleton;"
+                                     "PRAGMA user_version = 1;", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+}
+
+static void
+check_fails_closed (const char *table,
+                    gboolean    schema_1)
 {
   g_autofree char *dir = cr_test_make_tmpdir ();
-  World w = { 0 };
-  Member *guest, *banned;
+  CrTestWorld w = { 0 };
+  CrTestMember *guest, *banned;
 
   make_room_with_rules (dir);
+  /* Migrating (filling the skeletons) over the damage must not open it. */
+  if (schema_1)
+    make_schema_1 (dir);
   zero_table_page (dir, table);
 
   /* The room starts, and says at once what is wrong. */
@@ -807,28 +567,37 @@ check_fails_closed (const char *table)
 
   /* A guest under the registered name, and the banned name: neither gets
    * in, and they are told the room failed, not that the name is free. */
-  guest = member_join (&w, "victim", NULL, FALSE);
+  guest = cr_test_world_join (&w, "victim", NULL, FALSE);
   g_assert_cmpint (cr_client_engine_get_state (guest->engine), ==, CR_CLIENT_CLOSED);
   g_assert_cmpint (join_refusal (guest), ==, CR_REASON_INTERNAL);
-  banned = member_join (&w, "mallory", NULL, FALSE);
+  banned = cr_test_world_join (&w, "mallory", NULL, FALSE);
   g_assert_cmpint (cr_client_engine_get_state (banned->engine), ==, CR_CLIENT_CLOSED);
   g_assert_cmpint (join_refusal (banned), ==, CR_REASON_INTERNAL);
+  /* Nor a look-alike of the name the room can no longer read. */
+  guest = cr_test_world_join (&w, "v1ctim", NULL, FALSE);
+  g_assert_cmpint (cr_client_engine_get_state (guest->engine), ==, CR_CLIENT_CLOSED);
   g_assert_cmpuint (cr_room_get_n_members (cr_engine_get_room (w.room)), ==, 0);
 
-  world_clear (&w);
+  cr_test_world_clear (&w);
   cr_test_remove_tree (dir);
 }
 
 static void
 test_zeroed_accounts (void)
 {
-  check_fails_closed ("accounts");
+  check_fails_closed ("accounts", FALSE);
 }
 
 static void
 test_zeroed_bans (void)
 {
-  check_fails_closed ("bans");
+  check_fails_closed ("bans", FALSE);
+}
+
+static void
+test_zeroed_accounts_schema_1 (void)
+{
+  check_fails_closed ("accounts", TRUE);
 }
 
 /* The owner of a CrServer and of chatroomd sees it too. */
@@ -875,6 +644,8 @@ main (int   argc,
   g_test_add_func ("/chatroom/storage-faults/deleted", test_deleted);
   g_test_add_func ("/chatroom/storage-faults/zeroed-accounts", test_zeroed_accounts);
   g_test_add_func ("/chatroom/storage-faults/zeroed-bans", test_zeroed_bans);
+  g_test_add_func ("/chatroom/storage-faults/zeroed-accounts-schema-1",
+                   test_zeroed_accounts_schema_1);
   g_test_add_func ("/chatroom/storage-faults/zeroed-owner-sees", test_zeroed_owner_sees);
   return g_test_run ();
 }

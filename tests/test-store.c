@@ -634,6 +634,95 @@ test_password_halves (Fixture       *fixture,
   g_assert_error (error, CR_STORE_ERROR, CR_STORE_ERROR_EXISTS);
 }
 
+static gint64
+user_version (const char *db_path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 version = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  return version;
+}
+
+/* Look-alikes of accounts: each account keeps its skeleton, and a file
+ * from schema 1 (no skeletons) gets them when it is opened. */
+static void
+test_lookalikes (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *db_path = g_build_filename (fixture->dir, "chatroom.db", NULL);
+  g_autofree char *name = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+
+  /* Schema 1 as the first release wrote it, with accounts in it: one
+   * whose name is not a nickname (a damaged row) and falls back on its
+   * fold. */
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "CREATE TABLE accounts (fold TEXT PRIMARY KEY NOT NULL,"
+                                 " name TEXT NOT NULL, hash TEXT NOT NULL,"
+                                 " created INTEGER NOT NULL) WITHOUT ROWID;"
+                                 "CREATE TABLE bans (fold TEXT PRIMARY KEY NOT NULL,"
+                                 " name TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;"
+                                 "CREATE TABLE events (seq INTEGER PRIMARY KEY,"
+                                 " time_us INTEGER NOT NULL, kind INTEGER NOT NULL,"
+                                 " name TEXT NOT NULL, text TEXT NOT NULL,"
+                                 " origin INTEGER NOT NULL DEFAULT 0);"
+                                 "CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL,"
+                                 " value TEXT NOT NULL) WITHOUT ROWID;"
+                                 "INSERT INTO accounts VALUES ('bob', 'Bob', 'x', 0);"
+                                 "INSERT INTO accounts VALUES ('alice', 'bad name', 'x', 0);"
+                                 "PRAGMA user_version = 1;",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+
+  {
+    g_autoptr(CrStore) store = open_store (fixture->dir);
+    g_autofree char *bob = cr_name_skeleton ("b\xd0\xbe" "b");      /* Cyrillic о */
+    g_autofree char *alice = cr_name_skeleton ("AIice");
+
+    g_assert_cmpint (user_version (db_path), ==, 2);
+    g_assert_cmpint (cr_store_get_damage (store), ==, CR_STORE_DAMAGE_NONE);
+
+    g_assert_true (cr_store_find_lookalike (store, bob, "b\xd0\xbe" "b", &name));
+    g_assert_cmpstr (name, ==, "Bob");
+    g_clear_pointer (&name, g_free);
+    /* Its own account is not a look-alike of itself. */
+    g_assert_false (cr_store_find_lookalike (store, bob, "bob", &name));
+    g_assert_null (name);
+    g_assert_true (cr_store_find_lookalike (store, alice, "aiice", NULL));
+
+    /* New accounts get theirs when they are made. */
+    g_assert_true (cr_store_add_account (store, "张三", "张三", "secret1", &error));
+    g_assert_no_error (error);
+    {
+      g_autofree char *zhang = cr_name_skeleton ("张三");
+
+      g_assert_true (cr_store_find_lookalike (store, zhang, "x", &name));
+      g_assert_cmpstr (name, ==, "张三");
+      g_clear_pointer (&name, g_free);
+    }
+    g_assert_false (cr_store_find_lookalike (store, "carol", "carol", NULL));
+  }
+
+  /* Opened again: nothing left to fill, the same answers. */
+  {
+    g_autoptr(CrStore) store = open_store (fixture->dir);
+    g_autofree char *bob = cr_name_skeleton ("B0B");
+
+    g_assert_true (cr_store_find_lookalike (store, bob, "b0b", &name));
+    g_assert_cmpstr (name, ==, "Bob");
+    g_clear_pointer (&name, g_free);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -655,6 +744,7 @@ main (int   argc,
   ADD ("kill", test_kill);
   ADD ("errors", test_errors);
   ADD ("password-halves", test_password_halves);
+  ADD ("lookalikes", test_lookalikes);
   g_test_add_func ("/chatroom/store/kill/subprocess", test_kill_subprocess);
 
 #undef ADD

@@ -81,6 +81,8 @@ static const CrClassicTable tables[] = {
       [CR_REASON_TIMED_OUT] = "聊天室太久没有收到你的消息，已将你断开",
       [CR_REASON_INTERNAL] = "聊天室无法完成该请求：请稍后再试",
       [CR_REASON_CLASSIC_REFUSED] = "本聊天室只接受加密的程序：请用 Chat Room 加入",
+      [CR_REASON_NAME_RESERVED] = "该昵称可能被误认为聊天室自己的消息：请换一个",
+      [CR_REASON_NAME_CONFUSABLE] = "该昵称与他人的昵称过于相似：请换一个",
     },
     .reason_other = "聊天室拒绝了该请求",
     .storage = {
@@ -123,6 +125,10 @@ static const CrClassicTable tables[] = {
       [CR_REASON_TIMED_OUT] = "The room heard nothing from you for too long and dropped you",
       [CR_REASON_INTERNAL] = "The room could not complete the request: try again later",
       [CR_REASON_CLASSIC_REFUSED] = "This room admits only programs that encrypt: join with Chat Room",
+      [CR_REASON_NAME_RESERVED] = "That nickname could be mistaken for the room's own lines: "
+                                  "choose another",
+      [CR_REASON_NAME_CONFUSABLE] = "That nickname looks too much like someone else's: "
+                                    "choose another",
     },
     .reason_other = "The room refused the request",
     .storage = {

@@ -30,6 +30,12 @@
  * inside the wait are refused RATE_LIMITED before any job is made, so a
  * guesser costs a lookup, not an Argon2id. Registrations are limited per
  * IP (CR_ENGINE_REGISTER_RATE).
+ *
+ * Look-alikes. A name a reader cannot tell from a registered one ("bоb"
+ * with a Cyrillic о for bob) is refused NAME_CONFUSABLE, guest, login or
+ * registration, while bob is away too: the store keeps each account's
+ * skeleton (cr_name_skeleton) and finds another fold with the same one.
+ * The room itself refuses look-alikes of the members present (cr-room.c).
  */
 #define G_LOG_DOMAIN "cr-engine"
 
@@ -205,9 +211,11 @@ login_done (CrEngine           *self,
       g_hash_table_insert (self->logins, g_strdup (join->fold), backoff);
     }
   backoff_fail (self, backoff, TRUE, now);
+  /* The owner is told through cr_engine_get_locks_serial (CrServer's
+   * "locks-changed": a console line, the owner view). */
   if (backoff->locked_until > now && backoff->failures == CR_ENGINE_LOGIN_LOCK_FAILURES)
-    g_message ("Too many wrong passwords for %s: locked for %d minutes", join->name,
-               (int) (CR_ENGINE_LOGIN_LOCK_US / G_TIME_SPAN_MINUTE));
+    g_debug ("Too many wrong passwords for %s: locked for %d minutes", join->name,
+             (int) (CR_ENGINE_LOGIN_LOCK_US / G_TIME_SPAN_MINUTE));
 }
 
 void
@@ -312,6 +320,14 @@ _cr_engine_authenticate (CrEngine           *self,
   *registered = FALSE;
   *reason = CR_REASON_NONE;
 
+  /* Whoever the name's own account is may use it; anyone else may not use
+   * a name that cannot be told from another account's. */
+  if (!has_account && _cr_engine_is_lookalike (self, join->name, join->fold))
+    {
+      *reason = CR_REASON_NAME_CONFUSABLE;
+      return CR_ENGINE_AUTH_DONE;
+    }
+
   if (join->do_register)
     {
       if (self->store == NULL)
@@ -368,6 +384,27 @@ compare_names (gconstpointer a,
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
+gboolean
+_cr_engine_is_lookalike (CrEngine   *self,
+                         const char *normalized,
+                         const char *fold)
+{
+  g_autofree char *skeleton = NULL;
+  g_autofree char *similar = NULL;
+
+  g_assert (self != NULL);
+
+  if (self->store == NULL)
+    return FALSE;
+  skeleton = cr_name_skeleton (normalized);
+  if (!cr_store_find_lookalike (self->store, skeleton, fold, &similar))
+    return FALSE;
+  /* Debug only: a stranger can ask as often as it likes. */
+  g_debug ("%s refused: too similar to %s, who is registered", normalized,
+           similar != NULL ? similar : "an account that cannot be read");
+  return TRUE;
+}
+
 /* Public API */
 
 CrAuthJob *
@@ -420,8 +457,12 @@ cr_engine_complete_auth (CrEngine     *self,
     {
       g_autoptr(GError) error = NULL;
 
-      /* Someone may have registered the name while this one hashed. */
-      if (!cr_store_add_account_hash (self->store, join->fold, join->name, job->hash, &error))
+      /* Someone may have registered the name, or a look-alike of it,
+       * while this one hashed. */
+      if (_cr_engine_is_lookalike (self, join->name, join->fold))
+        reason = CR_REASON_NAME_CONFUSABLE;
+      else if (!cr_store_add_account_hash (self->store, join->fold, join->name, job->hash,
+                                           &error))
         {
           if (g_error_matches (error, CR_STORE_ERROR, CR_STORE_ERROR_EXISTS))
             reason = CR_REASON_ALREADY_REGISTERED;

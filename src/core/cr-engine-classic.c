@@ -157,6 +157,8 @@ _cr_engine_handle_classic (CrEngine              *self,
             /* Classic clients have no password to offer. */
             if (self->store != NULL && cr_store_has_account (self->store, fold))
               reason = CR_REASON_NAME_REGISTERED;
+            else if (_cr_engine_is_lookalike (self, normalized, fold))
+              reason = CR_REASON_NAME_CONFUSABLE;
             else if (self->config.require_registration)
               reason = CR_REASON_REGISTRATION_REQUIRED;
           }

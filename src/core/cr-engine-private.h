@@ -292,6 +292,11 @@ CrEngineAuth _cr_engine_authenticate (CrEngine           *self,
                                       gboolean           *registered);
 gboolean  _cr_engine_auth_is_pending (CrEngine              *self,
                                       const CrEngineAddrKey *key);
+/* Whether an account of another name has normalized's skeleton (a name a
+ * reader cannot tell from it); TRUE too when the accounts cannot be read. */
+gboolean  _cr_engine_is_lookalike    (CrEngine              *self,
+                                      const char            *normalized,
+                                      const char            *fold);
 void      _cr_engine_auth_init       (CrEngine        *self);
 void      _cr_engine_auth_clear      (CrEngine        *self);
 void      _cr_engine_auth_close      (CrEngine        *self,

@@ -329,6 +329,12 @@ format_reason (CrReason    reason,
 
     case CR_REASON_CLASSIC_REFUSED:
       return g_strdup (_("This room admits only programs that encrypt: join with Chat Room"));
+    case CR_REASON_NAME_RESERVED:
+      return g_strdup (_("That nickname could be mistaken for the room's own lines: "
+                         "choose another"));
+
+    case CR_REASON_NAME_CONFUSABLE:
+      return g_strdup (_("That nickname looks too much like someone else's: choose another"));
 
     default:
       /* Translators: %d is an error number this program does not know */

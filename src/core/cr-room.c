@@ -128,12 +128,13 @@ set_reason (CrReason *reason,
     *reason = value;
 }
 
-/* Is a name taken? By a member of the same fold (case-insensitively), or by
- * one it cannot be told from (cr_name_skeleton: "bоb" with a Cyrillic о,
- * "ｂｏｂ", while bob is here). Members' skeletons are not kept: each is
+/* Is a name taken? By a member of the same fold (case-insensitively:
+ * CR_REASON_NAME_TAKEN), or by one it cannot be told from
+ * (cr_name_skeleton: "bоb" with a Cyrillic о, "ｂｏｂ", while bob is here:
+ * CR_REASON_NAME_CONFUSABLE). Members' skeletons are not kept: each is
  * compared as it is made, which for ASCII and Chinese names stops at the
  * first letter that differs (cr_name_skeleton_equal). */
-static gboolean
+static CrReason
 cr_room_name_taken (CrRoom     *self,
                     const char *nfc,
                     const char *fold)
@@ -143,7 +144,7 @@ cr_room_name_taken (CrRoom     *self,
   gpointer value;
 
   if (g_hash_table_contains (self->members_by_fold, fold))
-    return TRUE;
+    return CR_REASON_NAME_TAKEN;
 
   skeleton = cr_name_skeleton (nfc);
   g_hash_table_iter_init (&iter, self->members_by_id);
@@ -152,9 +153,9 @@ cr_room_name_taken (CrRoom     *self,
       const RoomMember *member = value;
 
       if (cr_name_skeleton_equal (member->pub.name, skeleton))
-        return TRUE;
+        return CR_REASON_NAME_CONFUSABLE;
     }
-  return FALSE;
+  return CR_REASON_NONE;
 }
 
 /* The checks of cr_room_check_join; on success *out_nfc and *out_fold are set
@@ -167,16 +168,20 @@ cr_room_check_join_internal (CrRoom      *self,
 {
   g_autofree char *nfc = NULL;
   g_autofree char *fold = NULL;
+  CrReason taken;
 
   g_assert (self != NULL);
 
   fold = cr_room_fold_name (name, &nfc);
-  if (fold == NULL || cr_name_imitates_room (nfc))
+  if (fold == NULL)
     return CR_REASON_NAME_INVALID;
+  if (cr_name_imitates_room (nfc))
+    return CR_REASON_NAME_RESERVED;
   if (g_hash_table_contains (self->bans, fold))
     return CR_REASON_BANNED;
-  if (cr_room_name_taken (self, nfc, fold))
-    return CR_REASON_NAME_TAKEN;
+  taken = cr_room_name_taken (self, nfc, fold);
+  if (taken != CR_REASON_NONE)
+    return taken;
   if (self->max_members > 0 &&
       g_hash_table_size (self->members_by_id) >= self->max_members)
     return CR_REASON_ROOM_FULL;

@@ -3,10 +3,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The integrity check at open, the file's identity (a database deleted or
- * replaced under the room), writing a deleted file back, and the reserve
- * of sequence numbers; why each exists is at the top of cr-store.c. These
- * run at open or after a fault, so they prepare their statements each
- * time instead of keeping them.
+ * replaced under the room), writing a deleted file back, the reserve of
+ * sequence numbers, and the skeletons of accounts from before schema 2
+ * (filled at open, after the integrity check: a failure there is damage);
+ * why each exists is at the top of cr-store.c. These run at open or after
+ * a fault, so they prepare their statements each time instead of keeping
+ * them.
  */
 #define G_LOG_DOMAIN "cr-store"
 
@@ -352,4 +354,91 @@ cr_store_release_seqs (CrStore  *self,
     return FALSE;
   self->seq_reserved = self->seq_floor;
   return TRUE;
+}
+
+/* An account's skeleton from what its row holds: the name, or the fold
+ * when the name is not one (a damaged row); NULL when neither is. */
+char *
+_cr_store_account_skeleton (const char *name,
+                            const char *fold)
+{
+  const char *candidates[] = { name, fold };
+
+  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
+    {
+      g_autofree char *normalized = NULL;
+
+      if (candidates[i] != NULL &&
+          cr_name_validate (candidates[i], -1, &normalized) == CR_REASON_NONE)
+        return cr_name_skeleton (normalized);
+    }
+  return NULL;
+}
+
+/* Gives every account without one its skeleton (accounts made before
+ * schema 2) and indexes them. Runs after the integrity check: a damaged
+ * table is not touched, and a failure here does not fail the open but
+ * counts as damage, so the room refuses names by accounts it cannot read
+ * rather than admit a look-alike of one (fail closed, like
+ * cr_store_has_account). */
+void
+_cr_store_fill_skeletons (CrStore *self)
+{
+  sqlite3_stmt *select = NULL;
+  sqlite3_stmt *update = NULL;
+  guint filled = 0;
+  int rc = SQLITE_ERROR;
+
+  g_assert (self != NULL);
+
+  if (self->damage & CR_STORE_DAMAGE_ACCOUNTS)
+    return;
+  if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    goto fail;
+  if (sqlite3_exec (self->db, "CREATE INDEX IF NOT EXISTS accounts_by_skeleton "
+                    "ON accounts (skeleton)", NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (self->db, "SELECT fold, name FROM accounts WHERE skeleton IS NULL",
+                          -1, &select, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (self->db, "UPDATE accounts SET skeleton = ?1 WHERE fold = ?2",
+                          -1, &update, NULL) != SQLITE_OK)
+    goto fail;
+
+  while ((rc = sqlite3_step (select)) == SQLITE_ROW)
+    {
+      const char *fold = (const char *) sqlite3_column_text (select, 0);
+      const char *name = (const char *) sqlite3_column_text (select, 1);
+      g_autofree char *skeleton = NULL;
+
+      if (fold == NULL || !g_utf8_validate (fold, -1, NULL))
+        continue;
+      skeleton = _cr_store_account_skeleton (name != NULL && g_utf8_validate (name, -1, NULL) ? name : NULL,
+                                   fold);
+      if (skeleton == NULL)
+        continue;
+      sqlite3_bind_text (update, 1, skeleton, -1, SQLITE_STATIC);
+      sqlite3_bind_text (update, 2, fold, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (update) != SQLITE_DONE)
+        {
+          rc = SQLITE_ERROR;
+          break;
+        }
+      sqlite3_reset (update);
+      sqlite3_clear_bindings (update);
+      filled++;
+    }
+  if (rc != SQLITE_DONE)
+    goto fail;
+  g_clear_pointer (&select, sqlite3_finalize);
+  g_clear_pointer (&update, sqlite3_finalize);
+  if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    goto fail;
+  if (filled > 0)
+    g_debug ("%s: %u accounts got their skeleton", self->path, filled);
+  return;
+
+fail:
+  _cr_store_note_damage (self, CR_STORE_DAMAGE_ACCOUNTS, "Could not index the accounts' skeletons");
+  g_clear_pointer (&select, sqlite3_finalize);
+  g_clear_pointer (&update, sqlite3_finalize);
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -20,7 +20,7 @@ CrPwhashCost  cr_store_get_pwhash_cost (CrStore      *self);
  * identity, the sequence reserve). */
 #include <sqlite3.h>
 
-#define CR_STORE_N_STMTS 12
+#define CR_STORE_N_STMTS 13
 
 struct _CrStore
 {
@@ -54,6 +54,12 @@ gboolean  _cr_store_write_reserve     (CrStore        *self,
 void      _cr_store_note_damage       (CrStore        *self,
                                        CrStoreDamage   damage,
                                        const char     *what);
+/* An account's skeleton (cr_name_skeleton) from its row: the name, or the
+ * fold when the name is not a nickname; NULL when neither is. */
+char     *_cr_store_account_skeleton  (const char     *name,
+                                       const char     *fold);
+/* Gives the accounts without a skeleton theirs, and indexes them. */
+void      _cr_store_fill_skeletons    (CrStore        *self);
 #endif
 
 G_END_DECLS

@@ -74,10 +74,17 @@ static const char * const migrations[] = {
   "  key     TEXT PRIMARY KEY NOT NULL,"
   "  value   TEXT NOT NULL"
   ") WITHOUT ROWID;",
+  /* 1 → 2: each account's skeleton (cr_name_skeleton), so that a name
+   * nobody can tell from a registered one is refused while its account is
+   * absent too. Filled and indexed at open by _cr_store_fill_skeletons
+   * (cr-store-faults.c): C computes it, and an index over a damaged table
+   * must not fail the open. */
+  "ALTER TABLE accounts ADD COLUMN skeleton TEXT;",
 };
 
 typedef enum {
   STMT_HAS_ACCOUNT,
+  STMT_FIND_LOOKALIKE,
   STMT_GET_HASH,
   STMT_ADD_ACCOUNT,
   STMT_SET_BAN,
@@ -96,8 +103,10 @@ G_STATIC_ASSERT (N_STMTS == CR_STORE_N_STMTS);
 
 static const char * const stmt_sql[N_STMTS] = {
   [STMT_HAS_ACCOUNT] = "SELECT 1 FROM accounts WHERE fold = ?1",
+  [STMT_FIND_LOOKALIKE] = "SELECT name FROM accounts WHERE skeleton = ?1 AND fold <> ?2 LIMIT 1",
   [STMT_GET_HASH] = "SELECT hash FROM accounts WHERE fold = ?1",
-  [STMT_ADD_ACCOUNT] = "INSERT INTO accounts (fold, name, hash, created) VALUES (?1, ?2, ?3, ?4)",
+  [STMT_ADD_ACCOUNT] = "INSERT INTO accounts (fold, name, hash, created, skeleton) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5)",
   [STMT_SET_BAN] = "INSERT INTO bans (fold, name, created) VALUES (?1, ?2, ?3) "
                    "ON CONFLICT (fold) DO UPDATE SET name = excluded.name",
   [STMT_DELETE_BAN] = "DELETE FROM bans WHERE fold = ?1",
@@ -413,8 +422,10 @@ cr_store_open (const char  *dir,
 
   if (!_cr_store_configure (self, error) ||
       !cr_store_migrate (self, error) ||
-      !_cr_store_check_integrity (self, error) ||
-      !_cr_store_prepare_statements (self, error) ||
+      !_cr_store_check_integrity (self, error))
+    return NULL;
+  _cr_store_fill_skeletons (self);
+  if (!_cr_store_prepare_statements (self, error) ||
       !_cr_store_reserve_seqs (self, error) ||
       !_cr_store_remember_file (self, error))
     return NULL;
@@ -491,6 +502,42 @@ cr_store_has_account (CrStore    *self,
       return TRUE;
     }
   return rc == SQLITE_ROW;
+}
+
+gboolean
+cr_store_find_lookalike (CrStore     *self,
+                         const char  *skeleton,
+                         const char  *fold,
+                         char       **name)
+{
+  g_autoptr(CrStoreStmt) stmt = NULL;
+  const char *stored;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, TRUE);
+  g_return_val_if_fail (skeleton != NULL, TRUE);
+  g_return_val_if_fail (fold != NULL, TRUE);
+
+  if (name != NULL)
+    *name = NULL;
+
+  stmt = cr_store_stmt (self, STMT_FIND_LOOKALIKE);
+  sqlite3_bind_text (stmt, 1, skeleton, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, fold, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    return FALSE;
+  if (rc != SQLITE_ROW)
+    {
+      /* As cr_store_has_account: unknown is not "no". */
+      _cr_store_note_damage (self, CR_STORE_DAMAGE_ACCOUNTS, "Could not look up a look-alike");
+      return TRUE;
+    }
+  stored = (const char *) sqlite3_column_text (stmt, 0);
+  if (name != NULL && stored != NULL && g_utf8_validate (stored, -1, NULL) &&
+      cr_name_validate (stored, -1, NULL) == CR_REASON_NONE)
+    *name = g_strdup (stored);
+  return TRUE;
 }
 
 char *
@@ -583,6 +630,7 @@ cr_store_add_account_hash (CrStore     *self,
                            GError     **error)
 {
   g_autoptr(CrStoreStmt) stmt = NULL;
+  g_autofree char *skeleton = NULL;
   int rc;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -591,11 +639,14 @@ cr_store_add_account_hash (CrStore     *self,
   g_return_val_if_fail (hash != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  skeleton = _cr_store_account_skeleton (name, fold);
   stmt = cr_store_stmt (self, STMT_ADD_ACCOUNT);
   sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, name, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, hash, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 4, g_get_real_time ());
+  if (skeleton != NULL)
+    sqlite3_bind_text (stmt, 5, skeleton, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
     {

@@ -76,6 +76,15 @@ gboolean   cr_store_add_account     (CrStore       *self,
                                      const char    *name,
                                      const char    *password,
                                      GError       **error);
+/* Whether an account of another fold than fold has this skeleton
+ * (cr_name_skeleton: a name a reader cannot tell from that account's).
+ * *name (optional) gets that account's name, transfer full. When the table
+ * cannot be read the answer is TRUE with *name NULL (fail closed) and the
+ * damage is recorded. */
+gboolean   cr_store_find_lookalike  (CrStore       *self,
+                                     const char    *skeleton,
+                                     const char    *fold,
+                                     char         **name);
 /* TRUE when the account exists and the password matches. */
 gboolean   cr_store_check_password  (CrStore       *self,
                                      const char    *fold,

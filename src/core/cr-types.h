@@ -85,7 +85,9 @@ typedef enum {
   CR_REASON_KEY_CHANGED = 23,         /* client side: the room's identity key is not
                                        * the one remembered for its address (cr-trust.h) */
   CR_REASON_CLASSIC_REFUSED = 24,     /* the room takes no classic (unencrypted) members */
-  CR_REASON_LAST = CR_REASON_CLASSIC_REFUSED,   /*< skip >*/
+  CR_REASON_NAME_RESERVED = 25,       /* could pass for a line of the room's (cr_name_imitates_room) */
+  CR_REASON_NAME_CONFUSABLE = 26,     /* looks like a member's or an account's name (cr_name_skeleton) */
+  CR_REASON_LAST = CR_REASON_NAME_CONFUSABLE,   /*< skip >*/
 } CrReason;
 
 typedef enum {
@@ -118,7 +120,7 @@ char     *cr_name_fold     (const char  *normalized);
 CrReason  cr_text_validate (const char  *text,
                             gssize       len);
 
-/* A room refuses (CR_REASON_NAME_INVALID) a name that could pass for a line
+/* A room refuses (CR_REASON_NAME_RESERVED) a name that could pass for a line
  * of its own in the classic dialect, where a line is "NAME 说 :TEXT" and
  * the room's own lines start with "群主说：", "【系统消息】:", "【公告】" (or
  * "Owner: ", "[System] ", "[Announcement] "). The rule, on the name's
@@ -137,9 +139,12 @@ gboolean  cr_name_imitates_room (const char *normalized);
  * common Cyrillic, Greek and Armenian look-alikes of Latin letters and the
  * digit/letter ones (0 o, 1 l I, rn m) mapped to one prototype
  * (cr-confusable.c), then case-folded: "bоb" (Cyrillic о), "ｂｏｂ", "BOB"
- * and "b0b" share bob's skeleton. A room counts a name as taken while a
- * member with its fold or its skeleton is in the room (cr-room.c). It is
- * not the store's key: accounts and bans stay keyed by cr_name_fold.
+ * and "b0b" share bob's skeleton. A room refuses a name while a member
+ * with its fold (CR_REASON_NAME_TAKEN) or its skeleton
+ * (CR_REASON_NAME_CONFUSABLE) is in the room (cr-room.c), and while an
+ * account of another fold has its skeleton (cr-engine-auth.c). The store
+ * keeps each account's skeleton to look it up, but accounts and bans stay
+ * keyed by cr_name_fold.
  * Transfer full. */
 char     *cr_name_skeleton (const char *normalized);
 /* Whether normalized has that skeleton; without making it, for most names
