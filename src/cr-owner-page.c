@@ -52,6 +52,7 @@ struct _CrOwnerPage
   GtkBox              *address_box;
   GtkLabel            *addresses_label;
   GtkLabel            *status_hint;
+  GtkLabel            *key_label;
   AdwViewStack        *view_stack;
   GtkSearchEntry      *member_search;
   AdwPreferencesGroup *members_group;
@@ -64,6 +65,7 @@ struct _CrOwnerPage
   GtkEntry            *announce_entry;
   AdwEntryRow         *room_name_row;
   GtkSwitch           *require_registration_switch;
+  GtkSwitch           *allow_classic_switch;
   GtkSpinButton       *history_spin;
   GtkSpinButton       *port_spin;
   GtkSwitch           *local_only_switch;
@@ -152,6 +154,7 @@ update_status (CrOwnerPage *self)
   const char *local = NULL;
   g_autofree char *joined = NULL;
   g_autofree char *hint = NULL;
+  g_autofree char *fingerprint = NULL;
 
   g_clear_pointer (&self->first_address, g_free);
 
@@ -160,6 +163,7 @@ update_status (CrOwnerPage *self)
       gtk_label_set_label (self->status_title, _("The room is not running"));
       gtk_widget_set_visible (GTK_WIDGET (self->address_box), FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->status_hint), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->key_label), FALSE);
       update_actions (self);
       return;
     }
@@ -207,6 +211,18 @@ update_status (CrOwnerPage *self)
 
   gtk_label_set_label (self->status_hint, hint != NULL ? hint : "");
   gtk_widget_set_visible (GTK_WIDGET (self->status_hint), hint != NULL);
+
+  /* What members compare on their first join (cr-crypto.h). */
+  fingerprint = cr_server_dup_fingerprint (self->server);
+  if (fingerprint != NULL)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: %s is the room key's fingerprint, groups of digits */
+      text = g_strdup_printf (_("Room key: %s"), fingerprint);
+      gtk_label_set_label (self->key_label, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->key_label), fingerprint != NULL);
 
   update_actions (self);
 }
@@ -750,6 +766,7 @@ cr_owner_page_class_init (CrOwnerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, address_box);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, addresses_label);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, status_hint);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, key_label);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, view_stack);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, member_search);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, members_group);
@@ -762,6 +779,7 @@ cr_owner_page_class_init (CrOwnerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, announce_entry);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, room_name_row);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, require_registration_switch);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, allow_classic_switch);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, history_spin);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, port_spin);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, local_only_switch);
@@ -844,6 +862,9 @@ cr_owner_page_init (CrOwnerPage *self)
                        G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "local-only",
                        self->local_only_switch, "active",
+                       G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "allow-classic",
+                       self->allow_classic_switch, "active",
                        G_SETTINGS_BIND_DEFAULT);
       {
         g_autofree char *room_name = g_settings_get_string (self->settings, "room-name");
