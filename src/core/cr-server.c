@@ -19,6 +19,7 @@
 #include <sodium.h>
 #include <glib/gi18n-lib.h>
 
+#include "cr-discovery-responder.h"
 #include "cr-engine-worker.h"
 #include "cr-member-list.h"
 #include "cr-render.h"
@@ -45,11 +46,13 @@ struct _CrServer
   gboolean        require_registration;
   guint           history_length;
   guint           silence_timeout_ms;
+  gboolean        discoverable;
 
   /* running */
   CrStore        *store;
   CrEngine       *engine;
   GSocket        *socket;
+  CrDiscoveryResponder *discovery;  /* answers probes before the engine sees them */
   GSource        *read_source;
   GSource        *timer_source;
   guint           refresh_id;       /* applies pending_events to lists */
@@ -83,6 +86,7 @@ enum {
   PROP_RUNNING,
   PROP_PORT,
   PROP_STORAGE_OK,
+  PROP_DISCOVERABLE,
   N_PROPS
 };
 
@@ -162,6 +166,7 @@ finish_stop (CrServer *self)
 {
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_pointer (&self->read_source, g_source_destroy);
+  g_clear_pointer (&self->discovery, cr_discovery_responder_free);
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
@@ -229,6 +234,9 @@ on_datagram (const guint8   *data,
 {
   CrServer *self = user_data;
 
+  if (self->discovery != NULL &&
+      cr_discovery_responder_receive (self->discovery, data, len, from, now ().mono, self->out))
+    return;
   if (self->engine != NULL)
     cr_engine_receive (self->engine, data, len, from, now (), self->out);
 }
@@ -339,6 +347,7 @@ cr_server_dispose (GObject *object)
       g_source_destroy (self->timer_source);
       g_clear_pointer (&self->timer_source, g_source_unref);
     }
+  g_clear_pointer (&self->discovery, cr_discovery_responder_free);
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
@@ -412,6 +421,9 @@ cr_server_get_property (GObject    *object,
     case PROP_STORAGE_OK:
       g_value_set_boolean (value, self->storage_ok);
       break;
+    case PROP_DISCOVERABLE:
+      g_value_set_boolean (value, self->discoverable);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -453,6 +465,9 @@ cr_server_set_property (GObject      *object,
       break;
     case PROP_SILENCE_TIMEOUT:
       cr_server_set_silence_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_DISCOVERABLE:
+      cr_server_set_discoverable (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -507,6 +522,9 @@ cr_server_class_init (CrServerClass *klass)
   properties[PROP_STORAGE_OK] =
     g_param_spec_boolean ("storage-ok", NULL, NULL, TRUE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DISCOVERABLE] =
+    g_param_spec_boolean ("discoverable", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[EVENT] =
@@ -532,6 +550,7 @@ static void
 cr_server_init (CrServer *self)
 {
   self->storage_ok = TRUE;
+  self->discoverable = TRUE;
   self->lists = cr_member_list_new ();
   self->pending_events = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
   self->out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
@@ -621,6 +640,9 @@ cr_server_start (CrServer    *self,
     }
   self->worker = cr_engine_worker_new (AUTH_WORKERS, on_auth_done, self);
   self->socket = g_steal_pointer (&socket);
+  self->discovery = cr_discovery_responder_new (self->socket, _cr_discovery_server_info, self);
+  cr_discovery_responder_set_enabled (self->discovery, self->discoverable);
+  cr_discovery_responder_announce (self->discovery, CR_DISCOVERY_OPEN);
 
   self->read_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
   g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_socket_readable), self, NULL);
@@ -644,6 +666,7 @@ cr_server_stop (CrServer *self)
   if (self->engine == NULL || self->stopping)
     return;
 
+  cr_discovery_responder_set_enabled (self->discovery, FALSE);   /* announces the close */
   cr_engine_close (self->engine, now (), self->out);
   send_out (self);
   self->stopping = TRUE;
@@ -766,6 +789,25 @@ cr_server_set_silence_timeout (CrServer *self,
       schedule (self);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SILENCE_TIMEOUT]);
+}
+
+void
+cr_server_set_discoverable (CrServer *self,
+                            gboolean  discoverable)
+{
+  g_return_if_fail (CR_IS_SERVER (self));
+
+  discoverable = !!discoverable;
+  if (self->discoverable == discoverable)
+    return;
+  self->discoverable = discoverable;
+  if (self->discovery != NULL && !self->stopping)
+    {
+      cr_discovery_responder_set_enabled (self->discovery, discoverable);
+      if (discoverable)
+        cr_discovery_responder_announce (self->discovery, CR_DISCOVERY_OPEN);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISCOVERABLE]);
 }
 
 static gboolean
