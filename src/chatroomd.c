@@ -264,6 +264,7 @@ main (int   argc,
   g_autofree char *owner_name = NULL;
   int silence_ms = 15000;
   gboolean version = FALSE;
+  gboolean no_discovery = FALSE;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GInputStream) stdin_stream = NULL;
@@ -281,6 +282,9 @@ main (int   argc,
       N_("How the owner's messages are signed"), N_("NAME") },
     { "silence-timeout", 0, 0, G_OPTION_ARG_INT, &silence_ms,
       N_("Drop a member silent for this long (milliseconds)"), N_("MS") },
+    { "no-discovery", 0, 0, G_OPTION_ARG_NONE, &no_discovery,
+      N_("Do not answer LAN discovery nor announce the room: it is found only by its address"),
+      NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version"), NULL },
     { NULL }
   };
@@ -324,6 +328,7 @@ main (int   argc,
                                 "language", language ? language : "zh_CN",
                                 "owner-name", owner_name,
                                 "silence-timeout", (guint) silence_ms,
+                                "discoverable", !no_discovery,
                                 NULL);
   g_signal_connect (daemon.server, "event", G_CALLBACK (on_event), &daemon);
   g_signal_connect (daemon.server, "stopped", G_CALLBACK (on_stopped), &daemon);

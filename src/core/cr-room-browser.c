@@ -1071,9 +1071,14 @@ cr_room_browser_start (CrRoomBrowser  *self,
       g_propagate_error (error, g_steal_pointer (&error4));
       return FALSE;
     }
-  /* Shared with every other browser here; without it, probing alone. */
-  self->listen4 = open_socket (G_SOCKET_FAMILY_IPV4, CR_DISCOVERY_ANNOUNCE_PORT, TRUE, NULL);
-  self->listen6 = open_socket (G_SOCKET_FAMILY_IPV6, CR_DISCOVERY_ANNOUNCE_PORT, TRUE, NULL);
+  /* Shared with every other browser here; without it, probing alone.
+   * Only when looking at the networks: extra places alone send nothing
+   * else (not even a group join). */
+  if (self->methods & ~CR_BROWSE_EXTRA)
+    {
+      self->listen4 = open_socket (G_SOCKET_FAMILY_IPV4, CR_DISCOVERY_ANNOUNCE_PORT, TRUE, NULL);
+      self->listen6 = open_socket (G_SOCKET_FAMILY_IPV6, CR_DISCOVERY_ANNOUNCE_PORT, TRUE, NULL);
+    }
   watch_socket (self, self->probe4);
   watch_socket (self, self->probe6);
   watch_socket (self, self->listen4);
