@@ -20,6 +20,8 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <sched.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +40,7 @@
 
 static GPtrArray *namespaces;   /* char*: made by this process, deleted at exit */
 static int home_ns = -1;        /* this process's own network namespace */
+static GPid bus_pid;            /* the stand-in system bus, killed on a failure too */
 
 static gboolean
 run (const char *command_line)
@@ -703,10 +706,215 @@ test_ns_typed_subnet (void)
   delete_namespaces ();
 }
 
+/* --- DNS-SD through a stand-in avahi-daemon -------------------------------------
+ * A private dbus-daemon plays the system bus, and this test owns
+ * org.freedesktop.Avahi on it with the three methods a room calls: what the
+ * room asks of avahi is recorded as it arrives. */
+
+static const char avahi_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.Avahi.Server'>"
+  "    <method name='EntryGroupNew'><arg type='o' direction='out'/></method>"
+  "  </interface>"
+  "  <interface name='org.freedesktop.Avahi.EntryGroup'>"
+  "    <method name='AddService'>"
+  "      <arg type='i'/><arg type='i'/><arg type='u'/><arg type='s'/><arg type='s'/>"
+  "      <arg type='s'/><arg type='s'/><arg type='q'/><arg type='aay'/>"
+  "    </method>"
+  "    <method name='Commit'/>"
+  "    <method name='Free'/>"
+  "  </interface>"
+  "</node>";
+
+typedef struct {
+  GVariant *service;    /* AddService's parameters */
+  gboolean  committed;
+  gboolean  freed;
+} Avahi;
+
+static void
+on_avahi_call (GDBusConnection       *connection,
+               const char            *sender,
+               const char            *path,
+               const char            *interface,
+               const char            *method,
+               GVariant              *parameters,
+               GDBusMethodInvocation *invocation,
+               gpointer               user_data)
+{
+  Avahi *avahi = user_data;
+
+  g_test_message ("avahi: %s on %s", method, path);
+  if (g_strcmp0 (method, "EntryGroupNew") == 0)
+    {
+      g_dbus_method_invocation_return_value (invocation,
+                                             g_variant_new ("(o)", "/Client1/EntryGroup1"));
+      return;
+    }
+  if (g_strcmp0 (method, "AddService") == 0)
+    {
+      g_clear_pointer (&avahi->service, g_variant_unref);
+      avahi->service = g_variant_ref (parameters);
+    }
+  else if (g_strcmp0 (method, "Commit") == 0)
+    avahi->committed = TRUE;
+  else if (g_strcmp0 (method, "Free") == 0)
+    avahi->freed = TRUE;
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static gboolean
+avahi_committed (gpointer user_data)
+{
+  return ((Avahi *) user_data)->committed;
+}
+
+static gboolean
+avahi_freed (gpointer user_data)
+{
+  return ((Avahi *) user_data)->freed;
+}
+
+static gboolean
+bus_named (gpointer user_data)
+{
+  return *(gboolean *) user_data;
+}
+
+static void
+on_name_acquired (GDBusConnection *connection,
+                  const char      *name,
+                  gpointer         user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+/* A room on every address is published as _chatroom._udp where avahi
+ * runs, and withdrawn when it closes. */
+static void
+test_ns_dnssd (void)
+{
+  static const GDBusInterfaceVTable vtable = { on_avahi_call, NULL, NULL, { 0 } };
+  g_autofree char *r = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *bus_address = NULL;
+  g_autofree char *listen = NULL;
+  g_autoptr(GSubprocess) daemon = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GDBusNodeInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrServer) server = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *type = NULL;
+  g_autoptr(GVariant) txt = NULL;
+  g_autofree char *socket_path = NULL;
+  Avahi avahi = { 0 };
+  gboolean named = FALSE;
+  guint16 port;
+  guint owner_id;
+  guint ids[2];
+  gboolean has_owner = FALSE;
+
+  if (!namespaces_or_skip ())
+    return;
+  dir = cr_test_make_tmpdir ();
+  socket_path = g_build_filename (dir, "bus", NULL);
+  listen = g_strdup_printf ("--address=unix:path=%s", socket_path);
+  daemon = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                             G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                             "dbus-daemon", "--session", "--nofork", listen, NULL);
+  if (daemon == NULL)
+    {
+      g_test_skip ("no dbus-daemon to stand in for the system bus");
+      return;
+    }
+  bus_pid = atoi (g_subprocess_get_identifier (daemon));
+  bus_address = g_strdup_printf ("unix:path=%s", socket_path);
+  for (guint i = 0; i < 100 && !g_file_test (socket_path, G_FILE_TEST_EXISTS); i++)
+    cr_test_run_for (50);
+  connection = g_dbus_connection_new_for_address_sync (bus_address,
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+  info = g_dbus_node_info_new_for_xml (avahi_xml, &error);
+  g_assert_no_error (error);
+  ids[0] = g_dbus_connection_register_object (connection, "/", info->interfaces[0], &vtable,
+                                              &avahi, NULL, &error);
+  g_assert_no_error (error);
+  ids[1] = g_dbus_connection_register_object (connection, "/Client1/EntryGroup1",
+                                              info->interfaces[1], &vtable, &avahi, NULL, &error);
+  g_assert_no_error (error);
+  owner_id = g_bus_own_name_on_connection (connection, "org.freedesktop.Avahi",
+                                           G_BUS_NAME_OWNER_FLAGS_NONE, on_name_acquired, NULL,
+                                           &named, NULL);
+  cr_test_assert_wait (bus_named, &named, WAIT_MS);
+  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", bus_address, TRUE);
+  g_unsetenv ("CHATROOM_NO_AVAHI");
+
+  r = make_ns ("r");
+  enter_ns (r);
+  server = g_object_new (CR_TYPE_SERVER, "room-name", "Alpha", "owner-name", "Bob", NULL);
+  g_assert_true (cr_server_start (server, "0.0.0.0:0", &error));
+  g_assert_no_error (error);
+  port = cr_server_get_port (server);
+  cr_test_assert_wait (avahi_committed, &avahi, WAIT_MS);
+  g_variant_get (avahi.service, "(iiussssq@aay)", NULL, NULL, NULL, &name, &type, NULL, NULL,
+                 NULL, &txt);
+  g_assert_cmpstr (name, ==, "Alpha");
+  g_assert_cmpstr (type, ==, "_chatroom._udp");
+  g_variant_get_child (avahi.service, 7, "q", &port);
+  g_assert_cmpuint (port, ==, cr_server_get_port (server));
+  for (gsize i = 0; i < g_variant_n_children (txt); i++)
+    {
+      g_autoptr(GVariant) record = g_variant_get_child_value (txt, i);
+      gsize len;
+      const char *bytes = g_variant_get_fixed_array (record, &len, 1);
+
+      has_owner |= len == strlen ("owner=Bob") && memcmp (bytes, "owner=Bob", len) == 0;
+    }
+  g_assert_true (has_owner);
+
+  /* Closed: withdrawn. */
+  cr_server_stop (server);
+  cr_test_assert_wait (avahi_freed, &avahi, WAIT_MS);
+  g_clear_object (&server);
+  leave_ns ();
+
+  g_setenv ("CHATROOM_NO_AVAHI", "1", TRUE);
+  g_bus_unown_name (owner_id);
+  g_dbus_connection_unregister_object (connection, ids[0]);
+  g_dbus_connection_unregister_object (connection, ids[1]);
+  g_dbus_connection_close_sync (connection, NULL, NULL);
+  g_subprocess_force_exit (daemon);
+  g_subprocess_wait (daemon, NULL, NULL);
+  bus_pid = 0;
+  g_clear_pointer (&avahi.service, g_variant_unref);
+  cr_test_remove_tree (dir);
+  delete_namespaces ();
+}
+
+/* A failed assertion: no allocation, no locks (another thread may hold
+ * them), only fork and exec of what delete_namespaces would run. */
 static void
 on_abort (int signum)
 {
-  delete_namespaces ();
+  if (bus_pid > 0)
+    kill (bus_pid, SIGKILL);
+  if (home_ns >= 0)
+    setns (home_ns, CLONE_NEWNET);
+  for (guint i = 0; namespaces != NULL && i < namespaces->len; i++)
+    {
+      pid_t pid = fork ();
+
+      if (pid == 0)
+        {
+          execlp ("ip", "ip", "netns", "del", (char *) namespaces->pdata[i], (char *) NULL);
+          _exit (127);
+        }
+      if (pid > 0)
+        waitpid (pid, NULL, 0);
+    }
   signal (signum, SIG_DFL);
   raise (signum);
 }
@@ -734,6 +942,7 @@ main (int   argc,
   g_test_add_func ("/chatroom/discovery/ns-multicast", test_ns_multicast);
   g_test_add_func ("/chatroom/discovery/ns-two-interfaces", test_ns_two_interfaces);
   g_test_add_func ("/chatroom/discovery/ns-typed-subnet", test_ns_typed_subnet);
+  g_test_add_func ("/chatroom/discovery/ns-dnssd", test_ns_dnssd);
 
   status = g_test_run ();
   delete_namespaces ();

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "cr-discovery-avahi.h"
 #include "cr-discovery-net.h"
 #include "cr-engine.h"
 #include "cr-protocol.h"
@@ -46,6 +47,7 @@ struct _CrDiscoveryResponder
   GStrv                addresses;     /* served, as the answer names them */
   gint64               addresses_time;
   GHashTable          *buckets;       /* IP text → Bucket */
+  CrDiscoveryAvahi    *avahi;         /* DNS-SD, while enabled on every address */
   CrDiscoveryStats     stats;
 };
 
@@ -239,6 +241,7 @@ cr_discovery_responder_free (CrDiscoveryResponder *self)
   if (self == NULL)
     return;
   leave_groups (self);
+  g_clear_pointer (&self->avahi, cr_discovery_avahi_withdraw);
   g_ptr_array_unref (self->joined);
   g_strfreev (self->addresses);
   g_hash_table_unref (self->buckets);
@@ -260,11 +263,21 @@ cr_discovery_responder_set_enabled (CrDiscoveryResponder *self,
       cr_discovery_responder_announce (self, CR_DISCOVERY_CLOSE);
       self->enabled = FALSE;
       leave_groups (self);
+      g_clear_pointer (&self->avahi, cr_discovery_avahi_withdraw);
     }
   else
     {
       self->enabled = TRUE;
       join_groups (self);
+      if (self->wildcard)
+        {
+          CrDiscoveryRoom room = { 0 };
+
+          self->info_func (&room, self->user_data);
+          self->avahi = cr_discovery_avahi_publish (room.name ? room.name : "", room.owner,
+                                                    room.registration, self->port);
+          cr_discovery_room_clear (&room);
+        }
     }
 }
 
@@ -416,6 +429,13 @@ cr_discovery_responder_announce (CrDiscoveryResponder *self,
           send_one (self, to, data);
         }
     }
+}
+
+gboolean
+_cr_discovery_responder_get_published (CrDiscoveryResponder *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->avahi != NULL && cr_discovery_avahi_get_committed (self->avahi);
 }
 
 void

@@ -64,6 +64,9 @@ void                  cr_discovery_responder_announce (CrDiscoveryResponder *sel
 void                  cr_discovery_responder_get_stats (CrDiscoveryResponder *self,
                                                         CrDiscoveryStats     *stats);
 
+/* DNS-SD: published through avahi-daemon and committed (tests). */
+gboolean              _cr_discovery_responder_get_published (CrDiscoveryResponder *self);
+
 /* The CrDiscoveryInfoFunc of CrServer (user_data: the server), from its
  * public face. */
 void                  _cr_discovery_server_info (CrDiscoveryRoom *room,
