@@ -620,7 +620,9 @@ test_ns_multicast (void)
 }
 
 /* A member with two networks sees the room on each, and says through
- * which interface. */
+ * which interface; a room found only through a virtual bridge (a
+ * docker0 of the namespace's own) is listed after the real networks,
+ * whatever its name. */
 static void
 test_ns_two_interfaces (void)
 {
@@ -638,7 +640,7 @@ test_ns_two_interfaces (void)
   r1 = make_ns ("r1");
   r2 = make_ns ("r2");
   c = make_ns ("c");
-  link_ns (r1, "rv1", "198.51.100.2/25", c, "cva", "198.51.100.1/25");
+  link_ns (r1, "rv1", "198.51.100.2/25", c, "docker0", "198.51.100.1/25");
   link_ns (r2, "rv2", "198.51.100.130/25", c, "cvb", "198.51.100.129/25");
   alpha = ns_room_start (r1, "0.0.0.0:10024", "Alpha", "Ann");
   beta = ns_room_start (r2, "0.0.0.0:10024", "Beta", "Ben");
@@ -655,10 +657,17 @@ test_ns_two_interfaces (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (browser)), ==, 2);
   found = find_room (browser, "Alpha");
   g_assert_cmpstr (cr_found_room_get_address (found), ==, "198.51.100.2:10024");
-  g_assert_cmpstr (cr_found_room_get_interface (found), ==, "cva");
+  g_assert_cmpstr (cr_found_room_get_interface (found), ==, "docker0");
+  g_assert_true (cr_found_room_get_link_local (found));
+  {
+    g_autoptr(CrFoundRoom) first = g_list_model_get_item (G_LIST_MODEL (browser), 0);
+
+    g_assert_cmpstr (cr_found_room_get_name (first), ==, "Beta");
+  }
   found = find_room (browser, "Beta");
   g_assert_cmpstr (cr_found_room_get_address (found), ==, "198.51.100.130:10024");
   g_assert_cmpstr (cr_found_room_get_interface (found), ==, "cvb");
+  g_assert_false (cr_found_room_get_link_local (found));
   cr_room_browser_stop (browser);
   g_clear_object (&browser);
   leave_ns ();
