@@ -500,6 +500,102 @@ test_cli_loopback (void)
   cr_test_remove_tree (dir);
 }
 
+/* The classroom server (the course notes' ChatRoom-server.py) on a room
+ * port: it decodes every datagram as UTF-8 and dies on anything else, and
+ * would die on a first word of Q or N without a second. Our probes and
+ * announcements reach such ports by broadcast; it must live through them
+ * and answer nothing, and still take a classic join. */
+static void
+test_classroom_server_survives (void)
+{
+  const char *notes = g_getenv ("CHATROOM_CLASSROOM_NOTES");
+  g_autofree char *text = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *port_line = NULL;
+  g_autofree char *cmd = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(CrTestSocket) sock = NULL;
+  g_autoptr(GSocketAddress) to = NULL;
+  g_autoptr(GBytes) probe = cr_discovery_probe_new ("abc", CR_DISCOVERY_PROBE_PAD);
+  g_autoptr(GBytes) announcement = NULL;
+  g_autofree char *reply = NULL;
+  g_auto(GStrv) parts = NULL;
+  g_auto(GStrv) cli = NULL;
+  const char *addresses[] = { "198.51.100.2", "fd00::2", NULL };
+  CrDiscoveryRoom room = {
+    .kind = CR_DISCOVERY_OPEN, .id = (char *) "0123456789abcdef",
+    .name = (char *) "物理课 Physics 101", .owner = (char *) "老师", .members = 3,
+    .dialect = 1, .port = 10024, .addresses = (GStrv) addresses,
+  };
+  const char *start, *end;
+  CrTestChild *server;
+  guint16 port = cr_test_free_udp_port ();
+  int wait_status;
+
+  if (notes == NULL || !g_file_get_contents (notes, &text, NULL, NULL) ||
+      !g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("the classroom notes or python3 are missing (CHATROOM_CLASSROOM_NOTES)");
+      return;
+    }
+  start = strstr (text, "*ChatRoom-server.py*");
+  g_assert_nonnull (start);
+  start = strstr (start, "```python\n");
+  g_assert_nonnull (start);
+  start += strlen ("```python\n");
+  end = strstr (start, "```");
+  g_assert_nonnull (end);
+  code = g_strndup (start, end - start);
+  parts = g_strsplit (code, "HOST = '192.168.1.101'", 2);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  g_free (code);
+  code = g_strjoinv ("HOST = '127.0.0.1'", parts);
+  g_strfreev (parts);
+  port_line = g_strdup_printf ("PORT = %u", port);
+  parts = g_strsplit (code, "PORT = 10024", 2);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  g_free (code);
+  code = g_strjoinv (port_line, parts);
+  dir = cr_test_make_tmpdir ();
+  script = g_build_filename (dir, "ChatRoom-server.py", NULL);
+  g_assert_true (g_file_set_contents (script, code, -1, NULL));
+
+  {
+    const char *argv[] = { "/usr/bin/python3", script, NULL };
+    server = cr_test_child_spawn (argv, TRUE);
+  }
+  cr_test_run_for (500);   /* it binds before it prints anything */
+
+  announcement = cr_discovery_room_build (&room, CR_DISCOVERY_MAX);
+  sock = cr_test_socket_new ("127.0.0.1");
+  to = cr_test_socket_address ("127.0.0.1", port);
+  cr_test_socket_send (sock, to, g_bytes_get_data (probe, NULL), g_bytes_get_size (probe));
+  cr_test_socket_send (sock, to, g_bytes_get_data (announcement, NULL),
+                       g_bytes_get_size (announcement));
+  g_assert_null (cr_test_socket_receive (sock, 500, NULL));
+
+  /* chatroom-cli's own probe: nothing answers, exit 1. */
+  cmd = g_strdup_printf ("%s --list-rooms --no-lan --wait 1 --look 127.0.0.1:%u",
+                         CHATROOM_CLI_PATH, port);
+  g_assert_true (g_shell_parse_argv (cmd, NULL, &cli, NULL));
+  g_assert_true (g_spawn_sync (NULL, cli, NULL, 0, NULL, NULL, &out, NULL, &wait_status, NULL));
+  g_assert_cmpint (WEXITSTATUS (wait_status), ==, 1);
+  g_assert_cmpstr (out, ==, "");
+
+  /* Alive: a classic join still gets its OK. */
+  cr_test_socket_send_text (sock, to, "N alice");
+  reply = cr_test_socket_receive_text (sock, 5000);
+  g_test_message ("classroom server after discovery traffic: “%s”; its output: %s",
+                  reply, server->output->str);
+  g_assert_cmpstr (reply, ==, "OK");
+  g_assert_null (strstr (server->output->str, "Traceback"));
+
+  cr_test_child_free (server);
+  cr_test_remove_tree (dir);
+}
+
 /* --- the LAN, in namespaces --------------------------------------------------- */
 
 /* A room in one namespace is listed from another through broadcast (and
@@ -947,6 +1043,8 @@ main (int   argc,
   g_test_add_func ("/chatroom/discovery/forged-probe", test_forged_probe);
   g_test_add_func ("/chatroom/discovery/loopback-aging", test_loopback_aging);
   g_test_add_func ("/chatroom/discovery/cli-loopback", test_cli_loopback);
+  g_test_add_func ("/chatroom/discovery/classroom-server-survives",
+                   test_classroom_server_survives);
   g_test_add_func ("/chatroom/discovery/ns-broadcast", test_ns_broadcast);
   g_test_add_func ("/chatroom/discovery/ns-multicast", test_ns_multicast);
   g_test_add_func ("/chatroom/discovery/ns-two-interfaces", test_ns_two_interfaces);
