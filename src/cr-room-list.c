@@ -185,7 +185,8 @@ on_browser_places (CrRoomList *self)
 static void
 on_place_apply (CrRoomList *self)
 {
-  g_autofree char *place = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->place_row))));
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->place_row));
+  g_autofree char *place = g_strstrip (g_strdup (text));
   const char * const *current = cr_room_browser_get_extra_places (self->browser);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) places = NULL;

@@ -128,8 +128,8 @@ test_list_and_join (void)
   g_assert_cmpuint (cr_room_browser_get_probes_sent (cr_room_list_get_browser (list)), >, 0);
 
   WAIT_FOR ((row = find_room_row (GTK_WIDGET (list), "聊天室 Lobby")) != NULL, WAIT_MS);
-  subtitle_part = g_strdup_printf (ngettext ("%s’s room · %u member", "%s’s room · %u members",
-                                             0), "Ann", 0);
+  subtitle_part = g_strdup_printf (ngettext ("%s’s room · %u member",
+                                             "%s’s room · %u members", 0), "Ann", 0);
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), subtitle_part));
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), address));
   if (in_chinese ())

@@ -937,10 +937,10 @@ test_ns_dnssd (void)
   bus_address = g_strdup_printf ("unix:path=%s", socket_path);
   for (guint i = 0; i < 100 && !g_file_test (socket_path, G_FILE_TEST_EXISTS); i++)
     cr_test_run_for (50);
-  connection = g_dbus_connection_new_for_address_sync (bus_address,
-                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                       NULL, NULL, &error);
+  connection = g_dbus_connection_new_for_address_sync (
+    bus_address,
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, NULL, &error);
   g_assert_no_error (error);
   info = g_dbus_node_info_new_for_xml (avahi_xml, &error);
   g_assert_no_error (error);

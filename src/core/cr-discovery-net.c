@@ -59,10 +59,11 @@ cr_discovery_is_link_local (GInetAddress *inet)
 static GInetAddress *
 inet_from_sockaddr (const struct sockaddr *sa)
 {
+  const struct sockaddr_in *in = (const struct sockaddr_in *) sa;
+
   if (sa == NULL || sa->sa_family != AF_INET)
     return NULL;
-  return g_inet_address_new_from_bytes ((const guint8 *) &((const struct sockaddr_in *) sa)->sin_addr,
-                                        G_SOCKET_FAMILY_IPV4);
+  return g_inet_address_new_from_bytes ((const guint8 *) &in->sin_addr, G_SOCKET_FAMILY_IPV4);
 }
 
 static CrDiscoveryInterface *

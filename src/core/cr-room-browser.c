@@ -28,6 +28,7 @@
 
 #include "cr-discovery.h"
 #include "cr-discovery-net.h"
+#include "cr-room-browser-private.h"
 #include "cr-types.h"
 
 #include "cr-room-browser.h"
@@ -37,196 +38,6 @@
 #define SWEEP_PREFIX_MIN   22      /* an IPv4 subnet probed host by host: ≤ 1 024 */
 #define FIRST_INTERVAL_MS  1000
 #define READS_PER_WAKE     64
-
-/* --- CrFoundRoom ---------------------------------------------------------- */
-
-struct _CrFoundRoom
-{
-  GObject       parent_instance;
-
-  char         *id;
-  char         *name;
-  char         *owner;
-  guint         members;
-  gboolean      registration;
-  char         *address;
-  char         *interface;
-  gboolean      link_local;
-
-  GInetAddress *source;      /* where its answers come from */
-  gint64        last_seen;   /* monotonic µs */
-};
-
-G_DEFINE_FINAL_TYPE (CrFoundRoom, cr_found_room, G_TYPE_OBJECT)
-
-enum {
-  ROOM_PROP_0,
-  ROOM_PROP_ID,
-  ROOM_PROP_NAME,
-  ROOM_PROP_OWNER,
-  ROOM_PROP_MEMBERS,
-  ROOM_PROP_REGISTRATION,
-  ROOM_PROP_ADDRESS,
-  ROOM_PROP_INTERFACE,
-  ROOM_PROP_LINK_LOCAL,
-  ROOM_N_PROPS
-};
-
-static GParamSpec *room_properties[ROOM_N_PROPS];
-
-static void
-cr_found_room_finalize (GObject *object)
-{
-  CrFoundRoom *self = CR_FOUND_ROOM (object);
-
-  g_free (self->id);
-  g_free (self->name);
-  g_free (self->owner);
-  g_free (self->address);
-  g_free (self->interface);
-  g_clear_object (&self->source);
-
-  G_OBJECT_CLASS (cr_found_room_parent_class)->finalize (object);
-}
-
-static void
-cr_found_room_get_property (GObject    *object,
-                            guint       prop_id,
-                            GValue     *value,
-                            GParamSpec *pspec)
-{
-  CrFoundRoom *self = CR_FOUND_ROOM (object);
-
-  switch (prop_id)
-    {
-    case ROOM_PROP_ID:
-      g_value_set_string (value, self->id);
-      break;
-    case ROOM_PROP_NAME:
-      g_value_set_string (value, self->name);
-      break;
-    case ROOM_PROP_OWNER:
-      g_value_set_string (value, self->owner);
-      break;
-    case ROOM_PROP_MEMBERS:
-      g_value_set_uint (value, self->members);
-      break;
-    case ROOM_PROP_REGISTRATION:
-      g_value_set_boolean (value, self->registration);
-      break;
-    case ROOM_PROP_ADDRESS:
-      g_value_set_string (value, self->address);
-      break;
-    case ROOM_PROP_INTERFACE:
-      g_value_set_string (value, self->interface);
-      break;
-    case ROOM_PROP_LINK_LOCAL:
-      g_value_set_boolean (value, self->link_local);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-cr_found_room_class_init (CrFoundRoomClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  const GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
-
-  object_class->finalize = cr_found_room_finalize;
-  object_class->get_property = cr_found_room_get_property;
-
-  room_properties[ROOM_PROP_ID] = g_param_spec_string ("id", NULL, NULL, NULL, flags);
-  room_properties[ROOM_PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, flags);
-  room_properties[ROOM_PROP_OWNER] = g_param_spec_string ("owner", NULL, NULL, NULL, flags);
-  room_properties[ROOM_PROP_MEMBERS] =
-    g_param_spec_uint ("members", NULL, NULL, 0, G_MAXUINT, 0, flags);
-  room_properties[ROOM_PROP_REGISTRATION] =
-    g_param_spec_boolean ("registration", NULL, NULL, FALSE, flags);
-  room_properties[ROOM_PROP_ADDRESS] = g_param_spec_string ("address", NULL, NULL, NULL, flags);
-  room_properties[ROOM_PROP_INTERFACE] =
-    g_param_spec_string ("interface", NULL, NULL, NULL, flags);
-  room_properties[ROOM_PROP_LINK_LOCAL] =
-    g_param_spec_boolean ("link-local", NULL, NULL, FALSE, flags);
-  g_object_class_install_properties (object_class, ROOM_N_PROPS, room_properties);
-}
-
-static void
-cr_found_room_init (CrFoundRoom *self)
-{
-}
-
-const char *
-cr_found_room_get_id (CrFoundRoom *self)
-{
-  g_return_val_if_fail (CR_IS_FOUND_ROOM (self), NULL);
-  return self->id;
-}
-
-const char *
-cr_found_room_get_name (CrFoundRoom *self)
-{
-  g_return_val_if_fail (CR_IS_FOUND_ROOM (self), NULL);
-  return self->name;
-}
-
-const char *
-cr_found_room_get_owner (CrFoundRoom *self)
-{
-  g_return_val_if_fail (CR_IS_FOUND_ROOM (self), NULL);
-  return self->owner;
-}
-
-guint
-cr_found_room_get_members (CrFoundRoom *self)
-{
-  g_return_val_if_fail (CR_IS_FOUND_ROOM (self), 0);
-  return self->members;
-}
-
-gboolean
-cr_found_room_get_registration (CrFoundRoom *self)
-{
-  g_return_val_if_fail (CR_IS_FOUND_ROOM (self), FALSE);
-  return self->registration;
-}
-
-const char *
-cr_found_room_get_address (CrFoundRoom *self)
-{
-  g_return_val_if_fail (CR_IS_FOUND_ROOM (self), NULL);
-  return self->address;
-}
-
-const char *
-cr_found_room_get_interface (CrFoundRoom *self)
-{
-  g_return_val_if_fail (CR_IS_FOUND_ROOM (self), NULL);
-  return self->interface;
-}
-
-gboolean
-cr_found_room_get_link_local (CrFoundRoom *self)
-{
-  g_return_val_if_fail (CR_IS_FOUND_ROOM (self), FALSE);
-  return self->link_local;
-}
-
-/* Set a string property, notifying only on a change. */
-static gboolean
-room_set_string (CrFoundRoom  *self,
-                 char        **field,
-                 const char   *value,
-                 guint         prop)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return FALSE;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), room_properties[prop]);
-  return TRUE;
-}
 
 /* --- CrRoomBrowser -------------------------------------------------------- */
 
@@ -289,14 +100,14 @@ compare_rooms (CrFoundRoom *a,
   g_autofree char *kb = NULL;
   int cmp;
 
-  if (a->link_local != b->link_local)
-    return a->link_local ? 1 : -1;
-  ka = g_utf8_collate_key (a->name, -1);
-  kb = g_utf8_collate_key (b->name, -1);
+  if (cr_found_room_get_link_local (a) != cr_found_room_get_link_local (b))
+    return cr_found_room_get_link_local (a) ? 1 : -1;
+  ka = g_utf8_collate_key (cr_found_room_get_name (a), -1);
+  kb = g_utf8_collate_key (cr_found_room_get_name (b), -1);
   cmp = strcmp (ka, kb);
   if (cmp != 0)
     return cmp;
-  return g_strcmp0 (a->address, b->address);
+  return g_strcmp0 (cr_found_room_get_address (a), cr_found_room_get_address (b));
 }
 
 static guint
@@ -334,7 +145,7 @@ find_room (CrRoomBrowser *self,
            guint         *pos)
 {
   for (guint i = 0; i < self->rooms->len; i++)
-    if (strcmp (((CrFoundRoom *) self->rooms->pdata[i])->id, id) == 0)
+    if (strcmp (cr_found_room_get_id (self->rooms->pdata[i]), id) == 0)
       {
         *pos = i;
         return TRUE;
@@ -369,8 +180,6 @@ take_room (CrRoomBrowser   *self,
   g_autofree char *address = NULL;
   CrFoundRoom *room;
   gboolean link_local;
-  gboolean better;
-  gboolean moved = FALSE;
   guint pos;
 
   if (ifindex != 0 && if_indextoname (ifindex, ifname) == NULL)
@@ -381,66 +190,19 @@ take_room (CrRoomBrowser   *self,
   if (!find_room (self, info->id, &pos))
     {
       if (self->rooms->len >= ROOMS_MAX)
-        {
-          self->dropped++;
-          return;
-        }
-      room = g_object_new (CR_TYPE_FOUND_ROOM, NULL);
-      room->id = g_strdup (info->id);
-      room->name = g_strdup (info->name);
-      room->owner = g_strdup (info->owner);
-      room->members = info->members;
-      room->registration = info->registration;
-      room->address = g_steal_pointer (&address);
-      room->interface = g_strdup (ifname);
-      room->link_local = link_local;
-      room->source = g_object_ref (source);
-      room->last_seen = g_get_monotonic_time ();
-      insert_room (self, room);
+        self->dropped++;
+      else
+        insert_room (self, _cr_found_room_new (info, source, address, ifname, link_local));
       return;
     }
 
-  room = self->rooms->pdata[pos];
-  room->last_seen = g_get_monotonic_time ();
-  g_object_freeze_notify (G_OBJECT (room));
-  /* Heard on several paths (broadcast and multicast, IPv4 and IPv6, two
-   * networks): keep the best, IPv4 before IPv6 on the same footing. */
-  better = (room->link_local && !link_local) ||
-           (room->link_local == link_local &&
-            g_inet_address_get_family (room->source) == G_SOCKET_FAMILY_IPV6 &&
-            g_inet_address_get_family (source) == G_SOCKET_FAMILY_IPV4);
-  if (better || g_inet_address_equal (room->source, source))
+  room = g_object_ref (self->rooms->pdata[pos]);
+  if (_cr_found_room_update (room, info, source, address, ifname, link_local))
     {
-      g_set_object (&room->source, source);
-      room_set_string (room, &room->address, address, ROOM_PROP_ADDRESS);
-      room_set_string (room, &room->interface, ifname, ROOM_PROP_INTERFACE);
-      if (room->link_local != link_local)
-        {
-          room->link_local = link_local;
-          moved = TRUE;
-          g_object_notify_by_pspec (G_OBJECT (room), room_properties[ROOM_PROP_LINK_LOCAL]);
-        }
-    }
-  moved |= room_set_string (room, &room->name, info->name, ROOM_PROP_NAME);
-  room_set_string (room, &room->owner, info->owner, ROOM_PROP_OWNER);
-  if (room->members != info->members)
-    {
-      room->members = info->members;
-      g_object_notify_by_pspec (G_OBJECT (room), room_properties[ROOM_PROP_MEMBERS]);
-    }
-  if (room->registration != info->registration)
-    {
-      room->registration = info->registration;
-      g_object_notify_by_pspec (G_OBJECT (room), room_properties[ROOM_PROP_REGISTRATION]);
-    }
-  if (moved)
-    {
-      g_object_ref (room);
       remove_room_at (self, pos);
-      insert_room (self, room);
-      g_object_unref (room);
+      insert_room (self, g_object_ref (room));
     }
-  g_object_thaw_notify (G_OBJECT (room));
+  g_object_unref (room);
 }
 
 static void
@@ -472,7 +234,7 @@ handle_datagram (CrRoomBrowser *self,
     {
       /* Only from where the room was seen: a stranger cannot close it. */
       if (find_room (self, info.id, &pos) &&
-          g_inet_address_equal (((CrFoundRoom *) self->rooms->pdata[pos])->source, source))
+          g_inet_address_equal (_cr_found_room_get_source (self->rooms->pdata[pos]), source))
         remove_room_at (self, pos);
     }
   else
@@ -601,7 +363,7 @@ expire_rooms (CrRoomBrowser *self)
   gint64 now = g_get_monotonic_time ();
 
   for (guint i = self->rooms->len; i > 0; i--)
-    if (now - ((CrFoundRoom *) self->rooms->pdata[i - 1])->last_seen > limit)
+    if (now - _cr_found_room_get_last_seen (self->rooms->pdata[i - 1]) > limit)
       remove_room_at (self, i - 1);
 }
 
