@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * chatroom-cli [--register] [--password-file FILE] NAME [HOST:PORT]
+ * chatroom-cli --list-rooms [--wait SECONDS] [--look HOST_OR_SUBNET…]
  *
  * Prints every message of the room as one line on standard output and sends
  * every line read from standard input. "/quit", end of input, Ctrl-C or
@@ -26,6 +27,7 @@
 
 #include "cr-client.h"
 #include "cr-render.h"
+#include "cr-room-browser.h"
 #include "cr-terminal.h"
 #include "cr-trust.h"
 
@@ -612,6 +614,74 @@ read_password_file (const char  *path,
   return g_steal_pointer (&contents);
 }
 
+/* --list-rooms: probe for --wait seconds, then one line per room found,
+ * NAME<TAB>ADDRESS:PORT<TAB>MEMBERS<TAB>OWNER (and <TAB>INTERFACE with
+ * --show-interface), network text escaped. 0 when a room answered, 1 when
+ * none did, 2 when no socket could be opened. */
+static gboolean
+on_list_wait_done (gpointer user_data)
+{
+  gboolean *done = user_data;
+
+  *done = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static int
+list_rooms (double       wait_seconds,
+            char       **look,
+            int          port,
+            gboolean     no_lan,
+            gboolean     show_interface)
+{
+  g_autoptr(CrRoomBrowser) browser = cr_room_browser_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+  guint n;
+
+  for (guint i = 0; look != NULL && look[i] != NULL; i++)
+    if (!cr_room_browser_place_is_valid (look[i]))
+      {
+        g_autofree char *place = cr_terminal_escape (look[i]);
+
+        /* Translators: the first %s is the program name, the second what
+         * was given to --look */
+        status_line (_("%s: “%s” is neither a host nor a subnet like 192.168.1.0/24"),
+                     g_get_prgname (), place);
+        return 2;
+      }
+  cr_room_browser_set_port (browser, port);
+  if (no_lan)
+    cr_room_browser_set_methods (browser, CR_BROWSE_EXTRA);
+  cr_room_browser_set_extra_places (browser, (const char * const *) look);
+  if (!cr_room_browser_start (browser, &error))
+    {
+      /* Translators: the first %s is the program name, the second a system error */
+      status_line (_("%s: cannot look for rooms: %s"), g_get_prgname (), error->message);
+      return 2;
+    }
+  g_timeout_add ((guint) (wait_seconds * 1000), on_list_wait_done, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  cr_room_browser_stop (browser);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (browser));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CrFoundRoom) room = g_list_model_get_item (G_LIST_MODEL (browser), i);
+      g_autofree char *name = cr_terminal_escape (cr_found_room_get_name (room));
+      g_autofree char *owner = cr_terminal_escape (cr_found_room_get_owner (room));
+      g_autofree char *iface = cr_terminal_escape (cr_found_room_get_interface (room));
+      g_autofree char *line = NULL;
+
+      line = g_strdup_printf ("%s\t%s\t%u\t%s%s%s", name, cr_found_room_get_address (room),
+                              cr_found_room_get_members (room), owner,
+                              show_interface ? "\t" : "", show_interface ? iface : "");
+      write_line (stdout, line);
+    }
+  return n > 0 ? 0 : 1;
+}
+
 static char *
 complete_address (const char *address)
 {
@@ -638,6 +708,12 @@ main (int   argc,
   gboolean accept_new_key = FALSE;
   gboolean version = FALSE;
   g_autofree char *trust_file = NULL;
+  gboolean list = FALSE;
+  gboolean show_interface = FALSE;
+  gboolean no_lan = FALSE;
+  double wait_seconds = 3.0;
+  int port = CR_DEFAULT_PORT;
+  g_auto(GStrv) look = NULL;
   CliApp app = { 0 };
   const GOptionEntry entries[] = {
     { "register", 'r', 0, G_OPTION_ARG_NONE, &do_register,
@@ -649,6 +725,24 @@ main (int   argc,
          "remember the new one"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &app.quiet,
       N_("Say less on joining: the room key's fingerprint only"), NULL },
+    { "list-rooms", 'l', 0, G_OPTION_ARG_NONE, &list,
+      N_("List the rooms on the local networks, one a line: "
+         "NAME, ADDRESS:PORT, MEMBERS, OWNER separated by tabs; exit 1 when none answered"),
+      NULL },
+    { "wait", 'w', 0, G_OPTION_ARG_DOUBLE, &wait_seconds,
+      N_("With --list-rooms: how long to wait for answers (default 3)"), N_("SECONDS") },
+    { "look", 0, 0, G_OPTION_ARG_STRING_ARRAY, &look,
+      N_("With --list-rooms: also ask this host or subnet (192.168.2.7, host:port, "
+         "10.8.0.0/24), repeatable"), N_("HOST_OR_SUBNET") },
+    { "port", 0, 0, G_OPTION_ARG_INT, &port,
+      N_("With --list-rooms: the room port asked by broadcast and multicast (default 10024)"),
+      N_("PORT") },
+    { "no-lan", 0, 0, G_OPTION_ARG_NONE, &no_lan,
+      N_("With --list-rooms: ask only the --look places, nothing by broadcast or multicast"),
+      NULL },
+    { "show-interface", 0, 0, G_OPTION_ARG_NONE, &show_interface,
+      N_("With --list-rooms: add a fifth column, the network interface each room answered on"),
+      NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
       N_("Show the version and exit"), NULL },
     { NULL }
@@ -679,6 +773,17 @@ main (int   argc,
     {
       write_line (stdout, "chatroom-cli " PACKAGE_VERSION);
       return 0;
+    }
+  if (list)
+    {
+      if (argc != 1 || wait_seconds <= 0 || wait_seconds > 3600 || port < 1 || port > 65535)
+        {
+          /* Translators: %s is the program name */
+          status_line (_("%s: --list-rooms takes no nickname; --wait is 0–3600 s "
+                         "and --port 1–65535 (see --help)"), g_get_prgname ());
+          return 2;
+        }
+      return list_rooms (wait_seconds, look, port, no_lan, show_interface);
     }
   if (argc < 2 || argc > 3)
     {

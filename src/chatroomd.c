@@ -369,6 +369,7 @@ main (int   argc,
   int silence_ms = 15000;
   gboolean no_classic = FALSE;
   gboolean version = FALSE;
+  gboolean no_discovery = FALSE;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GInputStream) stdin_stream = NULL;
@@ -388,6 +389,9 @@ main (int   argc,
       N_("Drop a member silent for this long (milliseconds)"), N_("MS") },
     { "no-classic", 0, 0, G_OPTION_ARG_NONE, &no_classic,
       N_("Refuse classic clients (the classroom programs), which cannot encrypt"), NULL },
+    { "no-discovery", 0, 0, G_OPTION_ARG_NONE, &no_discovery,
+      N_("Do not answer LAN discovery nor announce the room: it is found only by its address"),
+      NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version"), NULL },
     { NULL }
   };
@@ -437,6 +441,7 @@ main (int   argc,
                                 "owner-name", owner_name,
                                 "silence-timeout", (guint) silence_ms,
                                 "allow-classic", !no_classic,
+                                "discoverable", !no_discovery,
                                 NULL);
   g_signal_connect (daemon.server, "event", G_CALLBACK (on_event), &daemon);
   g_signal_connect (daemon.server, "stopped", G_CALLBACK (on_stopped), &daemon);

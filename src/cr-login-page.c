@@ -14,6 +14,8 @@
 
 #include "cr-types.h"
 #include "cr-window-private.h"
+#include "cr-room-list.h"
+
 #include "cr-login-page.h"
 
 /* The password rule as the form states it: in characters, which is what a
@@ -106,6 +108,17 @@ on_row_entry_activated (CrLoginPage *self,
     gtk_widget_grab_focus (GTK_WIDGET (self->nickname_row));
 }
 
+/* A room of the LAN list was clicked: its address, then the nickname if
+ * missing (else Join is a click or Enter away). */
+static void
+on_room_activated (CrLoginPage *self,
+                   const char  *address)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->address_row), address);
+  if (gtk_editable_get_text (GTK_EDITABLE (self->nickname_row))[0] == '\0')
+    gtk_widget_grab_focus (GTK_WIDGET (self->nickname_row));
+}
+
 static void
 join_action (GtkWidget  *widget,
              const char *action_name,
@@ -176,6 +189,8 @@ cr_login_page_class_init (CrLoginPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_row_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_row_entry_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_register_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_room_activated);
+  g_type_ensure (CR_TYPE_ROOM_LIST);
 
   gtk_widget_class_install_action (widget_class, "login.join", NULL, join_action);
 }

@@ -69,6 +69,7 @@ struct _CrOwnerPage
   GtkSpinButton       *history_spin;
   GtkSpinButton       *port_spin;
   GtkSwitch           *local_only_switch;
+  GtkSwitch           *discoverable_switch;
 
   /* owned */
   CrServer            *server;
@@ -783,6 +784,7 @@ cr_owner_page_class_init (CrOwnerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, history_spin);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, port_spin);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, local_only_switch);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, discoverable_switch);
   gtk_widget_class_bind_template_callback (widget_class, on_room_name_row_apply);
 
   gtk_widget_class_install_action (widget_class, "owner.announce", NULL, announce_action);
@@ -860,6 +862,8 @@ cr_owner_page_init (CrOwnerPage *self)
       g_settings_bind (self->settings, "require-registration",
                        self->require_registration_switch, "active",
                        G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "discoverable",
+                       self->discoverable_switch, "active", G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "local-only",
                        self->local_only_switch, "active",
                        G_SETTINGS_BIND_DEFAULT);

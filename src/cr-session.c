@@ -990,6 +990,7 @@ cr_session_bind_server_settings (GSettings *settings,
   g_settings_bind (settings, "history-length", server, "history-length",
                    G_SETTINGS_BIND_GET);
   g_settings_bind (settings, "allow-classic", server, "allow-classic", G_SETTINGS_BIND_GET);
+  g_settings_bind (settings, "discoverable", server, "discoverable", G_SETTINGS_BIND_GET);
 }
 
 /* --- for tests (cr-session-private.h) ----------------------------------- */

@@ -19,6 +19,7 @@
 #include <sodium.h>
 #include <glib/gi18n-lib.h>
 
+#include "cr-discovery-responder.h"
 #include "cr-engine-worker.h"
 #include "cr-member-list.h"
 #include "cr-render.h"
@@ -47,11 +48,13 @@ struct _CrServer
   guint           silence_timeout_ms;
   gboolean        allow_classic;
   CrIdentity     *identity;         /* the room's key, loaded at the first start */
+  gboolean        discoverable;
 
   /* running */
   CrStore        *store;
   CrEngine       *engine;
   GSocket        *socket;
+  CrDiscoveryResponder *discovery;  /* answers probes before the engine sees them */
   GSource        *read_source;
   GSource        *timer_source;
   guint           refresh_id;       /* applies pending_events to lists */
@@ -87,6 +90,7 @@ enum {
   PROP_STORAGE_OK,
   PROP_ALLOW_CLASSIC,
   PROP_FINGERPRINT,
+  PROP_DISCOVERABLE,
   N_PROPS
 };
 
@@ -170,6 +174,7 @@ finish_stop (CrServer *self)
 {
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_pointer (&self->read_source, g_source_destroy);
+  g_clear_pointer (&self->discovery, cr_discovery_responder_free);
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
@@ -238,6 +243,9 @@ on_datagram (const guint8   *data,
 {
   CrServer *self = user_data;
 
+  if (self->discovery != NULL &&
+      cr_discovery_responder_receive (self->discovery, data, len, from, now ().mono, self->out))
+    return;
   if (self->engine != NULL)
     cr_engine_receive (self->engine, data, len, from, now (), self->out);
 }
@@ -348,6 +356,7 @@ cr_server_dispose (GObject *object)
       g_source_destroy (self->timer_source);
       g_clear_pointer (&self->timer_source, g_source_unref);
     }
+  g_clear_pointer (&self->discovery, cr_discovery_responder_free);
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
@@ -428,6 +437,9 @@ cr_server_get_property (GObject    *object,
     case PROP_STORAGE_OK:
       g_value_set_boolean (value, self->storage_ok);
       break;
+    case PROP_DISCOVERABLE:
+      g_value_set_boolean (value, self->discoverable);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -472,6 +484,9 @@ cr_server_set_property (GObject      *object,
       break;
     case PROP_ALLOW_CLASSIC:
       cr_server_set_allow_classic (self, g_value_get_boolean (value));
+      break;
+    case PROP_DISCOVERABLE:
+      cr_server_set_discoverable (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -533,6 +548,9 @@ cr_server_class_init (CrServerClass *klass)
   properties[PROP_FINGERPRINT] =
     g_param_spec_string ("fingerprint", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DISCOVERABLE] =
+    g_param_spec_boolean ("discoverable", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[EVENT] =
@@ -558,6 +576,7 @@ static void
 cr_server_init (CrServer *self)
 {
   self->storage_ok = TRUE;
+  self->discoverable = TRUE;
   self->lists = cr_member_list_new ();
   self->pending_events = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
   self->out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
@@ -663,6 +682,9 @@ cr_server_start (CrServer    *self,
     }
   self->worker = cr_engine_worker_new (AUTH_WORKERS, on_auth_done, self);
   self->socket = g_steal_pointer (&socket);
+  self->discovery = cr_discovery_responder_new (self->socket, _cr_discovery_server_info, self);
+  cr_discovery_responder_set_enabled (self->discovery, self->discoverable);
+  cr_discovery_responder_announce (self->discovery, CR_DISCOVERY_OPEN);
 
   self->read_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
   g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_socket_readable), self, NULL);
@@ -686,6 +708,7 @@ cr_server_stop (CrServer *self)
   if (self->engine == NULL || self->stopping)
     return;
 
+  cr_discovery_responder_set_enabled (self->discovery, FALSE);   /* announces the close */
   cr_engine_close (self->engine, now (), self->out);
   send_out (self);
   self->stopping = TRUE;
@@ -855,6 +878,25 @@ cr_server_set_silence_timeout (CrServer *self,
       schedule (self);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SILENCE_TIMEOUT]);
+}
+
+void
+cr_server_set_discoverable (CrServer *self,
+                            gboolean  discoverable)
+{
+  g_return_if_fail (CR_IS_SERVER (self));
+
+  discoverable = !!discoverable;
+  if (self->discoverable == discoverable)
+    return;
+  self->discoverable = discoverable;
+  if (self->discovery != NULL && !self->stopping)
+    {
+      cr_discovery_responder_set_enabled (self->discovery, discoverable);
+      if (discoverable)
+        cr_discovery_responder_announce (self->discovery, CR_DISCOVERY_OPEN);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISCOVERABLE]);
 }
 
 static gboolean

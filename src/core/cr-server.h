@@ -29,7 +29,9 @@ G_DECLARE_FINAL_TYPE (CrServer, cr_server, CR, SERVER, GObject)
  * members' lines, default "zh_CN"), "max-members" (uint, default 200),
  * "require-registration" (boolean), "history-length" (uint, events sent on
  * join, default 50), "silence-timeout" (uint ms, default 15000),
- * "owner-name" (string: how owner messages from the console are signed).
+ * "owner-name" (string: how owner messages from the console are signed),
+ * "discoverable" (boolean, default TRUE: answer discovery probes and
+ * announce the room on the LAN, cr-discovery.h; also live).
  * "room-name", "require-registration" and "history-length" also apply to
  * a running room and notify on a change (the app binds them to its
  * settings with g_settings_bind).
@@ -81,6 +83,8 @@ void          cr_server_set_history_length   (CrServer     *self,
                                               guint         length);
 void          cr_server_set_silence_timeout  (CrServer     *self,
                                               guint         timeout_ms);
+void          cr_server_set_discoverable     (CrServer     *self,
+                                              gboolean      discoverable);
 
 /* The owner speaks and manages. Each returns FALSE with CR_SERVER_ERROR and
  * a CrReason when it does not apply. */
