@@ -263,6 +263,8 @@ main (int   argc,
   g_autofree char *language = NULL;
   g_autofree char *owner_name = NULL;
   int silence_ms = 15000;
+  int max_members = 500;
+  int rate_limit = 50;
   gboolean version = FALSE;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
@@ -281,6 +283,11 @@ main (int   argc,
       N_("How the owner's messages are signed"), N_("NAME") },
     { "silence-timeout", 0, 0, G_OPTION_ARG_INT, &silence_ms,
       N_("Drop a member silent for this long (milliseconds)"), N_("MS") },
+    { "max-members", 0, 0, G_OPTION_ARG_INT, &max_members,
+      N_("How many members the room holds (default 500)"), N_("N") },
+    { "rate-limit", 0, 0, G_OPTION_ARG_INT, &rate_limit,
+      N_("Messages a second each member may say, in bursts of twice that; 0: no limit "
+         "(default 50)"), N_("N") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version"), NULL },
     { NULL }
   };
@@ -313,6 +320,16 @@ main (int   argc,
       say (stderr, _("The silence timeout must be at least 100 ms"));
       return 2;
     }
+  if (max_members < 1 || max_members > 100000)
+    {
+      say (stderr, _("The room holds between 1 and 100000 members"));
+      return 2;
+    }
+  if (rate_limit < 0 || rate_limit > 1000000)
+    {
+      say (stderr, _("The rate limit is between 0 (none) and 1000000 messages a second"));
+      return 2;
+    }
   if (data_dir == NULL)
     data_dir = g_build_filename (g_get_user_data_dir (), "chatroom", NULL);
 
@@ -324,6 +341,8 @@ main (int   argc,
                                 "language", language ? language : "zh_CN",
                                 "owner-name", owner_name,
                                 "silence-timeout", (guint) silence_ms,
+                                "max-members", (guint) max_members,
+                                "rate-limit", (guint) rate_limit,
                                 NULL);
   g_signal_connect (daemon.server, "event", G_CALLBACK (on_event), &daemon);
   g_signal_connect (daemon.server, "stopped", G_CALLBACK (on_stopped), &daemon);

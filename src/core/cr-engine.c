@@ -139,7 +139,7 @@ _cr_engine_commit_event (CrEngine     *self,
                          GPtrArray    *out)
 {
   g_autoptr(GBytes) body = NULL;
-  g_autoptr(GPtrArray) lines = NULL;
+  g_autoptr(GPtrArray) lines = NULL;   /* GBytes*: each member's datagrams share them */
   GHashTableIter iter;
   CrEngineSession *session;
 
@@ -164,9 +164,15 @@ _cr_engine_commit_event (CrEngine     *self,
       else
         {
           if (lines == NULL)
-            lines = cr_classic_format_event (self->classic, event);
+            {
+              g_autoptr(GPtrArray) text = cr_classic_format_event (self->classic, event);
+
+              lines = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+              for (guint i = 0; i < text->len; i++)
+                g_ptr_array_add (lines, g_bytes_new (text->pdata[i], strlen (text->pdata[i])));
+            }
           for (guint i = 0; i < lines->len; i++)
-            _cr_engine_emit_text (self, out, session->addr, lines->pdata[i]);
+            _cr_engine_emit (self, out, session->addr, g_bytes_ref (lines->pdata[i]));
         }
     }
 

@@ -31,6 +31,7 @@
 #define MAX_BATCHES     8           /* per wakeup, then let the loop breathe */
 #define STOP_TIMEOUT_US (G_TIME_SPAN_SECOND)
 #define AUTH_WORKERS    2           /* Argon2id at once: each takes 64 MiB */
+#define CR_SERVER_MAX_MEMBERS_DEFAULT 500   /* a school year group */
 
 struct _CrServer
 {
@@ -42,6 +43,7 @@ struct _CrServer
   char           *language;
   char           *owner_name;
   guint           max_members;
+  guint           rate_limit;       /* messages a second a member may say; 0: any */
   gboolean        require_registration;
   guint           history_length;
   guint           silence_timeout_ms;
@@ -76,6 +78,7 @@ enum {
   PROP_LANGUAGE,
   PROP_OWNER_NAME,
   PROP_MAX_MEMBERS,
+  PROP_RATE_LIMIT,
   PROP_REQUIRE_REGISTRATION,
   PROP_HISTORY_LENGTH,
   PROP_SILENCE_TIMEOUT,
@@ -242,8 +245,14 @@ on_socket_readable (GSocket      *socket,
 
   for (guint batch = 0; batch < MAX_BATCHES && self->engine != NULL; batch++)
     {
-      guint n = _cr_server_io_receive (socket, self->buffers, on_datagram, self);
+      guint n;
 
+      /* One transaction for the batch's events, written before any of
+       * its datagrams (an ack among them) goes out. */
+      cr_engine_begin_batch (self->engine);
+      n = _cr_server_io_receive (socket, self->buffers, on_datagram, self);
+      if (self->engine != NULL)
+        cr_engine_end_batch (self->engine, now (), self->out);
       if (n == 0)
         break;
       send_out (self);
@@ -391,6 +400,9 @@ cr_server_get_property (GObject    *object,
     case PROP_MAX_MEMBERS:
       g_value_set_uint (value, self->max_members);
       break;
+    case PROP_RATE_LIMIT:
+      g_value_set_uint (value, self->rate_limit);
+      break;
     case PROP_REQUIRE_REGISTRATION:
       g_value_set_boolean (value, self->require_registration);
       break;
@@ -445,6 +457,9 @@ cr_server_set_property (GObject      *object,
     case PROP_MAX_MEMBERS:
       self->max_members = g_value_get_uint (value);
       break;
+    case PROP_RATE_LIMIT:
+      self->rate_limit = g_value_get_uint (value);
+      break;
     case PROP_REQUIRE_REGISTRATION:
       cr_server_set_require_registration (self, g_value_get_boolean (value));
       break;
@@ -482,7 +497,10 @@ cr_server_class_init (CrServerClass *klass)
     g_param_spec_string ("owner-name", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   properties[PROP_MAX_MEMBERS] =
-    g_param_spec_uint ("max-members", NULL, NULL, 1, 100000, 200,
+    g_param_spec_uint ("max-members", NULL, NULL, 1, 100000, CR_SERVER_MAX_MEMBERS_DEFAULT,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RATE_LIMIT] =
+    g_param_spec_uint ("rate-limit", NULL, NULL, 0, 1000000, 50,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
   properties[PROP_REQUIRE_REGISTRATION] =
     g_param_spec_boolean ("require-registration", NULL, NULL, FALSE,
@@ -589,6 +607,17 @@ cr_server_start (CrServer    *self,
       return FALSE;
     }
   g_socket_set_blocking (socket, FALSE);
+  {
+    int rcvbuf, sndbuf;
+
+    if (!_cr_server_io_size_buffers (socket, CR_SERVER_IO_BUFFER_BYTES, &rcvbuf, &sndbuf))
+      /* Translators: the sizes are in KiB; a burst beyond them is lost
+       * before the room reads it (net.core.rmem_max, wmem_max) */
+      g_message (_("The system gave the room's socket %d KiB to receive and %d KiB to send "
+                   "(asked %d KiB): a large class's burst may be lost. Raise "
+                   "net.core.rmem_max and net.core.wmem_max."),
+                 rcvbuf / 1024, sndbuf / 1024, CR_SERVER_IO_BUFFER_BYTES / 1024);
+  }
 
   if (self->data_dir != NULL)
     {
@@ -605,6 +634,13 @@ cr_server_start (CrServer    *self,
   config.language = self->language;
   config.owner_name = self->owner_name;
   config.max_members = self->max_members;
+  if (self->rate_limit > 0)
+    {
+      config.rate_per_second = self->rate_limit;
+      config.rate_burst = 2.0 * self->rate_limit;
+    }
+  else
+    config.rate_per_second = config.rate_burst = G_MAXDOUBLE;
   config.history_length = self->history_length;
   config.require_registration = self->require_registration;
   config.silence_timeout_us = (gint64) self->silence_timeout_ms * G_TIME_SPAN_MILLISECOND;
