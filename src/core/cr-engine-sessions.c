@@ -519,7 +519,11 @@ _cr_engine_session_end (CrEngine        *self,
                                 cr_classic_format_reason (self->classic, reason));
         }
       if (session->dialect == CR_DIALECT_NATIVE)
-        _cr_engine_session_flush (self, session, now.mono, out);   /* the last ack */
+        {
+          /* The last ack, undelayed: the session is gone after this. */
+          cr_reliable_ack_now (session->rel);
+          _cr_engine_session_flush (self, session, now.mono, out);
+        }
       _cr_engine_session_destroy (self, session);
       return;
     }
