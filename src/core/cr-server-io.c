@@ -94,7 +94,7 @@ _cr_server_io_receive (GSocket        *socket,
   return (guint) n;
 }
 
-void
+gboolean
 _cr_server_io_send (GSocket   *socket,
                     GPtrArray *out)
 {
@@ -103,7 +103,7 @@ _cr_server_io_send (GSocket   *socket,
   if (socket == NULL)
     {
       g_ptr_array_set_size (out, 0);
-      return;
+      return TRUE;
     }
 
   while (i < out->len)
@@ -125,16 +125,21 @@ _cr_server_io_send (GSocket   *socket,
         }
 
       sent = g_socket_send_messages (socket, messages, n, 0, NULL, &error);
+      if (sent < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          /* The rest waits for room in the send buffer. */
+          g_ptr_array_remove_range (out, 0, i);
+          return FALSE;
+        }
       if (sent < 0)
         {
-          /* A full buffer or an unreachable peer costs the datagram, not
-           * the room: the reliable layer sends it again. Skip the one that
-           * failed. */
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            g_debug ("send: %s", error->message);
+          /* An unreachable peer costs its datagram, not the room: the
+           * reliable layer sends it again. Skip the one that failed. */
+          g_debug ("send: %s", error->message);
           sent = 1;
         }
       i += MAX (sent, 1);
     }
   g_ptr_array_set_size (out, 0);
+  return TRUE;
 }

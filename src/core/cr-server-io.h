@@ -38,9 +38,11 @@ guint   _cr_server_io_receive     (GSocket        *socket,
                                    guint8         *buffers,
                                    CrServerIoFunc  func,
                                    gpointer        user_data);
-/* Send every CrDatagram in out, in batches, and empty out. NULL socket:
- * only empty it. */
-void    _cr_server_io_send        (GSocket        *socket,
+/* Send the CrDatagrams in out, in batches, and remove what was sent.
+ * Returns FALSE when the socket's send buffer filled up: out keeps the
+ * rest, to be sent when the socket is writable. NULL socket: only empty
+ * out. */
+gboolean _cr_server_io_send       (GSocket        *socket,
                                    GPtrArray      *out);
 
 G_END_DECLS

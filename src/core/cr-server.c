@@ -53,6 +53,7 @@ struct _CrServer
   CrEngine       *engine;
   GSocket        *socket;
   GSource        *read_source;
+  GSource        *write_source;     /* while the socket's send buffer is full */
   GSource        *timer_source;
   guint           refresh_id;       /* applies pending_events to lists */
   GPtrArray      *pending_events;   /* CrEvent copies */
@@ -102,15 +103,45 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void schedule (CrServer *self);
+static gboolean on_socket_readable (GSocket      *socket,
+                                    GIOCondition  condition,
+                                    gpointer      user_data);
+static gboolean on_socket_writable (GSocket      *socket,
+                                    GIOCondition  condition,
+                                    gpointer      user_data);
 
-/* Sending */
+/* Sending. When the send buffer is full the room stops reading until it
+ * has room again: what waits to be read stays in the kernel's receive
+ * buffer, and nothing already made is thrown away (a full buffer used to
+ * cost the datagram). */
+
+static void
+watch_socket (CrServer     *self,
+              GIOCondition  condition)
+{
+  GSource **source = condition == G_IO_IN ? &self->read_source : &self->write_source;
+
+  *source = g_socket_create_source (self->socket, condition, NULL);
+  if (condition == G_IO_IN)
+    g_source_set_callback (*source, G_SOURCE_FUNC (on_socket_readable), self, NULL);
+  else
+    g_source_set_callback (*source, G_SOURCE_FUNC (on_socket_writable), self, NULL);
+  g_source_set_name (*source, condition == G_IO_IN ? "[chatroom] server socket"
+                                                   : "[chatroom] server socket, full");
+  g_source_attach (*source, g_main_context_get_thread_default ());
+  g_source_unref (*source);
+}
 
 static void
 send_out (CrServer *self)
 {
   guint serial;
 
-  _cr_server_io_send (self->socket, self->out);
+  if (self->write_source == NULL && !_cr_server_io_send (self->socket, self->out))
+    {
+      g_clear_pointer (&self->read_source, g_source_destroy);
+      watch_socket (self, G_IO_OUT);
+    }
   if (self->engine == NULL)
     return;
   /* Every change the engine makes ends here, so a lock is told at once. */
@@ -165,9 +196,11 @@ finish_stop (CrServer *self)
 {
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_pointer (&self->read_source, g_source_destroy);
+  g_clear_pointer (&self->write_source, g_source_destroy);
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
+  g_ptr_array_set_size (self->out, 0);
   drop_worker (self);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
@@ -267,6 +300,20 @@ on_socket_readable (GSocket      *socket,
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+on_socket_writable (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      user_data)
+{
+  CrServer *self = user_data;
+
+  if (!_cr_server_io_send (socket, self->out))
+    return G_SOURCE_CONTINUE;
+  self->write_source = NULL;
+  watch_socket (self, G_IO_IN);
+  return G_SOURCE_REMOVE;
+}
+
 /* Members and bans, for the owner view: CrMemberList keeps them in place
  * from the room's events (cr-member-list.c).
  *
@@ -343,6 +390,7 @@ cr_server_dispose (GObject *object)
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_pointer (&self->read_source, g_source_destroy);
+  g_clear_pointer (&self->write_source, g_source_destroy);
   if (self->timer_source != NULL)
     {
       g_source_destroy (self->timer_source);
@@ -658,11 +706,7 @@ cr_server_start (CrServer    *self,
   self->worker = cr_engine_worker_new (AUTH_WORKERS, on_auth_done, self);
   self->socket = g_steal_pointer (&socket);
 
-  self->read_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
-  g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_socket_readable), self, NULL);
-  g_source_set_name (self->read_source, "[chatroom] server socket");
-  g_source_attach (self->read_source, g_main_context_get_thread_default ());
-  g_source_unref (self->read_source);
+  watch_socket (self, G_IO_IN);
 
   cr_member_list_load_bans (self->lists, cr_engine_get_room (self->engine));
 
