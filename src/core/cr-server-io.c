@@ -60,6 +60,7 @@ _cr_server_io_buffers_new (void)
 guint
 _cr_server_io_receive (GSocket        *socket,
                        guint8         *buffers,
+                       guint           max,
                        CrServerIoFunc  func,
                        gpointer        user_data)
 {
@@ -75,7 +76,7 @@ _cr_server_io_receive (GSocket        *socket,
       messages[i] = (GInputMessage) { &addresses[i], &vectors[i], 1, 0, 0, NULL, NULL };
     }
 
-  n = g_socket_receive_messages (socket, messages, BATCH, 0, NULL, &error);
+  n = g_socket_receive_messages (socket, messages, CLAMP (max, 1, BATCH), 0, NULL, &error);
   if (n <= 0)
     {
       if (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))

@@ -31,11 +31,12 @@ gboolean _cr_server_io_size_buffers (GSocket *socket,
                                      int     *sndbuf);
 /* Room for one batch, for _cr_server_io_receive; g_free it. */
 guint8 *_cr_server_io_buffers_new (void);
-/* Read what is waiting, up to CR_SERVER_IO_BATCH datagrams at once, and
- * give each to func. Returns how many were read: 0 when nothing waited or
- * the read failed. */
+/* Read what is waiting, up to max (≤ CR_SERVER_IO_BATCH) datagrams at
+ * once, and give each to func. Returns how many were read: 0 when nothing
+ * waited or the read failed. */
 guint   _cr_server_io_receive     (GSocket        *socket,
                                    guint8         *buffers,
+                                   guint           max,
                                    CrServerIoFunc  func,
                                    gpointer        user_data);
 /* Send the CrDatagrams in out, in batches, and remove what was sent.
