@@ -94,6 +94,8 @@ typedef struct
   guint64         deliveries;
   guint64         duplicates;
   guint64         send_failed;
+  guint64         datagrams_sent;   /* by the members, to the room */
+  guint64         sent_before_load;
   guint           closed;
   GArray         *latency;          /* gint32 µs, one per delivery */
   gint64          first_send;
@@ -275,6 +277,7 @@ send_to_server (Bench        *bench,
   if (sendto (member->fd, data, len, 0, (struct sockaddr *) &bench->server,
               sizeof bench->server) < 0)
     bench->send_failed++;
+  bench->datagrams_sent++;
 }
 
 static void
@@ -627,6 +630,7 @@ run_load (Bench *bench)
   gint64 end;
 
   bench->first_send = t0;
+  bench->sent_before_load = bench->datagrams_sent;
   while (next < bench->n_messages)
     {
       gint64 now = g_get_monotonic_time ();
@@ -862,19 +866,24 @@ main (int   argc,
              rss_end, rss_empty, rss_joined,
              bench.n_joined ? (rss_joined - rss_empty) * 1024.0 / bench.n_joined : 0);
   g_print ("kernel drops: %" G_GUINT64_FORMAT " at the server's socket, %" G_GUINT64_FORMAT
-           " at the members'\n", drops_server, drops_members);
+           " at the members'; the members sent the room %" G_GUINT64_FORMAT " datagrams "
+           "during the load (%.3f per delivery)\n", drops_server, drops_members,
+           bench.datagrams_sent - bench.sent_before_load,
+           bench.deliveries ? (double) (bench.datagrams_sent - bench.sent_before_load) /
+                              bench.deliveries : 0);
   g_print ("RESULT dialect=%s members=%u joined=%u senders=%u messages=%u rate=%.0f "
            "join_ms=%.0f deliveries=%" G_GUINT64_FORMAT " expected=%" G_GUINT64_FORMAT
            " loss_pct=%.3f dps=%.0f p50_us=%d p99_us=%d max_us=%d cpu_us=%" G_GINT64_FORMAT
            " cpu_us_per_delivery=%.3f rss_kb=%" G_GINT64_FORMAT " rss_per_member_b=%.0f"
-           " server_drops=%" G_GUINT64_FORMAT " member_drops=%" G_GUINT64_FORMAT "\n",
+           " server_drops=%" G_GUINT64_FORMAT " member_drops=%" G_GUINT64_FORMAT
+           " member_datagrams=%" G_GUINT64_FORMAT "\n",
            bench.dialect, bench.n_members, bench.n_joined, bench.n_senders, bench.n_messages,
            bench.rate, join_us / 1000.0, bench.deliveries, expected, loss, dps,
            percentile (bench.latency, 0.50), percentile (bench.latency, 0.99),
            percentile (bench.latency, 1.0), cpu_us,
            bench.deliveries ? (double) cpu_us / bench.deliveries : 0, rss_end,
            bench.n_joined ? (rss_joined - rss_empty) * 1024.0 / bench.n_joined : 0,
-           drops_server, drops_members);
+           drops_server, drops_members, bench.datagrams_sent - bench.sent_before_load);
 
   leave_all (&bench);
   stop_server (&bench);
