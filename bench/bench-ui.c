@@ -27,6 +27,14 @@
  *     the bottom). "Shown" is when the list's last item is the newest
  *     message, and the newest row is then checked inside the viewport.
  *
+ *  3. host (--host N, the app's library and network only): the app hosting
+ *     a big room. A CrServer on this thread's main loop, as CrSession runs
+ *     it, and the app's CrOwnerPage bound to it in the window; the load
+ *     generator (bench/chatroom-bench, another process) joins N classic
+ *     members and has 10 of them say --host-rate messages a second for
+ *     --host-seconds, while the owner view's list is scrolled up and down
+ *     every 50 ms. The stall meter covers the joins and the chat.
+ *
  * Every wait is bounded; the program stops by itself.
  */
 
@@ -47,6 +55,7 @@
 #ifdef CR_BENCH_HAVE_APP
 # include "cr-message-row.h"
 # include "cr-chat-page.h"
+# include "cr-owner-page.h"
 #endif
 
 #define BURST_RATE_PER_MS 10
@@ -59,6 +68,10 @@ static int opt_preload = 50;
 static char *opt_source = NULL;
 static char *opt_view = NULL;
 static gboolean opt_skip_memory = FALSE;
+static int opt_host = 0;
+static int opt_host_rate = 100;
+static int opt_host_seconds = 10;
+static gboolean opt_host_no_page = FALSE;
 
 typedef enum { VIEW_PLAIN, VIEW_CAP, VIEW_TAIL } ViewMode;
 
@@ -995,6 +1008,179 @@ memory_phase (Bench *b)
   run_for (200);
 }
 
+#if defined (CR_BENCH_HAVE_APP) && defined (CR_BENCH_HAVE_NETWORK) && defined (CR_BENCH_GENERATOR)
+/* --- the app hosting a big room ----------------------------------------- */
+
+typedef struct {
+  Bench             *b;
+  GtkScrolledWindow *scroller;    /* the owner view's member list */
+  gboolean           down;
+  guint              frames;
+  gint64             last_frame;
+  gint64             max_frame_gap;
+} Host;
+
+static GtkScrolledWindow *
+find_scroller (GtkWidget *widget)
+{
+  if (GTK_IS_SCROLLED_WINDOW (widget))
+    return GTK_SCROLLED_WINDOW (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkScrolledWindow *found = find_scroller (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The owner scrolls the member list, a page at a time, to the end and back. */
+static gboolean
+on_host_scroll (gpointer data)
+{
+  Host *h = data;
+  GtkAdjustment *adj;
+  double value;
+
+  if (h->scroller == NULL)
+    h->scroller = find_scroller (gtk_window_get_child (h->b->window));
+  if (h->scroller == NULL)
+    return G_SOURCE_CONTINUE;
+  adj = gtk_scrolled_window_get_vadjustment (h->scroller);
+  value = gtk_adjustment_get_value (adj) +
+          (h->down ? 1 : -1) * gtk_adjustment_get_page_size (adj) / 2;
+  if (value >= gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj))
+    h->down = FALSE;
+  else if (value <= 0)
+    h->down = TRUE;
+  gtk_adjustment_set_value (adj, value);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_host_frame (GtkWidget     *widget,
+               GdkFrameClock *clock,
+               gpointer       data)
+{
+  Host *h = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (h->last_frame != 0)
+    h->max_frame_gap = MAX (h->max_frame_gap, now - h->last_frame);
+  h->last_frame = now;
+  h->frames++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_generator_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  gboolean *done = data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *done = TRUE;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+host_phase (Bench *b)
+{
+  g_autoptr(CrServer) server = NULL;
+  g_autoptr(GSubprocess) generator = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("bench-ui-host-XXXXXX", NULL);
+  g_autofree char *port = NULL;
+  g_autofree char *members = g_strdup_printf ("%d", opt_host);
+  g_autofree char *each = g_strdup_printf ("%d", opt_host_rate * opt_host_seconds / 10);
+  g_autofree char *rate = g_strdup_printf ("%d", opt_host_rate);
+  GtkWidget *page = cr_owner_page_new ();
+  GtkWidget *old_child = g_object_ref (gtk_window_get_child (b->window));
+  Host h = { b, NULL, TRUE, 0, 0, 0 };
+  guint scroll_source, frame_tick;
+  gint64 start;
+  guint n_members;
+  gboolean done = FALSE;
+
+  server = g_object_new (CR_TYPE_SERVER, "data-dir", data_dir, "max-members", (guint) opt_host + 1,
+                         "rate-limit", 0u, NULL);
+  if (!cr_server_start (server, "127.0.0.1:0", &error))
+    {
+      g_printerr ("bench-ui: %s\n", error->message);
+      return;
+    }
+  if (!opt_host_no_page)
+    cr_owner_page_set_server (CR_OWNER_PAGE (page), server);
+  gtk_window_set_child (b->window, page);
+  frame_tick = gtk_widget_add_tick_callback (page, on_host_frame, &h, NULL);
+  run_for (500);
+
+  port = g_strdup_printf ("%u", cr_server_get_port (server));
+  generator = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, CR_BENCH_GENERATOR,
+                                "--port", port, "--members", members, "--senders", "10",
+                                "--messages", each, "--rate", rate, "--drain", "3000",
+                                "--join-timeout", "60000", NULL);
+  if (generator == NULL)
+    {
+      g_printerr ("bench-ui: %s\n", error->message);
+      return;
+    }
+  meter_start (b);
+  start = g_get_monotonic_time ();
+  scroll_source = g_timeout_add (50, on_host_scroll, &h);
+  g_subprocess_wait_async (generator, NULL, on_generator_done, &done);
+  run_until (flag_set, &done, (guint) (opt_host_seconds + 90) * 1000);
+  b->measuring = FALSE;
+  g_source_remove (scroll_source);
+  n_members = g_list_model_get_n_items (cr_server_get_members (server));
+
+  {
+    g_autoptr(GBytes) out = NULL;
+    gsize len;
+
+    if (!done)
+      g_subprocess_force_exit (generator);
+    g_subprocess_communicate (generator, NULL, NULL, &out, NULL, NULL);
+    if (out != NULL)
+      {
+        const char *text = g_bytes_get_data (out, &len);
+        g_autofree char *copy = g_strndup (text, len);
+        g_auto(GStrv) lines = g_strsplit (copy, "\n", 0);
+
+        for (guint i = 0; lines[i] != NULL; i++)
+          if (*lines[i] != '\0' && !g_str_has_prefix (lines[i], "RESULT"))
+            g_print ("host: generator: %s\n", lines[i]);
+      }
+  }
+  g_print ("host: %d members, %d msgs/s for %d s, owner view %s: "
+           "longest main-loop stall %.1f ms at +%.2f s (goal < 50; %u stalls over 50 ms); "
+           "longest frame gap %.1f ms over %u frames; %u members listed at the end; %.1f s\n",
+           opt_host, opt_host_rate, opt_host_seconds,
+           opt_host_no_page ? "empty" : "bound and scrolled every 50 ms", b->max_gap / 1000.0,
+           b->max_gap_at / 1e6, b->long_gaps, h.max_frame_gap / 1000.0, h.frames, n_members,
+           (g_get_monotonic_time () - start) / 1e6);
+
+  gtk_widget_remove_tick_callback (page, frame_tick);
+  cr_server_stop (server);
+  run_for (1200);
+  gtk_window_set_child (b->window, old_child);
+  g_object_unref (old_child);
+  {
+    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", data_dir);
+
+    g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+  }
+}
+#endif
+
 static gboolean
 window_drawn (gpointer data)
 {
@@ -1026,6 +1212,14 @@ main (int   argc,
     { "preload", 0, 0, G_OPTION_ARG_INT, &opt_preload,
       "Messages already shown when the burst begins (50)", "N" },
     { "skip-memory", 0, 0, G_OPTION_ARG_NONE, &opt_skip_memory, "Skip the memory figure", NULL },
+    { "host", 0, 0, G_OPTION_ARG_INT, &opt_host,
+      "Only the hosting figure: the owner view of a room with N members (0: skip)", "N" },
+    { "host-rate", 0, 0, G_OPTION_ARG_INT, &opt_host_rate,
+      "Messages a second in the hosted room (100)", "R" },
+    { "host-seconds", 0, 0, G_OPTION_ARG_INT, &opt_host_seconds,
+      "For how long (10)", "S" },
+    { "host-no-page", 0, 0, G_OPTION_ARG_NONE, &opt_host_no_page,
+      "The owner view shows no room: what the server alone costs the loop", NULL },
     { NULL }
   };
   GtkSignalListItemFactory *factory;
@@ -1096,6 +1290,20 @@ main (int   argc,
 #endif
            G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (b.window))),
            gtk_get_major_version (), gtk_get_minor_version (), gtk_get_micro_version ());
+
+  if (opt_host > 0)
+    {
+#if defined (CR_BENCH_HAVE_APP) && defined (CR_BENCH_HAVE_NETWORK) && defined (CR_BENCH_GENERATOR)
+      opt_host_rate = CLAMP (opt_host_rate, 10, 100000);
+      opt_host_seconds = CLAMP (opt_host_seconds, 1, 600);
+      host_phase (&b);
+#else
+      g_printerr ("bench-ui: --host needs the app, the server and chatroom-bench\n");
+#endif
+      g_source_remove (b.beat_source);
+      gtk_window_destroy (b.window);
+      return 0;
+    }
 
   if (!opt_skip_memory)
     memory_phase (&b);

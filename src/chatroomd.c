@@ -368,6 +368,8 @@ main (int   argc,
   g_autofree char *owner_name = NULL;
   int silence_ms = 15000;
   gboolean no_classic = FALSE;
+  int max_members = 500;
+  int rate_limit = 50;
   gboolean version = FALSE;
   gboolean no_discovery = FALSE;
   g_autoptr(GOptionContext) context = NULL;
@@ -392,6 +394,11 @@ main (int   argc,
     { "no-discovery", 0, 0, G_OPTION_ARG_NONE, &no_discovery,
       N_("Do not answer LAN discovery nor announce the room: it is found only by its address"),
       NULL },
+    { "max-members", 0, 0, G_OPTION_ARG_INT, &max_members,
+      N_("How many members the room holds (default 500)"), N_("N") },
+    { "rate-limit", 0, 0, G_OPTION_ARG_INT, &rate_limit,
+      N_("Messages a second each member may say, in bursts of twice that; 0: no limit "
+         "(default 50)"), N_("N") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version"), NULL },
     { NULL }
   };
@@ -429,6 +436,16 @@ main (int   argc,
       say (stderr, _("The silence timeout must be at least 100 ms"));
       return 2;
     }
+  if (max_members < 1 || max_members > 100000)
+    {
+      say (stderr, _("The room holds between 1 and 100000 members"));
+      return 2;
+    }
+  if (rate_limit < 0 || rate_limit > 1000000)
+    {
+      say (stderr, _("The rate limit is between 0 (none) and 1000000 messages a second"));
+      return 2;
+    }
   if (data_dir == NULL)
     data_dir = g_build_filename (g_get_user_data_dir (), "chatroom", NULL);
 
@@ -442,6 +459,8 @@ main (int   argc,
                                 "silence-timeout", (guint) silence_ms,
                                 "allow-classic", !no_classic,
                                 "discoverable", !no_discovery,
+                                "max-members", (guint) max_members,
+                                "rate-limit", (guint) rate_limit,
                                 NULL);
   g_signal_connect (daemon.server, "event", G_CALLBACK (on_event), &daemon);
   g_signal_connect (daemon.server, "stopped", G_CALLBACK (on_stopped), &daemon);

@@ -547,7 +547,10 @@ test_window (void)
   for (guint i = 0; i < 10; i++)
     g_assert_true (pass (b, out->pdata[i], 2 * MS, got));
   g_assert_cmpuint (got->len, ==, 10);
+  /* Fewer than CR_ACK_EVERY: B's ack waits for its delay. */
   cr_reliable_flush (b, 2, 2 * MS, acks);
+  g_assert_cmpuint (acks->len, ==, 0);
+  cr_reliable_flush (b, 2, 2 * MS + CR_ACK_DELAY_US, acks);
   g_assert_cmpuint (acks->len, ==, 1);
   g_assert_true (pass (a, acks->pdata[0], 3 * MS, got));
   g_assert_cmpuint (cr_reliable_get_unacked (a), ==, total - 10);
@@ -707,9 +710,11 @@ test_ack_only (void)
   g_assert_cmpuint (got->len, ==, 1);
   g_assert_cmpint (cr_reliable_get_last_heard (b), ==, 100 * MS);
 
-  /* B owes an ack: due at once. */
-  g_assert_cmpint (cr_reliable_next_deadline (b), <=, 100 * MS);
+  /* B owes an ack: due after the delay, not before. */
+  g_assert_cmpint (cr_reliable_next_deadline (b), ==, 100 * MS + CR_ACK_DELAY_US);
   g_ptr_array_set_size (out, 0);
+  cr_reliable_flush (b, 2, 100 * MS, out);
+  g_assert_cmpuint (out->len, ==, 0);
   cr_reliable_flush (b, 2, 150 * MS, out);
   g_assert_cmpuint (out->len, ==, 1);
   parse (out->pdata[0], &header, &ack_body, &ack_len);
@@ -781,7 +786,7 @@ test_ack_only (void)
     g_assert_cmpuint (out->len, ==, 1);   /* the EVENT again: 200 ms passed */
     g_assert_true (pass (a, out->pdata[0], 600 * MS, none));
     g_assert_cmpuint (none->len, ==, 1);
-    g_assert_cmpint (cr_reliable_next_deadline (a), <=, 600 * MS);
+    g_assert_cmpint (cr_reliable_next_deadline (a), ==, 600 * MS + CR_ACK_DELAY_US);
     ping = cr_reliable_build_unreliable (a, 1, CR_PACKET_PING, NULL);
     parse (ping, &header, &ack_body, &ack_len);
     g_assert_cmpuint (header.ack, ==, 1);
@@ -867,6 +872,182 @@ test_many (void)
   g_assert_cmpuint (cr_reliable_get_duplicates (wire->end[1]), ==, 0);
 }
 
+/* Count the pure ACKs in out and check each is cumulative: its ack field
+ * is never below the one before. */
+static guint
+count_acks (GPtrArray *out,
+            guint32   *last_ack)
+{
+  guint n = 0;
+
+  *last_ack = 0;
+  for (guint i = 0; i < out->len; i++)
+    {
+      CrHeader header = { 0, };
+      const guint8 *body;
+      gsize body_len;
+
+      parse (out->pdata[i], &header, &body, &body_len);
+      if (header.type != CR_PACKET_ACK)
+        continue;
+      g_assert_cmpuint (header.ack, >=, *last_ack);
+      *last_ack = header.ack;
+      n++;
+    }
+  return n;
+}
+
+/* A stream taken one packet at a time costs an ACK per CR_ACK_EVERY
+ * packets, each cumulative, and the tail's after CR_ACK_DELAY_US: not an
+ * ACK per packet (the native dialect's packet count doubled). */
+static void
+test_ack_coalesced (void)
+{
+  g_autoptr(CrReliable) a = cr_reliable_new ();
+  g_autoptr(CrReliable) b = cr_reliable_new ();
+  g_autoptr(GPtrArray) out = new_datagrams ();
+  g_autoptr(GPtrArray) acks = new_datagrams ();
+  g_autoptr(GPtrArray) got = new_deliveries ();
+  const guint total = 100;
+  guint32 last_ack = 0;
+  guint n_acks;
+
+  for (guint i = 0; i < total; i++)
+    {
+      g_autoptr(GBytes) body = message_body (i, 40);
+
+      cr_reliable_send (a, CR_PACKET_EVENT, body);
+    }
+  cr_reliable_flush (a, 1, 0, out);
+  g_assert_cmpuint (out->len, ==, total);
+
+  for (guint i = 0; i < total; i++)
+    {
+      g_assert_true (pass (b, out->pdata[i], i * 10, got));
+      cr_reliable_flush (b, 2, i * 10, acks);
+    }
+  g_assert_cmpuint (got->len, ==, total);
+  n_acks = count_acks (acks, &last_ack);
+  g_assert_cmpuint (n_acks, ==, total / CR_ACK_EVERY);
+  g_assert_cmpuint (last_ack, ==, (total / CR_ACK_EVERY) * CR_ACK_EVERY);
+
+  /* The tail: owed since its first packet, due CR_ACK_DELAY_US later. */
+  g_assert_cmpint (cr_reliable_next_deadline (b), ==,
+                   (gint64) (total / CR_ACK_EVERY) * CR_ACK_EVERY * 10 + CR_ACK_DELAY_US);
+  cr_reliable_flush (b, 2, (total - 1) * 10, acks);
+  g_assert_cmpuint (count_acks (acks, &last_ack), ==, n_acks);
+  cr_reliable_flush (b, 2, cr_reliable_next_deadline (b), acks);
+  g_assert_cmpuint (count_acks (acks, &last_ack), ==, n_acks + 1);
+  g_assert_cmpuint (last_ack, ==, total);
+  g_assert_cmpuint (cr_reliable_get_acks_sent (b), ==, n_acks + 1);
+  g_assert_cmpint (cr_reliable_next_deadline (b), ==, G_MAXINT64);
+
+  /* Those few acks free everything A sent. */
+  for (guint i = 0; i < acks->len; i++)
+    {
+      g_autoptr(GPtrArray) none = new_deliveries ();
+
+      g_assert_true (pass (a, acks->pdata[i], 100 * MS, none));
+    }
+  g_assert_cmpuint (cr_reliable_get_unacked (a), ==, 0);
+  g_assert_cmpint (cr_reliable_next_deadline (a), ==, G_MAXINT64);
+}
+
+/* A gap or a duplicate is acked at once: the sender learns sooner what is
+ * missing, and that its retransmission was not needed. */
+static void
+test_ack_at_once (void)
+{
+  g_autoptr(CrReliable) a = cr_reliable_new ();
+  g_autoptr(CrReliable) b = cr_reliable_new ();
+  g_autoptr(GPtrArray) out = new_datagrams ();
+  g_autoptr(GPtrArray) got = new_deliveries ();
+  CrHeader header = { 0, };
+  const guint8 *body;
+  gsize body_len;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GBytes) message = message_body (i, 40);
+
+      cr_reliable_send (a, CR_PACKET_EVENT, message);
+    }
+  cr_reliable_flush (a, 1, 0, out);
+  g_assert_cmpuint (out->len, ==, 3);
+
+  /* In order: delayed. */
+  g_assert_true (pass (b, out->pdata[0], 0, got));
+  {
+    g_autoptr(GPtrArray) acks = new_datagrams ();
+
+    cr_reliable_flush (b, 2, 0, acks);
+    g_assert_cmpuint (acks->len, ==, 0);
+  }
+
+  /* 3 before 2: at once, saying 1 and 3. */
+  g_assert_true (pass (b, out->pdata[2], 1 * MS, got));
+  g_assert_cmpint (cr_reliable_next_deadline (b), <=, 1 * MS);
+  {
+    g_autoptr(GPtrArray) acks = new_datagrams ();
+
+    cr_reliable_flush (b, 2, 1 * MS, acks);
+    g_assert_cmpuint (acks->len, ==, 1);
+    parse (acks->pdata[0], &header, &body, &body_len);
+    g_assert_cmpuint (header.type, ==, CR_PACKET_ACK);
+    g_assert_cmpuint (header.ack, ==, 1);
+    g_assert_cmpuint (header.ack_bits, ==, 1u << 1);
+  }
+
+  /* 2 fills the gap: in order again, so delayed again. */
+  g_assert_true (pass (b, out->pdata[1], 2 * MS, got));
+  g_assert_cmpuint (got->len, ==, 3);
+  g_assert_cmpint (cr_reliable_next_deadline (b), ==, 2 * MS + CR_ACK_DELAY_US);
+
+  /* A duplicate of 1 (A resending): at once, and it says 3. */
+  g_assert_false (pass (b, out->pdata[0], 3 * MS, got));
+  {
+    g_autoptr(GPtrArray) acks = new_datagrams ();
+
+    cr_reliable_flush (b, 2, 3 * MS, acks);
+    g_assert_cmpuint (acks->len, ==, 1);
+    parse (acks->pdata[0], &header, &body, &body_len);
+    g_assert_cmpuint (header.ack, ==, 3);
+  }
+  g_assert_cmpint (cr_reliable_next_deadline (b), ==, G_MAXINT64);
+}
+
+/* cr_reliable_ack_now: the last ack before a session ends is not delayed;
+ * a delay of 0 acks every packet at once. */
+static void
+test_ack_now (void)
+{
+  g_autoptr(CrReliable) a = cr_reliable_new ();
+  g_autoptr(CrReliable) b = cr_reliable_new ();
+  g_autoptr(CrReliable) c = cr_reliable_new ();
+  g_autoptr(GBytes) message = message_body (0, 40);
+  g_autoptr(GPtrArray) out = new_datagrams ();
+  g_autoptr(GPtrArray) got = new_deliveries ();
+  g_autoptr(GPtrArray) acks = new_datagrams ();
+
+  /* Nothing owed: nothing to hurry. */
+  cr_reliable_ack_now (b);
+  cr_reliable_flush (b, 2, 0, acks);
+  g_assert_cmpuint (acks->len, ==, 0);
+
+  cr_reliable_send (a, CR_PACKET_BYE, message);
+  cr_reliable_flush (a, 1, 0, out);
+  g_assert_true (pass (b, out->pdata[0], 0, got));
+  cr_reliable_ack_now (b);
+  cr_reliable_flush (b, 2, 0, acks);
+  g_assert_cmpuint (acks->len, ==, 1);
+
+  cr_reliable_set_ack_delay (c, 0);
+  g_assert_true (pass (c, out->pdata[0], 0, got));
+  g_assert_cmpint (cr_reliable_next_deadline (c), ==, 0);
+  cr_reliable_flush (c, 3, 0, acks);
+  g_assert_cmpuint (acks->len, ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -881,6 +1062,9 @@ main (int   argc,
   g_test_add_func ("/chatroom/reliable/fragmentation", test_fragmentation);
   g_test_add_func ("/chatroom/reliable/fragment-edges", test_fragment_edges);
   g_test_add_func ("/chatroom/reliable/window", test_window);
+  g_test_add_func ("/chatroom/reliable/ack-coalesced", test_ack_coalesced);
+  g_test_add_func ("/chatroom/reliable/ack-at-once", test_ack_at_once);
+  g_test_add_func ("/chatroom/reliable/ack-now", test_ack_now);
   g_test_add_func ("/chatroom/reliable/rto-backoff", test_rto_backoff);
   g_test_add_func ("/chatroom/reliable/duplicates", test_duplicates);
   g_test_add_func ("/chatroom/reliable/ack-only", test_ack_only);

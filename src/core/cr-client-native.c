@@ -477,7 +477,8 @@ handle_bye (CrClientEngine *engine,
   g_variant_get (body, "(u&s)", &reason, &detail);
   g_debug ("%s: the room said goodbye: %u", engine->name, reason);
 
-  /* Ack it now: the room waits for that before it forgets us. */
+  /* Ack it now, undelayed: the room waits for that before it forgets us. */
+  cr_reliable_ack_now (n->reliable);
   flush_reliable (engine, n, now);
 
   if (engine->state == CR_CLIENT_CONNECTING)

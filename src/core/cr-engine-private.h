@@ -86,7 +86,16 @@ typedef struct {
   gint64           last_progress; /* native: it acked something, or owed nothing */
   gboolean         overflow;      /* native: too much unacked; dropped at the next tick */
   CrSeal           seal;          /* native with an identity: keys, numbers (cr-crypto.h) */
+  gint64           scheduled;     /* its entry in CrEngine.timers; G_MAXINT64: none */
 } CrEngineSession;
+
+/* An entry of the timer heap: when a session wants the tick. Entries are
+ * not removed when a session's time moves; one whose time is no longer its
+ * session's scheduled time is skipped when it comes up. */
+typedef struct {
+  gint64  at;
+  guint32 session;
+} CrEngineTimer;
 
 /* A JOIN the room said yes to, up to the password: who, from where, as what.
  * Strings borrowed, except in a CrEnginePending. */
@@ -125,6 +134,7 @@ struct _CrEngine {
   GHashTable           *by_addr;     /* CrEngineAddrKey* → CrEngineSession* */
   GHashTable           *by_member;   /* guint32 → CrEngineSession* */
   GHashTable           *by_token;    /* char* → CrEngineSession* */
+  GArray               *timers;      /* CrEngineTimer, a binary min-heap on at */
   GHashTable           *unverified;  /* CrEngineAddrKey* (owned) → CrEngineBucket* (owned) */
   GHashTable           *hosts;       /* CrEngineAddrKey* of an IP (owned) → CrEngineHost* */
   gint64                last_sweep;  /* mono µs: when those two were last pruned */
@@ -238,6 +248,13 @@ gboolean  _cr_engine_session_expired (CrEngine        *self,
                                       gint64           now);
 gint64    _cr_engine_session_deadline (CrEngine        *self,
                                        CrEngineSession *session);
+/* The timers: a tick visits only the sessions that are due. */
+void      _cr_engine_session_reschedule (CrEngine        *self,
+                                         CrEngineSession *session);
+void      _cr_engine_timers_take_due (CrEngine        *self,
+                                      gint64           now,
+                                      GArray          *ids);
+gint64    _cr_engine_timers_next     (CrEngine        *self);
 
 /* cr-engine-native.c */
 /* Tell a native member the room's new name (cr_engine_set_room_name). */

@@ -467,6 +467,23 @@ _cr_engine_storage_next_deadline (CrEngine *self)
 /* Public API */
 
 void
+cr_engine_begin_batch (CrEngine *self)
+{
+  g_return_if_fail (self != NULL);
+  _cr_engine_storage_begin (self);
+}
+
+void
+cr_engine_end_batch (CrEngine     *self,
+                     CrEngineTime  now,
+                     GPtrArray    *out)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->storage->depth > 0);
+  _cr_engine_storage_end (self, now, out);
+}
+
+void
 cr_engine_set_storage_func (CrEngine            *self,
                             CrEngineStorageFunc  func,
                             gpointer             user_data)

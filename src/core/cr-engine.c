@@ -139,7 +139,7 @@ _cr_engine_commit_event (CrEngine     *self,
                          GPtrArray    *out)
 {
   g_autoptr(GBytes) body = NULL;
-  g_autoptr(GPtrArray) lines = NULL;
+  g_autoptr(GPtrArray) lines = NULL;   /* GBytes*: each member's datagrams share them */
   GHashTableIter iter;
   CrEngineSession *session;
 
@@ -164,9 +164,15 @@ _cr_engine_commit_event (CrEngine     *self,
       else
         {
           if (lines == NULL)
-            lines = cr_classic_format_event (self->classic, event);
+            {
+              g_autoptr(GPtrArray) text = cr_classic_format_event (self->classic, event);
+
+              lines = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+              for (guint i = 0; i < text->len; i++)
+                g_ptr_array_add (lines, g_bytes_new (text->pdata[i], strlen (text->pdata[i])));
+            }
           for (guint i = 0; i < lines->len; i++)
-            _cr_engine_emit_text (self, out, session->addr, lines->pdata[i]);
+            _cr_engine_emit (self, out, session->addr, g_bytes_ref (lines->pdata[i]));
         }
     }
 
@@ -252,6 +258,7 @@ cr_engine_new (const CrEngineConfig *config,
   self->by_addr = g_hash_table_new (_cr_engine_addr_key_hash, _cr_engine_addr_key_equal);
   self->by_member = g_hash_table_new (NULL, NULL);
   self->by_token = g_hash_table_new (g_str_hash, g_str_equal);
+  self->timers = g_array_new (FALSE, FALSE, sizeof (CrEngineTimer));
   self->unverified = g_hash_table_new_full (_cr_engine_addr_key_hash, _cr_engine_addr_key_equal,
                                             g_free, g_free);
   self->hosts = g_hash_table_new_full (_cr_engine_addr_key_hash, _cr_engine_addr_key_equal,
@@ -272,6 +279,7 @@ cr_engine_free (CrEngine *self)
   g_hash_table_destroy (self->by_token);
   g_hash_table_destroy (self->by_addr);
   g_hash_table_destroy (self->by_id);
+  g_array_unref (self->timers);
   g_hash_table_destroy (self->unverified);
   g_hash_table_destroy (self->hosts);
   g_queue_clear_full (&self->ring, (GDestroyNotify) cr_event_free);
@@ -353,17 +361,20 @@ cr_engine_tick (CrEngine     *self,
                 CrEngineTime  now,
                 GPtrArray    *out)
 {
+  g_autoptr(GArray) due = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autoptr(GPtrArray) expired = g_ptr_array_new ();
   g_autoptr(GPtrArray) done = g_ptr_array_new ();
-  GHashTableIter iter;
   CrEngineSession *session;
 
   g_return_if_fail (self != NULL);
 
+  /* Only the sessions whose time came (cr-engine-sessions.c: the timers). */
   _cr_engine_storage_begin (self);
-  g_hash_table_iter_init (&iter, self->by_id);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+  _cr_engine_timers_take_due (self, now.mono, due);
+  for (guint i = 0; i < due->len; i++)
     {
+      session = g_hash_table_lookup (self->by_id,
+                                     GUINT_TO_POINTER (g_array_index (due, guint32, i)));
       if (session->closing)
         {
           if (now.mono >= session->linger_until || cr_reliable_get_unacked (session->rel) == 0)
@@ -384,33 +395,23 @@ cr_engine_tick (CrEngine     *self,
   /* A failing disk is tried again, a quiet one looked at. */
   _cr_engine_storage_end (self, now, out);
 
-  g_hash_table_iter_init (&iter, self->by_id);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
-    _cr_engine_session_flush (self, session, now.mono, out);
+  /* Retransmissions and delayed acks; each flush schedules its session
+   * again. A session that ended above is no longer there. */
+  for (guint i = 0; i < due->len; i++)
+    {
+      session = g_hash_table_lookup (self->by_id,
+                                     GUINT_TO_POINTER (g_array_index (due, guint32, i)));
+      if (session != NULL)
+        _cr_engine_session_flush (self, session, now.mono, out);
+    }
 }
 
 gint64
 cr_engine_next_deadline (CrEngine *self)
 {
-  GHashTableIter iter;
-  CrEngineSession *session;
-  gint64 next = G_MAXINT64;
-
   g_return_val_if_fail (self != NULL, G_MAXINT64);
 
-  next = _cr_engine_storage_next_deadline (self);
-
-  g_hash_table_iter_init (&iter, self->by_id);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
-    {
-      if (session->rel != NULL)
-        next = MIN (next, cr_reliable_next_deadline (session->rel));
-      if (session->closing)
-        next = MIN (next, session->linger_until);
-      else
-        next = MIN (next, _cr_engine_session_deadline (self, session));
-    }
-  return next;
+  return MIN (_cr_engine_storage_next_deadline (self), _cr_engine_timers_next (self));
 }
 
 /* Deliver the owner's event, or pass on why the room made none. */

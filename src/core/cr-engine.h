@@ -199,6 +199,15 @@ void       cr_auth_job_free          (CrAuthJob    *job);
  * the accounts or bans are unreadable nobody is admitted (refused
  * CR_REASON_INTERNAL): a guest could otherwise take a registered name, a
  * banned name come back. */
+/* Group commit: the events of every call between begin and end (calls to
+ * cr_engine_receive for one batch a socket read) are written in one
+ * transaction at end, so the caller must send nothing it got meanwhile
+ * before end returns. Batches nest. */
+void       cr_engine_begin_batch     (CrEngine     *self);
+void       cr_engine_end_batch       (CrEngine     *self,
+                                      CrEngineTime  now,
+                                      GPtrArray    *out);
+
 typedef void (*CrEngineStorageFunc) (gboolean    ok,
                                      const char *message,
                                      gpointer    user_data);

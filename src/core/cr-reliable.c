@@ -24,6 +24,11 @@
  * sees loss never pays for it); in-order packets are appended to the message
  * being reassembled, and a packet without CR_FLAG_MORE completes it.
  *
+ * Acks (cr-reliable.h): the owed ack remembers since when and for how many
+ * packets; flush sends a pure ACK only when it is due, next_deadline says
+ * when that is. An ack is cumulative (ack + 32 bits), so one covers every
+ * packet before it.
+ *
  * Packet numbers are 32-bit and not expected to wrap: at a thousand packets
  * a second that takes seven weeks of one session.
  */
@@ -85,6 +90,10 @@ struct _CrReliable
   gboolean     assembly_discard;
   gboolean     ack_owed;
   gint64       ack_owed_since;
+  guint        acks_waiting;   /* packets taken since the last ack went out */
+  gboolean     ack_now;        /* out of order or a duplicate: no delay */
+  gint64       ack_delay;
+  guint64      acks_sent;
 
   gint64       now;
   gint64       last_heard;
@@ -143,6 +152,7 @@ cr_reliable_new (void)
   self->send_base = 1;
   self->recv_next = 1;
   self->rto_deadline = G_MAXINT64;
+  self->ack_delay = CR_ACK_DELAY_US;
   g_queue_init (&self->pending);
   return self;
 }
@@ -455,14 +465,23 @@ cr_reliable_receive (CrReliable     *self,
       self->ack_owed = TRUE;
       self->ack_owed_since = now;
     }
+  self->acks_waiting++;
 
   if (number < self->recv_next)
     {
+      /* It sends again what we have: our ack went missing. */
+      self->ack_now = TRUE;
       self->duplicates++;
       return FALSE;
     }
   if ((guint64) number >= (guint64) self->recv_next + CR_RECEIVE_WINDOW)
-    return FALSE;
+    {
+      self->ack_now = TRUE;
+      return FALSE;
+    }
+  if (number != self->recv_next)
+    /* A gap: say at once what we have, so it knows sooner what is missing. */
+    self->ack_now = TRUE;
 
   if (number == self->recv_next)
     {
@@ -489,6 +508,23 @@ cr_reliable_receive (CrReliable     *self,
     }
 
   return buffer_ahead (self, header, body, body_len);
+}
+
+/* When the owed ack must go out: at once, or after the delay. */
+static gint64
+ack_due (CrReliable *self)
+{
+  if (self->ack_now || self->acks_waiting >= CR_ACK_EVERY)
+    return self->ack_owed_since;
+  return self->ack_owed_since + self->ack_delay;
+}
+
+static void
+ack_sent (CrReliable *self)
+{
+  self->ack_owed = FALSE;
+  self->ack_now = FALSE;
+  self->acks_waiting = 0;
 }
 
 void
@@ -549,17 +585,18 @@ cr_reliable_flush (CrReliable *self,
       sent = TRUE;
     }
 
-  if (self->ack_owed && !sent)
+  if (self->ack_owed && !sent && ack_due (self) <= now)
     {
       static const guint8 unit = 0;   /* "()" in normal form */
 
       base.type = CR_PACKET_ACK;
       g_ptr_array_add (out, cr_datagram_build (&base, &unit, 1));
+      self->acks_sent++;
       sent = TRUE;
     }
 
   if (sent)
-    self->ack_owed = FALSE;
+    ack_sent (self);
 }
 
 GBytes *
@@ -581,7 +618,7 @@ cr_reliable_build_unreliable (CrReliable   *self,
     data = g_bytes_get_data (body, &len);
 
   fill_header (self, &header, session, type);
-  self->ack_owed = FALSE;
+  ack_sent (self);
   return cr_datagram_build (&header, data, len);
 }
 
@@ -594,8 +631,8 @@ cr_reliable_next_deadline (CrReliable *self)
 {
   g_return_val_if_fail (self != NULL, G_MAXINT64);
 
-  if (self->ack_owed)
-    return self->ack_owed_since;
+  gint64 next = G_MAXINT64;
+
   if (!g_queue_is_empty (&self->pending))
     {
       SendPacket *head = g_queue_peek_head (&self->pending);
@@ -603,9 +640,11 @@ cr_reliable_next_deadline (CrReliable *self)
       if ((guint64) head->number < (guint64) self->send_base + CR_SEND_WINDOW)
         return self->now;
     }
+  if (self->ack_owed)
+    next = ack_due (self);
   if (self->n_in_flight > 0)
-    return self->rto_deadline;
-  return G_MAXINT64;
+    next = MIN (next, self->rto_deadline);
+  return next;
 }
 
 guint
@@ -638,6 +677,33 @@ cr_reliable_get_duplicates (CrReliable *self)
   g_return_val_if_fail (self != NULL, 0);
 
   return self->duplicates;
+}
+
+guint64
+cr_reliable_get_acks_sent (CrReliable *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->acks_sent;
+}
+
+void
+cr_reliable_ack_now (CrReliable *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->ack_owed)
+    self->ack_now = TRUE;
+}
+
+void
+cr_reliable_set_ack_delay (CrReliable *self,
+                           gint64      delay_us)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (delay_us >= 0);
+
+  self->ack_delay = delay_us;
 }
 
 gsize

@@ -14,6 +14,15 @@
  * CR_SEND_WINDOW packets are in flight. Incoming packets are delivered in
  * order, once, reassembled; duplicates and packets beyond
  * CR_RECEIVE_WINDOW ahead are dropped (and still acked).
+ *
+ * Acks are cumulative and delayed: a reliable packet taken in order makes
+ * an ack owed, but a pure ACK goes out only CR_ACK_DELAY_US later, or as
+ * soon as CR_ACK_EVERY packets wait for one, whichever comes first; any
+ * datagram sent meanwhile carries it instead. A packet out of order or a
+ * duplicate (the peer is retransmitting: it missed our ack) is acked at
+ * once. So a busy stream costs one ACK per CR_ACK_EVERY packets, not one
+ * each, and a quiet one an ACK CR_ACK_DELAY_US (well inside the peer's
+ * CR_RTO_INITIAL_US) after its last packet.
  */
 #pragma once
 
@@ -26,6 +35,8 @@ G_BEGIN_DECLS
 #define CR_RTO_MAX_US       (2 * G_TIME_SPAN_SECOND)
 #define CR_SEND_WINDOW      128
 #define CR_RECEIVE_WINDOW   1024
+#define CR_ACK_DELAY_US     (20 * G_TIME_SPAN_MILLISECOND)
+#define CR_ACK_EVERY        16
 
 typedef struct _CrReliable CrReliable;
 
@@ -64,6 +75,15 @@ void         cr_reliable_flush           (CrReliable *self,
                                           gint64      now,
                                           GPtrArray  *out);
 
+/* Acks after delay_us (0: at once, every packet its own ACK when nothing
+ * else carries it). The default is CR_ACK_DELAY_US. */
+void         cr_reliable_set_ack_delay   (CrReliable *self,
+                                          gint64      delay_us);
+
+/* The owed ack goes out with the next flush, delay or not: the last one
+ * before a session ends. */
+void         cr_reliable_ack_now         (CrReliable *self);
+
 /* An unreliable datagram (PING, ACK, REFUSE…) carrying the current acks;
  * clears the owed ack. */
 GBytes      *cr_reliable_build_unreliable (CrReliable   *self,
@@ -83,6 +103,8 @@ gint64       cr_reliable_get_last_heard  (CrReliable *self);
 /* Counters for stats and tests. */
 guint64      cr_reliable_get_retransmits (CrReliable *self);
 guint64      cr_reliable_get_duplicates  (CrReliable *self);
+/* Pure ACK datagrams flush sent (acks riding on other datagrams are free). */
+guint64      cr_reliable_get_acks_sent   (CrReliable *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrReliable, cr_reliable_free)
 

@@ -30,8 +30,15 @@
 #include "cr-server.h"
 
 #define MAX_BATCHES     8           /* per wakeup, then let the loop breathe */
+/* What one wakeup may cost the loop it shares with a window: a read takes
+ * fewer datagrams the more members each one goes to (a classic join or a
+ * line to 1 000 members is 1 000 datagrams), and no new read starts after
+ * READ_BUDGET_US. bench-ui --host measures the window's stalls. */
+#define OUT_BUDGET      4096        /* datagrams made per read, about */
+#define READ_BUDGET_US  (4 * G_TIME_SPAN_MILLISECOND)
 #define STOP_TIMEOUT_US (G_TIME_SPAN_SECOND)
 #define AUTH_WORKERS    2           /* Argon2id at once: each takes 64 MiB */
+#define CR_SERVER_MAX_MEMBERS_DEFAULT 500   /* a school year group */
 
 struct _CrServer
 {
@@ -43,6 +50,7 @@ struct _CrServer
   char           *language;
   char           *owner_name;
   guint           max_members;
+  guint           rate_limit;       /* messages a second a member may say; 0: any */
   gboolean        require_registration;
   guint           history_length;
   guint           silence_timeout_ms;
@@ -56,6 +64,7 @@ struct _CrServer
   GSocket        *socket;
   CrDiscoveryResponder *discovery;  /* answers probes before the engine sees them */
   GSource        *read_source;
+  GSource        *write_source;     /* while the socket's send buffer is full */
   GSource        *timer_source;
   guint           refresh_id;       /* applies pending_events to lists */
   GPtrArray      *pending_events;   /* CrEvent copies */
@@ -81,6 +90,7 @@ enum {
   PROP_LANGUAGE,
   PROP_OWNER_NAME,
   PROP_MAX_MEMBERS,
+  PROP_RATE_LIMIT,
   PROP_REQUIRE_REGISTRATION,
   PROP_HISTORY_LENGTH,
   PROP_SILENCE_TIMEOUT,
@@ -107,15 +117,45 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void schedule (CrServer *self);
+static gboolean on_socket_readable (GSocket      *socket,
+                                    GIOCondition  condition,
+                                    gpointer      user_data);
+static gboolean on_socket_writable (GSocket      *socket,
+                                    GIOCondition  condition,
+                                    gpointer      user_data);
 
-/* Sending */
+/* Sending. When the send buffer is full the room stops reading until it
+ * has room again: what waits to be read stays in the kernel's receive
+ * buffer, and nothing already made is thrown away (a full buffer used to
+ * cost the datagram). */
+
+static void
+watch_socket (CrServer     *self,
+              GIOCondition  condition)
+{
+  GSource **source = condition == G_IO_IN ? &self->read_source : &self->write_source;
+
+  *source = g_socket_create_source (self->socket, condition, NULL);
+  if (condition == G_IO_IN)
+    g_source_set_callback (*source, G_SOURCE_FUNC (on_socket_readable), self, NULL);
+  else
+    g_source_set_callback (*source, G_SOURCE_FUNC (on_socket_writable), self, NULL);
+  g_source_set_name (*source, condition == G_IO_IN ? "[chatroom] server socket"
+                                                   : "[chatroom] server socket, full");
+  g_source_attach (*source, g_main_context_get_thread_default ());
+  g_source_unref (*source);
+}
 
 static void
 send_out (CrServer *self)
 {
   guint serial;
 
-  _cr_server_io_send (self->socket, self->out);
+  if (self->write_source == NULL && !_cr_server_io_send (self->socket, self->out))
+    {
+      g_clear_pointer (&self->read_source, g_source_destroy);
+      watch_socket (self, G_IO_OUT);
+    }
   if (self->engine == NULL)
     return;
   /* Every change the engine makes ends here, so a lock is told at once. */
@@ -175,9 +215,11 @@ finish_stop (CrServer *self)
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_pointer (&self->read_source, g_source_destroy);
   g_clear_pointer (&self->discovery, cr_discovery_responder_free);
+  g_clear_pointer (&self->write_source, g_source_destroy);
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
+  g_ptr_array_set_size (self->out, 0);
   drop_worker (self);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
@@ -256,23 +298,47 @@ on_socket_readable (GSocket      *socket,
                     gpointer      user_data)
 {
   CrServer *self = user_data;
+  gint64 start = g_get_monotonic_time ();
 
   for (guint batch = 0; batch < MAX_BATCHES && self->engine != NULL; batch++)
     {
-      guint n = _cr_server_io_receive (socket, self->buffers, on_datagram, self);
+      guint members = cr_room_get_n_members (cr_engine_get_room (self->engine));
+      guint max = MAX (OUT_BUDGET / MAX (members, 1), 1);
+      guint n;
 
+      /* One transaction for the batch's events, written before any of
+       * its datagrams (an ack among them) goes out. */
+      cr_engine_begin_batch (self->engine);
+      n = _cr_server_io_receive (socket, self->buffers, max, on_datagram, self);
+      if (self->engine != NULL)
+        cr_engine_end_batch (self->engine, now (), self->out);
       if (n == 0)
         break;
       send_out (self);
       if (self->engine != NULL)
         cr_engine_worker_take (self->worker, self->engine);
 
-      if (n < CR_SERVER_IO_BATCH)
+      if (n < MIN (max, CR_SERVER_IO_BATCH) || self->write_source != NULL ||
+          g_get_monotonic_time () - start > READ_BUDGET_US)
         break;
     }
 
   schedule (self);
   return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_socket_writable (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      user_data)
+{
+  CrServer *self = user_data;
+
+  if (!_cr_server_io_send (socket, self->out))
+    return G_SOURCE_CONTINUE;
+  self->write_source = NULL;
+  watch_socket (self, G_IO_IN);
+  return G_SOURCE_REMOVE;
 }
 
 /* Members and bans, for the owner view: CrMemberList keeps them in place
@@ -351,6 +417,7 @@ cr_server_dispose (GObject *object)
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_pointer (&self->read_source, g_source_destroy);
+  g_clear_pointer (&self->write_source, g_source_destroy);
   if (self->timer_source != NULL)
     {
       g_source_destroy (self->timer_source);
@@ -409,6 +476,9 @@ cr_server_get_property (GObject    *object,
       break;
     case PROP_MAX_MEMBERS:
       g_value_set_uint (value, self->max_members);
+      break;
+    case PROP_RATE_LIMIT:
+      g_value_set_uint (value, self->rate_limit);
       break;
     case PROP_REQUIRE_REGISTRATION:
       g_value_set_boolean (value, self->require_registration);
@@ -473,6 +543,9 @@ cr_server_set_property (GObject      *object,
     case PROP_MAX_MEMBERS:
       self->max_members = g_value_get_uint (value);
       break;
+    case PROP_RATE_LIMIT:
+      self->rate_limit = g_value_get_uint (value);
+      break;
     case PROP_REQUIRE_REGISTRATION:
       cr_server_set_require_registration (self, g_value_get_boolean (value));
       break;
@@ -516,7 +589,10 @@ cr_server_class_init (CrServerClass *klass)
     g_param_spec_string ("owner-name", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   properties[PROP_MAX_MEMBERS] =
-    g_param_spec_uint ("max-members", NULL, NULL, 1, 100000, 200,
+    g_param_spec_uint ("max-members", NULL, NULL, 1, 100000, CR_SERVER_MAX_MEMBERS_DEFAULT,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RATE_LIMIT] =
+    g_param_spec_uint ("rate-limit", NULL, NULL, 0, 1000000, 50,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
   properties[PROP_REQUIRE_REGISTRATION] =
     g_param_spec_boolean ("require-registration", NULL, NULL, FALSE,
@@ -634,6 +710,17 @@ cr_server_start (CrServer    *self,
       return FALSE;
     }
   g_socket_set_blocking (socket, FALSE);
+  {
+    int rcvbuf, sndbuf;
+
+    if (!_cr_server_io_size_buffers (socket, CR_SERVER_IO_BUFFER_BYTES, &rcvbuf, &sndbuf))
+      /* Translators: the sizes are in KiB; a burst beyond them is lost
+       * before the room reads it (net.core.rmem_max, wmem_max) */
+      g_message (_("The system gave the room's socket %d KiB to receive and %d KiB to send "
+                   "(asked %d KiB): a large class's burst may be lost. Raise "
+                   "net.core.rmem_max and net.core.wmem_max."),
+                 rcvbuf / 1024, sndbuf / 1024, CR_SERVER_IO_BUFFER_BYTES / 1024);
+  }
 
   if (self->data_dir != NULL)
     {
@@ -664,6 +751,13 @@ cr_server_start (CrServer    *self,
   config.language = self->language;
   config.owner_name = self->owner_name;
   config.max_members = self->max_members;
+  if (self->rate_limit > 0)
+    {
+      config.rate_per_second = self->rate_limit;
+      config.rate_burst = 2.0 * self->rate_limit;
+    }
+  else
+    config.rate_per_second = config.rate_burst = G_MAXDOUBLE;
   config.history_length = self->history_length;
   config.require_registration = self->require_registration;
   config.silence_timeout_us = (gint64) self->silence_timeout_ms * G_TIME_SPAN_MILLISECOND;
@@ -686,11 +780,7 @@ cr_server_start (CrServer    *self,
   cr_discovery_responder_set_enabled (self->discovery, self->discoverable);
   cr_discovery_responder_announce (self->discovery, CR_DISCOVERY_OPEN);
 
-  self->read_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
-  g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_socket_readable), self, NULL);
-  g_source_set_name (self->read_source, "[chatroom] server socket");
-  g_source_attach (self->read_source, g_main_context_get_thread_default ());
-  g_source_unref (self->read_source);
+  watch_socket (self, G_IO_IN);
 
   cr_member_list_load_bans (self->lists, cr_engine_get_room (self->engine));
 

@@ -26,7 +26,8 @@ G_DECLARE_FINAL_TYPE (CrServer, cr_server, CR, SERVER, GObject)
 
 /* Construct properties: "data-dir" (string; NULL = no store: nothing is
  * kept, for throwaway rooms), "room-name", "language" (catalog for classic
- * members' lines, default "zh_CN"), "max-members" (uint, default 200),
+ * members' lines, default "zh_CN"), "max-members" (uint, default 500), "rate-limit" (uint, messages a second
+ * each member may say, bursts of twice that; 0: no limit; default 50),
  * "require-registration" (boolean), "history-length" (uint, events sent on
  * join, default 50), "silence-timeout" (uint ms, default 15000),
  * "owner-name" (string: how owner messages from the console are signed),
