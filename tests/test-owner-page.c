@@ -832,6 +832,12 @@ show_tab (Fixture    *fixture,
 }
 
 static gboolean
+window_active (gpointer window)
+{
+  return gtk_window_is_active (window);
+}
+
+static gboolean
 widget_shown (gpointer widget)
 {
   return gtk_widget_get_visible (widget);
@@ -862,7 +868,11 @@ test_rename_hides_apply (Fixture       *fixture,
     {
       g_autofree char *stripped = g_strstrip (g_strdup (names[i]));
 
-      /* Typed into the focused row: the ✓ shows. */
+      /* Typed into the focused row: the ✓ shows. The row counts only an
+       * edit made with the keyboard focus, which needs the window to have
+       * the display's focus (other tests' windows share the Xvfb). */
+      gtk_window_present (fixture->window);
+      cr_test_assert_wait (window_active, fixture->window, WAIT_MS);
       g_assert_true (gtk_widget_grab_focus (name_row));
       gtk_editable_set_text (GTK_EDITABLE (name_row), names[i]);
       cr_test_assert_wait (widget_shown, apply, WAIT_MS);
