@@ -82,6 +82,11 @@ CrDialect      cr_client_get_dialect       (CrClient *self);
 const char    *cr_client_get_address       (CrClient *self);
 CrReason       cr_client_get_close_reason  (CrClient *self);
 guint64        cr_client_get_last_seq      (CrClient *self);
+/* Where and how to reach the room's shared files (cr-file-client.h):
+ * FALSE for a classic room or while not in one. Transfer full. */
+gboolean       cr_client_dup_file_endpoint (CrClient        *self,
+                                            GSocketAddress **address,
+                                            char           **token);
 
 /* GListModel of CrMessage, oldest first; new messages are spliced in
  * batches (at most one items-changed per main-loop iteration). */

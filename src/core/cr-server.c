@@ -20,6 +20,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cr-engine-worker.h"
+#include "cr-files.h"
 #include "cr-member-list.h"
 #include "cr-render.h"
 #include "cr-server-addresses.h"
@@ -63,6 +64,7 @@ struct _CrServer
   CrEngineWorker *worker;           /* the engine's password hashes */
   gboolean        storage_ok;       /* the engine's, as last told */
   guint           locks_serial;     /* the engine's, as last told */
+  CrFiles        *files;            /* shared files over TCP; NULL without data dir */
 };
 
 G_DEFINE_FINAL_TYPE (CrServer, cr_server, G_TYPE_OBJECT)
@@ -99,6 +101,7 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void schedule (CrServer *self);
+static void start_files (CrServer *self);
 
 /* Sending */
 
@@ -149,6 +152,33 @@ on_auth_done (CrAuthJob *job,
   schedule (self);
 }
 
+/* Shared files (cr-files.h): who holds a token, and their events. */
+static gboolean
+on_files_auth (const char *token,
+               char      **name,
+               CrRole     *role,
+               guint      *flags,
+               gpointer    user_data)
+{
+  CrServer *self = user_data;
+
+  return self->engine != NULL && cr_engine_lookup_token (self->engine, token, name, role, flags);
+}
+
+static void
+on_files_event (CrEventKind  kind,
+                const char  *name,
+                const char  *text,
+                gpointer     user_data)
+{
+  CrServer *self = user_data;
+
+  if (self->engine == NULL)
+    return;
+  cr_engine_file_event (self->engine, kind, name, text, now (), self->out);
+  send_out (self);
+}
+
 static void
 drop_worker (CrServer *self)
 {
@@ -166,6 +196,7 @@ finish_stop (CrServer *self)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
   drop_worker (self);
+  g_clear_pointer (&self->files, cr_files_free);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
   g_ptr_array_set_size (self->pending_events, 0);
@@ -343,6 +374,7 @@ cr_server_dispose (GObject *object)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
   drop_worker (self);
+  g_clear_pointer (&self->files, cr_files_free);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
   g_clear_pointer (&self->lists, cr_member_list_free);
@@ -629,6 +661,8 @@ cr_server_start (CrServer    *self,
   g_source_unref (self->read_source);
 
   cr_member_list_load_bans (self->lists, cr_engine_get_room (self->engine));
+  if (self->data_dir != NULL)
+    start_files (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
@@ -669,6 +703,31 @@ cr_server_get_port (CrServer *self)
     return 0;
   local = g_socket_get_local_address (self->socket, NULL);
   return local ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) : 0;
+}
+
+/* TCP on the room's own address and port (HACKING.md: why TCP). A room
+ * whose files cannot start still serves its chat. */
+static void
+start_files (CrServer *self)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (self->socket, NULL);
+  g_autoptr(GError) error = NULL;
+
+  self->files = cr_files_new (self->data_dir, &error);
+  if (self->files != NULL)
+    cr_files_set_funcs (self->files, on_files_auth, on_files_event, self);
+  if (self->files == NULL || local == NULL || !cr_files_listen (self->files, local, &error))
+    {
+      g_warning ("Shared files are off: %s", error ? error->message : "no address");
+      g_clear_pointer (&self->files, cr_files_free);
+    }
+}
+
+CrFiles *
+cr_server_get_files (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+  return self->files;
 }
 
 GStrv
