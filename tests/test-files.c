@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 
+#include "cr-classic.h"
 #include "cr-file-client.h"
 #include "cr-files-private.h"
 #include "cr-render.h"
@@ -323,6 +324,49 @@ test_safe_names (void)
     g_assert_cmpstr (c, ==, "50.0 MB");
     g_assert_cmpstr (d, ==, "2.0 GB");
   }
+}
+
+/* The lines: classic members' (a wire format, both tables) and ours. */
+static void
+test_event_lines (void)
+{
+  static const char id[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  g_autofree char *text = g_strdup_printf ("%s 1200000 report final.pdf", id);
+  g_autoptr(CrEvent) shared = cr_event_new (3, 0, CR_EVENT_FILE, "张三", text, 0);
+  g_autoptr(CrEvent) expired = cr_event_new (4, 0, CR_EVENT_FILE_EXPIRED, "", text, 0);
+  g_autoptr(CrEvent) forged = cr_event_new (5, 0, CR_EVENT_FILE, "张三", "../../x 12 y", 0);
+  g_autoptr(CrFileInfo) info = cr_file_info_from_event (shared);
+  g_autoptr(CrFileInfo) none = cr_file_info_from_event (forged);
+  const CrClassicTable *zh = cr_classic_table_lookup ("zh_CN");
+  const CrClassicTable *en = cr_classic_table_lookup ("en");
+  g_autoptr(GPtrArray) zh_shared = cr_classic_format_event (zh, shared);
+  g_autoptr(GPtrArray) en_shared = cr_classic_format_event (en, shared);
+  g_autoptr(GPtrArray) zh_expired = cr_classic_format_event (zh, expired);
+  g_autoptr(GPtrArray) en_expired = cr_classic_format_event (en, expired);
+  g_autoptr(GPtrArray) zh_forged = cr_classic_format_event (zh, forged);
+  g_autofree char *render_en = cr_render_event (shared, "en");
+  g_autofree char *render_zh = cr_render_event (shared, "zh_CN");
+  g_autofree char *render_expired = cr_render_event (expired, "en");
+
+  g_assert_nonnull (info);
+  g_assert_cmpstr (info->id, ==, id);
+  g_assert_cmpuint (info->size, ==, 1200000);
+  g_assert_cmpstr (info->name, ==, "report final.pdf");
+  g_assert_cmpstr (info->sharer, ==, "张三");
+  g_assert_null (none);
+
+  g_assert_cmpstr (zh_shared->pdata[0], ==, "【系统消息】:张三 分享了文件 report final.pdf (1.2 MB)");
+  g_assert_cmpstr (en_shared->pdata[0], ==, "[System] 张三 shared the file report final.pdf (1.2 MB)");
+  g_assert_cmpstr (zh_expired->pdata[0], ==, "【系统消息】:群文件 report final.pdf (1.2 MB) 已过期删除");
+  g_assert_cmpstr (en_expired->pdata[0], ==,
+                   "[System] The shared file report final.pdf (1.2 MB) expired and was removed");
+  /* A line that is not a file's says nothing rather than something false. */
+  g_assert_cmpuint (zh_forged->len, ==, 0);
+
+  g_assert_cmpstr (render_en, ==, "张三 shared the file report final.pdf (1.2\u00a0MB)");
+  g_assert_nonnull (strstr (render_zh, "张三 分享了文件 report final.pdf"));
+  g_assert_cmpstr (render_expired, ==,
+                   "The shared file report final.pdf (1.2\u00a0MB) expired and was removed");
 }
 
 /* Share and download --------------------------------------------------- */
@@ -899,6 +943,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/chatroom/files/safe-names", test_safe_names);
+  g_test_add_func ("/chatroom/files/event-lines", test_event_lines);
   g_test_add_func ("/chatroom/files/share-download", test_share_download);
   g_test_add_func ("/chatroom/files/resume", test_resume);
   g_test_add_func ("/chatroom/files/cancel-and-parallel", test_cancel_and_parallel);
