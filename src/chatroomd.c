@@ -121,6 +121,43 @@ list_members (Daemon *daemon)
 }
 
 static void
+list_files (Daemon *daemon)
+{
+  CrFiles *files = cr_server_get_files (daemon->server);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autofree char *used = NULL;
+  g_autofree char *quota = NULL;
+  g_autofree char *max = NULL;
+
+  if (files == NULL)
+    {
+      say (stdout, _("This room keeps no files"));
+      return;
+    }
+  list = cr_files_list (files);
+  for (guint i = 0; i < list->len; i++)
+    {
+      CrFileInfo *info = list->pdata[i];
+      g_autofree char *name = cr_terminal_escape (info->name);
+      g_autofree char *sharer = cr_terminal_escape (info->sharer);
+      g_autofree char *size = g_format_size (info->size);
+
+      /* Translators: one shared file: its number, name, size, who shared it
+       * and its sha256 */
+      sayf (stdout, _("%u. %s (%s), shared by %s, sha256 %s"), i + 1, name, size, sharer,
+            info->id);
+    }
+  used = g_format_size (cr_files_get_used (files));
+  quota = g_format_size (cr_files_get_quota (files));
+  max = g_format_size (cr_files_get_max_size (files));
+  /* Translators: the number of shared files, the space they take of the
+   * room's storage, and the largest file the room takes */
+  sayf (stdout, ngettext ("%u file, %s of %s used; at most %s a file",
+                          "%u files, %s of %s used; at most %s a file", list->len),
+        list->len, used, quota, max);
+}
+
+static void
 print_help (void)
 {
   say (stdout, _("Type a line to speak to the room as its owner. Commands:"));
@@ -129,6 +166,7 @@ print_help (void)
   say (stdout, _("  /kick NAME        remove someone from the room"));
   say (stdout, _("  /mute NAME        stop someone from speaking; /unmute NAME"));
   say (stdout, _("  /ban NAME         remove and keep out; /unban NAME"));
+  say (stdout, _("  /files            the shared files and the room's storage"));
   say (stdout, _("  /quit             close the room"));
 }
 
@@ -153,6 +191,8 @@ run_command (Daemon     *daemon,
 
   if (g_str_equal (command, "members"))
     list_members (daemon);
+  else if (g_str_equal (command, "files"))
+    list_files (daemon);
   else if (g_str_equal (command, "help"))
     print_help ();
   else if (g_str_equal (command, "quit"))
@@ -263,6 +303,10 @@ main (int   argc,
   g_autofree char *language = NULL;
   g_autofree char *owner_name = NULL;
   int silence_ms = 15000;
+  int max_file_mb = CR_FILES_DEFAULT_MAX_SIZE / 1000000;
+  int file_quota_mb = CR_FILES_DEFAULT_QUOTA / 1000000;
+  g_autofree char *file_policy = NULL;
+  int policy = CR_FILES_SHARE_EVERYONE;
   gboolean version = FALSE;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
@@ -281,6 +325,12 @@ main (int   argc,
       N_("How the owner's messages are signed"), N_("NAME") },
     { "silence-timeout", 0, 0, G_OPTION_ARG_INT, &silence_ms,
       N_("Drop a member silent for this long (milliseconds)"), N_("MS") },
+    { "max-file-size", 0, 0, G_OPTION_ARG_INT, &max_file_mb,
+      N_("The largest file members may share, in MB (default 100)"), N_("MB") },
+    { "file-quota", 0, 0, G_OPTION_ARG_INT, &file_quota_mb,
+      N_("Storage for shared files, in MB (default 2000); the oldest expire first"), N_("MB") },
+    { "file-policy", 0, 0, G_OPTION_ARG_STRING, &file_policy,
+      N_("Who may share files: everyone, registered or owner"), N_("WHO") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version"), NULL },
     { NULL }
   };
@@ -313,6 +363,26 @@ main (int   argc,
       say (stderr, _("The silence timeout must be at least 100 ms"));
       return 2;
     }
+  if (max_file_mb < 0 || file_quota_mb < 0)
+    {
+      say (stderr, _("File sizes cannot be negative"));
+      return 2;
+    }
+  if (file_policy != NULL)
+    {
+      static const char * const policies[] = { "everyone", "registered", "owner" };
+
+      for (policy = 0; policy < (int) G_N_ELEMENTS (policies); policy++)
+        if (g_str_equal (file_policy, policies[policy]))
+          break;
+      if (policy == G_N_ELEMENTS (policies))
+        {
+          /* Translators: %s is what was given to --file-policy */
+          sayf (stderr, _("Unknown file policy “%s”: use everyone, registered or owner"),
+                file_policy);
+          return 2;
+        }
+    }
   if (data_dir == NULL)
     data_dir = g_build_filename (g_get_user_data_dir (), "chatroom", NULL);
 
@@ -334,6 +404,15 @@ main (int   argc,
       say (stderr, error->message);
       g_clear_object (&daemon.server);
       return 1;
+    }
+
+  if (cr_server_get_files (daemon.server) != NULL)
+    {
+      CrFiles *files = cr_server_get_files (daemon.server);
+
+      cr_files_set_max_size (files, (guint64) max_file_mb * 1000000);
+      cr_files_set_quota (files, (guint64) file_quota_mb * 1000000);
+      cr_files_set_policy (files, (CrFilesPolicy) policy);
     }
 
   {

@@ -934,6 +934,78 @@ test_restart (void)
   fixture_teardown (&f);
 }
 
+/* Without the GUI: chatroomd's limits and /files, chatroom-cli's /send,
+ * /files and /get. */
+static void
+test_cli (void)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autofree char *scratch = cr_test_make_tmpdir ();
+  g_autofree char *address = cr_test_address ("127.0.0.1", cr_test_free_udp_port ());
+  g_autofree char *small = NULL;
+  g_autofree char *big = NULL;
+  g_autofree char *send_small = NULL;
+  g_autofree char *send_big = NULL;
+  g_autofree char *get = NULL;
+  g_autofree char *got = NULL;
+  g_autofree char *want = NULL;
+  g_autofree char *got_sum = NULL;
+  CrTestChild *room;
+  CrTestChild *cli;
+
+  small = make_file (scratch, "notes.txt", 300 * 1000, 14);
+  big = make_file (scratch, "movie.bin", 3 * MB, 15);
+  want = file_sha256 (small);
+  {
+    const char *argv[] = { CHATROOMD_PATH, "--listen", address, "--data-dir", dir,
+                           "--max-file-size", "2", "--language", "en", NULL };
+    room = cr_test_child_spawn (argv, TRUE);
+  }
+  cr_test_child_expect (room, "Join at", 15000);
+  {
+    const char *argv[] = { CHATROOM_CLI_PATH, "erin", address, NULL };
+    cli = cr_test_child_spawn (argv, TRUE);
+  }
+  cr_test_child_expect (cli, "Joined", 15000);
+
+  send_big = g_strdup_printf ("/send %s", big);
+  cr_test_child_write_line (cli, send_big);
+  cr_test_child_expect (cli, "Could not share movie.bin: The file is larger than the room allows",
+                        30000);
+  send_small = g_strdup_printf ("/send %s", small);
+  cr_test_child_write_line (cli, send_small);
+  cr_test_child_expect (cli, "Shared notes.txt", 30000);
+  cr_test_child_expect (cli, "erin shared the file notes.txt", 10000);
+  cr_test_child_expect (room, "erin shared the file notes.txt", 10000);
+
+  cr_test_child_write_line (room, "/files");
+  cr_test_child_expect (room, "1. notes.txt (300.0\u00a0kB), shared by erin, sha256 ", 10000);
+  cr_test_child_expect (room, "1 file, 300.0\u00a0kB of 2.0\u00a0GB used; at most 2.0\u00a0MB a file",
+                        10000);
+
+  cr_test_child_write_line (cli, "/files");
+  cr_test_child_expect (cli, "1. notes.txt (300.0\u00a0kB), shared by erin at ", 10000);
+  get = g_strdup_printf ("/get 1 %s/copy.txt", scratch);
+  cr_test_child_write_line (cli, get);
+  cr_test_child_expect (cli, "Saved notes.txt to ", 30000);
+  got = g_build_filename (scratch, "copy.txt", NULL);
+  got_sum = file_sha256 (got);
+  g_assert_cmpstr (got_sum, ==, want);
+
+  cr_test_child_write_line (cli, "/get 7");
+  cr_test_child_expect (cli, "No shared file “7”", 10000);
+
+  cr_test_child_write_line (cli, "/quit");
+  cr_test_child_expect (room, "erin left the room", 10000);
+  cr_test_child_write_line (room, "/quit");
+  cr_test_child_expect (room, "The room is closed.", 10000);
+
+  cr_test_child_free (cli);
+  cr_test_child_free (room);
+  cr_test_remove_tree (dir);
+  cr_test_remove_tree (scratch);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -953,5 +1025,6 @@ main (int   argc,
   g_test_add_func ("/chatroom/files/refusal-language", test_refusal_language);
   g_test_add_func ("/chatroom/files/classic-line", test_classic_line);
   g_test_add_func ("/chatroom/files/restart", test_restart);
+  g_test_add_func ("/chatroom/files/cli", test_cli);
   return g_test_run ();
 }
