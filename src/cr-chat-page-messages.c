@@ -37,6 +37,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cr-file-row.h"
 #include "cr-message-row.h"
 #include "cr-chat-page-private.h"
 
@@ -545,6 +546,7 @@ message_bind_cb (GtkSignalListItemFactory *factory,
 
   cr_message_row_set_message (row, message, previous, self->owner_name);
   cr_message_row_set_mention (row, mentions_reader (self, message));
+  cr_file_row_attach (GTK_WIDGET (row), self->client, message);
 }
 
 static void
@@ -553,6 +555,7 @@ message_unbind_cb (GtkSignalListItemFactory *factory,
                    CrChatPage               *self)
 {
   cr_message_row_set_message (CR_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL, NULL, NULL);
+  cr_file_row_attach (gtk_list_item_get_child (item), NULL, NULL);
 }
 
 /* --- the page's parts --------------------------------------------------- */
