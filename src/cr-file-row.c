@@ -200,12 +200,19 @@ on_fetched (GObject      *source,
 
       self->path = g_strdup (fetch->dest);
       self->fraction = 1.0;
-      /* Translators: %s is the folder a downloaded file was saved in */
-      {
-        g_autofree char *status = g_strdup_printf (_("Saved in %s"), where);
+      GtkWidget *page = gtk_widget_get_ancestor (GTK_WIDGET (self), CR_TYPE_CHAT_PAGE);
+      g_autofree char *status = NULL;
 
-        show_status (self, status);
-      }
+      /* Translators: %s is the folder a downloaded file was saved in */
+      status = g_strdup_printf (_("Saved in %s"), where);
+      show_status (self, status);
+      if (page != NULL)
+        {
+          /* Translators: a toast; %s is a file's name */
+          g_autofree char *toast = g_strdup_printf (_("Downloaded %s"), self->info->name);
+
+          cr_chat_page_show_toast (CR_CHAT_PAGE (page), toast);
+        }
       if (!self->has_thumbnail && looks_like_picture (self->info->name))
         show_thumbnail (self, self->path);
     }
