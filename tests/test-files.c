@@ -716,6 +716,56 @@ test_hostile (void)
   fixture_teardown (&f);
 }
 
+static void
+on_idle_connected (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GSocketConnection *connection;
+
+  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, NULL);
+  g_assert_nonnull (connection);
+  g_ptr_array_add (user_data, connection);
+}
+
+static gboolean
+all_connected (gpointer user_data)
+{
+  return ((GPtrArray *) user_data)->len == 24;
+}
+
+/* Connections that never say a word hold a worker for a few seconds, not
+ * for the transfer timeout: more of them than there are workers delay a
+ * member's request, they do not shut it out. */
+static void
+test_idle_connections (void)
+{
+  Fixture f;
+  g_autoptr(CrFileClient) alice_files = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GPtrArray) idle = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GPtrArray) files = NULL;
+  gint64 started;
+
+  fixture_setup (&f);
+  g_assert_true (cr_client_dup_file_endpoint (f.alice, &address, NULL));
+  /* Connected while the room's loop runs (it accepts there). */
+  for (guint i = 0; i < 24; i++)
+    g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (address), NULL,
+                                   on_idle_connected, idle);
+  cr_test_assert_wait (all_connected, idle, 10000);
+  cr_test_run_for (200);
+
+  started = g_get_monotonic_time ();
+  alice_files = file_client_of (f.alice);
+  files = list (alice_files);   /* waits at most 10 s */
+  g_assert_cmpuint (files->len, ==, 0);
+  g_test_message ("listed after %.1f s", (g_get_monotonic_time () - started) / 1e6);
+
+  fixture_teardown (&f);
+}
+
 /* Limits ------------------------------------------------------------- */
 
 static void
@@ -1021,6 +1071,7 @@ main (int   argc,
   g_test_add_func ("/chatroom/files/cancel-and-parallel", test_cancel_and_parallel);
   g_test_add_func ("/chatroom/files/corrupt-chunk", test_corrupt_chunk);
   g_test_add_func ("/chatroom/files/hostile", test_hostile);
+  g_test_add_func ("/chatroom/files/idle-connections", test_idle_connections);
   g_test_add_func ("/chatroom/files/limits", test_limits);
   g_test_add_func ("/chatroom/files/refusal-language", test_refusal_language);
   g_test_add_func ("/chatroom/files/classic-line", test_classic_line);

@@ -21,6 +21,7 @@
 #include "cr-files-private.h"
 
 #define MAX_WORKERS      16
+#define REQUEST_TIMEOUT_S 5    /* for the request line: idle strangers do not hold workers */
 #define SOCKET_TIMEOUT_S 30
 #define MAIN_TIMEOUT_US  (10 * G_TIME_SPAN_SECOND)
 
@@ -546,8 +547,9 @@ on_run (GThreadedSocketService *service,
   self->active++;
   g_mutex_unlock (&self->lock);
 
-  /* A member that stops mid-way frees its worker. */
-  g_socket_set_timeout (g_socket_connection_get_socket (connection), SOCKET_TIMEOUT_S);
+  /* A connection that says nothing frees its worker soon (there are
+   * MAX_WORKERS); a member that stops mid-way, a little later. */
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), REQUEST_TIMEOUT_S);
   in = g_buffered_input_stream_new_sized (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
                                           64 * 1024);
   out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
@@ -555,6 +557,7 @@ on_run (GThreadedSocketService *service,
   line = read_line (G_BUFFERED_INPUT_STREAM (in), self->cancellable);
   if (line != NULL)
     {
+      g_socket_set_timeout (g_socket_connection_get_socket (connection), SOCKET_TIMEOUT_S);
       fields = g_strsplit (line, " ", 6);
       if (g_strv_length (fields) < 3 || !g_str_equal (fields[0], "CRF1"))
         refuse (self, out, CR_FILES_ERROR_PROTOCOL);
