@@ -23,6 +23,7 @@ struct _CrFiles {
   GCond             cond;        /* a main call finished, a worker ended */
   gboolean          closed;
   guint             active;      /* workers serving a connection */
+  guint             waiting;     /* connections queued for a worker */
   guint64           max_size;
   guint64           quota;
   guint64           reserve;
@@ -34,6 +35,7 @@ struct _CrFiles {
   gboolean          stall_released;
 
   GSocketService   *service;
+  GThreadPool      *pool;        /* MAX_WORKERS threads: the connections */
   guint16           port;
   GCancellable     *cancellable;
 

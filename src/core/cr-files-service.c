@@ -1,8 +1,12 @@
 /* cr-files-service.c: the room's file transfers over TCP (cr-files.h has
- * the protocol). A GThreadedSocketService serves each connection on a
- * worker thread with blocking I/O: hashing and disk writes never run on
- * the room's main loop, so chat goes on while a file moves. Whatever the
- * room knows (tokens, metadata, events) is asked on the room's context.
+ * the protocol). A GSocketService accepts on the room's context and hands
+ * each connection to a pool of MAX_WORKERS threads with blocking I/O:
+ * hashing and disk writes never run on the room's main loop, so chat goes
+ * on while a file moves. Whatever the room knows (tokens, metadata,
+ * events) is asked on the room's context. (Not GThreadedSocketService:
+ * in GLib 2.74 it stops and restarts its listener from a worker thread
+ * when all its threads are busy, racing the main loop's accept; a flood
+ * of idle connections crashed the room that way.)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -21,6 +25,7 @@
 #include "cr-files-private.h"
 
 #define MAX_WORKERS      16
+#define MAX_WAITING      48     /* accepted connections waiting for a worker */
 #define REQUEST_TIMEOUT_S 5    /* for the request line: idle strangers do not hold workers */
 #define SOCKET_TIMEOUT_S 30
 #define MAIN_TIMEOUT_US  (10 * G_TIME_SPAN_SECOND)
@@ -526,12 +531,12 @@ serve_list (CrFiles       *self,
 /* ------------------------------------------------------------------ */
 /* Connections                                                        */
 
-static gboolean
-on_run (GThreadedSocketService *service,
-        GSocketConnection      *connection,
-        GObject                *source_object,
-        gpointer                user_data)
+/* On a worker: one connection, start to end. */
+static void
+serve (gpointer data,
+       gpointer user_data)
 {
+  g_autoptr(GSocketConnection) connection = data;
   CrFiles *self = user_data;
   g_autoptr(GInputStream) in = NULL;
   GOutputStream *out;
@@ -539,10 +544,11 @@ on_run (GThreadedSocketService *service,
   g_auto(GStrv) fields = NULL;
 
   g_mutex_lock (&self->lock);
+  self->waiting--;
   if (self->closed)
     {
       g_mutex_unlock (&self->lock);
-      return TRUE;
+      return;
     }
   self->active++;
   g_mutex_unlock (&self->lock);
@@ -580,6 +586,31 @@ on_run (GThreadedSocketService *service,
   self->active--;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+}
+
+/* On the room's context: to a worker, or closed at once when too many
+ * wait already (a flood costs the flooder's connections, not the room). */
+static gboolean
+on_incoming (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  CrFiles *self = user_data;
+  gboolean take;
+
+  g_mutex_lock (&self->lock);
+  take = !self->closed && self->waiting < MAX_WAITING;
+  if (take)
+    self->waiting++;
+  else
+    self->stats.refused++;
+  g_mutex_unlock (&self->lock);
+
+  if (take)
+    g_thread_pool_push (self->pool, g_object_ref (connection), NULL);
+  else
+    g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
   return TRUE;
 }
 
@@ -601,10 +632,10 @@ cr_files_listen (CrFiles        *self,
   g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (address), FALSE);
   g_return_val_if_fail (self->service == NULL, FALSE);
 
-  self->service = g_threaded_socket_service_new (MAX_WORKERS);
-  /* The service's handler keeps self alive until its last worker ends. */
-  g_signal_connect_data (self->service, "run", G_CALLBACK (on_run), _cr_files_ref (self),
-                         unref_closure, 0);
+  self->pool = g_thread_pool_new_full (serve, self, g_object_unref, MAX_WORKERS, FALSE, NULL);
+  self->service = g_socket_service_new ();
+  g_signal_connect_data (self->service, "incoming", G_CALLBACK (on_incoming),
+                         _cr_files_ref (self), unref_closure, 0);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
                                       G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
                                       &effective, error))

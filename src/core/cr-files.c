@@ -449,6 +449,10 @@ cr_files_free (CrFiles *self)
     if (!g_cond_wait_until (&self->cond, &self->lock, deadline))
       break;
   g_mutex_unlock (&self->lock);
+  /* Queued connections are dropped; the workers have ended or are ending
+   * (cancelled, closed). */
+  if (self->pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->pool), TRUE, TRUE);
 
   g_clear_object (&self->service);
   g_clear_pointer (&self->db, sqlite3_close);
