@@ -9,7 +9,8 @@
 #      a keyfile of its own (room name, a free loopback port, this computer
 #      only: nothing listens beyond 127.0.0.1);
 #   2. alice and carol join with chatroom-cli and talk (lines on a pipe);
-#      the teacher speaks from the owner view;
+#      alice shares a picture and a file (/send); the teacher speaks from
+#      the owner view;
 #   3. a second `chatroom 127.0.0.1:PORT` with the nickname bob shows the
 #      filled-in login view           -> login-LANG.png
 #      Enter joins; bob says a line    -> chat-LANG.png
@@ -106,6 +107,8 @@ if [ "$lang" = zh_CN ]; then
   say_alice2="我把上周的笔记发到群里了"
   say_bob="我马上到"
   say_teacher="十点半上课，记得带实验报告"
+  pic_name="实验装置.png"
+  notes_name="第12周笔记.pdf"
 else
   room="Physics 101"
   say_alice1="Hello everyone!"
@@ -113,6 +116,8 @@ else
   say_alice2="I put last week's notes in the shared folder"
   say_bob="On my way"
   say_teacher="Class starts at 10:30, bring your lab sheets"
+  pic_name="lab-setup.png"
+  notes_name="week-12-notes.pdf"
 fi
 
 # Each program gets a home of its own: settings, data and cache.
@@ -185,7 +190,11 @@ host_win=$(window_of "$host_pid")
 # room shows that member leave and join again.
 sleep 5
 
-member alice "$say_alice1" "" "$say_alice2"
+# What alice shares: a picture (shown inline) and her notes (a file row).
+convert -size 480x300 gradient:'#3584e4-#99c1f1' -fill white -stroke '#1c71d8' -strokewidth 4 \
+  -draw 'circle 160,150 160,80' -draw 'rectangle 280,90 400,210' "$tmp/$pic_name"
+head -c 1234567 /dev/urandom >"$tmp/$notes_name"
+member alice "$say_alice1" "" "$say_alice2" "/send $tmp/$notes_name" "/send $tmp/$pic_name"
 sleep 0.5
 member carol "" "$say_carol1"
 sleep 5

@@ -8,7 +8,11 @@
  * Prints every message of the room as one line on standard output and sends
  * every line read from standard input. "/quit", end of input, Ctrl-C or
  * SIGTERM leave the room cleanly. Status and errors go to standard error,
- * so standard output is the conversation alone.
+ * so standard output is the conversation alone (and what /files lists).
+ *
+ * Shared files: "/send PATH" shares a file, "/files" lists the room's with
+ * numbers, "/get N [DEST]" downloads one (to DEST, a file or a folder;
+ * default the current folder), resuming what an earlier /get left.
  */
 #define G_LOG_DOMAIN "chatroom-cli"
 
@@ -26,6 +30,7 @@
 #include <gio/gunixinputstream.h>
 
 #include "cr-client.h"
+#include "cr-file-client.h"
 #include "cr-render.h"
 #include "cr-room-browser.h"
 #include "cr-terminal.h"
@@ -55,6 +60,7 @@ typedef struct {
   gboolean           leave_sent;
   gboolean           done;
   gboolean           quiet;
+  guint              transfers;    /* file operations under way */
 } CliApp;
 
 static void read_next_line (CliApp *app);
@@ -346,6 +352,252 @@ request_leave (CliApp *app)
   maybe_leave (app);
 }
 
+/* Shared files ------------------------------------------------------- */
+
+typedef struct {
+  CliApp *app;
+  char   *label;     /* the file's display name, for the status lines */
+  char   *id;        /* /get: the file; NULL until the list answered */
+  char   *dest;      /* /get: what was asked (NULL: here) */
+} FileOp;
+
+static void
+file_op_free (FileOp *op)
+{
+  op->app->transfers--;
+  g_free (op->label);
+  g_free (op->id);
+  g_free (op->dest);
+  g_free (op);
+}
+
+static FileOp *
+file_op_new (CliApp     *app,
+             const char *label)
+{
+  FileOp *op = g_new0 (FileOp, 1);
+
+  op->app = app;
+  op->label = cr_terminal_escape (label);
+  app->transfers++;
+  return op;
+}
+
+static CrFileClient *
+file_client (CliApp *app)
+{
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autofree char *token = NULL;
+
+  if (!cr_client_dup_file_endpoint (app->client, &address, &token))
+    {
+      status_line ("%s", _("Files can be shared only in a Chat Room room, once joined"));
+      return NULL;
+    }
+  return cr_file_client_new (address, token);
+}
+
+static void
+on_file_sent (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  FileOp *op = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (cr_file_client_upload_finish (CR_FILE_CLIENT (source), result, NULL, &error))
+    /* Translators: %s is a file's name */
+    status_line (_("Shared %s"), op->label);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    /* Translators: the first %s is a file's name, the second why it failed */
+    status_line (_("Could not share %s: %s"), op->label, error->message);
+  file_op_free (op);
+}
+
+static void
+send_file (CliApp     *app,
+           const char *path)
+{
+  g_autoptr(CrFileClient) files = NULL;
+  g_autofree char *base = NULL;
+  FileOp *op;
+
+  if (*path == '\0')
+    {
+      status_line ("%s", _("Give the file to share: /send PATH"));
+      return;
+    }
+  if ((files = file_client (app)) == NULL)
+    return;
+  base = g_path_get_basename (path);
+  op = file_op_new (app, base);
+  /* Translators: %s is a file's name */
+  status_line (_("Sharing %s…"), op->label);
+  cr_file_client_upload_async (files, path, NULL, NULL, NULL, app->cancellable,
+                               on_file_sent, op);
+}
+
+static void
+on_file_got (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  FileOp *op = user_data;
+  g_autoptr(GError) error = NULL;
+  CrFileTransferStats stats;
+
+  if (cr_file_client_download_finish (CR_FILE_CLIENT (source), result, &stats, &error))
+    {
+      g_autofree char *path = cr_terminal_escape (op->dest);
+
+      /* Translators: the first %s is a file's name, the second where it was saved */
+      status_line (_("Saved %s to %s"), op->label, path);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    /* Translators: the first %s is a file's name, the second why it failed;
+     * a later /get of the same file goes on from where this one stopped */
+    status_line (_("Could not download %s: %s (/get again resumes)"), op->label,
+                 error->message);
+  file_op_free (op);
+}
+
+/* Which file "N" (from /files) or a sha256 prefix names. */
+static CrFileInfo *
+find_file (GPtrArray  *list,
+           const char *which)
+{
+  guint64 n;
+
+  if (g_ascii_string_to_unsigned (which, 10, 1, list->len, &n, NULL))
+    return list->pdata[n - 1];
+  if (strlen (which) >= 8)
+    for (guint i = 0; i < list->len; i++)
+      if (g_str_has_prefix (((CrFileInfo *) list->pdata[i])->id, which))
+        return list->pdata[i];
+  return NULL;
+}
+
+static void
+on_files_listed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  FileOp *op = user_data;
+  CliApp *app = op->app;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  CrFileInfo *info;
+  g_autofree char *dir = NULL;
+
+  list = cr_file_client_list_finish (CR_FILE_CLIENT (source), result, &error);
+  if (list == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        /* Translators: %s is why the room's files could not be listed */
+        status_line (_("Could not list the room's files: %s"), error->message);
+      file_op_free (op);
+      return;
+    }
+
+  if (op->id == NULL)
+    {
+      /* /files: numbered, oldest first, as /get takes them. */
+      if (list->len == 0)
+        status_line ("%s", _("The room has no shared files"));
+      for (guint i = 0; i < list->len; i++)
+        {
+          CrFileInfo *f = list->pdata[i];
+          g_autofree char *time = format_time (f->time_us);
+          g_autofree char *size = g_format_size (f->size);
+          g_autofree char *name = cr_terminal_escape (f->name);
+          g_autofree char *sharer = cr_terminal_escape (f->sharer);
+          g_autofree char *line = NULL;
+
+          /* Translators: one shared file in /files: its number, name, size,
+           * who shared it and when (HH:MM) */
+          line = g_strdup_printf (_("%u. %s (%s), shared by %s at %s"), i + 1, name, size,
+                                  sharer, time);
+          write_line (stdout, line);
+        }
+      file_op_free (op);
+      return;
+    }
+
+  info = find_file (list, op->id);
+  if (info == NULL)
+    {
+      /* Translators: %s is what was typed after /get */
+      status_line (_("No shared file “%s”: /files lists them"), op->label);
+      file_op_free (op);
+      return;
+    }
+  g_free (op->label);
+  op->label = cr_terminal_escape (info->name);
+  if (op->dest == NULL || g_file_test (op->dest, G_FILE_TEST_IS_DIR))
+    {
+      dir = op->dest != NULL ? g_strdup (op->dest) : g_get_current_dir ();
+      g_free (op->dest);
+      op->dest = cr_file_client_pick_dest (dir, info->name);
+    }
+  /* Translators: %s is a file's name */
+  status_line (_("Downloading %s…"), op->label);
+  cr_file_client_download_async (CR_FILE_CLIENT (source), info->id, op->dest, NULL, NULL,
+                                 app->cancellable, on_file_got, op);
+}
+
+/* /files, or /get WHICH [DEST]: both start with the room's list. */
+static void
+list_files (CliApp     *app,
+            const char *args)
+{
+  g_autoptr(CrFileClient) files = NULL;
+  g_auto(GStrv) parts = NULL;
+  FileOp *op;
+
+  if (args != NULL)
+    {
+      parts = g_strsplit (g_strstrip ((char *) args), " ", 2);
+      if (parts[0] == NULL || *parts[0] == '\0')
+        {
+          status_line ("%s", _("Give the file's number from /files: /get N [DEST]"));
+          return;
+        }
+    }
+  if ((files = file_client (app)) == NULL)
+    return;
+  op = file_op_new (app, parts != NULL ? parts[0] : "");
+  if (parts != NULL)
+    {
+      op->id = g_strdup (parts[0]);
+      op->dest = parts[1] != NULL && *g_strstrip (parts[1]) != '\0' ? g_strdup (parts[1]) : NULL;
+    }
+  cr_file_client_list_async (files, app->cancellable, on_files_listed, op);
+}
+
+/* The file commands; FALSE when line is none of them. */
+static gboolean
+file_command (CliApp     *app,
+              const char *line)
+{
+  g_autofree char *args = NULL;
+
+  if (g_str_equal (line, "/files"))
+    list_files (app, NULL);
+  else if (g_str_has_prefix (line, "/send "))
+    {
+      args = g_strstrip (g_strdup (line + strlen ("/send ")));
+      send_file (app, args);
+    }
+  else if (g_str_equal (line, "/get") || g_str_has_prefix (line, "/get "))
+    {
+      args = g_strdup (line + strlen ("/get"));
+      list_files (app, args);
+    }
+  else
+    return FALSE;
+  return TRUE;
+}
+
 static char *
 line_to_utf8 (const char *line)
 {
@@ -395,6 +647,8 @@ on_line_read (GObject      *source,
       request_leave (app);
       return;
     }
+  else if (file_command (app, line))
+    ;
   else if (*line != '\0')
     send_line (app, line);
 
@@ -760,6 +1014,17 @@ main (int   argc,
                                "is printed, every line typed is sent. /quit or end of input "
                                "leaves. The room address defaults to 127.0.0.1:%d."),
                              CR_DEFAULT_PORT);
+  {
+    g_autofree char *with_files = NULL;
+
+    with_files = g_strconcat (summary, "\n\n",
+                              _("Shared files: /send PATH shares a file with the room; /files "
+                                "lists the room's files with numbers; /get N [DEST] downloads "
+                                "one (DEST a file or a folder, default the current folder), "
+                                "and resumes a download that was cut."), NULL);
+    g_free (summary);
+    summary = g_steal_pointer (&with_files);
+  }
   g_option_context_set_summary (context, summary);
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -858,6 +1123,14 @@ main (int   argc,
   g_signal_handlers_disconnect_by_data (app.client, &app);
   for (guint i = 0; i < 100 && g_main_context_pending (NULL); i++)
     g_main_context_iteration (NULL, FALSE);
+  /* Cancelled file transfers end on their threads and report here. */
+  {
+    gint64 deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+
+    while (app.transfers > 0 && g_get_monotonic_time () < deadline)
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (10 * 1000);
+  }
 
   g_clear_pointer (&app.unacked, g_ptr_array_unref);
   g_clear_object (&app.input);

@@ -210,6 +210,43 @@ on_locks_changed (CrServer *server,
 }
 
 static void
+list_files (Daemon *daemon)
+{
+  CrFiles *files = cr_server_get_files (daemon->server);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autofree char *used = NULL;
+  g_autofree char *quota = NULL;
+  g_autofree char *max = NULL;
+
+  if (files == NULL)
+    {
+      say (stdout, _("This room keeps no files"));
+      return;
+    }
+  list = cr_files_list (files);
+  for (guint i = 0; i < list->len; i++)
+    {
+      CrFileInfo *info = list->pdata[i];
+      g_autofree char *name = cr_terminal_escape (info->name);
+      g_autofree char *sharer = cr_terminal_escape (info->sharer);
+      g_autofree char *size = g_format_size (info->size);
+
+      /* Translators: one shared file: its number, name, size, who shared it
+       * and its sha256 */
+      sayf (stdout, _("%u. %s (%s), shared by %s, sha256 %s"), i + 1, name, size, sharer,
+            info->id);
+    }
+  used = g_format_size (cr_files_get_used (files));
+  quota = g_format_size (cr_files_get_quota (files));
+  max = g_format_size (cr_files_get_max_size (files));
+  /* Translators: the number of shared files, the space they take of the
+   * room's storage, and the largest file the room takes */
+  sayf (stdout, ngettext ("%u file, %s of %s used; at most %s a file",
+                          "%u files, %s of %s used; at most %s a file", list->len),
+        list->len, used, quota, max);
+}
+
+static void
 print_help (void)
 {
   say (stdout, _("Type a line to speak to the room as its owner. Commands:"));
@@ -221,6 +258,7 @@ print_help (void)
   say (stdout, _("  /locked           names locked after too many wrong passwords"));
   say (stdout, _("  /unlock NAME      let NAME try a password again"));
   say (stdout, _("  /rename NAME      give the room a new name (members see it at once)"));
+  say (stdout, _("  /files            the shared files and the room's storage"));
   say (stdout, _("  /quit             close the room"));
 }
 
@@ -245,6 +283,8 @@ run_command (Daemon     *daemon,
 
   if (g_str_equal (command, "members"))
     list_members (daemon, arg);
+  else if (g_str_equal (command, "files"))
+    list_files (daemon);
   else if (g_str_equal (command, "help"))
     print_help ();
   else if (g_str_equal (command, "locked"))
@@ -370,6 +410,10 @@ main (int   argc,
   gboolean no_classic = FALSE;
   int max_members = 500;
   int rate_limit = 50;
+  int max_file_mb = CR_FILES_DEFAULT_MAX_SIZE / 1000000;
+  int file_quota_mb = CR_FILES_DEFAULT_QUOTA / 1000000;
+  g_autofree char *file_policy = NULL;
+  int policy = CR_FILES_SHARE_EVERYONE;
   gboolean version = FALSE;
   gboolean no_discovery = FALSE;
   g_autoptr(GOptionContext) context = NULL;
@@ -399,6 +443,12 @@ main (int   argc,
     { "rate-limit", 0, 0, G_OPTION_ARG_INT, &rate_limit,
       N_("Messages a second each member may say, in bursts of twice that; 0: no limit "
          "(default 50)"), N_("N") },
+    { "max-file-size", 0, 0, G_OPTION_ARG_INT, &max_file_mb,
+      N_("The largest file members may share, in MB (default 100)"), N_("MB") },
+    { "file-quota", 0, 0, G_OPTION_ARG_INT, &file_quota_mb,
+      N_("Storage for shared files, in MB (default 2000); the oldest expire first"), N_("MB") },
+    { "file-policy", 0, 0, G_OPTION_ARG_STRING, &file_policy,
+      N_("Who may share files: everyone, registered or owner"), N_("WHO") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version"), NULL },
     { NULL }
   };
@@ -445,6 +495,25 @@ main (int   argc,
     {
       say (stderr, _("The rate limit is between 0 (none) and 1000000 messages a second"));
       return 2;
+  if (max_file_mb < 0 || file_quota_mb < 0)
+    {
+      say (stderr, _("File sizes cannot be negative"));
+      return 2;
+    }
+  if (file_policy != NULL)
+    {
+      static const char * const policies[] = { "everyone", "registered", "owner" };
+
+      for (policy = 0; policy < (int) G_N_ELEMENTS (policies); policy++)
+        if (g_str_equal (file_policy, policies[policy]))
+          break;
+      if (policy == G_N_ELEMENTS (policies))
+        {
+          /* Translators: %s is what was given to --file-policy */
+          sayf (stderr, _("Unknown file policy “%s”: use everyone, registered or owner"),
+                file_policy);
+          return 2;
+        }
     }
   if (data_dir == NULL)
     data_dir = g_build_filename (g_get_user_data_dir (), "chatroom", NULL);
@@ -472,6 +541,15 @@ main (int   argc,
       say (stderr, error->message);
       g_clear_object (&daemon.server);
       return 1;
+    }
+
+  if (cr_server_get_files (daemon.server) != NULL)
+    {
+      CrFiles *files = cr_server_get_files (daemon.server);
+
+      cr_files_set_max_size (files, (guint64) max_file_mb * 1000000);
+      cr_files_set_quota (files, (guint64) file_quota_mb * 1000000);
+      cr_files_set_policy (files, (CrFilesPolicy) policy);
     }
 
   {

@@ -19,6 +19,7 @@
 #include <glib/gi18n.h>
 
 #include "cr-member.h"
+#include "cr-file-row.h"
 #include "cr-render.h"
 #include "cr-chat-page-private.h"
 
@@ -304,6 +305,9 @@ _cr_chat_page_composer_init (CrChatPage *self)
                            G_CALLBACK (on_entry_preedit_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (gtk_text_view_get_buffer (self->entry), "changed",
                            G_CALLBACK (on_buffer_changed), self, G_CONNECT_SWAPPED);
+
+  /* Shared files: a button by the entry, drops, Ctrl+V of a picture. */
+  cr_file_row_install_share (self, GTK_WIDGET (self->entry));
 
   self->own_member_signals = g_signal_group_new (CR_TYPE_MEMBER);
   g_signal_group_connect_object (self->own_member_signals, "notify::flags",

@@ -43,6 +43,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cr-file-row.h"
 #include "cr-message-row.h"
 #include "cr-chat-page-private.h"
 
@@ -760,6 +761,7 @@ message_bind_cb (GtkSignalListItemFactory *factory,
   cr_message_row_set_mention (row, mentions_reader (self, message));
   if (self->shown != NULL && position != GTK_INVALID_LIST_POSITION)
     bind_burst (self, row, self->shown->start + position);
+  cr_file_row_attach (GTK_WIDGET (row), self->client, message);
 }
 
 static void
@@ -768,6 +770,7 @@ message_unbind_cb (GtkSignalListItemFactory *factory,
                    CrChatPage               *self)
 {
   cr_message_row_set_message (CR_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL, NULL, NULL);
+  cr_file_row_attach (gtk_list_item_get_child (item), NULL, NULL);
 }
 
 /* --- the page's parts --------------------------------------------------- */

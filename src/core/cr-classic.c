@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cr-classic.h"
+#include "cr-files.h"
 
 /* A system line: head + NAME + tail. A line without a name (the room
  * closed) has head only and tail NULL. */
@@ -39,6 +40,8 @@ struct _CrClassicTable
   const char *reasons[CR_REASON_LAST + 1];
   const char *reason_other;   /* a reason the table has no line for */
   const char *storage[2];     /* history not being saved [0], saved again [1] */
+  Line        file_shared;    /* system + head + NAME + tail + FILE (SIZE) */
+  Line        file_expired;   /* system + head + FILE (SIZE) + tail */
 };
 
 #define NAME_CHARS G_STRINGIFY (CR_NAME_MAX_CHARS)
@@ -89,6 +92,8 @@ static const CrClassicTable tables[] = {
       "聊天室暂时无法保存聊天记录：消息照常送达，但聊天室重启后可能丢失",
       "聊天室已恢复保存聊天记录",
     },
+    .file_shared = { "", " 分享了文件 " },
+    .file_expired = { "群文件 ", " 已过期删除" },
   },
   {
     .language = "en",
@@ -136,6 +141,8 @@ static const CrClassicTable tables[] = {
       "but may be lost if the room restarts",
       "The room is saving its history again",
     },
+    .file_shared = { "", " shared the file " },
+    .file_expired = { "The shared file ", " expired and was removed" },
   },
 };
 
@@ -259,6 +266,26 @@ cr_classic_format_event (const CrClassicTable *table,
         else
           g_ptr_array_add (lines, g_strconcat (table->system, line->head, name, line->tail,
                                                NULL));
+        break;
+      }
+
+    case CR_EVENT_FILE:
+    case CR_EVENT_FILE_EXPIRED:
+      {
+        g_autoptr(CrFileInfo) info = cr_file_info_from_event (event);
+        g_autofree char *size = NULL;
+        g_autofree char *file = NULL;
+
+        if (info == NULL)
+          break;
+        size = cr_files_format_size (info->size);
+        file = g_strdup_printf ("%s (%s)", info->name, size);
+        if (event->kind == CR_EVENT_FILE)
+          g_ptr_array_add (lines, g_strconcat (table->system, table->file_shared.head, name,
+                                               table->file_shared.tail, file, NULL));
+        else
+          g_ptr_array_add (lines, g_strconcat (table->system, table->file_expired.head, file,
+                                               table->file_expired.tail, NULL));
         break;
       }
 

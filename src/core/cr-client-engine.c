@@ -27,6 +27,7 @@
 
 #include <sodium.h>
 
+#include "cr-files.h"
 #include "cr-protocol.h"
 #include "cr-client-dialect.h"
 #include "cr-client-engine.h"
@@ -491,6 +492,16 @@ _cr_client_engine_event_valid (const CrEvent *event)
 
     case CR_EVENT_ROOM_CLOSED:
       return name_ok (event->name, TRUE) && *event->text == '\0';
+
+    case CR_EVENT_FILE:
+    case CR_EVENT_FILE_EXPIRED:
+      {
+        g_autoptr(CrFileInfo) info = cr_file_info_from_event (event);
+
+        /* The room made the name safe; a forged one is made safe again when shown. */
+        return name_ok (event->name, event->kind == CR_EVENT_FILE_EXPIRED) && info != NULL &&
+               cr_text_validate (event->text, -1) == CR_REASON_NONE;
+      }
 
     case CR_EVENT_JOIN:
     case CR_EVENT_LEAVE:

@@ -187,6 +187,11 @@ CrReason        cr_client_engine_get_close_reason (CrClientEngine *self);
 guint64         cr_client_engine_get_last_seq (CrClientEngine    *self);
 /* The native session the room gave (0: none yet, or classic). */
 guint32         cr_client_engine_get_session (CrClientEngine     *self);
+/* Shared files (cr-file-client.h): the room's address that answered and
+ * the native session's resume token, which proves membership to the
+ * room's file service. NULL for a classic room or before the welcome. */
+GSocketAddress *cr_client_engine_get_room_address (CrClientEngine *self);
+const char     *cr_client_engine_get_file_token (CrClientEngine  *self);
 /* CrClientMember*, in the room's order (borrowed). */
 GPtrArray      *cr_client_engine_get_members (CrClientEngine     *self);
 guint           cr_client_engine_get_n_pending (CrClientEngine   *self);

@@ -1028,3 +1028,22 @@ const CrClientDialect cr_client_native_dialect = {
   .leave = native_leave,
   .join_timeout = native_join_timeout,
 };
+
+GSocketAddress *
+cr_client_engine_get_room_address (CrClientEngine *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->room;
+}
+
+const char *
+cr_client_engine_get_file_token (CrClientEngine *self)
+{
+  Native *n;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  if (self->dialect != &cr_client_native_dialect || self->native == NULL)
+    return NULL;
+  n = self->native;
+  return n->welcomed ? n->resume_token : NULL;
+}

@@ -953,6 +953,27 @@ cr_client_get_address (CrClient *self)
   return self->address;
 }
 
+gboolean
+cr_client_dup_file_endpoint (CrClient        *self,
+                             GSocketAddress **address,
+                             char           **token)
+{
+  GSocketAddress *room;
+  const char *file_token;
+
+  g_return_val_if_fail (CR_IS_CLIENT (self), FALSE);
+
+  room = cr_client_engine_get_room_address (self->engine);
+  file_token = cr_client_engine_get_file_token (self->engine);
+  if (room == NULL || file_token == NULL)
+    return FALSE;
+  if (address != NULL)
+    *address = g_object_ref (room);
+  if (token != NULL)
+    *token = g_strdup (file_token);
+  return TRUE;
+}
+
 CrReason
 cr_client_get_close_reason (CrClient *self)
 {

@@ -592,6 +592,53 @@ cr_engine_is_drained (CrEngine *self)
   return TRUE;
 }
 
+gboolean
+cr_engine_lookup_token (CrEngine    *self,
+                        const char  *token,
+                        char       **name,
+                        CrRole      *role,
+                        guint       *flags)
+{
+  CrEngineSession *session;
+  const CrRoomMember *member;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (token == NULL || *token == '\0')
+    return FALSE;
+  session = g_hash_table_lookup (self->by_token, token);
+  /* A closing session said goodbye: its token proves nothing any more. */
+  if (session == NULL || session->closing || session->member_id == 0)
+    return FALSE;
+  member = cr_room_lookup (self->room, session->member_id);
+  if (member == NULL)
+    return FALSE;
+  if (name != NULL)
+    *name = g_strdup (member->name);
+  if (role != NULL)
+    *role = member->role;
+  if (flags != NULL)
+    *flags = member->flags;
+  return TRUE;
+}
+
+void
+cr_engine_file_event (CrEngine     *self,
+                      CrEventKind   kind,
+                      const char   *name,
+                      const char   *text,
+                      CrEngineTime  now,
+                      GPtrArray    *out)
+{
+  g_autoptr(CrEvent) event = NULL;
+
+  g_return_if_fail (self != NULL);
+
+  event = cr_room_file_event (self->room, kind, name, text, now.wall);
+  if (event != NULL)
+    _cr_engine_commit_event (self, event, now, out);
+}
+
 GSocketAddress *
 cr_engine_get_member_address (CrEngine *self,
                               guint32   member_id)

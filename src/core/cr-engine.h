@@ -237,6 +237,23 @@ gboolean   cr_engine_unlock_name     (CrEngine     *self,
  * lock that runs out just stops being listed). */
 guint      cr_engine_get_locks_serial (CrEngine    *self);
 
+/* Files (cr-files.h). Who holds this resume token (the WELCOME gives each
+ * native member its own): the member's name (transfer full), role and
+ * CR_MEMBER_* flags; FALSE when no member does. */
+gboolean   cr_engine_lookup_token    (CrEngine     *self,
+                                      const char   *token,
+                                      char        **name,
+                                      CrRole       *role,
+                                      guint        *flags);
+/* A CR_EVENT_FILE or CR_EVENT_FILE_EXPIRED into the room: stored and sent
+ * like any event. */
+void       cr_engine_file_event      (CrEngine     *self,
+                                      CrEventKind   kind,
+                                      const char   *name,
+                                      const char   *text,
+                                      CrEngineTime  now,
+                                      GPtrArray    *out);
+
 /* For the owner view: the address and dialect of a member. */
 GSocketAddress *cr_engine_get_member_address (CrEngine *self,
                                               guint32   member_id);

@@ -24,6 +24,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "cr-files.h"
 #include "cr-render.h"
 
 /* gi18n-lib.h maps _() to g_dgettext(), which decides once per process,
@@ -233,6 +234,26 @@ format_event (const CrEvent *event,
 
     case CR_EVENT_ROOM_CLOSED:
       return g_strdup (_("The owner closed the room"));
+
+    case CR_EVENT_FILE:
+    case CR_EVENT_FILE_EXPIRED:
+      {
+        g_autoptr(CrFileInfo) info = cr_file_info_from_event (event);
+        g_autofree char *size = NULL;
+
+        if (info == NULL)
+          return g_strdup (text);
+        size = g_format_size (info->size);
+        if (event->kind == CR_EVENT_FILE)
+          /* Translators: a system line in the chat; the first %s is a nickname,
+           * the second a file's name, the third its size ("1.2 MB") */
+          return g_strdup_printf (_("%s shared the file %s (%s)"), name, info->name, size);
+        /* Translators: a system line in the chat; the first %s is a file's
+         * name, the second its size. The room keeps files up to a total size
+         * and removes the oldest to make room. */
+        return g_strdup_printf (_("The shared file %s (%s) expired and was removed"),
+                                info->name, size);
+      }
 
     default:
       /* A kind from a newer room: show what it carries rather than nothing. */

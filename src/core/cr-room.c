@@ -536,6 +536,19 @@ cr_room_announce (CrRoom      *self,
   return cr_room_next_event (self, now, CR_EVENT_ANNOUNCE, NULL, text, 0);
 }
 
+CrEvent *
+cr_room_file_event (CrRoom      *self,
+                    CrEventKind  kind,
+                    const char  *name,
+                    const char  *text,
+                    gint64       now)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (kind == CR_EVENT_FILE || kind == CR_EVENT_FILE_EXPIRED, NULL);
+
+  return cr_room_next_event (self, now, kind, name, text, 0);
+}
+
 /* Why an owner action found no one to act on. */
 static CrReason
 owner_action_refusal (const char       *name,

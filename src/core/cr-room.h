@@ -115,6 +115,14 @@ CrEvent         *cr_room_unmute           (CrRoom      *self,
                                            gint64       now,
                                            CrReason    *reason);
 
+/* A file was shared or expired (cr-files.c): the next event of that kind,
+ * name the sharer ("" for an expiry), text the file's event text. */
+CrEvent         *cr_room_file_event       (CrRoom      *self,
+                                           CrEventKind  kind,
+                                           const char  *name,
+                                           const char  *text,
+                                           gint64       now);
+
 /* Everyone leaves; returns the ROOM_CLOSED event. */
 CrEvent         *cr_room_close            (CrRoom *self,
                                            gint64  now);

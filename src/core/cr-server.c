@@ -21,6 +21,7 @@
 
 #include "cr-discovery-responder.h"
 #include "cr-engine-worker.h"
+#include "cr-files.h"
 #include "cr-member-list.h"
 #include "cr-render.h"
 #include "cr-server-addresses.h"
@@ -77,6 +78,7 @@ struct _CrServer
   CrEngineWorker *worker;           /* the engine's password hashes */
   gboolean        storage_ok;       /* the engine's, as last told */
   guint           locks_serial;     /* the engine's, as last told */
+  CrFiles        *files;            /* shared files over TCP; NULL without data dir */
 };
 
 G_DEFINE_FINAL_TYPE (CrServer, cr_server, G_TYPE_OBJECT)
@@ -123,6 +125,7 @@ static gboolean on_socket_readable (GSocket      *socket,
 static gboolean on_socket_writable (GSocket      *socket,
                                     GIOCondition  condition,
                                     gpointer      user_data);
+static void start_files (CrServer *self);
 
 /* Sending. When the send buffer is full the room stops reading until it
  * has room again: what waits to be read stays in the kernel's receive
@@ -201,6 +204,33 @@ on_auth_done (CrAuthJob *job,
   schedule (self);
 }
 
+/* Shared files (cr-files.h): who holds a token, and their events. */
+static gboolean
+on_files_auth (const char *token,
+               char      **name,
+               CrRole     *role,
+               guint      *flags,
+               gpointer    user_data)
+{
+  CrServer *self = user_data;
+
+  return self->engine != NULL && cr_engine_lookup_token (self->engine, token, name, role, flags);
+}
+
+static void
+on_files_event (CrEventKind  kind,
+                const char  *name,
+                const char  *text,
+                gpointer     user_data)
+{
+  CrServer *self = user_data;
+
+  if (self->engine == NULL)
+    return;
+  cr_engine_file_event (self->engine, kind, name, text, now (), self->out);
+  send_out (self);
+}
+
 static void
 drop_worker (CrServer *self)
 {
@@ -221,6 +251,7 @@ finish_stop (CrServer *self)
   g_clear_object (&self->socket);
   g_ptr_array_set_size (self->out, 0);
   drop_worker (self);
+  g_clear_pointer (&self->files, cr_files_free);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
   g_ptr_array_set_size (self->pending_events, 0);
@@ -428,6 +459,7 @@ cr_server_dispose (GObject *object)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
   drop_worker (self);
+  g_clear_pointer (&self->files, cr_files_free);
   g_clear_pointer (&self->engine, cr_engine_free);
   g_clear_pointer (&self->store, cr_store_close);
   g_clear_pointer (&self->lists, cr_member_list_free);
@@ -783,6 +815,8 @@ cr_server_start (CrServer    *self,
   watch_socket (self, G_IO_IN);
 
   cr_member_list_load_bans (self->lists, cr_engine_get_room (self->engine));
+  if (self->data_dir != NULL)
+    start_files (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
@@ -824,6 +858,31 @@ cr_server_get_port (CrServer *self)
     return 0;
   local = g_socket_get_local_address (self->socket, NULL);
   return local ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) : 0;
+}
+
+/* TCP on the room's own address and port (HACKING.md: why TCP). A room
+ * whose files cannot start still serves its chat. */
+static void
+start_files (CrServer *self)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (self->socket, NULL);
+  g_autoptr(GError) error = NULL;
+
+  self->files = cr_files_new (self->data_dir, &error);
+  if (self->files != NULL)
+    cr_files_set_funcs (self->files, on_files_auth, on_files_event, self);
+  if (self->files == NULL || local == NULL || !cr_files_listen (self->files, local, &error))
+    {
+      g_warning ("Shared files are off: %s", error ? error->message : "no address");
+      g_clear_pointer (&self->files, cr_files_free);
+    }
+}
+
+CrFiles *
+cr_server_get_files (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+  return self->files;
 }
 
 GStrv

@@ -10,6 +10,7 @@
 #include "cr-types.h"
 #include "cr-member.h"
 #include "cr-engine.h"
+#include "cr-files.h"
 
 G_BEGIN_DECLS
 
@@ -135,6 +136,10 @@ gboolean      cr_server_unlock_name          (CrServer    *self,
  * events on the next turn of the main loop, not inside the packet path;
  * "members-changed" follows them. */
 GListModel   *cr_server_get_members          (CrServer *self);
+
+/* The room's shared files (limits, list, stats) while it runs with a data
+ * dir; NULL otherwise (transfer none). */
+CrFiles      *cr_server_get_files            (CrServer      *self);
 
 void          cr_server_get_stats            (CrServer      *self,
                                               CrStats       *stats);

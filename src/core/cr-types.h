@@ -33,7 +33,9 @@ typedef enum {
   CR_EVENT_MUTE,            /* name may no longer speak */
   CR_EVENT_UNMUTE,
   CR_EVENT_ROOM_CLOSED,     /* the owner closed the room */
-  CR_EVENT_LAST = CR_EVENT_ROOM_CLOSED,   /*< skip >*/
+  CR_EVENT_FILE,            /* name shared a file; text: cr-files.h's event text */
+  CR_EVENT_FILE_EXPIRED,    /* a file left the room's storage (quota); same text */
+  CR_EVENT_LAST = CR_EVENT_FILE_EXPIRED,   /*< skip >*/
 } CrEventKind;
 
 typedef struct {
