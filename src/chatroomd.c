@@ -462,7 +462,8 @@ main (int   argc,
   g_option_context_set_description (context, _("Console commands: /members, /announce, /kick, "
                                                "/mute, /unmute, /ban, /unban, /locked (names "
                                                "locked after too many wrong passwords), "
-                                               "/unlock, /quit; /help explains them."));
+                                               "/unlock, /rename, /files, /quit; /help "
+                                               "explains them."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -495,6 +496,7 @@ main (int   argc,
     {
       say (stderr, _("The rate limit is between 0 (none) and 1000000 messages a second"));
       return 2;
+    }
   if (max_file_mb < 0 || file_quota_mb < 0)
     {
       say (stderr, _("File sizes cannot be negative"));
