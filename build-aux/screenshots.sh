@@ -182,7 +182,6 @@ member() {
   [ -s "$tmp/$who.feeder" ] && pids="$pids $(cat "$tmp/$who.feeder")"
 }
 
-
 # focus WINDOW X Y: keyboard focus to WINDOW, the pointer at X,Y in it.
 # Keys go through XTEST to the focused window; GTK ignores keys sent with
 # XSendEvent (xdotool --window).
