@@ -1,23 +1,31 @@
 #!/bin/sh
 # Screenshots of the real app under Xvfb, in English and Chinese:
-#   data/screenshots/{login,chat,owner}-{en,zh_CN}.png
+#   data/screenshots/{login,chat,owner,narrow,muted,kicked,owner-200}-{en,zh_CN}.png
 #
 #   build-aux/screenshots.sh [BUILDDIR]     (default: build; builds nothing)
 #
-# Per language, on one Xvfb screen with no window manager:
+# Per language, on one Xvfb screen with no window manager, the host's
+# window on the left, bob's beside it (no window covers another, so each
+# is captured alone by its id: import -window ID):
 #   1. "teacher" hosts a room: `chatroom --host` (owner mode), its settings in
 #      a keyfile of its own (room name, a free loopback port, this computer
 #      only: nothing listens beyond 127.0.0.1);
 #   2. alice and carol join with chatroom-cli and talk (lines on a pipe);
 #      alice shares a picture and a file (/send); the teacher speaks from
-#      the owner view;
+#      the chat's composer;
 #   3. a second `chatroom 127.0.0.1:PORT` with the nickname bob shows the
 #      filled-in login view           -> login-LANG.png
 #      Enter joins; bob says a line    -> chat-LANG.png
-#   4. bob quits (Ctrl+Q); the host's window, owner view beside the chat
-#                                      -> owner-LANG.png
-# Each window is captured alone (import -window ID). Needs xvfb-run,
-# xdotool, ImageMagick and fonts-wqy-microhei (build-aux/deps.sh).
+#   4. the host opens the owner view   -> owner-LANG.png
+#   5. bob's window 400 px wide        -> narrow-LANG.png
+#   6. the owner finds bob with the member search and mutes him from his
+#      row's menu; bob's composer      -> muted-LANG.png
+#   7. the owner kicks bob the same way: bob keeps the conversation under
+#      a banner                        -> kicked-LANG.png
+#   8. 197 more chatroom-cli members join over loopback, 200 in all (the
+#      room's default maximum)         -> owner-200-LANG.png
+# Every wait is bounded. Needs xvfb-run, xdotool, ImageMagick and
+# fonts-wqy-microhei (build-aux/deps.sh).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,9 +58,9 @@ if [ "$inner" = 0 ]; then
   mkdir -p "$outdir"
   status=0
   for lang in en zh_CN; do
-    # The screen is a little larger than the 900x640 window: no WM, so
-    # every window maps at 0,0, and each is captured by its id.
-    xvfb-run -a -s "-screen 0 1024x768x24 -nolisten tcp" \
+    # Room for two 900x640 windows side by side: with no WM every window
+    # maps at 0,0, and bob's is moved beside the host's.
+    xvfb-run -a -s "-screen 0 1920x1080x24 -nolisten tcp" \
       "$0" --inner "$builddir" "$lang" || status=$?
   done
   ls -l "$outdir"/*.png
@@ -109,6 +117,7 @@ if [ "$lang" = zh_CN ]; then
   say_teacher="十点半上课，记得带实验报告"
   pic_name="实验装置.png"
   notes_name="第12周笔记.pdf"
+  student="学生"
 else
   room="Physics 101"
   say_alice1="Hello everyone!"
@@ -118,6 +127,7 @@ else
   say_teacher="Class starts at 10:30, bring your lab sheets"
   pic_name="lab-setup.png"
   notes_name="week-12-notes.pdf"
+  student="student"
 fi
 
 # Each program gets a home of its own: settings, data and cache.
@@ -172,13 +182,95 @@ member() {
   who=$1
   shift
   make_home "$who"
-  sh -c 'echo $$ >"$0"; sleep 2; for line; do sleep 1.2; printf "%s\n" "$line"; done; exec sleep 120' \
+  sh -c 'echo $$ >"$0"; sleep 2; for line; do sleep 1.2; printf "%s\n" "$line"; done; exec sleep 600' \
       "$tmp/$who.feeder" "$@" |
     XDG_CONFIG_HOME=$tmp/$who/config XDG_DATA_HOME=$tmp/$who/data \
       XDG_CACHE_HOME=$tmp/$who/cache "$cli" "$who" "127.0.0.1:$port" >"$tmp/$who.log" 2>&1 &
   pids="$pids $!"
   sleep 0.2
   [ -s "$tmp/$who.feeder" ] && pids="$pids $(cat "$tmp/$who.feeder")"
+}
+
+# focus WINDOW X Y: keyboard focus to WINDOW, the pointer at X,Y in it.
+# Keys go through XTEST to the focused window; GTK ignores keys sent with
+# XSendEvent (xdotool --window).
+focus() {
+  xdotool windowfocus "$1"
+  xdotool mousemove --window "$1" "$2" "$3"
+}
+
+# wait_for SECONDS COMMAND...: until COMMAND succeeds, at most SECONDS.
+wait_for() {
+  limit=$(($1 * 10))
+  shift
+  for _ in $(seq 1 "$limit"); do
+    "$@" && return 0
+    sleep 0.1
+  done
+  echo "screenshots: gave up waiting for: $*" >&2
+  return 1
+}
+
+log_has() {
+  grep -q -F "$2" "$tmp/$1.log" 2>/dev/null
+}
+
+# Where things are in the owner view depends on the language: the pane is
+# as wide as its widest line, and beside the chat or over it (AdwFlap
+# folds it when both do not fit). So they are found in a capture of the
+# host's window, not at fixed coordinates.
+#
+# member_card: the white card of the member list as "W H X Y" in the host
+# window (0 0 ... when the owner view is closed). Only the cards are pure
+# white there (the pane is #fafafa); looked for below the address, the
+# tabs and the search, above any toast.
+member_card() {
+  import -window "$host_win" "$tmp/host.png"
+  convert "$tmp/host.png" -crop 700x180+200+220 +repage -fill black +opaque white \
+    -format '%@' info: 2>/dev/null | tr 'x+' '  ' | awk '{ print $1, $2, $3 + 200, $4 + 220 }'
+}
+
+owner_view_open() {
+  [ "$(member_card | cut -d ' ' -f 1)" -gt 0 ]
+}
+
+# search_at: "X Y" of the member search in the host window: the tallest run
+# of its grey (#e6e6e6) in the column a little inside the card's right
+# edge (clear of the search's icon and text), above the card (the selected
+# tab above it, when it reaches that far, is a shorter grey run); X is the
+# card's middle (the search's right end is its clear icon's place, and a
+# click there does not focus it).
+search_at() {
+  set -- $(member_card)
+  x=$(($3 + $1 - 30))
+  convert "$tmp/host.png" -crop "1x$(($4 - 60))+$x+60" +repage -depth 8 txt:- |
+    awk -v x=$(($3 + $1 / 2)) -F '[,:]' '
+      /\(230,230,230/ { y = $2 + 60; if (y == last + 1) run++; else { run = 1; start = y } last = y
+                         if (run > best) { best = run; mid = start + int (run / 2) } }
+      END { if (best > 20) print x, mid }'
+}
+
+# click_search: the owner view opened if need be, a click into its search.
+click_search() {
+  owner_view_open || { focus "$host_win" 718 28; xdotool click 1; sleep 1; }
+  at=$(search_at)
+  [ -n "$at" ] || { echo "screenshots: no member search in the owner view" >&2; return 1; }
+  focus "$host_win" $at
+  xdotool click 1
+  sleep 0.3
+}
+
+# member_menu DOWNS: open the one shown member's menu and activate an entry
+# with the keyboard: the menu opens on its first entry, Down DOWNS times
+# (the separators are skipped), Return. No coordinate of a translated menu
+# matters.
+member_menu() {
+  set -- "$1" $(member_card)
+  [ "$2" -gt 0 ] || { echo "screenshots: no member card in the owner view" >&2; return 1; }
+  xdotool mousemove --window "$host_win" $(($4 + $2 - 26)) $(($5 + $3 / 2)) click 1
+  sleep 0.8
+  [ "$1" = 0 ] || xdotool key --repeat "$1" --delay 100 Down
+  xdotool key Return
 }
 
 make_home teacher
@@ -197,50 +289,96 @@ head -c 1234567 /dev/urandom >"$tmp/$notes_name"
 member alice "$say_alice1" "" "$say_alice2" "/send $tmp/$notes_name" "/send $tmp/$pic_name"
 sleep 0.5
 member carol "" "$say_carol1"
-sleep 5
+wait_for 20 log_has carol "$say_alice2"
 
-# The teacher speaks from the owner view's entry (beside the chat, below the
-# member list of the 900x640 window), Enter says it as the owner.
-xdotool mousemove --window "$host_win" 735 466 click 1
+# The teacher speaks from the composer at the bottom of the window (the
+# owner view is still closed); Enter says it as the owner.
+focus "$host_win" 410 611
+xdotool click 1
 sleep 0.3
 xdotool type --delay "$type_delay" "$say_teacher"
 xdotool key Return
-sleep 1.5
+wait_for 10 log_has alice "$say_teacher"
 
 make_home bob
 run_as bob "$app" "127.0.0.1:$port"
 bob_pid=$last_pid
 bob_win=$(window_of "$bob_pid")
-# The room list finds the teacher's room within a probe or two; raise the
-# window, which may map under the host's while its first frame is drawn.
+xdotool windowmove "$bob_win" 960 0
+# The login view's room list finds the teacher's room within a probe or two.
 sleep 6
-xdotool windowmap "$bob_win" windowraise "$bob_win"
-sleep 2
 shot "$bob_win" login
 
-# A click on the room found fills its address (the row at y 282-340 in
-# English, 300-358 in Chinese). Enter in the nickname row joins; the first
-# focus is the header bar's owner toggle, so click into the row first (the
-# nickname row of the 900x640 login view, below the room list: y 535-590 in
-# English, 553-608 in Chinese).
-xdotool mousemove --window "$bob_win" 450 320 click 1
-sleep 0.5
-xdotool mousemove --window "$bob_win" 450 575 click 1
-sleep 0.3
-# Keys through XTEST to the window under the pointer (no WM: focus follows
-# the pointer); GTK ignores keys sent with XSendEvent (xdotool --window).
-xdotool key End Return
-sleep 3
+# The login view's first focus is its form: Enter joins.
+focus "$bob_win" 450 100
+xdotool key Return
+wait_for 10 log_has alice "bob"
+sleep 2
 # After joining, the entry has the focus (cr_chat_page_focus_entry).
-# xdotool maps each Chinese character to a spare keycode on the fly; the
-# first ones were sometimes lost when typed fast.
 xdotool type --delay "$type_delay" "$say_bob"
 xdotool key Return
-sleep 2
+wait_for 10 log_has alice "$say_bob"
+# The first join's toast (the room key's fingerprint) has had its time.
+sleep 4
 shot "$bob_win" chat
 
-xdotool key ctrl+q
-sleep 2
+# The header bar's members button opens the owner view (open from the
+# start when it fits beside the chat).
+owner_view_open || { focus "$host_win" 718 28; xdotool click 1; sleep 1; }
 shot "$host_win" owner
+
+# A phone-sized window: the member pane folds away.
+xdotool windowsize "$bob_win" 400 640
+sleep 1.5
+shot "$bob_win" narrow
+xdotool windowsize "$bob_win" 900 640
+sleep 1
+
+# The owner finds bob with the member search and mutes him from his row's
+# menu.
+click_search
+xdotool type --delay 100 bob
+sleep 1
+member_menu 0
+sleep 2
+shot "$bob_win" muted
+
+# Kicked the same way (the entry after Unmute): bob keeps
+# the conversation under a banner that offers to rejoin.
+member_menu 1
+sleep 2
+shot "$bob_win" kicked
+
+# 197 more members in terminals join over loopback: with teacher, alice and
+# carol, 200. Each reads a pipe the script holds open (no line, no end).
+# They come 20 at a time, each batch in before the next: 197 at once keep
+# the host busy past the joiners' probe, and some give up or fall back to
+# the classic dialect.
+mkfifo "$tmp/quiet"
+exec 3<>"$tmp/quiet"
+joined() {
+  for i in $(seq "$1" "$2"); do
+    log_has "$student$i" "* $student$i " || return 1
+  done
+}
+first=1
+while [ "$first" -le 197 ]; do
+  last=$((first + 19))
+  [ "$last" -le 197 ] || last=197
+  for i in $(seq "$first" "$last"); do
+    make_home "$student$i"
+    XDG_CONFIG_HOME=$tmp/$student$i/config XDG_DATA_HOME=$tmp/$student$i/data \
+      XDG_CACHE_HOME=$tmp/$student$i/cache "$cli" -q "$student$i" "127.0.0.1:$port" \
+      <"$tmp/quiet" >"$tmp/$student$i.log" 2>&1 &
+    pids="$pids $!"
+  done
+  wait_for 20 joined "$first" "$last" || true
+  first=$((last + 1))
+done
+# The search emptied: the list from its top, in natural order.
+click_search
+xdotool key ctrl+a BackSpace
+sleep 3
+shot "$host_win" owner-200
 
 grep -H -i -E "critical|warning" "$tmp"/*.log >&2 || true
