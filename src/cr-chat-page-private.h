@@ -67,6 +67,7 @@ struct _CrChatPage
   GtkLabel          *ended_label;
   GtkWidget         *rejoin_button;
   AdwFlap           *flap;
+  GtkWidget         *composer_box;
   GtkScrolledWindow *scroller;
   GtkListView       *message_list;
   GtkWidget         *new_messages_button;

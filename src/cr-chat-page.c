@@ -144,6 +144,7 @@ cr_chat_page_class_init (CrChatPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, reconnect_revealer);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, reconnect_spinner);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, ended_revealer);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, composer_box);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, ended_label);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, rejoin_button);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, flap);
@@ -284,6 +285,12 @@ cr_chat_page_show_ended (CrChatPage *self,
 
   gtk_label_set_text (self->ended_label, why != NULL ? why : "");
   gtk_revealer_set_reveal_child (self->ended_revealer, why != NULL);
+  /* Out of the room, neither the composer (with what it said of a mute)
+   * nor the member list of a room we are not in has anything true to say:
+   * the conversation stays, they go. */
+  gtk_widget_set_visible (self->composer_box, why == NULL);
+  if (why != NULL)
+    adw_flap_set_reveal_flap (self->flap, FALSE);
   if (why != NULL)
     {
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->ended_label),

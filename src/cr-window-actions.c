@@ -168,7 +168,7 @@ on_confirm_response (CrWindow         *self,
 {
   CrWindowAsk kind = self->confirm_kind;
 
-  self->confirm_dialog = NULL;
+  g_clear_weak_pointer (&self->confirm_dialog);
 
   if (g_strcmp0 (response, "cancel") == 0 || response == NULL)
     {
@@ -257,7 +257,8 @@ _cr_window_ask (CrWindow    *self,
   g_signal_connect_object (dialog, "response",
                            G_CALLBACK (on_confirm_response), self, G_CONNECT_SWAPPED);
 
-  self->confirm_dialog = ADW_MESSAGE_DIALOG (dialog);
+  /* Weak: the dialog may go with its parent without answering. */
+  g_set_weak_pointer (&self->confirm_dialog, ADW_MESSAGE_DIALOG (dialog));
   self->confirm_kind = kind;
   gtk_window_present (GTK_WINDOW (dialog));
 }

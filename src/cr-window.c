@@ -418,9 +418,11 @@ cr_window_dispose (GObject *object)
 
   if (self->confirm_dialog != NULL)
     {
-      g_signal_handlers_disconnect_by_data (self->confirm_dialog, self);
-      gtk_window_destroy (GTK_WINDOW (self->confirm_dialog));
-      self->confirm_dialog = NULL;
+      AdwMessageDialog *dialog = self->confirm_dialog;
+
+      g_clear_weak_pointer (&self->confirm_dialog);
+      g_signal_handlers_disconnect_by_data (dialog, self);
+      gtk_window_destroy (GTK_WINDOW (dialog));
     }
 
   /* The session goes on without this view. */
