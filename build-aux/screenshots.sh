@@ -221,13 +221,14 @@ log_has() {
 # host's window, not at fixed coordinates.
 #
 # member_card: the white card of the member list as "W H X Y" in the host
-# window (0 0 ... when the owner view is closed). Only the cards are pure
+# window (0 0 ... when the owner view is closed), looked for in the right-hand
+# pane only (file rows in the chat are white cards too). Only the cards are pure
 # white there (the pane is #fafafa); looked for below the address, the
 # tabs and the search, above any toast.
 member_card() {
   import -window "$host_win" "$tmp/host.png"
-  convert "$tmp/host.png" -crop 700x180+200+220 +repage -fill black +opaque white \
-    -format '%@' info: 2>/dev/null | tr 'x+' '  ' | awk '{ print $1, $2, $3 + 200, $4 + 220 }'
+  convert "$tmp/host.png" -crop 300x300+600+220 +repage -fill black +opaque white \
+    -format '%@' info: 2>/dev/null | tr 'x+' '  ' | awk '{ print $1, $2, $3 + 600, $4 + 220 }'
 }
 
 owner_view_open() {
