@@ -303,12 +303,14 @@ update_banned_group (CrOwnerPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->banned_group), any);
 }
 
+/* A name with one button that acts on it (action's target: the name);
+ * accessible says for a screen reader whom the button is for. */
 static GtkWidget *
-create_banned_row (gpointer item,
-                   gpointer user_data)
+create_name_row (const char *name,
+                 const char *label,
+                 const char *action,
+                 const char *accessible)
 {
-  const char *name = cr_member_get_name (CR_MEMBER (item));
-  g_autofree char *accessible = NULL;
   GtkWidget *row;
   GtkWidget *button;
 
@@ -318,14 +320,11 @@ create_banned_row (gpointer item,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
 
-  button = gtk_button_new_with_label (_("Unban"));
+  button = gtk_button_new_with_label (label);
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "owner.unban");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button),
                                           g_variant_new_string (name));
-  /* Translators: what a screen reader says for a row's Unban button (each
-   * row has one, so it names whom); %s is a nickname */
-  accessible = g_strdup_printf (_("Unban %s"), name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
                                   -1);
@@ -334,33 +333,29 @@ create_banned_row (gpointer item,
   return row;
 }
 
+static GtkWidget *
+create_banned_row (gpointer item,
+                   gpointer user_data)
+{
+  const char *name = cr_member_get_name (CR_MEMBER (item));
+  g_autofree char *accessible = NULL;
+
+  /* Translators: what a screen reader says for a row's Unban button (each
+   * row has one, so it names whom); %s is a nickname */
+  accessible = g_strdup_printf (_("Unban %s"), name);
+  return create_name_row (name, _("Unban"), "owner.unban", accessible);
+}
+
 /* One locked name with its Unlock button. */
 static GtkWidget *
 create_locked_row (const char *name)
 {
   g_autofree char *accessible = NULL;
-  GtkWidget *row;
-  GtkWidget *button;
 
-  row = adw_action_row_new ();
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
-
-  button = gtk_button_new_with_label (_("Unlock"));
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "owner.unlock");
-  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button),
-                                          g_variant_new_string (name));
   /* Translators: what a screen reader says for a locked name's Unlock
    * button; %s is a nickname */
   accessible = g_strdup_printf (_("Unlock %s"), name);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
-                                  -1);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
-
-  return row;
+  return create_name_row (name, _("Unlock"), "owner.unlock", accessible);
 }
 
 /* Locks are few and told by "locks-changed" (a lock that runs out is not
