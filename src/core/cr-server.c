@@ -1105,6 +1105,21 @@ cr_server_announce (CrServer    *self,
   return finish_owner (self, ok, reason, error);
 }
 
+gboolean
+cr_server_recall (CrServer    *self,
+                  guint64      seq,
+                  GError     **error)
+{
+  CrReason reason = CR_REASON_NONE;
+  gboolean ok;
+
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+  if (!check_running (self, error))
+    return FALSE;
+  ok = cr_engine_recall (self->engine, seq, now (), self->out, &reason);
+  return finish_owner (self, ok, reason, error);
+}
+
 static gboolean
 owner_act (CrServer       *self,
            CrOwnerAction   action,
