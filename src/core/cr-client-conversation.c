@@ -273,10 +273,15 @@ on_request_timeout (gpointer user_data)
           while (g_hash_table_iter_next (&iter, NULL, &value))
             if (value == task)
               g_hash_table_iter_steal (&iter);
+          gpointer key;
+
           g_hash_table_iter_init (&iter, self->recalls);
-          while (g_hash_table_iter_next (&iter, NULL, &value))
+          while (g_hash_table_iter_next (&iter, &key, &value))
             if (value == task)
-              g_hash_table_iter_steal (&iter);
+              {
+                g_hash_table_iter_steal (&iter);
+                g_free (key);
+              }
           g_object_unref (task);   /* the list's reference */
         }
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
@@ -369,6 +374,19 @@ apply_recall (CrClient      *client,
 
   if (message != NULL)
     cr_message_recall (message);
+  /* The rows that quote it: after it, and each reply says what it answers. */
+  {
+    GListModel *model = cr_client_get_messages (client);
+    guint n = g_list_model_get_n_items (model);
+
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(CrMessage) row = g_list_model_get_item (model, i);
+
+        if (cr_message_get_reply_to (row) == event->ref_seq)
+          cr_message_forget_quote (row);
+      }
+  }
 
   g_hash_table_iter_init (&iter, self->recalls);
   while (g_hash_table_iter_next (&iter, NULL, &task))
@@ -468,9 +486,11 @@ _cr_client_conversation_apply (CrClient       *client,
     case CR_CLIENT_OUTPUT_RECALL_FAILED:
       {
         GTask *task;
+        gpointer key;
 
-        if (g_hash_table_steal_extended (self->recalls, &output->origin, NULL, (gpointer *) &task))
+        if (g_hash_table_steal_extended (self->recalls, &output->origin, &key, (gpointer *) &task))
           {
+            g_free (key);
             g_task_return_error (task, reason_error (output->reason));
             g_object_unref (task);
           }
