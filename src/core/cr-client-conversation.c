@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 
 #include "cr-protocol.h"
 #include "cr-render.h"
@@ -245,7 +246,9 @@ reason_error (CrReason reason)
 static GError *
 not_connected (void)
 {
-  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "Not in a native room");
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                              _("Not possible now: you are not in a room of Chat Room "
+                                "(a classroom server has no such thing)"));
 }
 
 /* A task that gets no answer fails after REQUEST_TIMEOUT_S. The source
@@ -284,8 +287,8 @@ on_request_timeout (gpointer user_data)
               }
           g_object_unref (task);   /* the list's reference */
         }
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                               "The room did not answer");
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s",
+                               _("The room did not answer: try again"));
     }
   return G_SOURCE_REMOVE;
 }
@@ -629,7 +632,8 @@ cr_client_load_older_async (CrClient            *self,
     }
   if (conversation->older != NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, "A page is on its way");
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, "%s",
+                               _("Older messages are already on their way"));
       return;
     }
 
