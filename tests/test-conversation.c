@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "cr-classic.h"
 #include "cr-client-dialect.h"
 #include "cr-client-private.h"
 #include "cr-protocol.h"
@@ -851,6 +852,115 @@ test_hostile (void)
   cr_test_room_clear (&room);
 }
 
+/* chatroom-cli: the commands and what it prints ------------------------------- */
+
+static void
+test_cli (void)
+{
+  CrTestRoom room = { 0 };
+  g_autoptr(CrClient) bob = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *numbered = NULL;
+  g_autofree char *line = NULL;
+  CrTestChild *cli;
+  CrMessage *hello, *psst;
+
+  cr_test_room_start (&room, "127.0.0.1");
+  bob = cr_test_join (room.address, "bob", NULL, FALSE, 0, NULL);
+  {
+    const char *argv[] = { CHATROOM_CLI_PATH, "--numbers", "alice", room.address, NULL };
+
+    cli = cr_test_child_spawn (argv, TRUE);
+  }
+  cr_test_assert_event (cr_client_get_messages (bob), CR_EVENT_JOIN, "alice", 10000);
+
+  hello = say (bob, "hello alice\nsecond line");
+  numbered = g_strdup_printf ("#%" G_GUINT64_FORMAT " [", cr_message_get_seq (hello));
+  cr_test_child_expect (cli, numbered, 5000);
+  cr_test_child_expect (cli, "bob: hello alice", 5000);
+
+  /* A reply: the quote on the line above. */
+  line = g_strdup_printf ("/reply %" G_GUINT64_FORMAT " hi bob", cr_message_get_seq (hello));
+  cr_test_child_write_line (cli, line);
+  cr_test_child_expect (cli, "  ↪ bob: hello alice\n", 5000);
+  cr_test_child_expect (cli, "alice: hi bob", 5000);
+  g_assert_cmpuint (cr_message_get_reply_to (wait_text (bob, "hi bob")), ==,
+                    cr_message_get_seq (hello));
+
+  /* Private, both ways. */
+  cr_test_child_write_line (cli, "/msg bob just you");
+  cr_test_child_expect (cli, "[private] alice → bob: just you", 5000);
+  g_assert_cmpstr (cr_message_get_target (wait_text (bob, "just you")), ==, "bob");
+  psst = cr_client_send_private (bob, "alice", "and you", &error);
+  g_assert_no_error (error);
+  cr_test_assert_wait (message_sent, psst, 5000);
+  cr_test_child_expect (cli, "[private] bob: and you", 5000);
+
+  /* A recall of someone else's message is refused, in words. */
+  g_free (line);
+  line = g_strdup_printf ("/recall %" G_GUINT64_FORMAT, cr_message_get_seq (hello));
+  cr_test_child_write_line (cli, line);
+  cr_test_child_expect (cli, "Not recalled: Not allowed", 5000);
+  /* The owner's is not: the line says so. */
+  g_assert_true (cr_server_recall (room.server, cr_message_get_seq (hello), &error));
+  g_assert_no_error (error);
+  cr_test_child_expect (cli, "* bob recalled a message", 5000);
+
+  /* Search, and older history (nothing older than the room's start). */
+  cr_test_child_write_line (cli, "/search just");
+  cr_test_child_expect (cli, "1 result", 5000);
+  cr_test_child_write_line (cli, "/older");
+  cr_test_child_expect (cli, "nothing older", 5000);
+
+  cr_test_child_write_line (cli, "/quit");
+  g_assert_true (g_subprocess_wait (cli->process, NULL, NULL));
+  g_assert_cmpint (g_subprocess_get_exit_status (cli->process), ==, 0);
+  cr_test_child_free (cli);
+  cr_test_leave_and_free (g_steal_pointer (&bob));
+  cr_test_room_clear (&room);
+}
+
+/* What classic members get, in both of the room's languages ---------------------- */
+
+static char *
+classic_line (const char    *language,
+              const CrEvent *event)
+{
+  g_autoptr(GPtrArray) lines = cr_classic_format_event (cr_classic_table_lookup (language),
+                                                        event);
+
+  g_assert_cmpuint (lines->len, ==, 1);
+  return g_strdup (lines->pdata[0]);
+}
+
+static void
+test_classic_lines (void)
+{
+  g_autoptr(CrEvent) quoted = cr_event_new (3, 0, CR_EVENT_CHAT, "李四", "原文\n第二行", 0);
+  g_autoptr(CrEvent) reply = cr_event_new (4, 0, CR_EVENT_CHAT, "张三", "回复内容", 0);
+  g_autoptr(CrEvent) private = cr_event_new (5, 0, CR_EVENT_CHAT, "李四", "只对你说", 0);
+  g_autoptr(CrEvent) recall = cr_event_new (6, 0, CR_EVENT_RECALL, "李四", "", 0);
+  g_autofree char *zh_reply = NULL, *en_reply = NULL, *zh_private = NULL, *en_private = NULL;
+  g_autofree char *zh_recall = NULL, *en_recall = NULL;
+
+  cr_event_set_quote (reply, quoted);
+  private->target = g_strdup ("王五");
+  recall->ref_seq = 3;
+
+  zh_reply = classic_line ("zh_CN", reply);
+  en_reply = classic_line ("en", reply);
+  zh_private = classic_line ("zh_CN", private);
+  en_private = classic_line ("en", private);
+  zh_recall = classic_line ("zh_CN", recall);
+  en_recall = classic_line ("en", recall);
+  g_assert_cmpstr (zh_reply, ==, "张三 说 :「李四：原文」回复内容");
+  g_assert_cmpstr (en_reply, ==, "张三: “李四: 原文” 回复内容");
+  g_assert_cmpstr (zh_private, ==, "李四 悄悄对你说 :只对你说");
+  g_assert_cmpstr (en_private, ==, "李四 (privately): 只对你说");
+  g_assert_cmpstr (zh_recall, ==, "【系统消息】:李四 撤回了一条消息");
+  g_assert_cmpstr (en_recall, ==, "[System] 李四 recalled a message");
+}
+
 /* The store: schema 2 → 3 ------------------------------------------------------- */
 
 static void
@@ -940,6 +1050,8 @@ main (int   argc,
   g_test_add_func ("/chatroom/conversation/older", test_older);
   g_test_add_func ("/chatroom/conversation/search", test_search);
   g_test_add_func ("/chatroom/conversation/hostile", test_hostile);
+  g_test_add_func ("/chatroom/conversation/cli", test_cli);
+  g_test_add_func ("/chatroom/conversation/classic-lines", test_classic_lines);
   g_test_add_func ("/chatroom/conversation/migration", test_migration);
   return g_test_run ();
 }
