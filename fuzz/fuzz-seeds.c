@@ -181,6 +181,36 @@ client_seeds (const char *top)
   client_chunk (native, 1, CR_PACKET_BYE - CR_PACKET_JOIN, bye);
   write_seed (top, "fuzz-client", "native", native);
 
+  /* The conversation (issue 14): a reply, a recall, a page, results. */
+  {
+    g_autoptr(GByteArray) talk = g_byte_array_new ();
+    g_autoptr(CrEvent) reply = cr_event_new (6, 1767225600000000, CR_EVENT_CHAT, "carol", "yes", 0);
+    g_autoptr(CrEvent) recall = cr_event_new (7, 1767225600000000, CR_EVENT_RECALL, "bob", "", 0);
+    g_autoptr(GPtrArray) page = g_ptr_array_new ();
+    g_autoptr(GBytes) reply_body = NULL;
+    g_autoptr(GBytes) recall_body = NULL;
+    g_autoptr(GBytes) page_body = NULL;
+    g_autoptr(GBytes) results_body = NULL;
+
+    cr_event_set_quote (reply, chat);
+    reply->target = g_strdup ("bob");
+    recall->ref_seq = 4;
+    reply_body = cr_body_event (reply);
+    recall_body = cr_body_event (recall);
+    g_ptr_array_add (page, chat);
+    g_ptr_array_add (page, reply);
+    page_body = cr_body_page (4, TRUE, page);
+    results_body = cr_body_results (1, FALSE, page);
+
+    start = 2;
+    g_byte_array_append (talk, &start, 1);
+    client_chunk (talk, 1, CR_PACKET_EVENT - CR_PACKET_JOIN, reply_body);
+    client_chunk (talk, 1, CR_PACKET_EVENT - CR_PACKET_JOIN, recall_body);
+    client_chunk (talk, 1, CR_PACKET_PAGE - CR_PACKET_JOIN, page_body);
+    client_chunk (talk, 1, CR_PACKET_RESULTS - CR_PACKET_JOIN, results_body);
+    write_seed (top, "fuzz-client", "conversation", talk);
+  }
+
   start = 3;   /* a classic member */
   g_byte_array_append (classic, &start, 1);
   for (guint i = 0; i < lines->len; i++)

@@ -18,6 +18,20 @@
 
 G_BEGIN_DECLS
 
+/* SQL that takes a store of schema 3 back to schema 2 (before the
+ * conversation's columns and index), for migration tests; the caller sets
+ * user_version. */
+#define CR_TEST_UNDO_SCHEMA_3                                                    \
+  "DROP TRIGGER events_fts_insert;"                                              \
+  "DROP TRIGGER events_fts_update;"                                              \
+  "DROP TRIGGER events_fts_delete;"                                              \
+  "DROP TABLE events_fts;"                                                       \
+  "ALTER TABLE events DROP COLUMN ref_seq;"                                      \
+  "ALTER TABLE events DROP COLUMN quote_name;"                                   \
+  "ALTER TABLE events DROP COLUMN quote_text;"                                   \
+  "ALTER TABLE events DROP COLUMN target;"                                       \
+  "ALTER TABLE events DROP COLUMN recalled;"
+
 /* Waiting ----------------------------------------------------------- */
 
 typedef gboolean (*CrTestCondition) (gpointer user_data);

@@ -175,8 +175,9 @@ can_mount (void)
   return (caps & (G_GUINT64_CONSTANT (1) << 21)) != 0;
 }
 
-/* Mounts a 256 KiB tmpfs on a new directory. NULL (the test skipped, or
- * failed under CI=true when mounting should have worked) when it cannot. */
+/* Mounts a 1 MiB tmpfs (room for the history's full-text index, schema 3)
+ * on a new directory. NULL (the test skipped, or failed under CI=true when
+ * mounting should have worked) when it cannot. */
 static char *
 mount_small_tmpfs (void)
 {
@@ -184,7 +185,7 @@ mount_small_tmpfs (void)
   const char *why = "mount(2) is Linux only";
 
 #ifdef __linux__
-  if (mount ("tmpfs", dir, "tmpfs", 0, "size=256k,mode=0700") == 0)
+  if (mount ("tmpfs", dir, "tmpfs", 0, "size=1m,mode=0700") == 0)
     return g_steal_pointer (&dir);
   why = g_strerror (errno);
 #endif
@@ -218,7 +219,7 @@ fill_disk (const char *path)
   gsize total = 0;
 
   g_assert_cmpint (fd, >=, 0);
-  /* Bounded: the tmpfs has 256 KiB. */
+  /* Bounded: the tmpfs has 1 MiB. */
   for (guint i = 0; i < 1024; i++)
     {
       gssize n = write (fd, zeros, sizeof zeros);
@@ -540,7 +541,8 @@ make_schema_1 (const char *dir)
   sqlite3 *db = NULL;
 
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "DROP INDEX accounts_by_skeleton;"
+  g_assert_cmpint (sqlite3_exec (db, CR_TEST_UNDO_SCHEMA_3
+                                     "DROP INDEX accounts_by_skeleton;"
                                      "ALTER TABLE accounts DROP COLUMN skeleton;"
                                      "PRAGMA user_version = 1;", NULL, NULL, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);

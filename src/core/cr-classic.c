@@ -42,6 +42,9 @@ struct _CrClassicTable
   const char *storage[2];     /* history not being saved [0], saved again [1] */
   Line        file_shared;    /* system + head + NAME + tail + FILE (SIZE) */
   Line        file_expired;   /* system + head + FILE (SIZE) + tail */
+  /* A reply: NAME + chat + quote[0] + QUOTED + quote[1] + LINE + quote[2] + TEXT. */
+  const char *quote[3];
+  const char *private_chat;   /* a private message to this member: NAME + it + TEXT */
 };
 
 #define NAME_CHARS G_STRINGIFY (CR_NAME_MAX_CHARS)
@@ -66,6 +69,7 @@ static const CrClassicTable tables[] = {
       [CR_EVENT_MUTE] = { "", " 已被群主禁言" },
       [CR_EVENT_UNMUTE] = { "", " 已被解除禁言" },
       [CR_EVENT_ROOM_CLOSED] = { "群主关闭了聊天室", NULL },
+      [CR_EVENT_RECALL] = { "", " 撤回了一条消息" },
     },
     /* The classroom server's own join line. */
     .join_alias = { "", " 进入到聊天室" },
@@ -94,6 +98,8 @@ static const CrClassicTable tables[] = {
     },
     .file_shared = { "", " 分享了文件 " },
     .file_expired = { "群文件 ", " 已过期删除" },
+    .quote = { "「", "：", "」" },
+    .private_chat = " 悄悄对你说 :",
   },
   {
     .language = "en",
@@ -112,6 +118,7 @@ static const CrClassicTable tables[] = {
       [CR_EVENT_MUTE] = { "", " was muted by the owner" },
       [CR_EVENT_UNMUTE] = { "", " may speak again" },
       [CR_EVENT_ROOM_CLOSED] = { "The owner closed the room", NULL },
+      [CR_EVENT_RECALL] = { "", " recalled a message" },
     },
     .reasons = {
       [CR_REASON_NAME_TAKEN] = "That nickname is already taken",
@@ -143,6 +150,8 @@ static const CrClassicTable tables[] = {
     },
     .file_shared = { "", " shared the file " },
     .file_expired = { "The shared file ", " expired and was removed" },
+    .quote = { "“", ": ", "” " },
+    .private_chat = " (privately): ",
   },
 };
 
@@ -236,7 +245,17 @@ cr_classic_format_event (const CrClassicTable *table,
     {
     case CR_EVENT_CHAT:
       {
-        g_autofree char *head = g_strconcat (name, table->chat, NULL);
+        g_autofree char *head = NULL;
+
+        /* Only the target of a private message receives it (cr-engine-conversation.c). */
+        if (event->target != NULL && *event->target != '\0')
+          head = g_strconcat (name, table->private_chat, NULL);
+        else if (event->quote_name != NULL && *event->quote_name != '\0')
+          head = g_strconcat (name, table->chat, table->quote[0], event->quote_name,
+                              table->quote[1], event->quote_text != NULL ? event->quote_text : "",
+                              table->quote[2], NULL);
+        else
+          head = g_strconcat (name, table->chat, NULL);
         add_split (lines, head, text);
         break;
       }
@@ -258,6 +277,7 @@ cr_classic_format_event (const CrClassicTable *table,
     case CR_EVENT_MUTE:
     case CR_EVENT_UNMUTE:
     case CR_EVENT_ROOM_CLOSED:
+    case CR_EVENT_RECALL:
       {
         const Line *line = &table->events[event->kind];
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "cr-client-engine.h"
+#include "cr-protocol.h"
 
 G_BEGIN_DECLS
 
@@ -60,6 +61,8 @@ typedef struct
   guint64  origin;
   char    *text;
   gint64   sent_at;     /* 0 = waiting for a session to carry it */
+  guint64  reply_to;    /* the conversation (cr-client-conversation.c) */
+  char    *to;
 } CrClientPending;
 
 struct _CrClientEngine
@@ -118,10 +121,30 @@ struct _CrClientEngine
   GSocketAddress        *room;         /* the first address that answered */
   GPtrArray             *out;          /* borrowed for the length of one call */
   GQueue                 outputs;      /* CrClientOutput* */
+  /* The conversation (cr-client-conversation.c). */
+  guint64                compose_reply_to;  /* for the send_text under way */
+  const char            *compose_to;
+  GHashTable            *recalls;      /* guint64* request → guint64* seq */
+  guint32                search_counter;
   CrClientEngineStats    stats;
 };
 
 /* For the dialects. */
+CrClientOutput *_cr_client_engine_push_output (CrClientEngine     *self,
+                                               CrClientOutputKind  kind);
+/* cr-client-native.c: a request of the conversation on the session's
+ * reliable channel; FALSE when there is no session now. */
+gboolean _cr_client_native_request        (CrClientEngine  *self,
+                                           CrPacketType     type,
+                                           GBytes          *body);
+/* cr-client-conversation.c: a PAGE or RESULTS body; a NOTICE for a recall
+ * (TRUE: it was one). */
+void     _cr_client_conversation_receive   (CrClientEngine  *self,
+                                            CrPacketType     type,
+                                            GVariant        *body);
+gboolean _cr_client_conversation_notice    (CrClientEngine  *self,
+                                            guint64          origin,
+                                            CrReason         reason);
 void     _cr_client_engine_send            (CrClientEngine  *self,
                                             GBytes          *datagram);
 void     _cr_client_engine_wake            (CrClientEngine  *self);

@@ -81,6 +81,7 @@ cr_client_output_free (CrClientOutput *output)
   g_clear_pointer (&output->event, cr_event_free);
   g_clear_pointer (&output->member, cr_client_member_free);
   g_clear_pointer (&output->members, g_ptr_array_unref);
+  g_clear_pointer (&output->events, g_ptr_array_unref);
   g_free (output);
 }
 
@@ -96,10 +97,18 @@ push_output (CrClientEngine     *self,
   return output;
 }
 
+CrClientOutput *
+_cr_client_engine_push_output (CrClientEngine     *self,
+                               CrClientOutputKind  kind)
+{
+  return push_output (self, kind);
+}
+
 void
 _cr_client_pending_free (CrClientPending *pending)
 {
   g_free (pending->text);
+  g_free (pending->to);
   g_free (pending);
 }
 
@@ -483,11 +492,18 @@ _cr_client_engine_event_valid (const CrEvent *event)
   switch (event->kind)
     {
     case CR_EVENT_CHAT:
+      if (event->recalled)
+        return name_ok (event->name, FALSE) && *event->text == '\0';
       return name_ok (event->name, FALSE) && cr_text_validate (event->text, -1) == CR_REASON_NONE;
+
+    case CR_EVENT_RECALL:
+      return name_ok (event->name, TRUE) && *event->text == '\0' && event->ref_seq != 0;
 
     case CR_EVENT_OWNER_CHAT:
     case CR_EVENT_ANNOUNCE:
       /* The owner may have no name (a room without an owner's name). */
+      if (event->recalled)
+        return name_ok (event->name, TRUE) && *event->text == '\0';
       return name_ok (event->name, TRUE) && cr_text_validate (event->text, -1) == CR_REASON_NONE;
 
     case CR_EVENT_ROOM_CLOSED:
@@ -547,6 +563,8 @@ _cr_client_engine_show_event (CrClientEngine *self,
       if (pending != NULL || g_hash_table_contains (self->own_origins, &event->origin))
         {
           _cr_client_engine_sent (self, event->origin, event->seq, event->time_us);
+          /* The room's copy: a reply's quote, a private message's target. */
+          ((CrClientOutput *) self->outputs.tail->data)->event = cr_event_copy (event);
           g_clear_pointer (&pending, _cr_client_pending_free);
           return;
         }
@@ -611,6 +629,7 @@ cr_client_engine_free (CrClientEngine *self)
   g_ptr_array_unref (self->pending);
   g_hash_table_unref (self->own_origins);
   g_hash_table_unref (self->seen_origins);
+  g_clear_pointer (&self->recalls, g_hash_table_unref);
   g_free (self->join_name);
   g_free (self->password);
   g_free (self->owner_token);

@@ -80,6 +80,12 @@ typedef enum {
   CR_CLIENT_OUTPUT_FAILED,      /* origin, reason: own message refused or timed out */
   CR_CLIENT_OUTPUT_ROOM_KEY,    /* key_trust: the room proved its identity key
                                  * (cr_client_engine_get_room_key), once per engine */
+  /* The conversation (cr-client-conversation.c). */
+  CR_CLIENT_OUTPUT_PAGE,        /* seq (the before asked), events (oldest first),
+                                 * complete (nothing older) */
+  CR_CLIENT_OUTPUT_RESULTS,     /* origin (the search's request), events (newest
+                                 * first), complete (FALSE: there were more) */
+  CR_CLIENT_OUTPUT_RECALL_FAILED, /* origin (the request), seq, reason */
 } CrClientOutputKind;
 
 
@@ -101,6 +107,8 @@ typedef struct {
   guint64             seq;
   gint64              time_us;
   CrKeyTrust          key_trust;
+  GPtrArray          *events;    /* CrEvent*: PAGE, RESULTS */
+  gboolean            complete;
 } CrClientOutput;
 
 /* Datagrams the engine dropped, by why. Every one also counts in
@@ -159,6 +167,35 @@ gint64          cr_client_engine_next_deadline (CrClientEngine   *self);
  * in a room); SENT or FAILED follows as an output. */
 guint64         cr_client_engine_send        (CrClientEngine     *self,
                                               const char         *text,
+                                              gint64              now,
+                                              GPtrArray          *out);
+/* The conversation (cr-client-conversation.c). Native rooms only: each
+ * returns 0 (or FALSE) where it cannot be done now, or with a classic room
+ * (which has no such thing; a reply there goes out as plain text).
+ * An own message that replies to reply_to (0: none) and/or goes privately
+ * to the member called to (NULL: the room). Returns its origin. */
+guint64         cr_client_engine_send_full   (CrClientEngine     *self,
+                                              const char         *text,
+                                              guint64             reply_to,
+                                              const char         *to,
+                                              gint64              now,
+                                              GPtrArray          *out);
+/* Take back the message seq: the RECALL event says it happened, a
+ * RECALL_FAILED output why not. Returns the request's id. */
+guint64         cr_client_engine_recall      (CrClientEngine     *self,
+                                              guint64             seq,
+                                              gint64              now,
+                                              GPtrArray          *out);
+/* Ask for up to CR_PAGE_MAX events before before (0: the newest): a PAGE
+ * output answers. */
+gboolean        cr_client_engine_request_page (CrClientEngine    *self,
+                                              guint64             before,
+                                              gint64              now,
+                                              GPtrArray          *out);
+/* Search the room's history (query ≤ CR_SEARCH_QUERY_MAX_BYTES): a
+ * RESULTS output with the returned id answers. */
+guint32         cr_client_engine_search      (CrClientEngine     *self,
+                                              const char         *query,
                                               gint64              now,
                                               GPtrArray          *out);
 /* Send a failed own message again, same origin. FALSE: not possible now. */

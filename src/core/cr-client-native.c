@@ -231,10 +231,25 @@ queue_chat (CrClientEngine  *engine,
 
   g_assert (n->reliable != NULL);
 
-  body = cr_body_chat (pending->origin, pending->text);
+  body = cr_body_chat_full (pending->origin, pending->text, pending->reply_to, pending->to);
   cr_reliable_send (n->reliable, CR_PACKET_CHAT, body);
   pending->sent_at = now;
   _cr_client_engine_wake (engine);
+}
+
+gboolean
+_cr_client_native_request (CrClientEngine *engine,
+                           CrPacketType    type,
+                           GBytes         *body)
+{
+  Native *n = engine->native;
+
+  if (engine->state != CR_CLIENT_CONNECTED || engine->dialect != &cr_client_native_dialect ||
+      n == NULL || n->reliable == NULL || !n->welcomed)
+    return FALSE;
+  cr_reliable_send (n->reliable, type, body);
+  _cr_client_engine_wake (engine);
+  return TRUE;
 }
 
 static void
@@ -284,9 +299,10 @@ handle_event (CrClientEngine *engine,
 {
   g_autoptr(CrEvent) event = cr_event_from_body (body);
 
-  if (!_cr_client_engine_event_valid (event))
+  if (event == NULL || !_cr_client_engine_event_valid (event))
     {
-      g_debug ("Dropping an event the room could not have sent (kind %u)", event->kind);
+      g_debug ("Dropping an event the room could not have sent (kind %u)",
+               event != NULL ? event->kind : 0);
       engine->stats.rejected++;
       return;
     }
@@ -455,6 +471,8 @@ handle_notice (CrClientEngine *engine,
   guint64 origin;
 
   g_variant_get (body, "(ut)", &reason, &origin);
+  if (_cr_client_conversation_notice (engine, origin, wire_reason (reason)))
+    return;
   pending = _cr_client_engine_take_pending (engine, origin);
   if (pending == NULL)
     {
@@ -593,6 +611,11 @@ handle_delivery (CrClientEngine *engine,
 
     case CR_PACKET_BYE:
       handle_bye (engine, n, body, now);
+      break;
+
+    case CR_PACKET_PAGE:
+    case CR_PACKET_RESULTS:
+      _cr_client_conversation_receive (engine, delivery->type, body);
       break;
 
     case CR_PACKET_JOIN:
@@ -974,6 +997,8 @@ native_send_text (CrClientEngine *engine,
 
   pending->origin = origin;
   pending->text = g_strdup (text);
+  pending->reply_to = engine->compose_reply_to;
+  pending->to = g_strdup (engine->compose_to);
   g_ptr_array_add (engine->pending, pending);
   if (!g_hash_table_contains (engine->own_origins, &origin))
     g_hash_table_add (engine->own_origins, g_memdup2 (&origin, sizeof origin));

@@ -52,6 +52,7 @@ struct _CrClient
   GPtrArray        *batch;          /* CrMessage*: rows for the next splice */
   GPtrArray        *announce;       /* CrMessage*: of those, "message-received" */
   GHashTable       *own_by_origin;  /* guint64* → CrMessage*: every own message */
+  CrClientConversation *conversation; /* cr-client-conversation.c */
 
   /* What the properties say (the engine's outputs, applied in order). */
   char             *address;
@@ -315,6 +316,9 @@ apply_output (CrClient       *self,
   g_autoptr(GTask) task = NULL;
   CrMessage *message;
 
+  if (_cr_client_conversation_apply (self, output))
+    return;
+
   switch (output->kind)
     {
     case CR_CLIENT_OUTPUT_STATE:
@@ -391,6 +395,8 @@ apply_output (CrClient       *self,
       message = g_hash_table_lookup (self->own_by_origin, &output->origin);
       if (message != NULL)
         place_in_room_order (self, message, output->seq);
+      if (message != NULL && output->event != NULL)
+        cr_message_set_conversation (message, output->event);
       if (message != NULL)
         cr_message_set_sent (message, output->seq,
                              output->time_us != 0 ? output->time_us
@@ -551,6 +557,7 @@ cr_client_dispose (GObject *object)
                                "The client was disposed");
     }
   g_clear_pointer (&self->sockets, cr_client_sockets_free);
+  g_clear_pointer (&self->conversation, _cr_client_conversation_free);
 
   G_OBJECT_CLASS (cr_client_parent_class)->dispose (object);
 }
@@ -695,6 +702,7 @@ static void
 cr_client_init (CrClient *self)
 {
   self->messages = g_list_store_new (CR_TYPE_MESSAGE);
+  self->conversation = _cr_client_conversation_new ();
   self->members = g_list_store_new (CR_TYPE_MEMBER);
   self->batch = g_ptr_array_new_with_free_func (g_object_unref);
   self->announce = g_ptr_array_new_with_free_func (g_object_unref);
@@ -823,6 +831,16 @@ cr_client_send (CrClient    *self,
                 const char  *text,
                 GError     **error)
 {
+  return _cr_client_send_full (self, text, 0, NULL, error);
+}
+
+CrMessage *
+_cr_client_send_full (CrClient    *self,
+                      const char  *text,
+                      guint64      reply_to,
+                      const char  *to,
+                      GError     **error)
+{
   g_autoptr(CrMessage) message = NULL;
   g_autoptr(GPtrArray) out = new_out ();
   guint64 origin;
@@ -845,7 +863,8 @@ cr_client_send (CrClient    *self,
       return NULL;
     }
 
-  origin = cr_client_engine_send (self->engine, text, g_get_monotonic_time (), out);
+  origin = cr_client_engine_send_full (self->engine, text, reply_to, to,
+                                       g_get_monotonic_time (), out);
   if (origin == 0)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
@@ -857,6 +876,7 @@ cr_client_send (CrClient    *self,
   /* Known before the engine's outputs say what became of it; the row
    * shows at once, after whatever arrived before it. */
   message = cr_message_new_pending (self->name, text, origin, g_get_real_time ());
+  _cr_client_conversation_dress (self, message, reply_to, to);
   remember_own (self, message);
   g_ptr_array_add (self->batch, g_object_ref (message));
   after_engine (self, out);
@@ -1070,4 +1090,37 @@ cr_client_get_offered_fingerprint (CrClient *self)
   g_return_val_if_fail (CR_IS_CLIENT (self), NULL);
 
   return self->offered_fingerprint;
+}
+
+/* For cr-client-conversation.c */
+
+CrClientConversation *
+_cr_client_get_conversation (CrClient *self)
+{
+  return self->conversation;
+}
+
+CrClientEngine *
+_cr_client_get_engine (CrClient *self)
+{
+  return self->engine;
+}
+
+GListStore *
+_cr_client_get_store (CrClient *self)
+{
+  return self->messages;
+}
+
+void
+_cr_client_splice (CrClient *self)
+{
+  splice_batch (self);
+}
+
+void
+_cr_client_after_engine (CrClient  *self,
+                         GPtrArray *out)
+{
+  after_engine (self, out);
 }

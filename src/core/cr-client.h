@@ -123,4 +123,66 @@ GListModel    *cr_client_get_messages      (CrClient *self);
 /* GListModel of CrMember, owner first then by name. */
 GListModel    *cr_client_get_members       (CrClient *self);
 
+/* The conversation (issue 14; cr-client-conversation.c). Native rooms
+ * only, except cr_client_reply, which a classic room gets as plain text.
+ *
+ * A reply to the message seq, and a private message to the member called
+ * name: rows like cr_client_send's, with "reply-to" / "target" set at
+ * once and the quote the room fills in when it acknowledges them
+ * (cr-message.h). A private message goes to name and to us only; the room
+ * keeps it for both of us (it comes back on a reconnect), and its owner's
+ * view does not show it. */
+CrMessage     *cr_client_reply             (CrClient    *self,
+                                            guint64      seq,
+                                            const char  *text,
+                                            GError     **error);
+CrMessage     *cr_client_send_private      (CrClient    *self,
+                                            const char  *name,
+                                            const char  *text,
+                                            GError     **error);
+/* Take the message seq back: our own within 2 minutes, any as the owner.
+ * Finishes when the room did (every member's row then reads "NAME
+ * recalled a message", cr_message_get_recalled), or with the room's
+ * reason as a CR_CLIENT_ERROR (CR_REASON_NOT_ALLOWED, _NO_SUCH_MESSAGE)
+ * or G_IO_ERROR_TIMED_OUT. */
+void           cr_client_recall_async      (CrClient            *self,
+                                            guint64              seq,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean       cr_client_recall_finish     (CrClient      *self,
+                                            GAsyncResult  *result,
+                                            GError       **error);
+/* One page (≤ CR_PAGE_MAX) of the messages before the oldest row, put at
+ * the top of the messages model, in order, each once. Returns how many
+ * rows came; *complete once the room has nothing older (then the call
+ * finishes at once with 0). One page at a time (G_IO_ERROR_PENDING). */
+void           cr_client_load_older_async  (CrClient            *self,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+guint          cr_client_load_older_finish (CrClient      *self,
+                                            GAsyncResult  *result,
+                                            gboolean      *complete,
+                                            GError       **error);
+gboolean       cr_client_get_history_complete (CrClient *self);
+/* Search the room's history: every word of query (≤
+ * CR_SEARCH_QUERY_MAX_BYTES; Chinese words inside a sentence too), our
+ * private messages and nobody else's. The results: a GListModel of
+ * CrMessage, newest first, ≤ CR_SEARCH_MAX_RESULTS; *more when there were
+ * more. cr_client_find_message then finds the row to jump to (after
+ * cr_client_load_older_async until it is there). */
+void           cr_client_search_async      (CrClient            *self,
+                                            const char          *query,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+GListModel    *cr_client_search_finish     (CrClient      *self,
+                                            GAsyncResult  *result,
+                                            gboolean      *more,
+                                            GError       **error);
+/* The row of the message seq in the messages model (borrowed), or NULL. */
+CrMessage     *cr_client_find_message      (CrClient *self,
+                                            guint64   seq);
+
 G_END_DECLS

@@ -64,6 +64,8 @@ send_welcome (CrEngine        *self,
 
       if (!resumed && ((CrEvent *) events->pdata[i])->seq <= resume_seq)
         continue;   /* it has those */
+      if (!cr_event_visible_to (events->pdata[i], member->name))
+        continue;   /* someone else's private message */
       body = cr_body_event (events->pdata[i]);
       cr_reliable_send (session->rel, CR_PACKET_EVENT, body);
     }
@@ -365,16 +367,18 @@ handle_chat (CrEngine        *self,
 {
   g_autoptr(GVariant) v = cr_body_parse (CR_PACKET_CHAT, data, len);
   g_autoptr(CrEvent) event = NULL;
+  g_autoptr(CrEvent) extras = NULL;
   const char *text;
+  const char *to;
   guint64 origin;
+  guint64 reply_to;
   CrReason reason = CR_REASON_NONE;
 
-  if (v == NULL)
+  if (v == NULL || !cr_chat_from_body (v, &origin, &text, &reply_to, &to))
     {
       self->stats.malformed++;
       return;
     }
-  g_variant_get (v, "(t&s)", &origin, &text);
 
   /* The same message again (a retry that raced the first copy): the first
    * one's event already answered it. */
@@ -389,8 +393,11 @@ handle_chat (CrEngine        *self,
       session->over_limit--;
       reason = CR_REASON_RATE_LIMITED;
     }
-  else
+  else if ((reason = _cr_engine_conversation_check (self, session, reply_to, to, &extras)) ==
+           CR_REASON_NONE)
     event = cr_room_say (self->room, session->member_id, text, origin, now.wall, &reason);
+  if (event != NULL)
+    _cr_engine_conversation_apply (event, extras);
 
   if (event != NULL)
     {
@@ -426,6 +433,12 @@ handle_delivery (CrEngine        *self,
 
     case CR_PACKET_BYE:
       _cr_engine_session_leaves (self, session, CR_EVENT_LEAVE, now, out);
+      break;
+
+    case CR_PACKET_RECALL:
+    case CR_PACKET_HISTORY:
+    case CR_PACKET_SEARCH:
+      _cr_engine_handle_conversation (self, session, delivery->type, data, len, now, out);
       break;
 
     case CR_PACKET_JOIN:

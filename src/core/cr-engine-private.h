@@ -87,6 +87,7 @@ typedef struct {
   gboolean         overflow;      /* native: too much unacked; dropped at the next tick */
   CrSeal           seal;          /* native with an identity: keys, numbers (cr-crypto.h) */
   gint64           scheduled;     /* its entry in CrEngine.timers; G_MAXINT64: none */
+  CrEngineBucket   requests;      /* pages, searches, recalls (cr-engine-conversation.c) */
 } CrEngineSession;
 
 /* An entry of the timer heap: when a session wants the tick. Entries are
@@ -319,7 +320,34 @@ void      _cr_engine_auth_clear      (CrEngine        *self);
 void      _cr_engine_auth_close      (CrEngine        *self,
                                       GPtrArray       *out);
 
+/* cr-engine-conversation.c */
+/* A CHAT's extras checked: *extras (transfer full, NULL when none) holds
+ * the quote and the target to put on its event. */
+CrReason  _cr_engine_conversation_check (CrEngine         *self,
+                                         CrEngineSession  *session,
+                                         guint64           reply_to,
+                                         const char       *to,
+                                         CrEvent         **extras);
+void      _cr_engine_conversation_apply (CrEvent          *event,
+                                         const CrEvent    *extras);
+/* A private event to its two members only: TRUE when event was one. */
+gboolean  _cr_engine_conversation_deliver (CrEngine       *self,
+                                           const CrEvent  *event,
+                                           CrEngineTime    now,
+                                           GPtrArray      *out);
+/* RECALL, HISTORY, SEARCH from a member: FALSE for any other type. */
+gboolean  _cr_engine_handle_conversation (CrEngine        *self,
+                                          CrEngineSession *session,
+                                          CrPacketType     type,
+                                          const guint8    *data,
+                                          gsize            len,
+                                          CrEngineTime     now,
+                                          GPtrArray       *out);
+
 /* cr-engine-storage.c */
+/* A committed event not yet written (borrowed), NULL when none. */
+CrEvent  *_cr_engine_storage_find_unsaved (CrEngine     *self,
+                                           guint64       seq);
 void      _cr_engine_storage_init    (CrEngine        *self);
 void      _cr_engine_storage_clear   (CrEngine        *self);
 void      _cr_engine_storage_check_damage (CrEngine   *self);

@@ -424,6 +424,22 @@ _cr_engine_storage_queue (CrEngine      *self,
     }
 }
 
+CrEvent *
+_cr_engine_storage_find_unsaved (CrEngine *self,
+                                 guint64   seq)
+{
+  for (GList *l = self->storage->unsaved.tail; l != NULL; l = l->prev)
+    {
+      CrEvent *event = l->data;
+
+      if (event->seq == seq)
+        return event;
+      if (event->seq < seq)
+        break;
+    }
+  return NULL;
+}
+
 void
 _cr_engine_storage_queue_ban (CrEngine   *self,
                               const char *fold,

@@ -146,6 +146,13 @@ _cr_engine_commit_event (CrEngine     *self,
   _cr_engine_storage_queue (self, event);
   ring_push (self, event);
 
+  /* A private message: its two members only, not the owner's view. */
+  if (_cr_engine_conversation_deliver (self, event, now, out))
+    {
+      _cr_engine_storage_committed (self, now, out);
+      return;
+    }
+
   if (self->event_func != NULL)
     self->event_func (event, self->event_data);
 

@@ -124,6 +124,13 @@ gboolean   cr_engine_owner_say       (CrEngine     *self,
                                       CrEngineTime  now,
                                       GPtrArray    *out,
                                       CrReason     *reason);
+/* Take a message back (the owner: any message, any time); the RECALL
+ * event goes to those who had it (cr-engine-conversation.c). */
+gboolean   cr_engine_recall          (CrEngine     *self,
+                                      guint64       seq,
+                                      CrEngineTime  now,
+                                      GPtrArray    *out,
+                                      CrReason     *reason);
 gboolean   cr_engine_announce        (CrEngine     *self,
                                       const char   *text,
                                       CrEngineTime  now,

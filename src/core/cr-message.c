@@ -23,6 +23,12 @@ struct _CrMessage
   CrMessageState  state;
   CrReason        failure;
   gboolean        own;
+  /* The conversation (issue 14). */
+  guint64         reply_to;
+  char           *quote_name;
+  char           *quote_text;
+  char           *target;
+  gboolean        recalled;
 };
 
 G_DEFINE_FINAL_TYPE (CrMessage, cr_message, G_TYPE_OBJECT)
@@ -38,6 +44,11 @@ enum {
   PROP_OWN,
   PROP_STATE,
   PROP_FAILURE,
+  PROP_REPLY_TO,
+  PROP_QUOTE_NAME,
+  PROP_QUOTE_TEXT,
+  PROP_TARGET,
+  PROP_RECALLED,
   N_PROPS
 };
 
@@ -69,6 +80,9 @@ cr_message_finalize (GObject *object)
 
   g_clear_pointer (&self->sender, g_free);
   g_clear_pointer (&self->text, g_free);
+  g_clear_pointer (&self->quote_name, g_free);
+  g_clear_pointer (&self->quote_text, g_free);
+  g_clear_pointer (&self->target, g_free);
 
   G_OBJECT_CLASS (cr_message_parent_class)->finalize (object);
 }
@@ -117,6 +131,26 @@ cr_message_get_property (GObject    *object,
 
     case PROP_FAILURE:
       g_value_set_enum (value, self->failure);
+      break;
+
+    case PROP_REPLY_TO:
+      g_value_set_uint64 (value, self->reply_to);
+      break;
+
+    case PROP_QUOTE_NAME:
+      g_value_set_string (value, self->quote_name);
+      break;
+
+    case PROP_QUOTE_TEXT:
+      g_value_set_string (value, self->quote_text);
+      break;
+
+    case PROP_TARGET:
+      g_value_set_string (value, self->target);
+      break;
+
+    case PROP_RECALLED:
+      g_value_set_boolean (value, self->recalled);
       break;
 
     default:
@@ -230,6 +264,24 @@ cr_message_class_init (CrMessageClass *klass)
                        CR_TYPE_REASON, CR_REASON_NONE,
                       (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
 
+  /* The conversation: set once the room says (a reply, a private message),
+   * recalled when the room takes the text back. */
+  properties[PROP_REPLY_TO] =
+    g_param_spec_uint64 ("reply-to", NULL, NULL, 0, G_MAXUINT64, 0,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  properties[PROP_QUOTE_NAME] =
+    g_param_spec_string ("quote-name", NULL, NULL, NULL,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  properties[PROP_QUOTE_TEXT] =
+    g_param_spec_string ("quote-text", NULL, NULL, NULL,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  properties[PROP_TARGET] =
+    g_param_spec_string ("target", NULL, NULL, NULL,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  properties[PROP_RECALLED] =
+    g_param_spec_boolean ("recalled", NULL, NULL, FALSE,
+                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -254,9 +306,11 @@ CrMessage *
 cr_message_new_from_event (const CrEvent *event,
                            gboolean       own)
 {
+  CrMessage *self;
+
   g_return_val_if_fail (event != NULL, NULL);
 
-  return g_object_new (CR_TYPE_MESSAGE,
+  self = g_object_new (CR_TYPE_MESSAGE,
                        "kind", (int) event->kind,
                        "sender", event->name,
                        "text", event->text,
@@ -266,6 +320,12 @@ cr_message_new_from_event (const CrEvent *event,
                        "own", own,
                        "state", own ? CR_MESSAGE_SENT : CR_MESSAGE_RECEIVED,
                        NULL);
+  self->reply_to = event->ref_seq;
+  self->quote_name = g_strdup (event->quote_name);
+  self->quote_text = g_strdup (event->quote_text);
+  self->target = g_strdup (event->target);
+  self->recalled = event->recalled;
+  return self;
 }
 
 /**
@@ -420,7 +480,7 @@ cr_message_dup_display (CrMessage *self)
 
   g_return_val_if_fail (CR_IS_MESSAGE (self), NULL);
 
-  if (!cr_message_is_system (self))
+  if (!cr_message_is_system (self) && !self->recalled)
     return g_strdup (self->text);
 
   /* Rendered when shown, in the reader's language: the model stores the
@@ -432,6 +492,113 @@ cr_message_dup_display (CrMessage *self)
     .name = self->sender,
     .text = self->text,
     .origin = self->origin,
+    .recalled = self->recalled,
   };
   return cr_render_event (&event, NULL);
+}
+
+guint64
+cr_message_get_reply_to (CrMessage *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), 0);
+
+  return self->reply_to;
+}
+
+const char *
+cr_message_get_quote_name (CrMessage *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), NULL);
+
+  return self->quote_name;
+}
+
+const char *
+cr_message_get_quote_text (CrMessage *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), NULL);
+
+  return self->quote_text;
+}
+
+const char *
+cr_message_get_target (CrMessage *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), NULL);
+
+  return self->target;
+}
+
+const char *
+cr_message_get_peer (CrMessage  *self,
+                     const char *own_name)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), NULL);
+
+  if (self->target == NULL)
+    return NULL;
+  return self->own || g_strcmp0 (self->sender, own_name) == 0 ? self->target : self->sender;
+}
+
+gboolean
+cr_message_get_recalled (CrMessage *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE (self), FALSE);
+
+  return self->recalled;
+}
+
+static void
+set_string (CrMessage   *self,
+            char       **field,
+            const char  *value,
+            guint        prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+void
+cr_message_set_conversation (CrMessage     *self,
+                             const CrEvent *event)
+{
+  g_return_if_fail (CR_IS_MESSAGE (self));
+  g_return_if_fail (event != NULL);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->reply_to != event->ref_seq)
+    {
+      self->reply_to = event->ref_seq;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REPLY_TO]);
+    }
+  set_string (self, &self->quote_name, event->quote_name, PROP_QUOTE_NAME);
+  set_string (self, &self->quote_text, event->quote_text, PROP_QUOTE_TEXT);
+  set_string (self, &self->target, event->target, PROP_TARGET);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+cr_message_recall (CrMessage *self)
+{
+  g_return_if_fail (CR_IS_MESSAGE (self));
+
+  if (self->recalled)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  self->recalled = TRUE;
+  set_string (self, &self->text, "", PROP_TEXT);
+  set_string (self, &self->quote_text, NULL, PROP_QUOTE_TEXT);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECALLED]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+cr_message_forget_quote (CrMessage *self)
+{
+  g_return_if_fail (CR_IS_MESSAGE (self));
+
+  set_string (self, &self->quote_text, NULL, PROP_QUOTE_TEXT);
 }

@@ -52,4 +52,26 @@ void            cr_message_set_pending     (CrMessage *self);
  * language, for chat the text. Transfer full. */
 char           *cr_message_dup_display     (CrMessage *self);
 
+/* The conversation (issue 14). A reply: the seq it answers ("reply-to",
+ * 0: none), the quoted sender and first line as the room filled them in
+ * ("quote-name", "quote-text"; NULL until the room said, for an own reply
+ * still pending). A private message: "target", the member it was for
+ * (NULL: the whole room); cr_message_get_peer the other member of the
+ * conversation it belongs to. "recalled": the room took the text back
+ * ("text" becomes "", the row reads "NAME recalled a message"). Each
+ * property is notified when it changes. */
+guint64         cr_message_get_reply_to    (CrMessage *self);
+const char     *cr_message_get_quote_name  (CrMessage *self);
+const char     *cr_message_get_quote_text  (CrMessage *self);
+const char     *cr_message_get_target      (CrMessage *self);
+const char     *cr_message_get_peer        (CrMessage  *self,
+                                            const char *own_name);
+gboolean        cr_message_get_recalled    (CrMessage *self);
+/* From the room's copy of the event: reply-to, the quote and the target. */
+void            cr_message_set_conversation (CrMessage     *self,
+                                             const CrEvent *event);
+void            cr_message_recall          (CrMessage *self);
+/* The message this one replies to was recalled: the quoted line goes. */
+void            cr_message_forget_quote    (CrMessage *self);
+
 G_END_DECLS

@@ -103,7 +103,7 @@ cr_header_parse (const guint8  *data,
     return CR_PARSE_BAD_MAGIC;
   if (data[2] != CR_PROTOCOL_VERSION)
     return CR_PARSE_BAD_VERSION;
-  if (data[3] < CR_PACKET_JOIN || data[3] > CR_PACKET_LAST)
+  if (cr_packet_body_type (data[3]) == NULL)
     return CR_PARSE_BAD_TYPE;
 
   h.version = data[2];
@@ -165,11 +165,21 @@ cr_packet_body_type (CrPacketType type)
     case CR_PACKET_REFUSE:
       return G_VARIANT_TYPE ("(us)");
     case CR_PACKET_EVENT:
-      return G_VARIANT_TYPE ("(txusst)");
+      return G_VARIANT_TYPE ("(txussta{sv})");
     case CR_PACKET_MEMBERS:
       return G_VARIANT_TYPE ("(ta(suu))");
     case CR_PACKET_CHAT:
-      return G_VARIANT_TYPE ("(ts)");
+      return G_VARIANT_TYPE ("(tsa{sv})");
+    case CR_PACKET_RECALL:
+      return G_VARIANT_TYPE ("(tt)");
+    case CR_PACKET_HISTORY:
+      return G_VARIANT_TYPE ("(tu)");
+    case CR_PACKET_PAGE:
+      return G_VARIANT_TYPE ("(tba(txussta{sv}))");
+    case CR_PACKET_SEARCH:
+      return G_VARIANT_TYPE ("(us)");
+    case CR_PACKET_RESULTS:
+      return G_VARIANT_TYPE ("(uba(txussta{sv}))");
     case CR_PACKET_NOTICE:
       return G_VARIANT_TYPE ("(ut)");
     case CR_PACKET_BYE:
@@ -289,25 +299,113 @@ cr_body_refuse (CrReason    reason,
   return variant_to_bytes (g_variant_new ("(us)", (guint32) reason, nonnull (detail)));
 }
 
+/* An event as in EVENT: (txussta{sv}), extras only where set. */
+static GVariant *
+event_to_variant (const CrEvent *event)
+{
+  GVariantBuilder extras;
+
+  g_variant_builder_init (&extras, G_VARIANT_TYPE_VARDICT);
+  if (event->ref_seq != 0)
+    g_variant_builder_add (&extras, "{sv}", "ref", g_variant_new_uint64 (event->ref_seq));
+  if (event->quote_name != NULL && *event->quote_name != '\0')
+    g_variant_builder_add (&extras, "{sv}", "quote-name", g_variant_new_string (event->quote_name));
+  if (event->quote_text != NULL && *event->quote_text != '\0')
+    g_variant_builder_add (&extras, "{sv}", "quote-text", g_variant_new_string (event->quote_text));
+  if (event->target != NULL && *event->target != '\0')
+    g_variant_builder_add (&extras, "{sv}", "to", g_variant_new_string (event->target));
+  if (event->recalled)
+    g_variant_builder_add (&extras, "{sv}", "recalled", g_variant_new_boolean (TRUE));
+
+  return g_variant_new ("(txussta{sv})",
+                        event->seq,
+                        event->time_us,
+                        (guint32) event->kind,
+                        nonnull (event->name),
+                        nonnull (event->text),
+                        event->origin,
+                        &extras);
+}
+
 GBytes *
 cr_body_event (const CrEvent *event)
 {
   g_return_val_if_fail (event != NULL, NULL);
 
-  return variant_to_bytes (g_variant_new ("(txusst)",
-                                          event->seq,
-                                          event->time_us,
-                                          (guint32) event->kind,
-                                          nonnull (event->name),
-                                          nonnull (event->text),
-                                          event->origin));
+  return variant_to_bytes (event_to_variant (event));
 }
 
 GBytes *
 cr_body_chat (guint64     origin,
               const char *text)
 {
-  return variant_to_bytes (g_variant_new ("(ts)", origin, nonnull (text)));
+  return cr_body_chat_full (origin, text, 0, NULL);
+}
+
+GBytes *
+cr_body_chat_full (guint64     origin,
+                   const char *text,
+                   guint64     reply_to,
+                   const char *to)
+{
+  GVariantBuilder extras;
+
+  g_variant_builder_init (&extras, G_VARIANT_TYPE_VARDICT);
+  if (reply_to != 0)
+    g_variant_builder_add (&extras, "{sv}", "reply-to", g_variant_new_uint64 (reply_to));
+  if (to != NULL && *to != '\0')
+    g_variant_builder_add (&extras, "{sv}", "to", g_variant_new_string (to));
+  return variant_to_bytes (g_variant_new ("(tsa{sv})", origin, nonnull (text), &extras));
+}
+
+GBytes *
+cr_body_recall (guint64 request,
+                guint64 seq)
+{
+  return variant_to_bytes (g_variant_new ("(tt)", request, seq));
+}
+
+GBytes *
+cr_body_history (guint64 before,
+                 guint   max)
+{
+  return variant_to_bytes (g_variant_new ("(tu)", before, (guint32) max));
+}
+
+static GVariant *
+events_to_variant (GPtrArray *events)
+{
+  GVariantBuilder array;
+
+  g_variant_builder_init (&array, G_VARIANT_TYPE ("a(txussta{sv})"));
+  for (guint i = 0; events != NULL && i < events->len; i++)
+    g_variant_builder_add_value (&array, event_to_variant (events->pdata[i]));
+  return g_variant_builder_end (&array);
+}
+
+GBytes *
+cr_body_page (guint64    before,
+              gboolean   complete,
+              GPtrArray *events)
+{
+  return variant_to_bytes (g_variant_new ("(tb@a(txussta{sv}))", before, complete ? TRUE : FALSE,
+                                          events_to_variant (events)));
+}
+
+GBytes *
+cr_body_search (guint32     request,
+                const char *query)
+{
+  return variant_to_bytes (g_variant_new ("(us)", request, nonnull (query)));
+}
+
+GBytes *
+cr_body_results (guint32    request,
+                 gboolean   more,
+                 GPtrArray *events)
+{
+  return variant_to_bytes (g_variant_new ("(ub@a(txussta{sv}))", request, more ? TRUE : FALSE,
+                                          events_to_variant (events)));
 }
 
 GBytes *
@@ -436,8 +534,90 @@ cr_members_builder_end (CrMembersBuilder *builder)
   return variant_to_bytes (g_variant_new ("(t@a(suu))", seq, members));
 }
 
-CrEvent *
-cr_event_from_body (GVariant *body)
+/* A short single line without control characters: a quoted name or line. */
+static gboolean
+extra_line_ok (const char *s,
+               gsize       max)
+{
+  return strlen (s) <= max && strchr (s, '\n') == NULL &&
+         (*s == '\0' || cr_text_validate (s, -1) == CR_REASON_NONE);
+}
+
+/* The extras of an event (or a CHAT): known keys of the known type. */
+static gboolean
+event_extras_apply (CrEvent  *event,
+                    GVariant *extras)
+{
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  if (g_variant_n_children (extras) > CR_EVENT_EXTRAS_MAX)
+    return FALSE;
+
+  g_variant_iter_init (&iter, extras);
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+    {
+      gboolean ok = TRUE;
+
+      if (g_str_equal (key, "ref"))
+        {
+          if ((ok = g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64)))
+            event->ref_seq = g_variant_get_uint64 (value);
+        }
+      else if (g_str_equal (key, "recalled"))
+        {
+          if ((ok = g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN)))
+            event->recalled = g_variant_get_boolean (value);
+        }
+      else if (g_str_equal (key, "quote-name") || g_str_equal (key, "quote-text") ||
+               g_str_equal (key, "to"))
+        {
+          const char *s;
+
+          if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+            ok = FALSE;
+          else if (g_str_equal (key, "quote-name"))
+            {
+              s = g_variant_get_string (value, NULL);
+              if ((ok = extra_line_ok (s, CR_NAME_MAX_BYTES)))
+                {
+                  g_free (event->quote_name);
+                  event->quote_name = g_strdup (s);
+                }
+            }
+          else if (g_str_equal (key, "quote-text"))
+            {
+              s = g_variant_get_string (value, NULL);
+              if ((ok = extra_line_ok (s, CR_QUOTE_MAX_BYTES)))
+                {
+                  g_free (event->quote_text);
+                  event->quote_text = g_strdup (s);
+                }
+            }
+          else
+            {
+              s = g_variant_get_string (value, NULL);
+              if ((ok = cr_name_validate (s, -1, NULL) == CR_REASON_NONE))
+                {
+                  g_free (event->target);
+                  event->target = g_strdup (s);
+                }
+            }
+        }
+      /* Any other key: from a newer room, ignored. */
+
+      if (!ok)
+        {
+          g_variant_unref (value);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static CrEvent *
+event_from_variant (GVariant *v)
 {
   guint64 seq = 0;
   gint64 time_us = 0;
@@ -445,12 +625,108 @@ cr_event_from_body (GVariant *body)
   const char *name = NULL;
   const char *text = NULL;
   guint64 origin = 0;
+  g_autoptr(GVariant) extras = NULL;
+  g_autoptr(CrEvent) event = NULL;
 
+  g_variant_get (v, "(txu&s&st@a{sv})", &seq, &time_us, &kind, &name, &text, &origin, &extras);
+  event = cr_event_new (seq, time_us, (CrEventKind) kind, name, text, origin);
+  if (!event_extras_apply (event, extras))
+    return NULL;
+  return g_steal_pointer (&event);
+}
+
+gboolean
+cr_chat_from_body (GVariant     *body,
+                   guint64      *origin,
+                   const char  **text,
+                   guint64      *reply_to,
+                   const char  **to)
+{
+  g_autoptr(GVariant) extras = NULL;
+  GVariant *value;
+
+  g_return_val_if_fail (g_variant_is_of_type (body, G_VARIANT_TYPE ("(tsa{sv})")), FALSE);
+
+  g_variant_get (body, "(t&s@a{sv})", origin, text, &extras);
+  *reply_to = 0;
+  *to = NULL;
+  if (g_variant_n_children (extras) > CR_EVENT_EXTRAS_MAX)
+    return FALSE;
+  if ((value = g_variant_lookup_value (extras, "reply-to", NULL)) != NULL)
+    {
+      gboolean ok = g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64);
+
+      if (ok)
+        *reply_to = g_variant_get_uint64 (value);
+      g_variant_unref (value);
+      if (!ok)
+        return FALSE;
+    }
+  if ((value = g_variant_lookup_value (extras, "to", NULL)) != NULL)
+    {
+      gboolean ok = g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) &&
+                    cr_name_validate (g_variant_get_string (value, NULL), -1, NULL) == CR_REASON_NONE;
+
+      /* The string lives in body: extras and value are views of it. */
+      if (ok)
+        *to = g_variant_get_string (value, NULL);
+      g_variant_unref (value);
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+GPtrArray *
+cr_events_from_body (CrPacketType  type,
+                     GVariant     *body,
+                     guint64      *head,
+                     gboolean     *flag)
+{
+  g_autoptr(GVariant) array = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  guint max;
+  gsize n;
+
+  g_return_val_if_fail (type == CR_PACKET_PAGE || type == CR_PACKET_RESULTS, NULL);
+  g_return_val_if_fail (g_variant_is_of_type (body, cr_packet_body_type (type)), NULL);
+
+  if (type == CR_PACKET_PAGE)
+    {
+      g_variant_get (body, "(tb@a(txussta{sv}))", head, flag, &array);
+      max = CR_PAGE_MAX;
+    }
+  else
+    {
+      guint32 request;
+
+      g_variant_get (body, "(ub@a(txussta{sv}))", &request, flag, &array);
+      *head = request;
+      max = CR_SEARCH_MAX_RESULTS;
+    }
+  n = g_variant_n_children (array);
+  if (n > max)
+    return NULL;
+  events = g_ptr_array_new_full (n, (GDestroyNotify) cr_event_free);
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (array, i);
+      CrEvent *event = event_from_variant (child);
+
+      if (event == NULL)
+        return NULL;
+      g_ptr_array_add (events, event);
+    }
+  return g_steal_pointer (&events);
+}
+
+CrEvent *
+cr_event_from_body (GVariant *body)
+{
   g_return_val_if_fail (body != NULL, NULL);
-  g_return_val_if_fail (g_variant_is_of_type (body, G_VARIANT_TYPE ("(txusst)")), NULL);
+  g_return_val_if_fail (g_variant_is_of_type (body, cr_packet_body_type (CR_PACKET_EVENT)), NULL);
 
-  g_variant_get (body, "(txu&s&st)", &seq, &time_us, &kind, &name, &text, &origin);
-  return cr_event_new (seq, time_us, (CrEventKind) kind, name, text, origin);
+  return event_from_variant (body);
 }
 
 /* CLASSIC dialect ------------------------------------------------------- */

@@ -31,9 +31,12 @@
  *                                     again in a session when the room is
  *                                     renamed (then a MEMBERS snapshot)
  *   REFUSE   3    s→c  no   (us)      CrReason, detail (English, for logs)
- *   EVENT    4    s→c  yes  (txusst)  seq, time µs, CrEventKind, name, text, origin
+ *   EVENT    4    s→c  yes  (txussta{sv}) seq, time µs, CrEventKind, name, text,
+ *                                     origin, extras (below)
  *   MEMBERS  5    s→c  yes  (ta(suu)) snapshot seq; name, CrRole, CR_MEMBER_* flags
- *   CHAT     6    c→s  yes  (ts)      client message id (origin), text
+ *   CHAT     6    c→s  yes  (tsa{sv}) client message id (origin), text, extras:
+ *                                     "reply-to" t (the seq it answers), "to" s
+ *                                     (a member's name: a private message)
  *   NOTICE   7    s→c  yes  (ut)      CrReason, origin: your message was refused
  *   BYE      8    both yes  (us)      CrReason, detail: session ends (kick, ban,
  *                                     room closed; LEAVE from the client)
@@ -43,6 +46,29 @@
  *   KEY      12   s→c  no   (ayayay)  the room's ephemeral key, identity, signature
  *   SEALED   13   both —    —         any of the above, sealed: its own
  *                                     16-byte header (cr-crypto.h), not this one
+ *   RECALL   14   c→s  yes  (tt)      request id (an origin), seq to take back;
+ *                                     answered by the RECALL event (its origin
+ *                                     the request id) or a NOTICE
+ *   HISTORY  15   c→s  yes  (tu)      before seq (0: the newest), at most n events
+ *   PAGE     16   s→c  yes  (tba(txussta{sv}))  before (as asked), complete
+ *                                     (nothing older), events oldest first,
+ *                                     ≤ CR_PAGE_MAX, each as in EVENT
+ *   (17: reserved; a private message is a CHAT with "to")
+ *   SEARCH   18   c→s  yes  (us)      request id, query (≤ CR_SEARCH_QUERY_MAX_BYTES)
+ *   RESULTS  19   s→c  yes  (uba(txussta{sv}))  request id, more (results were
+ *                                     cut), events newest first, ≤ CR_SEARCH_MAX_RESULTS
+ *
+ * EVENT extras (issue 14), a dictionary so that it can grow; a reader takes
+ * the keys it knows and ignores the others; a known key of another type, or
+ * more than CR_EVENT_EXTRAS_MAX entries, refuses the whole event:
+ *   "ref"         t   CHAT: the message it replies to; RECALL: the one recalled
+ *   "quote-name"  s   a reply: the quoted sender (a name, ≤ CR_NAME_MAX_BYTES)
+ *   "quote-text"  s   its first line (no newline, ≤ CR_QUOTE_MAX_BYTES); the
+ *                     room fills both from its own history, never the sender
+ *   "to"          s   a private message: the member it is for (a name); the
+ *                     room sends it to that member and the sender only
+ *   "recalled"    b   TRUE: taken back; text and quote-text are ""
+ * Absent keys are 0, "" or FALSE; a writer leaves out what is not set.
  *
  * A client sends first CR_PROBE_TEXT (valid UTF-8 that the classroom server
  * ignores); a native server answers it with an unreliable PING (session 0)
@@ -81,6 +107,7 @@ G_BEGIN_DECLS
 #define CR_PROBE_TEXT        "CHATROOM-HELLO 1"
 #define CR_CLASSIC_OK        "OK"
 #define CR_CLASSIC_TAKEN     "该昵称已被占用"
+#define CR_EVENT_EXTRAS_MAX  16
 
 typedef enum {
   CR_PACKET_JOIN = 1,
@@ -95,8 +122,13 @@ typedef enum {
   CR_PACKET_ACK,
   CR_PACKET_HELLO,
   CR_PACKET_KEY,
-  CR_PACKET_LAST = CR_PACKET_KEY,
   CR_PACKET_SEALED = 13,  /* not a header type: cr-crypto.h's outer header */
+  CR_PACKET_RECALL = 14,
+  CR_PACKET_HISTORY,
+  CR_PACKET_PAGE,
+  CR_PACKET_SEARCH = 18,  /* 17 reserved */
+  CR_PACKET_RESULTS,
+  CR_PACKET_LAST = CR_PACKET_RESULTS,
 } CrPacketType;
 
 typedef enum {
@@ -144,7 +176,8 @@ GBytes        *cr_datagram_build         (const CrHeader *header,
                                           const guint8   *body,
                                           gsize           body_len);
 
-/* Body GVariant type for a packet type ("()" for PING/ACK). */
+/* Body GVariant type for a packet type ("()" for PING/ACK); NULL for a
+ * number that is no header type (0, SEALED, 17, beyond the last). */
 const GVariantType *cr_packet_body_type  (CrPacketType type);
 
 /* Parse a (reassembled) body: checks the type, normal form and that every
@@ -170,6 +203,24 @@ GBytes        *cr_body_refuse            (CrReason    reason,
 GBytes        *cr_body_event             (const CrEvent *event);
 GBytes        *cr_body_chat              (guint64     origin,
                                           const char *text);
+/* A CHAT with its extras: reply_to 0 and to NULL leave them out. */
+GBytes        *cr_body_chat_full         (guint64     origin,
+                                          const char *text,
+                                          guint64     reply_to,
+                                          const char *to);
+GBytes        *cr_body_recall            (guint64     request,
+                                          guint64     seq);
+GBytes        *cr_body_history           (guint64     before,
+                                          guint       max);
+/* events: CrEvent*, as they go (PAGE oldest first, RESULTS newest first). */
+GBytes        *cr_body_page              (guint64     before,
+                                          gboolean    complete,
+                                          GPtrArray  *events);
+GBytes        *cr_body_search            (guint32     request,
+                                          const char *query);
+GBytes        *cr_body_results           (guint32     request,
+                                          gboolean    more,
+                                          GPtrArray  *events);
 GBytes        *cr_body_notice            (CrReason    reason,
                                           guint64     origin);
 GBytes        *cr_body_bye               (CrReason    reason,
@@ -199,7 +250,22 @@ void           cr_members_builder_add    (CrMembersBuilder *builder,
 GBytes        *cr_members_builder_end    (CrMembersBuilder *builder);  /* frees builder */
 
 /* Parsed-body accessors (bodies from cr_body_parse). */
-CrEvent       *cr_event_from_body        (GVariant *body);   /* EVENT → CrEvent */
+/* EVENT → CrEvent; NULL when its extras are not as specified above. */
+CrEvent       *cr_event_from_body        (GVariant *body);
+/* CHAT: borrowed strings; *reply_to 0 and *to NULL when absent. FALSE when
+ * an extra has the wrong type or "to" is no name. */
+gboolean       cr_chat_from_body         (GVariant     *body,
+                                          guint64      *origin,
+                                          const char  **text,
+                                          guint64      *reply_to,
+                                          const char  **to);
+/* PAGE and RESULTS: the events (CrEvent*, transfer full), NULL when one is
+ * malformed or there are more than the limit. *head: PAGE's before or
+ * RESULTS' request; *flag: complete or more. */
+GPtrArray     *cr_events_from_body       (CrPacketType  type,
+                                          GVariant     *body,
+                                          guint64      *head,
+                                          gboolean     *flag);
 
 /* CLASSIC dialect. */
 typedef enum {

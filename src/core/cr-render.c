@@ -187,6 +187,9 @@ format_event (const CrEvent *event,
   const char *name = event->name != NULL ? event->name : "";
   const char *text = event->text != NULL ? event->text : "";
 
+  if (event->recalled)
+    return g_strdup_printf (_("%s recalled a message"), name);
+
   switch (event->kind)
     {
     case CR_EVENT_CHAT:
@@ -234,6 +237,11 @@ format_event (const CrEvent *event,
 
     case CR_EVENT_ROOM_CLOSED:
       return g_strdup (_("The owner closed the room"));
+
+    case CR_EVENT_RECALL:
+      /* Translators: a system line in the chat, where a message was; %s is
+       * the nickname of the one who had sent it */
+      return g_strdup_printf (_("%s recalled a message"), name);
 
     case CR_EVENT_FILE:
     case CR_EVENT_FILE_EXPIRED:
@@ -339,7 +347,13 @@ format_reason (CrReason    reason,
       return g_strdup (_("No one of that name is in the room"));
 
     case CR_REASON_NOT_ALLOWED:
-      return g_strdup (_("The owner cannot do that to the owner"));
+      /* Translators: the owner acted on the owner, or a member recalled a
+       * message of someone else's or older than 2 minutes */
+      return g_strdup (_("Not allowed: nobody acts on the owner, and only the owner may recall "
+                         "someone else's message or one older than 2 minutes"));
+
+    case CR_REASON_NO_SUCH_MESSAGE:
+      return g_strdup (_("There is no such message"));
 
     case CR_REASON_NO_CHANGE:
       return g_strdup (_("Nothing to change: it already is so"));

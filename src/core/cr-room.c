@@ -493,6 +493,17 @@ cr_room_say (CrRoom      *self,
 }
 
 CrEvent *
+cr_room_record (CrRoom      *self,
+                CrEventKind  kind,
+                const char  *name,
+                gint64       now)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return cr_room_next_event (self, now, kind, name, "", 0);
+}
+
+CrEvent *
 cr_room_owner_say (CrRoom      *self,
                    const char  *owner_name,
                    const char  *text,

@@ -20,7 +20,28 @@ CrPwhashCost  cr_store_get_pwhash_cost (CrStore      *self);
  * identity, the sequence reserve). */
 #include <sqlite3.h>
 
-#define CR_STORE_N_STMTS 13
+typedef enum {
+  STMT_HAS_ACCOUNT,
+  STMT_FIND_LOOKALIKE,
+  STMT_GET_HASH,
+  STMT_ADD_ACCOUNT,
+  STMT_SET_BAN,
+  STMT_DELETE_BAN,
+  STMT_LIST_BANS,
+  STMT_APPEND_EVENT,
+  STMT_LAST_SEQ,
+  STMT_EVENTS_AFTER,
+  STMT_LAST_EVENTS,
+  STMT_GET_SETTING,
+  STMT_SET_SETTING,
+  STMT_EVENTS_BEFORE,
+  STMT_GET_EVENT,
+  STMT_RECALL,
+  STMT_RECALL_QUOTES,
+  STMT_SEARCH_MATCH,
+  STMT_SEARCH_SCAN,
+  CR_STORE_N_STMTS
+} StmtId;
 
 struct _CrStore
 {
@@ -58,6 +79,28 @@ void      _cr_store_note_damage       (CrStore        *self,
  * fold when the name is not a nickname; NULL when neither is. */
 char     *_cr_store_account_skeleton  (const char     *name,
                                        const char     *fold);
+/* A cached statement borrowed for one use: g_autoptr resets it (and drops
+ * its bindings) at the end of the scope instead of finalizing it. */
+typedef sqlite3_stmt CrStoreStmt;
+
+static inline void
+_cr_store_stmt_release (CrStoreStmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrStoreStmt, _cr_store_stmt_release)
+
+CrStoreStmt *_cr_store_stmt           (CrStore        *self,
+                                       StmtId          id);
+CrEvent  *_cr_store_event_from_row    (sqlite3_stmt   *stmt);
+GPtrArray *_cr_store_collect_events   (CrStore        *self,
+                                       sqlite3_stmt   *stmt);
+/* cr-store-history.c: blank a message's text (table and index). */
+gboolean  _cr_store_recall            (CrStore        *self,
+                                       guint64         seq,
+                                       GError        **error);
 /* Gives the accounts without a skeleton theirs, and indexes them. */
 void      _cr_store_fill_skeletons    (CrStore        *self);
 #endif

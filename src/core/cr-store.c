@@ -80,26 +80,36 @@ static const char * const migrations[] = {
    * (cr-store-faults.c): C computes it, and an index over a damaged table
    * must not fail the open. */
   "ALTER TABLE accounts ADD COLUMN skeleton TEXT;",
+  /* 2 → 3: the conversation (issue 14): replies, private messages, recalls,
+   * and a full-text index of the history. The trigram tokenizer finds
+   * words inside a sentence in any script (Chinese has no spaces); the
+   * triggers keep it to the table, so a recall (text set to "") leaves the
+   * index too (cr-store-history.c). */
+  "ALTER TABLE events ADD COLUMN ref_seq INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE events ADD COLUMN quote_name TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE events ADD COLUMN quote_text TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE events ADD COLUMN target TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE events ADD COLUMN recalled INTEGER NOT NULL DEFAULT 0;"
+  "CREATE VIRTUAL TABLE events_fts USING fts5 ("
+  "  text, content = 'events', content_rowid = 'seq', tokenize = 'trigram');"
+  "INSERT INTO events_fts (events_fts) VALUES ('rebuild');"
+  "CREATE TRIGGER events_fts_insert AFTER INSERT ON events BEGIN"
+  "  INSERT INTO events_fts (rowid, text) VALUES (new.seq, new.text);"
+  "END;"
+  "CREATE TRIGGER events_fts_update AFTER UPDATE OF text ON events BEGIN"
+  "  INSERT INTO events_fts (events_fts, rowid, text) VALUES ('delete', old.seq, old.text);"
+  "  INSERT INTO events_fts (rowid, text) VALUES (new.seq, new.text);"
+  "END;"
+  "CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN"
+  "  INSERT INTO events_fts (events_fts, rowid, text) VALUES ('delete', old.seq, old.text);"
+  "END;",
 };
 
-typedef enum {
-  STMT_HAS_ACCOUNT,
-  STMT_FIND_LOOKALIKE,
-  STMT_GET_HASH,
-  STMT_ADD_ACCOUNT,
-  STMT_SET_BAN,
-  STMT_DELETE_BAN,
-  STMT_LIST_BANS,
-  STMT_APPEND_EVENT,
-  STMT_LAST_SEQ,
-  STMT_EVENTS_AFTER,
-  STMT_LAST_EVENTS,
-  STMT_GET_SETTING,
-  STMT_SET_SETTING,
-  N_STMTS
-} StmtId;
-
-G_STATIC_ASSERT (N_STMTS == CR_STORE_N_STMTS);
+#define N_STMTS CR_STORE_N_STMTS
+#define EVENT_COLUMNS "seq, time_us, kind, name, text, origin, ref_seq, quote_name, " \
+                      "quote_text, target, recalled"
+/* Who may see a row: not a private message, or one of its two (?3). */
+#define EVENT_VISIBLE "(target = '' OR name = ?3 OR target = ?3)"
 
 static const char * const stmt_sql[N_STMTS] = {
   [STMT_HAS_ACCOUNT] = "SELECT 1 FROM accounts WHERE fold = ?1",
@@ -111,30 +121,37 @@ static const char * const stmt_sql[N_STMTS] = {
                    "ON CONFLICT (fold) DO UPDATE SET name = excluded.name",
   [STMT_DELETE_BAN] = "DELETE FROM bans WHERE fold = ?1",
   [STMT_LIST_BANS] = "SELECT name FROM bans ORDER BY fold",
-  [STMT_APPEND_EVENT] = "INSERT INTO events (seq, time_us, kind, name, text, origin) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+  [STMT_APPEND_EVENT] = "INSERT INTO events (" EVENT_COLUMNS ") "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
   [STMT_LAST_SEQ] = "SELECT seq FROM events ORDER BY seq DESC LIMIT 1",
-  [STMT_EVENTS_AFTER] = "SELECT seq, time_us, kind, name, text, origin FROM events "
+  [STMT_EVENTS_AFTER] = "SELECT " EVENT_COLUMNS " FROM events "
                         "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-  [STMT_LAST_EVENTS] = "SELECT seq, time_us, kind, name, text, origin FROM "
+  [STMT_LAST_EVENTS] = "SELECT " EVENT_COLUMNS " FROM "
                        "(SELECT * FROM events ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
+  [STMT_EVENTS_BEFORE] = "SELECT " EVENT_COLUMNS " FROM "
+                         "(SELECT * FROM events WHERE seq < ?1 AND " EVENT_VISIBLE
+                         " ORDER BY seq DESC LIMIT ?2) ORDER BY seq",
+  [STMT_GET_EVENT] = "SELECT " EVENT_COLUMNS " FROM events WHERE seq = ?1",
+  [STMT_RECALL] = "UPDATE events SET text = '', quote_text = '', recalled = 1 WHERE seq = ?1",
+  /* The replies that quote it lose the quote (they keep ref_seq). */
+  [STMT_RECALL_QUOTES] = "UPDATE events SET quote_text = '' WHERE ref_seq = ?1 AND kind = 1",
+  /* Chat, owner's chat, announcements; newest first. Through the index
+   * newest first (FTS5 walks rowids backwards), so LIMIT stops it early
+   * instead of sorting every match: 0.4 ms instead of 33 for a word in
+   * 10 % of 100 000 messages. */
+  [STMT_SEARCH_MATCH] = "SELECT e.seq, e.time_us, e.kind, e.name, e.text, e.origin, e.ref_seq, "
+                        "e.quote_name, e.quote_text, e.target, e.recalled "
+                        "FROM events_fts JOIN events AS e ON e.seq = events_fts.rowid "
+                        "WHERE events_fts MATCH ?1 AND e.kind IN (1, 2, 3) AND e.recalled = 0 "
+                        "AND (e.target = '' OR e.name = ?3 OR e.target = ?3) "
+                        "ORDER BY events_fts.rowid DESC LIMIT ?2",
+  [STMT_SEARCH_SCAN] = "SELECT " EVENT_COLUMNS " FROM events WHERE seq > ?1 "
+                       "AND kind IN (1, 2, 3) AND recalled = 0 AND " EVENT_VISIBLE
+                       " ORDER BY seq DESC LIMIT ?2",
   [STMT_GET_SETTING] = "SELECT value FROM settings WHERE key = ?1",
   [STMT_SET_SETTING] = "INSERT INTO settings (key, value) VALUES (?1, ?2) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 };
-
-/* A cached statement borrowed for one use: g_autoptr resets it (and drops
- * its bindings) at the end of the scope instead of finalizing it. */
-typedef sqlite3_stmt CrStoreStmt;
-
-static void
-cr_store_stmt_release (CrStoreStmt *stmt)
-{
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrStoreStmt, cr_store_stmt_release)
 
 G_DEFINE_QUARK (cr-store-error-quark, cr_store_error)
 
@@ -176,9 +193,9 @@ warn_db_error (CrStore    *self,
   g_warning ("%s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
 }
 
-static CrStoreStmt *
-cr_store_stmt (CrStore *self,
-               StmtId   id)
+CrStoreStmt *
+_cr_store_stmt (CrStore *self,
+                StmtId   id)
 {
   g_assert (self != NULL);
   g_assert (id < N_STMTS);
@@ -296,6 +313,8 @@ _cr_store_configure (CrStore  *self,
 
   return cr_store_exec (self,
                         "PRAGMA synchronous = NORMAL;"
+                        /* A recalled text is overwritten, not only unlinked. */
+                        "PRAGMA secure_delete = ON;"
                         "PRAGMA foreign_keys = ON;",
                         error);
 }
@@ -318,13 +337,17 @@ _cr_store_prepare_statements (CrStore  *self,
 /* A row as an event, or NULL when the file holds what no room writes (a
  * damaged or forged database): a negative seq, an unknown kind, text that
  * is not UTF-8, a name that is not a nickname. Members never receive it. */
-static CrEvent *
-event_from_row (sqlite3_stmt *stmt)
+CrEvent *
+_cr_store_event_from_row (sqlite3_stmt *stmt)
 {
   sqlite3_int64 seq;
   int kind;
   const char *name;
   const char *text;
+  const char *quote_name;
+  const char *quote_text;
+  const char *target;
+  CrEvent *event;
 
   g_assert (stmt != NULL);
 
@@ -338,18 +361,35 @@ event_from_row (sqlite3_stmt *stmt)
       (*name != '\0' && cr_name_validate (name, -1, NULL) != CR_REASON_NONE) ||
       strlen (text) > CR_TEXT_MAX_BYTES)
     return NULL;
+  quote_name = (const char *) sqlite3_column_text (stmt, 7);
+  quote_text = (const char *) sqlite3_column_text (stmt, 8);
+  target = (const char *) sqlite3_column_text (stmt, 9);
+  if (quote_name == NULL || quote_text == NULL || target == NULL ||
+      strlen (quote_name) > CR_NAME_MAX_BYTES || strlen (quote_text) > CR_QUOTE_MAX_BYTES ||
+      !g_utf8_validate (quote_name, -1, NULL) || !g_utf8_validate (quote_text, -1, NULL) ||
+      (*target != '\0' && cr_name_validate (target, -1, NULL) != CR_REASON_NONE))
+    return NULL;
 
   /* seq and origin are guint64 stored bit for bit in SQLite's int64. */
-  return cr_event_new ((guint64) seq,
-                       sqlite3_column_int64 (stmt, 1),
-                       (CrEventKind) kind, name, text,
-                       (guint64) sqlite3_column_int64 (stmt, 5));
+  event = cr_event_new ((guint64) seq,
+                        sqlite3_column_int64 (stmt, 1),
+                        (CrEventKind) kind, name, text,
+                        (guint64) sqlite3_column_int64 (stmt, 5));
+  event->ref_seq = (guint64) sqlite3_column_int64 (stmt, 6);
+  if (*quote_name != '\0')
+    event->quote_name = g_strdup (quote_name);
+  if (*quote_text != '\0')
+    event->quote_text = g_strdup (quote_text);
+  if (*target != '\0')
+    event->target = g_strdup (target);
+  event->recalled = sqlite3_column_int (stmt, 10) != 0;
+  return event;
 }
 
 /* Runs a bound SELECT of events and collects its rows. */
-static GPtrArray *
-collect_events (CrStore      *self,
-                sqlite3_stmt *stmt)
+GPtrArray *
+_cr_store_collect_events (CrStore      *self,
+                          sqlite3_stmt *stmt)
 {
   GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
   int rc;
@@ -359,7 +399,7 @@ collect_events (CrStore      *self,
   /* Bounded by the statement's LIMIT. */
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      CrEvent *event = event_from_row (stmt);
+      CrEvent *event = _cr_store_event_from_row (stmt);
 
       if (event != NULL)
         g_ptr_array_add (events, event);
@@ -491,7 +531,7 @@ cr_store_has_account (CrStore    *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (fold != NULL, FALSE);
 
-  stmt = cr_store_stmt (self, STMT_HAS_ACCOUNT);
+  stmt = _cr_store_stmt (self, STMT_HAS_ACCOUNT);
   sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -521,7 +561,7 @@ cr_store_find_lookalike (CrStore     *self,
   if (name != NULL)
     *name = NULL;
 
-  stmt = cr_store_stmt (self, STMT_FIND_LOOKALIKE);
+  stmt = _cr_store_stmt (self, STMT_FIND_LOOKALIKE);
   sqlite3_bind_text (stmt, 1, skeleton, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, fold, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
@@ -602,7 +642,7 @@ cr_store_dup_password_hash (CrStore    *self,
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (fold != NULL, NULL);
 
-  stmt = cr_store_stmt (self, STMT_GET_HASH);
+  stmt = _cr_store_stmt (self, STMT_GET_HASH);
   sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
@@ -640,7 +680,7 @@ cr_store_add_account_hash (CrStore     *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   skeleton = _cr_store_account_skeleton (name, fold);
-  stmt = cr_store_stmt (self, STMT_ADD_ACCOUNT);
+  stmt = _cr_store_stmt (self, STMT_ADD_ACCOUNT);
   sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, name, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, hash, -1, SQLITE_STATIC);
@@ -724,7 +764,7 @@ cr_store_set_banned (CrStore     *self,
 
   if (banned)
     {
-      stmt = cr_store_stmt (self, STMT_SET_BAN);
+      stmt = _cr_store_stmt (self, STMT_SET_BAN);
       sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 2, name != NULL ? name : fold, -1, SQLITE_STATIC);
       sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
@@ -733,7 +773,7 @@ cr_store_set_banned (CrStore     *self,
     {
       /* Lifting a ban that is not there is not an error: the wanted state
        * holds either way. */
-      stmt = cr_store_stmt (self, STMT_DELETE_BAN);
+      stmt = _cr_store_stmt (self, STMT_DELETE_BAN);
       sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
     }
 
@@ -753,7 +793,7 @@ cr_store_list_bans (CrStore *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   bans = g_ptr_array_new_with_free_func (g_free);
-  stmt = cr_store_stmt (self, STMT_LIST_BANS);
+  stmt = _cr_store_stmt (self, STMT_LIST_BANS);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       const char *name = (const char *) sqlite3_column_text (stmt, 0);
@@ -778,16 +818,27 @@ insert_event (CrStore        *self,
 
   g_assert (self != NULL);
 
-  stmt = cr_store_stmt (self, STMT_APPEND_EVENT);
+  stmt = _cr_store_stmt (self, STMT_APPEND_EVENT);
   sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) event->seq);
   sqlite3_bind_int64 (stmt, 2, event->time_us);
   sqlite3_bind_int (stmt, 3, event->kind);
   sqlite3_bind_text (stmt, 4, event->name != NULL ? event->name : "", -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 5, event->text != NULL ? event->text : "", -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 6, (sqlite3_int64) event->origin);
+  sqlite3_bind_int64 (stmt, 7, (sqlite3_int64) event->ref_seq);
+  sqlite3_bind_text (stmt, 8, event->quote_name != NULL ? event->quote_name : "", -1,
+                     SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 9, event->quote_text != NULL ? event->quote_text : "", -1,
+                     SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 10, event->target != NULL ? event->target : "", -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 11, event->recalled ? 1 : 0);
 
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return _cr_store_set_db_error (self, error, "Could not store an event");
+  /* A recall takes its message's text out with it, in the same transaction. */
+  if (event->kind == CR_EVENT_RECALL && event->ref_seq != 0 &&
+      !_cr_store_recall (self, event->ref_seq, error))
+    return FALSE;
   return TRUE;
 }
 
@@ -868,7 +919,7 @@ cr_store_get_last_seq (CrStore *self)
 
   g_return_val_if_fail (self != NULL, 0);
 
-  stmt = cr_store_stmt (self, STMT_LAST_SEQ);
+  stmt = _cr_store_stmt (self, STMT_LAST_SEQ);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     seq = (guint64) sqlite3_column_int64 (stmt, 0);
@@ -890,10 +941,10 @@ cr_store_events_after (CrStore *self,
   if (after_seq >= G_MAXINT64 || limit == 0)
     return g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
 
-  stmt = cr_store_stmt (self, STMT_EVENTS_AFTER);
+  stmt = _cr_store_stmt (self, STMT_EVENTS_AFTER);
   sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) after_seq);
   sqlite3_bind_int64 (stmt, 2, limit);
-  return collect_events (self, stmt);
+  return _cr_store_collect_events (self, stmt);
 }
 
 GPtrArray *
@@ -907,9 +958,9 @@ cr_store_last_events (CrStore *self,
   if (limit == 0)
     return g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_free);
 
-  stmt = cr_store_stmt (self, STMT_LAST_EVENTS);
+  stmt = _cr_store_stmt (self, STMT_LAST_EVENTS);
   sqlite3_bind_int64 (stmt, 1, limit);
-  return collect_events (self, stmt);
+  return _cr_store_collect_events (self, stmt);
 }
 
 char *
@@ -922,7 +973,7 @@ cr_store_get_setting (CrStore    *self,
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  stmt = cr_store_stmt (self, STMT_GET_SETTING);
+  stmt = _cr_store_stmt (self, STMT_GET_SETTING);
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
@@ -952,7 +1003,7 @@ cr_store_set_setting (CrStore     *self,
   g_return_val_if_fail (value != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  stmt = cr_store_stmt (self, STMT_SET_SETTING);
+  stmt = _cr_store_stmt (self, STMT_SET_SETTING);
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) != SQLITE_DONE)

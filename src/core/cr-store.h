@@ -147,6 +147,30 @@ GPtrArray *cr_store_events_after    (CrStore        *self,
 /* The newest limit events, oldest first (CrEvent*). */
 GPtrArray *cr_store_last_events     (CrStore        *self,
                                      guint           limit);
+/* Conversation (issue 14; cr-store-history.c). viewer: the member asking
+ * (a normalized name), who sees the private messages they sent or got and
+ * no others.
+ * The newest limit events with seq < before (0: all), oldest first. */
+GPtrArray *cr_store_events_before   (CrStore        *self,
+                                     guint64         before,
+                                     guint           limit,
+                                     const char     *viewer);
+/* One event, NULL when there is none. */
+CrEvent   *cr_store_get_event       (CrStore        *self,
+                                     guint64         seq);
+/* Messages (chat, the owner's, announcements; not recalled) whose text has
+ * every word of query (split at spaces, case-insensitive), newest first,
+ * at most limit; *more when there were more. Words of 3 or more characters
+ * are looked up in the trigram index; a query with a shorter word (a
+ * two-character Chinese word) is answered by reading the newest
+ * CR_STORE_SEARCH_SCAN messages instead. */
+#define CR_STORE_SEARCH_SCAN 20000
+GPtrArray *cr_store_search          (CrStore        *self,
+                                     const char     *query,
+                                     const char     *viewer,
+                                     guint           limit,
+                                     gboolean       *more);
+
 /* Key/value for room settings that must persist (room name…). */
 char      *cr_store_get_setting     (CrStore        *self,
                                      const char     *key);

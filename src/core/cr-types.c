@@ -35,8 +35,15 @@ cr_event_copy (const CrEvent *event)
 {
   g_return_val_if_fail (event != NULL, NULL);
 
-  return cr_event_new (event->seq, event->time_us, event->kind,
-                       event->name, event->text, event->origin);
+  CrEvent *copy = cr_event_new (event->seq, event->time_us, event->kind,
+                                event->name, event->text, event->origin);
+
+  copy->ref_seq = event->ref_seq;
+  copy->quote_name = g_strdup (event->quote_name);
+  copy->quote_text = g_strdup (event->quote_text);
+  copy->target = g_strdup (event->target);
+  copy->recalled = event->recalled;
+  return copy;
 }
 
 void
@@ -46,6 +53,9 @@ cr_event_free (CrEvent *event)
     return;
   g_free (event->name);
   g_free (event->text);
+  g_free (event->quote_name);
+  g_free (event->quote_text);
+  g_free (event->target);
   g_free (event);
 }
 
@@ -53,6 +63,65 @@ gboolean
 cr_event_kind_is_chat (CrEventKind kind)
 {
   return kind == CR_EVENT_CHAT || kind == CR_EVENT_OWNER_CHAT;
+}
+
+gboolean
+cr_event_is_private (const CrEvent *event)
+{
+  g_return_val_if_fail (event != NULL, FALSE);
+
+  return event->target != NULL && *event->target != '\0';
+}
+
+gboolean
+cr_event_visible_to (const CrEvent *event,
+                     const char    *name)
+{
+  g_return_val_if_fail (event != NULL, FALSE);
+
+  if (!cr_event_is_private (event))
+    return TRUE;
+  return name != NULL && (g_strcmp0 (event->name, name) == 0 ||
+                          g_strcmp0 (event->target, name) == 0);
+}
+
+void
+cr_event_set_quote (CrEvent       *event,
+                    const CrEvent *quoted)
+{
+  const char *text;
+  const char *end;
+
+  g_return_if_fail (event != NULL);
+  g_return_if_fail (quoted != NULL);
+
+  text = quoted->text != NULL ? quoted->text : "";
+  end = strchr (text, '\n');
+  if (end == NULL)
+    end = text + strlen (text);
+  /* Cut at a character boundary: back from the limit to a lead byte. */
+  if (end - text > CR_QUOTE_MAX_BYTES)
+    {
+      end = text + CR_QUOTE_MAX_BYTES;
+      while (end > text && (*(const guchar *) end & 0xC0) == 0x80)
+        end--;
+    }
+  event->ref_seq = quoted->seq;
+  g_free (event->quote_name);
+  event->quote_name = g_strdup (quoted->name);
+  g_free (event->quote_text);
+  event->quote_text = g_strndup (text, end - text);
+}
+
+void
+cr_event_recall (CrEvent *event)
+{
+  g_return_if_fail (event != NULL);
+
+  g_free (event->text);
+  event->text = g_strdup ("");
+  g_clear_pointer (&event->quote_text, g_free);
+  event->recalled = TRUE;
 }
 
 CrReason

@@ -17,6 +17,12 @@ G_BEGIN_DECLS
 #define CR_DATAGRAM_MAX        1200    /* on the wire, header included */
 #define CR_HISTORY_ON_JOIN     50
 #define CR_DEFAULT_PORT        10024
+/* Issue 14: replies, pages of older history, search. */
+#define CR_QUOTE_MAX_BYTES     240     /* a reply's quoted first line, cut at a character */
+#define CR_PAGE_MAX            50      /* events in one page of older history */
+#define CR_SEARCH_MAX_RESULTS  20
+#define CR_SEARCH_QUERY_MAX_BYTES 200
+#define CR_RECALL_WINDOW_US    (2 * G_TIME_SPAN_MINUTE)   /* a member's own message */
 
 /* What happened in the room. Stored in history with a room-wide sequence
  * number; rendered by each reader in their own language (cr-render). */
@@ -35,7 +41,8 @@ typedef enum {
   CR_EVENT_ROOM_CLOSED,     /* the owner closed the room */
   CR_EVENT_FILE,            /* name shared a file; text: cr-files.h's event text */
   CR_EVENT_FILE_EXPIRED,    /* a file left the room's storage (quota); same text */
-  CR_EVENT_LAST = CR_EVENT_FILE_EXPIRED,   /*< skip >*/
+  CR_EVENT_RECALL,          /* a message left the room: ref_seq is it, name its sender */
+  CR_EVENT_LAST = CR_EVENT_RECALL,   /*< skip >*/
 } CrEventKind;
 
 typedef struct {
@@ -45,6 +52,13 @@ typedef struct {
   char        *name;      /* subject: sender, joiner, kicked member… */
   char        *text;      /* chat or announcement text, "" otherwise */
   guint64      origin;    /* sender's client message id for CHAT, else 0 */
+  /* The conversation (issue 14); on the wire in the EVENT body's extras
+   * (cr-protocol.h). All optional: 0, NULL or FALSE when absent. */
+  guint64      ref_seq;     /* CHAT: the message it replies to; RECALL: the one recalled */
+  char        *quote_name;  /* a reply: the quoted message's sender */
+  char        *quote_text;  /* and its first line, ≤ CR_QUOTE_MAX_BYTES */
+  char        *target;      /* a private message: the one member it is for */
+  gboolean     recalled;    /* the text was taken back (text and quote are "") */
 } CrEvent;
 
 CrEvent  *cr_event_new   (guint64      seq,
@@ -56,6 +70,18 @@ CrEvent  *cr_event_new   (guint64      seq,
 CrEvent  *cr_event_copy  (const CrEvent *event);
 void      cr_event_free  (CrEvent       *event);
 gboolean  cr_event_kind_is_chat (CrEventKind kind);
+/* A private message (target set): seen only by its sender and its target. */
+gboolean  cr_event_is_private (const CrEvent *event);
+/* Whether the member called name may see event (private messages: only
+ * their two members). */
+gboolean  cr_event_visible_to (const CrEvent *event,
+                               const char    *name);
+/* Make event a reply to quoted: ref_seq, its sender and its first line,
+ * cut to CR_QUOTE_MAX_BYTES at a character boundary. */
+void      cr_event_set_quote  (CrEvent       *event,
+                               const CrEvent *quoted);
+/* Take the text back: "" text and quote, recalled set. */
+void      cr_event_recall     (CrEvent       *event);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrEvent, cr_event_free)
 
 /* Why the room said no. Sent as a number; every client renders it in its own
@@ -89,7 +115,9 @@ typedef enum {
   CR_REASON_CLASSIC_REFUSED = 24,     /* the room takes no classic (unencrypted) members */
   CR_REASON_NAME_RESERVED = 25,       /* could pass for a line of the room's (cr_name_imitates_room) */
   CR_REASON_NAME_CONFUSABLE = 26,     /* looks like a member's or an account's name (cr_name_skeleton) */
-  CR_REASON_LAST = CR_REASON_NAME_CONFUSABLE,   /*< skip >*/
+  CR_REASON_NO_SUCH_MESSAGE = 27,     /* a reply or recall of a message the room does not
+                                       * have (or the asker may not see) */
+  CR_REASON_LAST = CR_REASON_NO_SUCH_MESSAGE,   /*< skip >*/
 } CrReason;
 
 typedef enum {
