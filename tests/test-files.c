@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "cr-classic.h"
+#include "cr-crypto-stream.h"
 #include "cr-file-client.h"
 #include "cr-files-private.h"
 #include "cr-render.h"
@@ -594,6 +595,7 @@ test_corrupt_chunk (void)
 typedef struct
 {
   GSocketAddress *address;
+  const guint8   *room_key;   /* NULL: in clear */
   char           *request;
   char           *reply;
 } Raw;
@@ -604,18 +606,39 @@ raw_thread (gpointer data)
   Raw *raw = data;
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GIOStream) stream = NULL;
   char buf[1100] = { 0 };
   gsize got = 0;
 
   g_socket_client_set_timeout (client, 10);
   connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (raw->address), NULL, NULL);
   g_assert_nonnull (connection);
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+  if (raw->room_key != NULL)
+    stream = cr_crypto_stream_connect (G_IO_STREAM (connection), raw->room_key, NULL, NULL);
+  else
+    stream = g_object_ref (G_IO_STREAM (connection));
+  g_assert_nonnull (stream);
+  g_output_stream_write_all (g_io_stream_get_output_stream (stream),
                              raw->request, strlen (raw->request), NULL, NULL, NULL);
-  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buf,
+  g_input_stream_read_all (g_io_stream_get_input_stream (stream), buf,
                            sizeof buf - 1, &got, NULL, NULL);
   raw->reply = g_strndup (buf, strcspn (buf, "\n"));
   return NULL;
+}
+
+/* A credential "KEY:TOKEN" into the room's key and the token. */
+static char *
+split_credential (const char *credential,
+                  guint8     *room_key)
+{
+  const char *colon = strchr (credential, ':');
+  gsize len = 0;
+
+  g_assert_nonnull (colon);
+  g_assert_cmpint (sodium_hex2bin (room_key, CR_PUBLIC_KEY_BYTES, credential, colon - credential,
+                                   NULL, &len, NULL), ==, 0);
+  g_assert_cmpuint (len, ==, CR_PUBLIC_KEY_BYTES);
+  return g_strdup (colon + 1);
 }
 
 static gboolean
@@ -626,9 +649,10 @@ thread_done (gpointer data)
 
 static char *
 raw_request (GSocketAddress *address,
+             const guint8   *room_key,
              const char     *request)
 {
-  Raw raw = { address, (char *) request, NULL };
+  Raw raw = { address, room_key, (char *) request, NULL };
   GThread *thread = g_thread_new ("raw", raw_thread, &raw);
 
   cr_test_assert_wait (thread_done, &raw, 15000);
@@ -645,7 +669,9 @@ test_hostile (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketAddress) address = NULL;
   g_autofree char *source = NULL;
+  g_autofree char *credential = NULL;
   g_autofree char *token = NULL;
+  guint8 key[CR_PUBLIC_KEY_BYTES];
   g_autofree char *long_line = NULL;
   g_autofree char *files_dir = NULL;
   g_autoptr(GDir) dir = NULL;
@@ -686,18 +712,25 @@ test_hostile (void)
                   file_size ("/tmp/x") == 1000);
 
   /* Raw requests: a stranger, junk, a line without end, a path for an id. */
-  g_assert_true (cr_client_dup_file_endpoint (f.alice, &address, &token));
+  g_assert_true (cr_client_dup_file_endpoint (f.alice, &address, &credential));
+  token = split_credential (credential, key);
   {
-    g_autofree char *r1 = raw_request (address, "CRF1 LIST 00ff00ff\n");
-    g_autofree char *r2 = raw_request (address, "HELLO\n");
+    g_autofree char *r1 = raw_request (address, key, "CRF1 LIST 00ff00ff\n");
+    g_autofree char *r2 = raw_request (address, key, "HELLO\n");
     g_autofree char *put = g_strdup_printf ("CRF1 PUT %s 10 ../../etc/passwd x\n", token);
-    g_autofree char *r3 = raw_request (address, put);
+    g_autofree char *r3 = raw_request (address, key, put);
     g_autofree char *get = g_strdup_printf ("CRF1 GET %s ../files.db 0\n", token);
-    g_autofree char *r4 = raw_request (address, get);
+    g_autofree char *r4 = raw_request (address, key, get);
     g_autofree char *huge = g_strdup_printf ("CRF1 PUT %s 99999999999999999999999 %s x\n",
                                              token, ((CrFileInfo *) files->pdata[0])->id);
-    g_autofree char *r5 = raw_request (address, huge);
+    g_autofree char *r5 = raw_request (address, key, huge);
+    g_autofree char *list_plain = g_strdup_printf ("CRF1 LIST %s\n", token);
+    g_autofree char *r7 = raw_request (address, NULL, list_plain);
     g_autofree char *r6 = NULL;
+
+    /* A room with a key speaks only inside its stream: a member's own
+     * token in clear gets nothing but that. */
+    g_assert_cmpstr (r7, ==, "ERR 1 encrypted transfers only (CRS1)");
 
     g_assert_cmpstr (r1, ==, "ERR 2 not a member");
     g_assert_true (g_str_has_prefix (r2, "ERR 1 "));
@@ -705,7 +738,7 @@ test_hostile (void)
     g_assert_true (g_str_has_prefix (r4, "ERR 1 "));
     g_assert_true (g_str_has_prefix (r5, "ERR 1 "));
     long_line = g_strnfill (5000, 'A');
-    r6 = raw_request (address, long_line);
+    r6 = raw_request (address, key, long_line);
     g_assert_cmpstr (r6, ==, "");
   }
 
@@ -804,6 +837,9 @@ test_limits (void)
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) files = NULL;
+  g_autofree char *credential = NULL;
+  g_autofree char *stranger_credential = NULL;
+  guint8 key[CR_PUBLIC_KEY_BYTES];
   g_autofree char *big = NULL;
   g_autofree char *huge = NULL;
   g_autofree char *one = NULL;
@@ -842,9 +878,11 @@ test_limits (void)
   assert_refused (alice_files, one, CR_FILES_ERROR_NOT_ALLOWED);
   cr_files_set_policy (room_files, CR_FILES_SHARE_EVERYONE);
 
-  /* A token nobody holds. */
-  g_assert_true (cr_client_dup_file_endpoint (f.alice, &address, NULL));
-  stranger = cr_file_client_new (address, "0123456789abcdef0123456789abcdef");
+  /* A token nobody holds (inside a stream to the right room). */
+  g_assert_true (cr_client_dup_file_endpoint (f.alice, &address, &credential));
+  g_free (split_credential (credential, key));
+  stranger_credential = cr_file_client_credential (key, "0123456789abcdef0123456789abcdef");
+  stranger = cr_file_client_new (address, stranger_credential);
   assert_refused (stranger, one, CR_FILES_ERROR_DENIED);
   g_assert_cmpuint (count_blobs (f.room.dir), ==, 0);
 

@@ -26,6 +26,7 @@
 #include "cr-client-engine.h"
 #include "cr-client-members.h"
 #include "cr-client-sockets.h"
+#include "cr-file-client.h"
 #include "cr-trust.h"
 #include "cr-enums.h"
 #include "cr-render.h"
@@ -969,8 +970,11 @@ cr_client_dup_file_endpoint (CrClient        *self,
     return FALSE;
   if (address != NULL)
     *address = g_object_ref (room);
+  /* With the key the chat session verified: transfers go only to a room
+   * that proves it (cr-crypto-stream.h). */
   if (token != NULL)
-    *token = g_strdup (file_token);
+    *token = cr_file_client_credential (cr_client_engine_get_room_key (self->engine),
+                                        file_token);
   return TRUE;
 }
 
