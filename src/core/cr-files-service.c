@@ -30,6 +30,7 @@
 #define REQUEST_TIMEOUT_S 5    /* for the request line: idle strangers do not hold workers */
 #define SOCKET_TIMEOUT_S 30
 #define MAIN_TIMEOUT_US  (10 * G_TIME_SPAN_SECOND)
+#define LISTEN_BACKLOG   256
 #define IP_TRACKED_MAX   1024   /* addresses remembered for their rate */
 #define IP_KEY           "cr-files-ip"
 
@@ -783,6 +784,11 @@ cr_files_listen (CrFiles        *self,
 
   self->pool = g_thread_pool_new_full (serve, self, g_object_unref, MAX_WORKERS, FALSE, NULL);
   self->service = g_socket_service_new ();
+  /* GIO's default backlog is 10: a burst of connections from one host
+   * would fill it before the room can accept them and close the extra ones,
+   * and everyone else's connections would wait behind (the kernel caps it at
+   * net.core.somaxconn). */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), LISTEN_BACKLOG);
   g_signal_connect_data (self->service, "incoming", G_CALLBACK (on_incoming),
                          _cr_files_ref (self), unref_closure, 0);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
