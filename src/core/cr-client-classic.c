@@ -240,7 +240,7 @@ classic_tick (CrClientEngine *engine,
   if (engine->state != CR_CLIENT_CONNECTING || engine->native_seen)
     return G_MAXINT64;
 
-  /* No silent downgrade (HACKING.md "Which dialect"): classic only for a
+  /* No silent downgrade (HACKING.md "Dialect detection"): classic only for a
    * room that answered in classic and never natively, while the native
    * probe went on for another fifth of the join timeout. */
   if (c->ok_at != 0)

@@ -501,7 +501,8 @@ cr_crypto_stream_accept (GIOStream         *base,
   g_return_val_if_fail (G_IS_IO_STREAM (base), NULL);
   g_return_val_if_fail (identity != NULL, NULL);
 
-  if (!g_input_stream_read_all (g_io_stream_get_input_stream (base), hello, sizeof hello, &got,
+  /* The magic first, so a request in clear is told at once. */
+  if (!g_input_stream_read_all (g_io_stream_get_input_stream (base), hello, 4, &got,
                                 cancellable, error))
     return NULL;
   if (got < 4 || memcmp (hello, CR_STREAM_MAGIC, 4) != 0)
@@ -510,7 +511,10 @@ cr_crypto_stream_accept (GIOStream         *base,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "not an encrypted stream");
       return NULL;
     }
-  if (got != sizeof hello)
+  if (!g_input_stream_read_all (g_io_stream_get_input_stream (base), hello + 4,
+                                sizeof hello - 4, &got, cancellable, error))
+    return NULL;
+  if (got != sizeof hello - 4)
     {
       set_cut (error);
       return NULL;

@@ -25,8 +25,16 @@
  *       (0 ends the file), CR_FILES_CHUNK_SUM bytes of BLAKE2b of the chunk
  *       (a corrupt chunk is detected and fetched again), the bytes.
  *
+ * A room with an identity key (every CrServer) speaks these lines only
+ * inside the encrypted stream of cr-crypto-stream.h: a handshake signed by
+ * the room's key, which the member checks against the key its chat session
+ * verified, then secretstream records both ways. A plaintext request gets
+ * "ERR 1 encrypted transfers only (CRS1)". A room without one (tests,
+ * fuzzers) speaks them in clear.
+ *
  * TOKEN is the member's resume token (the WELCOME's, cr-protocol.h): it
- * proves the connection comes from a member of the room. NAME is the rest
+ * proves the connection comes from a member with a live session; with
+ * encryption it never leaves the stream. NAME is the rest
  * of the line, made safe (cr_files_safe_name) by both ends; it is only
  * ever shown, never used as a path. Errors are CrFilesError numbers; each
  * member renders them in its own language (cr_files_error_to_string).
