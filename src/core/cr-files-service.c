@@ -613,15 +613,33 @@ ip_release (CrFiles           *self,
     state->active--;
 }
 
+/* Who a connection counts against: its IPv4 address, or its IPv6 /64 (one
+ * host on an IPv6 LAN picks addresses in its /64 at will). */
 static char *
 remote_key (GSocketConnection *connection)
 {
   g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  GInetAddress *address;
+  guint8 bytes[16];
 
   if (!G_IS_INET_SOCKET_ADDRESS (remote))
     return NULL;
-  return g_inet_address_to_string (
-    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
+  if (g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV6 ||
+      g_inet_address_get_is_loopback (address))
+    return g_inet_address_to_string (address);
+  memcpy (bytes, g_inet_address_to_bytes (address), sizeof bytes);
+  /* An IPv4 address seen through a dual-stack socket stays whole. */
+  if (memcmp (bytes, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+    return g_inet_address_to_string (address);
+  memset (bytes + 8, 0, 8);
+  {
+    g_autoptr(GInetAddress) prefix = g_inet_address_new_from_bytes (bytes,
+                                                                    G_SOCKET_FAMILY_IPV6);
+    g_autofree char *text = g_inet_address_to_string (prefix);
+
+    return g_strconcat (text, "/64", NULL);
+  }
 }
 
 void

@@ -171,11 +171,11 @@ void        cr_files_set_funcs      (CrFiles          *self,
 void        cr_files_set_identity   (CrFiles          *self,
                                      const CrIdentity *identity);
 
-/* One address (a host on the LAN) may hold at most max connections at
- * once (default CR_FILES_IP_MAX) and open at most rate new ones a second
- * beyond a burst (CR_FILES_IP_RATE, CR_FILES_IP_BURST); others are closed
- * as soon as they are accepted and counted (CrFilesStats.capped). Loopback
- * is a host like any other here. */
+/* One address (a host on the LAN; an IPv6 /64) may hold at most max
+ * connections at once (default CR_FILES_IP_MAX) and open at most rate new
+ * ones a second beyond a burst (CR_FILES_IP_RATE, CR_FILES_IP_BURST);
+ * others are closed as soon as they are accepted and counted
+ * (CrFilesStats.capped). Loopback is a host like any other here. */
 void        cr_files_set_ip_limits  (CrFiles          *self,
                                      guint             max,
                                      guint             rate,
