@@ -41,6 +41,7 @@ struct _CrFiles {
   guint             ip_burst;    /* ... and how many at once beyond the rate */
 
   CrIdentity       *identity;    /* set before listening; NULL: plaintext transfers */
+  GDestroyNotify    identity_free;
   GSocketService   *service;
   GThreadPool      *pool;        /* MAX_WORKERS threads: the connections */
   guint16           port;

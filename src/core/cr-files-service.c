@@ -666,6 +666,7 @@ cr_files_set_identity (CrFiles          *self,
   g_return_if_fail (self->service == NULL);
 
   g_clear_pointer (&self->identity, cr_identity_free);
+  self->identity_free = (GDestroyNotify) cr_identity_free;
   if (identity != NULL)
     self->identity = cr_identity_copy (identity);
 }
