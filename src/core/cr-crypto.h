@@ -66,6 +66,9 @@
  * that does not open is dropped and counted, never parsed. The reliable
  * layer under it is unchanged: a retransmission is a new datagram with a
  * new seal number.
+ *
+ * The room's file transfers (TCP) have their own handshake and stream,
+ * signed by the same identity: cr-crypto-stream.h.
  */
 #pragma once
 
