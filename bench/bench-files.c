@@ -6,7 +6,8 @@
  * A CrServer on 127.0.0.1 in this process, on this thread's main loop,
  * with a store in a temporary directory (as when the app hosts), and two
  * members, alice and bob, as CrClients. Each transfer is a CrFileClient
- * on its worker thread, over TCP to the room's port.
+ * on its worker thread, over TCP to the room's port, inside the encrypted
+ * stream of cr-crypto-stream.h (a CrServer always has an identity).
  *
  *  1. throughput: alice shares a SIZE MB file, bob downloads it; MB/s of
  *     each (the whole operation: the sender's hashing, the room's write
@@ -131,6 +132,9 @@ file_client_of (CrClient *client)
 
   if (!cr_client_dup_file_endpoint (client, &address, &token))
     g_error ("no file endpoint");
+  /* A CrServer has an identity: "KEY:TOKEN", the encrypted stream. */
+  g_print ("%s's transfers: %s\n", cr_client_get_name (client),
+           strchr (token, ':') != NULL ? "encrypted (cr-crypto-stream.h)" : "in clear");
   return cr_file_client_new (address, token);
 }
 

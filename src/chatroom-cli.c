@@ -795,10 +795,12 @@ print_fingerprint (CliApp *app)
 {
   const char *fingerprint = cr_client_get_fingerprint (app->client);
 
-  if (fingerprint == NULL)
+  if (!cr_client_get_encrypted (app->client) || fingerprint == NULL)
     {
-      /* A classic room: the classroom programs cannot encrypt. */
-      status_line ("%s", _("This room does not encrypt: anyone on the network can read it."));
+      /* A classic room: the classroom programs cannot encrypt. Even with
+       * --quiet: this is a warning. */
+      status_line ("%s", _("Warning: this room does not encrypt: what is said in it can be "
+                           "read on the network."));
       return;
     }
   if (app->quiet)

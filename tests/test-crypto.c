@@ -316,9 +316,18 @@ typedef struct
   GPtrArray      *to_room;     /* GBytes*: all a member sent */
   GPtrArray      *to_member;   /* GBytes*: all the room sent */
   CrIdentity     *impostor;    /* set: the room's KEY is replaced by one of its own */
+  int             drop;        /* TAP_DROP_*: the room's native answers lost on the way */
+  gboolean        ok_passed;   /* a classic "OK" went to the member */
+  guint           dropped;
   guint8          ce[CR_PUBLIC_KEY_BYTES];  /* the last HELLO's key */
   guint8         *buffer;
 } Tap;
+
+enum {
+  TAP_DROP_NONE,
+  TAP_DROP_NATIVE,            /* every native datagram of the room's */
+  TAP_DROP_NATIVE_UNTIL_OK,   /* until the room's classic "OK" passed: a late native answer */
+};
 
 static GBytes *
 impostor_key (Tap *tap)
@@ -375,6 +384,15 @@ on_tap_upstream (GSocket      *socket,
     {
       g_autoptr(GBytes) data = g_bytes_new (tap->buffer, n);
 
+      if (cr_protocol_is_native (tap->buffer, n) &&
+          (tap->drop == TAP_DROP_NATIVE || (tap->drop == TAP_DROP_NATIVE_UNTIL_OK &&
+                                            !tap->ok_passed)))
+        {
+          tap->dropped++;
+          continue;
+        }
+      if (n >= 2 && n <= 4 && memcmp (tap->buffer, CR_CLASSIC_OK, 2) == 0)
+        tap->ok_passed = TRUE;
       if (tap->impostor != NULL && n > 4 && tap->buffer[3] == CR_PACKET_KEY)
         {
           g_bytes_unref (data);
@@ -1161,6 +1179,110 @@ test_no_downgrade (void)
   cr_test_remove_tree (dir);
 }
 
+/* How many classic joins ("N name") went to the room through the tap. */
+static guint
+count_classic_joins (Tap *tap)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < tap->to_room->len; i++)
+    {
+      gsize len;
+      const char *data = g_bytes_get_data (tap->to_room->pdata[i], &len);
+
+      if (len >= 2 && data[0] == 'N' && data[1] == ' ')
+        n++;
+    }
+  return n;
+}
+
+static CrClient *
+join_through (Tap         *tap,
+              const char  *trust_file,
+              GError     **error)
+{
+  g_autofree char *address = tap_address (tap);
+  CrClient *client = cr_client_new ();
+  JoinWait wait = { FALSE, NULL };
+
+  cr_client_set_trust_file (client, trust_file);
+  cr_client_set_timing (client, 0, 0, 5000);
+  cr_client_join_async (client, address, "alice", NULL, FALSE, NULL, NULL, on_joined, &wait);
+  cr_test_assert_wait (join_done, &wait, 10000);
+  if (wait.error != NULL)
+    g_propagate_error (error, wait.error);
+  return client;
+}
+
+/* A real room behind a proxy that loses its native answers: (1) a room
+ * whose key the member knows is never joined in classic, and the join
+ * fails saying why; (2) an unknown room whose native answer comes only
+ * after its classic "OK" is joined natively, encrypted (it answered
+ * natively: it is not a classic room); (3) an unknown room that only
+ * ever answers in classic is joined in classic, and the client says the
+ * session is not encrypted. */
+static void
+test_late_native (void)
+{
+  CrTestRoom room = { 0 };
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autofree char *trust_file = g_build_filename (dir, "known-rooms", NULL);
+  g_autofree char *other_trust = g_build_filename (dir, "other-rooms", NULL);
+
+  cr_test_room_start (&room, "127.0.0.1");
+
+  /* (1) First meeting remembers the key; then its native answers are lost. */
+  {
+    g_autoptr(Tap) tap = tap_new (room.socket_address);
+    g_autoptr(CrClient) first = join_through (tap, trust_file, NULL);
+    g_autoptr(CrClient) again = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (cr_client_get_encrypted (first));
+    cr_client_leave (first);
+    cr_test_assert_state (first, CR_CLIENT_CLOSED, 3000);
+    tap->drop = TAP_DROP_NATIVE;
+    again = join_through (tap, trust_file, &error);
+    g_assert_error (error, CR_CLIENT_ERROR, CR_REASON_NO_ANSWER);
+    g_assert_nonnull (strstr (error->message, "never joined unencrypted"));
+    g_assert_cmpuint (tap->dropped, >, 0);
+    g_assert_cmpuint (count_classic_joins (tap), ==, 0);
+    g_assert_false (cr_client_get_encrypted (again));
+  }
+
+  /* (2) Unknown to this member (another trust file), native late. */
+  {
+    g_autoptr(Tap) tap = tap_new (room.socket_address);
+    g_autoptr(CrClient) client = NULL;
+
+    tap->drop = TAP_DROP_NATIVE_UNTIL_OK;
+    client = join_through (tap, other_trust, NULL);
+    g_assert_true (tap->ok_passed);
+    g_assert_cmpuint (tap->dropped, >, 0);
+    g_assert_cmpint (cr_client_get_dialect (client), ==, CR_DIALECT_NATIVE);
+    g_assert_true (cr_client_get_encrypted (client));
+    cr_test_leave_and_free (g_steal_pointer (&client));
+  }
+
+  /* (3) Only classic answers, ever: a classic room as far as anyone can
+   * tell, joined in clear, and said so. */
+  {
+    g_autoptr(Tap) tap = tap_new (room.socket_address);
+    g_autoptr(CrClient) client = NULL;
+    g_autofree char *fresh = g_build_filename (dir, "fresh-rooms", NULL);
+
+    tap->drop = TAP_DROP_NATIVE;
+    client = join_through (tap, fresh, NULL);
+    g_assert_cmpint (cr_client_get_dialect (client), ==, CR_DIALECT_CLASSIC);
+    g_assert_false (cr_client_get_encrypted (client));
+    g_assert_cmpuint (count_classic_joins (tap), >=, 1);
+    cr_test_leave_and_free (g_steal_pointer (&client));
+  }
+
+  cr_test_room_clear (&room);
+  cr_test_remove_tree (dir);
+}
+
 /* ------------------------------------------------------------------ */
 /* chatroomd and chatroom-cli                                         */
 
@@ -1267,6 +1389,7 @@ main (int   argc,
   g_test_add_func ("/chatroom/crypto/handshake-limits", test_handshake_limits);
   g_test_add_func ("/chatroom/crypto/no-classic", test_no_classic);
   g_test_add_func ("/chatroom/crypto/no-downgrade", test_no_downgrade);
+  g_test_add_func ("/chatroom/crypto/late-native", test_late_native);
   g_test_add_func ("/chatroom/crypto/programs", test_programs);
   status = g_test_run ();
   cr_test_remove_tree (trust_dir);

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "cr-classic.h"
+#include "cr-crypto-stream.h"
 #include "cr-file-client.h"
 #include "cr-files-private.h"
 #include "cr-render.h"
@@ -594,6 +595,7 @@ test_corrupt_chunk (void)
 typedef struct
 {
   GSocketAddress *address;
+  const guint8   *room_key;   /* NULL: in clear */
   char           *request;
   char           *reply;
 } Raw;
@@ -604,18 +606,39 @@ raw_thread (gpointer data)
   Raw *raw = data;
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GIOStream) stream = NULL;
   char buf[1100] = { 0 };
   gsize got = 0;
 
   g_socket_client_set_timeout (client, 10);
   connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (raw->address), NULL, NULL);
   g_assert_nonnull (connection);
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+  if (raw->room_key != NULL)
+    stream = cr_crypto_stream_connect (G_IO_STREAM (connection), raw->room_key, NULL, NULL);
+  else
+    stream = g_object_ref (G_IO_STREAM (connection));
+  g_assert_nonnull (stream);
+  g_output_stream_write_all (g_io_stream_get_output_stream (stream),
                              raw->request, strlen (raw->request), NULL, NULL, NULL);
-  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buf,
+  g_input_stream_read_all (g_io_stream_get_input_stream (stream), buf,
                            sizeof buf - 1, &got, NULL, NULL);
   raw->reply = g_strndup (buf, strcspn (buf, "\n"));
   return NULL;
+}
+
+/* A credential "KEY:TOKEN" into the room's key and the token. */
+static char *
+split_credential (const char *credential,
+                  guint8     *room_key)
+{
+  const char *colon = strchr (credential, ':');
+  gsize len = 0;
+
+  g_assert_nonnull (colon);
+  g_assert_cmpint (sodium_hex2bin (room_key, CR_PUBLIC_KEY_BYTES, credential, colon - credential,
+                                   NULL, &len, NULL), ==, 0);
+  g_assert_cmpuint (len, ==, CR_PUBLIC_KEY_BYTES);
+  return g_strdup (colon + 1);
 }
 
 static gboolean
@@ -626,9 +649,10 @@ thread_done (gpointer data)
 
 static char *
 raw_request (GSocketAddress *address,
+             const guint8   *room_key,
              const char     *request)
 {
-  Raw raw = { address, (char *) request, NULL };
+  Raw raw = { address, room_key, (char *) request, NULL };
   GThread *thread = g_thread_new ("raw", raw_thread, &raw);
 
   cr_test_assert_wait (thread_done, &raw, 15000);
@@ -645,7 +669,9 @@ test_hostile (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketAddress) address = NULL;
   g_autofree char *source = NULL;
+  g_autofree char *credential = NULL;
   g_autofree char *token = NULL;
+  guint8 key[CR_PUBLIC_KEY_BYTES];
   g_autofree char *long_line = NULL;
   g_autofree char *files_dir = NULL;
   g_autoptr(GDir) dir = NULL;
@@ -686,18 +712,25 @@ test_hostile (void)
                   file_size ("/tmp/x") == 1000);
 
   /* Raw requests: a stranger, junk, a line without end, a path for an id. */
-  g_assert_true (cr_client_dup_file_endpoint (f.alice, &address, &token));
+  g_assert_true (cr_client_dup_file_endpoint (f.alice, &address, &credential));
+  token = split_credential (credential, key);
   {
-    g_autofree char *r1 = raw_request (address, "CRF1 LIST 00ff00ff\n");
-    g_autofree char *r2 = raw_request (address, "HELLO\n");
+    g_autofree char *r1 = raw_request (address, key, "CRF1 LIST 00ff00ff\n");
+    g_autofree char *r2 = raw_request (address, key, "HELLO\n");
     g_autofree char *put = g_strdup_printf ("CRF1 PUT %s 10 ../../etc/passwd x\n", token);
-    g_autofree char *r3 = raw_request (address, put);
+    g_autofree char *r3 = raw_request (address, key, put);
     g_autofree char *get = g_strdup_printf ("CRF1 GET %s ../files.db 0\n", token);
-    g_autofree char *r4 = raw_request (address, get);
+    g_autofree char *r4 = raw_request (address, key, get);
     g_autofree char *huge = g_strdup_printf ("CRF1 PUT %s 99999999999999999999999 %s x\n",
                                              token, ((CrFileInfo *) files->pdata[0])->id);
-    g_autofree char *r5 = raw_request (address, huge);
+    g_autofree char *r5 = raw_request (address, key, huge);
+    g_autofree char *list_plain = g_strdup_printf ("CRF1 LIST %s\n", token);
+    g_autofree char *r7 = raw_request (address, NULL, list_plain);
     g_autofree char *r6 = NULL;
+
+    /* A room with a key speaks only inside its stream: a member's own
+     * token in clear gets nothing but that. */
+    g_assert_cmpstr (r7, ==, "ERR 1 encrypted transfers only (CRS1)");
 
     g_assert_cmpstr (r1, ==, "ERR 2 not a member");
     g_assert_true (g_str_has_prefix (r2, "ERR 1 "));
@@ -705,7 +738,7 @@ test_hostile (void)
     g_assert_true (g_str_has_prefix (r4, "ERR 1 "));
     g_assert_true (g_str_has_prefix (r5, "ERR 1 "));
     long_line = g_strnfill (5000, 'A');
-    r6 = raw_request (address, long_line);
+    r6 = raw_request (address, key, long_line);
     g_assert_cmpstr (r6, ==, "");
   }
 
@@ -744,16 +777,23 @@ test_idle_connections (void)
   g_autoptr(CrFileClient) alice_files = NULL;
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GPtrArray) idle = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GPtrArray) files = NULL;
   gint64 started;
 
   fixture_setup (&f);
   g_assert_true (cr_client_dup_file_endpoint (f.alice, &address, NULL));
-  /* Connected while the room's loop runs (it accepts there). */
+  /* Connected while the room's loop runs (it accepts there); from three
+   * other hosts (loopback is a /8), 8 each, as one host may hold no more. */
   for (guint i = 0; i < 24; i++)
-    g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (address), NULL,
-                                   on_idle_connected, idle);
+    {
+      g_autoptr(GSocketClient) from = g_socket_client_new ();
+      g_autofree char *host = g_strdup_printf ("127.0.0.%u", 2 + i / 8);
+      g_autoptr(GSocketAddress) local = g_inet_socket_address_new_from_string (host, 0);
+
+      g_socket_client_set_local_address (from, local);
+      g_socket_client_connect_async (from, G_SOCKET_CONNECTABLE (address), NULL,
+                                     on_idle_connected, idle);
+    }
   cr_test_assert_wait (all_connected, idle, 10000);
   cr_test_run_for (200);
 
@@ -804,6 +844,9 @@ test_limits (void)
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) files = NULL;
+  g_autofree char *credential = NULL;
+  g_autofree char *stranger_credential = NULL;
+  guint8 key[CR_PUBLIC_KEY_BYTES];
   g_autofree char *big = NULL;
   g_autofree char *huge = NULL;
   g_autofree char *one = NULL;
@@ -842,9 +885,11 @@ test_limits (void)
   assert_refused (alice_files, one, CR_FILES_ERROR_NOT_ALLOWED);
   cr_files_set_policy (room_files, CR_FILES_SHARE_EVERYONE);
 
-  /* A token nobody holds. */
-  g_assert_true (cr_client_dup_file_endpoint (f.alice, &address, NULL));
-  stranger = cr_file_client_new (address, "0123456789abcdef0123456789abcdef");
+  /* A token nobody holds (inside a stream to the right room). */
+  g_assert_true (cr_client_dup_file_endpoint (f.alice, &address, &credential));
+  g_free (split_credential (credential, key));
+  stranger_credential = cr_file_client_credential (key, "0123456789abcdef0123456789abcdef");
+  stranger = cr_file_client_new (address, stranger_credential);
   assert_refused (stranger, one, CR_FILES_ERROR_DENIED);
   g_assert_cmpuint (count_blobs (f.room.dir), ==, 0);
 
@@ -1056,6 +1101,503 @@ test_cli (void)
   cr_test_remove_tree (scratch);
 }
 
+/* Encrypted transfers ------------------------------------------------- */
+
+/* A TCP proxy in the path, on 127.0.0.1: it records what passes each way
+ * (what an observer on the LAN sees), and may flip one byte going one way
+ * (an active attacker). Each direction of each connection is a thread with
+ * blocking sockets and a 30 s timeout. */
+typedef struct
+{
+  GSocketService *service;
+  GSocketAddress *upstream;
+  GSocketAddress *address;     /* where members connect */
+  GMutex          lock;
+  GByteArray     *up;          /* member → room, all connections */
+  GByteArray     *down;        /* room → member */
+  gint64          tamper_at;   /* -1: none; else this offset of one connection's stream */
+  gboolean        tamper_up;   /* the member's direction, else the room's */
+  gboolean        tampered;
+  GPtrArray      *threads;
+} Proxy;
+
+typedef struct
+{
+  Proxy             *proxy;
+  GSocketConnection *from;
+  GSocketConnection *to;
+  gboolean           up;
+} Pump;
+
+static gpointer
+pump_thread (gpointer data)
+{
+  Pump *pump = data;
+  Proxy *proxy = pump->proxy;
+  GSocket *from = g_socket_connection_get_socket (pump->from);
+  GSocket *to = g_socket_connection_get_socket (pump->to);
+  g_autofree guint8 *buf = g_malloc (64 * 1024);
+  gint64 offset = 0;
+
+  for (;;)
+    {
+      gssize n = g_socket_receive (from, (char *) buf, 64 * 1024, NULL, NULL);
+      gsize sent = 0;
+
+      if (n <= 0)
+        break;
+      g_mutex_lock (&proxy->lock);
+      if (!proxy->tampered && proxy->tamper_at >= 0 && proxy->tamper_up == pump->up &&
+          proxy->tamper_at >= offset && proxy->tamper_at < offset + n)
+        {
+          buf[proxy->tamper_at - offset] ^= 0x01;
+          proxy->tampered = TRUE;
+        }
+      g_byte_array_append (pump->up ? proxy->up : proxy->down, buf, n);
+      g_mutex_unlock (&proxy->lock);
+      offset += n;
+      while (sent < (gsize) n)
+        {
+          gssize w = g_socket_send (to, (char *) buf + sent, n - sent, NULL, NULL);
+
+          if (w <= 0)
+            goto out;
+          sent += w;
+        }
+    }
+out:
+  g_socket_shutdown (to, FALSE, TRUE, NULL);
+  g_object_unref (pump->from);
+  g_object_unref (pump->to);
+  g_free (pump);
+  return NULL;
+}
+
+static void
+proxy_pump (Proxy             *proxy,
+            GSocketConnection *from,
+            GSocketConnection *to,
+            gboolean           up)
+{
+  Pump *pump = g_new0 (Pump, 1);
+
+  pump->proxy = proxy;
+  pump->from = g_object_ref (from);
+  pump->to = g_object_ref (to);
+  pump->up = up;
+  g_socket_set_blocking (g_socket_connection_get_socket (from), TRUE);
+  g_socket_set_blocking (g_socket_connection_get_socket (to), TRUE);
+  g_socket_set_timeout (g_socket_connection_get_socket (from), 30);
+  g_socket_set_timeout (g_socket_connection_get_socket (to), 30);
+  g_ptr_array_add (proxy->threads, g_thread_new ("pump", pump_thread, pump));
+}
+
+static gboolean
+on_proxy_incoming (GSocketService    *service,
+                   GSocketConnection *member,
+                   GObject           *source_object,
+                   gpointer           user_data)
+{
+  Proxy *proxy = user_data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) room = NULL;
+
+  room = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (proxy->upstream), NULL, NULL);
+  g_assert_nonnull (room);
+  proxy_pump (proxy, member, room, TRUE);
+  proxy_pump (proxy, room, member, FALSE);
+  return TRUE;
+}
+
+static void
+proxy_start (Proxy          *proxy,
+             GSocketAddress *upstream)
+{
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+
+  memset (proxy, 0, sizeof *proxy);
+  g_mutex_init (&proxy->lock);
+  proxy->upstream = g_object_ref (upstream);
+  proxy->up = g_byte_array_new ();
+  proxy->down = g_byte_array_new ();
+  proxy->tamper_at = -1;
+  proxy->threads = g_ptr_array_new ();
+  proxy->service = g_socket_service_new ();
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (proxy->service), any,
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                NULL, &proxy->address, NULL));
+  g_signal_connect (proxy->service, "incoming", G_CALLBACK (on_proxy_incoming), proxy);
+  g_socket_service_start (proxy->service);
+}
+
+/* Once every transfer through it ended (each pump ends at its EOF): what
+ * it recorded stays until proxy_clear. */
+static void
+proxy_stop (Proxy *proxy)
+{
+  g_socket_service_stop (proxy->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (proxy->service));
+  for (guint i = 0; i < proxy->threads->len; i++)
+    g_thread_join (proxy->threads->pdata[i]);
+  g_ptr_array_set_size (proxy->threads, 0);
+}
+
+static void
+proxy_clear (Proxy *proxy)
+{
+  g_ptr_array_unref (proxy->threads);
+  g_clear_object (&proxy->service);
+  g_clear_object (&proxy->upstream);
+  g_clear_object (&proxy->address);
+  g_byte_array_unref (proxy->up);
+  g_byte_array_unref (proxy->down);
+  g_mutex_clear (&proxy->lock);
+}
+
+/* A member's file client that goes through the proxy. */
+static CrFileClient *
+file_client_via (CrClient *client,
+                 Proxy    *proxy)
+{
+  g_autofree char *credential = NULL;
+
+  g_assert_true (cr_client_dup_file_endpoint (client, NULL, &credential));
+  return cr_file_client_new (proxy->address, credential);
+}
+
+static gboolean
+contains (GByteArray   *haystack,
+          const void   *needle,
+          gsize         len)
+{
+  for (gsize i = 0; i + len <= haystack->len; i++)
+    if (haystack->data[i] == *(const guint8 *) needle &&
+        memcmp (haystack->data + i, needle, len) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Pieces of a file: 32 bytes from every MB, and the start. */
+static void
+assert_not_seen (Proxy      *proxy,
+                 const char *path,
+                 gsize       size)
+{
+  g_autofree char *contents = NULL;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_cmpuint (len, ==, size);
+  for (gsize at = 0; at + 32 <= len; at += MB / 4)
+    {
+      g_assert_false (contains (proxy->up, contents + at, 32));
+      g_assert_false (contains (proxy->down, contents + at, 32));
+    }
+}
+
+/* What passes on the wire is none of the file: not its bytes, its name,
+ * its sha256 (which would name a known file), nor the member's token. */
+static void
+test_encrypted_observer (void)
+{
+  Fixture f;
+  Proxy proxy;
+  g_autoptr(CrFileClient) alice_files = NULL;
+  g_autoptr(CrFileClient) bob_files = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) files = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *dest = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *sum = NULL;
+  g_autofree char *credential = NULL;
+  g_autofree char *token = NULL;
+  guint8 key[CR_PUBLIC_KEY_BYTES];
+  static const char name[] = "quarterly-secret-plans.pdf";
+  Op op = { 0 };
+
+  fixture_setup (&f);
+  source = make_file (f.scratch, "plain.bin", 3 * MB, 21);
+  id = file_sha256 (source);
+  proxy_start (&proxy, f.room.socket_address);
+
+  alice_files = file_client_via (f.alice, &proxy);
+  g_assert_true (upload (alice_files, source, name, &error));
+  g_assert_no_error (error);
+  bob_files = file_client_via (f.bob, &proxy);
+  files = list (bob_files);
+  g_assert_cmpuint (files->len, ==, 1);
+  g_assert_cmpstr (((CrFileInfo *) files->pdata[0])->name, ==, name);
+  dest = g_build_filename (f.scratch, "got.bin", NULL);
+  download (bob_files, id, dest, &op);
+  g_assert_no_error (op.error);
+  sum = file_sha256 (dest);
+  g_assert_cmpstr (sum, ==, id);
+
+  g_clear_object (&alice_files);
+  g_clear_object (&bob_files);
+  proxy_stop (&proxy);
+  /* The file went up and came down through the proxy. */
+  g_assert_cmpuint (proxy.up->len, >, 3 * MB);
+  g_assert_cmpuint (proxy.down->len, >, 3 * MB);
+  assert_not_seen (&proxy, source, 3 * MB);
+  g_assert_false (contains (proxy.up, name, strlen (name)));
+  g_assert_false (contains (proxy.down, name, strlen (name)));
+  g_assert_false (contains (proxy.up, id, 64));
+  g_assert_false (contains (proxy.down, id, 64));
+  g_assert_true (cr_client_dup_file_endpoint (f.alice, NULL, &credential));
+  token = split_credential (credential, key);
+  g_assert_false (contains (proxy.up, token, strlen (token)));
+  g_assert_false (contains (proxy.up, "CRF1", 4));
+  g_assert_false (contains (proxy.down, "OK 3000000", 10));
+  /* And the proxy did see the streams: their first bytes are in clear. */
+  g_assert_true (contains (proxy.up, CR_STREAM_MAGIC, 4));
+  g_assert_true (contains (proxy.down, CR_STREAM_MAGIC, 4));
+
+  proxy_clear (&proxy);
+  op_clear (&op);
+  fixture_teardown (&f);
+}
+
+/* One byte flipped on the way: a download notices it in the record that
+ * carried it, keeps nothing of that record and asks again from what it
+ * has; an upload fails and the room keeps nothing of it; the next try
+ * works. */
+static void
+test_encrypted_tampered (void)
+{
+  Fixture f;
+  Proxy proxy;
+  g_autoptr(CrFileClient) alice_files = NULL;
+  g_autoptr(CrFileClient) bob_files = NULL;
+  g_autoptr(CrFileClient) alice_direct = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *dest = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *sum = NULL;
+  Op op = { 0 };
+
+  fixture_setup (&f);
+  source = make_file (f.scratch, "t.bin", 4 * MB, 22);
+  id = file_sha256 (source);
+  proxy_start (&proxy, f.room.socket_address);
+
+  /* Upload: a byte of the member's stream, well inside the file. */
+  proxy.tamper_up = TRUE;
+  proxy.tamper_at = MB;
+  alice_files = file_client_via (f.alice, &proxy);
+  g_assert_false (upload (alice_files, source, NULL, &error));
+  g_assert_nonnull (error);
+  g_test_message ("tampered upload: %s", error->message);
+  g_clear_error (&error);
+  g_assert_true (proxy.tampered);
+  g_assert_cmpuint (count_blobs (f.room.dir), ==, 0);
+  g_assert_true (upload (alice_files, source, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_blobs (f.room.dir), ==, 1);
+
+  /* Download: a byte of the room's stream, in the third chunk. */
+  g_mutex_lock (&proxy.lock);
+  proxy.tampered = FALSE;
+  proxy.tamper_up = FALSE;
+  proxy.tamper_at = 2 * CR_FILES_CHUNK_SIZE + 1000;
+  g_mutex_unlock (&proxy.lock);
+  bob_files = file_client_via (f.bob, &proxy);
+  dest = g_build_filename (f.scratch, "t-got.bin", NULL);
+  download (bob_files, id, dest, &op);
+  g_assert_no_error (op.error);
+  g_assert_true (op.ok);
+  g_assert_true (proxy.tampered);
+  g_assert_cmpuint (op.stats.refetched, ==, 1);
+  /* Asked again from the chunk that was hit, not from zero. */
+  g_assert_cmpuint (op.stats.bytes, <, 4 * MB + 3 * CR_FILES_CHUNK_SIZE);
+  sum = file_sha256 (dest);
+  g_assert_cmpstr (sum, ==, id);
+
+  g_clear_object (&alice_files);
+  g_clear_object (&bob_files);
+  proxy_stop (&proxy);
+  proxy_clear (&proxy);
+  op_clear (&op);
+  fixture_teardown (&f);
+}
+
+/* Someone in the path answers with its own key (here: another room, which
+ * signs its half of the exchange properly, with its own identity): the
+ * member refuses it before anything of its own leaves, its token least. */
+static void
+test_encrypted_impostor (void)
+{
+  Fixture f;
+  CrTestRoom impostor = { 0 };
+  Proxy proxy;
+  g_autoptr(CrFileClient) alice_files = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *source = NULL;
+
+  fixture_setup (&f);
+  cr_test_room_start (&impostor, "127.0.0.1");
+  source = make_file (f.scratch, "i.bin", 1000, 23);
+  proxy_start (&proxy, impostor.socket_address);
+
+  alice_files = file_client_via (f.alice, &proxy);
+  g_assert_false (upload (alice_files, source, NULL, &error));
+  g_assert_error (error, CR_CRYPTO_ERROR, CR_CRYPTO_ERROR_IMPOSTOR);
+  g_clear_error (&error);
+  {
+    Op op = { 0 };
+
+    cr_file_client_list_async (alice_files, NULL, on_listed, &op);
+    cr_test_assert_wait (op_done, &op, 10000);
+    g_assert_error (op.error, CR_CRYPTO_ERROR, CR_CRYPTO_ERROR_IMPOSTOR);
+    op_clear (&op);
+  }
+  g_clear_object (&alice_files);
+  proxy_stop (&proxy);
+  /* Two connections, each only the member's hello (a fresh key, no more). */
+  g_assert_cmpuint (proxy.up->len, ==, 2 * CR_STREAM_HELLO_SIZE);
+  proxy_clear (&proxy);
+
+  cr_test_room_clear (&impostor);
+  fixture_teardown (&f);
+}
+
+typedef struct
+{
+  GPtrArray *connections;
+  guint      answered;
+} Flood;
+
+static void
+on_flood_connected (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Flood *flood = user_data;
+  GSocketConnection *connection;
+
+  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, NULL);
+  if (connection != NULL)
+    g_ptr_array_add (flood->connections, connection);
+  flood->answered++;
+}
+
+static gboolean
+flood_answered (gpointer user_data)
+{
+  return ((Flood *) user_data)->answered == 100;
+}
+
+static gboolean
+stats_capped (gpointer user_data)
+{
+  CrFilesStats stats;
+
+  cr_files_get_stats (user_data, &stats);
+  return stats.capped >= 92;
+}
+
+static gboolean
+bob_has_line (gpointer user_data)
+{
+  return cr_test_count_text (cr_client_get_messages (user_data), "alice", "still here") > 0;
+}
+
+/* One host (127.0.0.2) opens 100 file connections and holds them: the
+ * room takes CR_FILES_IP_MAX of them and closes the rest at once, so the
+ * workers stay free: another member downloads and the chat goes on
+ * meanwhile. Then the same host opening and closing connections as fast
+ * as it can is held to the rate. */
+static void
+test_ip_cap (void)
+{
+  Fixture f;
+  g_autoptr(CrFileClient) alice_files = NULL;
+  g_autoptr(CrFileClient) bob_files = NULL;
+  g_autoptr(GSocketClient) flooder = g_socket_client_new ();
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new_from_string ("127.0.0.2", 0);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *dest = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *sum = NULL;
+  Flood flood = { g_ptr_array_new_with_free_func (g_object_unref), 0 };
+  CrFiles *room_files;
+  CrFilesStats stats;
+  guint64 capped_before;
+  gint64 started;
+  Op op = { 0 };
+
+  fixture_setup (&f);
+  room_files = cr_server_get_files (f.room.server);
+  source = make_file (f.scratch, "c.bin", 8 * MB, 24);
+  id = file_sha256 (source);
+  alice_files = file_client_of (f.alice);
+  g_assert_true (upload (alice_files, source, NULL, &error));
+  g_assert_no_error (error);
+
+  g_socket_client_set_local_address (flooder, local);
+  for (guint i = 0; i < 100; i++)
+    g_socket_client_connect_async (flooder, G_SOCKET_CONNECTABLE (f.room.socket_address), NULL,
+                                   on_flood_connected, &flood);
+  cr_test_assert_wait (flood_answered, &flood, 20000);
+  cr_test_wait_until (stats_capped, room_files, 10000);
+  cr_files_get_stats (room_files, &stats);
+  g_test_message ("%u connected, %" G_GUINT64_FORMAT " capped, %" G_GUINT64_FORMAT " refused",
+                  flood.connections->len, stats.capped, stats.refused);
+  cr_files_get_stats (room_files, &stats);
+  g_assert_cmpuint (stats.capped, ==, 100 - CR_FILES_IP_MAX);
+
+  /* Meanwhile, from 127.0.0.1: a download and a chat line. */
+  bob_files = file_client_of (f.bob);
+  dest = g_build_filename (f.scratch, "c-got.bin", NULL);
+  download (bob_files, id, dest, &op);
+  g_assert_no_error (op.error);
+  sum = file_sha256 (dest);
+  g_assert_cmpstr (sum, ==, id);
+  g_assert_nonnull (cr_client_send (f.alice, "still here", &error));
+  g_assert_no_error (error);
+  cr_test_assert_wait (bob_has_line, f.bob, 5000);
+  cr_files_get_stats (room_files, &stats);
+  g_assert_cmpuint (stats.capped, ==, 100 - CR_FILES_IP_MAX);
+  g_ptr_array_set_size (flood.connections, 0);
+
+  /* The rate: 1 a second beyond a burst of 10, from another host. */
+  cr_files_set_ip_limits (room_files, CR_FILES_IP_MAX, 1, 10);
+  capped_before = stats.capped;
+  started = g_get_monotonic_time ();
+  {
+    g_autoptr(GSocketAddress) other = g_inet_socket_address_new_from_string ("127.0.0.3", 0);
+
+    g_socket_client_set_local_address (flooder, other);
+  }
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autoptr(GSocketConnection) c =
+        g_socket_client_connect (flooder, G_SOCKET_CONNECTABLE (f.room.socket_address), NULL,
+                                 NULL);
+
+      if (c != NULL)
+        g_io_stream_close (G_IO_STREAM (c), NULL, NULL);
+      cr_test_run_for (5);   /* the room accepts on this loop */
+    }
+  cr_test_run_for (200);
+  cr_files_get_stats (room_files, &stats);
+  {
+    guint64 seconds = (g_get_monotonic_time () - started) / G_TIME_SPAN_SECOND + 1;
+
+    /* At most the burst and one a second got through. */
+    g_test_message ("capped %" G_GUINT64_FORMAT " of 60 in %" G_GUINT64_FORMAT " s",
+                    stats.capped - capped_before, seconds);
+    g_assert_cmpuint (stats.capped - capped_before, >=, 60 - 10 - seconds);
+  }
+
+  g_ptr_array_unref (flood.connections);
+  op_clear (&op);
+  fixture_teardown (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1077,5 +1619,9 @@ main (int   argc,
   g_test_add_func ("/chatroom/files/classic-line", test_classic_line);
   g_test_add_func ("/chatroom/files/restart", test_restart);
   g_test_add_func ("/chatroom/files/cli", test_cli);
+  g_test_add_func ("/chatroom/files/encrypted-observer", test_encrypted_observer);
+  g_test_add_func ("/chatroom/files/encrypted-tampered", test_encrypted_tampered);
+  g_test_add_func ("/chatroom/files/encrypted-impostor", test_encrypted_impostor);
+  g_test_add_func ("/chatroom/files/ip-cap", test_ip_cap);
   return g_test_run ();
 }

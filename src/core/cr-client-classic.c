@@ -33,6 +33,7 @@ typedef struct
   guint64  seq;        /* ours: classic lines carry none */
   guint    asks;
   gint64   ask_due;
+  gint64   ok_at;      /* the room answered "OK": classic once native stays silent */
   char    *refusal;
   GQueue   echoes;     /* char*: own texts, blanks removed */
 } Classic;
@@ -125,7 +126,20 @@ receive_joining (CrClientEngine *engine,
     }
   if (g_strcmp0 (line, CR_CLASSIC_OK) == 0)
     {
-      enter_classic (engine);
+      /* Not yet: a room of ours answers "N name" too, and one slow to
+       * answer the probe would have us in clear. classic_tick goes on once
+       * the native probe stayed unanswered a while longer. */
+      if (c->ok_at == 0)
+        {
+          c->ok_at = now;
+          _cr_client_engine_wake (engine);
+        }
+      return;
+    }
+  if (c->ok_at != 0)
+    {
+      /* What a room says to a member before the member is in. */
+      engine->stats.stale++;
       return;
     }
   if (cr_classic_parse_reason (line) == CR_REASON_NAME_TAKEN)
@@ -215,6 +229,7 @@ classic_tick (CrClientEngine *engine,
               gpointer        state,
               gint64          now)
 {
+  Classic *c = state;
   g_autoptr(GBytes) join = NULL;
   gint64 due;
 
@@ -222,7 +237,21 @@ classic_tick (CrClientEngine *engine,
    * second so that a test which lengthens the join timeout for a lossy
    * link does not fall back to classic merely because a few probes were
    * lost. */
-  if (engine->state != CR_CLIENT_CONNECTING || engine->native_seen || engine->classic_sent)
+  if (engine->state != CR_CLIENT_CONNECTING || engine->native_seen)
+    return G_MAXINT64;
+
+  /* No silent downgrade (HACKING.md "Dialect detection"): classic only for a
+   * room that answered in classic and never natively, while the native
+   * probe went on for another fifth of the join timeout. */
+  if (c->ok_at != 0)
+    {
+      due = c->ok_at + engine->join_timeout_us / 5;
+      if (now < due)
+        return due;
+      enter_classic (engine);
+      return G_MAXINT64;
+    }
+  if (engine->classic_sent)
     return G_MAXINT64;
 
   due = engine->join_started + engine->join_timeout_us / 5;

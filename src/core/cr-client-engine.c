@@ -25,6 +25,7 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
 #include <sodium.h>
 
 #include "cr-files.h"
@@ -828,7 +829,11 @@ cr_client_engine_tick (CrClientEngine *self,
           g_autofree char *detail = NULL;
           CrReason reason = CR_REASON_NONE;
 
-          if (!self->native_seen)
+          if (!self->native_seen && self->have_known_key)
+            /* Translators: why a join failed, after "The room did not answer: …" */
+            detail = g_strdup (_("this room spoke encrypted before, and it is never joined "
+                                 "unencrypted"));
+          else if (!self->native_seen)
             reason = cr_client_classic_dialect.join_timeout (self, self->classic, &detail);
           if (reason == CR_REASON_NONE)
             reason = CR_REASON_NO_ANSWER;

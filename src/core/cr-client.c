@@ -26,6 +26,7 @@
 #include "cr-client-engine.h"
 #include "cr-client-members.h"
 #include "cr-client-sockets.h"
+#include "cr-file-client.h"
 #include "cr-trust.h"
 #include "cr-enums.h"
 #include "cr-render.h"
@@ -70,6 +71,7 @@ struct _CrClient
   CrTrust          *trust;
   char             *fingerprint;
   CrKeyTrust        key_trust;
+  int               encrypted;      /* gboolean: the session is sealed (cr-crypto.h) */
   char             *known_fingerprint;    /* after KEY_CHANGED */
   char             *offered_fingerprint;
 };
@@ -90,6 +92,7 @@ enum {
   PROP_N_MEMBERS,
   PROP_FINGERPRINT,
   PROP_KEY_TRUST,
+  PROP_ENCRYPTED,
   N_PROPS
 };
 
@@ -338,6 +341,10 @@ apply_output (CrClient       *self,
       set_string (self, &self->name, output->name, PROP_NAME);
       set_int (self, (int *) &self->role, output->role, PROP_ROLE);
       set_int (self, (int *) &self->dialect, output->dialect, PROP_DIALECT);
+      /* The room's key was checked before it could say who we are. */
+      set_int (self, &self->encrypted,
+               output->dialect == CR_DIALECT_NATIVE &&
+               cr_client_engine_get_room_key (self->engine) != NULL, PROP_ENCRYPTED);
       g_object_thaw_notify (G_OBJECT (self));
       break;
 
@@ -636,6 +643,10 @@ cr_client_get_property (GObject    *object,
       g_value_set_enum (value, self->key_trust);
       break;
 
+    case PROP_ENCRYPTED:
+      g_value_set_boolean (value, self->encrypted);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -671,6 +682,10 @@ cr_client_class_init (CrClientClass *klass)
     g_param_spec_string ("fingerprint", NULL, NULL, NULL, flags);
   properties[PROP_KEY_TRUST] =
     g_param_spec_enum ("key-trust", NULL, NULL, CR_TYPE_KEY_TRUST, CR_KEY_TRUST_NONE, flags);
+  /* FALSE: a classic (or test plaintext) session, which anyone on the
+   * network can read; the app and chatroom-cli say so. */
+  properties[PROP_ENCRYPTED] =
+    g_param_spec_boolean ("encrypted", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -957,6 +972,14 @@ cr_client_get_role (CrClient *self)
   return self->role;
 }
 
+gboolean
+cr_client_get_encrypted (CrClient *self)
+{
+  g_return_val_if_fail (CR_IS_CLIENT (self), FALSE);
+
+  return self->encrypted;
+}
+
 CrDialect
 cr_client_get_dialect (CrClient *self)
 {
@@ -989,8 +1012,11 @@ cr_client_dup_file_endpoint (CrClient        *self,
     return FALSE;
   if (address != NULL)
     *address = g_object_ref (room);
+  /* With the key the chat session verified: transfers go only to a room
+   * that proves it (cr-crypto-stream.h). */
   if (token != NULL)
-    *token = g_strdup (file_token);
+    *token = cr_file_client_credential (cr_client_engine_get_room_key (self->engine),
+                                        file_token);
   return TRUE;
 }
 

@@ -88,10 +88,14 @@ const char    *cr_client_get_name          (CrClient *self);
 const char    *cr_client_get_room_name     (CrClient *self);
 CrRole         cr_client_get_role          (CrClient *self);
 CrDialect      cr_client_get_dialect       (CrClient *self);
+/* The "encrypted" property: the session is sealed native. FALSE for a
+ * classic room: what is said there can be read on the network. */
+gboolean       cr_client_get_encrypted     (CrClient *self);
 const char    *cr_client_get_address       (CrClient *self);
 CrReason       cr_client_get_close_reason  (CrClient *self);
 guint64        cr_client_get_last_seq      (CrClient *self);
-/* Where and how to reach the room's shared files (cr-file-client.h):
+/* Where and how to reach the room's shared files (cr-file-client.h; the
+ * token is cr_file_client_credential's, with the key the session verified):
  * FALSE for a classic room or while not in one. Transfer full. */
 gboolean       cr_client_dup_file_endpoint (CrClient        *self,
                                             GSocketAddress **address,

@@ -231,6 +231,17 @@ cr_identity_get_public (const CrIdentity *self)
   return self->public_key;
 }
 
+void
+cr_identity_sign (const CrIdentity *self,
+                  const guint8     *message,
+                  gsize             message_len,
+                  guint8           *signature)
+{
+  g_return_if_fail (self != NULL);
+
+  crypto_sign_detached (signature, NULL, message, message_len, self->secret_key);
+}
+
 char *
 cr_fingerprint (const guint8 *public_key)
 {

@@ -66,6 +66,9 @@
  * that does not open is dropped and counted, never parsed. The reliable
  * layer under it is unchanged: a retransmission is a new datagram with a
  * new seal number.
+ *
+ * The room's file transfers (TCP) have their own handshake and stream,
+ * signed by the same identity: cr-crypto-stream.h.
  */
 #pragma once
 
@@ -92,6 +95,8 @@ GQuark cr_crypto_error_quark (void);
 
 typedef enum {
   CR_CRYPTO_ERROR_BAD_KEY_FILE,   /* not ours, wrong size or mode */
+  CR_CRYPTO_ERROR_IMPOSTOR,       /* a stream's other end did not prove the room's key */
+  CR_CRYPTO_ERROR_TAMPERED,       /* a stream's record did not authenticate, or it was cut */
 } CrCryptoError;
 
 /* The room's long-term identity (Ed25519). */
@@ -105,6 +110,12 @@ CrIdentity    *cr_identity_new           (void);
 CrIdentity    *cr_identity_copy          (const CrIdentity *self);
 void           cr_identity_free          (CrIdentity   *self);
 const guint8  *cr_identity_get_public    (const CrIdentity *self);
+/* signature (CR_SIGNATURE_BYTES): Ed25519 by the identity over message.
+ * Each use signs its own context string first (cr-crypto-stream.h). */
+void           cr_identity_sign          (const CrIdentity *self,
+                                          const guint8 *message,
+                                          gsize         message_len,
+                                          guint8       *signature);
 
 /* The fingerprint of a public key, CR_FINGERPRINT_LEN characters. */
 char          *cr_fingerprint            (const guint8 *public_key);

@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 
+#include "cr-crypto-stream.h"
 #include "cr-file-client.h"
 
 #define CONNECT_TIMEOUT_S  10
@@ -29,6 +30,8 @@ struct _CrFileClient
 
   GSocketAddress *address;
   char           *token;
+  guint8          room_key[CR_PUBLIC_KEY_BYTES];
+  gboolean        encrypted;   /* the room has a key: transfers only inside its stream */
 };
 
 G_DEFINE_FINAL_TYPE (CrFileClient, cr_file_client, G_TYPE_OBJECT)
@@ -134,6 +137,14 @@ open_connection (CrFileClient  *self,
   if (connection == NULL)
     return NULL;
   g_socket_set_timeout (g_socket_connection_get_socket (connection), SOCKET_TIMEOUT_S);
+  if (self->encrypted)
+    {
+      GIOStream *stream = cr_crypto_stream_connect (G_IO_STREAM (connection), self->room_key,
+                                                    cancellable, error);
+
+      g_object_unref (connection);
+      return stream;
+    }
   return G_IO_STREAM (connection);
 }
 
@@ -555,13 +566,22 @@ download_sync (CrFileClient        *self,
 
   for (;;)
     {
+      g_autoptr(GError) fetch_error = NULL;
       FetchResult r = fetch (self, id, fd, &have, &total, sum, progress, stats, cancellable,
-                             error);
+                             &fetch_error);
 
+      /* A record that did not open was altered on the way: like a corrupt
+       * chunk, ask again from what we have (nothing of it was written). */
+      if (r == FETCH_FAILED &&
+          g_error_matches (fetch_error, CR_CRYPTO_ERROR, CR_CRYPTO_ERROR_TAMPERED))
+        r = FETCH_CORRUPT;
       if (r == FETCH_DONE)
         break;
       if (r == FETCH_FAILED)
-        goto out;   /* DEST.part stays: the next try resumes */
+        {
+          g_propagate_error (error, g_steal_pointer (&fetch_error));
+          goto out;   /* DEST.part stays: the next try resumes */
+        }
       stats->refetched++;
       if (++refetches > MAX_REFETCHES)
         {
@@ -692,15 +712,46 @@ cr_file_client_new (GSocketAddress *address,
                     const char     *token)
 {
   CrFileClient *self;
+  const char *colon;
 
   g_return_val_if_fail (G_IS_SOCKET_ADDRESS (address), NULL);
   g_return_val_if_fail (token != NULL, NULL);
 
   self = g_object_new (CR_TYPE_FILE_CLIENT, NULL);
   self->address = g_object_ref (address);
+  /* "KEY:TOKEN" (cr_file_client_credential) or a bare token. */
+  colon = strchr (token, ':');
+  if (colon != NULL)
+    {
+      gsize key_len = 0;
+
+      self->encrypted = TRUE;
+      if (sodium_hex2bin (self->room_key, sizeof self->room_key, token, colon - token, NULL,
+                          &key_len, NULL) != 0 || key_len != sizeof self->room_key)
+        {
+          /* A key nobody proves: every transfer is refused as an impostor's. */
+          g_warning ("Malformed file credential");
+          memset (self->room_key, 0, sizeof self->room_key);
+        }
+      token = colon + 1;
+    }
   /* The token goes into a request line: it is hex, but make sure. */
   self->token = g_strcanon (g_strdup (token), "0123456789abcdefABCDEF", '0');
   return self;
+}
+
+char *
+cr_file_client_credential (const guint8 *room_key,
+                           const char   *token)
+{
+  char hex[CR_PUBLIC_KEY_BYTES * 2 + 1];
+
+  g_return_val_if_fail (token != NULL, NULL);
+
+  if (room_key == NULL)
+    return g_strdup (token);
+  sodium_bin2hex (hex, sizeof hex, room_key, CR_PUBLIC_KEY_BYTES);
+  return g_strconcat (hex, ":", token, NULL);
 }
 
 void

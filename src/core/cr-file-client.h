@@ -9,6 +9,10 @@
  * context. A download writes DEST.part and resumes from its length when
  * asked again; each chunk's checksum is checked (a corrupt one is fetched
  * again), and the whole file's sha256 before DEST.part becomes DEST.
+ * With a room that has an identity key, every connection is the encrypted
+ * stream of cr-crypto-stream.h: a record altered on the way is fetched
+ * again like a corrupt chunk, and a room that does not prove the key the
+ * chat session verified gets nothing but the stream's first 36 bytes.
  */
 #pragma once
 
@@ -33,9 +37,18 @@ typedef struct {
 } CrFileTransferStats;
 
 /* address: the room's (its TCP port is the room's port); token: the
- * member's (cr_client_dup_file_endpoint). */
+ * member's credential (cr_client_dup_file_endpoint, or
+ * cr_file_client_credential). When it names the room's key, every
+ * transfer runs inside the encrypted stream of cr-crypto-stream.h and
+ * only with a room that proves that key. */
 CrFileClient *cr_file_client_new            (GSocketAddress *address,
                                              const char     *token);
+
+/* "KEY:TOKEN": the room's identity key (CR_PUBLIC_KEY_BYTES, in hex; NULL
+ * for a room without one: the bare token, transfers in clear) and the
+ * member's resume token from the room's WELCOME. Transfer full. */
+char         *cr_file_client_credential     (const guint8 *room_key,
+                                             const char   *token);
 
 void          cr_file_client_list_async     (CrFileClient        *self,
                                              GCancellable        *cancellable,

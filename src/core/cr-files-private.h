@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "cr-crypto.h"
 #include "cr-files.h"
 
 G_BEGIN_DECLS
@@ -34,6 +35,13 @@ struct _CrFiles {
   guint64           hook_after;
   gboolean          stall_released;
 
+  GHashTable       *per_ip;      /* address text → IpState (cr-files-service.c) */
+  guint             ip_max;      /* concurrent connections from one address */
+  guint             ip_rate;     /* new connections a second from one address */
+  guint             ip_burst;    /* ... and how many at once beyond the rate */
+
+  CrIdentity       *identity;    /* set before listening; NULL: plaintext transfers */
+  GDestroyNotify    identity_free;
   GSocketService   *service;
   GThreadPool      *pool;        /* MAX_WORKERS threads: the connections */
   guint16           port;

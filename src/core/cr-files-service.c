@@ -22,6 +22,7 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 
+#include "cr-crypto-stream.h"
 #include "cr-files-private.h"
 
 #define MAX_WORKERS      16
@@ -29,6 +30,9 @@
 #define REQUEST_TIMEOUT_S 5    /* for the request line: idle strangers do not hold workers */
 #define SOCKET_TIMEOUT_S 30
 #define MAIN_TIMEOUT_US  (10 * G_TIME_SPAN_SECOND)
+#define LISTEN_BACKLOG   256
+#define IP_TRACKED_MAX   1024   /* addresses remembered for their rate */
+#define IP_KEY           "cr-files-ip"
 
 /* ------------------------------------------------------------------ */
 /* Asking the room's context                                          */
@@ -528,6 +532,145 @@ serve_list (CrFiles       *self,
   _cr_files_query_clear (&query);
 }
 
+/* The connection as the file protocol reads it: inside the encrypted
+ * stream when the room has an identity (a request in clear gets one line
+ * saying so), else the connection itself. NULL: nothing more to say. */
+static GIOStream *
+open_stream (CrFiles           *self,
+             GSocketConnection *connection)
+{
+  g_autoptr(GError) error = NULL;
+  GIOStream *stream;
+
+  if (self->identity == NULL)
+    return g_object_ref (G_IO_STREAM (connection));
+  stream = cr_crypto_stream_accept (G_IO_STREAM (connection), self->identity, self->cancellable,
+                                    &error);
+  if (stream == NULL)
+    {
+      _cr_files_count (self, &self->stats.refused, 1);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
+        write_line (g_io_stream_get_output_stream (G_IO_STREAM (connection)), self->cancellable,
+                    "ERR %d encrypted transfers only (" CR_STREAM_MAGIC ")\n",
+                    (int) CR_FILES_ERROR_PROTOCOL);
+      g_debug ("file connection refused: %s", error->message);
+    }
+  return stream;
+}
+
+/* ------------------------------------------------------------------ */
+/* One address, one share of the workers                              */
+
+typedef struct {
+  guint   active;    /* accepted, not yet finished */
+  double  tokens;    /* new connections it may still open now */
+  gint64  last;      /* when tokens was last refilled */
+} IpState;
+
+/* Under self->lock, on the room's context. */
+static IpState *
+ip_lookup (CrFiles    *self,
+           const char *key,
+           gint64      now)
+{
+  IpState *state = g_hash_table_lookup (self->per_ip, key);
+
+  if (state == NULL)
+    {
+      /* Bounded: forget the addresses that hold nothing (their rate
+       * starts afresh, which costs them at most one burst). */
+      if (g_hash_table_size (self->per_ip) >= IP_TRACKED_MAX)
+        {
+          GHashTableIter iter;
+          gpointer value;
+
+          g_hash_table_iter_init (&iter, self->per_ip);
+          while (g_hash_table_iter_next (&iter, NULL, &value))
+            if (((IpState *) value)->active == 0)
+              g_hash_table_iter_remove (&iter);
+        }
+      state = g_new0 (IpState, 1);
+      state->tokens = self->ip_burst;
+      state->last = now;
+      g_hash_table_insert (self->per_ip, g_strdup (key), state);
+    }
+  state->tokens = MIN ((double) self->ip_burst,
+                       state->tokens + (now - state->last) * (double) self->ip_rate /
+                                       G_TIME_SPAN_SECOND);
+  state->last = now;
+  return state;
+}
+
+/* Under self->lock: the connection ended (or was dropped unserved). */
+static void
+ip_release (CrFiles           *self,
+            GSocketConnection *connection)
+{
+  const char *key = g_object_get_data (G_OBJECT (connection), IP_KEY);
+  IpState *state = key != NULL ? g_hash_table_lookup (self->per_ip, key) : NULL;
+
+  if (state != NULL && state->active > 0)
+    state->active--;
+}
+
+/* Who a connection counts against: its IPv4 address, or its IPv6 /64 (one
+ * host on an IPv6 LAN picks addresses in its /64 at will). */
+static char *
+remote_key (GSocketConnection *connection)
+{
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  GInetAddress *address;
+  guint8 bytes[16];
+
+  if (!G_IS_INET_SOCKET_ADDRESS (remote))
+    return NULL;
+  address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
+  if (g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV6 ||
+      g_inet_address_get_is_loopback (address))
+    return g_inet_address_to_string (address);
+  memcpy (bytes, g_inet_address_to_bytes (address), sizeof bytes);
+  /* An IPv4 address seen through a dual-stack socket stays whole. */
+  if (memcmp (bytes, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+    return g_inet_address_to_string (address);
+  memset (bytes + 8, 0, 8);
+  {
+    g_autoptr(GInetAddress) prefix = g_inet_address_new_from_bytes (bytes,
+                                                                    G_SOCKET_FAMILY_IPV6);
+    g_autofree char *text = g_inet_address_to_string (prefix);
+
+    return g_strconcat (text, "/64", NULL);
+  }
+}
+
+void
+cr_files_set_ip_limits (CrFiles *self,
+                        guint    max,
+                        guint    rate,
+                        guint    burst)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (max > 0 && burst > 0);
+
+  g_mutex_lock (&self->lock);
+  self->ip_max = max;
+  self->ip_rate = rate;
+  self->ip_burst = burst;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+cr_files_set_identity (CrFiles          *self,
+                       const CrIdentity *identity)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->service == NULL);
+
+  g_clear_pointer (&self->identity, cr_identity_free);
+  self->identity_free = (GDestroyNotify) cr_identity_free;
+  if (identity != NULL)
+    self->identity = cr_identity_copy (identity);
+}
+
 /* ------------------------------------------------------------------ */
 /* Connections                                                        */
 
@@ -538,8 +681,9 @@ serve (gpointer data,
 {
   g_autoptr(GSocketConnection) connection = data;
   CrFiles *self = user_data;
+  g_autoptr(GIOStream) stream = NULL;
   g_autoptr(GInputStream) in = NULL;
-  GOutputStream *out;
+  GOutputStream *out = NULL;
   g_autofree char *line = NULL;
   g_auto(GStrv) fields = NULL;
 
@@ -547,6 +691,7 @@ serve (gpointer data,
   self->waiting--;
   if (self->closed)
     {
+      ip_release (self, connection);
       g_mutex_unlock (&self->lock);
       return;
     }
@@ -554,13 +699,16 @@ serve (gpointer data,
   g_mutex_unlock (&self->lock);
 
   /* A connection that says nothing frees its worker soon (there are
-   * MAX_WORKERS); a member that stops mid-way, a little later. */
+   * MAX_WORKERS); a member that stops mid-way, a little later. The
+   * handshake is inside that first timeout too. */
   g_socket_set_timeout (g_socket_connection_get_socket (connection), REQUEST_TIMEOUT_S);
-  in = g_buffered_input_stream_new_sized (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
-                                          64 * 1024);
-  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
-
-  line = read_line (G_BUFFERED_INPUT_STREAM (in), self->cancellable);
+  stream = open_stream (self, connection);
+  if (stream != NULL)
+    {
+      in = g_buffered_input_stream_new_sized (g_io_stream_get_input_stream (stream), 64 * 1024);
+      out = g_io_stream_get_output_stream (stream);
+      line = read_line (G_BUFFERED_INPUT_STREAM (in), self->cancellable);
+    }
   if (line != NULL)
     {
       g_socket_set_timeout (g_socket_connection_get_socket (connection), SOCKET_TIMEOUT_S);
@@ -580,10 +728,13 @@ serve (gpointer data,
       else
         refuse (self, out, CR_FILES_ERROR_PROTOCOL);
     }
+  if (stream != NULL)
+    g_io_stream_close (stream, NULL, NULL);
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
 
   g_mutex_lock (&self->lock);
   self->active--;
+  ip_release (self, connection);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 }
@@ -597,14 +748,32 @@ on_incoming (GSocketService    *service,
              gpointer           user_data)
 {
   CrFiles *self = user_data;
+  g_autofree char *key = remote_key (connection);
+  IpState *state = NULL;
   gboolean take;
 
   g_mutex_lock (&self->lock);
+  if (key != NULL)
+    state = ip_lookup (self, key, g_get_monotonic_time ());
   take = !self->closed && self->waiting < MAX_WAITING;
-  if (take)
-    self->waiting++;
-  else
+  if (!take)
     self->stats.refused++;
+  else if (state != NULL && (state->active >= self->ip_max || state->tokens < 1))
+    {
+      /* One host's flood takes its own share, not everyone's workers. */
+      take = FALSE;
+      self->stats.capped++;
+    }
+  if (take)
+    {
+      self->waiting++;
+      if (state != NULL)
+        {
+          state->active++;
+          state->tokens -= 1;
+          g_object_set_data_full (G_OBJECT (connection), IP_KEY, g_steal_pointer (&key), g_free);
+        }
+    }
   g_mutex_unlock (&self->lock);
 
   if (take)
@@ -634,6 +803,11 @@ cr_files_listen (CrFiles        *self,
 
   self->pool = g_thread_pool_new_full (serve, self, g_object_unref, MAX_WORKERS, FALSE, NULL);
   self->service = g_socket_service_new ();
+  /* GIO's default backlog is 10: a burst of connections from one host
+   * would fill it before the room can accept them and close the extra ones,
+   * and everyone else's connections would wait behind (the kernel caps it at
+   * net.core.somaxconn). */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), LISTEN_BACKLOG);
   g_signal_connect_data (self->service, "incoming", G_CALLBACK (on_incoming),
                          _cr_files_ref (self), unref_closure, 0);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,

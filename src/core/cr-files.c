@@ -364,6 +364,10 @@ cr_files_new (const char  *data_dir,
   self->reserve = DEFAULT_RESERVE;
   self->policy = CR_FILES_SHARE_EVERYONE;
   self->corrupt_chunk = -1;
+  self->per_ip = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->ip_max = CR_FILES_IP_MAX;
+  self->ip_rate = CR_FILES_IP_RATE;
+  self->ip_burst = CR_FILES_IP_BURST;
   self->cancellable = g_cancellable_new ();
 
   if (g_mkdir_with_parents (self->tmp_dir, 0700) != 0)
@@ -421,6 +425,11 @@ _cr_files_unref (CrFiles *self)
   g_cond_clear (&self->cond);
   g_free (self->dir);
   g_free (self->tmp_dir);
+  g_clear_pointer (&self->per_ip, g_hash_table_unref);
+  /* Through the pointer cr_files_set_identity left: this file does not
+   * link cr-crypto.c (the classic fuzzer compiles it alone). */
+  if (self->identity != NULL)
+    self->identity_free (self->identity);
   g_free (self);
 }
 

@@ -25,8 +25,16 @@
  *       (0 ends the file), CR_FILES_CHUNK_SUM bytes of BLAKE2b of the chunk
  *       (a corrupt chunk is detected and fetched again), the bytes.
  *
+ * A room with an identity key (every CrServer) speaks these lines only
+ * inside the encrypted stream of cr-crypto-stream.h: a handshake signed by
+ * the room's key, which the member checks against the key its chat session
+ * verified, then secretstream records both ways. A plaintext request gets
+ * "ERR 1 encrypted transfers only (CRS1)". A room without one (tests,
+ * fuzzers) speaks them in clear.
+ *
  * TOKEN is the member's resume token (the WELCOME's, cr-protocol.h): it
- * proves the connection comes from a member of the room. NAME is the rest
+ * proves the connection comes from a member with a live session; with
+ * encryption it never leaves the stream. NAME is the rest
  * of the line, made safe (cr_files_safe_name) by both ends; it is only
  * ever shown, never used as a path. Errors are CrFilesError numbers; each
  * member renders them in its own language (cr_files_error_to_string).
@@ -34,6 +42,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "cr-crypto.h"
 #include "cr-types.h"
 
 G_BEGIN_DECLS
@@ -45,6 +54,9 @@ G_BEGIN_DECLS
 #define CR_FILES_LINE_MAX          1024
 #define CR_FILES_NAME_MAX_BYTES    255
 #define CR_FILES_LIST_MAX          10000
+#define CR_FILES_IP_MAX            8
+#define CR_FILES_IP_RATE           16
+#define CR_FILES_IP_BURST          32
 
 #define CR_FILES_ERROR (cr_files_error_quark ())
 GQuark cr_files_error_quark (void);
@@ -114,6 +126,8 @@ typedef struct {
   guint64 bytes_in;        /* upload bytes received */
   guint64 bytes_out;       /* download bytes sent */
   guint64 expired;         /* files the quota pushed out */
+  guint64 capped;          /* connections closed at once: over one address's
+                            * cap of concurrent connections or rate of new ones */
 } CrFilesStats;
 
 /* Opens DATA_DIR/files.db and DATA_DIR/files/ (made if missing; leftover
@@ -150,6 +164,22 @@ void        cr_files_set_funcs      (CrFiles          *self,
                                      CrFilesAuthFunc   auth_func,
                                      CrFilesEventFunc  event_func,
                                      gpointer          user_data);
+
+/* Transfers inside the encrypted stream of cr-crypto-stream.h, keyed by
+ * the room's identity (copied); a room that has one refuses plaintext
+ * requests. Call before cr_files_listen. */
+void        cr_files_set_identity   (CrFiles          *self,
+                                     const CrIdentity *identity);
+
+/* One address (a host on the LAN; an IPv6 /64) may hold at most max
+ * connections at once (default CR_FILES_IP_MAX) and open at most rate new
+ * ones a second beyond a burst (CR_FILES_IP_RATE, CR_FILES_IP_BURST);
+ * others are closed as soon as they are accepted and counted
+ * (CrFilesStats.capped). Loopback is a host like any other here. */
+void        cr_files_set_ip_limits  (CrFiles          *self,
+                                     guint             max,
+                                     guint             rate,
+                                     guint             burst);
 
 /* Listen on TCP at address (port 0: any). Connections are served on
  * worker threads; every question for the room (who holds a token, the

@@ -873,7 +873,11 @@ start_files (CrServer *self)
 
   self->files = cr_files_new (self->data_dir, &error);
   if (self->files != NULL)
-    cr_files_set_funcs (self->files, on_files_auth, on_files_event, self);
+    {
+      cr_files_set_funcs (self->files, on_files_auth, on_files_event, self);
+      /* Transfers are as encrypted as the chat (cr-crypto-stream.h). */
+      cr_files_set_identity (self->files, self->identity);
+    }
   if (self->files == NULL || local == NULL || !cr_files_listen (self->files, local, &error))
     {
       g_warning ("Shared files are off: %s", error ? error->message : "no address");
