@@ -71,6 +71,15 @@ gboolean    cr_session_join_finish          (CrSession           *self,
 void        cr_session_set_accept_new_key   (CrSession           *self,
                                              gboolean             accept);
 
+/* A join from the login view stops at a room met for the first time,
+ * before our name or password leaves: it fails with CR_REASON_KEY_NEW and
+ * cr_session_get_new_key() is the room's fingerprint (NULL after any
+ * other outcome), to compare with the owner's. Accepting it lets the next
+ * join go on with that key only, and remember it. */
+void        cr_session_accept_key           (CrSession           *self,
+                                             const char          *fingerprint);
+const char *cr_session_get_new_key          (CrSession           *self);
+
 /* Host a room on the settings' port and join it as its owner, as name
  * (NULL or "": the saved nickname, else the user's login name). A room we
  * are a member of is left first. Binding the port is done at once: FALSE

@@ -89,7 +89,9 @@ typedef enum {
   CR_REASON_CLASSIC_REFUSED = 24,     /* the room takes no classic (unencrypted) members */
   CR_REASON_NAME_RESERVED = 25,       /* could pass for a line of the room's (cr_name_imitates_room) */
   CR_REASON_NAME_CONFUSABLE = 26,     /* looks like a member's or an account's name (cr_name_skeleton) */
-  CR_REASON_LAST = CR_REASON_NAME_CONFUSABLE,   /*< skip >*/
+  CR_REASON_KEY_NEW = 27,             /* client side: a room met for the first time, stopped
+                                       * for the user to compare its key (cr_client_set_confirm_new_key) */
+  CR_REASON_LAST = CR_REASON_KEY_NEW,   /*< skip >*/
 } CrReason;
 
 typedef enum {
