@@ -980,49 +980,6 @@ cr_session_stop_hosting (CrSession *self)
     cr_session_leave_async (self, NULL, NULL);
 }
 
-static gboolean
-room_name_from_setting (GValue   *value,
-                        GVariant *variant,
-                        gpointer  user_data)
-{
-  CrServer *server = user_data;
-  const char *name = g_variant_get_string (variant, NULL);
-  g_autofree char *owner = NULL;
-
-  if (name[0] != '\0')
-    {
-      g_value_set_string (value, name);
-      return TRUE;
-    }
-
-  g_object_get (server, "owner-name", &owner, NULL);
-  /* Translators: the default name of a room you host; %s is your nickname */
-  g_value_take_string (value, g_strdup_printf (_("%s's room"),
-                                               owner != NULL ? owner : g_get_user_name ()));
-  return TRUE;
-}
-
-void
-cr_session_bind_server_settings (GSettings *settings,
-                                 CrServer  *server)
-{
-  g_return_if_fail (G_IS_SETTINGS (settings));
-  g_return_if_fail (CR_IS_SERVER (server));
-
-  /* Settings → server only: the owner view writes the settings, and a
-   * name the server falls back to is not written back as a choice. The
-   * bindings go with the server. */
-  g_settings_bind_with_mapping (settings, "room-name", server, "room-name",
-                                G_SETTINGS_BIND_GET, room_name_from_setting, NULL,
-                                server, NULL);
-  g_settings_bind (settings, "require-registration", server, "require-registration",
-                   G_SETTINGS_BIND_GET);
-  g_settings_bind (settings, "history-length", server, "history-length",
-                   G_SETTINGS_BIND_GET);
-  g_settings_bind (settings, "allow-classic", server, "allow-classic", G_SETTINGS_BIND_GET);
-  g_settings_bind (settings, "discoverable", server, "discoverable", G_SETTINGS_BIND_GET);
-}
-
 /* --- for tests (cr-session-private.h) ----------------------------------- */
 
 guint
