@@ -1826,6 +1826,10 @@ test_limits (Fixture       *fixture,
   g_settings_reset (fixture->settings, "file-share-policy");
   g_assert_cmpuint (adw_combo_row_get_selected (policy_row), ==, 0);
   g_assert_cmpint (cr_files_get_policy (files), ==, CR_FILES_SHARE_EVERYONE);
+  /* The group scrolled into view, for a look (CR_SCREENSHOT_DIR). */
+  gtk_widget_grab_focus (GTK_WIDGET (policy_row));
+  cr_test_run_for (300);
+  save_screenshot (fixture, "owner-limits");
 
   for (guint i = 0; i < 2; i++)
     cr_test_leave_and_free (members[i]);
