@@ -33,6 +33,8 @@ struct _CrLoginPage
 
   /* template widgets */
   AdwToastOverlay *toast_overlay;
+  GtkScrolledWindow *scroller;
+  GtkWidget       *clamp;
   AdwEntryRow     *address_row;
   AdwEntryRow     *nickname_row;
   AdwEntryRow     *password_row;
@@ -50,6 +52,7 @@ struct _CrLoginPage
   /* owned */
   GSettings       *settings;
   char            *new_key;      /* the fingerprint shown, or NULL */
+  guint            scroll_tick;  /* bringing the key into view */
 
   gboolean         busy;
 };
@@ -165,6 +168,39 @@ join_action (GtkWidget  *widget,
   g_signal_emit (self, signals[JOIN_REQUESTED], 0);
 }
 
+/* The form is taller than a small window: the key shown under it is
+ * scrolled into view once it has its place (a later frame), its Join
+ * included. */
+static gboolean
+scroll_to_new_key (GtkWidget     *widget,
+                   GdkFrameClock *clock,
+                   gpointer       user_data)
+{
+  CrLoginPage *self = CR_LOGIN_PAGE (widget);
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  graphene_rect_t bounds;
+  double top, bottom, page;
+
+  if (!gtk_widget_get_visible (self->new_key_box))
+    {
+      self->scroll_tick = 0;
+      return G_SOURCE_REMOVE;
+    }
+  if (!gtk_widget_compute_bounds (self->new_key_box, self->clamp, &bounds) ||
+      bounds.size.height <= 0)
+    return G_SOURCE_CONTINUE;   /* not laid out yet */
+
+  top = bounds.origin.y;
+  bottom = top + bounds.size.height;
+  page = gtk_adjustment_get_page_size (adjustment);
+  if (bottom > gtk_adjustment_get_value (adjustment) + page)
+    gtk_adjustment_set_value (adjustment, MIN (top, bottom - page));
+  else if (top < gtk_adjustment_get_value (adjustment))
+    gtk_adjustment_set_value (adjustment, top);
+  self->scroll_tick = 0;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 trust_key_action (GtkWidget  *widget,
                   const char *action_name,
@@ -196,6 +232,11 @@ cr_login_page_dispose (GObject *object)
 {
   CrLoginPage *self = CR_LOGIN_PAGE (object);
 
+  if (self->scroll_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick);
+      self->scroll_tick = 0;
+    }
   g_clear_object (&self->settings);
   g_clear_pointer (&self->new_key, g_free);
 
@@ -227,6 +268,8 @@ cr_login_page_class_init (CrLoginPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/chatroom/ChatRoom/cr-login-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, scroller);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, clamp);
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, address_row);
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, nickname_row);
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, password_row);
@@ -465,7 +508,12 @@ cr_login_page_show_new_key (CrLoginPage *self,
   /* The question has its own Join: one way on at a time. */
   gtk_widget_set_visible (self->join_button, !shown);
   if (shown)
-    gtk_widget_grab_focus (self->trust_key_button);
+    {
+      gtk_widget_grab_focus (self->trust_key_button);
+      if (self->scroll_tick == 0)
+        self->scroll_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_to_new_key,
+                                                          NULL, NULL);
+    }
 }
 
 const char *
