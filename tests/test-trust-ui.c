@@ -561,6 +561,58 @@ test_key_changed (void)
   g_setenv ("CHATROOM_TRUST_FILE", "", TRUE);
 }
 
+/* --- a forged refusal --------------------------------------------------- */
+
+/* Refusals travel in clear (cr-protocol.h): anyone on the LAN can answer
+ * a join with "key changed" or "first time here". Only the member's own
+ * check of the key may stop a join so: a forged one is an internal error,
+ * with no dialog and no key to show. */
+static void
+test_forged_refusal (void)
+{
+  const CrReason forged[] = { CR_REASON_KEY_NEW, CR_REASON_KEY_CHANGED };
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autofree char *trust_file = g_build_filename (dir, "known-rooms", NULL);
+  g_autofree char *internal = cr_render_reason (CR_REASON_INTERNAL, NULL);
+  CrWindow *window;
+  CrLoginPage *login;
+
+  g_setenv ("CHATROOM_TRUST_FILE", trust_file, TRUE);
+  window = present_window ();
+  login = _cr_window_get_login_page (window);
+  cr_login_page_set_nickname (login, "dora-forged");
+
+  for (guint i = 0; i < G_N_ELEMENTS (forged); i++)
+    {
+      g_autoptr(CrTestSocket) impostor = cr_test_socket_new ("127.0.0.1");
+      g_autofree char *address = cr_test_address ("127.0.0.1", cr_test_socket_get_port (impostor));
+      g_autoptr(GSocketAddress) member = NULL;
+      g_autoptr(GBytes) probe = NULL;
+      g_autoptr(GBytes) body = cr_body_refuse (forged[i], "");
+      g_autoptr(GBytes) refuse = NULL;
+      CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_REFUSE, 0, 0, 0, 0, 0 };
+
+      cr_login_page_set_address (login, address);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (login), "login.join", NULL));
+      probe = cr_test_socket_receive (impostor, WAIT_MS, &member);
+      g_assert_nonnull (probe);
+      refuse = cr_datagram_build (&header, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+      cr_test_socket_send (impostor, member, g_bytes_get_data (refuse, NULL),
+                           g_bytes_get_size (refuse));
+      WAIT_FOR (joined_or_stopped (window), WAIT_MS);
+      g_assert_cmpstr (cr_login_page_get_error (login), ==, internal);
+      g_assert_null (cr_login_page_get_new_key (login));
+      g_assert_null (find_dialog (window));
+      g_assert_cmpint (cr_session_get_state (_cr_window_get_session (window)), ==,
+                       CR_SESSION_IDLE);
+    }
+  g_assert_false (g_file_test (trust_file, G_FILE_TEST_EXISTS));
+
+  destroy_window (window);
+  cr_test_remove_tree (dir);
+  g_setenv ("CHATROOM_TRUST_FILE", "", TRUE);
+}
+
 static void
 require_display (void)
 {
@@ -594,6 +646,7 @@ main (int   argc,
 
   g_test_add_func ("/chatroom/trust-ui/first-meeting", test_first_meeting);
   g_test_add_func ("/chatroom/trust-ui/key-changed", test_key_changed);
+  g_test_add_func ("/chatroom/trust-ui/forged-refusal", test_forged_refusal);
 
   ret = g_test_run ();
   cr_test_remove_tree (data_home);
