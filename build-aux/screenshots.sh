@@ -1,6 +1,6 @@
 #!/bin/sh
 # Screenshots of the real app under Xvfb, in English and Chinese:
-#   data/screenshots/{login,chat,owner,narrow,muted,kicked,owner-200}-{en,zh_CN}.png
+#   data/screenshots/{login,first-key,chat,owner,narrow,muted,kicked,owner-200}-{en,zh_CN}.png
 #
 #   build-aux/screenshots.sh [BUILDDIR]     (default: build; builds nothing)
 #
@@ -15,6 +15,8 @@
 #      the chat's composer;
 #   3. a second `chatroom 127.0.0.1:PORT` with the nickname bob shows the
 #      filled-in login view           -> login-LANG.png
+#      Enter: a room met for the first time shows its key
+#                                      -> first-key-LANG.png
 #      Enter joins; bob says a line    -> chat-LANG.png
 #   4. the host opens the owner view   -> owner-LANG.png
 #   5. bob's window 400 px wide        -> narrow-LANG.png
@@ -108,7 +110,7 @@ export CHATROOM_DISCOVERY_NO_LAN=1
 # drops some when they come fast: type those slower.
 type_delay=120
 if [ "$lang" = zh_CN ]; then
-  type_delay=300
+  type_delay=500
   room="物理课"
   say_alice1="大家好！"
   say_carol1="老师好，今天的实验在几号楼？"
@@ -155,14 +157,17 @@ run_as() {
   last_pid=$!
 }
 
-# The newest top-level window of a process (GTK maps more than one).
+# The newest top-level window of a process (GTK maps more than one). Its
+# _NET_WM_PID is checked: before the process maps a window of its own,
+# xdotool's --pid was seen to answer with another program's.
 window_of() {
-  for _ in $(seq 1 100); do
-    wid=$(xdotool search --onlyvisible --pid "$1" 2>/dev/null | tail -n 1 || true)
-    if [ -n "$wid" ]; then
-      echo "$wid"
-      return 0
-    fi
+  for _ in $(seq 1 200); do
+    for wid in $(xdotool search --onlyvisible --pid "$1" 2>/dev/null | tac || true); do
+      if [ "$(xdotool getwindowpid "$wid" 2>/dev/null || true)" = "$1" ]; then
+        echo "$wid"
+        return 0
+      fi
+    done
     sleep 0.1
   done
   echo "screenshots: no window from pid $1" >&2
@@ -310,8 +315,13 @@ xdotool windowmove "$bob_win" 960 0
 sleep 6
 shot "$bob_win" login
 
-# The login view's first focus is its form: Enter joins.
+# The login view's first focus is its form: Enter joins. Bob never met
+# this room: the join stops at its key, which the login view shows to
+# compare with the owner's; its Join has the focus, Enter goes on.
 focus "$bob_win" 450 100
+xdotool key Return
+sleep 2
+shot "$bob_win" first-key
 xdotool key Return
 wait_for 10 log_has alice "bob"
 sleep 2
@@ -319,8 +329,7 @@ sleep 2
 xdotool type --delay "$type_delay" "$say_bob"
 xdotool key Return
 wait_for 10 log_has alice "$say_bob"
-# The first join's toast (the room key's fingerprint) has had its time.
-sleep 4
+sleep 2
 shot "$bob_win" chat
 
 # The header bar's members button opens the owner view (open from the

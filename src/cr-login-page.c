@@ -4,7 +4,9 @@
  *
  * A form of AdwEntryRows. The page itself never touches the network: it
  * asks the window to join ("join-requested") and shows what came of it,
- * refusals inline under the form, notes as toasts.
+ * refusals inline under the form, notes as toasts. A room met for the
+ * first time shows its key's fingerprint under the form and waits for the
+ * user to compare it ("key-accepted" goes on, Cancel stays here).
  */
 #define G_LOG_DOMAIN "cr-login-page"
 
@@ -31,6 +33,8 @@ struct _CrLoginPage
 
   /* template widgets */
   AdwToastOverlay *toast_overlay;
+  GtkScrolledWindow *scroller;
+  GtkWidget       *clamp;
   AdwEntryRow     *address_row;
   AdwEntryRow     *nickname_row;
   AdwEntryRow     *password_row;
@@ -40,9 +44,15 @@ struct _CrLoginPage
   GtkLabel        *error_label;
   GtkSpinner      *join_spinner;
   GtkLabel        *join_label;
+  GtkWidget       *join_button;
+  GtkWidget       *new_key_box;
+  GtkLabel        *new_key_label;
+  GtkWidget       *trust_key_button;
 
   /* owned */
   GSettings       *settings;
+  char            *new_key;      /* the fingerprint shown, or NULL */
+  guint            scroll_tick;  /* bringing the key into view */
 
   gboolean         busy;
 };
@@ -51,6 +61,7 @@ G_DEFINE_FINAL_TYPE (CrLoginPage, cr_login_page, ADW_TYPE_BIN)
 
 enum {
   JOIN_REQUESTED,
+  KEY_ACCEPTED,
   N_SIGNALS
 };
 
@@ -80,6 +91,14 @@ on_row_changed (CrLoginPage *self)
    * now describe a form that is no longer there. */
   cr_login_page_show_error (self, NULL);
   update_actions (self);
+}
+
+static void
+on_address_changed (CrLoginPage *self)
+{
+  /* The key shown was another address's. */
+  cr_login_page_show_new_key (self, NULL);
+  on_row_changed (self);
 }
 
 static void
@@ -149,12 +168,77 @@ join_action (GtkWidget  *widget,
   g_signal_emit (self, signals[JOIN_REQUESTED], 0);
 }
 
+/* The form is taller than a small window: the key shown under it is
+ * scrolled into view once it has its place (a later frame), its Join
+ * included. */
+static gboolean
+scroll_to_new_key (GtkWidget     *widget,
+                   GdkFrameClock *clock,
+                   gpointer       user_data)
+{
+  CrLoginPage *self = CR_LOGIN_PAGE (widget);
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  graphene_rect_t bounds;
+  double top, bottom, page;
+
+  if (!gtk_widget_get_visible (self->new_key_box))
+    {
+      self->scroll_tick = 0;
+      return G_SOURCE_REMOVE;
+    }
+  if (!gtk_widget_compute_bounds (self->new_key_box, self->clamp, &bounds) ||
+      bounds.size.height <= 0)
+    return G_SOURCE_CONTINUE;   /* not laid out yet */
+
+  top = bounds.origin.y;
+  bottom = top + bounds.size.height;
+  page = gtk_adjustment_get_page_size (adjustment);
+  if (bottom > gtk_adjustment_get_value (adjustment) + page)
+    gtk_adjustment_set_value (adjustment, MIN (top, bottom - page));
+  else if (top < gtk_adjustment_get_value (adjustment))
+    gtk_adjustment_set_value (adjustment, top);
+  self->scroll_tick = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+trust_key_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  CrLoginPage *self = CR_LOGIN_PAGE (widget);
+  g_autofree char *fingerprint = g_strdup (self->new_key);
+
+  if (fingerprint == NULL || self->busy)
+    return;
+
+  cr_login_page_show_new_key (self, NULL);
+  g_signal_emit (self, signals[KEY_ACCEPTED], 0, fingerprint);
+}
+
+static void
+cancel_key_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CrLoginPage *self = CR_LOGIN_PAGE (widget);
+
+  cr_login_page_show_new_key (self, NULL);
+  cr_login_page_focus (self);
+}
+
 static void
 cr_login_page_dispose (GObject *object)
 {
   CrLoginPage *self = CR_LOGIN_PAGE (object);
 
+  if (self->scroll_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick);
+      self->scroll_tick = 0;
+    }
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->new_key, g_free);
 
   G_OBJECT_CLASS (cr_login_page_parent_class)->dispose (object);
 }
@@ -173,10 +257,19 @@ cr_login_page_class_init (CrLoginPageClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
+  /* The user compared the fingerprint shown and joins that room. */
+  signals[KEY_ACCEPTED] =
+    g_signal_new ("key-accepted",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/chatroom/ChatRoom/cr-login-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, scroller);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, clamp);
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, address_row);
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, nickname_row);
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, password_row);
@@ -186,6 +279,11 @@ cr_login_page_class_init (CrLoginPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, error_label);
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, join_spinner);
   gtk_widget_class_bind_template_child (widget_class, CrLoginPage, join_label);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, join_button);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, new_key_box);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, new_key_label);
+  gtk_widget_class_bind_template_child (widget_class, CrLoginPage, trust_key_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_address_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_row_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_row_entry_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_register_toggled);
@@ -193,6 +291,8 @@ cr_login_page_class_init (CrLoginPageClass *klass)
   g_type_ensure (CR_TYPE_ROOM_LIST);
 
   gtk_widget_class_install_action (widget_class, "login.join", NULL, join_action);
+  gtk_widget_class_install_action (widget_class, "login.trust-key", NULL, trust_key_action);
+  gtk_widget_class_install_action (widget_class, "login.cancel-key", NULL, cancel_key_action);
 }
 
 static void
@@ -385,6 +485,43 @@ cr_login_page_add_toast (CrLoginPage *self,
   g_return_if_fail (ADW_IS_TOAST (toast));
 
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+cr_login_page_show_new_key (CrLoginPage *self,
+                            const char  *fingerprint)
+{
+  gboolean shown;
+
+  g_return_if_fail (CR_IS_LOGIN_PAGE (self));
+
+  if (fingerprint != NULL && fingerprint[0] == '\0')
+    fingerprint = NULL;
+  if (g_strcmp0 (self->new_key, fingerprint) == 0)
+    return;
+
+  g_free (self->new_key);
+  self->new_key = g_strdup (fingerprint);
+  shown = fingerprint != NULL;
+  gtk_label_set_text (self->new_key_label, shown ? fingerprint : "");
+  gtk_widget_set_visible (self->new_key_box, shown);
+  /* The question has its own Join: one way on at a time. */
+  gtk_widget_set_visible (self->join_button, !shown);
+  if (shown)
+    {
+      gtk_widget_grab_focus (self->trust_key_button);
+      if (self->scroll_tick == 0)
+        self->scroll_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_to_new_key,
+                                                          NULL, NULL);
+    }
+}
+
+const char *
+cr_login_page_get_new_key (CrLoginPage *self)
+{
+  g_return_val_if_fail (CR_IS_LOGIN_PAGE (self), NULL);
+
+  return self->new_key;
 }
 
 /* --- for tests (cr-window-private.h) ------------------------------------ */

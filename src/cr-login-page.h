@@ -12,7 +12,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CrLoginPage, cr_login_page, CR, LOGIN_PAGE, AdwBin)
 
 /* Signal "join-requested": the user asked to join with what the page
- * holds; the window joins and reports back with set_busy / show_error. */
+ * holds; the window joins and reports back with set_busy / show_error.
+ * Signal "key-accepted" (const char *fingerprint): the same, trusting the
+ * first-seen room's key shown (cr_login_page_show_new_key). */
 GtkWidget  *cr_login_page_new           (void);
 const char *cr_login_page_get_address   (CrLoginPage *self);
 void        cr_login_page_set_address   (CrLoginPage *self,
@@ -35,6 +37,13 @@ char       *cr_login_page_dup_password_rule (void);
 void        cr_login_page_show_error    (CrLoginPage *self,
                                          const char  *text);
 const char *cr_login_page_get_error     (CrLoginPage *self);
+/* A room met for the first time (cr_session_get_new_key): its
+ * fingerprint, with "compare this key with the owner's" and Join /
+ * Cancel; Join emits "key-accepted" (const char *fingerprint). NULL
+ * hides it, as do Cancel and editing the address. */
+void        cr_login_page_show_new_key  (CrLoginPage *self,
+                                         const char  *fingerprint);
+const char *cr_login_page_get_new_key   (CrLoginPage *self);
 /* A transient note ("You left the room"). */
 void        cr_login_page_show_toast    (CrLoginPage *self,
                                          const char  *text);

@@ -67,6 +67,10 @@ struct _CrOwnerPage
   GtkSwitch           *require_registration_switch;
   GtkSwitch           *allow_classic_switch;
   GtkSpinButton       *history_spin;
+  GtkSpinButton       *max_members_spin;
+  GtkSpinButton       *file_max_size_spin;
+  GtkSpinButton       *file_quota_spin;
+  AdwComboRow         *share_policy_row;
   GtkSpinButton       *port_spin;
   GtkSwitch           *local_only_switch;
   GtkSwitch           *discoverable_switch;
@@ -665,6 +669,58 @@ stop_action (GtkWidget  *widget,
   g_signal_emit (widget, signals[STOP_REQUESTED], 0);
 }
 
+/* "Who may share files": the combo row's items in the order of the
+ * setting's nicks (CrFilesPolicy's values). */
+static const char * const share_policies[] = { "everyone", "registered", "owner" };
+
+static gboolean
+share_policy_to_row (GValue   *value,
+                     GVariant *variant,
+                     gpointer  user_data)
+{
+  const char *nick = g_variant_get_string (variant, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (share_policies); i++)
+    if (g_str_equal (nick, share_policies[i]))
+      {
+        g_value_set_uint (value, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static GVariant *
+share_policy_from_row (const GValue       *value,
+                       const GVariantType *expected_type,
+                       gpointer            user_data)
+{
+  guint selected = g_value_get_uint (value);
+
+  if (selected >= G_N_ELEMENTS (share_policies))
+    return NULL;
+  return g_variant_new_string (share_policies[selected]);
+}
+
+/* The room's limits: the session applies them to the running room
+ * (cr-session-settings.c). */
+static void
+bind_limits (CrOwnerPage *self)
+{
+  g_settings_bind (self->settings, "max-members",
+                   gtk_spin_button_get_adjustment (self->max_members_spin), "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "file-max-size",
+                   gtk_spin_button_get_adjustment (self->file_max_size_spin), "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "file-quota",
+                   gtk_spin_button_get_adjustment (self->file_quota_spin), "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (self->settings, "file-share-policy",
+                                self->share_policy_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT,
+                                share_policy_to_row, share_policy_from_row, NULL, NULL);
+}
+
 static void
 cr_owner_page_dispose (GObject *object)
 {
@@ -777,6 +833,10 @@ cr_owner_page_class_init (CrOwnerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, require_registration_switch);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, allow_classic_switch);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, history_spin);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, max_members_spin);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, file_max_size_spin);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, file_quota_spin);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, share_policy_row);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, port_spin);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, local_only_switch);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, discoverable_switch);
@@ -865,6 +925,7 @@ cr_owner_page_init (CrOwnerPage *self)
       g_settings_bind (self->settings, "allow-classic",
                        self->allow_classic_switch, "active",
                        G_SETTINGS_BIND_DEFAULT);
+      bind_limits (self);
       {
         g_autofree char *room_name = g_settings_get_string (self->settings, "room-name");
 

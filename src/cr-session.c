@@ -50,6 +50,8 @@ struct _CrSession
   CrSessionState  state;
   guint           n_notifications;
   gboolean        accept_new_key;   /* for the next join only */
+  char           *accepted_key;     /* a first-seen room's fingerprint, the same */
+  char           *new_key;          /* after CR_REASON_KEY_NEW: the room's fingerprint */
 };
 
 G_DEFINE_FINAL_TYPE (CrSession, cr_session, G_TYPE_OBJECT)
@@ -465,6 +467,9 @@ on_join_finished (GObject      *source,
       if (!current)
         return;
 
+      g_clear_pointer (&self->new_key, g_free);
+      if (g_error_matches (error, CR_CLIENT_ERROR, CR_REASON_KEY_NEW))
+        self->new_key = g_strdup (cr_client_get_offered_fingerprint (client));
       drop_all (self, FALSE, NULL, TRUE, NULL);
       if (task != NULL)
         g_task_return_error (task, g_steal_pointer (&error));
@@ -478,6 +483,7 @@ on_join_finished (GObject      *source,
   if (!current)
     return;
 
+  g_clear_pointer (&self->new_key, g_free);
   g_clear_object (&self->join_cancellable);
   set_state (self, state_of_client (client));
   if (task != NULL)
@@ -503,6 +509,10 @@ start_join (CrSession  *self,
     cr_client_set_trust_file (self->client, trust_file);
     cr_client_set_accept_new_key (self->client, self->accept_new_key);
     self->accept_new_key = FALSE;
+    /* A room met for the first time waits for the user to compare its
+     * key (the login view); our own room, hosted here, does not. */
+    cr_client_set_confirm_new_key (self->client, owner_token == NULL, self->accepted_key);
+    g_clear_pointer (&self->accepted_key, g_free);
   }
   self->join_cancellable = g_cancellable_new ();
   self->join_task = task != NULL ? g_object_ref (task) : NULL;
@@ -636,6 +646,8 @@ cr_session_finalize (GObject *object)
   CrSession *self = CR_SESSION (object);
 
   g_clear_object (&self->settings);
+  g_free (self->accepted_key);
+  g_free (self->new_key);
 
   G_OBJECT_CLASS (cr_session_parent_class)->finalize (object);
 }
@@ -849,6 +861,24 @@ cr_session_set_accept_new_key (CrSession *self,
   self->accept_new_key = !!accept;
 }
 
+void
+cr_session_accept_key (CrSession  *self,
+                       const char *fingerprint)
+{
+  g_return_if_fail (CR_IS_SESSION (self));
+
+  g_free (self->accepted_key);
+  self->accepted_key = g_strdup (fingerprint);
+}
+
+const char *
+cr_session_get_new_key (CrSession *self)
+{
+  g_return_val_if_fail (CR_IS_SESSION (self), NULL);
+
+  return self->new_key;
+}
+
 gboolean
 cr_session_join_finish (CrSession     *self,
                         GAsyncResult  *result,
@@ -948,49 +978,6 @@ cr_session_stop_hosting (CrSession *self)
 
   if (self->server != NULL)
     cr_session_leave_async (self, NULL, NULL);
-}
-
-static gboolean
-room_name_from_setting (GValue   *value,
-                        GVariant *variant,
-                        gpointer  user_data)
-{
-  CrServer *server = user_data;
-  const char *name = g_variant_get_string (variant, NULL);
-  g_autofree char *owner = NULL;
-
-  if (name[0] != '\0')
-    {
-      g_value_set_string (value, name);
-      return TRUE;
-    }
-
-  g_object_get (server, "owner-name", &owner, NULL);
-  /* Translators: the default name of a room you host; %s is your nickname */
-  g_value_take_string (value, g_strdup_printf (_("%s's room"),
-                                               owner != NULL ? owner : g_get_user_name ()));
-  return TRUE;
-}
-
-void
-cr_session_bind_server_settings (GSettings *settings,
-                                 CrServer  *server)
-{
-  g_return_if_fail (G_IS_SETTINGS (settings));
-  g_return_if_fail (CR_IS_SERVER (server));
-
-  /* Settings → server only: the owner view writes the settings, and a
-   * name the server falls back to is not written back as a choice. The
-   * bindings go with the server. */
-  g_settings_bind_with_mapping (settings, "room-name", server, "room-name",
-                                G_SETTINGS_BIND_GET, room_name_from_setting, NULL,
-                                server, NULL);
-  g_settings_bind (settings, "require-registration", server, "require-registration",
-                   G_SETTINGS_BIND_GET);
-  g_settings_bind (settings, "history-length", server, "history-length",
-                   G_SETTINGS_BIND_GET);
-  g_settings_bind (settings, "allow-classic", server, "allow-classic", G_SETTINGS_BIND_GET);
-  g_settings_bind (settings, "discoverable", server, "discoverable", G_SETTINGS_BIND_GET);
 }
 
 /* --- for tests (cr-session-private.h) ----------------------------------- */

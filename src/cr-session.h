@@ -36,8 +36,8 @@ G_DECLARE_FINAL_TYPE (CrSession, cr_session, CR, SESSION, GObject)
  *       ROOM_CLOSED after we stopped hosting (was_owner TRUE), else why
  *       the room dropped us.
  *
- * The hosted room's live settings (room name, registration, history) are
- * bound to GSettings once, when it starts (cr_session_bind_server_settings);
+ * The hosted room's live settings (room name, registration, history,
+ * limits) are bound to GSettings once, when it starts (cr_session_bind_server_settings);
  * its port and "this computer only" are read when it starts.
  *
  * Desktop notifications for messages are sent from here: a mention always,
@@ -70,6 +70,14 @@ gboolean    cr_session_join_finish          (CrSession           *self,
  * For that one join only. */
 void        cr_session_set_accept_new_key   (CrSession           *self,
                                              gboolean             accept);
+/* A join from the login view stops at a room met for the first time,
+ * before our name or password leaves: it fails with CR_REASON_KEY_NEW and
+ * cr_session_get_new_key() is the room's fingerprint (NULL after any
+ * other outcome), to compare with the owner's. Accepting it lets the next
+ * join go on with that key only, and remember it. */
+void        cr_session_accept_key           (CrSession           *self,
+                                             const char          *fingerprint);
+const char *cr_session_get_new_key          (CrSession           *self);
 
 /* Host a room on the settings' port and join it as its owner, as name
  * (NULL or "": the saved nickname, else the user's login name). A room we
@@ -99,9 +107,12 @@ gboolean    cr_session_leave_finish         (CrSession           *self,
  * when nobody waits for it to finish). Nothing when not hosting. */
 void        cr_session_stop_hosting         (CrSession           *self);
 
-/* The single route from the settings to a hosted room: "room-name" (empty
- * is "NAME's room" after the server's "owner-name"), "require-registration"
- * and "history-length", settings → server only. */
+/* The single route from the settings to a hosted room
+ * (cr-session-settings.c): "room-name" (empty is "NAME's room" after the
+ * server's "owner-name"), "require-registration", "history-length",
+ * "allow-classic", "discoverable", "max-members", and the shared files'
+ * "file-max-size", "file-quota" (MB) and "file-share-policy", settings →
+ * server only, live. */
 void        cr_session_bind_server_settings (GSettings           *settings,
                                              CrServer            *server);
 

@@ -69,6 +69,16 @@ on_join_finished (GObject      *source,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
 
+      /* A room met for the first time: the join stopped before our name
+       * or password left, and the login view shows the room's key for
+       * the user to compare with the owner's, then join or not. */
+      if (g_error_matches (error, CR_CLIENT_ERROR, CR_REASON_KEY_NEW))
+        {
+          _cr_window_show_login (self, NULL, NULL);
+          cr_login_page_show_new_key (self->login_page, cr_session_get_new_key (self->session));
+          return;
+        }
+
       why = _cr_window_dup_error_text (error);
       _cr_window_show_login (self, why, NULL);
       if (g_error_matches (error, CR_CLIENT_ERROR, CR_REASON_KEY_CHANGED))
@@ -78,22 +88,6 @@ on_join_finished (GObject      *source,
 
   cr_login_page_remember (self->login_page);
   cr_login_page_show_error (self->login_page, NULL);
-
-  /* A room met for the first time: its key is remembered now, so now is
-   * when comparing its fingerprint with the owner's is worth it. */
-  {
-    CrClient *client = cr_session_get_client (self->session);
-
-    if (client != NULL && cr_client_get_key_trust (client) == CR_KEY_TRUST_NEW)
-      {
-        g_autofree char *note = NULL;
-
-        /* Translators: %s is the room key's fingerprint (groups of digits) */
-        note = g_strdup_printf (_("First time in this room. Its key: %s"),
-                                cr_client_get_fingerprint (client));
-        cr_chat_page_show_toast (self->chat_page, note);
-      }
-  }
 }
 
 static void
@@ -111,10 +105,22 @@ on_login_page_join_requested (CrWindow    *self,
   name = g_strstrip (g_strdup (cr_login_page_get_nickname (page)));
 
   cr_login_page_show_error (self->login_page, NULL);
+  cr_login_page_show_new_key (self->login_page, NULL);
   cr_session_join_async (self->session, address, name,
                          cr_login_page_get_password (page),
                          cr_login_page_get_register (page),
                          on_join_finished, g_object_ref (self));
+}
+
+/* The user compared the first-seen room's key with the owner's: join,
+ * trusting that key only (another one stops the join again). */
+static void
+on_login_page_key_accepted (CrWindow    *self,
+                            const char  *fingerprint,
+                            CrLoginPage *page)
+{
+  cr_session_accept_key (self->session, fingerprint);
+  on_login_page_join_requested (self, page);
 }
 
 /* --- owner mode --------------------------------------------------------- */
@@ -362,6 +368,7 @@ _cr_window_class_add_actions (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.rejoin", NULL, rejoin_action);
   gtk_widget_class_bind_template_callback (widget_class, on_login_page_join_requested);
+  gtk_widget_class_bind_template_callback (widget_class, on_login_page_key_accepted);
   gtk_widget_class_install_action (widget_class, "win.leave", NULL, leave_action);
   gtk_widget_class_install_action (widget_class, "win.host-on-free-port", NULL,
                                    host_on_free_port_action);

@@ -320,6 +320,204 @@ test_paste_and_download (void)
   cr_test_room_clear (&room);
 }
 
+/* Progress and cancel, as seen on screen --------------------------------- */
+
+#define BIG_SIZE (30 * 1000 * 1000)
+
+static GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *icon_name)
+{
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), icon_name) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button (child, icon_name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_type (GtkWidget *widget,
+           GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_type (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Click a row's button (by its icon), as the member would. */
+static void
+click (GtkWidget  *row,
+       const char *icon_name)
+{
+  GtkWidget *button = find_button (row, icon_name);
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_mapped (button));
+  g_assert_true (gtk_widget_activate (button));
+}
+
+typedef struct {
+  GtkWidget *row;
+  double     between;   /* the bar's fraction on screen, strictly in (0, 1); 0: none yet */
+  gboolean   stop;      /* stop waiting at the first such fraction */
+} BarWait;
+
+/* What the progress bar shows now, while it is on screen; until the row
+ * has its file (or, with stop, until a fraction strictly inside). */
+static gboolean
+bar_watched (gpointer user_data)
+{
+  BarWait *wait = user_data;
+  GtkWidget *bar = find_type (wait->row, GTK_TYPE_PROGRESS_BAR);
+  double f = gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar));
+
+  if (gtk_widget_get_mapped (bar) && f > 0.0 && f < 1.0 && wait->between == 0.0)
+    wait->between = f;
+  if (wait->stop)
+    return wait->between > 0.0;
+  return cr_file_row_get_path (CR_FILE_ROW (wait->row)) != NULL;
+}
+
+static gboolean
+row_idle (gpointer user_data)
+{
+  /* The download button back: the cancelled fetch has ended. */
+  GtkWidget *button = find_button (user_data, "folder-download-symbolic");
+
+  return gtk_widget_get_mapped (button);
+}
+
+/* A 30 MB download from a file row: its progress bar shows a fraction
+ * strictly between 0 and 1 at some point, then the file is complete. A
+ * second download cancelled half-way stops with the row as it was and
+ * the part kept; downloading again goes on to an identical file. */
+static void
+test_progress_and_cancel (void)
+{
+  CrTestRoom room = { 0 };
+  CrClient *alice, *bob;
+  GtkWidget *window;
+  GtkWidget *box;
+  GtkWidget *row;
+  GtkWidget *again;
+  g_autoptr(CrMessage) file = NULL;
+  g_autoptr(CrFileClient) alice_files = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *big = g_build_filename (scratch, "lecture.bin", NULL);
+  g_autofree char *want = NULL;
+  g_autofree char *got = NULL;
+  g_autofree char *first_path = NULL;
+  g_autofree char *part = NULL;
+  gboolean uploaded = FALSE;
+  GStatBuf st;
+  FindWait wait;
+  BarWait bar = { 0 };
+
+  cr_test_room_start (&room, "127.0.0.1");
+  alice = cr_test_join (room.address, "alice", NULL, FALSE, 5000, NULL);
+  bob = cr_test_join (room.address, "bob", NULL, FALSE, 5000, NULL);
+  {
+    g_autofree char *bytes = g_malloc (BIG_SIZE);
+    g_autoptr(GRand) rand = g_rand_new_with_seed (30);
+
+    for (gsize i = 0; i < BIG_SIZE; i += 4)
+      *(guint32 *) (bytes + i) = g_rand_int (rand);
+    g_assert_true (g_file_set_contents (big, bytes, BIG_SIZE, NULL));
+  }
+  g_assert_true (cr_client_dup_file_endpoint (alice, &address, &token));
+  alice_files = cr_file_client_new (address, token);
+  cr_file_client_upload_async (alice_files, big, NULL, NULL, NULL, NULL, on_uploaded, &uploaded);
+  cr_test_assert_wait (flag_set, &uploaded, 60000);
+  wait = (FindWait) { bob, "lecture.bin" };
+  cr_test_assert_wait (file_message_arrived, &wait, 20000);
+  file = find_file_message (bob, "lecture.bin");
+  g_assert_true (g_file_get_contents (big, &want, NULL, NULL));
+
+  /* Bob's rows, in a real window. */
+  window = gtk_window_new ();
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  row = cr_file_row_new ();
+  gtk_box_append (GTK_BOX (box), row);
+  cr_file_row_set_message (CR_FILE_ROW (row), bob, file);
+  gtk_window_present (GTK_WINDOW (window));
+  cr_test_assert_wait ((CrTestCondition) gtk_widget_get_mapped, row, 5000);
+
+  /* Download: the bar on screen passes a fraction strictly inside. */
+  click (row, "folder-download-symbolic");
+  bar.row = row;
+  cr_test_assert_wait (bar_watched, &bar, 60000);
+  g_test_message ("the bar showed %.3f", bar.between);
+  g_assert_cmpfloat (bar.between, >, 0.0);
+  g_assert_cmpfloat (bar.between, <, 1.0);
+  g_assert_cmpfloat (cr_file_row_get_fraction (CR_FILE_ROW (row)), ==, 1.0);
+  g_assert_false (gtk_widget_get_visible (find_type (row, GTK_TYPE_PROGRESS_BAR)));
+  g_assert_true (gtk_widget_get_visible (find_button (row, "document-open-symbolic")));
+  first_path = g_strdup (cr_file_row_get_path (CR_FILE_ROW (row)));
+  g_assert_true (g_file_get_contents (first_path, &got, NULL, NULL));
+  g_assert_true (memcmp (want, got, BIG_SIZE) == 0);
+  g_clear_pointer (&got, g_free);
+
+  /* Another row of the same file, cancelled half-way. */
+  again = cr_file_row_new ();
+  gtk_box_append (GTK_BOX (box), again);
+  cr_file_row_set_message (CR_FILE_ROW (again), bob, file);
+  cr_test_assert_wait ((CrTestCondition) gtk_widget_get_mapped, again, 5000);
+  click (again, "folder-download-symbolic");
+  bar = (BarWait) { again, 0.0, TRUE };
+  cr_test_assert_wait (bar_watched, &bar, 60000);
+  click (again, "process-stop-symbolic");
+  cr_test_assert_wait (row_idle, again, 20000);
+  g_assert_null (cr_file_row_get_path (CR_FILE_ROW (again)));
+  g_assert_false (gtk_widget_get_visible (find_type (again, GTK_TYPE_PROGRESS_BAR)));
+  g_assert_false (gtk_widget_get_visible (find_button (again, "process-stop-symbolic")));
+  {
+    g_autofree char *downloads = g_path_get_dirname (first_path);
+    g_autofree char *dest = cr_file_client_pick_dest (downloads, "lecture.bin");
+
+    /* Nothing passes for the file; what came is kept for the resume. */
+    g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
+    part = g_strconcat (dest, ".part", NULL);
+    g_assert_cmpint (g_stat (part, &st), ==, 0);
+    g_test_message ("cancelled with %" G_GINT64_FORMAT " of %d bytes", (gint64) st.st_size,
+                    BIG_SIZE);
+    g_assert_cmpint (st.st_size, <, BIG_SIZE);
+  }
+
+  /* Again: it completes, identical. */
+  click (again, "folder-download-symbolic");
+  bar = (BarWait) { again, 0.0, FALSE };
+  cr_test_assert_wait (bar_watched, &bar, 60000);
+  g_assert_cmpstr (cr_file_row_get_path (CR_FILE_ROW (again)), !=, first_path);
+  g_assert_true (g_file_get_contents (cr_file_row_get_path (CR_FILE_ROW (again)), &got,
+                                      NULL, NULL));
+  g_assert_true (memcmp (want, got, BIG_SIZE) == 0);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  cr_test_leave_and_free (alice);
+  cr_test_leave_and_free (bob);
+  cr_test_room_clear (&room);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -337,6 +535,7 @@ main (int   argc,
 
   g_test_add_func ("/chatroom/file-row/thumbnails", test_thumbnails);
   g_test_add_func ("/chatroom/file-row/paste-and-download", test_paste_and_download);
+  g_test_add_func ("/chatroom/file-row/progress-and-cancel", test_progress_and_cancel);
   status = g_test_run ();
   cr_test_remove_tree (scratch);
   g_free (scratch);

@@ -29,6 +29,7 @@
 #include <sqlite3.h>
 
 #include "cr-client.h"
+#include "cr-file-client.h"
 #include "cr-render.h"
 #include "cr-server.h"
 #include "cr-server-addresses.h"
@@ -1698,6 +1699,149 @@ test_storage_recovers (Fixture       *fixture,
   g_free (told.recovered);
 }
 
+/* --- limits (issues 9 and 13) ------------------------------------------- */
+
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  GError  *error;
+} Upload;
+
+static void
+on_uploaded (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Upload *upload = user_data;
+
+  upload->ok = cr_file_client_upload_finish (CR_FILE_CLIENT (source), result, NULL,
+                                             &upload->error);
+  upload->done = TRUE;
+}
+
+static gboolean
+upload_done (gpointer data)
+{
+  return ((Upload *) data)->done;
+}
+
+/* Share path into the room as client; FALSE with error when refused. */
+static gboolean
+share_file (CrClient    *client,
+            const char  *path,
+            GError     **error)
+{
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(CrFileClient) files = NULL;
+  Upload upload = { 0 };
+
+  g_assert_true (cr_client_dup_file_endpoint (client, &address, &token));
+  files = cr_file_client_new (address, token);
+  cr_file_client_upload_async (files, path, NULL, NULL, NULL, NULL, on_uploaded, &upload);
+  cr_test_assert_wait (upload_done, &upload, 4 * WAIT_MS);
+  if (upload.error != NULL)
+    g_propagate_error (error, upload.error);
+  return upload.ok;
+}
+
+static GtkSpinButton *
+limit_spin (CrOwnerPage *page,
+            const char  *title)
+{
+  AdwActionRow *row = find_action_row (GTK_WIDGET (page), title);
+
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (row)));
+  return GTK_SPIN_BUTTON (find_widget (GTK_WIDGET (row), GTK_TYPE_SPIN_BUTTON));
+}
+
+/* The Room tab's limits change the running room: a member over the new
+ * maximum is refused, a file over the new size refused (and taken once
+ * the size is raised), sharing kept to the owner, the quota applied. */
+static void
+test_limits (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  g_autofree char *room_dir = g_build_filename (dir, "room", NULL);
+  g_autofree char *path = g_build_filename (dir, "notes.bin", NULL);
+  g_autofree char *contents = g_malloc0 (1500 * 1000);
+  g_autoptr(CrServer) server = cr_server_new (room_dir, "Limits");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  CrClient *members[3] = { NULL, };
+  AdwComboRow *policy_row;
+  CrFiles *files;
+  guint max_members = 0;
+
+  g_settings_reset (fixture->settings, "max-members");
+  g_assert_true (g_file_set_contents (path, contents, 1500 * 1000, NULL));
+  cr_session_bind_server_settings (fixture->settings, server);
+  g_assert_true (cr_server_start (server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  address = cr_test_address ("127.0.0.1", cr_server_get_port (server));
+  cr_owner_page_set_server (fixture->page, server);
+  show_tab (fixture, "room");
+  files = cr_server_get_files (server);
+  g_assert_nonnull (files);
+  g_assert_cmpuint (cr_files_get_max_size (files), ==, 100 * 1000 * 1000);
+
+  /* Maximum members: 2. The third is refused as the room being full. */
+  gtk_spin_button_set_value (limit_spin (fixture->page, _("Maximum members")), 2);
+  g_object_get (server, "max-members", &max_members, NULL);
+  g_assert_cmpuint (max_members, ==, 2);
+  members[0] = cr_test_join (address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  members[1] = cr_test_join (address, "bob", NULL, FALSE, WAIT_MS, NULL);
+  members[2] = cr_test_join (address, "carol", NULL, FALSE, WAIT_MS, &error);
+  g_assert_error (error, CR_CLIENT_ERROR, CR_REASON_ROOM_FULL);
+  g_clear_error (&error);
+  g_clear_object (&members[2]);
+
+  /* Largest file 1 MB: 1.5 MB refused; 2 MB: taken. */
+  gtk_spin_button_set_value (limit_spin (fixture->page, _("Largest file (MB)")), 1);
+  g_assert_cmpuint (cr_files_get_max_size (files), ==, 1000 * 1000);
+  g_assert_false (share_file (members[0], path, &error));
+  g_assert_error (error, CR_FILES_ERROR, CR_FILES_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  gtk_spin_button_set_value (limit_spin (fixture->page, _("Largest file (MB)")), 2);
+  g_assert_true (share_file (members[0], path, &error));
+  g_assert_no_error (error);
+
+  /* Storage: follows the row. */
+  gtk_spin_button_set_value (limit_spin (fixture->page, _("Storage for files (MB)")), 50);
+  g_assert_cmpuint (cr_files_get_quota (files), ==, 50 * 1000 * 1000);
+
+  /* Only the owner may share: a guest's file is refused. */
+  policy_row = ADW_COMBO_ROW (find_action_row (GTK_WIDGET (fixture->page),
+                                               _("Who may share files")));
+  g_assert_nonnull (policy_row);
+  adw_combo_row_set_selected (policy_row, 2);
+  g_assert_cmpint (cr_files_get_policy (files), ==, CR_FILES_SHARE_OWNER);
+  g_assert_false (share_file (members[1], path, &error));
+  g_assert_error (error, CR_FILES_ERROR, CR_FILES_ERROR_NOT_ALLOWED);
+  g_clear_error (&error);
+
+  /* Back to everyone, by the setting: the row follows. */
+  g_settings_reset (fixture->settings, "file-share-policy");
+  g_assert_cmpuint (adw_combo_row_get_selected (policy_row), ==, 0);
+  g_assert_cmpint (cr_files_get_policy (files), ==, CR_FILES_SHARE_EVERYONE);
+  /* The group scrolled into view, for a look (CR_SCREENSHOT_DIR). */
+  gtk_widget_grab_focus (GTK_WIDGET (policy_row));
+  cr_test_run_for (300);
+  save_screenshot (fixture, "owner-limits");
+
+  for (guint i = 0; i < 2; i++)
+    cr_test_leave_and_free (members[i]);
+  cr_owner_page_set_server (fixture->page, fixture->server);
+  cr_server_stop (server);
+  cr_test_wait_until (NULL, NULL, 300);
+  g_settings_reset (fixture->settings, "max-members");
+  g_settings_reset (fixture->settings, "file-max-size");
+  g_settings_reset (fixture->settings, "file-quota");
+  cr_test_remove_tree (dir);
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -1749,6 +1893,7 @@ main (int   argc,
   ADD ("storage-recovers", test_storage_recovers);
   ADD ("locked-names", test_locked_names);
   ADD ("console", test_console);
+  ADD ("limits", test_limits);
 #undef ADD
 
   return g_test_run ();

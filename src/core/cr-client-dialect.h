@@ -76,6 +76,8 @@ struct _CrClientEngine
   gint64                 wall_offset;
   gboolean               plaintext;    /* CrClientJoin.plaintext */
   gboolean               accept_new_key;
+  gboolean               confirm_new_key;      /* CrClientJoin's */
+  char                  *accepted_fingerprint;
   gboolean               have_known_key;
   guint8                 known_key[32];   /* CrClientJoin.known_key */
   gboolean               have_room_key;

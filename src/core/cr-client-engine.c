@@ -28,6 +28,7 @@
 #include <glib/gi18n-lib.h>
 #include <sodium.h>
 
+#include "cr-crypto.h"
 #include "cr-files.h"
 #include "cr-protocol.h"
 #include "cr-client-dialect.h"
@@ -635,6 +636,7 @@ cr_client_engine_free (CrClientEngine *self)
   g_free (self->password);
   g_free (self->owner_token);
   g_free (self->address);
+  g_free (self->accepted_fingerprint);
   g_free (self->name);
   g_free (self->fold);
   g_free (self->room_name);
@@ -674,6 +676,8 @@ cr_client_engine_join (CrClientEngine     *self,
   self->wall_offset = join->wall_offset;
   self->plaintext = join->plaintext;
   self->accept_new_key = join->accept_new_key;
+  self->confirm_new_key = join->confirm_new_key;
+  self->accepted_fingerprint = g_strdup (join->accepted_fingerprint);
   if (join->known_key != NULL)
     {
       memcpy (self->known_key, join->known_key, sizeof self->known_key);
@@ -709,7 +713,20 @@ _cr_client_engine_check_key (CrClientEngine *self,
     }
 
   if (!self->have_known_key)
-    trust = CR_KEY_TRUST_NEW;
+    {
+      g_autofree char *fingerprint = cr_fingerprint (identity);
+
+      /* Asked to stop at a room never met: before anything of ours (name,
+       * password) leaves, unless this is the key the user already saw. */
+      if (self->confirm_new_key && g_strcmp0 (fingerprint, self->accepted_fingerprint) != 0)
+        {
+          memcpy (self->offered_key, identity, sizeof self->offered_key);
+          self->have_offered_key = TRUE;
+          _cr_client_engine_fail_join (self, CR_REASON_KEY_NEW, NULL);
+          return FALSE;
+        }
+      trust = CR_KEY_TRUST_NEW;
+    }
   else if (sodium_memcmp (self->known_key, identity, sizeof self->known_key) == 0)
     trust = CR_KEY_TRUST_KNOWN;
   else if (self->accept_new_key)

@@ -52,6 +52,12 @@ typedef struct {
    * accept_new_key. */
   const guint8 *known_key;
   gboolean    accept_new_key;
+  /* Ask before a room never met (no known_key): its join fails with
+   * CR_REASON_KEY_NEW once it proved its key, before our name or password
+   * leaves; unless the key's fingerprint is accepted_fingerprint (the one
+   * the user was shown and chose to join). */
+  gboolean    confirm_new_key;
+  const char *accepted_fingerprint;
   /* Tests and fuzzers only: speak the plaintext native dialect of a room
    * without an identity (CrEngineConfig.identity NULL). */
   gboolean    plaintext;
@@ -237,7 +243,8 @@ void            cr_client_engine_get_stats   (CrClientEngine     *self,
 /* The identity key the room proved (32 bytes, borrowed), NULL before the
  * handshake (and for a classic room). */
 const guint8   *cr_client_engine_get_room_key (CrClientEngine    *self);
-/* After CR_REASON_KEY_CHANGED: the key the room showed instead. */
+/* After CR_REASON_KEY_CHANGED: the key the room showed instead; after
+ * CR_REASON_KEY_NEW, the key of the room met for the first time. */
 const guint8   *cr_client_engine_get_offered_key (CrClientEngine *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrClientOutput, cr_client_output_free)

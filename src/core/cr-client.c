@@ -68,12 +68,14 @@ struct _CrClient
   /* Trust on first use */
   char             *trust_path;
   gboolean          accept_new_key;
+  gboolean          confirm_new_key;
+  char             *accepted_fingerprint;
   CrTrust          *trust;
   char             *fingerprint;
   CrKeyTrust        key_trust;
   int               encrypted;      /* gboolean: the session is sealed (cr-crypto.h) */
   char             *known_fingerprint;    /* after KEY_CHANGED */
-  char             *offered_fingerprint;
+  char             *offered_fingerprint;  /* after KEY_CHANGED or KEY_NEW */
 };
 
 G_DEFINE_FINAL_TYPE (CrClient, cr_client, G_TYPE_OBJECT)
@@ -357,14 +359,22 @@ apply_output (CrClient       *self,
 
     case CR_CLIENT_OUTPUT_JOIN_FAILED:
       task = g_steal_pointer (&self->join_task);
-      if (output->reason == CR_REASON_KEY_CHANGED)
-        note_key_changed (self);
+      if (output->reason == CR_REASON_KEY_CHANGED || output->reason == CR_REASON_KEY_NEW)
+        {
+          note_key_changed (self);
+          /* Only we stop a join over a key: a room that sends one of
+           * these as its refusal is not believed (nothing to show). */
+          if (self->offered_fingerprint == NULL)
+            output->reason = CR_REASON_INTERNAL;
+        }
       if (task != NULL && output->reason == CR_REASON_KEY_CHANGED)
         {
           g_autofree char *text = cr_render_key_changed (self->known_fingerprint,
                                                          self->offered_fingerprint);
           g_task_return_new_error (task, CR_CLIENT_ERROR, CR_REASON_KEY_CHANGED, "%s", text);
         }
+      else if (task != NULL && output->reason == CR_REASON_KEY_NEW)
+        g_task_return_error (task, reason_error (output->reason, self->offered_fingerprint));
       else if (task != NULL)
         g_task_return_error (task, reason_error (output->reason, output->detail));
       break;
@@ -586,6 +596,7 @@ cr_client_finalize (GObject *object)
   g_clear_pointer (&self->room_name, g_free);
   g_clear_pointer (&self->trust, cr_trust_free);
   g_clear_pointer (&self->trust_path, g_free);
+  g_clear_pointer (&self->accepted_fingerprint, g_free);
   g_clear_pointer (&self->fingerprint, g_free);
   g_clear_pointer (&self->known_fingerprint, g_free);
   g_clear_pointer (&self->offered_fingerprint, g_free);
@@ -824,6 +835,9 @@ cr_client_join_async (CrClient            *self,
       join.known_key = cr_trust_lookup (self->trust, address);
     }
   join.accept_new_key = self->accept_new_key;
+  /* Without a trust file nothing is remembered, so nothing to confirm. */
+  join.confirm_new_key = self->confirm_new_key && self->trust != NULL;
+  join.accepted_fingerprint = self->accepted_fingerprint;
   cr_client_engine_join (self->engine, &join, now);
   after_engine (self, out);
 
@@ -1084,6 +1098,18 @@ cr_client_set_accept_new_key (CrClient *self,
   g_return_if_fail (CR_IS_CLIENT (self));
 
   self->accept_new_key = !!accept;
+}
+
+void
+cr_client_set_confirm_new_key (CrClient   *self,
+                               gboolean    confirm,
+                               const char *accepted_fingerprint)
+{
+  g_return_if_fail (CR_IS_CLIENT (self));
+
+  self->confirm_new_key = !!confirm;
+  g_free (self->accepted_fingerprint);
+  self->accepted_fingerprint = g_strdup (accepted_fingerprint);
 }
 
 const char *

@@ -110,6 +110,17 @@ void           cr_client_set_trust_file    (CrClient    *self,
                                             const char  *path);
 void           cr_client_set_accept_new_key (CrClient   *self,
                                             gboolean     accept);
+/* Ask before meeting a room for the first time (the app): with a trust
+ * file, a room with no key remembered for its address fails the join with
+ * CR_REASON_KEY_NEW as soon as it proved its key, before our name or
+ * password leaves; cr_client_get_offered_fingerprint() then gives its
+ * fingerprint, for the user to compare with the owner's. Unless that
+ * fingerprint is accepted_fingerprint (the one the user was shown and
+ * chose to join): then the join goes on and the key is remembered. Set
+ * before joining; chatroom-cli does not ask (it prints the fingerprint). */
+void           cr_client_set_confirm_new_key (CrClient   *self,
+                                              gboolean    confirm,
+                                              const char *accepted_fingerprint);
 /* "fingerprint" (string property): the room's key once it proved it
  * ("12345 67890 …", cr-crypto.h), NULL before and for a classic room;
  * "key-trust" (CrKeyTrust) says whether it was met before. */
@@ -117,7 +128,8 @@ const char    *cr_client_get_fingerprint   (CrClient *self);
 CrKeyTrust     cr_client_get_key_trust     (CrClient *self);
 /* After CR_REASON_KEY_CHANGED: the fingerprint remembered for the address
  * and the one the room showed instead (NULL otherwise). The join error's
- * message names both. */
+ * message names both. After CR_REASON_KEY_NEW: no known one, and the
+ * offered one is the new room's. */
 const char    *cr_client_get_known_fingerprint   (CrClient *self);
 const char    *cr_client_get_offered_fingerprint (CrClient *self);
 

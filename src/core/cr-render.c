@@ -371,6 +371,9 @@ format_reason (CrReason    reason,
     case CR_REASON_NAME_CONFUSABLE:
       return g_strdup (_("That nickname looks too much like someone else's: choose another"));
 
+    case CR_REASON_KEY_NEW:
+      return g_strdup (_("First time in this room: compare its key with the owner's"));
+
     default:
       /* Translators: %d is an error number this program does not know */
       return g_strdup_printf (_("Unknown error (%d)"), (int) reason);

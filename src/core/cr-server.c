@@ -576,7 +576,7 @@ cr_server_set_property (GObject      *object,
       self->owner_name = g_value_dup_string (value);
       break;
     case PROP_MAX_MEMBERS:
-      self->max_members = g_value_get_uint (value);
+      cr_server_set_max_members (self, g_value_get_uint (value));
       break;
     case PROP_RATE_LIMIT:
       self->rate_limit = g_value_get_uint (value);
@@ -625,7 +625,8 @@ cr_server_class_init (CrServerClass *klass)
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   properties[PROP_MAX_MEMBERS] =
     g_param_spec_uint ("max-members", NULL, NULL, 1, 100000, CR_SERVER_MAX_MEMBERS_DEFAULT,
-                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY |
+                       G_PARAM_STATIC_STRINGS);
   properties[PROP_RATE_LIMIT] =
     g_param_spec_uint ("rate-limit", NULL, NULL, 0, 1000000, 50,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
@@ -974,6 +975,25 @@ cr_server_set_allow_classic (CrServer *self,
   if (self->engine != NULL)
     cr_engine_get_config (self->engine)->refuse_classic = !allow;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOW_CLASSIC]);
+}
+
+void
+cr_server_set_max_members (CrServer *self,
+                           guint     max_members)
+{
+  g_return_if_fail (CR_IS_SERVER (self));
+  g_return_if_fail (max_members > 0);
+
+  if (self->max_members == max_members)
+    return;
+  self->max_members = max_members;
+  /* Those already in stay: the limit refuses the next joins. */
+  if (self->engine != NULL)
+    {
+      cr_engine_get_config (self->engine)->max_members = max_members;
+      cr_room_set_max_members (cr_engine_get_room (self->engine), max_members);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_MEMBERS]);
 }
 
 CrIdentity *

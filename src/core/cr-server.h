@@ -34,8 +34,8 @@ G_DECLARE_FINAL_TYPE (CrServer, cr_server, CR, SERVER, GObject)
  * "owner-name" (string: how owner messages from the console are signed),
  * "discoverable" (boolean, default TRUE: answer discovery probes and
  * announce the room on the LAN, cr-discovery.h; also live).
- * "room-name", "require-registration" and "history-length" also apply to
- * a running room and notify on a change (the app binds them to its
+ * "room-name", "require-registration", "history-length" and "max-members"
+ * also apply to a running room and notify on a change (the app binds them to its
  * settings with g_settings_bind).
  * "allow-classic" (boolean, default TRUE, live): FALSE refuses members of
  * the classroom dialect, which cannot encrypt.
@@ -77,6 +77,8 @@ void          cr_server_set_room_name        (CrServer     *self,
                                               const char   *name);
 void          cr_server_set_require_registration (CrServer *self,
                                               gboolean      required);
+void          cr_server_set_max_members      (CrServer     *self,
+                                              guint         max_members);
 void          cr_server_set_allow_classic    (CrServer     *self,
                                               gboolean      allow);
 /* "12345 67890 …" (cr_fingerprint), NULL before the first start. */

@@ -117,7 +117,9 @@ typedef enum {
   CR_REASON_NAME_CONFUSABLE = 26,     /* looks like a member's or an account's name (cr_name_skeleton) */
   CR_REASON_NO_SUCH_MESSAGE = 27,     /* a reply or recall of a message the room does not
                                        * have (or the asker may not see) */
-  CR_REASON_LAST = CR_REASON_NO_SUCH_MESSAGE,   /*< skip >*/
+  CR_REASON_KEY_NEW = 28,             /* client side: a room met for the first time, stopped
+                                       * for the user to compare its key (cr_client_set_confirm_new_key) */
+  CR_REASON_LAST = CR_REASON_KEY_NEW,   /*< skip >*/
 } CrReason;
 
 typedef enum {
