@@ -255,6 +255,36 @@ format_event (const CrEvent *event,
                                 info->name, size);
       }
 
+    case CR_EVENT_ADMIN:
+      /* Translators: a system line in the chat; %s is a nickname. An admin
+       * (管理员) helps the owner: mutes and removes members. */
+      return g_strdup_printf (_("%s is now an admin"), name);
+
+    case CR_EVENT_UNADMIN:
+      /* Translators: a system line in the chat; %s is a nickname */
+      return g_strdup_printf (_("%s is no longer an admin"), name);
+
+    case CR_EVENT_MUTE_ALL:
+      if (*name == '\0')
+        return g_strdup (_("The owner muted everyone"));
+      /* Translators: a system line in the chat; %s is an admin's nickname.
+       * Only the owner and admins may speak now. */
+      return g_strdup_printf (_("Admin %s muted everyone"), name);
+
+    case CR_EVENT_UNMUTE_ALL:
+      if (*name == '\0')
+        return g_strdup (_("The owner let everyone speak again"));
+      /* Translators: a system line in the chat; %s is an admin's nickname */
+      return g_strdup_printf (_("Admin %s let everyone speak again"), name);
+
+    case CR_EVENT_PIN:
+      /* Translators: a system line in the chat; %s is the announcement the
+       * owner pinned at the top of the chat */
+      return g_strdup_printf (_("The owner pinned an announcement: %s"), text);
+
+    case CR_EVENT_UNPIN:
+      return g_strdup (_("The owner removed the pinned announcement"));
+
     default:
       /* A kind from a newer room: show what it carries rather than nothing. */
       return g_strdup (text);
@@ -339,7 +369,9 @@ format_reason (CrReason    reason,
       return g_strdup (_("No one of that name is in the room"));
 
     case CR_REASON_NOT_ALLOWED:
-      return g_strdup (_("The owner cannot do that to the owner"));
+      /* Translators: an admin asked for what only the owner may do (ban,
+       * appoint admins, pin), or anyone asked to act on the owner */
+      return g_strdup (_("Not allowed: only the owner may do that, and never to the owner"));
 
     case CR_REASON_NO_CHANGE:
       return g_strdup (_("Nothing to change: it already is so"));
@@ -356,6 +388,9 @@ format_reason (CrReason    reason,
 
     case CR_REASON_NAME_CONFUSABLE:
       return g_strdup (_("That nickname looks too much like someone else's: choose another"));
+
+    case CR_REASON_MUTED_ALL:
+      return g_strdup (_("Everyone is muted: only the owner and admins may speak"));
 
     default:
       /* Translators: %d is an error number this program does not know */

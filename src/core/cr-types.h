@@ -35,7 +35,14 @@ typedef enum {
   CR_EVENT_ROOM_CLOSED,     /* the owner closed the room */
   CR_EVENT_FILE,            /* name shared a file; text: cr-files.h's event text */
   CR_EVENT_FILE_EXPIRED,    /* a file left the room's storage (quota); same text */
-  CR_EVENT_LAST = CR_EVENT_FILE_EXPIRED,   /*< skip >*/
+  CR_EVENT_ADMIN,           /* name was made an admin by the owner */
+  CR_EVENT_UNADMIN,         /* name is no longer an admin */
+  CR_EVENT_MUTE_ALL,        /* everyone but the owner and admins is silenced;
+                             * name: the admin who did it, "" for the owner */
+  CR_EVENT_UNMUTE_ALL,      /* the same, lifted; name as for MUTE_ALL */
+  CR_EVENT_PIN,             /* the owner pinned text as the room's announcement */
+  CR_EVENT_UNPIN,           /* the owner removed the pinned announcement */
+  CR_EVENT_LAST = CR_EVENT_UNPIN,   /*< skip >*/
 } CrEventKind;
 
 typedef struct {
@@ -89,12 +96,14 @@ typedef enum {
   CR_REASON_CLASSIC_REFUSED = 24,     /* the room takes no classic (unencrypted) members */
   CR_REASON_NAME_RESERVED = 25,       /* could pass for a line of the room's (cr_name_imitates_room) */
   CR_REASON_NAME_CONFUSABLE = 26,     /* looks like a member's or an account's name (cr_name_skeleton) */
-  CR_REASON_LAST = CR_REASON_NAME_CONFUSABLE,   /*< skip >*/
+  CR_REASON_MUTED_ALL = 27,           /* everyone is muted (cr-room.h: mute-all) */
+  CR_REASON_LAST = CR_REASON_MUTED_ALL,   /*< skip >*/
 } CrReason;
 
 typedef enum {
   CR_ROLE_MEMBER = 0,
   CR_ROLE_OWNER = 1,
+  CR_ROLE_ADMIN = 2,        /* appointed by the owner: mutes and kicks (cr-room.h) */
 } CrRole;
 
 typedef enum {
