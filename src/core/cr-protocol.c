@@ -103,7 +103,7 @@ cr_header_parse (const guint8  *data,
     return CR_PARSE_BAD_MAGIC;
   if (data[2] != CR_PROTOCOL_VERSION)
     return CR_PARSE_BAD_VERSION;
-  if (data[3] < CR_PACKET_JOIN || data[3] > CR_PACKET_LAST)
+  if (!cr_packet_type_is_valid (data[3]))
     return CR_PARSE_BAD_TYPE;
 
   h.version = data[2];
@@ -181,10 +181,21 @@ cr_packet_body_type (CrPacketType type)
       return G_VARIANT_TYPE ("(ay)");
     case CR_PACKET_KEY:
       return G_VARIANT_TYPE ("(ayayay)");
+    case CR_PACKET_MANAGE:
+      return G_VARIANT_TYPE ("(utsx)");
+    case CR_PACKET_STATE:
+      return G_VARIANT_TYPE ("(sbxu)");
     case CR_PACKET_SEALED:
     default:
       return NULL;
     }
+}
+
+gboolean
+cr_packet_type_is_valid (guint type)
+{
+  return (type >= CR_PACKET_JOIN && type <= CR_PACKET_LAST) ||
+         type == CR_PACKET_MANAGE || type == CR_PACKET_STATE;
 }
 
 /* Normal form already implies valid UTF-8 strings (GLib's serialiser checks
@@ -315,6 +326,26 @@ cr_body_notice (CrReason reason,
                 guint64  origin)
 {
   return variant_to_bytes (g_variant_new ("(ut)", (guint32) reason, origin));
+}
+
+GBytes *
+cr_body_manage (CrManageAction  action,
+                guint64         origin,
+                const char     *argument,
+                gint64          seconds)
+{
+  return variant_to_bytes (g_variant_new ("(utsx)", (guint32) action, origin,
+                                          nonnull (argument), seconds));
+}
+
+GBytes *
+cr_body_state (const char *pin,
+               gboolean    mute_all,
+               gint64      mute_left_ms,
+               CrRole      role)
+{
+  return variant_to_bytes (g_variant_new ("(sbxu)", nonnull (pin), mute_all,
+                                          mute_left_ms, (guint32) role));
 }
 
 GBytes *
