@@ -255,6 +255,8 @@ cr_member_list_apply (CrMemberList  *self,
 
     case CR_EVENT_MUTE:
     case CR_EVENT_UNMUTE:
+    case CR_EVENT_ADMIN:
+    case CR_EVENT_UNADMIN:
       update_member_flags (self, room, event->name);
       return TRUE;
 

@@ -1165,6 +1165,58 @@ cr_server_unban (CrServer    *self,
   return owner_act (self, CR_OWNER_UNBAN, name, error);
 }
 
+gboolean
+cr_server_moderate (CrServer        *self,
+                    CrManageAction   action,
+                    const char      *argument,
+                    gint64           seconds,
+                    GError         **error)
+{
+  CrReason reason = CR_REASON_NONE;
+  gboolean ok;
+
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+  if (!check_running (self, error))
+    return FALSE;
+  ok = cr_engine_moderate (self->engine, NULL, action, argument, seconds, now (), self->out,
+                           &reason);
+  return finish_owner (self, ok, reason, error);
+}
+
+GStrv
+cr_server_dup_admins (CrServer *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+
+  if (self->engine != NULL)
+    {
+      g_autoptr(GPtrArray) admins = cr_room_dup_admins (cr_engine_get_room (self->engine));
+
+      for (guint i = 0; i < admins->len; i++)
+        g_strv_builder_add (builder, admins->pdata[i]);
+    }
+  return g_strv_builder_end (builder);
+}
+
+char *
+cr_server_dup_pin (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+
+  return self->engine != NULL ? g_strdup (cr_room_get_pin (cr_engine_get_room (self->engine)))
+                              : NULL;
+}
+
+gboolean
+cr_server_get_mute_all (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+
+  return self->engine != NULL && cr_room_get_mute_all (cr_engine_get_room (self->engine));
+}
+
 GStrv
 cr_server_dup_bans (CrServer *self)
 {

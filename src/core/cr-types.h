@@ -163,4 +163,10 @@ char     *cr_name_skeleton (const char *normalized);
 gboolean  cr_name_skeleton_equal (const char *normalized,
                                   const char *skeleton);
 
+/* A mute's duration as typed on a console: "10m", "1h", "1d", "90s" (a
+ * number and one of s m h d) or "none" (until lifted: 0). FALSE for
+ * anything else or more than a year. */
+gboolean  cr_duration_parse (const char *text,
+                             gint64     *seconds);
+
 G_END_DECLS
