@@ -96,6 +96,13 @@ push_output (CrClientEngine     *self,
   return output;
 }
 
+CrClientOutput *
+_cr_client_engine_push_output (CrClientEngine     *self,
+                               CrClientOutputKind  kind)
+{
+  return push_output (self, kind);
+}
+
 void
 _cr_client_pending_free (CrClientPending *pending)
 {
@@ -415,6 +422,7 @@ _cr_client_engine_apply_member_event (CrClientEngine *self,
     case CR_EVENT_ANNOUNCE:
     case CR_EVENT_UNBAN:
     default:
+      _cr_client_moderation_event (self, event);
       break;
     }
 }
@@ -442,7 +450,8 @@ _cr_client_engine_set_members (CrClientEngine *self,
 
       if (cr_name_validate (member->name, -1, &normalized) != CR_REASON_NONE ||
           strcmp (normalized, member->name) != 0 ||
-          (member->role != CR_ROLE_MEMBER && member->role != CR_ROLE_OWNER) ||
+          (member->role != CR_ROLE_MEMBER && member->role != CR_ROLE_OWNER &&
+           member->role != CR_ROLE_ADMIN) ||
           !g_hash_table_add (folds, cr_name_fold (member->name)))
         {
           g_debug ("Refusing a list of members: “%s” is invalid or repeated", member->name);
@@ -605,6 +614,7 @@ cr_client_engine_free (CrClientEngine *self)
   if (self->classic != NULL)
     cr_client_classic_dialect.free (self->classic);
   g_queue_clear_full (&self->outputs, (GDestroyNotify) cr_client_output_free);
+  _cr_client_moderation_free (self);
   g_clear_object (&self->room);
   g_hash_table_unref (self->member_index);
   g_ptr_array_unref (self->members);

@@ -80,6 +80,9 @@ typedef enum {
   CR_CLIENT_OUTPUT_FAILED,      /* origin, reason: own message refused or timed out */
   CR_CLIENT_OUTPUT_ROOM_KEY,    /* key_trust: the room proved its identity key
                                  * (cr_client_engine_get_room_key), once per engine */
+  CR_CLIENT_OUTPUT_ROOM_STATE,  /* the pin, mute-all or one's mute changed
+                                 * (cr-client-moderation.h's getters) */
+  CR_CLIENT_OUTPUT_MANAGE_REFUSED, /* origin, reason: a MANAGE the room refused */
 } CrClientOutputKind;
 
 

@@ -90,7 +90,10 @@ cr_client_members_apply (GListStore           *store,
     case CR_CLIENT_OUTPUT_MEMBER_CHANGED:
       member = find_member (store, output->member->name, &position);
       if (member != NULL)
-        cr_member_set_flags (member, output->member->flags);
+        {
+          cr_member_set_flags (member, output->member->flags);
+          cr_member_set_role (member, output->member->role);
+        }
       break;
 
     default:
