@@ -29,6 +29,7 @@
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 
+#include "chatroom-cli-moderation.h"
 #include "cr-client.h"
 #include "cr-file-client.h"
 #include "cr-render.h"
@@ -649,6 +650,8 @@ on_line_read (GObject      *source,
     }
   else if (file_command (app, line))
     ;
+  else if (cli_moderation_command (app->client, line))
+    ;
   else if (*line != '\0')
     send_line (app, line);
 
@@ -1021,7 +1024,8 @@ main (int   argc,
                               _("Shared files: /send PATH shares a file with the room; /files "
                                 "lists the room's files with numbers; /get N [DEST] downloads "
                                 "one (DEST a file or a folder, default the current folder), "
-                                "and resumes a download that was cut."), NULL);
+                                "and resumes a download that was cut."), "\n\n",
+                              cli_moderation_help (), NULL);
     g_free (summary);
     summary = g_steal_pointer (&with_files);
   }
@@ -1102,6 +1106,7 @@ main (int   argc,
   g_signal_connect (app.messages, "items-changed", G_CALLBACK (on_messages_items_changed), &app);
   g_signal_connect (app.client, "notify::state", G_CALLBACK (on_client_state), &app);
   g_signal_connect (app.client, "closed", G_CALLBACK (on_client_closed), &app);
+  cli_moderation_watch (app.client);
   app.sigint_id = g_unix_signal_add (SIGINT, on_signal, &app);
   app.sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &app);
 
