@@ -31,6 +31,7 @@
 #include "cr-protocol.h"
 #include "cr-client-dialect.h"
 #include "cr-client-engine.h"
+#include "cr-room.h"
 
 #define DEFAULT_KEEPALIVE_US     (2 * G_TIME_SPAN_SECOND)
 #define DEFAULT_SILENCE_US       (6 * G_TIME_SPAN_SECOND)
@@ -500,7 +501,15 @@ _cr_client_engine_event_valid (const CrEvent *event)
       return name_ok (event->name, TRUE) && cr_text_validate (event->text, -1) == CR_REASON_NONE;
 
     case CR_EVENT_ROOM_CLOSED:
+    case CR_EVENT_MUTE_ALL:     /* name: the admin who did it, "" the owner */
+    case CR_EVENT_UNMUTE_ALL:
+    case CR_EVENT_UNPIN:
       return name_ok (event->name, TRUE) && *event->text == '\0';
+
+    case CR_EVENT_PIN:
+      return name_ok (event->name, TRUE) && *event->text != '\0' &&
+             strlen (event->text) <= CR_PIN_MAX_BYTES &&
+             cr_text_validate (event->text, -1) == CR_REASON_NONE;
 
     case CR_EVENT_FILE:
     case CR_EVENT_FILE_EXPIRED:

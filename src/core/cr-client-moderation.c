@@ -89,7 +89,13 @@ _cr_client_moderation_state (CrClientEngine *self,
   /* Ms left, turned into our clock: the room's clock is not ours. */
   m->mute_end = left_ms <= 0 ? left_ms : self->now + MIN (left_ms, G_MAXINT64 / 2000) * 1000;
   if ((CrRole) role != self->role && self->name != NULL)
-    _cr_client_engine_set_identity (self, self->dialect, self->name, self->room_name, role);
+    {
+      /* set_identity replaces the strings it is given: pass copies. */
+      g_autofree char *name = g_strdup (self->name);
+      g_autofree char *room_name = g_strdup (self->room_name);
+
+      _cr_client_engine_set_identity (self, self->dialect, name, room_name, role);
+    }
   _cr_client_engine_push_output (self, CR_CLIENT_OUTPUT_ROOM_STATE);
 }
 

@@ -266,6 +266,8 @@ event_changes_members (CrEventKind kind)
     case CR_EVENT_MUTE:
     case CR_EVENT_UNMUTE:
     case CR_EVENT_ROOM_CLOSED:
+    case CR_EVENT_ADMIN:
+    case CR_EVENT_UNADMIN:
       return TRUE;
 
     case CR_EVENT_CHAT:
