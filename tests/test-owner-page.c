@@ -38,6 +38,7 @@
 #include "cr-test-utils.h"
 #include "cr-owner-member-row.h"
 #include "cr-owner-page.h"
+#include "cr-owner-moderation.h"
 
 #define WAIT_MS 5000
 
@@ -1698,6 +1699,112 @@ test_storage_recovers (Fixture       *fixture,
   g_free (told.recovered);
 }
 
+/* Issue 15: the owner appoints an admin from the row's menu (a badge, the
+ * member told), mutes for a duration, mutes everyone with the switch and
+ * pins an announcement from the entry. */
+static gboolean
+row_is_admin (gpointer data)
+{
+  RowCond *c = data;
+  CrOwnerMemberRow *row = row_of (c->fixture, c->name);
+
+  return row != NULL &&
+         cr_member_get_role (cr_owner_member_row_get_member (row)) == CR_ROLE_ADMIN &&
+         has_label (GTK_WIDGET (row), C_("member role", "Admin"));
+}
+
+static gboolean
+client_is_admin (gpointer data)
+{
+  return cr_client_get_role (data) == CR_ROLE_ADMIN;
+}
+
+static gboolean
+client_mute_all (gpointer data)
+{
+  return cr_client_get_mute_all (data);
+}
+
+static gboolean
+client_has_pin (gpointer data)
+{
+  return g_strcmp0 (cr_client_get_pin (data), "Quiz at 10:00") == 0;
+}
+
+static gboolean
+menu_has_item (GMenuModel *model,
+               const char *action)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (model); i++)
+    {
+      g_autofree char *name = NULL;
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (model, i, G_MENU_LINK_SECTION);
+      g_autoptr(GMenuModel) submenu = g_menu_model_get_item_link (model, i, G_MENU_LINK_SUBMENU);
+
+      if (g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
+          g_str_equal (name, action))
+        return TRUE;
+      if ((section != NULL && menu_has_item (section, action)) ||
+          (submenu != NULL && menu_has_item (submenu, action)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_class_controls (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(CrClient) alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  g_autoptr(CrClient) bob = cr_test_join (fixture->address, "bob", NULL, FALSE, WAIT_MS, NULL);
+  RowCond has_alice = { fixture, "alice" };
+  RowCond has_bob = { fixture, "bob" };
+  GtkWidget *moderation;
+  GtkSwitch *mute_all;
+  AdwEntryRow *pin_row;
+  GtkMenuButton *menu;
+
+  cr_test_assert_wait (row_present, &has_bob, WAIT_MS);
+
+  /* The row's menu offers the admin and the timed mutes. */
+  menu = GTK_MENU_BUTTON (find_widget (GTK_WIDGET (row_of (fixture, "alice")),
+                                       GTK_TYPE_MENU_BUTTON));
+  g_assert_true (menu_has_item (gtk_menu_button_get_menu_model (menu), "owner.admin"));
+  g_assert_true (menu_has_item (gtk_menu_button_get_menu_model (menu), "owner.mute-for"));
+
+  g_assert_true (activate (fixture, "owner.admin", "alice"));
+  cr_test_assert_wait (row_is_admin, &has_alice, WAIT_MS);
+  cr_test_assert_wait (client_is_admin, alice, WAIT_MS);
+  g_assert_true (menu_has_item (gtk_menu_button_get_menu_model (menu), "owner.unadmin"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.mute-for",
+                                             "(sx)", "bob", (gint64) 600));
+  cr_test_assert_wait (row_muted, &has_bob, WAIT_MS);
+
+  /* Mute everyone: the switch. */
+  moderation = find_widget (GTK_WIDGET (fixture->page), CR_TYPE_OWNER_MODERATION);
+  g_assert_nonnull (moderation);
+  mute_all = GTK_SWITCH (find_widget (moderation, GTK_TYPE_SWITCH));
+  gtk_switch_set_active (mute_all, TRUE);
+  g_assert_true (cr_server_get_mute_all (fixture->server));
+  cr_test_assert_wait (client_mute_all, bob, WAIT_MS);
+
+  /* The pin: typed, then applied. */
+  pin_row = ADW_ENTRY_ROW (find_widget (moderation, ADW_TYPE_ENTRY_ROW));
+  gtk_editable_set_text (GTK_EDITABLE (pin_row), "Quiz at 10:00");
+  g_signal_emit_by_name (pin_row, "apply");
+  cr_test_assert_wait (client_has_pin, bob, WAIT_MS);
+  cr_test_run_for (200);
+  save_screenshot (fixture, "owner-class");
+
+  /* Off again, from the room's side: the switch follows. */
+  g_assert_true (cr_server_moderate (fixture->server, CR_MANAGE_UNMUTE_ALL, NULL, 0, NULL));
+  g_assert_false (gtk_switch_get_active (mute_all));
+
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  cr_test_leave_and_free (g_steal_pointer (&bob));
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -1749,6 +1856,7 @@ main (int   argc,
   ADD ("storage-recovers", test_storage_recovers);
   ADD ("locked-names", test_locked_names);
   ADD ("console", test_console);
+  ADD ("class-controls", test_class_controls);
 #undef ADD
 
   return g_test_run ();
