@@ -74,6 +74,7 @@ build_menu (CrOwnerMemberRow *self,
   g_autoptr(GMenu) menu = g_menu_new ();
   g_autoptr(GMenu) manage = g_menu_new ();
   g_autoptr(GMenu) remove = g_menu_new ();
+  g_autoptr(GMenu) roles = g_menu_new ();
   const char *name = cr_member_get_name (self->member);
   g_autoptr(GMenuItem) item = NULL;
 
@@ -86,7 +87,8 @@ build_menu (CrOwnerMemberRow *self,
     }
   else
     {
-      /* A mute ends by itself after its duration (cr-engine-moderation.h). */
+      /* Until lifted first, as it always was; then a mute that ends by
+       * itself (cr-engine-moderation.h). */
       static const struct {
         const char *label;
         gint64      seconds;
@@ -94,10 +96,13 @@ build_menu (CrOwnerMemberRow *self,
         { N_("For 10 _Minutes"), 600 },
         { N_("For 1 _Hour"), 3600 },
         { N_("For 1 _Day"), 86400 },
-        { N_("Until _Lifted"), 0 },
       };
       g_autoptr(GMenu) mute = g_menu_new ();
 
+      item = g_menu_item_new (_("_Mute"), NULL);
+      g_menu_item_set_action_and_target (item, "owner.mute", "s", name);
+      g_menu_append_item (manage, item);
+      g_clear_object (&item);
       for (guint i = 0; i < G_N_ELEMENTS (durations); i++)
         {
           item = g_menu_item_new (_(durations[i].label), NULL);
@@ -106,22 +111,8 @@ build_menu (CrOwnerMemberRow *self,
           g_menu_append_item (mute, item);
           g_clear_object (&item);
         }
-      g_menu_append_submenu (manage, _("_Mute"), G_MENU_MODEL (mute));
+      g_menu_append_submenu (manage, _("Mute _For"), G_MENU_MODEL (mute));
     }
-
-  /* Admins help the owner: they mute and remove members. */
-  if (cr_member_get_role (self->member) == CR_ROLE_ADMIN)
-    {
-      item = g_menu_item_new (_("Remove _Admin"), NULL);
-      g_menu_item_set_action_and_target (item, "owner.unadmin", "s", name);
-    }
-  else
-    {
-      item = g_menu_item_new (_("Make _Admin"), NULL);
-      g_menu_item_set_action_and_target (item, "owner.admin", "s", name);
-    }
-  g_menu_append_item (manage, item);
-  g_clear_object (&item);
 
   item = g_menu_item_new (_("_Kick"), NULL);
   g_menu_item_set_action_and_target (item, "owner.kick", "s", name);
@@ -134,6 +125,21 @@ build_menu (CrOwnerMemberRow *self,
 
   g_menu_append_section (menu, NULL, G_MENU_MODEL (manage));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (remove));
+
+  /* Admins help the owner: they mute and remove members. */
+  if (cr_member_get_role (self->member) == CR_ROLE_ADMIN)
+    {
+      item = g_menu_item_new (_("Remove _Admin"), NULL);
+      g_menu_item_set_action_and_target (item, "owner.unadmin", "s", name);
+    }
+  else
+    {
+      item = g_menu_item_new (_("Make _Admin"), NULL);
+      g_menu_item_set_action_and_target (item, "owner.admin", "s", name);
+    }
+  g_menu_append_item (roles, item);
+  g_clear_object (&item);
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (roles));
 
   return G_MENU_MODEL (g_steal_pointer (&menu));
 }

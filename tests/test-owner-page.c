@@ -641,9 +641,10 @@ test_keyboard (Fixture       *fixture,
   RowCond has_alice = { fixture, "alice" };
   GtkWidget *page = GTK_WIDGET (fixture->page);
   GtkWidget *room_tab = find_switcher_button (page, C_("owner page tab", "Room"));
-  GtkWidget *members_page[3];
+  GtkWidget *members_page[4];
   GtkWidget *room_page[4];
-  gboolean reached_members[3] = { FALSE, };
+  GtkWidget *room_child;
+  gboolean reached_members[4] = { FALSE, };
   gboolean reached_room[4] = { FALSE, };
   TabCond room = { fixture, "room" };
 
@@ -652,6 +653,7 @@ test_keyboard (Fixture       *fixture,
   members_page[0] = find_widget (GTK_WIDGET (row_of (fixture, "alice")), GTK_TYPE_MENU_BUTTON);
   members_page[1] = find_widget (page, GTK_TYPE_SEARCH_ENTRY);
   members_page[2] = room_tab;
+  members_page[3] = find_widget (find_widget (page, CR_TYPE_OWNER_MODERATION), GTK_TYPE_SWITCH);
   tab_around (fixture, members_page, reached_members, G_N_ELEMENTS (members_page));
 
   /* The icon-only button says what it is for. */
@@ -660,10 +662,14 @@ test_keyboard (Fixture       *fixture,
   /* The room's tab, as Space on its switcher button opens it. */
   g_assert_true (gtk_widget_activate (room_tab));
   cr_test_assert_wait (tab_shown, &room, WAIT_MS);
-  room_page[0] = find_widget (page, GTK_TYPE_ENTRY);
-  room_page[1] = find_widget (page, ADW_TYPE_ENTRY_ROW);
-  room_page[2] = find_widget (page, GTK_TYPE_SPIN_BUTTON);
-  room_page[3] = find_widget (page, GTK_TYPE_SWITCH);
+  /* Looked for on the room's tab: the members' tab has an entry row and a
+   * switch of its own (the class controls). */
+  room_child = adw_view_stack_get_visible_child (ADW_VIEW_STACK (find_widget (page,
+                                                                           ADW_TYPE_VIEW_STACK)));
+  room_page[0] = find_widget (room_child, GTK_TYPE_ENTRY);
+  room_page[1] = find_widget (room_child, ADW_TYPE_ENTRY_ROW);
+  room_page[2] = find_widget (room_child, GTK_TYPE_SPIN_BUTTON);
+  room_page[3] = find_widget (room_child, GTK_TYPE_SWITCH);
   tab_around (fixture, room_page, reached_room, G_N_ELEMENTS (room_page));
 
   cr_test_leave_and_free (g_steal_pointer (&alice));
