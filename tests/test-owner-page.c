@@ -1769,7 +1769,12 @@ test_class_controls (Fixture       *fixture,
   GtkSwitch *mute_all;
   AdwEntryRow *pin_row;
   GtkMenuButton *menu;
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
 
+  /* The app's style sheet, as AdwApplication loads it: the badges. */
+  gtk_css_provider_load_from_resource (css, "/io/github/chatroom/ChatRoom/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   cr_test_assert_wait (row_present, &has_bob, WAIT_MS);
 
   /* The row's menu offers the admin and the timed mutes. */
@@ -1807,6 +1812,8 @@ test_class_controls (Fixture       *fixture,
   g_assert_true (cr_server_moderate (fixture->server, CR_MANAGE_UNMUTE_ALL, NULL, 0, NULL));
   g_assert_false (gtk_switch_get_active (mute_all));
 
+  gtk_style_context_remove_provider_for_display (gdk_display_get_default (),
+                                                 GTK_STYLE_PROVIDER (css));
   cr_test_leave_and_free (g_steal_pointer (&alice));
   cr_test_leave_and_free (g_steal_pointer (&bob));
 }

@@ -1297,6 +1297,12 @@ test_pin_and_mute_all (Fixture       *fixture,
   CrChatPage *chat;
   GtkLabel *status;
 
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+  /* The app's style sheet, as AdwApplication loads it: the banner's colours. */
+  gtk_css_provider_load_from_resource (css, "/io/github/chatroom/ChatRoom/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   g_assert_true (cr_server_moderate (fixture->server, CR_MANAGE_PIN, pin, 0, &error));
   g_assert_no_error (error);
   join_room (fixture, "alice");
@@ -1343,6 +1349,8 @@ test_pin_and_mute_all (Fixture       *fixture,
   g_assert_true (cr_server_moderate (fixture->server, CR_MANAGE_PIN, "", 0, &error));
   g_assert_no_error (error);
   WAIT_FOR (!pin_banner_shown (chat, pin), WAIT_MS);
+  gtk_style_context_remove_provider_for_display (gdk_display_get_default (),
+                                                 GTK_STYLE_PROVIDER (css));
 }
 
 /* chatroom-cli, muted: the refused line is said once, as "Not
