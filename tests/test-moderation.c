@@ -267,6 +267,19 @@ test_admin_rights (void)
 
   /* An admin does not act on a fellow admin. */
   appoint (&room, dave, "dave");
+  /* The lists put admins first: dave before bob now, for bob and the owner. */
+  seen.client = bob;
+  seen.name = "dave";
+  cr_test_assert_wait (member_has_role, &seen, WAIT_MS);
+  {
+    g_autoptr(CrMember) first = g_list_model_get_item (cr_client_get_members (bob), 0);
+    g_autoptr(CrMember) second = g_list_model_get_item (cr_client_get_members (bob), 1);
+    g_autoptr(CrMember) last = g_list_model_get_item (cr_server_get_members (room.server), 2);
+
+    g_assert_cmpstr (cr_member_get_name (first), ==, "alice");
+    g_assert_cmpstr (cr_member_get_name (second), ==, "dave");
+    g_assert_cmpstr (cr_member_get_name (last), ==, "bob");
+  }
   refusal.count = 0;
   g_assert_true (cr_client_manage (alice, CR_MANAGE_MUTE, "dave", 0, NULL));
   cr_test_assert_wait (refused, &refusal, WAIT_MS);

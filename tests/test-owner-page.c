@@ -71,6 +71,28 @@ find_widget (GtkWidget *widget,
   return NULL;
 }
 
+/* The room name's row, on the room's tab (the members' tab has an entry
+ * row of its own: the pinned announcement). */
+static GtkWidget *
+find_room_name_row (GtkWidget *widget)
+{
+  if (ADW_IS_ENTRY_ROW (widget) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)),
+                 _("Room name")) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_room_name_row (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static gboolean
 has_label (GtkWidget  *widget,
            const char *text)
@@ -536,7 +558,7 @@ test_settings_apply (Fixture       *fixture,
                      gconstpointer  data)
 {
   g_autoptr(GSettings) settings = g_settings_new ("io.github.chatroom.ChatRoom");
-  GtkWidget *name_row = find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_ENTRY_ROW);
+  GtkWidget *name_row = find_room_name_row (GTK_WIDGET (fixture->page));
   g_autofree char *stored = NULL;
   guint history = 0;
   gboolean required = FALSE;
@@ -792,7 +814,7 @@ static void
 test_room_name_bound (Fixture       *fixture,
                       gconstpointer  data)
 {
-  GtkWidget *name_row = find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_ENTRY_ROW);
+  GtkWidget *name_row = find_room_name_row (GTK_WIDGET (fixture->page));
   g_autofree char *fallback = g_strdup_printf (_("%s's room"), "teacher");
 
   g_settings_set_string (fixture->settings, "room-name", "Chemistry");
@@ -867,7 +889,7 @@ test_rename_hides_apply (Fixture       *fixture,
   const char *names[] = { "Physics", "  Physics 101 " };
 
   show_tab (fixture, "room");
-  name_row = find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_ENTRY_ROW);
+  name_row = find_room_name_row (GTK_WIDGET (fixture->page));
   apply = find_apply_button (name_row);
   g_assert_nonnull (apply);
 
@@ -1332,7 +1354,7 @@ test_two_hundred (Fixture       *fixture,
 
   /* The settings and "Stop Hosting" are on screen without scrolling. */
   show_tab (fixture, "room");
-  cr_test_assert_wait (comes_in_view, find_widget (page, ADW_TYPE_ENTRY_ROW), WAIT_MS);
+  cr_test_assert_wait (comes_in_view, find_room_name_row (page), WAIT_MS);
   cr_test_assert_wait (comes_in_view, find_action_button (page, "owner.stop"), WAIT_MS);
   save_screenshot (fixture, "owner-200-room");
 
@@ -1775,17 +1797,22 @@ test_class_controls (Fixture       *fixture,
   gtk_css_provider_load_from_resource (css, "/io/github/chatroom/ChatRoom/style.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  cr_test_assert_wait (row_present, &has_alice, WAIT_MS);
   cr_test_assert_wait (row_present, &has_bob, WAIT_MS);
 
   /* The row's menu offers the admin and the timed mutes. */
   menu = GTK_MENU_BUTTON (find_widget (GTK_WIDGET (row_of (fixture, "alice")),
                                        GTK_TYPE_MENU_BUTTON));
+  g_assert_nonnull (menu);
   g_assert_true (menu_has_item (gtk_menu_button_get_menu_model (menu), "owner.admin"));
   g_assert_true (menu_has_item (gtk_menu_button_get_menu_model (menu), "owner.mute-for"));
 
   g_assert_true (activate (fixture, "owner.admin", "alice"));
   cr_test_assert_wait (row_is_admin, &has_alice, WAIT_MS);
   cr_test_assert_wait (client_is_admin, alice, WAIT_MS);
+  /* A new role moves the member up the list: a new row, a new menu. */
+  menu = GTK_MENU_BUTTON (find_widget (GTK_WIDGET (row_of (fixture, "alice")),
+                                       GTK_TYPE_MENU_BUTTON));
   g_assert_true (menu_has_item (gtk_menu_button_get_menu_model (menu), "owner.unadmin"));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.mute-for",

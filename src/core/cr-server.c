@@ -1135,7 +1135,8 @@ cr_server_mute (CrServer    *self,
                 GError     **error)
 {
   g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
-  return owner_act (self, CR_OWNER_MUTE, name, error);
+  /* Through the moderation rules: members hear their STATE too. */
+  return cr_server_moderate (self, CR_MANAGE_MUTE, name, 0, error);
 }
 
 gboolean
@@ -1144,7 +1145,7 @@ cr_server_unmute (CrServer    *self,
                   GError     **error)
 {
   g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
-  return owner_act (self, CR_OWNER_UNMUTE, name, error);
+  return cr_server_moderate (self, CR_MANAGE_UNMUTE, name, 0, error);
 }
 
 gboolean
