@@ -9,6 +9,8 @@
 #include <locale.h>
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "cr-client.h"
 #include "cr-render.h"
 #include "cr-server.h"
@@ -564,6 +566,75 @@ test_restart (void)
   cr_test_room_clear (&room);
 }
 
+static gboolean
+mute_has_end (gpointer data)
+{
+  return cr_client_get_mute_end (data) > 0;
+}
+
+static gboolean
+client_closed (gpointer data)
+{
+  return cr_client_get_state (data) == CR_CLIENT_CLOSED;
+}
+
+/* The consoles: chatroomd's /pin, /admin, /muteall, /mute NAME DURATION,
+ * /unpin; chatroom-cli shows the pin on join and lets an admin /kick. */
+static void
+test_consoles (void)
+{
+  g_autofree char *dir = cr_test_make_tmpdir ();
+  guint16 port = cr_test_free_udp_port ();
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autofree char *address = cr_test_address ("127.0.0.1", port);
+  const char *daemon_argv[] = { CHATROOMD_PATH, "--listen", listen, "--data-dir", dir, NULL };
+  const char *cli_argv[] = { CHATROOM_CLI_PATH, "dave", address, NULL };
+  g_autofree char *pinned = g_strdup_printf (_("Pinned announcement: %s"), "Hello class");
+  g_autofree char *appointed = g_strdup_printf (_("%s is now an admin"), "dave");
+  g_autoptr(CrClient) alice = NULL;
+  g_autoptr(CrClient) bob = NULL;
+  PinWait pin = { NULL, "Hello class" };
+  MuteAllWait muted = { NULL, TRUE };
+  CrTestChild *daemon;
+  CrTestChild *dave;
+
+  daemon = cr_test_child_spawn (daemon_argv, TRUE);
+  cr_test_child_expect (daemon, listen, 15000);
+  alice = cr_test_join (address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  bob = cr_test_join (address, "bob", NULL, FALSE, WAIT_MS, NULL);
+  pin.client = muted.client = alice;
+
+  cr_test_child_write_line (daemon, "/pin Hello class");
+  cr_test_assert_wait (pin_is, &pin, WAIT_MS);
+
+  /* A member in a terminal sees the pin as it joins; made an admin, it kicks. */
+  dave = cr_test_child_spawn (cli_argv, TRUE);
+  cr_test_child_expect (dave, pinned, WAIT_MS);
+  cr_test_child_write_line (daemon, "/admin dave");
+  cr_test_child_expect (dave, appointed, WAIT_MS);
+  cr_test_child_write_line (dave, "/kick bob");
+  cr_test_assert_wait (client_closed, bob, WAIT_MS);
+  g_assert_cmpint (cr_client_get_close_reason (bob), ==, CR_REASON_KICKED);
+
+  cr_test_child_write_line (daemon, "/muteall");
+  cr_test_assert_wait (client_mute_all_is, &muted, WAIT_MS);
+  cr_test_child_write_line (daemon, "/mute alice 5x");
+  cr_test_child_expect (daemon, _("Say how long as 10m, 1h, 1d or none (until lifted): "
+                                  "/mute NAME 10m"), WAIT_MS);
+  cr_test_child_write_line (daemon, "/mute alice 10m");
+  cr_test_assert_wait (mute_has_end, alice, WAIT_MS);
+  cr_test_child_write_line (daemon, "/unpin");
+  pin.pin = NULL;
+  cr_test_assert_wait (pin_is, &pin, WAIT_MS);
+
+  cr_test_child_write_line (dave, "/quit");
+  cr_test_child_free (dave);
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  cr_test_child_write_line (daemon, "/quit");
+  cr_test_child_free (daemon);
+  cr_test_remove_tree (dir);
+}
+
 /* Durations as the consoles take them. */
 static void
 test_durations (void)
@@ -602,6 +673,7 @@ main (int   argc,
   g_test_add_func ("/chatroom/moderation/pin", test_pin);
   g_test_add_func ("/chatroom/moderation/restart", test_restart);
   g_test_add_func ("/chatroom/moderation/durations", test_durations);
+  g_test_add_func ("/chatroom/moderation/consoles", test_consoles);
 
   return g_test_run ();
 }
