@@ -590,6 +590,7 @@ test_consoles (void)
   const char *daemon_argv[] = { CHATROOMD_PATH, "--listen", listen, "--data-dir", dir, NULL };
   const char *cli_argv[] = { CHATROOM_CLI_PATH, "dave", address, NULL };
   g_autofree char *pinned = g_strdup_printf (_("Pinned announcement: %s"), "Hello class");
+  g_autofree char *old_pinned = g_strdup_printf (_("Pinned announcement: %s"), "Old news");
   g_autofree char *appointed = g_strdup_printf (_("%s is now an admin"), "dave");
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(CrClient) bob = NULL;
@@ -604,12 +605,15 @@ test_consoles (void)
   bob = cr_test_join (address, "bob", NULL, FALSE, WAIT_MS, NULL);
   pin.client = muted.client = alice;
 
+  /* Replaced before anyone else comes: only the newest is shown. */
+  cr_test_child_write_line (daemon, "/pin Old news");
   cr_test_child_write_line (daemon, "/pin Hello class");
   cr_test_assert_wait (pin_is, &pin, WAIT_MS);
 
   /* A member in a terminal sees the pin as it joins; made an admin, it kicks. */
   dave = cr_test_child_spawn (cli_argv, TRUE);
   cr_test_child_expect (dave, pinned, WAIT_MS);
+  g_assert_null (strstr (dave->output->str, old_pinned));
   cr_test_child_write_line (daemon, "/admin dave");
   cr_test_child_expect (dave, appointed, WAIT_MS);
   cr_test_child_write_line (dave, "/kick bob");

@@ -153,11 +153,13 @@ _cr_client_moderation_event (CrClientEngine *self,
                        event->kind == CR_EVENT_ADMIN ? CR_ROLE_ADMIN : CR_ROLE_MEMBER);
       break;
 
-    /* A native member hears these again in the STATE that follows; a
-     * classic member only from them. */
+    /* A native member learns the state from STATE alone: the history it
+     * replays at join holds pins long replaced. A classic member gets no
+     * history, and only these lines. */
     case CR_EVENT_PIN:
     case CR_EVENT_UNPIN:
-      if (pin_valid (event->text != NULL ? event->text : ""))
+      if (self->dialect != &cr_client_native_dialect &&
+          pin_valid (event->text != NULL ? event->text : ""))
         {
           set_pin (self, event->kind == CR_EVENT_PIN ? event->text : NULL);
           _cr_client_engine_push_output (self, CR_CLIENT_OUTPUT_ROOM_STATE);
@@ -166,6 +168,8 @@ _cr_client_moderation_event (CrClientEngine *self,
 
     case CR_EVENT_MUTE_ALL:
     case CR_EVENT_UNMUTE_ALL:
+      if (self->dialect == &cr_client_native_dialect)
+        break;
       moderation (self)->mute_all = event->kind == CR_EVENT_MUTE_ALL;
       _cr_client_engine_push_output (self, CR_CLIENT_OUTPUT_ROOM_STATE);
       break;
