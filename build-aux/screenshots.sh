@@ -1,6 +1,7 @@
 #!/bin/sh
 # Screenshots of the real app under Xvfb, in English and Chinese:
 #   data/screenshots/{login,first-key,chat,owner,narrow,muted,kicked,owner-200}-{en,zh_CN}.png
+#   data/screenshots/{owner-class,pinned}-{en,zh_CN}.png
 #
 #   build-aux/screenshots.sh [BUILDDIR]     (default: build; builds nothing)
 #
@@ -26,6 +27,11 @@
 #      a banner                        -> kicked-LANG.png
 #   8. 197 more chatroom-cli members join over loopback, 200 in all (the
 #      room's default maximum)         -> owner-200-LANG.png
+# Then, per language, the UI tests that drive them save (CR_SCREENSHOT_DIR):
+#   9. the owner view with an admin, a timed mute, mute-all and a pin
+#      (tests/test-owner-page.c, class-controls) -> owner-class-LANG.png
+#  10. a member's chat under a pinned announcement, with mute-all closing
+#      the composer (tests/test-ui.c, pin-and-mute-all) -> pinned-LANG.png
 # Every wait is bounded. Needs xvfb-run, xdotool, ImageMagick and
 # fonts-wqy-microhei (build-aux/deps.sh).
 set -eu
@@ -64,6 +70,18 @@ if [ "$inner" = 0 ]; then
     # maps at 0,0, and bob's is moved beside the host's.
     xvfb-run -a -s "-screen 0 1920x1080x24 -nolisten tcp" \
       "$0" --inner "$builddir" "$lang" || status=$?
+  done
+  # 9 and 10: the tests' own windows, in the tests' environment
+  # (tests/meson.build); leaks are the test suite's business, not this.
+  for lang in en zh_CN; do
+    env LANGUAGE="$lang" LANG=C.UTF-8 LC_ALL= CR_SCREENSHOT_DIR="$outdir" \
+      GSETTINGS_SCHEMA_DIR="$builddir/data" GSETTINGS_BACKEND=memory GDK_BACKEND=x11 \
+      GTK_A11Y=none NO_AT_BRIDGE=1 CHATROOM_TRUST_FILE= CHATROOM_DISCOVERY_NO_LAN=1 \
+      CHATROOM_NO_AVAHI=1 ASAN_OPTIONS=detect_leaks=0 \
+      xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" sh -c \
+        '"$0"/tests/test-owner-page -p /chatroom/owner-page/class-controls &&
+         "$0"/tests/test-ui -p /chatroom/ui/pin-and-mute-all' "$builddir" >/dev/null ||
+      status=$?
   done
   ls -l "$outdir"/*.png
   exit $status

@@ -29,6 +29,7 @@
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 
+#include "chatroom-cli-moderation.h"
 #include "cr-client.h"
 #include "cr-file-client.h"
 #include "cr-render.h"
@@ -645,6 +646,8 @@ on_line_read (GObject      *source,
     ;
   else if (cli_conversation_command (app->client, line, track_message, app))
     ;
+  else if (cli_moderation_command (app->client, line))
+    ;
   else if (*line != '\0')
     send_line (app, line);
 
@@ -1028,8 +1031,8 @@ main (int   argc,
                                 "/msg NAME TEXT speaks to one member only (printed \"[private] "
                                 "NAME: TEXT\"); /older prints the page of messages before the "
                                 "oldest shown; /search WORDS finds messages that have every "
-                                "word, Chinese included. --numbers shows each message's SEQ."),
-                              NULL);
+                                "word, Chinese included. --numbers shows each message's SEQ."), "\n\n",
+                              cli_moderation_help (), NULL);
     g_free (summary);
     summary = g_steal_pointer (&with_files);
   }
@@ -1110,6 +1113,7 @@ main (int   argc,
   g_signal_connect (app.messages, "items-changed", G_CALLBACK (on_messages_items_changed), &app);
   g_signal_connect (app.client, "notify::state", G_CALLBACK (on_client_state), &app);
   g_signal_connect (app.client, "closed", G_CALLBACK (on_client_closed), &app);
+  cli_moderation_watch (app.client);
   app.sigint_id = g_unix_signal_add (SIGINT, on_signal, &app);
   app.sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &app);
 

@@ -129,6 +129,8 @@ list_members (Daemon     *daemon,
         g_string_append_printf (line, "  %s", _("muted"));
       if (cr_member_get_role (m) == CR_ROLE_OWNER)
         g_string_append_printf (line, "  %s", _("owner"));
+      else if (cr_member_get_role (m) == CR_ROLE_ADMIN)
+        g_string_append_printf (line, "  %s", _("admin"));
       g_ptr_array_add (lines, g_string_free (line, FALSE));
     }
 
@@ -248,6 +250,25 @@ list_files (Daemon *daemon)
         list->len, used, quota, max);
 }
 
+/* /mute NAME [DURATION] */
+static void
+mute_command (Daemon      *daemon,
+              const char  *arg,
+              GError     **error)
+{
+  g_auto(GStrv) words = g_strsplit (arg, " ", 2);
+  gint64 seconds = 0;
+
+  if (words[0] != NULL && words[1] != NULL &&
+      !cr_duration_parse (g_strstrip (words[1]), &seconds))
+    {
+      say (stderr, _("Say how long as 10m, 1h, 1d or none (until lifted): /mute NAME 10m"));
+      return;
+    }
+  cr_server_moderate (daemon->server, CR_MANAGE_MUTE, words[0] != NULL ? words[0] : "",
+                      seconds, error);
+}
+
 static void
 print_help (void)
 {
@@ -255,7 +276,12 @@ print_help (void)
   say (stdout, _("  /members [TEXT]   who is in the room (names holding TEXT)"));
   say (stdout, _("  /announce TEXT    an announcement"));
   say (stdout, _("  /kick NAME        remove someone from the room"));
-  say (stdout, _("  /mute NAME        stop someone from speaking; /unmute NAME"));
+  say (stdout, _("  /mute NAME [TIME] stop someone from speaking, for 10m, 1h, 1d or none "
+                 "(until lifted); /unmute NAME"));
+  say (stdout, _("  /admin NAME       make someone an admin (mutes and removes members); "
+                 "/unadmin NAME"));
+  say (stdout, _("  /muteall          only the owner and admins may speak; /unmuteall"));
+  say (stdout, _("  /pin TEXT         pin an announcement at the top of the chat; /unpin"));
   say (stdout, _("  /ban NAME         remove and keep out; /unban NAME"));
   say (stdout, _("  /locked           names locked after too many wrong passwords"));
   say (stdout, _("  /unlock NAME      let NAME try a password again"));
@@ -301,7 +327,20 @@ run_command (Daemon     *daemon,
   else if (g_str_equal (command, "kick"))
     ok = cr_server_kick (daemon->server, arg, &error);
   else if (g_str_equal (command, "mute"))
-    ok = cr_server_mute (daemon->server, arg, &error);
+    mute_command (daemon, arg, &error);
+  else if (g_str_equal (command, "admin") || g_str_equal (command, "unadmin"))
+    ok = cr_server_moderate (daemon->server, command[0] == 'a' ? CR_MANAGE_ADMIN
+                                                               : CR_MANAGE_UNADMIN,
+                             arg, 0, &error);
+  else if (g_str_equal (command, "muteall") || g_str_equal (command, "unmuteall"))
+    ok = cr_server_moderate (daemon->server, command[0] == 'm' ? CR_MANAGE_MUTE_ALL
+                                                               : CR_MANAGE_UNMUTE_ALL,
+                             NULL, 0, &error);
+  else if (g_str_equal (command, "pin") && *arg == '\0')
+    say (stderr, _("Give the announcement to pin: /pin TEXT"));
+  else if (g_str_equal (command, "pin") || g_str_equal (command, "unpin"))
+    ok = cr_server_moderate (daemon->server, CR_MANAGE_PIN, command[0] == 'p' ? arg : "", 0,
+                             &error);
   else if (g_str_equal (command, "unmute"))
     ok = cr_server_unmute (daemon->server, arg, &error);
   else if (g_str_equal (command, "ban"))
@@ -473,7 +512,9 @@ main (int   argc,
                                            "Standard input is the owner's console."));
   /* The console's commands, so that --help shows what the owner can do. */
   g_option_context_set_description (context, _("Console commands: /members, /announce, /kick, "
-                                               "/mute, /unmute, /ban, /unban, /locked (names "
+                                               "/mute NAME [10m|1h|1d|none], /unmute, /ban, "
+                                               "/unban, /admin, /unadmin, /muteall, "
+                                               "/unmuteall, /pin TEXT, /unpin, /locked (names "
                                                "locked after too many wrong passwords), "
                                                "/unlock, /rename, /recall SEQ (take back "
                                                "message #SEQ), /files, /quit; /help "

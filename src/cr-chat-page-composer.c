@@ -57,9 +57,26 @@ dup_problem (CrChatPage *self,
     return NULL;
 
   if (self->muted)
-    /* No mute has an end the room tells: it lasts until it is lifted. */
-    return g_strdup (_("The owner has muted you: you can read, but not send, until they "
-                       "unmute you"));
+    {
+      gint64 end = cr_client_get_mute_end (self->client);
+
+      if (end > 0)
+        {
+          gint64 wall = g_get_real_time () + (end - g_get_monotonic_time ());
+          g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (wall / G_USEC_PER_SEC);
+          /* Translators: the time a mute ends, as strftime takes it */
+          g_autofree char *time = when != NULL ? g_date_time_format (when, C_("mute end", "%H:%M"))
+                                               : NULL;
+
+          /* Translators: %s is a time of day such as 10:42 */
+          return g_strdup_printf (_("You are muted until %s: you can read, but not send"),
+                                  time != NULL ? time : "?");
+        }
+      return g_strdup (_("The owner has muted you: you can read, but not send, until they "
+                         "unmute you"));
+    }
+  if (self->muted_all)
+    return cr_render_reason (CR_REASON_MUTED_ALL, NULL);
 
   if (n_bytes > CR_TEXT_MAX_BYTES)
     /* Translators: %d is the room's limit in bytes; a Chinese character
@@ -79,7 +96,7 @@ update_composer (CrChatPage *self,
 
   gtk_label_set_text (self->composer_status, problem != NULL ? problem : "");
   gtk_widget_set_visible (GTK_WIDGET (self->composer_status), problem != NULL);
-  if (self->muted)
+  if (self->muted || self->muted_all)
     gtk_widget_remove_css_class (GTK_WIDGET (self->composer_status), "error");
   else
     gtk_widget_add_css_class (GTK_WIDGET (self->composer_status), "error");
@@ -104,7 +121,7 @@ update_composer (CrChatPage *self,
     }
 
   gtk_label_set_text (GTK_LABEL (self->placeholder_label),
-                      self->muted ? _("You are muted") : _("Message…"));
+                      self->muted || self->muted_all ? _("You are muted") : _("Message…"));
 }
 
 void
@@ -117,7 +134,7 @@ _cr_chat_page_update_actions (CrChatPage *self)
   can_send = self->client != NULL &&
              (cr_client_get_state (self->client) == CR_CLIENT_CONNECTED ||
               cr_client_get_state (self->client) == CR_CLIENT_RECONNECTING) &&
-             !self->muted &&
+             !self->muted && !self->muted_all &&
              n_bytes <= CR_TEXT_MAX_BYTES &&
              g_strstrip (text)[0] != '\0';
 
@@ -147,6 +164,27 @@ on_own_member_notify_flags (CrChatPage *self)
     return;
   self->muted = muted;
   _cr_chat_page_update_actions (self);
+}
+
+void
+_cr_chat_page_room_state_changed (CrChatPage *self)
+{
+  const char *pin = self->client != NULL ? cr_client_get_pin (self->client) : NULL;
+  gboolean muted_all = self->client != NULL && cr_client_get_mute_all (self->client) &&
+                       cr_client_get_role (self->client) == CR_ROLE_MEMBER;
+
+  /* The pinned announcement stays at the top until replaced or removed. */
+  if (pin != NULL && g_strcmp0 (gtk_label_get_text (self->pin_label), pin) != 0)
+    gtk_label_set_text (self->pin_label, pin);
+  gtk_revealer_set_reveal_child (self->pin_revealer, pin != NULL);
+
+  if (muted_all != self->muted_all)
+    {
+      self->muted_all = muted_all;
+      _cr_chat_page_update_actions (self);
+    }
+  else if (self->muted)
+    _cr_chat_page_update_actions (self);   /* the mute's end may have moved */
 }
 
 void

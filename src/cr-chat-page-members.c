@@ -94,7 +94,10 @@ member_row_update (GtkWidget *box,
   else
     gtk_label_set_text (row->name, cr_member_get_name (member));
 
-  gtk_widget_set_visible (row->badge, cr_member_get_role (member) == CR_ROLE_OWNER);
+  gtk_widget_set_visible (row->badge, cr_member_get_role (member) != CR_ROLE_MEMBER);
+  gtk_label_set_text (GTK_LABEL (row->badge),
+                      cr_member_get_role (member) == CR_ROLE_ADMIN ? C_("badge", "Admin")
+                                                                  : C_("badge", "Owner"));
   gtk_widget_set_visible (row->muted, cr_member_get_muted (member));
 }
 

@@ -80,6 +80,8 @@ struct _CrChatPage
   GtkLabel          *composer_status;
   GtkLabel          *length_label;
   GtkWidget         *send_button;
+  GtkRevealer       *pin_revealer;
+  GtkLabel          *pin_label;
 
   /* owned */
   CrClient          *client;
@@ -117,6 +119,7 @@ struct _CrChatPage
   /* the entry (cr-chat-page-composer.c) */
   gboolean           preedit;
   gboolean           muted;             /* the room muted the reader */
+  gboolean           muted_all;         /* everyone is muted, and the reader is a member */
   GSignalGroup      *own_member_signals; /* the reader's CrMember, for its flags */
   char              *send_problem;      /* why the last send was refused, until an edit */
 };
@@ -143,5 +146,8 @@ void     _cr_chat_page_update_actions      (CrChatPage     *self);
 /* The members changed: find the reader among them again (muted or not). */
 void     _cr_chat_page_composer_members_changed (CrChatPage *self);
 void     _cr_chat_page_composer_dispose    (CrChatPage     *self);
+/* The room's state changed (CrClient::room-state-changed): the pinned
+ * announcement's banner, and mute-all for the composer. */
+void     _cr_chat_page_room_state_changed  (CrChatPage     *self);
 
 G_END_DECLS

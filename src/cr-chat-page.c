@@ -160,6 +160,8 @@ cr_chat_page_class_init (CrChatPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, composer_status);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, length_label);
   gtk_widget_class_bind_template_child (widget_class, CrChatPage, send_button);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, pin_revealer);
+  gtk_widget_class_bind_template_child (widget_class, CrChatPage, pin_label);
 
   _cr_chat_page_composer_class_init (widget_class);
   _cr_chat_page_messages_class_init (widget_class);
@@ -182,6 +184,12 @@ cr_chat_page_init (CrChatPage *self)
   self->client_signals = g_signal_group_new (CR_TYPE_CLIENT);
   g_signal_group_connect_object (self->client_signals, "notify::state",
                                  G_CALLBACK (on_client_notify_state), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->client_signals, "room-state-changed",
+                                 G_CALLBACK (_cr_chat_page_room_state_changed), self,
+                                 G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->client_signals, "notify::role",
+                                 G_CALLBACK (_cr_chat_page_room_state_changed), self,
+                                 G_CONNECT_SWAPPED);
 
   _cr_chat_page_update_actions (self);
 }
@@ -228,6 +236,7 @@ cr_chat_page_set_client (CrChatPage *self,
     }
 
   _cr_chat_page_composer_members_changed (self);
+  _cr_chat_page_room_state_changed (self);
 
   update_state (self);
   _cr_chat_page_update_actions (self);

@@ -29,6 +29,7 @@ struct _CrOwnerMemberRow
   /* owned */
   CrMember      *member;
   gboolean       menu_muted;   /* the menu offers Unmute (TRUE) or Mute */
+  CrRole         menu_role;    /* and Make Admin or Remove Admin */
   gboolean       menu_built;
 };
 
@@ -73,16 +74,45 @@ build_menu (CrOwnerMemberRow *self,
   g_autoptr(GMenu) menu = g_menu_new ();
   g_autoptr(GMenu) manage = g_menu_new ();
   g_autoptr(GMenu) remove = g_menu_new ();
+  g_autoptr(GMenu) roles = g_menu_new ();
   const char *name = cr_member_get_name (self->member);
   g_autoptr(GMenuItem) item = NULL;
 
   if (muted)
-    item = g_menu_item_new (_("_Unmute"), NULL);
+    {
+      item = g_menu_item_new (_("_Unmute"), NULL);
+      g_menu_item_set_action_and_target (item, "owner.unmute", "s", name);
+      g_menu_append_item (manage, item);
+      g_clear_object (&item);
+    }
   else
-    item = g_menu_item_new (_("_Mute"), NULL);
-  g_menu_item_set_action_and_target (item, muted ? "owner.unmute" : "owner.mute", "s", name);
-  g_menu_append_item (manage, item);
-  g_clear_object (&item);
+    {
+      /* Until lifted first, as it always was; then a mute that ends by
+       * itself (cr-engine-moderation.h). */
+      static const struct {
+        const char *label;
+        gint64      seconds;
+      } durations[] = {
+        { N_("For 10 _Minutes"), 600 },
+        { N_("For 1 _Hour"), 3600 },
+        { N_("For 1 _Day"), 86400 },
+      };
+      g_autoptr(GMenu) mute = g_menu_new ();
+
+      item = g_menu_item_new (_("_Mute"), NULL);
+      g_menu_item_set_action_and_target (item, "owner.mute", "s", name);
+      g_menu_append_item (manage, item);
+      g_clear_object (&item);
+      for (guint i = 0; i < G_N_ELEMENTS (durations); i++)
+        {
+          item = g_menu_item_new (_(durations[i].label), NULL);
+          g_menu_item_set_action_and_target (item, "owner.mute-for", "(sx)", name,
+                                             durations[i].seconds);
+          g_menu_append_item (mute, item);
+          g_clear_object (&item);
+        }
+      g_menu_append_submenu (manage, _("Mute _For"), G_MENU_MODEL (mute));
+    }
 
   item = g_menu_item_new (_("_Kick"), NULL);
   g_menu_item_set_action_and_target (item, "owner.kick", "s", name);
@@ -96,28 +126,48 @@ build_menu (CrOwnerMemberRow *self,
   g_menu_append_section (menu, NULL, G_MENU_MODEL (manage));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (remove));
 
+  /* Admins help the owner: they mute and remove members. */
+  if (cr_member_get_role (self->member) == CR_ROLE_ADMIN)
+    {
+      item = g_menu_item_new (_("Remove _Admin"), NULL);
+      g_menu_item_set_action_and_target (item, "owner.unadmin", "s", name);
+    }
+  else
+    {
+      item = g_menu_item_new (_("Make _Admin"), NULL);
+      g_menu_item_set_action_and_target (item, "owner.admin", "s", name);
+    }
+  g_menu_append_item (roles, item);
+  g_clear_object (&item);
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (roles));
+
   return G_MENU_MODEL (g_steal_pointer (&menu));
 }
 
 static void
 update_flags (CrOwnerMemberRow *self)
 {
-  gboolean is_owner = cr_member_get_role (self->member) == CR_ROLE_OWNER;
+  CrRole role = cr_member_get_role (self->member);
+  gboolean is_owner = role == CR_ROLE_OWNER;
   gboolean muted = cr_member_get_muted (self->member);
   gboolean classic = (cr_member_get_flags (self->member) & CR_MEMBER_CLASSIC) != 0;
 
-  gtk_widget_set_visible (GTK_WIDGET (self->role_label), is_owner);
+  gtk_widget_set_visible (GTK_WIDGET (self->role_label), role != CR_ROLE_MEMBER);
+  gtk_label_set_label (self->role_label, role == CR_ROLE_ADMIN ? C_("member role", "Admin")
+                                                               : C_("member role", "Owner"));
   gtk_widget_set_visible (GTK_WIDGET (self->muted_label), muted);
   gtk_widget_set_visible (GTK_WIDGET (self->classic_label), classic);
   /* The owner cannot kick or mute themself. */
   gtk_widget_set_visible (GTK_WIDGET (self->menu_button), !is_owner);
 
-  if (!is_owner && (!self->menu_built || self->menu_muted != muted))
+  if (!is_owner &&
+      (!self->menu_built || self->menu_muted != muted || self->menu_role != role))
     {
       g_autoptr(GMenuModel) model = build_menu (self, muted);
 
       gtk_menu_button_set_menu_model (self->menu_button, model);
       self->menu_muted = muted;
+      self->menu_role = role;
       self->menu_built = TRUE;
     }
 }

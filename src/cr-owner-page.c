@@ -36,6 +36,7 @@
 #include "cr-render.h"
 #include "cr-server-addresses.h"
 #include "cr-owner-member-row.h"
+#include "cr-owner-moderation.h"
 #include "cr-owner-page.h"
 
 #define SCHEMA_ID "io.github.chatroom.ChatRoom"
@@ -142,6 +143,9 @@ update_actions (CrOwnerPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.announce", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.mute", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.unmute", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.mute-for", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.admin", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.unadmin", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.kick", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.ban", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "owner.unban", running);
@@ -537,6 +541,35 @@ member_action (GtkWidget  *widget,
     show_toast (self, done);
 }
 
+/* Admins and timed mutes (issue 15): owner.admin, owner.unadmin (a name),
+ * owner.mute-for (a name and seconds, 0 until lifted). */
+static void
+moderate_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  CrOwnerPage *self = CR_OWNER_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+  const char *name = NULL;
+  gint64 seconds = 0;
+  CrManageAction action;
+
+  if (!server_running (self))
+    return;
+  if (g_str_equal (action_name, "owner.mute-for"))
+    {
+      g_variant_get (param, "(&sx)", &name, &seconds);
+      action = CR_MANAGE_MUTE;
+    }
+  else
+    {
+      name = g_variant_get_string (param, NULL);
+      action = g_str_equal (action_name, "owner.admin") ? CR_MANAGE_ADMIN : CR_MANAGE_UNADMIN;
+    }
+  if (!cr_server_moderate (self->server, action, name, seconds, &error))
+    show_error (self, error);
+}
+
 static void
 on_ban_dialog_response (AdwMessageDialog *dialog,
                         const char       *response,
@@ -846,6 +879,9 @@ cr_owner_page_class_init (CrOwnerPageClass *klass)
   gtk_widget_class_install_action (widget_class, "owner.mute", "s", member_action);
   gtk_widget_class_install_action (widget_class, "owner.unmute", "s", member_action);
   gtk_widget_class_install_action (widget_class, "owner.kick", "s", member_action);
+  gtk_widget_class_install_action (widget_class, "owner.mute-for", "(sx)", moderate_action);
+  gtk_widget_class_install_action (widget_class, "owner.admin", "s", moderate_action);
+  gtk_widget_class_install_action (widget_class, "owner.unadmin", "s", moderate_action);
   gtk_widget_class_install_action (widget_class, "owner.ban", "s", ban_action);
   gtk_widget_class_install_action (widget_class, "owner.unban", "s", unban_action);
   gtk_widget_class_install_action (widget_class, "owner.unlock", "s", unlock_action);
@@ -853,6 +889,7 @@ cr_owner_page_class_init (CrOwnerPageClass *klass)
   gtk_widget_class_install_action (widget_class, "owner.stop", NULL, stop_action);
 
   g_type_ensure (CR_TYPE_OWNER_MEMBER_ROW);
+  g_type_ensure (CR_TYPE_OWNER_MODERATION);
 }
 
 static void

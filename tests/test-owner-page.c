@@ -39,6 +39,7 @@
 #include "cr-test-utils.h"
 #include "cr-owner-member-row.h"
 #include "cr-owner-page.h"
+#include "cr-owner-moderation.h"
 
 #define WAIT_MS 5000
 
@@ -64,6 +65,28 @@ find_widget (GtkWidget *widget,
        child = gtk_widget_get_next_sibling (child))
     {
       GtkWidget *found = find_widget (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The room name's row, on the room's tab (the members' tab has an entry
+ * row of its own: the pinned announcement). */
+static GtkWidget *
+find_room_name_row (GtkWidget *widget)
+{
+  if (ADW_IS_ENTRY_ROW (widget) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)),
+                 _("Room name")) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_room_name_row (child);
 
       if (found != NULL)
         return found;
@@ -536,7 +559,7 @@ test_settings_apply (Fixture       *fixture,
                      gconstpointer  data)
 {
   g_autoptr(GSettings) settings = g_settings_new ("io.github.chatroom.ChatRoom");
-  GtkWidget *name_row = find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_ENTRY_ROW);
+  GtkWidget *name_row = find_room_name_row (GTK_WIDGET (fixture->page));
   g_autofree char *stored = NULL;
   guint history = 0;
   gboolean required = FALSE;
@@ -641,9 +664,10 @@ test_keyboard (Fixture       *fixture,
   RowCond has_alice = { fixture, "alice" };
   GtkWidget *page = GTK_WIDGET (fixture->page);
   GtkWidget *room_tab = find_switcher_button (page, C_("owner page tab", "Room"));
-  GtkWidget *members_page[3];
+  GtkWidget *members_page[4];
   GtkWidget *room_page[4];
-  gboolean reached_members[3] = { FALSE, };
+  GtkWidget *room_child;
+  gboolean reached_members[4] = { FALSE, };
   gboolean reached_room[4] = { FALSE, };
   TabCond room = { fixture, "room" };
 
@@ -652,6 +676,7 @@ test_keyboard (Fixture       *fixture,
   members_page[0] = find_widget (GTK_WIDGET (row_of (fixture, "alice")), GTK_TYPE_MENU_BUTTON);
   members_page[1] = find_widget (page, GTK_TYPE_SEARCH_ENTRY);
   members_page[2] = room_tab;
+  members_page[3] = find_widget (find_widget (page, CR_TYPE_OWNER_MODERATION), GTK_TYPE_SWITCH);
   tab_around (fixture, members_page, reached_members, G_N_ELEMENTS (members_page));
 
   /* The icon-only button says what it is for. */
@@ -660,10 +685,14 @@ test_keyboard (Fixture       *fixture,
   /* The room's tab, as Space on its switcher button opens it. */
   g_assert_true (gtk_widget_activate (room_tab));
   cr_test_assert_wait (tab_shown, &room, WAIT_MS);
-  room_page[0] = find_widget (page, GTK_TYPE_ENTRY);
-  room_page[1] = find_widget (page, ADW_TYPE_ENTRY_ROW);
-  room_page[2] = find_widget (page, GTK_TYPE_SPIN_BUTTON);
-  room_page[3] = find_widget (page, GTK_TYPE_SWITCH);
+  /* Looked for on the room's tab: the members' tab has an entry row and a
+   * switch of its own (the class controls). */
+  room_child = adw_view_stack_get_visible_child (ADW_VIEW_STACK (find_widget (page,
+                                                                           ADW_TYPE_VIEW_STACK)));
+  room_page[0] = find_widget (room_child, GTK_TYPE_ENTRY);
+  room_page[1] = find_widget (room_child, ADW_TYPE_ENTRY_ROW);
+  room_page[2] = find_widget (room_child, GTK_TYPE_SPIN_BUTTON);
+  room_page[3] = find_widget (room_child, GTK_TYPE_SWITCH);
   tab_around (fixture, room_page, reached_room, G_N_ELEMENTS (room_page));
 
   cr_test_leave_and_free (g_steal_pointer (&alice));
@@ -786,7 +815,7 @@ static void
 test_room_name_bound (Fixture       *fixture,
                       gconstpointer  data)
 {
-  GtkWidget *name_row = find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_ENTRY_ROW);
+  GtkWidget *name_row = find_room_name_row (GTK_WIDGET (fixture->page));
   g_autofree char *fallback = g_strdup_printf (_("%s's room"), "teacher");
 
   g_settings_set_string (fixture->settings, "room-name", "Chemistry");
@@ -861,7 +890,7 @@ test_rename_hides_apply (Fixture       *fixture,
   const char *names[] = { "Physics", "  Physics 101 " };
 
   show_tab (fixture, "room");
-  name_row = find_widget (GTK_WIDGET (fixture->page), ADW_TYPE_ENTRY_ROW);
+  name_row = find_room_name_row (GTK_WIDGET (fixture->page));
   apply = find_apply_button (name_row);
   g_assert_nonnull (apply);
 
@@ -1326,7 +1355,7 @@ test_two_hundred (Fixture       *fixture,
 
   /* The settings and "Stop Hosting" are on screen without scrolling. */
   show_tab (fixture, "room");
-  cr_test_assert_wait (comes_in_view, find_widget (page, ADW_TYPE_ENTRY_ROW), WAIT_MS);
+  cr_test_assert_wait (comes_in_view, find_room_name_row (page), WAIT_MS);
   cr_test_assert_wait (comes_in_view, find_action_button (page, "owner.stop"), WAIT_MS);
   save_screenshot (fixture, "owner-200-room");
 
@@ -1840,6 +1869,122 @@ test_limits (Fixture       *fixture,
   g_settings_reset (fixture->settings, "file-max-size");
   g_settings_reset (fixture->settings, "file-quota");
   cr_test_remove_tree (dir);
+/* Issue 15: the owner appoints an admin from the row's menu (a badge, the
+ * member told), mutes for a duration, mutes everyone with the switch and
+ * pins an announcement from the entry. */
+static gboolean
+row_is_admin (gpointer data)
+{
+  RowCond *c = data;
+  CrOwnerMemberRow *row = row_of (c->fixture, c->name);
+
+  return row != NULL &&
+         cr_member_get_role (cr_owner_member_row_get_member (row)) == CR_ROLE_ADMIN &&
+         has_label (GTK_WIDGET (row), C_("member role", "Admin"));
+}
+
+static gboolean
+client_is_admin (gpointer data)
+{
+  return cr_client_get_role (data) == CR_ROLE_ADMIN;
+}
+
+static gboolean
+client_mute_all (gpointer data)
+{
+  return cr_client_get_mute_all (data);
+}
+
+static gboolean
+client_has_pin (gpointer data)
+{
+  return g_strcmp0 (cr_client_get_pin (data), "Quiz at 10:00") == 0;
+}
+
+static gboolean
+menu_has_item (GMenuModel *model,
+               const char *action)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (model); i++)
+    {
+      g_autofree char *name = NULL;
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (model, i, G_MENU_LINK_SECTION);
+      g_autoptr(GMenuModel) submenu = g_menu_model_get_item_link (model, i, G_MENU_LINK_SUBMENU);
+
+      if (g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
+          g_str_equal (name, action))
+        return TRUE;
+      if ((section != NULL && menu_has_item (section, action)) ||
+          (submenu != NULL && menu_has_item (submenu, action)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_class_controls (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(CrClient) alice = cr_test_join (fixture->address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  g_autoptr(CrClient) bob = cr_test_join (fixture->address, "bob", NULL, FALSE, WAIT_MS, NULL);
+  RowCond has_alice = { fixture, "alice" };
+  RowCond has_bob = { fixture, "bob" };
+  GtkWidget *moderation;
+  GtkSwitch *mute_all;
+  AdwEntryRow *pin_row;
+  GtkMenuButton *menu;
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+  /* The app's style sheet, as AdwApplication loads it: the badges. */
+  gtk_css_provider_load_from_resource (css, "/io/github/chatroom/ChatRoom/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  cr_test_assert_wait (row_present, &has_alice, WAIT_MS);
+  cr_test_assert_wait (row_present, &has_bob, WAIT_MS);
+
+  /* The row's menu offers the admin and the timed mutes. */
+  menu = GTK_MENU_BUTTON (find_widget (GTK_WIDGET (row_of (fixture, "alice")),
+                                       GTK_TYPE_MENU_BUTTON));
+  g_assert_nonnull (menu);
+  g_assert_true (menu_has_item (gtk_menu_button_get_menu_model (menu), "owner.admin"));
+  g_assert_true (menu_has_item (gtk_menu_button_get_menu_model (menu), "owner.mute-for"));
+
+  g_assert_true (activate (fixture, "owner.admin", "alice"));
+  cr_test_assert_wait (row_is_admin, &has_alice, WAIT_MS);
+  cr_test_assert_wait (client_is_admin, alice, WAIT_MS);
+  /* A new role moves the member up the list: a new row, a new menu. */
+  menu = GTK_MENU_BUTTON (find_widget (GTK_WIDGET (row_of (fixture, "alice")),
+                                       GTK_TYPE_MENU_BUTTON));
+  g_assert_true (menu_has_item (gtk_menu_button_get_menu_model (menu), "owner.unadmin"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "owner.mute-for",
+                                             "(sx)", "bob", (gint64) 600));
+  cr_test_assert_wait (row_muted, &has_bob, WAIT_MS);
+
+  /* Mute everyone: the switch. */
+  moderation = find_widget (GTK_WIDGET (fixture->page), CR_TYPE_OWNER_MODERATION);
+  g_assert_nonnull (moderation);
+  mute_all = GTK_SWITCH (find_widget (moderation, GTK_TYPE_SWITCH));
+  gtk_switch_set_active (mute_all, TRUE);
+  g_assert_true (cr_server_get_mute_all (fixture->server));
+  cr_test_assert_wait (client_mute_all, bob, WAIT_MS);
+
+  /* The pin: typed, then applied. */
+  pin_row = ADW_ENTRY_ROW (find_widget (moderation, ADW_TYPE_ENTRY_ROW));
+  gtk_editable_set_text (GTK_EDITABLE (pin_row), "Quiz at 10:00");
+  g_signal_emit_by_name (pin_row, "apply");
+  cr_test_assert_wait (client_has_pin, bob, WAIT_MS);
+  cr_test_run_for (200);
+  save_screenshot (fixture, "owner-class");
+
+  /* Off again, from the room's side: the switch follows. */
+  g_assert_true (cr_server_moderate (fixture->server, CR_MANAGE_UNMUTE_ALL, NULL, 0, NULL));
+  g_assert_false (gtk_switch_get_active (mute_all));
+
+  gtk_style_context_remove_provider_for_display (gdk_display_get_default (),
+                                                 GTK_STYLE_PROVIDER (css));
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  cr_test_leave_and_free (g_steal_pointer (&bob));
 }
 
 /* Without a display (a Flatpak build's run-tests) there is no window to
@@ -1894,6 +2039,7 @@ main (int   argc,
   ADD ("locked-names", test_locked_names);
   ADD ("console", test_console);
   ADD ("limits", test_limits);
+  ADD ("class-controls", test_class_controls);
 #undef ADD
 
   return g_test_run ();

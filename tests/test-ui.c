@@ -1256,6 +1256,103 @@ test_muted_composer (Fixture       *fixture,
   g_assert_true (gtk_widget_get_sensitive (_cr_chat_page_get_send_button (chat)));
 }
 
+/* Issue 15: the pinned announcement shows as a banner above the chat
+ * until removed; under mute-all the composer says why and Send is off. */
+static GtkWidget *
+find_label_widget (GtkWidget  *widget,
+                   const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label_widget (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+pin_banner_shown (CrChatPage *chat,
+                  const char *text)
+{
+  GtkWidget *label = find_label_widget (GTK_WIDGET (chat), text);
+  GtkWidget *revealer = label != NULL ? gtk_widget_get_ancestor (label, GTK_TYPE_REVEALER) : NULL;
+
+  return revealer != NULL && gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)) &&
+         gtk_revealer_get_child_revealed (GTK_REVEALER (revealer));
+}
+
+static void
+test_pin_and_mute_all (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *why = cr_render_reason (CR_REASON_MUTED_ALL, NULL);
+  const char *pin = in_chinese () ? "周五考试，带上计算器" : "Exam on Friday: bring a calculator";
+  g_autoptr(GError) error = NULL;
+  CrChatPage *chat;
+  GtkLabel *status;
+
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+  /* The app's style sheet, as AdwApplication loads it: the banner's colours. */
+  gtk_css_provider_load_from_resource (css, "/io/github/chatroom/ChatRoom/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_assert_true (cr_server_moderate (fixture->server, CR_MANAGE_PIN, pin, 0, &error));
+  g_assert_no_error (error);
+  join_room (fixture, "alice");
+  chat = _cr_window_get_chat_page (fixture->window);
+  status = _cr_chat_page_get_composer_status (chat);
+
+  /* A late joiner sees it at once. */
+  WAIT_FOR (pin_banner_shown (chat, pin), WAIT_MS);
+
+  g_assert_true (cr_server_moderate (fixture->server, CR_MANAGE_MUTE_ALL, NULL, 0, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (gtk_widget_get_visible (GTK_WIDGET (status)) &&
+            g_strcmp0 (gtk_label_get_text (status), why) == 0, WAIT_MS);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (_cr_chat_page_get_entry (chat)), "hi", -1);
+  g_assert_false (gtk_widget_get_sensitive (_cr_chat_page_get_send_button (chat)));
+  cr_test_run_for (300);
+  {
+    const char *dir = g_getenv ("CR_SCREENSHOT_DIR");
+
+    if (dir != NULL)
+      {
+        GtkWidget *widget = GTK_WIDGET (fixture->window);
+        g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+        GtkSnapshot *snapshot = gtk_snapshot_new ();
+        g_autoptr(GskRenderNode) node = NULL;
+        g_autoptr(GdkTexture) texture = NULL;
+        g_autofree char *path = g_strdup_printf ("%s/pinned-%s.png", dir,
+                                                 in_chinese () ? "zh_CN" : "en");
+        int width = gtk_widget_get_width (widget);
+        int height = gtk_widget_get_height (widget);
+
+        gdk_paintable_snapshot (paintable, snapshot, width, height);
+        node = gtk_snapshot_free_to_node (snapshot);
+        texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)),
+                                               node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+        g_assert_true (gdk_texture_save_to_png (texture, path));
+      }
+  }
+
+  /* Lifted: Send works again; unpinned: the banner goes. */
+  g_assert_true (cr_server_moderate (fixture->server, CR_MANAGE_UNMUTE_ALL, NULL, 0, &error));
+  WAIT_FOR (!gtk_widget_get_visible (GTK_WIDGET (status)), WAIT_MS);
+  g_assert_true (gtk_widget_get_sensitive (_cr_chat_page_get_send_button (chat)));
+  g_assert_true (cr_server_moderate (fixture->server, CR_MANAGE_PIN, "", 0, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (!pin_banner_shown (chat, pin), WAIT_MS);
+  gtk_style_context_remove_provider_for_display (gdk_display_get_default (),
+                                                 GTK_STYLE_PROVIDER (css));
+}
+
 /* chatroom-cli, muted: the refused line is said once, as "Not
  * delivered", never first in the delivered format. */
 static void
@@ -2392,6 +2489,7 @@ main (int   argc,
   ADD ("order-after-outage", test_order_after_outage);
   ADD ("long-message", test_long_message);
   ADD ("muted-composer", test_muted_composer);
+  ADD ("pin-and-mute-all", test_pin_and_mute_all);
   ADD ("cli-muted", test_cli_muted);
   ADD ("login-focus", test_login_focus);
   ADD ("login-form", test_login_form);

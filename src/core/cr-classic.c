@@ -45,6 +45,8 @@ struct _CrClassicTable
   /* A reply: NAME + chat + quote[0] + QUOTED + quote[1] + LINE + quote[2] + TEXT. */
   const char *quote[3];
   const char *private_chat;   /* a private message to this member: NAME + it + TEXT */
+  Line        mute_all_admin[2]; /* system + head + ADMIN + tail: [0] on, [1] off */
+  const char *pinned;         /* pinned + TEXT: the pinned announcement (群公告) */
 };
 
 #define NAME_CHARS G_STRINGIFY (CR_NAME_MAX_CHARS)
@@ -70,6 +72,11 @@ static const CrClassicTable tables[] = {
       [CR_EVENT_UNMUTE] = { "", " 已被解除禁言" },
       [CR_EVENT_ROOM_CLOSED] = { "群主关闭了聊天室", NULL },
       [CR_EVENT_RECALL] = { "", " 撤回了一条消息" },
+      [CR_EVENT_ADMIN] = { "", " 已被群主设为管理员" },
+      [CR_EVENT_UNADMIN] = { "", " 已不再是管理员" },
+      [CR_EVENT_MUTE_ALL] = { "群主开启了全员禁言", NULL },
+      [CR_EVENT_UNMUTE_ALL] = { "群主关闭了全员禁言", NULL },
+      [CR_EVENT_UNPIN] = { "群主撤下了群公告", NULL },
     },
     /* The classroom server's own join line. */
     .join_alias = { "", " 进入到聊天室" },
@@ -90,6 +97,7 @@ static const CrClassicTable tables[] = {
       [CR_REASON_CLASSIC_REFUSED] = "本聊天室只接受加密的程序：请用 Chat Room 加入",
       [CR_REASON_NAME_RESERVED] = "该昵称可能被误认为聊天室自己的消息：请换一个",
       [CR_REASON_NAME_CONFUSABLE] = "该昵称与他人的昵称过于相似：请换一个",
+      [CR_REASON_MUTED_ALL] = "全员禁言中：只有群主和管理员可以发言",
     },
     .reason_other = "聊天室拒绝了该请求",
     .storage = {
@@ -100,6 +108,8 @@ static const CrClassicTable tables[] = {
     .file_expired = { "群文件 ", " 已过期删除" },
     .quote = { "「", "：", "」" },
     .private_chat = " 悄悄对你说 :",
+    .mute_all_admin = { { "管理员 ", " 开启了全员禁言" }, { "管理员 ", " 关闭了全员禁言" } },
+    .pinned = "【群公告】",
   },
   {
     .language = "en",
@@ -119,6 +129,11 @@ static const CrClassicTable tables[] = {
       [CR_EVENT_UNMUTE] = { "", " may speak again" },
       [CR_EVENT_ROOM_CLOSED] = { "The owner closed the room", NULL },
       [CR_EVENT_RECALL] = { "", " recalled a message" },
+      [CR_EVENT_ADMIN] = { "", " is now an admin" },
+      [CR_EVENT_UNADMIN] = { "", " is no longer an admin" },
+      [CR_EVENT_MUTE_ALL] = { "The owner muted everyone", NULL },
+      [CR_EVENT_UNMUTE_ALL] = { "The owner let everyone speak again", NULL },
+      [CR_EVENT_UNPIN] = { "The owner removed the pinned announcement", NULL },
     },
     .reasons = {
       [CR_REASON_NAME_TAKEN] = "That nickname is already taken",
@@ -141,6 +156,7 @@ static const CrClassicTable tables[] = {
                                   "choose another",
       [CR_REASON_NAME_CONFUSABLE] = "That nickname looks too much like someone else's: "
                                     "choose another",
+      [CR_REASON_MUTED_ALL] = "Everyone is muted: only the owner and admins may speak",
     },
     .reason_other = "The room refused the request",
     .storage = {
@@ -152,6 +168,8 @@ static const CrClassicTable tables[] = {
     .file_expired = { "The shared file ", " expired and was removed" },
     .quote = { "“", ": ", "” " },
     .private_chat = " (privately): ",
+    .mute_all_admin = { { "Admin ", " muted everyone" }, { "Admin ", " let everyone speak again" } },
+    .pinned = "[Pinned] ",
   },
 };
 
@@ -268,6 +286,10 @@ cr_classic_format_event (const CrClassicTable *table,
       add_split (lines, table->announce, text);
       break;
 
+    case CR_EVENT_PIN:
+      add_split (lines, table->pinned, text);
+      break;
+
     case CR_EVENT_JOIN:
     case CR_EVENT_LEAVE:
     case CR_EVENT_TIMEOUT:
@@ -278,8 +300,18 @@ cr_classic_format_event (const CrClassicTable *table,
     case CR_EVENT_UNMUTE:
     case CR_EVENT_ROOM_CLOSED:
     case CR_EVENT_RECALL:
+    case CR_EVENT_ADMIN:
+    case CR_EVENT_UNADMIN:
+    case CR_EVENT_MUTE_ALL:
+    case CR_EVENT_UNMUTE_ALL:
+    case CR_EVENT_UNPIN:
       {
         const Line *line = &table->events[event->kind];
+
+        /* Mute-all by an admin names the admin. */
+        if ((event->kind == CR_EVENT_MUTE_ALL || event->kind == CR_EVENT_UNMUTE_ALL) &&
+            *name != '\0')
+          line = &table->mute_all_admin[event->kind == CR_EVENT_MUTE_ALL ? 0 : 1];
 
         if (line->tail == NULL)
           g_ptr_array_add (lines, g_strconcat (table->system, line->head, NULL));
@@ -382,6 +414,14 @@ parse_system (const CrClassicTable *table,
       if (name != NULL)
         return cr_event_new (seq, time_us, kind, name, "", 0);
     }
+  for (guint i = 0; i < G_N_ELEMENTS (table->mute_all_admin); i++)
+    {
+      g_autofree char *name = match_name (rest, &table->mute_all_admin[i]);
+
+      if (name != NULL)
+        return cr_event_new (seq, time_us, i == 0 ? CR_EVENT_MUTE_ALL : CR_EVENT_UNMUTE_ALL,
+                             name, "", 0);
+    }
   /* A system line of a kind we do not know: show it. */
   return cr_event_new (seq, time_us, CR_EVENT_ANNOUNCE, "", rest, 0);
 }
@@ -441,6 +481,8 @@ cr_classic_parse_line (const char *line,
 
       if (g_str_has_prefix (line, table->system))
         return parse_system (table, line + strlen (table->system), seq, time_us);
+      if (g_str_has_prefix (line, table->pinned))
+        return cr_event_new (seq, time_us, CR_EVENT_PIN, "", line + strlen (table->pinned), 0);
       if (g_str_has_prefix (line, table->announce))
         return cr_event_new (seq, time_us, CR_EVENT_ANNOUNCE, "",
                              line + strlen (table->announce), 0);

@@ -129,6 +129,8 @@ struct _CrClientEngine
   GHashTable            *recalls;      /* guint64* request → guint64* seq */
   guint32                search_counter;
   CrClientEngineStats    stats;
+
+  struct _CrClientModeration *moderation;  /* cr-client-moderation.c; NULL: none yet */
 };
 
 /* For the dialects. */
@@ -147,6 +149,22 @@ void     _cr_client_conversation_receive   (CrClientEngine  *self,
 gboolean _cr_client_conversation_notice    (CrClientEngine  *self,
                                             guint64          origin,
                                             CrReason         reason);
+/* cr-client-moderation.c */
+void     _cr_client_moderation_free        (CrClientEngine  *self);
+void     _cr_client_moderation_state       (CrClientEngine  *self,
+                                            GVariant        *body);
+/* A NOTICE for a MANAGE of ours: TRUE when it was one. */
+gboolean _cr_client_moderation_notice      (CrClientEngine  *self,
+                                            guint64          origin,
+                                            CrReason         reason);
+/* Events that change the room's state or a member's role. */
+void     _cr_client_moderation_event       (CrClientEngine  *self,
+                                            const CrEvent   *event);
+/* Native: queue a reliable MANAGE body and send it. */
+gboolean _cr_client_native_send_manage     (CrClientEngine  *self,
+                                            GBytes          *body,
+                                            gint64           now);
+
 void     _cr_client_engine_send            (CrClientEngine  *self,
                                             GBytes          *datagram);
 void     _cr_client_engine_wake            (CrClientEngine  *self);

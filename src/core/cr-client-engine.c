@@ -33,6 +33,7 @@
 #include "cr-protocol.h"
 #include "cr-client-dialect.h"
 #include "cr-client-engine.h"
+#include "cr-room.h"
 
 #define DEFAULT_KEEPALIVE_US     (2 * G_TIME_SPAN_SECOND)
 #define DEFAULT_SILENCE_US       (6 * G_TIME_SPAN_SECOND)
@@ -426,6 +427,7 @@ _cr_client_engine_apply_member_event (CrClientEngine *self,
     case CR_EVENT_ANNOUNCE:
     case CR_EVENT_UNBAN:
     default:
+      _cr_client_moderation_event (self, event);
       break;
     }
 }
@@ -453,7 +455,8 @@ _cr_client_engine_set_members (CrClientEngine *self,
 
       if (cr_name_validate (member->name, -1, &normalized) != CR_REASON_NONE ||
           strcmp (normalized, member->name) != 0 ||
-          (member->role != CR_ROLE_MEMBER && member->role != CR_ROLE_OWNER) ||
+          (member->role != CR_ROLE_MEMBER && member->role != CR_ROLE_OWNER &&
+           member->role != CR_ROLE_ADMIN) ||
           !g_hash_table_add (folds, cr_name_fold (member->name)))
         {
           g_debug ("Refusing a list of members: “%s” is invalid or repeated", member->name);
@@ -509,7 +512,15 @@ _cr_client_engine_event_valid (const CrEvent *event)
       return name_ok (event->name, TRUE) && cr_text_validate (event->text, -1) == CR_REASON_NONE;
 
     case CR_EVENT_ROOM_CLOSED:
+    case CR_EVENT_MUTE_ALL:     /* name: the admin who did it, "" the owner */
+    case CR_EVENT_UNMUTE_ALL:
+    case CR_EVENT_UNPIN:
       return name_ok (event->name, TRUE) && *event->text == '\0';
+
+    case CR_EVENT_PIN:
+      return name_ok (event->name, TRUE) && *event->text != '\0' &&
+             strlen (event->text) <= CR_PIN_MAX_BYTES &&
+             cr_text_validate (event->text, -1) == CR_REASON_NONE;
 
     case CR_EVENT_FILE:
     case CR_EVENT_FILE_EXPIRED:
@@ -625,6 +636,7 @@ cr_client_engine_free (CrClientEngine *self)
   if (self->classic != NULL)
     cr_client_classic_dialect.free (self->classic);
   g_queue_clear_full (&self->outputs, (GDestroyNotify) cr_client_output_free);
+  _cr_client_moderation_free (self);
   g_clear_object (&self->room);
   g_hash_table_unref (self->member_index);
   g_ptr_array_unref (self->members);

@@ -92,6 +92,9 @@ typedef enum {
   CR_CLIENT_OUTPUT_RESULTS,     /* origin (the search's request), events (newest
                                  * first), complete (FALSE: there were more) */
   CR_CLIENT_OUTPUT_RECALL_FAILED, /* origin (the request), seq, reason */
+  CR_CLIENT_OUTPUT_ROOM_STATE,  /* the pin, mute-all or one's mute changed
+                                 * (cr-client-moderation.h's getters) */
+  CR_CLIENT_OUTPUT_MANAGE_REFUSED, /* origin, reason: a MANAGE the room refused */
 } CrClientOutputKind;
 
 

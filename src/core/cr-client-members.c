@@ -90,7 +90,20 @@ cr_client_members_apply (GListStore           *store,
     case CR_CLIENT_OUTPUT_MEMBER_CHANGED:
       member = find_member (store, output->member->name, &position);
       if (member != NULL)
-        cr_member_set_flags (member, output->member->flags);
+        {
+          g_autoptr(CrMember) moved = NULL;
+
+          /* A new role moves the member: owner, admins, then members. */
+          if (cr_member_get_role (member) != output->member->role)
+            {
+              moved = g_object_ref (member);
+              g_list_store_remove (store, position);
+            }
+          cr_member_set_flags (member, output->member->flags);
+          cr_member_set_role (member, output->member->role);
+          if (moved != NULL)
+            g_list_store_insert_sorted (store, moved, cr_member_compare, NULL);
+        }
       break;
 
     default:

@@ -281,6 +281,8 @@ event_changes_members (CrEventKind kind)
     case CR_EVENT_MUTE:
     case CR_EVENT_UNMUTE:
     case CR_EVENT_ROOM_CLOSED:
+    case CR_EVENT_ADMIN:
+    case CR_EVENT_UNADMIN:
       return TRUE;
 
     case CR_EVENT_CHAT:
@@ -365,7 +367,7 @@ handle_welcome (CrClientEngine *engine,
       strlen (room_name) > ROOM_NAME_MAX ||
       (*room_name != '\0' && cr_text_validate (room_name, -1) != CR_REASON_NONE) ||
       strlen (token) > TOKEN_MAX ||
-      (role != CR_ROLE_MEMBER && role != CR_ROLE_OWNER))
+      (role != CR_ROLE_MEMBER && role != CR_ROLE_OWNER && role != CR_ROLE_ADMIN))
     {
       g_debug ("Dropping a WELCOME we cannot take (name “%s”)", your_name);
       engine->stats.rejected++;
@@ -462,6 +464,20 @@ handle_members (CrClientEngine *engine,
     }
 }
 
+gboolean
+_cr_client_native_send_manage (CrClientEngine *engine,
+                               GBytes         *body,
+                               gint64          now)
+{
+  Native *n = engine->native;
+
+  if (engine->dialect != &cr_client_native_dialect || n == NULL || n->reliable == NULL)
+    return FALSE;
+  cr_reliable_send (n->reliable, CR_PACKET_MANAGE, body);
+  _cr_client_engine_wake (engine);
+  return TRUE;
+}
+
 static void
 handle_notice (CrClientEngine *engine,
                GVariant       *body)
@@ -474,6 +490,8 @@ handle_notice (CrClientEngine *engine,
   if (_cr_client_conversation_notice (engine, origin, wire_reason (reason)))
     return;
   pending = _cr_client_engine_take_pending (engine, origin);
+  if (pending == NULL && _cr_client_moderation_notice (engine, origin, wire_reason (reason)))
+    return;
   if (pending == NULL)
     {
       engine->stats.stale++;
@@ -616,6 +634,10 @@ handle_delivery (CrClientEngine *engine,
     case CR_PACKET_PAGE:
     case CR_PACKET_RESULTS:
       _cr_client_conversation_receive (engine, delivery->type, body);
+      break;
+
+    case CR_PACKET_STATE:
+      _cr_client_moderation_state (engine, body);
       break;
 
     case CR_PACKET_JOIN:

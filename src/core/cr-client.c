@@ -22,8 +22,10 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "cr-client-engine.h"
+#include "cr-client-moderation.h"
 #include "cr-client-members.h"
 #include "cr-client-sockets.h"
 #include "cr-file-client.h"
@@ -101,6 +103,8 @@ enum {
 enum {
   MESSAGE_RECEIVED,
   CLOSED,
+  ROOM_STATE_CHANGED,
+  MANAGE_REFUSED,
   N_SIGNALS
 };
 
@@ -406,6 +410,14 @@ apply_output (CrClient       *self,
     case CR_CLIENT_OUTPUT_MEMBER_CHANGED:
       cr_client_members_apply (self->members, output);
       update_n_members (self);
+      break;
+
+    case CR_CLIENT_OUTPUT_ROOM_STATE:
+      g_signal_emit (self, signals[ROOM_STATE_CHANGED], 0);
+      break;
+
+    case CR_CLIENT_OUTPUT_MANAGE_REFUSED:
+      g_signal_emit (self, signals[MANAGE_REFUSED], 0, (int) output->reason);
       break;
 
     case CR_CLIENT_OUTPUT_SENT:
@@ -721,6 +733,26 @@ cr_client_class_init (CrClientClass *klass)
    */
   signals[CLOSED] =
     g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, CR_TYPE_REASON);
+
+  /**
+   * CrClient::room-state-changed:
+   *
+   * The pinned announcement, mute-all or one's own mute changed
+   * (cr_client_get_pin and the getters after it).
+   */
+  signals[ROOM_STATE_CHANGED] =
+    g_signal_new ("room-state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * CrClient::manage-refused:
+   * @reason: a #CrReason
+   *
+   * The room refused a request of cr_client_manage.
+   */
+  signals[MANAGE_REFUSED] =
+    g_signal_new ("manage-refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, CR_TYPE_REASON);
 }
 
@@ -1175,4 +1207,53 @@ _cr_client_after_engine (CrClient  *self,
                          GPtrArray *out)
 {
   after_engine (self, out);
+}
+
+gboolean
+cr_client_manage (CrClient        *self,
+                  CrManageAction   action,
+                  const char      *argument,
+                  gint64           seconds,
+                  GError         **error)
+{
+  g_autoptr(GPtrArray) out = new_out ();
+  guint64 origin;
+
+  g_return_val_if_fail (CR_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  origin = cr_client_engine_manage (self->engine, action, argument, seconds,
+                                    g_get_monotonic_time (), out);
+  after_engine (self, out);
+  if (origin == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("Only a Chat Room room you are connected to can be asked this"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+const char *
+cr_client_get_pin (CrClient *self)
+{
+  g_return_val_if_fail (CR_IS_CLIENT (self), NULL);
+
+  return cr_client_engine_get_pin (self->engine);
+}
+
+gboolean
+cr_client_get_mute_all (CrClient *self)
+{
+  g_return_val_if_fail (CR_IS_CLIENT (self), FALSE);
+
+  return cr_client_engine_get_mute_all (self->engine);
+}
+
+gint64
+cr_client_get_mute_end (CrClient *self)
+{
+  g_return_val_if_fail (CR_IS_CLIENT (self), -1);
+
+  return cr_client_engine_get_mute_end (self->engine);
 }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "cr-protocol.h"
 #include "cr-types.h"
 #include "cr-message.h"
 #include "cr-member.h"
@@ -87,6 +88,21 @@ CrClientState  cr_client_get_state         (CrClient *self);
 const char    *cr_client_get_name          (CrClient *self);
 const char    *cr_client_get_room_name     (CrClient *self);
 CrRole         cr_client_get_role          (CrClient *self);
+/* Running a class (cr-client-moderation.h): ask the room, as an admin or
+ * the owner, to kick, mute (seconds, 0: until lifted), unmute, mute
+ * everyone… The room's answer is its event, or "manage-refused". FALSE
+ * when it cannot be asked (not connected, a classic room). */
+gboolean       cr_client_manage            (CrClient        *self,
+                                            CrManageAction   action,
+                                            const char      *argument,
+                                            gint64           seconds,
+                                            GError         **error);
+/* The pinned announcement (NULL: none), whether everyone is muted, and
+ * the end of one's own mute (monotonic µs; -1 not muted, 0 until lifted).
+ * "room-state-changed" says when they change. */
+const char    *cr_client_get_pin           (CrClient *self);
+gboolean       cr_client_get_mute_all      (CrClient *self);
+gint64         cr_client_get_mute_end      (CrClient *self);
 CrDialect      cr_client_get_dialect       (CrClient *self);
 /* The "encrypted" property: the session is sealed native. FALSE for a
  * classic room: what is said there can be read on the network. */

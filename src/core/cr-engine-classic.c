@@ -177,6 +177,7 @@ _cr_engine_handle_classic (CrEngine              *self,
          * it gets no history (the room would send a stranger 50 lines for a
          * 7-byte datagram). The classroom client never had any. */
         reply (self, out, from, CR_CLASSIC_OK, len);
+        _cr_engine_classic_pin (self, from, out);
         break;
       }
 

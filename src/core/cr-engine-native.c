@@ -80,6 +80,7 @@ send_welcome (CrEngine        *self,
   list = cr_members_builder_end (builder);
   cr_reliable_send (session->rel, CR_PACKET_MEMBERS, list);
   g_bytes_unref (list);
+  _cr_engine_queue_state (self, session, now);
 
   _cr_engine_session_flush (self, session, now, out);
 }
@@ -439,6 +440,10 @@ handle_delivery (CrEngine        *self,
     case CR_PACKET_HISTORY:
     case CR_PACKET_SEARCH:
       _cr_engine_handle_conversation (self, session, delivery->type, data, len, now, out);
+      break;
+
+    case CR_PACKET_MANAGE:
+      _cr_engine_handle_manage (self, session, data, len, now, out);
       break;
 
     case CR_PACKET_JOIN:

@@ -23,6 +23,7 @@
 #include "cr-protocol.h"
 #include "cr-reliable.h"
 #include "cr-engine.h"
+#include "cr-engine-moderation.h"
 
 G_BEGIN_DECLS
 
@@ -378,5 +379,26 @@ gboolean  _cr_engine_storage_refuse_join (CrEngine              *self,
                                           CrEngineTime           now,
                                           GPtrArray             *out);
 gint64    _cr_engine_storage_next_deadline (CrEngine  *self);
+
+/* cr-engine-moderation.c */
+void       _cr_engine_moderation_load  (CrEngine        *self);
+void       _cr_engine_handle_manage    (CrEngine        *self,
+                                        CrEngineSession *session,
+                                        const guint8    *data,
+                                        gsize            len,
+                                        CrEngineTime     now,
+                                        GPtrArray       *out);
+/* STATE to one native session (queued; the caller flushes). */
+void       _cr_engine_queue_state      (CrEngine        *self,
+                                        CrEngineSession *session,
+                                        gint64           now);
+/* The pinned announcement as a classic line, after the join's OK. */
+void       _cr_engine_classic_pin      (CrEngine        *self,
+                                        GSocketAddress  *to,
+                                        GPtrArray       *out);
+void       _cr_engine_moderation_tick  (CrEngine        *self,
+                                        CrEngineTime     now,
+                                        GPtrArray       *out);
+gint64     _cr_engine_moderation_deadline (CrEngine     *self);
 
 G_END_DECLS

@@ -256,6 +256,7 @@ cr_engine_new (const CrEngineConfig *config,
       g_autoptr(GPtrArray) bans = cr_store_list_bans (store);
       for (guint i = 0; i < bans->len; i++)
         cr_room_add_ban (self->room, bans->pdata[i]);
+      _cr_engine_moderation_load (self);
       _cr_engine_storage_check_damage (self);
     }
   g_queue_init (&self->ring);
@@ -399,6 +400,8 @@ cr_engine_tick (CrEngine     *self,
   for (guint i = 0; i < expired->len; i++)
     _cr_engine_session_leaves (self, expired->pdata[i], CR_EVENT_TIMEOUT, now, out);
 
+  _cr_engine_moderation_tick (self, now, out);
+
   /* A failing disk is tried again, a quiet one looked at. */
   _cr_engine_storage_end (self, now, out);
 
@@ -418,7 +421,8 @@ cr_engine_next_deadline (CrEngine *self)
 {
   g_return_val_if_fail (self != NULL, G_MAXINT64);
 
-  return MIN (_cr_engine_storage_next_deadline (self), _cr_engine_timers_next (self));
+  return MIN (MIN (_cr_engine_storage_next_deadline (self), _cr_engine_timers_next (self)),
+              _cr_engine_moderation_deadline (self));
 }
 
 /* Deliver the owner's event, or pass on why the room made none. */

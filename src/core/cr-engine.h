@@ -84,6 +84,7 @@ typedef struct {
   guint64 unopened;       /* dropped: sealed, but did not authenticate (tampered,
                            * truncated, another session's keys) */
   guint64 replayed;       /* dropped: authentic, but seen before */
+  guint64 manage_refused; /* MANAGE requests not allowed to their sender */
 } CrStats;
 
 typedef void (*CrEngineEventFunc)   (const CrEvent *event,

@@ -83,8 +83,21 @@ update_member_flags (CrMemberList *self,
 
   if (m != NULL && member != NULL)
     {
+      g_autoptr(CrMember) moved = NULL;
+      guint position;
+
+      /* A new role (an admin appointed) moves the member: owner, admins,
+       * then members. */
+      if (cr_member_get_role (member) != m->role &&
+          g_list_store_find (self->members, member, &position))
+        {
+          moved = g_object_ref (member);
+          g_list_store_remove (self->members, position);
+        }
       cr_member_set_flags (member, m->flags);
       cr_member_set_role (member, m->role);
+      if (moved != NULL)
+        g_list_store_insert_sorted (self->members, moved, cr_member_compare, NULL);
     }
 }
 
@@ -255,6 +268,8 @@ cr_member_list_apply (CrMemberList  *self,
 
     case CR_EVENT_MUTE:
     case CR_EVENT_UNMUTE:
+    case CR_EVENT_ADMIN:
+    case CR_EVENT_UNADMIN:
       update_member_flags (self, room, event->name);
       return TRUE;
 

@@ -371,6 +371,12 @@ compare_natural (const char *a,
   return zeros;
 }
 
+static int
+role_rank (CrRole role)
+{
+  return role == CR_ROLE_OWNER ? 0 : role == CR_ROLE_ADMIN ? 1 : 2;
+}
+
 int
 cr_member_compare (gconstpointer a,
                    gconstpointer b,
@@ -380,8 +386,9 @@ cr_member_compare (gconstpointer a,
   CrMember *mb = CR_MEMBER ((gpointer) b);
   int cmp;
 
-  if ((ma->role == CR_ROLE_OWNER) != (mb->role == CR_ROLE_OWNER))
-    return ma->role == CR_ROLE_OWNER ? -1 : 1;
+  /* Owner, then admins, then members. */
+  if (role_rank (ma->role) != role_rank (mb->role))
+    return role_rank (ma->role) < role_rank (mb->role) ? -1 : 1;
 
   /* Casefolded bytes rather than collation: the same order in every
    * locale, and names differing only in case stay next to each other. */

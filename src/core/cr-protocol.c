@@ -103,7 +103,7 @@ cr_header_parse (const guint8  *data,
     return CR_PARSE_BAD_MAGIC;
   if (data[2] != CR_PROTOCOL_VERSION)
     return CR_PARSE_BAD_VERSION;
-  if (cr_packet_body_type (data[3]) == NULL)
+  if (!cr_packet_type_is_valid (data[3]))
     return CR_PARSE_BAD_TYPE;
 
   h.version = data[2];
@@ -191,10 +191,21 @@ cr_packet_body_type (CrPacketType type)
       return G_VARIANT_TYPE ("(ay)");
     case CR_PACKET_KEY:
       return G_VARIANT_TYPE ("(ayayay)");
+    case CR_PACKET_MANAGE:
+      return G_VARIANT_TYPE ("(utsx)");
+    case CR_PACKET_STATE:
+      return G_VARIANT_TYPE ("(sbxu)");
     case CR_PACKET_SEALED:
     default:
       return NULL;
     }
+}
+
+gboolean
+cr_packet_type_is_valid (guint type)
+{
+  /* The numbers have gaps (13 SEALED, 17): a type is one with a body. */
+  return type <= CR_PACKET_LAST && cr_packet_body_type (type) != NULL;
 }
 
 /* Normal form already implies valid UTF-8 strings (GLib's serialiser checks
@@ -413,6 +424,26 @@ cr_body_notice (CrReason reason,
                 guint64  origin)
 {
   return variant_to_bytes (g_variant_new ("(ut)", (guint32) reason, origin));
+}
+
+GBytes *
+cr_body_manage (CrManageAction  action,
+                guint64         origin,
+                const char     *argument,
+                gint64          seconds)
+{
+  return variant_to_bytes (g_variant_new ("(utsx)", (guint32) action, origin,
+                                          nonnull (argument), seconds));
+}
+
+GBytes *
+cr_body_state (const char *pin,
+               gboolean    mute_all,
+               gint64      mute_left_ms,
+               CrRole      role)
+{
+  return variant_to_bytes (g_variant_new ("(sbxu)", nonnull (pin), mute_all,
+                                          mute_left_ms, (guint32) role));
 }
 
 GBytes *

@@ -69,6 +69,13 @@
  *                     room sends it to that member and the sender only
  *   "recalled"    b   TRUE: taken back; text and quote-text are ""
  * Absent keys are 0, "" or FALSE; a writer leaves out what is not set.
+ *   MANAGE   20   c→s  yes  (utsx)    CrManageAction, origin, argument (a name,
+ *                                     or the text to pin), mute seconds (0 =
+ *                                     until lifted); refused: NOTICE (reason, origin)
+ *   STATE    21   s→c  yes  (sbxu)    the room's state for you: pinned text ("" =
+ *                                     none), everyone muted, your mute (-1 none,
+ *                                     0 until lifted, else ms left), your CrRole;
+ *                                     after the WELCOME and whenever it changes
  *
  * A client sends first CR_PROBE_TEXT (valid UTF-8 that the classroom server
  * ignores); a native server answers it with an unreliable PING (session 0)
@@ -128,8 +135,28 @@ typedef enum {
   CR_PACKET_PAGE,
   CR_PACKET_SEARCH = 18,  /* 17 reserved */
   CR_PACKET_RESULTS,
-  CR_PACKET_LAST = CR_PACKET_RESULTS,
+  CR_PACKET_MANAGE = 20,  /* 20–23: room management (issue 15) */
+  CR_PACKET_STATE = 21,
+  CR_PACKET_LAST = CR_PACKET_STATE,
 } CrPacketType;
+
+/* Whether a header may carry type: one of JOIN…LAST that has a body type. */
+gboolean       cr_packet_type_is_valid   (guint type);
+
+/* What a MANAGE asks for. The room decides who may (cr-engine-moderation.h). */
+typedef enum {
+  CR_MANAGE_KICK = 1,
+  CR_MANAGE_MUTE,         /* for the given seconds, 0: until lifted */
+  CR_MANAGE_UNMUTE,
+  CR_MANAGE_MUTE_ALL,     /* no argument */
+  CR_MANAGE_UNMUTE_ALL,
+  CR_MANAGE_BAN,          /* the owner's only: */
+  CR_MANAGE_UNBAN,
+  CR_MANAGE_ADMIN,
+  CR_MANAGE_UNADMIN,
+  CR_MANAGE_PIN,          /* argument: the text; "" removes the pin */
+  CR_MANAGE_LAST = CR_MANAGE_PIN,
+} CrManageAction;
 
 typedef enum {
   CR_FLAG_RELIABLE = 1 << 0,
@@ -239,6 +266,15 @@ gboolean       cr_key_from_body          (GVariant      *body,
                                           const guint8 **room_ephemeral,
                                           const guint8 **identity,
                                           const guint8 **signature);
+
+GBytes        *cr_body_manage            (CrManageAction action,
+                                          guint64        origin,
+                                          const char    *argument,
+                                          gint64         seconds);
+GBytes        *cr_body_state             (const char    *pin,
+                                          gboolean       mute_all,
+                                          gint64         mute_left_ms,
+                                          CrRole         role);
 
 /* MEMBERS: begin, add members, end. */
 typedef struct _CrMembersBuilder CrMembersBuilder;

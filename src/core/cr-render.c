@@ -263,6 +263,36 @@ format_event (const CrEvent *event,
                                 info->name, size);
       }
 
+    case CR_EVENT_ADMIN:
+      /* Translators: a system line in the chat; %s is a nickname. An admin
+       * (管理员) helps the owner: mutes and removes members. */
+      return g_strdup_printf (_("%s is now an admin"), name);
+
+    case CR_EVENT_UNADMIN:
+      /* Translators: a system line in the chat; %s is a nickname */
+      return g_strdup_printf (_("%s is no longer an admin"), name);
+
+    case CR_EVENT_MUTE_ALL:
+      if (*name == '\0')
+        return g_strdup (_("The owner muted everyone"));
+      /* Translators: a system line in the chat; %s is an admin's nickname.
+       * Only the owner and admins may speak now. */
+      return g_strdup_printf (_("Admin %s muted everyone"), name);
+
+    case CR_EVENT_UNMUTE_ALL:
+      if (*name == '\0')
+        return g_strdup (_("The owner let everyone speak again"));
+      /* Translators: a system line in the chat; %s is an admin's nickname */
+      return g_strdup_printf (_("Admin %s let everyone speak again"), name);
+
+    case CR_EVENT_PIN:
+      /* Translators: a system line in the chat; %s is the announcement the
+       * owner pinned at the top of the chat */
+      return g_strdup_printf (_("The owner pinned an announcement: %s"), text);
+
+    case CR_EVENT_UNPIN:
+      return g_strdup (_("The owner removed the pinned announcement"));
+
     default:
       /* A kind from a newer room: show what it carries rather than nothing. */
       return g_strdup (text);
@@ -347,10 +377,11 @@ format_reason (CrReason    reason,
       return g_strdup (_("No one of that name is in the room"));
 
     case CR_REASON_NOT_ALLOWED:
-      /* Translators: the owner acted on the owner, or a member recalled a
-       * message of someone else's or older than 2 minutes */
-      return g_strdup (_("Not allowed: nobody acts on the owner, and only the owner may recall "
-                         "someone else's message or one older than 2 minutes"));
+      /* Translators: an admin asked for what only the owner may do (ban,
+       * appoint admins, pin), anyone asked to act on the owner, or a member
+       * recalled someone else's message or one older than 2 minutes */
+      return g_strdup (_("Not allowed: only the owner may do that, never to the owner; a member "
+                         "may recall only their own message, within 2 minutes"));
 
     case CR_REASON_NO_SUCH_MESSAGE:
       return g_strdup (_("There is no such message"));
@@ -373,6 +404,8 @@ format_reason (CrReason    reason,
 
     case CR_REASON_KEY_NEW:
       return g_strdup (_("First time in this room: compare its key with the owner's"));
+    case CR_REASON_MUTED_ALL:
+      return g_strdup (_("Everyone is muted: only the owner and admins may speak"));
 
     default:
       /* Translators: %d is an error number this program does not know */

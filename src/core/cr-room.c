@@ -22,6 +22,15 @@
  * are the store's, reloaded with cr_room_add_ban).
  *
  * max_members 0 means no limit.
+ *
+ * Moderation (issue 15): admins are remembered by folded name like bans
+ * (the store keeps them; cr_room_add_admin loads them) and a member whose
+ * name is an admin's joins as CR_ROLE_ADMIN. A mute may end at a time of
+ * the caller's clock (the engine's monotonic one): the room only keeps it
+ * and says which mutes are due (cr_room_dup_due_mutes); the caller lifts
+ * them with cr_room_unmute. Mute-all silences every CR_ROLE_MEMBER
+ * (CR_REASON_MUTED_ALL), never the owner or an admin. The pinned
+ * announcement is the room's one text (NULL: none).
  */
 #define G_LOG_DOMAIN "cr-room"
 
@@ -30,26 +39,34 @@
 #include <string.h>
 
 #include "cr-protocol.h"
-#include "cr-room.h"
+#include "cr-room-private.h"
 
-typedef struct
+static void
+mute_free (gpointer data)
 {
-  CrRoomMember  pub;          /* first: a RoomMember* is a CrRoomMember* */
-  char         *collate_key;  /* g_utf8_collate_key of pub.fold, for sorting */
-} RoomMember;
+  Mute *mute = data;
 
-struct _CrRoom
+  g_free (mute->name);
+  g_free (mute);
+}
+
+Mute *
+_cr_room_mute_new (const char *name,
+          gint64      until)
 {
-  char       *name;
-  guint       max_members;    /* 0: no limit */
-  guint64     last_seq;
-  guint32     next_id;        /* 0 once every id was used: joins refused */
+  Mute *mute = g_new0 (Mute, 1);
 
-  GHashTable *members_by_id;    /* GUINT_TO_POINTER (id) → RoomMember* (owned) */
-  GHashTable *members_by_fold;  /* fold (borrowed from the member) → RoomMember* */
-  GHashTable *bans;             /* fold → NFC name, both owned */
-  GHashTable *mutes;            /* fold → NFC name, both owned */
-};
+  mute->name = g_strdup (name);
+  mute->until = until;
+  return mute;
+}
+
+/* Owner first, then admins, then members. */
+static int
+role_rank (CrRole role)
+{
+  return role == CR_ROLE_OWNER ? 0 : role == CR_ROLE_ADMIN ? 1 : 2;
+}
 
 static void
 room_member_free (gpointer data)
@@ -66,8 +83,8 @@ room_member_free (gpointer data)
 
 /* Validates name and returns its folded key (transfer full), or NULL when it
  * is not a valid name. *out_nfc, when given, receives the NFC name. */
-static char *
-cr_room_fold_name (const char  *name,
+char *
+_cr_room_fold_name (const char  *name,
                    char       **out_nfc)
 {
   g_autofree char *nfc = NULL;
@@ -87,15 +104,15 @@ static RoomMember *
 cr_room_find_by_name (CrRoom     *self,
                       const char *name)
 {
-  g_autofree char *fold = cr_room_fold_name (name, NULL);
+  g_autofree char *fold = _cr_room_fold_name (name, NULL);
 
   if (fold == NULL)
     return NULL;
   return g_hash_table_lookup (self->members_by_fold, fold);
 }
 
-static CrEvent *
-cr_room_next_event (CrRoom      *self,
+CrEvent *
+_cr_room_next_event (CrRoom      *self,
                     gint64       now,
                     CrEventKind  kind,
                     const char  *name,
@@ -118,14 +135,6 @@ cr_room_remove_member (CrRoom     *self,
   /* The fold table borrows its key from the member: drop it first. */
   g_hash_table_remove (self->members_by_fold, member->pub.fold);
   g_hash_table_remove (self->members_by_id, GUINT_TO_POINTER (member->pub.id));
-}
-
-static void
-set_reason (CrReason *reason,
-            CrReason  value)
-{
-  if (reason != NULL)
-    *reason = value;
 }
 
 /* Is a name taken? By a member of the same fold (case-insensitively:
@@ -172,7 +181,7 @@ cr_room_check_join_internal (CrRoom      *self,
 
   g_assert (self != NULL);
 
-  fold = cr_room_fold_name (name, &nfc);
+  fold = _cr_room_fold_name (name, &nfc);
   if (fold == NULL)
     return CR_REASON_NAME_INVALID;
   if (cr_name_imitates_room (nfc))
@@ -202,7 +211,7 @@ compare_members (gconstpointer a,
   int cmp;
 
   if (ma->pub.role != mb->pub.role)
-    return ma->pub.role == CR_ROLE_OWNER ? -1 : 1;
+    return role_rank (ma->pub.role) - role_rank (mb->pub.role);
   cmp = strcmp (ma->collate_key, mb->collate_key);
   if (cmp != 0)
     return cmp;
@@ -213,8 +222,8 @@ compare_members (gconstpointer a,
   return ma->pub.id < mb->pub.id ? -1 : ma->pub.id > mb->pub.id;
 }
 
-static int
-compare_strings_collate (gconstpointer a,
+int
+_cr_room_compare_strings (gconstpointer a,
                          gconstpointer b)
 {
   const char *sa = *(const char * const *) a;
@@ -239,7 +248,8 @@ cr_room_new (const char *name,
                                                NULL, room_member_free);
   self->members_by_fold = g_hash_table_new (g_str_hash, g_str_equal);
   self->bans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->mutes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->mutes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, mute_free);
+  self->admins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return self;
 }
 
@@ -252,6 +262,8 @@ cr_room_free (CrRoom *self)
   g_clear_pointer (&self->members_by_id, g_hash_table_unref);
   g_clear_pointer (&self->bans, g_hash_table_unref);
   g_clear_pointer (&self->mutes, g_hash_table_unref);
+  g_clear_pointer (&self->admins, g_hash_table_unref);
+  g_free (self->pin);
   g_free (self->name);
   g_free (self);
 }
@@ -318,7 +330,7 @@ cr_room_add_ban (CrRoom     *self,
   g_return_if_fail (self != NULL);
   g_return_if_fail (name != NULL);
 
-  fold = cr_room_fold_name (name, &nfc);
+  fold = _cr_room_fold_name (name, &nfc);
   if (fold == NULL)
     {
       /* Nobody can join under an invalid name: nothing to ban. */
@@ -337,7 +349,7 @@ cr_room_is_banned (CrRoom     *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
 
-  fold = cr_room_fold_name (name, NULL);
+  fold = _cr_room_fold_name (name, NULL);
   return fold != NULL && g_hash_table_contains (self->bans, fold);
 }
 
@@ -354,7 +366,7 @@ cr_room_dup_bans (CrRoom *self)
   g_hash_table_iter_init (&iter, self->bans);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     g_ptr_array_add (bans, g_strdup (value));
-  g_ptr_array_sort (bans, compare_strings_collate);
+  g_ptr_array_sort (bans, _cr_room_compare_strings);
   return bans;
 }
 
@@ -388,7 +400,7 @@ cr_room_join (CrRoom      *self,
   CrReason why;
 
   g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (role == CR_ROLE_MEMBER || role == CR_ROLE_OWNER, NULL);
+  g_return_val_if_fail (role == CR_ROLE_MEMBER || role == CR_ROLE_OWNER || role == CR_ROLE_ADMIN, NULL);
 
   if (member_id)
     *member_id = 0;
@@ -403,10 +415,12 @@ cr_room_join (CrRoom      *self,
       return NULL;
     }
 
+  if (role == CR_ROLE_MEMBER && g_hash_table_contains (self->admins, fold))
+    role = CR_ROLE_ADMIN;
   if (role == CR_ROLE_OWNER)
     flags &= ~(guint) CR_MEMBER_MUTED;
   else if ((flags & CR_MEMBER_MUTED) != 0)
-    g_hash_table_replace (self->mutes, g_strdup (fold), g_strdup (nfc));
+    g_hash_table_replace (self->mutes, g_strdup (fold), _cr_room_mute_new (nfc, 0));
   else if (g_hash_table_contains (self->mutes, fold))
     flags |= CR_MEMBER_MUTED;
 
@@ -426,7 +440,7 @@ cr_room_join (CrRoom      *self,
   if (member_id)
     *member_id = member->pub.id;
   set_reason (reason, CR_REASON_NONE);
-  return cr_room_next_event (self, now, CR_EVENT_JOIN, member->pub.name, NULL, 0);
+  return _cr_room_next_event (self, now, CR_EVENT_JOIN, member->pub.name, NULL, 0);
 }
 
 CrEvent *
@@ -445,7 +459,7 @@ cr_room_leave (CrRoom      *self,
   if (member == NULL)
     return NULL;
 
-  event = cr_room_next_event (self, now, kind, member->pub.name, NULL, 0);
+  event = _cr_room_next_event (self, now, kind, member->pub.name, NULL, 0);
   cr_room_remove_member (self, member);
   return event;
 }
@@ -478,6 +492,11 @@ cr_room_say (CrRoom      *self,
       set_reason (reason, CR_REASON_MUTED);
       return NULL;
     }
+  if (self->mute_all && member->pub.role == CR_ROLE_MEMBER)
+    {
+      set_reason (reason, CR_REASON_MUTED_ALL);
+      return NULL;
+    }
   why = cr_text_validate (text, -1);
   if (why != CR_REASON_NONE)
     {
@@ -486,7 +505,7 @@ cr_room_say (CrRoom      *self,
     }
 
   set_reason (reason, CR_REASON_NONE);
-  return cr_room_next_event (self, now,
+  return _cr_room_next_event (self, now,
                              member->pub.role == CR_ROLE_OWNER ? CR_EVENT_OWNER_CHAT
                                                                : CR_EVENT_CHAT,
                              member->pub.name, text, origin);
@@ -523,7 +542,7 @@ cr_room_owner_say (CrRoom      *self,
     }
 
   set_reason (reason, CR_REASON_NONE);
-  return cr_room_next_event (self, now, CR_EVENT_OWNER_CHAT, owner_name, text, 0);
+  return _cr_room_next_event (self, now, CR_EVENT_OWNER_CHAT, owner_name, text, 0);
 }
 
 CrEvent *
@@ -544,7 +563,7 @@ cr_room_announce (CrRoom      *self,
     }
 
   set_reason (reason, CR_REASON_NONE);
-  return cr_room_next_event (self, now, CR_EVENT_ANNOUNCE, NULL, text, 0);
+  return _cr_room_next_event (self, now, CR_EVENT_ANNOUNCE, NULL, text, 0);
 }
 
 CrEvent *
@@ -557,7 +576,7 @@ cr_room_file_event (CrRoom      *self,
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (kind == CR_EVENT_FILE || kind == CR_EVENT_FILE_EXPIRED, NULL);
 
-  return cr_room_next_event (self, now, kind, name, text, 0);
+  return _cr_room_next_event (self, now, kind, name, text, 0);
 }
 
 /* Why an owner action found no one to act on. */
@@ -598,7 +617,7 @@ cr_room_kick (CrRoom      *self,
   if (removed_id)
     *removed_id = member->pub.id;
   set_reason (reason, CR_REASON_NONE);
-  event = cr_room_next_event (self, now, CR_EVENT_KICK, member->pub.name, NULL, 0);
+  event = _cr_room_next_event (self, now, CR_EVENT_KICK, member->pub.name, NULL, 0);
   cr_room_remove_member (self, member);
   return event;
 }
@@ -621,7 +640,7 @@ cr_room_ban (CrRoom      *self,
   if (removed_id)
     *removed_id = 0;
 
-  fold = cr_room_fold_name (name, &nfc);
+  fold = _cr_room_fold_name (name, &nfc);
   if (fold == NULL)
     {
       set_reason (reason, CR_REASON_NAME_INVALID);
@@ -644,7 +663,7 @@ cr_room_ban (CrRoom      *self,
 
   canonical = member != NULL ? member->pub.name : nfc;
   g_hash_table_replace (self->bans, g_strdup (fold), g_strdup (canonical));
-  event = cr_room_next_event (self, now, CR_EVENT_BAN, canonical, NULL, 0);
+  event = _cr_room_next_event (self, now, CR_EVENT_BAN, canonical, NULL, 0);
 
   if (member != NULL)
     {
@@ -668,7 +687,7 @@ cr_room_unban (CrRoom      *self,
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  fold = cr_room_fold_name (name, NULL);
+  fold = _cr_room_fold_name (name, NULL);
   if (fold == NULL)
     {
       set_reason (reason, CR_REASON_NAME_INVALID);
@@ -681,7 +700,7 @@ cr_room_unban (CrRoom      *self,
       return NULL;
     }
 
-  event = cr_room_next_event (self, now, CR_EVENT_UNBAN, banned_name, NULL, 0);
+  event = _cr_room_next_event (self, now, CR_EVENT_UNBAN, banned_name, NULL, 0);
   g_hash_table_remove (self->bans, fold);
   set_reason (reason, CR_REASON_NONE);
   return event;
@@ -693,9 +712,21 @@ cr_room_mute (CrRoom      *self,
               gint64       now,
               CrReason    *reason)
 {
+  return cr_room_mute_until (self, name, 0, now, reason);
+}
+
+CrEvent *
+cr_room_mute_until (CrRoom      *self,
+                    const char  *name,
+                    gint64       until,
+                    gint64       now,
+                    CrReason    *reason)
+{
   RoomMember *member;
+  Mute *mute;
 
   g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (until >= 0, NULL);
 
   member = cr_room_find_by_name (self, name);
   if (member == NULL || member->pub.role == CR_ROLE_OWNER)
@@ -703,7 +734,9 @@ cr_room_mute (CrRoom      *self,
       set_reason (reason, owner_action_refusal (name, member));
       return NULL;
     }
-  if ((member->pub.flags & CR_MEMBER_MUTED) != 0)
+  /* Muting again with another end moves the end: "1 h" after "10 min". */
+  mute = g_hash_table_lookup (self->mutes, member->pub.fold);
+  if ((member->pub.flags & CR_MEMBER_MUTED) != 0 && (mute == NULL || mute->until == until))
     {
       set_reason (reason, CR_REASON_NO_CHANGE);
       return NULL;
@@ -711,9 +744,9 @@ cr_room_mute (CrRoom      *self,
 
   member->pub.flags |= CR_MEMBER_MUTED;
   g_hash_table_replace (self->mutes, g_strdup (member->pub.fold),
-                        g_strdup (member->pub.name));
+                        _cr_room_mute_new (member->pub.name, until));
   set_reason (reason, CR_REASON_NONE);
-  return cr_room_next_event (self, now, CR_EVENT_MUTE, member->pub.name, NULL, 0);
+  return _cr_room_next_event (self, now, CR_EVENT_MUTE, member->pub.name, NULL, 0);
 }
 
 CrEvent *
@@ -728,7 +761,7 @@ cr_room_unmute (CrRoom      *self,
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  fold = cr_room_fold_name (name, NULL);
+  fold = _cr_room_fold_name (name, NULL);
   if (fold == NULL)
     {
       set_reason (reason, CR_REASON_NAME_INVALID);
@@ -738,7 +771,11 @@ cr_room_unmute (CrRoom      *self,
   member = g_hash_table_lookup (self->members_by_fold, fold);
   /* cr_room_join and cr_room_mute keep the flag of a member and the mutes
    * table in step, so the table alone says whether the name is muted. */
-  muted_name = g_strdup (g_hash_table_lookup (self->mutes, fold));
+  {
+    Mute *mute = g_hash_table_lookup (self->mutes, fold);
+
+    muted_name = mute != NULL ? g_strdup (mute->name) : NULL;
+  }
   if (muted_name == NULL)
     {
       set_reason (reason, CR_REASON_NO_CHANGE);
@@ -749,7 +786,7 @@ cr_room_unmute (CrRoom      *self,
   if (member != NULL)
     member->pub.flags &= ~(guint) CR_MEMBER_MUTED;
   set_reason (reason, CR_REASON_NONE);
-  return cr_room_next_event (self, now, CR_EVENT_UNMUTE,
+  return _cr_room_next_event (self, now, CR_EVENT_UNMUTE,
                              member != NULL ? member->pub.name : muted_name, NULL, 0);
 }
 
@@ -762,7 +799,7 @@ cr_room_close (CrRoom *self,
   g_hash_table_remove_all (self->members_by_fold);
   g_hash_table_remove_all (self->members_by_id);
   g_hash_table_remove_all (self->mutes);
-  return cr_room_next_event (self, now, CR_EVENT_ROOM_CLOSED, NULL, NULL, 0);
+  return _cr_room_next_event (self, now, CR_EVENT_ROOM_CLOSED, NULL, NULL, 0);
 }
 
 void
@@ -819,3 +856,4 @@ cr_room_list_members (CrRoom *self)
   g_ptr_array_sort (members, compare_members);
   return members;
 }
+

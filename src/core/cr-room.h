@@ -129,6 +129,61 @@ CrEvent         *cr_room_file_event       (CrRoom      *self,
                                            const char  *text,
                                            gint64       now);
 
+/* A mute that ends by itself at until (the caller's clock, > 0; 0: until
+ * lifted). Muting a muted member with another end moves the end. */
+CrEvent         *cr_room_mute_until       (CrRoom      *self,
+                                           const char  *name,
+                                           gint64       until,
+                                           gint64       now,
+                                           CrReason    *reason);
+/* The end of name's mute: 0 until lifted, -1 not muted. */
+gint64           cr_room_get_mute_until   (CrRoom     *self,
+                                           const char *name);
+/* The earliest end of a timed mute, G_MAXINT64 when none. */
+gint64           cr_room_next_mute_end    (CrRoom *self);
+/* Names (char*, sorted) whose mute ends at or before now: the caller lifts
+ * each with cr_room_unmute. */
+GPtrArray       *cr_room_dup_due_mutes    (CrRoom *self,
+                                           gint64  now);
+
+/* Admins (CR_ROLE_ADMIN) by name; the store keeps them, the caller loads
+ * them with cr_room_add_admin. What an admin may do is the engine's rule
+ * (cr-engine-moderation.h). set_admin works on absent names too; the owner
+ * is refused (NOT_ALLOWED); the state already so is NO_CHANGE. */
+void             cr_room_add_admin        (CrRoom     *self,
+                                           const char *name);
+gboolean         cr_room_is_admin         (CrRoom     *self,
+                                           const char *name);
+GPtrArray       *cr_room_dup_admins       (CrRoom *self);   /* char*, sorted */
+CrEvent         *cr_room_set_admin        (CrRoom      *self,
+                                           const char  *name,
+                                           gboolean     admin,
+                                           gint64       now,
+                                           CrReason    *reason);
+
+/* Mute-all: members (not the owner, not admins) are refused with
+ * CR_REASON_MUTED_ALL. admin_name: who did it, NULL or "" for the owner
+ * (the event's name). load: at start, from the store, without an event. */
+gboolean         cr_room_get_mute_all     (CrRoom *self);
+void             cr_room_load_mute_all    (CrRoom   *self,
+                                           gboolean  mute_all);
+CrEvent         *cr_room_set_mute_all     (CrRoom      *self,
+                                           gboolean     mute_all,
+                                           const char  *admin_name,
+                                           gint64       now,
+                                           CrReason    *reason);
+
+/* The pinned announcement (群公告): valid text of at most CR_PIN_MAX_BYTES,
+ * or NULL/"" to remove it (PIN or UNPIN event). */
+#define CR_PIN_MAX_BYTES 512
+const char      *cr_room_get_pin          (CrRoom *self);
+void             cr_room_load_pin         (CrRoom     *self,
+                                           const char *text);
+CrEvent         *cr_room_set_pin          (CrRoom      *self,
+                                           const char  *text,
+                                           gint64       now,
+                                           CrReason    *reason);
+
 /* Everyone leaves; returns the ROOM_CLOSED event. */
 CrEvent         *cr_room_close            (CrRoom *self,
                                            gint64  now);
@@ -140,7 +195,7 @@ const CrRoomMember *cr_room_lookup        (CrRoom     *self,
                                            guint32     member_id);
 const CrRoomMember *cr_room_lookup_name   (CrRoom     *self,
                                            const char *name);
-/* Members sorted owner first, then by name (CrRoomMember*, borrowed). */
+/* Members sorted owner first, then admins, then by name (CrRoomMember*, borrowed). */
 GPtrArray       *cr_room_list_members     (CrRoom *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrRoom, cr_room_free)

@@ -1177,7 +1177,8 @@ cr_server_mute (CrServer    *self,
                 GError     **error)
 {
   g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
-  return owner_act (self, CR_OWNER_MUTE, name, error);
+  /* Through the moderation rules: members hear their STATE too. */
+  return cr_server_moderate (self, CR_MANAGE_MUTE, name, 0, error);
 }
 
 gboolean
@@ -1186,7 +1187,7 @@ cr_server_unmute (CrServer    *self,
                   GError     **error)
 {
   g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
-  return owner_act (self, CR_OWNER_UNMUTE, name, error);
+  return cr_server_moderate (self, CR_MANAGE_UNMUTE, name, 0, error);
 }
 
 gboolean
@@ -1205,6 +1206,58 @@ cr_server_unban (CrServer    *self,
 {
   g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
   return owner_act (self, CR_OWNER_UNBAN, name, error);
+}
+
+gboolean
+cr_server_moderate (CrServer        *self,
+                    CrManageAction   action,
+                    const char      *argument,
+                    gint64           seconds,
+                    GError         **error)
+{
+  CrReason reason = CR_REASON_NONE;
+  gboolean ok;
+
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+  if (!check_running (self, error))
+    return FALSE;
+  ok = cr_engine_moderate (self->engine, NULL, action, argument, seconds, now (), self->out,
+                           &reason);
+  return finish_owner (self, ok, reason, error);
+}
+
+GStrv
+cr_server_dup_admins (CrServer *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+
+  if (self->engine != NULL)
+    {
+      g_autoptr(GPtrArray) admins = cr_room_dup_admins (cr_engine_get_room (self->engine));
+
+      for (guint i = 0; i < admins->len; i++)
+        g_strv_builder_add (builder, admins->pdata[i]);
+    }
+  return g_strv_builder_end (builder);
+}
+
+char *
+cr_server_dup_pin (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+
+  return self->engine != NULL ? g_strdup (cr_room_get_pin (cr_engine_get_room (self->engine)))
+                              : NULL;
+}
+
+gboolean
+cr_server_get_mute_all (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+
+  return self->engine != NULL && cr_room_get_mute_all (cr_engine_get_room (self->engine));
 }
 
 GStrv

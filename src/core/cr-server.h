@@ -10,6 +10,7 @@
 #include "cr-types.h"
 #include "cr-member.h"
 #include "cr-engine.h"
+#include "cr-engine-moderation.h"
 #include "cr-files.h"
 
 G_BEGIN_DECLS
@@ -119,6 +120,20 @@ gboolean      cr_server_ban                  (CrServer    *self,
 gboolean      cr_server_unban                (CrServer    *self,
                                               const char  *name,
                                               GError     **error);
+
+/* Running a class (cr-engine-moderation.h), as the owner: kick, mute for
+ * seconds (0: until lifted), unmute, ban, unban, admin, unadmin, mute-all,
+ * pin (argument the text, "" unpins). Each is an event ("event"). */
+gboolean      cr_server_moderate             (CrServer        *self,
+                                              CrManageAction   action,
+                                              const char      *argument,
+                                              gint64           seconds,
+                                              GError         **error);
+/* The admins' names, sorted (empty when the room is not running). */
+GStrv         cr_server_dup_admins           (CrServer *self);
+/* The pinned announcement, NULL when none. */
+char         *cr_server_dup_pin              (CrServer *self);
+gboolean      cr_server_get_mute_all         (CrServer *self);
 
 /* The banned names, sorted (empty when the room is not running). The list
  * changes with BAN and UNBAN events ("event", "members-changed"). */

@@ -111,6 +111,14 @@ static const char * const migrations[] = {
 /* Who may see a row: not a private message, or one of its two (?3). */
 #define EVENT_VISIBLE "(target = '' OR name = ?3 OR target = ?3)"
 
+/* The room's admins (issue 15), beside the numbered schema rather than in
+ * it: created at every open, so a file any version wrote gets it. */
+#define ADMINS_TABLE \
+  "CREATE TABLE IF NOT EXISTS admins (" \
+  "  fold    TEXT PRIMARY KEY NOT NULL," \
+  "  name    TEXT NOT NULL" \
+  ") WITHOUT ROWID"
+
 static const char * const stmt_sql[N_STMTS] = {
   [STMT_HAS_ACCOUNT] = "SELECT 1 FROM accounts WHERE fold = ?1",
   [STMT_FIND_LOOKALIKE] = "SELECT name FROM accounts WHERE skeleton = ?1 AND fold <> ?2 LIMIT 1",
@@ -462,6 +470,7 @@ cr_store_open (const char  *dir,
 
   if (!_cr_store_configure (self, error) ||
       !cr_store_migrate (self, error) ||
+      !cr_store_exec (self, ADMINS_TABLE, error) ||
       !_cr_store_check_integrity (self, error))
     return NULL;
   _cr_store_fill_skeletons (self);
@@ -1009,4 +1018,62 @@ cr_store_set_setting (CrStore     *self,
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return _cr_store_set_db_error (self, error, "Could not store a setting");
   return TRUE;
+}
+
+gboolean
+cr_store_set_admin (CrStore     *self,
+                    const char  *fold,
+                    const char  *name,
+                    gboolean     admin,
+                    GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (fold != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Rare (the owner appoints by hand): not worth a cached statement. */
+  rc = sqlite3_prepare_v2 (self->db,
+                           admin ? "INSERT INTO admins (fold, name) VALUES (?1, ?2) "
+                                   "ON CONFLICT (fold) DO UPDATE SET name = excluded.name"
+                                 : "DELETE FROM admins WHERE fold = ?1",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
+      if (admin)
+        sqlite3_bind_text (stmt, 2, name != NULL ? name : fold, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return _cr_store_set_db_error (self, error, "Could not store an admin");
+  return TRUE;
+}
+
+GPtrArray *
+cr_store_list_admins (CrStore *self)
+{
+  sqlite3_stmt *stmt = NULL;
+  GPtrArray *admins;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  admins = g_ptr_array_new_with_free_func (g_free);
+  rc = sqlite3_prepare_v2 (self->db, "SELECT name FROM admins ORDER BY fold", -1, &stmt, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *name = (const char *) sqlite3_column_text (stmt, 0);
+
+      if (name != NULL && g_utf8_validate (name, -1, NULL) && *name != '\0')
+        g_ptr_array_add (admins, g_strdup (name));
+      rc = SQLITE_OK;
+    }
+  if (rc != SQLITE_DONE)
+    warn_db_error (self, "Could not read the admins");
+  sqlite3_finalize (stmt);
+  return admins;
 }

@@ -116,6 +116,15 @@ gboolean   cr_store_set_banned      (CrStore       *self,
                                      GError       **error);
 GPtrArray *cr_store_list_bans       (CrStore       *self);   /* char* names */
 
+/* Admins (issue 15), keyed by the folded name like bans. The room's pinned
+ * announcement and mute-all are settings (cr-engine-moderation.c). */
+gboolean   cr_store_set_admin       (CrStore       *self,
+                                     const char    *fold,
+                                     const char    *name,
+                                     gboolean       admin,
+                                     GError       **error);
+GPtrArray *cr_store_list_admins     (CrStore       *self);   /* char* names */
+
 /* History. Events are appended in seq order; append is durable when it
  * returns (WAL, synchronous=NORMAL survives a process kill). */
 gboolean   cr_store_append_event    (CrStore        *self,

@@ -374,3 +374,37 @@ cr_name_imitates_room (const char *normalized)
     }
   return FALSE;
 }
+
+gboolean
+cr_duration_parse (const char *text,
+                   gint64     *seconds)
+{
+  guint64 n = 0;
+  char *end = NULL;
+  gint64 unit;
+
+  g_return_val_if_fail (seconds != NULL, FALSE);
+
+  *seconds = 0;
+  if (text == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (text, "none") == 0)
+    return TRUE;
+  if (!g_ascii_isdigit (text[0]))
+    return FALSE;
+  n = g_ascii_strtoull (text, &end, 10);
+  if (end == NULL || end[0] == '\0' || end[1] != '\0')
+    return FALSE;
+  switch (g_ascii_tolower (end[0]))
+    {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    default: return FALSE;
+    }
+  if (n == 0 || n > (guint64) 366 * 86400 / unit)
+    return FALSE;
+  *seconds = (gint64) n * unit;
+  return TRUE;
+}

@@ -42,7 +42,14 @@ typedef enum {
   CR_EVENT_FILE,            /* name shared a file; text: cr-files.h's event text */
   CR_EVENT_FILE_EXPIRED,    /* a file left the room's storage (quota); same text */
   CR_EVENT_RECALL,          /* a message left the room: ref_seq is it, name its sender */
-  CR_EVENT_LAST = CR_EVENT_RECALL,   /*< skip >*/
+  CR_EVENT_ADMIN,           /* name was made an admin by the owner */
+  CR_EVENT_UNADMIN,         /* name is no longer an admin */
+  CR_EVENT_MUTE_ALL,        /* everyone but the owner and admins is silenced;
+                             * name: the admin who did it, "" for the owner */
+  CR_EVENT_UNMUTE_ALL,      /* the same, lifted; name as for MUTE_ALL */
+  CR_EVENT_PIN,             /* the owner pinned text as the room's announcement */
+  CR_EVENT_UNPIN,           /* the owner removed the pinned announcement */
+  CR_EVENT_LAST = CR_EVENT_UNPIN,   /*< skip >*/
 } CrEventKind;
 
 typedef struct {
@@ -119,12 +126,14 @@ typedef enum {
                                        * have (or the asker may not see) */
   CR_REASON_KEY_NEW = 28,             /* client side: a room met for the first time, stopped
                                        * for the user to compare its key (cr_client_set_confirm_new_key) */
-  CR_REASON_LAST = CR_REASON_KEY_NEW,   /*< skip >*/
+  CR_REASON_MUTED_ALL = 29,           /* everyone is muted (cr-room.h: mute-all) */
+  CR_REASON_LAST = CR_REASON_MUTED_ALL,   /*< skip >*/
 } CrReason;
 
 typedef enum {
   CR_ROLE_MEMBER = 0,
   CR_ROLE_OWNER = 1,
+  CR_ROLE_ADMIN = 2,        /* appointed by the owner: mutes and kicks (cr-room.h) */
 } CrRole;
 
 typedef enum {
@@ -183,5 +192,11 @@ char     *cr_name_skeleton (const char *normalized);
  * (a room compares a joiner with every member). */
 gboolean  cr_name_skeleton_equal (const char *normalized,
                                   const char *skeleton);
+
+/* A mute's duration as typed on a console: "10m", "1h", "1d", "90s" (a
+ * number and one of s m h d) or "none" (until lifted: 0). FALSE for
+ * anything else or more than a year. */
+gboolean  cr_duration_parse (const char *text,
+                             gint64     *seconds);
 
 G_END_DECLS

@@ -1,0 +1,248 @@
+/* cr-room-moderation.c: admins, timed mutes, mute-all, the pinned
+ * announcement: the room's state machine, continued (cr-room.c's top
+ * comment says the rules)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "cr-room"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cr-room-private.h"
+
+void
+cr_room_add_admin (CrRoom     *self,
+                   const char *name)
+{
+  g_autofree char *nfc = NULL;
+  char *fold;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (name != NULL);
+
+  fold = _cr_room_fold_name (name, &nfc);
+  if (fold == NULL)
+    return;
+  g_hash_table_replace (self->admins, fold, g_steal_pointer (&nfc));
+}
+
+gboolean
+cr_room_is_admin (CrRoom     *self,
+                  const char *name)
+{
+  g_autofree char *fold = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  fold = name != NULL ? _cr_room_fold_name (name, NULL) : NULL;
+  return fold != NULL && g_hash_table_contains (self->admins, fold);
+}
+
+GPtrArray *
+cr_room_dup_admins (CrRoom *self)
+{
+  GPtrArray *admins;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  admins = g_ptr_array_new_full (g_hash_table_size (self->admins), g_free);
+  g_hash_table_iter_init (&iter, self->admins);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (admins, g_strdup (value));
+  g_ptr_array_sort (admins, _cr_room_compare_strings);
+  return admins;
+}
+
+CrEvent *
+cr_room_set_admin (CrRoom      *self,
+                   const char  *name,
+                   gboolean     admin,
+                   gint64       now,
+                   CrReason    *reason)
+{
+  g_autofree char *nfc = NULL;
+  g_autofree char *fold = NULL;
+  RoomMember *member;
+  const char *canonical;
+  CrEvent *event;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  fold = _cr_room_fold_name (name, &nfc);
+  if (fold == NULL)
+    {
+      set_reason (reason, CR_REASON_NAME_INVALID);
+      return NULL;
+    }
+  member = g_hash_table_lookup (self->members_by_fold, fold);
+  if (member != NULL && member->pub.role == CR_ROLE_OWNER)
+    {
+      set_reason (reason, CR_REASON_NOT_ALLOWED);
+      return NULL;
+    }
+  if (g_hash_table_contains (self->admins, fold) == admin)
+    {
+      set_reason (reason, CR_REASON_NO_CHANGE);
+      return NULL;
+    }
+
+  /* Like a ban, an absent name may be appointed: it is an admin when it comes. */
+  canonical = member != NULL ? member->pub.name : nfc;
+  event = _cr_room_next_event (self, now, admin ? CR_EVENT_ADMIN : CR_EVENT_UNADMIN,
+                              canonical, NULL, 0);
+  if (admin)
+    g_hash_table_replace (self->admins, g_strdup (fold), g_strdup (canonical));
+  else
+    g_hash_table_remove (self->admins, fold);
+  if (member != NULL)
+    member->pub.role = admin ? CR_ROLE_ADMIN : CR_ROLE_MEMBER;
+  set_reason (reason, CR_REASON_NONE);
+  return event;
+}
+
+gint64
+cr_room_get_mute_until (CrRoom     *self,
+                        const char *name)
+{
+  g_autofree char *fold = NULL;
+  Mute *mute;
+
+  g_return_val_if_fail (self != NULL, -1);
+
+  fold = name != NULL ? _cr_room_fold_name (name, NULL) : NULL;
+  mute = fold != NULL ? g_hash_table_lookup (self->mutes, fold) : NULL;
+  return mute != NULL ? mute->until : -1;
+}
+
+gint64
+cr_room_next_mute_end (CrRoom *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  gint64 next = G_MAXINT64;
+
+  g_return_val_if_fail (self != NULL, G_MAXINT64);
+
+  /* A linear walk: mutes are few (a class's worth), and only the tick asks. */
+  g_hash_table_iter_init (&iter, self->mutes);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      const Mute *mute = value;
+
+      if (mute->until > 0)
+        next = MIN (next, mute->until);
+    }
+  return next;
+}
+
+GPtrArray *
+cr_room_dup_due_mutes (CrRoom *self,
+                       gint64  now)
+{
+  GPtrArray *due;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  due = g_ptr_array_new_with_free_func (g_free);
+  g_hash_table_iter_init (&iter, self->mutes);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      const Mute *mute = value;
+
+      if (mute->until > 0 && mute->until <= now)
+        g_ptr_array_add (due, g_strdup (mute->name));
+    }
+  g_ptr_array_sort (due, _cr_room_compare_strings);
+  return due;
+}
+
+gboolean
+cr_room_get_mute_all (CrRoom *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->mute_all;
+}
+
+void
+cr_room_load_mute_all (CrRoom   *self,
+                       gboolean  mute_all)
+{
+  g_return_if_fail (self != NULL);
+
+  self->mute_all = !!mute_all;
+}
+
+CrEvent *
+cr_room_set_mute_all (CrRoom      *self,
+                      gboolean     mute_all,
+                      const char  *admin_name,
+                      gint64       now,
+                      CrReason    *reason)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->mute_all == !!mute_all)
+    {
+      set_reason (reason, CR_REASON_NO_CHANGE);
+      return NULL;
+    }
+  self->mute_all = !!mute_all;
+  set_reason (reason, CR_REASON_NONE);
+  return _cr_room_next_event (self, now, mute_all ? CR_EVENT_MUTE_ALL : CR_EVENT_UNMUTE_ALL,
+                             admin_name != NULL ? admin_name : "", NULL, 0);
+}
+
+const char *
+cr_room_get_pin (CrRoom *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->pin;
+}
+
+void
+cr_room_load_pin (CrRoom     *self,
+                  const char *text)
+{
+  g_return_if_fail (self != NULL);
+
+  g_clear_pointer (&self->pin, g_free);
+  if (text != NULL && *text != '\0' && strlen (text) <= CR_PIN_MAX_BYTES &&
+      cr_text_validate (text, -1) == CR_REASON_NONE)
+    self->pin = g_strdup (text);
+}
+
+CrEvent *
+cr_room_set_pin (CrRoom      *self,
+                 const char  *text,
+                 gint64       now,
+                 CrReason    *reason)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (text != NULL && *text == '\0')
+    text = NULL;
+  if (text != NULL &&
+      (strlen (text) > CR_PIN_MAX_BYTES || cr_text_validate (text, -1) != CR_REASON_NONE))
+    {
+      set_reason (reason, CR_REASON_TEXT_INVALID);
+      return NULL;
+    }
+  if (g_strcmp0 (text, self->pin) == 0)
+    {
+      set_reason (reason, CR_REASON_NO_CHANGE);
+      return NULL;
+    }
+  g_free (self->pin);
+  self->pin = g_strdup (text);
+  set_reason (reason, CR_REASON_NONE);
+  return _cr_room_next_event (self, now, text != NULL ? CR_EVENT_PIN : CR_EVENT_UNPIN,
+                             NULL, text, 0);
+}
