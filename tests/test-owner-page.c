@@ -1869,6 +1869,8 @@ test_limits (Fixture       *fixture,
   g_settings_reset (fixture->settings, "file-max-size");
   g_settings_reset (fixture->settings, "file-quota");
   cr_test_remove_tree (dir);
+}
+
 /* Issue 15: the owner appoints an admin from the row's menu (a badge, the
  * member told), mutes for a duration, mutes everyone with the switch and
  * pins an announcement from the entry. */

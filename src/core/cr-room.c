@@ -519,7 +519,7 @@ cr_room_record (CrRoom      *self,
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  return cr_room_next_event (self, now, kind, name, "", 0);
+  return _cr_room_next_event (self, now, kind, name, "", 0);
 }
 
 CrEvent *

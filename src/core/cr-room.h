@@ -76,14 +76,14 @@ CrEvent         *cr_room_say              (CrRoom      *self,
                                            gint64       now,
                                            CrReason    *reason);
 
-/* The owner speaks without being a member (chatroomd's console):
- * name may be NULL. */
 /* An event of the room's that is no member's action on the room (a
  * recall, issue 14): the next seq, nothing else changes. */
 CrEvent         *cr_room_record           (CrRoom      *self,
                                            CrEventKind  kind,
                                            const char  *name,
                                            gint64       now);
+/* The owner speaks without being a member (chatroomd's console):
+ * name may be NULL. */
 CrEvent         *cr_room_owner_say        (CrRoom      *self,
                                            const char  *owner_name,
                                            const char  *text,
