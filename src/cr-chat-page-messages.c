@@ -45,6 +45,7 @@
 
 #include "cr-file-row.h"
 #include "cr-message-row.h"
+#include "cr-window-private.h"
 #include "cr-chat-page-private.h"
 
 /* Pixels from the end that still count as "at the bottom". */
@@ -522,6 +523,74 @@ _cr_chat_page_stick_to_bottom (CrChatPage *self)
     move_window (self, start, end);
 
   pin_to_bottom (self);
+}
+
+/* The position of the message with seq in the client's messages, or -1.
+ * Seqs grow down the list (an own message waiting for its seq has 0), so
+ * the search from the newest ends where they fall below it. */
+static gint64
+find_seq (GListModel *messages,
+          guint64     seq)
+{
+  for (guint i = g_list_model_get_n_items (messages); i > 0; i--)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (messages, i - 1);
+      guint64 here = cr_message_get_seq (message);
+
+      if (here == seq)
+        return i - 1;
+      if (here != 0 && here < seq)
+        break;
+    }
+  return -1;
+}
+
+/* A notification's message (app.show-message, cr-application.c): the
+ * window of rows moves to it and the list brings its row into view, as
+ * the reader would have scrolled there. */
+gboolean
+_cr_chat_page_scroll_to_seq (CrChatPage *self,
+                             guint64     seq)
+{
+  GListModel *messages;
+  gint64 found;
+  guint position, start, end, total;
+
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), FALSE);
+
+  if (self->client == NULL || self->shown == NULL)
+    return FALSE;
+
+  messages = cr_client_get_messages (self->client);
+  found = seq > 0 ? find_seq (messages, seq) : -1;
+  if (found < 0)
+    {
+      _cr_chat_page_stick_to_bottom (self);
+      return FALSE;
+    }
+
+  position = (guint) found;
+  total = g_list_model_get_n_items (messages);
+
+  /* A window around it: some older rows above, a tail's worth below (the
+   * bottom follows the newest as when the reader scrolled up). */
+  start = position > OLDER_ROWS ? position - OLDER_ROWS : 0;
+  end = MIN (total, MAX (position + tail_rows (self), self->shown->end));
+  if (self->window_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self->message_list), self->window_tick);
+      self->window_tick = 0;
+    }
+  self->sticky = FALSE;
+  self->pin_tries = 0;
+  move_window (self, start, end);
+  _cr_chat_page_set_unseen (self, total - 1 - position);
+
+  /* GTK 4.8's way to scroll a list view to an item (no
+   * gtk_list_view_scroll_to yet): it anchors the row and shows it. */
+  gtk_widget_activate_action (GTK_WIDGET (self->message_list),
+                              "list.scroll-to-item", "u", position - start);
+  return TRUE;
 }
 
 static void
