@@ -70,6 +70,10 @@
 #define ROWS_PER_FRAME 30
 #define OLDER_ROWS 30
 
+/* Rows below a notification's message when the list goes to it
+ * (_cr_chat_page_scroll_to_seq): it shows near the bottom, with context. */
+#define SHOW_BELOW 2
+
 /* A run of this many join and leave lines is one line; the longest run
  * looked for (a longer one folds in parts). */
 #define BURST_MIN 4
@@ -545,6 +549,25 @@ find_seq (GListModel *messages,
   return -1;
 }
 
+/* The frame that moved the window to a notification's message lays it
+ * out; at the next one the list's end is known, and the message is the
+ * last but a few rows of the window: the end shows it. */
+static gboolean
+show_window_end_cb (GtkWidget     *widget,
+                    GdkFrameClock *frame_clock,
+                    gpointer       user_data)
+{
+  guint *frames = user_data;
+  GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (widget));
+
+  if ((*frames)++ == 0)
+    return G_SOURCE_CONTINUE;
+
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) -
+                                 gtk_adjustment_get_page_size (adj));
+  return G_SOURCE_REMOVE;
+}
+
 /* A notification's message (app.show-message, cr-application.c): the
  * window of rows moves to it and the list brings its row into view, as
  * the reader would have scrolled there. */
@@ -565,31 +588,36 @@ _cr_chat_page_scroll_to_seq (CrChatPage *self,
   found = seq > 0 ? find_seq (messages, seq) : -1;
   if (found < 0)
     {
+      /* Not (or no longer) loaded: the newest, as the "new messages"
+       * button goes there. */
       _cr_chat_page_stick_to_bottom (self);
       return FALSE;
     }
 
   position = (guint) found;
   total = g_list_model_get_n_items (messages);
-
-  /* A window around it: some older rows above, a tail's worth below (the
-   * bottom follows the newest as when the reader scrolled up). */
-  start = position > OLDER_ROWS ? position - OLDER_ROWS : 0;
-  end = MIN (total, MAX (position + tail_rows (self), self->shown->end));
   if (self->window_tick != 0)
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (self->message_list), self->window_tick);
       self->window_tick = 0;
     }
+
+  /* The window ends just below the message, with older rows above, as if
+   * the reader had scrolled up to it; its bottom then grows toward the
+   * newest as they scroll down (window_target). GTK 4.8's
+   * "list.scroll-to-item" is not used: the anchor it leaves makes the
+   * next pin to the bottom ask the list for a place it does not have yet
+   * ("failed to scroll to given position"). */
+  start = position > OLDER_ROWS ? position - OLDER_ROWS : 0;
+  end = MIN (total, position + 1 + SHOW_BELOW);
   self->sticky = FALSE;
   self->pin_tries = 0;
   move_window (self, start, end);
   _cr_chat_page_set_unseen (self, total - 1 - position);
 
-  /* GTK 4.8's way to scroll a list view to an item (no
-   * gtk_list_view_scroll_to yet): it anchors the row and shows it. */
-  gtk_widget_activate_action (GTK_WIDGET (self->message_list),
-                              "list.scroll-to-item", "u", position - start);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self->message_list)))
+    gtk_widget_add_tick_callback (GTK_WIDGET (self->message_list), show_window_end_cb,
+                                  g_new0 (guint, 1), g_free);
   return TRUE;
 }
 

@@ -266,10 +266,11 @@ drop_all (CrSession *self,
       let_client_go (self->client, say_goodbye && !hosting, wait, hold);
       g_clear_object (&self->client);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
-      _cr_session_conversation_changed (self);
     }
 
   set_state (self, CR_SESSION_IDLE);
+  /* After the state: whoever follows the count finds no room. */
+  _cr_session_conversation_changed (self);
   return was_in_room;
 }
 

@@ -723,9 +723,12 @@ cr_window_init (CrWindow *self)
 CrWindow *
 cr_window_new (CrApplication *application)
 {
-  return g_object_new (CR_TYPE_WINDOW,
-                       "application", application,
-                       NULL);
+  /* GtkWindow sets "application" after constructed: the session is given
+   * here, not looked up there. */
+  if (application != NULL)
+    return cr_window_new_for_session (application, cr_application_get_session (application));
+
+  return g_object_new (CR_TYPE_WINDOW, NULL);
 }
 
 CrWindow *
