@@ -31,6 +31,7 @@
 
 #include "cr-client.h"
 #include "cr-file-client.h"
+#include "cr-mention.h"
 #include "cr-render.h"
 #include "cr-room-browser.h"
 #include "cr-terminal.h"
@@ -122,8 +123,28 @@ format_time (gint64 time_us)
  * column 0 and passes for a line of ours ("[10:02] * victim left the
  * room"). The prefix is the translated line with an empty text: every
  * translation puts the text last. */
+/* A line that calls on us (cr-mention.h: "@NAME", or "@all" from the
+ * owner) is marked, and rings the terminal's bell when there is one: a
+ * member reading in another window still hears it. */
+static const char *
+mention_marker (CliApp    *app,
+                CrMessage *message)
+{
+  if (cr_message_get_own (message) || cr_message_is_system (message) ||
+      !cr_mention_matches (cr_message_get_text (message), cr_client_get_name (app->client),
+                           cr_message_get_kind (message) == CR_EVENT_OWNER_CHAT))
+    return "";
+
+  if (isatty (fileno (stdout)))
+    fputc ('\a', stdout);
+  /* Translators: put before a chat line in the terminal that mentions you
+   * ("@yourname"); keep the space at its end */
+  return C_("cli", "(@you) ");
+}
+
 static void
-print_message (CrMessage *message)
+print_message (CliApp    *app,
+               CrMessage *message)
 {
   g_autofree char *time = format_time (cr_message_get_time (message));
   g_autofree char *text = cr_message_dup_display (message);
@@ -160,7 +181,11 @@ print_message (CrMessage *message)
       break;
     }
 
-  line = cr_terminal_format_lines (prefix, text);
+  {
+    g_autofree char *marked = g_strconcat (mention_marker (app, message), prefix, NULL);
+
+    line = cr_terminal_format_lines (marked, text);
+  }
   write_line (stdout, line);
 }
 
@@ -177,7 +202,7 @@ print_new_messages (CliApp *app)
        * printed now, a refused one read as said before "Not delivered". */
       if (cr_message_get_own (message) && cr_message_get_state (message) == CR_MESSAGE_PENDING)
         continue;
-      print_message (message);
+      print_message (app, message);
     }
 }
 
@@ -201,7 +226,7 @@ on_messages_items_changed (GListModel *model,
 
           if (!cr_message_get_own (message) ||
               cr_message_get_state (message) != CR_MESSAGE_PENDING)
-            print_message (message);
+            print_message (app, message);
         }
       app->n_printed += added;
     }
@@ -216,7 +241,7 @@ on_sent_message_state (CrMessage  *message,
   CrMessageState state = cr_message_get_state (message);
 
   if (state == CR_MESSAGE_SENT)
-    print_message (message);
+    print_message (app, message);
   else if (state == CR_MESSAGE_FAILED)
     {
       g_autofree char *reason = cr_render_reason (cr_message_get_failure (message), NULL);
@@ -1021,7 +1046,10 @@ main (int   argc,
                               _("Shared files: /send PATH shares a file with the room; /files "
                                 "lists the room's files with numbers; /get N [DEST] downloads "
                                 "one (DEST a file or a folder, default the current folder), "
-                                "and resumes a download that was cut."), NULL);
+                                "and resumes a download that was cut."), "\n\n",
+                              _("A line that mentions you (\"@NAME\", or \"@all\" from the "
+                                "owner) starts with \"(@you)\" and rings the terminal's bell."),
+                              NULL);
     g_free (summary);
     summary = g_steal_pointer (&with_files);
   }

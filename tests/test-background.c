@@ -535,6 +535,58 @@ test_muted_member (Fixture      *fixture,
   WAIT_FOR (!cr_server_get_running (server), WAIT_MS);
 }
 
+/* --- without the GUI: chatroom-cli marks a mention ----------------------- */
+
+static void
+test_cli_mention (void)
+{
+  g_autoptr(CrServer) server = cr_server_new (NULL, "Terminal room");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *mention_line = NULL;
+  const char *argv[] = { CHATROOM_CLI_PATH, "dave", NULL, NULL };
+  const char *marker = g_dpgettext (GETTEXT_PACKAGE, "cli\004(@you) ", strlen ("cli") + 1);
+  CrTestChild *cli;
+  CrClient *bob;
+  g_auto(GStrv) lines = NULL;
+  guint marked = 0;
+
+  g_assert_true (cr_server_start (server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  address = g_strdup_printf ("127.0.0.1:%u", cr_server_get_port (server));
+  argv[2] = address;
+
+  cli = cr_test_child_spawn (argv, TRUE);
+  cr_test_child_expect (cli, "/quit", 10000);
+  bob = join_client (address, "bob");
+  g_assert_nonnull (cr_client_send (bob, "just chatting", NULL));
+  g_assert_nonnull (cr_client_send (bob, "hi @Dave, over here", NULL));
+  g_assert_nonnull (cr_client_send (bob, "@dav is not you", NULL));
+  g_assert_nonnull (cr_client_send (bob, "the end", NULL));
+  cr_test_child_expect (cli, "the end", 10000);
+
+  cr_test_child_write_line (cli, "/quit");
+  g_assert_true (g_subprocess_wait (cli->process, NULL, NULL));
+  cr_test_run_for (50);
+  g_test_message ("chatroom-cli printed:\n%s", cli->output->str);
+
+  /* Only the line that calls on dave is marked; no bell into a pipe. */
+  lines = g_strsplit (cli->output->str, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], marker))
+      {
+        marked++;
+        g_assert_nonnull (strstr (lines[i], "hi @Dave, over here"));
+      }
+  g_assert_cmpuint (marked, ==, 1);
+  g_assert_null (strchr (cli->output->str, '\a'));
+
+  cr_test_child_free (cli);
+  leave_client (bob);
+  cr_server_stop (server);
+  WAIT_FOR (!cr_server_get_running (server), WAIT_MS);
+}
+
 /* Without a display (a Flatpak build's run-tests): a TAP skip. */
 static gboolean
 have_display (void)
@@ -574,6 +626,7 @@ main (int   argc,
   g_assert_no_error (error);
 
   g_test_add_func ("/chatroom/background/mention-rule", test_mention_rule);
+  g_test_add_func ("/chatroom/background/cli-mention", test_cli_mention);
 #define ADD(path, func) \
   g_test_add ("/chatroom/background/" path, Fixture, NULL, set_up, func, tear_down)
   ADD ("keep-hosting", test_keep_hosting);
