@@ -337,6 +337,14 @@ if [ "$mode" = background ]; then
   kill -0 "$host_pid"
   popup=$(window_of "$notifyd_pid")
   shot "$popup" background
+
+  # Launching the app again is no second instance (GApplication is unique
+  # on this bus): it exits at once, and the running one shows its room.
+  XDG_CONFIG_HOME=$tmp/teacher/config XDG_DATA_HOME=$tmp/teacher/data \
+    XDG_CACHE_HOME=$tmp/teacher/cache timeout 30 "$app" >"$tmp/again.log" 2>&1
+  back() { xdotool search --onlyvisible --pid "$host_pid" >/dev/null 2>&1; }
+  wait_for 10 back
+  echo "screenshots: launched again, the room's window is back (pid $host_pid)"
   grep -H -i -E "critical|warning" "$tmp"/*.log >&2 || true
   exit 0
 fi

@@ -210,7 +210,8 @@ tear_down (Fixture      *fixture,
 {
   GList *windows;
 
-  if (cr_session_get_state (session ()) != CR_SESSION_IDLE || cr_session_get_owner_mode (session ()))
+  if (cr_session_get_state (session ()) != CR_SESSION_IDLE ||
+      cr_session_get_owner_mode (session ()))
     cr_session_leave_async (session (), NULL, NULL);
   WAIT_FOR (!cr_application_is_in_background (app, session ()), WAIT_MS);
 
