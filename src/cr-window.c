@@ -9,7 +9,11 @@
  * _cr_window_update_actions(). Destroying a window leaves the session as it
  * is; closing the last window of a session leaves its room first (the
  * window hides and goes once the room heard the goodbye, within about a
- * second).
+ * second), unless the room goes on in the background (issue 15: a hosted
+ * room as asked the first time, a membership when "stay-in-background"
+ * is on; the application keeps the session, cr-application.c). The title
+ * counts what the reader has not seen, until a focused window shows the
+ * end of the chat.
  */
 #define G_LOG_DOMAIN "cr-window"
 
