@@ -39,11 +39,10 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <glib/gi18n.h>
 
 #include "cr-file-row.h"
+#include "cr-mention.h"
 #include "cr-message-row.h"
 #include "cr-window-private.h"
 #include "cr-chat-page-private.h"
@@ -819,23 +818,19 @@ message_setup_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_selectable (item, FALSE);
 }
 
-/* Someone else's message that names the reader. */
+/* Someone else's message that calls on the reader: the rule the
+ * notifications use (cr-mention.h), so a highlighted row is one that
+ * notified. */
 static gboolean
 mentions_reader (CrChatPage *self,
                  CrMessage  *message)
 {
-  g_autofree char *text = NULL;
-  const char *name;
-
-  if (self->folded_name == NULL || cr_message_get_own (message) || cr_message_is_system (message))
+  if (self->folded_name == NULL || self->client == NULL ||
+      cr_message_get_own (message) || cr_message_is_system (message))
     return FALSE;
 
-  name = cr_message_get_text (message);
-  if (name == NULL)
-    return FALSE;
-
-  text = g_utf8_casefold (name, -1);
-  return strstr (text, self->folded_name) != NULL;
+  return cr_mention_matches (cr_message_get_text (message), cr_client_get_name (self->client),
+                             cr_message_get_kind (message) == CR_EVENT_OWNER_CHAT);
 }
 
 static void
