@@ -189,6 +189,26 @@ activate_target (const char *action,
   g_action_group_activate_action (G_ACTION_GROUP (app), action + strlen ("app."), target);
 }
 
+/* A port free for the room (UDP) and its shared files (TCP, the same
+ * number, cr-files-service.c): a TCP port taken by anyone on the machine
+ * makes the room warn, and warnings fail a test. */
+static guint16
+free_room_port (void)
+{
+  for (guint i = 0; i < 50; i++)
+    {
+      guint16 port = cr_test_free_udp_port ();
+      g_autoptr(GSocket) tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                             G_SOCKET_PROTOCOL_TCP, NULL);
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+
+      if (tcp != NULL && g_socket_bind (tcp, address, TRUE, NULL))
+        return port;
+    }
+  g_error ("No port free for both UDP and TCP");
+}
+
 static void
 set_up (Fixture      *fixture,
         gconstpointer data)
@@ -199,7 +219,7 @@ set_up (Fixture      *fixture,
 
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     g_settings_reset (settings, keys[i]);
-  g_settings_set_uint (settings, "owner-port", cr_test_free_udp_port ());
+  g_settings_set_uint (settings, "owner-port", free_room_port ());
   g_settings_set_boolean (settings, "local-only", TRUE);
 }
 
@@ -462,9 +482,9 @@ test_muted_member (Fixture      *fixture,
   CrClient *owner;
   guint before;
 
-  g_assert_true (cr_server_start (server, "127.0.0.1:0", &error));
+  address = g_strdup_printf ("127.0.0.1:%u", free_room_port ());
+  g_assert_true (cr_server_start (server, address, &error));
   g_assert_no_error (error);
-  address = g_strdup_printf ("127.0.0.1:%u", cr_server_get_port (server));
   g_settings_set_boolean (settings, "stay-in-background", TRUE);
 
   g_application_activate (G_APPLICATION (app));
@@ -552,9 +572,9 @@ test_cli_mention (void)
   g_auto(GStrv) lines = NULL;
   guint marked = 0;
 
-  g_assert_true (cr_server_start (server, "127.0.0.1:0", &error));
+  address = g_strdup_printf ("127.0.0.1:%u", free_room_port ());
+  g_assert_true (cr_server_start (server, address, &error));
   g_assert_no_error (error);
-  address = g_strdup_printf ("127.0.0.1:%u", cr_server_get_port (server));
   argv[2] = address;
 
   cli = cr_test_child_spawn (argv, TRUE);
