@@ -7,7 +7,7 @@ packages="gcc pkg-config meson ninja-build libgtk-4-dev libadwaita-1-dev
   libglib2.0-dev-bin libsqlite3-dev libsodium-dev gettext desktop-file-utils
   appstream libxml2-utils gtk-update-icon-cache xvfb xauth python3
   fonts-wqy-microhei imagemagick flatpak-builder xdotool clang libclang-rt-14-dev
-  iproute2 nftables"
+  iproute2 nftables libportal-gtk4-dev"
 
 missing=""
 for p in $packages; do

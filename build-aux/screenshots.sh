@@ -1,6 +1,6 @@
 #!/bin/sh
 # Screenshots of the real app under Xvfb, in English and Chinese:
-#   data/screenshots/{login,first-key,chat,owner,narrow,muted,kicked,owner-200}-{en,zh_CN}.png
+#   data/screenshots/{login,first-key,chat,owner,narrow,muted,kicked,owner-200,background}-{en,zh_CN}.png
 #   data/screenshots/{owner-class,pinned}-{en,zh_CN}.png
 #
 #   build-aux/screenshots.sh [BUILDDIR]     (default: build; builds nothing)
@@ -27,6 +27,12 @@
 #      a banner                        -> kicked-LANG.png
 #   8. 197 more chatroom-cli members join over loopback, 200 in all (the
 #      room's default maximum)         -> owner-200-LANG.png
+# Then, on a screen of its own with a session bus (dbus-run-session) and a
+# notification server (notification-daemon, installed here when missing:
+# the tests never need one), the teacher hosts with "keep the room open"
+# chosen, alice talks, and the window's close button leaves the room
+# running without it; the notification that says so
+#                                      -> background-LANG.png
 # Then, per language, the UI tests that drive them save (CR_SCREENSHOT_DIR):
 #   9. the owner view with an admin, a timed mute, mute-all and a pin
 #      (tests/test-owner-page.c, class-controls) -> owner-class-LANG.png
@@ -38,12 +44,17 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-if [ "${1:-}" = "--inner" ]; then
-  inner=1
-  shift
-else
-  inner=0
-fi
+# The GNotification server the background shot shows (not a build or test
+# dependency: only this script uses it).
+notifyd=/usr/lib/notification-daemon/notification-daemon
+
+mode=outer
+case ${1:-} in
+  --inner) mode=inner; shift ;;
+  --background) mode=background; shift ;;
+esac
+inner=0
+[ "$mode" = outer ] || inner=1
 
 builddir=${1:-build}
 case $builddir in
@@ -63,6 +74,13 @@ if [ "$inner" = 0 ]; then
     [ -x "$prog" ] || { echo "screenshots: $prog is not built (meson compile -C $builddir)" >&2; exit 1; }
   done
   [ -f "$builddir/data/gschemas.compiled" ] || { echo "screenshots: no compiled schema in $builddir/data" >&2; exit 1; }
+  if [ ! -x "$notifyd" ]; then
+    echo "screenshots: installing notification-daemon (for the background shot)" >&2
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO=sudo
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
+      notification-daemon dbus >&2
+  fi
   mkdir -p "$outdir"
   status=0
   for lang in en zh_CN; do
@@ -70,6 +88,10 @@ if [ "$inner" = 0 ]; then
     # maps at 0,0, and bob's is moved beside the host's.
     xvfb-run -a -s "-screen 0 1920x1080x24 -nolisten tcp" \
       "$0" --inner "$builddir" "$lang" || status=$?
+    # A session bus of its own: there the app is unique (one instance),
+    # which the shots above, with two of them, must not be.
+    xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
+      dbus-run-session -- "$0" --background "$builddir" "$lang" || status=$?
   done
   # 9 and 10: the tests' own windows, in the tests' environment
   # (tests/meson.build); leaks are the test suite's business, not this.
@@ -296,6 +318,59 @@ member_menu() {
   [ "$1" = 0 ] || xdotool key --repeat "$1" --delay 100 Down
   xdotool key Return
 }
+
+# ---- the background shot (--background, under dbus-run-session) ----
+if [ "$mode" = background ]; then
+  # Cairo, not software GL: with llvmpipe the first frames of a second
+  # GTK process on the screen took longer than the room's joiners wait.
+  export GDK_DEBUG=gl-disable
+  # The server must own its bus name before the app sends (GLib sends
+  # once, and warns when nobody is there); it has been seen to start
+  # before the display accepts it, so it gets a few tries.
+  for _ in 1 2 3; do
+    "$notifyd" >>"$tmp/notifyd.log" 2>&1 &
+    notifyd_pid=$!
+    pids="$pids $notifyd_pid"
+    gdbus wait --session --timeout 5 org.freedesktop.Notifications 2>/dev/null &&
+      kill -0 "$notifyd_pid" 2>/dev/null && break
+    sleep 1
+  done
+  make_home teacher
+  # Asked once and answered "keep it open" (the question itself is the
+  # Adw message dialog of cr-window-actions.c).
+  printf '%s\n' 'background-asked=true' 'keep-hosting-in-background=true' \
+    >>"$tmp/teacher/config/glib-2.0/settings/keyfile"
+  run_as teacher "$app" --host
+  host_pid=$last_pid
+  host_win=$(window_of "$host_pid")
+  # With a session bus the first start takes longer (GTK asks it for
+  # settings): the room is there once its port is bound.
+  bound() { ss -Hlun "sport = :$port" 2>/dev/null | grep -q .; }
+  wait_for 60 bound
+  sleep 2
+  member alice "$say_alice1"
+  wait_for 20 log_has alice "$say_alice1"
+  # The header bar's close button (with no window manager, GTK draws it
+  # at the window's top right corner).
+  focus "$host_win" 876 24
+  xdotool click 1
+  gone() { ! xdotool search --onlyvisible --pid "$host_pid" >/dev/null 2>&1; }
+  wait_for 10 gone
+  # No window, and the room's process still runs.
+  kill -0 "$host_pid"
+  popup=$(window_of "$notifyd_pid")
+  shot "$popup" background
+
+  # Launching the app again is no second instance (GApplication is unique
+  # on this bus): it exits at once, and the running one shows its room.
+  XDG_CONFIG_HOME=$tmp/teacher/config XDG_DATA_HOME=$tmp/teacher/data \
+    XDG_CACHE_HOME=$tmp/teacher/cache timeout 30 "$app" >"$tmp/again.log" 2>&1
+  back() { xdotool search --onlyvisible --pid "$host_pid" >/dev/null 2>&1; }
+  wait_for 10 back
+  echo "screenshots: launched again, the room's window is back (pid $host_pid)"
+  grep -H -i -E "critical|warning" "$tmp"/*.log >&2 || true
+  exit 0
+fi
 
 make_home teacher
 run_as teacher "$app" --host

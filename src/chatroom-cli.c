@@ -32,6 +32,7 @@
 #include "chatroom-cli-moderation.h"
 #include "cr-client.h"
 #include "cr-file-client.h"
+#include "cr-mention.h"
 #include "cr-render.h"
 #include "cr-room-browser.h"
 #include "cr-terminal.h"
@@ -119,6 +120,25 @@ format_time (gint64 time_us)
   return g_date_time_format (dt, "%H:%M");
 }
 
+/* A line that calls on us (cr-mention.h: "@NAME", or "@all" from the
+ * owner) is marked, and rings the terminal's bell when there is one: a
+ * member reading in another window still hears it. */
+static const char *
+mention_marker (CliApp    *app,
+                CrMessage *message)
+{
+  if (cr_message_get_own (message) || cr_message_is_system (message) ||
+      !cr_mention_matches (cr_message_get_text (message), cr_client_get_name (app->client),
+                           cr_message_get_kind (message) == CR_EVENT_OWNER_CHAT))
+    return "";
+
+  if (isatty (fileno (stdout)))
+    fputc ('\a', stdout);
+  /* Translators: put before a chat line in the terminal that mentions you
+   * ("@yourname"); keep the space at its end */
+  return C_("cli", "(@you) ");
+}
+
 /* Everything a room or a member supplied is printed through cr-terminal:
  * names escaped as one field, the text after its prefix with continuation
  * lines indented under the text, so that no line of a message starts at
@@ -142,8 +162,9 @@ static void
 print_message (CliApp    *app,
                CrMessage *message)
 {
-  g_autofree char *line = cli_conversation_format (message, cr_client_get_name (app->client),
-                                                   app->numbers);
+  g_autofree char *formatted = cli_conversation_format (message, cr_client_get_name (app->client),
+                                                        app->numbers);
+  g_autofree char *line = g_strconcat (mention_marker (app, message), formatted, NULL);
 
   write_line (stdout, line);
   if (!cr_message_is_system (message) && !cr_message_get_recalled (message))
@@ -1032,7 +1053,10 @@ main (int   argc,
                                 "NAME: TEXT\"); /older prints the page of messages before the "
                                 "oldest shown; /search WORDS finds messages that have every "
                                 "word, Chinese included. --numbers shows each message's SEQ."), "\n\n",
-                              cli_moderation_help (), NULL);
+                              cli_moderation_help (), "\n\n",
+                              _("A line that mentions you (\"@NAME\", or \"@all\" from the "
+                                "owner) starts with \"(@you)\" and rings the terminal's bell."),
+                              NULL);
     g_free (summary);
     summary = g_steal_pointer (&with_files);
   }

@@ -39,12 +39,12 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <glib/gi18n.h>
 
 #include "cr-file-row.h"
+#include "cr-mention.h"
 #include "cr-message-row.h"
+#include "cr-window-private.h"
 #include "cr-chat-page-private.h"
 
 /* Pixels from the end that still count as "at the bottom". */
@@ -68,6 +68,10 @@
  * frame's worth of new rows each. */
 #define ROWS_PER_FRAME 30
 #define OLDER_ROWS 30
+
+/* Rows below a notification's message when the list goes to it
+ * (_cr_chat_page_scroll_to_seq): it shows near the bottom, with context. */
+#define SHOW_BELOW 2
 
 /* A run of this many join and leave lines is one line; the longest run
  * looked for (a longer one folds in parts). */
@@ -524,6 +528,98 @@ _cr_chat_page_stick_to_bottom (CrChatPage *self)
   pin_to_bottom (self);
 }
 
+/* The position of the message with seq in the client's messages, or -1.
+ * Seqs grow down the list (an own message waiting for its seq has 0), so
+ * the search from the newest ends where they fall below it. */
+static gint64
+find_seq (GListModel *messages,
+          guint64     seq)
+{
+  for (guint i = g_list_model_get_n_items (messages); i > 0; i--)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (messages, i - 1);
+      guint64 here = cr_message_get_seq (message);
+
+      if (here == seq)
+        return i - 1;
+      if (here != 0 && here < seq)
+        break;
+    }
+  return -1;
+}
+
+/* The frame that moved the window to a notification's message lays it
+ * out; at the next one the list's end is known, and the message is the
+ * last but a few rows of the window: the end shows it. */
+static gboolean
+show_window_end_cb (GtkWidget     *widget,
+                    GdkFrameClock *frame_clock,
+                    gpointer       user_data)
+{
+  guint *frames = user_data;
+  GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (widget));
+
+  if ((*frames)++ == 0)
+    return G_SOURCE_CONTINUE;
+
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) -
+                                 gtk_adjustment_get_page_size (adj));
+  return G_SOURCE_REMOVE;
+}
+
+/* A notification's message (app.show-message, cr-application.c): the
+ * window of rows moves to it and the list brings its row into view, as
+ * the reader would have scrolled there. */
+gboolean
+_cr_chat_page_scroll_to_seq (CrChatPage *self,
+                             guint64     seq)
+{
+  GListModel *messages;
+  gint64 found;
+  guint position, start, end, total;
+
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), FALSE);
+
+  if (self->client == NULL || self->shown == NULL)
+    return FALSE;
+
+  messages = cr_client_get_messages (self->client);
+  found = seq > 0 ? find_seq (messages, seq) : -1;
+  if (found < 0)
+    {
+      /* Not (or no longer) loaded: the newest, as the "new messages"
+       * button goes there. */
+      _cr_chat_page_stick_to_bottom (self);
+      return FALSE;
+    }
+
+  position = (guint) found;
+  total = g_list_model_get_n_items (messages);
+  if (self->window_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self->message_list), self->window_tick);
+      self->window_tick = 0;
+    }
+
+  /* The window ends just below the message, with older rows above, as if
+   * the reader had scrolled up to it; its bottom then grows toward the
+   * newest as they scroll down (window_target). GTK 4.8's
+   * "list.scroll-to-item" is not used: the anchor it leaves makes the
+   * next pin to the bottom ask the list for a place it does not have yet
+   * ("failed to scroll to given position"). */
+  start = position > OLDER_ROWS ? position - OLDER_ROWS : 0;
+  end = MIN (total, position + 1 + SHOW_BELOW);
+  self->sticky = FALSE;
+  self->pin_tries = 0;
+  move_window (self, start, end);
+  _cr_chat_page_set_unseen (self, total - 1 - position);
+
+  if (gtk_widget_get_mapped (GTK_WIDGET (self->message_list)))
+    gtk_widget_add_tick_callback (GTK_WIDGET (self->message_list), show_window_end_cb,
+                                  g_new0 (guint, 1), g_free);
+  return TRUE;
+}
+
 static void
 scroll_down_action (GtkWidget  *widget,
                     const char *action_name,
@@ -722,23 +818,19 @@ message_setup_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_selectable (item, FALSE);
 }
 
-/* Someone else's message that names the reader. */
+/* Someone else's message that calls on the reader: the rule the
+ * notifications use (cr-mention.h), so a highlighted row is one that
+ * notified. */
 static gboolean
 mentions_reader (CrChatPage *self,
                  CrMessage  *message)
 {
-  g_autofree char *text = NULL;
-  const char *name;
-
-  if (self->folded_name == NULL || cr_message_get_own (message) || cr_message_is_system (message))
+  if (self->folded_name == NULL || self->client == NULL ||
+      cr_message_get_own (message) || cr_message_is_system (message))
     return FALSE;
 
-  name = cr_message_get_text (message);
-  if (name == NULL)
-    return FALSE;
-
-  text = g_utf8_casefold (name, -1);
-  return strstr (text, self->folded_name) != NULL;
+  return cr_mention_matches (cr_message_get_text (message), cr_client_get_name (self->client),
+                             cr_message_get_kind (message) == CR_EVENT_OWNER_CHAT);
 }
 
 static void

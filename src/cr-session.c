@@ -34,25 +34,6 @@
 #define LEAVE_TIMEOUT_MS 1000
 #define STOP_TIMEOUT_MS  (2 * LEAVE_TIMEOUT_MS)
 
-struct _CrSession
-{
-  GObject         parent_instance;
-
-  /* owned */
-  GSettings      *settings;
-  CrClient       *client;
-  CrServer       *server;
-  GSignalGroup   *client_signals;
-  GSignalGroup   *server_signals;
-  GCancellable   *join_cancellable;
-  GTask          *join_task;        /* cr_session_join_async's; NULL when hosting */
-
-  CrSessionState  state;
-  guint           n_notifications;
-  gboolean        accept_new_key;   /* for the next join only */
-  char           *accepted_key;     /* a first-seen room's fingerprint, the same */
-  char           *new_key;          /* after CR_REASON_KEY_NEW: the room's fingerprint */
-};
 
 G_DEFINE_FINAL_TYPE (CrSession, cr_session, G_TYPE_OBJECT)
 
@@ -62,6 +43,8 @@ G_DEFINE_ENUM_TYPE (CrSessionState, cr_session_state,
   G_DEFINE_ENUM_VALUE (CR_SESSION_IN_ROOM, "in-room"),
   G_DEFINE_ENUM_VALUE (CR_SESSION_RECONNECTING, "reconnecting"))
 
+/* The struct is in cr-session-private.h: cr-session-notify.c shares it. */
+
 enum {
   PROP_0,
   PROP_STATE,
@@ -70,6 +53,8 @@ enum {
   PROP_OWNER_MODE,
   PROP_ROOM_NAME,
   PROP_N_MEMBERS,
+  PROP_N_UNREAD,
+  PROP_MUTED,
   N_PROPS
 };
 
@@ -284,88 +269,9 @@ drop_all (CrSession *self,
     }
 
   set_state (self, CR_SESSION_IDLE);
+  /* After the state: whoever follows the count finds no room. */
+  _cr_session_conversation_changed (self);
   return was_in_room;
-}
-
-/* --- notifications ------------------------------------------------------ */
-
-static gboolean
-text_mentions (const char *text,
-               const char *name)
-{
-  g_autofree char *folded_text = NULL;
-  g_autofree char *folded_name = NULL;
-
-  if (text == NULL || name == NULL || name[0] == '\0')
-    return FALSE;
-
-  folded_text = g_utf8_casefold (text, -1);
-  folded_name = g_utf8_casefold (name, -1);
-  return strstr (folded_text, folded_name) != NULL;
-}
-
-/* Whether the reader is looking at one of our windows. */
-static gboolean
-any_window_active (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (gtk_window_is_active (window))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static void
-on_message_received (CrSession *self,
-                     CrMessage *message,
-                     CrClient  *client)
-{
-  g_autoptr(GNotification) notification = NULL;
-  g_autofree char *body = NULL;
-  g_autofree char *title = NULL;
-  GApplication *app;
-  gboolean mention;
-
-  if (cr_message_get_own (message))
-    return;
-
-  if (cr_message_is_system (message) && cr_message_get_kind (message) != CR_EVENT_ANNOUNCE)
-    return;
-
-  mention = !cr_message_is_system (message) &&
-            text_mentions (cr_message_get_text (message), cr_client_get_name (client));
-
-  if (any_window_active () && !mention)
-    return;
-
-  self->n_notifications++;
-
-  /* Without a session bus there is nobody to show it (and GIO would
-   * complain loudly). */
-  app = g_application_get_default ();
-  if (app == NULL || g_application_get_dbus_connection (app) == NULL)
-    return;
-
-  body = cr_message_dup_display (message);
-  if (cr_message_get_kind (message) == CR_EVENT_ANNOUNCE)
-    title = g_strdup (_("Announcement"));
-  else if (mention)
-    /* Translators: a notification's title; %s is who wrote to you */
-    title = g_strdup_printf (_("%s mentioned you"), cr_message_get_sender (message));
-  else
-    title = g_strdup (cr_message_get_sender (message));
-
-  notification = g_notification_new (title);
-  g_notification_set_body (notification, body);
-  g_notification_set_priority (notification,
-                               mention ? G_NOTIFICATION_PRIORITY_HIGH
-                                       : G_NOTIFICATION_PRIORITY_NORMAL);
-  g_application_send_notification (app, mention ? "mention" : "message", notification);
 }
 
 /* --- following the client and the server -------------------------------- */
@@ -518,6 +424,7 @@ start_join (CrSession  *self,
   self->join_task = task != NULL ? g_object_ref (task) : NULL;
   g_signal_group_set_target (self->client_signals, self->client);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
+  _cr_session_conversation_changed (self);
   set_state (self, CR_SESSION_JOINING);
 
   cr_client_join_async (self->client, address, name,
@@ -686,6 +593,33 @@ cr_session_get_property (GObject    *object,
       g_value_set_uint (value, cr_session_get_n_members (self));
       break;
 
+    case PROP_N_UNREAD:
+      g_value_set_uint (value, cr_session_get_n_unread (self));
+      break;
+
+    case PROP_MUTED:
+      g_value_set_boolean (value, cr_session_get_muted (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cr_session_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  CrSession *self = CR_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_MUTED:
+      cr_session_set_muted (self, g_value_get_boolean (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -700,6 +634,7 @@ cr_session_class_init (CrSessionClass *klass)
   object_class->dispose = cr_session_dispose;
   object_class->finalize = cr_session_finalize;
   object_class->get_property = cr_session_get_property;
+  object_class->set_property = cr_session_set_property;
 
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL,
@@ -714,6 +649,11 @@ cr_session_class_init (CrSessionClass *klass)
     g_param_spec_string ("room-name", NULL, NULL, NULL, flags);
   properties[PROP_N_MEMBERS] =
     g_param_spec_uint ("n-members", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_N_UNREAD] =
+    g_param_spec_uint ("n-unread", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_MUTED] =
+    g_param_spec_boolean ("muted", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[ENDED] =
@@ -725,6 +665,8 @@ static void
 cr_session_init (CrSession *self)
 {
   self->settings = g_settings_new (APP_ID);
+  g_signal_connect_object (self->settings, "changed::muted-rooms",
+                           G_CALLBACK (_cr_session_notify_muted), self, G_CONNECT_SWAPPED);
 
   /* The client and the server change with every room: one group each
    * follows whichever is current. */
@@ -740,7 +682,8 @@ cr_session_init (CrSession *self)
                                  G_CALLBACK (on_client_notify_n_members), self,
                                  G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->client_signals, "message-received",
-                                 G_CALLBACK (on_message_received), self, G_CONNECT_SWAPPED);
+                                 G_CALLBACK (_cr_session_on_message_received), self,
+                                 G_CONNECT_SWAPPED);
 
   self->server_signals = g_signal_group_new (CR_TYPE_SERVER);
   g_signal_group_connect_object (self->server_signals, "notify::room-name",
@@ -978,12 +921,4 @@ cr_session_stop_hosting (CrSession *self)
 
   if (self->server != NULL)
     cr_session_leave_async (self, NULL, NULL);
-}
-
-/* --- for tests (cr-session-private.h) ----------------------------------- */
-
-guint
-_cr_session_get_n_notifications (CrSession *self)
-{
-  return self->n_notifications;
 }

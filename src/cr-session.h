@@ -40,8 +40,13 @@ G_DECLARE_FINAL_TYPE (CrSession, cr_session, CR, SESSION, GObject)
  * limits) are bound to GSettings once, when it starts (cr_session_bind_server_settings);
  * its port and "this computer only" are read when it starts.
  *
- * Desktop notifications for messages are sent from here: a mention always,
- * other lines and announcements while no window of the app has the focus. */
+ * What arrives (cr-session-notify.c): "n-unread" (uint) counts others'
+ * messages and announcements until the reader saw the end of the chat
+ * (cr_session_mark_read); a desktop notification (through the
+ * CrApplication, cr_application_notify_message) for a mention of the
+ * reader (cr-mention.h) always, for other messages and announcements
+ * while no window of the app has the focus, unless the room is "muted"
+ * (boolean, read-write: remembered per room address in GSettings). */
 CrSession  *cr_session_new                  (void);
 
 CrSessionState cr_session_get_state         (CrSession *self);
@@ -106,6 +111,19 @@ gboolean    cr_session_leave_finish         (CrSession           *self,
 /* Stop hosting: the room closes for everyone, ours included (leaving,
  * when nobody waits for it to finish). Nothing when not hosting. */
 void        cr_session_stop_hosting         (CrSession           *self);
+
+/* What arrives (cr-session-notify.c). The conversation id names the room
+ * we are in for notifications and app.show-message: "room:NAME@ADDRESS"
+ * (our name, the room's address); NULL outside a room. A private
+ * conversation would be another id of the same session. Transfer full. */
+char       *cr_session_dup_conversation_id  (CrSession           *self);
+guint       cr_session_get_n_unread         (CrSession           *self);
+/* The reader saw the end of the room's chat: nothing is unread and its
+ * notification goes. */
+void        cr_session_mark_read            (CrSession           *self);
+gboolean    cr_session_get_muted            (CrSession           *self);
+void        cr_session_set_muted            (CrSession           *self,
+                                             gboolean             muted);
 
 /* The single route from the settings to a hosted room
  * (cr-session-settings.c): "room-name" (empty is "NAME's room" after the

@@ -197,6 +197,21 @@ on_confirm_response (CrWindow         *self,
       gtk_window_close (GTK_WINDOW (self));
       break;
 
+    case CR_WINDOW_ASK_KEEP_HOSTING:
+      /* Asked once: the answer stands until changed in the primary menu
+       * (app.keep-hosting-in-background). */
+      g_settings_set_boolean (self->settings, "background-asked", TRUE);
+      g_settings_set_boolean (self->settings, "keep-hosting-in-background",
+                              g_strcmp0 (response, "keep") == 0);
+      if (g_strcmp0 (response, "keep") == 0)
+        _cr_window_close_to_background (self);
+      else
+        {
+          self->close_confirmed = TRUE;
+          gtk_window_close (GTK_WINDOW (self));
+        }
+      break;
+
     case CR_WINDOW_ASK_LEAVE_TO_HOST:
       /* Hosting leaves the room we are in (cr_session_host). */
       if (!cr_session_get_owner_mode (self->session))
@@ -242,6 +257,15 @@ _cr_window_ask (CrWindow    *self,
       yes = _("_Leave and Host");
       yes_id = "host";
     }
+  else if (kind == CR_WINDOW_ASK_KEEP_HOSTING)
+    {
+      heading = _("Keep the Room Open in the Background?");
+      body = g_strdup (_("The room can go on without its window: its members keep "
+                         "chatting, and a notification lets you open it again or close it. "
+                         "You can change this later in the main menu."));
+      yes = _("C_lose Room");
+      yes_id = "close";
+    }
   else
     {
       heading = _("Close the Room?");
@@ -259,6 +283,14 @@ _cr_window_ask (CrWindow    *self,
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), yes_id,
                                               ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  if (kind == CR_WINDOW_ASK_KEEP_HOSTING)
+    {
+      /* The answer that keeps the room is the one to lean on. */
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "keep", _("_Keep Open"));
+      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "keep",
+                                                  ADW_RESPONSE_SUGGESTED);
+      adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+    }
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect_object (dialog, "response",
                            G_CALLBACK (on_confirm_response), self, G_CONNECT_SWAPPED);

@@ -20,6 +20,7 @@ typedef enum {
   CR_WINDOW_ASK_STOP_HOSTING,   /* the toggle, Ctrl+W, "Stop hosting" */
   CR_WINDOW_ASK_CLOSE_HOSTING,  /* closing the window of the hosted room */
   CR_WINDOW_ASK_LEAVE_TO_HOST,  /* Ctrl+H or the toggle while a member elsewhere */
+  CR_WINDOW_ASK_KEEP_HOSTING,   /* closing it the first time: keep it open instead? */
 } CrWindowAsk;
 
 struct _CrWindow
@@ -61,6 +62,14 @@ void              _cr_window_show_login          (CrWindow   *self,
 void              _cr_window_notify_owner_mode   (CrWindow   *self);
 /* A GError as a sentence for the login view. */
 char             *_cr_window_dup_error_text      (const GError *error);
+
+/* Close the window and keep its session's room going without it
+ * (cr_application_keep_in_background), once the system allows it. */
+void              _cr_window_close_to_background (CrWindow   *self);
+/* app.show-message: the chat at the message with this seq, or at the
+ * newest (saying so) when it is no longer among the loaded messages. */
+void              _cr_window_show_message        (CrWindow   *self,
+                                                  guint64     seq);
 
 /* cr-window-actions.c: installs win.leave, win.owner-mode,
  * win.host-on-free-port and the login page's join. */
@@ -106,5 +115,10 @@ GtkRevealer      *_cr_chat_page_get_ended_banner      (CrChatPage *self);
 const char       *_cr_chat_page_get_ended_text        (CrChatPage *self);
 /* The side pane overlays the chat instead of standing beside it. */
 gboolean          _cr_chat_page_get_side_folded       (CrChatPage *self);
+/* Scroll the message list to the message with seq (cr-chat-page-messages.c):
+ * the list's window moves to it and stops following the newest. FALSE
+ * when no message has that seq (then it goes to the newest). */
+gboolean          _cr_chat_page_scroll_to_seq         (CrChatPage *self,
+                                                       guint64     seq);
 
 G_END_DECLS

@@ -9,7 +9,11 @@
  * _cr_window_update_actions(). Destroying a window leaves the session as it
  * is; closing the last window of a session leaves its room first (the
  * window hides and goes once the room heard the goodbye, within about a
- * second).
+ * second), unless the room goes on in the background (issue 15: a hosted
+ * room as asked the first time, a membership when "stay-in-background"
+ * is on; the application keeps the session, cr-application.c). The title
+ * counts what the reader has not seen, until a focused window shows the
+ * end of the chat.
  */
 #define G_LOG_DOMAIN "cr-window"
 
@@ -18,6 +22,7 @@
 #include <glib/gi18n.h>
 
 #include "cr-render.h"
+#include "cr-application-private.h"
 #include "cr-application.h"
 #include "cr-session-private.h"
 #ifdef CR_HAVE_OWNER_PAGE
@@ -33,6 +38,7 @@ enum {
   PROP_SESSION,
   PROP_OWNER_MODE,
   PROP_SHOW_MEMBERS,
+  PROP_ROOM_MUTED,
   N_PROPS
 };
 
@@ -92,9 +98,49 @@ update_title (CrWindow *self)
   else if (cr_session_get_owner_mode (self->session))
     subtitle = g_strdup (_("Starting the room…"));
 
-  adw_window_title_set_title (self->window_title, title);
+  /* What the reader has not seen yet, where a window list or the task
+   * bar shows it too. */
+  if (!self->ended_view && cr_session_get_n_unread (self->session) > 0)
+    {
+      /* Translators: the window's title with how many messages are unread;
+       * %u is that number, %s the room's name */
+      g_autofree char *counted = g_strdup_printf (_("(%u) %s"),
+                                                  cr_session_get_n_unread (self->session),
+                                                  title);
+
+      adw_window_title_set_title (self->window_title, counted);
+      gtk_window_set_title (GTK_WINDOW (self), counted);
+    }
+  else
+    {
+      adw_window_title_set_title (self->window_title, title);
+      gtk_window_set_title (GTK_WINDOW (self), title);
+    }
   adw_window_title_set_subtitle (self->window_title, subtitle ? subtitle : "");
-  gtk_window_set_title (GTK_WINDOW (self), title);
+}
+
+/* The reader sees the end of the room's chat in a focused window: nothing
+ * is unread. */
+static void
+update_read (CrWindow *self)
+{
+  CrSessionState state = cr_session_get_state (self->session);
+
+  if (cr_session_get_n_unread (self->session) == 0 ||
+      (state != CR_SESSION_IN_ROOM && state != CR_SESSION_RECONNECTING) ||
+      !gtk_window_is_active (GTK_WINDOW (self)) ||
+      !gtk_widget_get_mapped (GTK_WIDGET (self->chat_page)) ||
+      !_cr_chat_page_get_sticky (self->chat_page))
+    return;
+
+  cr_session_mark_read (self->session);
+}
+
+static void
+on_session_n_unread (CrWindow *self)
+{
+  update_title (self);
+  update_read (self);
 }
 
 void
@@ -129,6 +175,7 @@ _cr_window_update_actions (CrWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rejoin",
                                  (self->ended_view || self->left_on_purpose) &&
                                  state == CR_SESSION_IDLE && !owner);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.mute-room", in_chat);
 
   gtk_widget_set_visible (self->leave_button, can_leave);
   gtk_widget_set_visible (self->members_button, in_chat || self->ended_view);
@@ -333,10 +380,56 @@ on_left_for_close (GObject      *source,
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
+static void
+on_background_allowed (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(CrWindow) self = user_data;
+  CrApplication *app = CR_APPLICATION (source);
+  g_autoptr(GError) error = NULL;
+
+  self->closing = FALSE;
+  if (!cr_application_request_background_finish (app, result, &error))
+    {
+      g_debug ("No running in the background: %s", error->message);
+      _cr_window_update_actions (self);
+      /* The room stays, and so does its window. */
+      cr_chat_page_show_toast (self->chat_page,
+                               _("The system does not let Chat Room run in the background"));
+      return;
+    }
+
+  /* Held by the application from now on: the window can go. */
+  cr_application_keep_in_background (app, self->session);
+  self->close_ready = TRUE;
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+void
+_cr_window_close_to_background (CrWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  g_return_if_fail (CR_IS_APPLICATION (app));
+
+  if (self->closing)
+    return;
+
+  /* The window stays while the system is asked (the portal's question
+   * needs a parent). */
+  self->closing = TRUE;
+  _cr_window_update_actions (self);
+  cr_application_request_background_async (CR_APPLICATION (app), GTK_WINDOW (self),
+                                           on_background_allowed, g_object_ref (self));
+}
+
 static gboolean
 cr_window_close_request (GtkWindow *window)
 {
   CrWindow *self = CR_WINDOW (window);
+  GtkApplication *app;
+  gboolean quitting;
 
   if (self->close_ready)
     return FALSE;
@@ -346,12 +439,34 @@ cr_window_close_request (GtkWindow *window)
 
   save_window_state (self);
 
-  /* Closing the hosted room's last window closes the room for everyone:
-   * ask, as the toggle and Ctrl+W do. */
+  app = gtk_window_get_application (window);
+  quitting = CR_IS_APPLICATION (app) && _cr_application_is_quitting (CR_APPLICATION (app));
+
+  /* Closing the hosted room's last window closes the room for everyone,
+   * unless it goes on in the background: asked the first time, then as
+   * the answer (or the primary menu) says. Quitting closes it, asking as
+   * the toggle and Ctrl+W do. */
   if (cr_session_get_owner_mode (self->session) && !self->close_confirmed &&
       !session_shown_elsewhere (self))
     {
-      _cr_window_ask (self, CR_WINDOW_ASK_CLOSE_HOSTING);
+      if (quitting || !CR_IS_APPLICATION (app))
+        _cr_window_ask (self, CR_WINDOW_ASK_CLOSE_HOSTING);
+      else if (!g_settings_get_boolean (self->settings, "background-asked"))
+        _cr_window_ask (self, CR_WINDOW_ASK_KEEP_HOSTING);
+      else if (g_settings_get_boolean (self->settings, "keep-hosting-in-background"))
+        _cr_window_close_to_background (self);
+      else
+        _cr_window_ask (self, CR_WINDOW_ASK_CLOSE_HOSTING);
+      return TRUE;
+    }
+
+  /* A member who chose to stay in rooms without a window. */
+  if (!quitting && CR_IS_APPLICATION (app) && !cr_session_get_owner_mode (self->session) &&
+      cr_session_get_state (self->session) == CR_SESSION_IN_ROOM &&
+      g_settings_get_boolean (self->settings, "stay-in-background") &&
+      !session_shown_elsewhere (self))
+    {
+      _cr_window_close_to_background (self);
       return TRUE;
     }
 
@@ -374,6 +489,12 @@ cr_window_close_request (GtkWindow *window)
 }
 
 /* --- GObject ------------------------------------------------------------ */
+
+static void
+on_session_muted (CrWindow *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROOM_MUTED]);
+}
 
 static void
 cr_window_constructed (GObject *object)
@@ -401,6 +522,10 @@ cr_window_constructed (GObject *object)
                            G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "ended",
                            G_CALLBACK (on_session_ended), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::n-unread",
+                           G_CALLBACK (on_session_n_unread), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::muted",
+                           G_CALLBACK (on_session_muted), self, G_CONNECT_SWAPPED);
 
   update_view (self);
 
@@ -475,6 +600,10 @@ cr_window_get_property (GObject    *object,
                                   cr_chat_page_get_show_side (self->chat_page));
       break;
 
+    case PROP_ROOM_MUTED:
+      g_value_set_boolean (value, self->session != NULL && cr_session_get_muted (self->session));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -502,6 +631,10 @@ cr_window_set_property (GObject      *object,
       cr_chat_page_set_show_side (self->chat_page, g_value_get_boolean (value));
       break;
 
+    case PROP_ROOM_MUTED:
+      cr_session_set_muted (self->session, g_value_get_boolean (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -516,11 +649,9 @@ on_chat_page_notify_show_side (CrWindow *self)
 static void
 on_notify_is_active (CrWindow *self)
 {
-  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
-
-  /* The reader is back: what the notifications said is on screen. */
-  if (app != NULL && gtk_window_is_active (GTK_WINDOW (self)))
-    g_application_withdraw_notification (app, "message");
+  /* The reader is back: what the notifications said is on screen, if the
+   * chat shows its end. */
+  update_read (self);
 }
 
 static void
@@ -547,6 +678,9 @@ cr_window_class_init (CrWindowClass *klass)
   properties[PROP_SHOW_MEMBERS] =
     g_param_spec_boolean ("show-members", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_ROOM_MUTED] =
+    g_param_spec_boolean ("room-muted", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CR_TYPE_LOGIN_PAGE);
@@ -564,6 +698,7 @@ cr_window_class_init (CrWindowClass *klass)
 
   gtk_widget_class_install_property_action (widget_class, "win.owner-mode", "owner-mode");
   gtk_widget_class_install_property_action (widget_class, "win.show-members", "show-members");
+  gtk_widget_class_install_property_action (widget_class, "win.mute-room", "room-muted");
   _cr_window_class_add_actions (widget_class);
 }
 
@@ -583,14 +718,21 @@ cr_window_init (CrWindow *self)
   g_signal_connect_object (self->chat_page, "notify::show-side",
                            G_CALLBACK (on_chat_page_notify_show_side), self, G_CONNECT_SWAPPED);
   g_signal_connect (self, "notify::is-active", G_CALLBACK (on_notify_is_active), NULL);
+  /* Scrolling to the end reads what came (update_read). */
+  g_signal_connect_object (gtk_scrollable_get_vadjustment (
+                             GTK_SCROLLABLE (_cr_chat_page_get_message_list (self->chat_page))),
+                           "value-changed", G_CALLBACK (update_read), self, G_CONNECT_SWAPPED);
 }
 
 CrWindow *
 cr_window_new (CrApplication *application)
 {
-  return g_object_new (CR_TYPE_WINDOW,
-                       "application", application,
-                       NULL);
+  /* GtkWindow sets "application" after constructed: the session is given
+   * here, not looked up there. */
+  if (application != NULL)
+    return cr_window_new_for_session (application, cr_application_get_session (application));
+
+  return g_object_new (CR_TYPE_WINDOW, NULL);
 }
 
 CrWindow *
@@ -633,6 +775,20 @@ cr_window_get_owner_mode (CrWindow *self)
   g_return_val_if_fail (CR_IS_WINDOW (self), FALSE);
 
   return cr_session_get_owner_mode (self->session);
+}
+
+void
+_cr_window_show_message (CrWindow *self,
+                         guint64   seq)
+{
+  g_return_if_fail (CR_IS_WINDOW (self));
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "chat") != 0)
+    return;
+
+  if (!_cr_chat_page_scroll_to_seq (self->chat_page, seq))
+    cr_chat_page_show_toast (self->chat_page,
+                             _("That message is no longer loaded: showing the newest"));
 }
 
 /* --- for tests (cr-window-private.h) ------------------------------------ */

@@ -19,7 +19,9 @@ G_DECLARE_FINAL_TYPE (CrWindow, cr_window, CR, WINDOW, AdwApplicationWindow)
  * default the application's, or a new one for a window without a
  * CrApplication), "owner-mode" (boolean: the session hosts; the header-bar
  * toggle and the win.owner-mode action; setting it TRUE hosts a room,
- * setting it FALSE asks first, then closes it), "show-members" (boolean). */
+ * setting it FALSE asks first, then closes it), "show-members" (boolean),
+ * "room-muted" (boolean: the session's room sends no notification but for
+ * mentions; win.mute-room in the primary menu). */
 CrWindow  *cr_window_new             (CrApplication *application);
 CrWindow  *cr_window_new_for_session (CrApplication *application,
                                       CrSession     *session);
