@@ -181,6 +181,21 @@ client_seeds (const char *top)
   client_chunk (native, 1, CR_PACKET_BYE - CR_PACKET_JOIN, bye);
   write_seed (top, "fuzz-client", "native", native);
 
+  /* A BATCH of two events (type byte 0xff: fuzz-client.c's reliable_type). */
+  {
+    g_autoptr(GByteArray) batched = g_byte_array_new ();
+    g_autoptr(CrBatchBuilder) builder = cr_batch_builder_new ();
+    g_autoptr(GBytes) batch = NULL;
+
+    start = 2;
+    g_byte_array_append (batched, &start, 1);
+    cr_batch_builder_add (builder, CR_PACKET_EVENT, chat_body);
+    cr_batch_builder_add (builder, CR_PACKET_EVENT, join_body);
+    batch = cr_batch_builder_end (g_steal_pointer (&builder));
+    client_chunk (batched, 1, 0xff, batch);
+    write_seed (top, "fuzz-client", "batch", batched);
+  }
+
   start = 3;   /* a classic member */
   g_byte_array_append (classic, &start, 1);
   for (guint i = 0; i < lines->len; i++)

@@ -87,6 +87,7 @@ typedef struct {
   gboolean         overflow;      /* native: too much unacked; dropped at the next tick */
   CrSeal           seal;          /* native with an identity: keys, numbers (cr-crypto.h) */
   gint64           scheduled;     /* its entry in CrEngine.timers; G_MAXINT64: none */
+  guint64          told_seq;      /* the last event it was sent or welcomed with */
 } CrEngineSession;
 
 /* An entry of the timer heap: when a session wants the tick. Entries are
@@ -146,6 +147,8 @@ struct _CrEngine {
   guint64               next_job_id;
 
   CrEngineStorage      *storage;     /* cr-engine.c: the batch, unsaved events, faults */
+  GPtrArray            *fanout;      /* events committed in this batch, not yet sent to
+                                      * the members (cr-engine.c) */
 
   CrStats               stats;
   CrEngineEventFunc     event_func;
@@ -176,6 +179,11 @@ GPtrArray *_cr_engine_history        (CrEngine        *self,
                                       guint            limit);
 void      _cr_engine_commit_event    (CrEngine        *self,
                                       CrEvent         *event,
+                                      CrEngineTime     now,
+                                      GPtrArray       *out);
+/* The end of the outermost batch, once its events are written: every
+ * member gets what the batch committed, packed (BATCH, classic lines). */
+void      _cr_engine_fanout_flush    (CrEngine        *self,
                                       CrEngineTime     now,
                                       GPtrArray       *out);
 

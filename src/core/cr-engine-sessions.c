@@ -588,6 +588,9 @@ _cr_engine_session_new (CrEngine              *self,
   session->last_progress = now;
   session->joined = now;
   session->scheduled = G_MAXINT64;
+  /* What was committed before it came is in its welcome (native) or not
+   * its business (classic): the batch's fan-out starts after it. */
+  session->told_seq = cr_room_get_last_seq (self->room);
   if (dialect == CR_DIALECT_NATIVE)
     {
       session->rel = cr_reliable_new ();

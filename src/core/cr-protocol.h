@@ -43,6 +43,17 @@
  *   KEY      12   s→c  no   (ayayay)  the room's ephemeral key, identity, signature
  *   SEALED   13   both —    —         any of the above, sealed: its own
  *                                     16-byte header (cr-crypto.h), not this one
+ *   BATCH    24   s→c  yes  (a(yay))  several whole messages in one: each an
+ *                                     inner type and that type's body bytes,
+ *                                     taken in order as if each had come alone
+ *
+ * BATCH is how a room tells its members of a burst (a class joining, a
+ * read of many chats) in one datagram per member instead of one per event
+ * (cr-engine.c). Its inner bodies are opaque to the batch: a body type that
+ * grows needs no change here. A member takes a BATCH only whole: at most
+ * CR_BATCH_ITEMS_MAX items, each of a type cr_batch_inner_allowed() says a
+ * room may batch (never BATCH itself), each body that type's normal form;
+ * anything else drops the whole BATCH (counted).
  *
  * A client sends first CR_PROBE_TEXT (valid UTF-8 that the classroom server
  * ignores); a native server answers it with an unreliable PING (session 0)
@@ -97,7 +108,11 @@ typedef enum {
   CR_PACKET_KEY,
   CR_PACKET_LAST = CR_PACKET_KEY,
   CR_PACKET_SEALED = 13,  /* not a header type: cr-crypto.h's outer header */
+  CR_PACKET_BATCH = 24,   /* several messages in one (above) */
 } CrPacketType;
+
+/* Items one BATCH carries at most. */
+#define CR_BATCH_ITEMS_MAX   256
 
 typedef enum {
   CR_FLAG_RELIABLE = 1 << 0,
@@ -143,6 +158,9 @@ CrParseResult  cr_header_parse           (const guint8   *data,
 GBytes        *cr_datagram_build         (const CrHeader *header,
                                           const guint8   *body,
                                           gsize           body_len);
+
+/* A type a header may carry: JOIN…LAST and BATCH. */
+gboolean       cr_packet_type_is_known   (guint type);
 
 /* Body GVariant type for a packet type ("()" for PING/ACK). */
 const GVariantType *cr_packet_body_type  (CrPacketType type);
@@ -198,6 +216,37 @@ void           cr_members_builder_add    (CrMembersBuilder *builder,
                                           guint             flags);
 GBytes        *cr_members_builder_end    (CrMembersBuilder *builder);  /* frees builder */
 
+/* BATCH. A builder takes whole bodies (EVENT…) until the next one would
+ * not fit in one datagram's body (CR_BODY_MAX). */
+typedef struct _CrBatchBuilder CrBatchBuilder;
+CrBatchBuilder *cr_batch_builder_new     (void);
+/* FALSE (and nothing added) when the item would make the batch too big
+ * for one datagram or CR_BATCH_ITEMS_MAX items: end this one, start another. */
+gboolean       cr_batch_builder_add      (CrBatchBuilder *builder,
+                                          CrPacketType    type,
+                                          GBytes         *body);
+guint          cr_batch_builder_get_n_items (CrBatchBuilder *builder);
+GBytes        *cr_batch_builder_end      (CrBatchBuilder *builder);  /* frees builder */
+void           cr_batch_builder_free     (CrBatchBuilder *builder);
+
+/* May a room send this type inside a BATCH? */
+gboolean       cr_batch_inner_allowed    (CrPacketType    type);
+
+typedef struct {
+  CrPacketType  type;
+  GVariant     *body;   /* parsed (cr_body_parse) */
+} CrBatchItem;
+
+/* Parse a (reassembled) BATCH body and every item in it: CR_PARSE_OK and
+ * *items (CrBatchItem*, freed by the array) only when all of it is good;
+ * CR_PARSE_BAD_BODY for a body that is not a(yay) or an item whose body
+ * does not parse, CR_PARSE_BAD_TYPE for an inner type not allowed (BATCH
+ * in BATCH among them), CR_PARSE_TOO_LONG for more than CR_BATCH_ITEMS_MAX
+ * items, CR_PARSE_TOO_SHORT for none. */
+CrParseResult  cr_batch_parse            (const guint8  *body,
+                                          gsize          len,
+                                          GPtrArray    **items);
+
 /* Parsed-body accessors (bodies from cr_body_parse). */
 CrEvent       *cr_event_from_body        (GVariant *body);   /* EVENT → CrEvent */
 
@@ -222,5 +271,7 @@ GBytes        *cr_classic_message        (const char *name,
 GBytes        *cr_classic_quit           (const char *name);
 
 const char    *cr_parse_result_to_string (CrParseResult result);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrBatchBuilder, cr_batch_builder_free)
 
 G_END_DECLS

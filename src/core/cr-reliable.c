@@ -204,7 +204,7 @@ cr_reliable_send (CrReliable   *self,
   gsize offset = 0;
 
   g_return_if_fail (self != NULL);
-  g_return_if_fail (type >= CR_PACKET_JOIN && type <= CR_PACKET_LAST);
+  g_return_if_fail (cr_packet_type_is_known (type));
   g_return_if_fail (body != NULL);
 
   size = g_bytes_get_size (body);
@@ -611,7 +611,7 @@ cr_reliable_build_unreliable (CrReliable   *self,
   gsize len = 1;
 
   g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (type >= CR_PACKET_JOIN && type <= CR_PACKET_LAST, NULL);
+  g_return_val_if_fail (cr_packet_type_is_known (type), NULL);
   g_return_val_if_fail (body == NULL || g_bytes_get_size (body) <= CR_BODY_MAX, NULL);
 
   if (body != NULL)
