@@ -8,8 +8,8 @@
  * out), native member, classic member, reconnecting, leaving. The rest is
  * [flags len_hi len_lo bytes]...: each chunk is a datagram from the room
  * (flags bit 0: wrapped as a reliable message on the member's session, so
- * the fuzzer reaches the body parsers at once; bit 1: from a stranger's
- * address), and the clock moves 37 ms after each, ticking when due.
+ * the fuzzer reaches the body parsers at once, its first byte the type,
+ * 0xff a BATCH; bit 1: from a stranger's address), and the clock moves 37 ms after each, ticking when due.
  * Whatever the input, what comes out must be sane: datagrams that parse,
  * events the room could have sent, a bounded member list. Any critical or
  * warning aborts. Build and run: see README.md in this directory.

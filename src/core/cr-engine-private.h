@@ -292,6 +292,11 @@ void      _cr_engine_session_emit    (CrEngine              *self,
                                       CrEngineSession       *session,
                                       GPtrArray             *out,
                                       GBytes                *datagram);
+void      _cr_engine_session_emit_raw (CrEngine             *self,
+                                       CrEngineSession      *session,
+                                       GPtrArray            *out,
+                                       const guint8         *data,
+                                       gsize                 len);
 
 /* cr-engine-classic.c */
 void      _cr_engine_handle_classic  (CrEngine              *self,

@@ -75,6 +75,18 @@ void         cr_reliable_flush           (CrReliable *self,
                                           gint64      now,
                                           GPtrArray  *out);
 
+/* The same, each datagram handed to func as it is made: datagram is valid
+ * during the call only (so a caller that seals or copies it anyway makes
+ * no GBytes of it: a broadcast's hot path). */
+typedef void (*CrReliableDatagramFunc) (const guint8 *datagram,
+                                        gsize         len,
+                                        gpointer      user_data);
+void         cr_reliable_flush_each      (CrReliable            *self,
+                                          guint32                session,
+                                          gint64                 now,
+                                          CrReliableDatagramFunc func,
+                                          gpointer               user_data);
+
 /* Acks after delay_us (0: at once, every packet its own ACK when nothing
  * else carries it). The default is CR_ACK_DELAY_US. */
 void         cr_reliable_set_ack_delay   (CrReliable *self,
