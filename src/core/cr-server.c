@@ -280,6 +280,14 @@ timer_dispatch (GSource     *source,
   if (self->engine == NULL)
     return G_SOURCE_CONTINUE;
 
+  /* While the send buffer is full, what the room made has not even left:
+   * a retransmission now would only queue a second copy behind the first
+   * (a slow reader then makes the room resend everything it holds, and
+   * the queue grows faster than it drains). The tick waits until the
+   * queue is out (on_socket_writable schedules it again). */
+  if (self->write_source != NULL && !self->stopping)
+    return G_SOURCE_CONTINUE;
+
   cr_engine_tick (self->engine, t, self->out);
   send_out (self);
 
@@ -373,6 +381,7 @@ on_socket_writable (GSocket      *socket,
     return G_SOURCE_CONTINUE;
   self->write_source = NULL;
   watch_socket (self, G_IO_IN);
+  schedule (self);   /* the ticks held while the buffer was full */
   return G_SOURCE_REMOVE;
 }
 
