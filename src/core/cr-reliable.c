@@ -56,6 +56,7 @@ typedef struct
   guint8       flags;
   guint        retries;
   gint64       deadline;
+  gint64       sent_at;    /* its first send: an ack of it, never resent, times the path */
   GBytes      *fragment;
   SendMessage *message;    /* NULL: a message of one packet (most are) */
 } SendPacket;
@@ -78,6 +79,8 @@ struct _CrReliable
   SendPacket  *in_flight[CR_SEND_WINDOW];
   guint        n_in_flight;
   gint64       rto_deadline;
+  gint64       srtt;         /* smoothed round trip (RFC 6298); 0: no sample yet */
+  gint64       rttvar;
   guint        unacked_messages;
   gsize        unacked_bytes;
 
@@ -127,10 +130,24 @@ recv_packet_free (RecvPacket *packet)
   g_free (packet);
 }
 
+/* The timeout before a first resend: CR_RTO_INITIAL_US, or more when the
+ * path takes longer (RFC 6298's srtt + 4 rttvar). The round trip includes
+ * the time a datagram waits in the sender's and the receiver's queues: a
+ * reader that falls behind by a second must not be sent everything in
+ * flight again every 200 ms (each copy queues behind the last). */
 static gint64
-rto_for_retries (guint retries)
+rto_base (CrReliable *self)
 {
-  gint64 rto = CR_RTO_INITIAL_US;
+  if (self->srtt == 0)
+    return CR_RTO_INITIAL_US;
+  return CLAMP (self->srtt + 4 * self->rttvar, CR_RTO_INITIAL_US, CR_RTO_MAX_US);
+}
+
+static gint64
+rto_for_retries (CrReliable *self,
+                 guint       retries)
+{
+  gint64 rto = rto_base (self);
 
   for (guint i = 0; i < retries && rto < CR_RTO_MAX_US; i++)
     rto *= 2;
@@ -313,6 +330,22 @@ ack_packet (CrReliable *self,
   if (packet == NULL || packet->number != number)
     return;
 
+  /* Karn: only a packet sent once says how long the path takes. */
+  if (packet->retries == 0 && self->now >= packet->sent_at)
+    {
+      gint64 sample = self->now - packet->sent_at;
+
+      if (self->srtt == 0)
+        {
+          self->srtt = MAX (sample, 1);
+          self->rttvar = sample / 2;
+        }
+      else
+        {
+          self->rttvar = (3 * self->rttvar + ABS (self->srtt - sample)) / 4;
+          self->srtt = MAX ((7 * self->srtt + sample) / 8, 1);
+        }
+    }
   self->in_flight[slot] = NULL;
   self->n_in_flight--;
   self->unacked_bytes -= MIN (self->unacked_bytes, g_bytes_get_size (packet->fragment));
@@ -575,7 +608,7 @@ cr_reliable_flush_each (CrReliable           *self,
           if (packet->deadline <= now)
             {
               packet->retries++;
-              packet->deadline = now + rto_for_retries (packet->retries);
+              packet->deadline = now + rto_for_retries (self, packet->retries);
               func (buf, write_reliable (&base, packet, buf), user_data);
               self->retransmits++;
               sent = TRUE;
@@ -597,7 +630,8 @@ cr_reliable_flush_each (CrReliable           *self,
       self->in_flight[packet->number % CR_SEND_WINDOW] = packet;
       self->n_in_flight++;
       self->next_to_send = packet->number + 1;
-      packet->deadline = now + CR_RTO_INITIAL_US;
+      packet->sent_at = now;
+      packet->deadline = now + rto_base (self);
       self->rto_deadline = MIN (self->rto_deadline, packet->deadline);
       func (buf, write_reliable (&base, packet, buf), user_data);
       sent = TRUE;

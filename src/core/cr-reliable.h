@@ -10,7 +10,8 @@
  * all but the last), each its own packet number. The peer acks with the
  * header's ack (highest number received in order) and ack bits (the 32 after
  * it). Unacked packets are sent again after a timeout that starts at
- * CR_RTO_INITIAL_US and doubles up to CR_RTO_MAX_US; at most
+ * CR_RTO_INITIAL_US (more once acks show the round trip is longer: RFC
+ * 6298's srtt + 4 rttvar) and doubles up to CR_RTO_MAX_US; at most
  * CR_SEND_WINDOW packets are in flight. Incoming packets are delivered in
  * order, once, reassembled; duplicates and packets beyond
  * CR_RECEIVE_WINDOW ahead are dropped (and still acked).
