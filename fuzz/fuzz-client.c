@@ -8,8 +8,8 @@
  * out), native member, classic member, reconnecting, leaving. The rest is
  * [flags len_hi len_lo bytes]...: each chunk is a datagram from the room
  * (flags bit 0: wrapped as a reliable message on the member's session, so
- * the fuzzer reaches the body parsers at once; bit 1: from a stranger's
- * address), and the clock moves 37 ms after each, ticking when due.
+ * the fuzzer reaches the body parsers at once, its first byte the type,
+ * 0xff a BATCH; bit 1: from a stranger's address), and the clock moves 37 ms after each, ticking when due.
  * Whatever the input, what comes out must be sane: datagrams that parse,
  * events the room could have sent, a bounded member list. Any critical or
  * warning aborts. Build and run: see README.md in this directory.
@@ -200,6 +200,17 @@ bring_to (Fuzz  *f,
     }
 }
 
+/* The type of a reliable message from the room: JOIN…LAST, and BATCH
+ * (type 24, cr-protocol.h) for 0xff, so that its parser and what it hands
+ * on are reached (corpus/fuzz-client/batch). */
+static CrPacketType
+reliable_type (guint8 byte)
+{
+  if (byte == 0xff)
+    return CR_PACKET_BATCH;
+  return CR_PACKET_JOIN + byte % CR_PACKET_LAST;
+}
+
 int
 LLVMFuzzerInitialize (int    *argc,
                       char ***argv)
@@ -237,7 +248,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
         {
           g_autoptr(GBytes) body = g_bytes_new (data + pos + 1, len - 1);
 
-          send_reliable (&f, CR_PACKET_JOIN + data[pos] % CR_PACKET_LAST, body);
+          send_reliable (&f, reliable_type (data[pos]), body);
         }
       else
         feed (&f, data + pos, len, (flags & 2) != 0 ? f.stranger : f.room);

@@ -209,6 +209,19 @@ client_seeds (const char *top)
     client_chunk (talk, 1, CR_PACKET_PAGE - CR_PACKET_JOIN, page_body);
     client_chunk (talk, 1, CR_PACKET_RESULTS - CR_PACKET_JOIN, results_body);
     write_seed (top, "fuzz-client", "conversation", talk);
+  /* A BATCH of two events (type byte 0xff: fuzz-client.c's reliable_type). */
+  {
+    g_autoptr(GByteArray) batched = g_byte_array_new ();
+    g_autoptr(CrBatchBuilder) builder = cr_batch_builder_new ();
+    g_autoptr(GBytes) batch = NULL;
+
+    start = 2;
+    g_byte_array_append (batched, &start, 1);
+    cr_batch_builder_add (builder, CR_PACKET_EVENT, chat_body);
+    cr_batch_builder_add (builder, CR_PACKET_EVENT, join_body);
+    batch = cr_batch_builder_end (g_steal_pointer (&builder));
+    client_chunk (batched, 1, 0xff, batch);
+    write_seed (top, "fuzz-client", "batch", batched);
   }
 
   start = 3;   /* a classic member */

@@ -1061,6 +1061,164 @@ test_hostile_classic (void)
   hand_clear (&h);
 }
 
+/* ------------------------------------------------------------------ */
+/* BATCH (cr-protocol.h: type 24)                                     */
+
+static GBytes *
+hand_batch_raw (guint         n,
+                const guint8 *types,
+                GBytes      **bodies)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new ();
+  g_autoptr(GVariant) array = NULL;
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, g_variant_new ("(y@ay)", types[i],
+                                           g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING,
+                                                                     bodies[i], TRUE)));
+  array = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("(yay)"),
+                                                   (GVariant **) items->pdata, n));
+  return g_variant_get_data_as_bytes (array);
+}
+
+static GBytes *
+hand_event_body (guint64      seq,
+                 CrEventKind  kind,
+                 const char  *name,
+                 const char  *text)
+{
+  g_autoptr(CrEvent) event = cr_event_new (seq, 1, kind, name, text, 0);
+
+  return cr_body_event (event);
+}
+
+/* A BATCH is its events, in order, as if each had come alone: the member
+ * list follows them, and they are news. */
+static void
+test_hand_batch (void)
+{
+  Hand h = { 0 };
+  g_autoptr(CrBatchBuilder) builder = cr_batch_builder_new ();
+  g_autoptr(GBytes) batch = NULL;
+  CrClientEngineStats before, after;
+  const char *names[] = { "carol", "dave", "erin", "frank" };
+  guint first = 0;
+
+  hand_init (&h);
+  hand_join (&h);
+  first = h.outputs->len;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(GBytes) body = hand_event_body (10 + i, CR_EVENT_JOIN, names[i], "");
+
+      g_assert_true (cr_batch_builder_add (builder, CR_PACKET_EVENT, body));
+    }
+  {
+    g_autoptr(GBytes) body = hand_event_body (14, CR_EVENT_CHAT, "carol", "hi all");
+
+    g_assert_true (cr_batch_builder_add (builder, CR_PACKET_EVENT, body));
+  }
+  batch = cr_batch_builder_end (g_steal_pointer (&builder));
+  before = hand_stats (&h);
+  hand_send (&h, CR_PACKET_BATCH, batch);
+  after = hand_stats (&h);
+  g_assert_cmpuint (after.malformed, ==, before.malformed);
+  g_assert_cmpuint (after.rejected, ==, before.rejected);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_assert_true (has_member (h.client, names[i]));
+  g_assert_cmpuint (cr_client_engine_get_last_seq (h.client), ==, 14);
+  g_assert_cmpuint (count_events (h.outputs, CR_EVENT_CHAT, "carol", "hi all"), ==, 1);
+
+  /* In order: the four joins, then the line. */
+  {
+    guint seen = 0;
+
+    for (guint i = first; i < h.outputs->len; i++)
+      {
+        CrClientOutput *output = h.outputs->pdata[i];
+
+        if (output->kind != CR_CLIENT_OUTPUT_EVENT)
+          continue;
+        g_assert_cmpuint (output->event->seq, ==, 10 + seen);
+        g_assert_true (output->announce);
+        seen++;
+      }
+    g_assert_cmpuint (seen, ==, 5);
+  }
+  hand_clear (&h);
+}
+
+/* A hostile room's BATCH: nested, truncated, too many items, an inner type
+ * a room never batches, an inner body that is not its type. Each one is
+ * dropped whole (none of its events shown, not even the good ones before
+ * the bad item) and counted as malformed; the session goes on. */
+static void
+test_hostile_batch (void)
+{
+  Hand h = { 0 };
+  g_autoptr(GBytes) good = hand_event_body (20, CR_EVENT_JOIN, "mallory", "");
+  g_autoptr(GBytes) chat = cr_body_chat (1, "not from a room");
+  g_autoptr(GBytes) pair = NULL;
+  GBytes *bodies[CR_BATCH_ITEMS_MAX + 1];
+  guint8 types[CR_BATCH_ITEMS_MAX + 1];
+  g_autoptr(GPtrArray) hostile = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  CrClientEngineStats before, after;
+
+  hand_init (&h);
+  hand_join (&h);
+
+  types[0] = types[1] = CR_PACKET_EVENT;
+  bodies[0] = bodies[1] = good;
+  pair = hand_batch_raw (2, types, bodies);
+
+  /* Nested. */
+  types[1] = CR_PACKET_BATCH;
+  bodies[1] = pair;
+  g_ptr_array_add (hostile, hand_batch_raw (2, types, bodies));
+  /* A member's CHAT, a WELCOME (would reset the session), an unknown type. */
+  types[1] = CR_PACKET_CHAT;
+  bodies[1] = chat;
+  g_ptr_array_add (hostile, hand_batch_raw (2, types, bodies));
+  types[1] = CR_PACKET_WELCOME;
+  g_ptr_array_add (hostile, hand_batch_raw (2, types, bodies));
+  types[1] = 200;
+  g_ptr_array_add (hostile, hand_batch_raw (2, types, bodies));
+  /* An EVENT that is not one. */
+  types[1] = CR_PACKET_EVENT;
+  g_ptr_array_add (hostile, hand_batch_raw (2, types, bodies));
+  /* Over-long. */
+  for (guint i = 0; i <= CR_BATCH_ITEMS_MAX; i++)
+    {
+      types[i] = CR_PACKET_EVENT;
+      bodies[i] = good;
+    }
+  g_ptr_array_add (hostile, hand_batch_raw (CR_BATCH_ITEMS_MAX + 1, types, bodies));
+  /* Truncated, and empty. */
+  g_ptr_array_add (hostile, g_bytes_new_from_bytes (pair, 0, g_bytes_get_size (pair) - 3));
+  g_ptr_array_add (hostile, hand_batch_raw (0, types, bodies));
+
+  for (guint i = 0; i < hostile->len; i++)
+    {
+      g_test_message ("hostile BATCH %u", i);
+      before = hand_stats (&h);
+      hand_send (&h, CR_PACKET_BATCH, hostile->pdata[i]);
+      after = hand_stats (&h);
+      g_assert_cmpuint (after.malformed, ==, before.malformed + 1);
+      g_assert_false (has_member (h.client, "mallory"));
+      g_assert_cmpuint (count_events (h.outputs, 0, "mallory", NULL), ==, 0);
+      g_assert_cmpint (cr_client_engine_get_state (h.client), ==, CR_CLIENT_CONNECTED);
+    }
+
+  /* And after all that, a good one is taken. */
+  hand_send (&h, CR_PACKET_BATCH, pair);
+  g_assert_true (has_member (h.client, "mallory"));
+  /* The second copy of seq 20 in it is stale, as it would be alone. */
+  g_assert_cmpuint (count_events (h.outputs, CR_EVENT_JOIN, "mallory", NULL), ==, 1);
+  hand_clear (&h);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1078,6 +1236,8 @@ main (int   argc,
   g_test_add_func ("/chatroom/client-engine/hand-classic", test_hand_classic);
   g_test_add_func ("/chatroom/client-engine/hostile-native", test_hostile_native);
   g_test_add_func ("/chatroom/client-engine/hostile-classic", test_hostile_classic);
+  g_test_add_func ("/chatroom/client-engine/hand-batch", test_hand_batch);
+  g_test_add_func ("/chatroom/client-engine/hostile-batch", test_hostile_batch);
 
   return g_test_run ();
 }

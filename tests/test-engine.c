@@ -13,6 +13,7 @@
 #include <locale.h>
 #include <string.h>
 
+#include "cr-classic.h"
 #include "cr-client-engine.h"
 #include "cr-engine.h"
 #include "cr-store-private.h"
@@ -1232,6 +1233,133 @@ test_server_relays_while_hashing (void)
   cr_test_room_clear (&room);
 }
 
+/* The batch's fan-out (cr-engine.c): what a read commits reaches each
+ * member only after the read's write, packed: a native member one BATCH,
+ * a classic one its join lines together and each chat line alone, every
+ * line in order. A newcomer of the batch is told only what came after
+ * its own join. A BATCH from a member is dropped and counted. */
+static void
+test_batch_fanout (Fixture       *f,
+                   gconstpointer  data)
+{
+  Peer *alice = native_join (f, "alice");
+  Peer *carol = add_peer (f, TRUE);
+  Peer *joiners[6];
+  guint from = alice->outputs->len;
+  guint batches = 0, events = 0;
+  guint32 session = 0;
+  CrStats before, after;
+
+  feed_text (f, carol, "N carol");
+  feed_text (f, carol, "M carol here");
+  pump (f);
+  from = alice->outputs->len;
+  g_ptr_array_set_size (carol->lines, 0);
+
+  cr_engine_begin_batch (f->engine);
+  for (guint i = 0; i < G_N_ELEMENTS (joiners); i++)
+    {
+      g_autofree char *line = g_strdup_printf ("N j%u", i);
+
+      joiners[i] = add_peer (f, TRUE);
+      feed_text (f, joiners[i], line);
+    }
+  feed_text (f, joiners[0], "M j0 hello");
+  feed_text (f, carol, "M carol welcome");
+
+  /* Inside the read: the joiners have their OK, nobody any news yet. */
+  for (guint i = 0; i < f->out->len; i++)
+    {
+      CrDatagram *d = f->out->pdata[i];
+
+      g_assert_false (same_addr (d->to, alice->addr));
+      g_assert_false (same_addr (d->to, carol->addr));
+    }
+  cr_engine_end_batch (f->engine, f->now, f->out);
+
+  /* alice: a single BATCH datagram carries the 8 events. */
+  for (guint i = 0; i < f->out->len; i++)
+    {
+      CrDatagram *d = f->out->pdata[i];
+      gsize len;
+      const guint8 *bytes = g_bytes_get_data (d->data, &len);
+      CrHeader header;
+
+      if (!same_addr (d->to, alice->addr))
+        continue;
+      g_assert_cmpint (cr_header_parse (bytes, len, &header, NULL, NULL), ==, CR_PARSE_OK);
+      g_assert_cmpint (header.type, ==, CR_PACKET_BATCH);
+      session = header.session;
+      batches++;
+    }
+  g_assert_cmpuint (batches, ==, 1);
+  pump (f);
+
+  for (guint i = from; i < alice->outputs->len; i++)
+    {
+      CrClientOutput *output = alice->outputs->pdata[i];
+      g_autofree char *name = g_strdup_printf ("j%u", events);
+
+      if (output->kind != CR_CLIENT_OUTPUT_EVENT)
+        continue;
+      if (events < G_N_ELEMENTS (joiners))
+        {
+          g_assert_cmpint (output->event->kind, ==, CR_EVENT_JOIN);
+          g_assert_cmpstr (output->event->name, ==, name);
+        }
+      else if (events == G_N_ELEMENTS (joiners))
+        g_assert_cmpstr (output->event->text, ==, "hello");
+      else
+        g_assert_cmpstr (output->event->text, ==, "welcome");
+      events++;
+    }
+  g_assert_cmpuint (events, ==, G_N_ELEMENTS (joiners) + 2);
+
+  /* carol: the six join lines in one datagram, then each chat line. */
+  g_assert_cmpuint (carol->lines->len, ==, 3);
+  {
+    g_auto(GStrv) lines = g_strsplit (carol->lines->pdata[0], "\n", -1);
+
+    g_assert_cmpuint (g_strv_length (lines), ==, G_N_ELEMENTS (joiners));
+    for (guint i = 0; i < G_N_ELEMENTS (joiners); i++)
+      {
+        g_autoptr(CrEvent) event = cr_classic_parse_line (lines[i], i + 1, 0);
+        g_autofree char *name = g_strdup_printf ("j%u", i);
+
+        g_assert_cmpint (event->kind, ==, CR_EVENT_JOIN);
+        g_assert_cmpstr (event->name, ==, name);
+      }
+  }
+  g_assert_nonnull (strstr (carol->lines->pdata[1], "hello"));
+  g_assert_nonnull (strstr (carol->lines->pdata[2], "welcome"));
+
+  /* j3 joined after j0…j2: it hears of j4 and j5, and both lines. */
+  g_assert_cmpuint (joiners[3]->lines->len, ==, 4);   /* OK, the two joins, two lines */
+  g_assert_cmpstr (joiners[3]->lines->pdata[0], ==, CR_CLASSIC_OK);
+  g_assert_nonnull (strstr (joiners[3]->lines->pdata[1], "j4"));
+  g_assert_nonnull (strstr (joiners[3]->lines->pdata[1], "j5"));
+  g_assert_null (strstr (joiners[3]->lines->pdata[1], "j3"));
+
+  /* A member may not send a BATCH: dropped, counted, still a member. */
+  {
+    static const guint8 unit = 0;
+    g_autoptr(GBytes) datagram = NULL;
+    CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_BATCH, CR_FLAG_RELIABLE, session, 1, 0, 0 };
+    gsize len;
+    const guint8 *bytes;
+
+    g_assert_cmpuint (session, !=, 0);
+    cr_engine_get_stats (f->engine, &before);
+    datagram = cr_datagram_build (&header, &unit, 1);
+    bytes = g_bytes_get_data (datagram, &len);
+    engine_feed (f, alice->addr, bytes, len);
+    cr_engine_get_stats (f->engine, &after);
+    g_assert_cmpuint (after.malformed, ==, before.malformed + 1);
+    pump (f);
+    g_assert_true (is_member (alice));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1257,6 +1385,7 @@ main (int   argc,
   ADD ("auth-flood", test_auth_flood);
   ADD ("auth-wrong-password", test_auth_wrong_password);
   ADD ("auth-close-while-pending", test_auth_close_while_pending);
+  ADD ("batch-fanout", test_batch_fanout);
 #undef ADD
   g_test_add_func ("/chatroom/engine/auth-job-reproducible", test_auth_job_reproducible);
   g_test_add_func ("/chatroom/engine/server-relays-while-hashing",

@@ -813,6 +813,7 @@ feed_everything (const guint8 *data,
       g_autoptr(GVariant) value = NULL;
 
       g_assert_true (cr_protocol_is_native (data, len));
+      g_assert_cmpuint (header.type, >=, CR_PACKET_JOIN);
       g_assert_true (cr_packet_type_is_valid (header.type));
       value = cr_body_parse (header.type, body, body_len);
       if (value != NULL)
@@ -1126,6 +1127,213 @@ test_is_native (void)
                    ==, CR_CLASSIC_INVALID);
 }
 
+/* BATCH (type 24) ------------------------------------------------------- */
+
+static GBytes *
+batch_event_body (guint64     seq,
+                  const char *name)
+{
+  g_autoptr(CrEvent) event = cr_event_new (seq, 1700000000000000, CR_EVENT_JOIN, name, "", 0);
+
+  return cr_body_event (event);
+}
+
+/* A BATCH body made by hand, whatever its items: types[i] and bodies[i]. */
+static GBytes *
+raw_batch (guint         n,
+           const guint8 *types,
+           GBytes      **bodies)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new ();
+  g_autoptr(GVariant) array = NULL;
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, g_variant_new ("(y@ay)", types[i],
+                                           g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING,
+                                                                     bodies[i], TRUE)));
+  array = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("(yay)"),
+                                                   (GVariant **) items->pdata, n));
+  return g_variant_get_data_as_bytes (array);
+}
+
+/* Several events in one BATCH come out whole and in order, in a datagram
+ * whose header says BATCH. */
+static void
+test_batch_round_trip (void)
+{
+  g_autoptr(CrBatchBuilder) builder = cr_batch_builder_new ();
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) datagram = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  const guint8 *data;
+  const guint8 *inner;
+  gsize len, inner_len;
+  CrHeader header;
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("member%u", i);
+      g_autoptr(GBytes) event = batch_event_body (100 + i, name);
+
+      g_assert_true (cr_batch_builder_add (builder, CR_PACKET_EVENT, event));
+    }
+  g_assert_cmpuint (cr_batch_builder_get_n_items (builder), ==, 5);
+  body = cr_batch_builder_end (g_steal_pointer (&builder));
+
+  datagram = make_datagram (CR_PACKET_BATCH, CR_FLAG_RELIABLE, 7, 9, body);
+  data = g_bytes_get_data (datagram, &len);
+  g_assert_cmpint (cr_header_parse (data, len, &header, &inner, &inner_len), ==, CR_PARSE_OK);
+  g_assert_cmpuint (header.type, ==, CR_PACKET_BATCH);
+  g_assert_true (cr_packet_type_is_valid (CR_PACKET_BATCH));
+
+  g_assert_cmpint (cr_batch_parse (inner, inner_len, &items), ==, CR_PARSE_OK);
+  g_assert_cmpuint (items->len, ==, 5);
+  for (guint i = 0; i < 5; i++)
+    {
+      CrBatchItem *item = items->pdata[i];
+      g_autoptr(CrEvent) event = cr_event_from_body (item->body);
+      g_autofree char *name = g_strdup_printf ("member%u", i);
+
+      g_assert_cmpint (item->type, ==, CR_PACKET_EVENT);
+      g_assert_cmpuint (event->seq, ==, 100 + i);
+      g_assert_cmpstr (event->name, ==, name);
+      g_assert_cmpint (event->kind, ==, CR_EVENT_JOIN);
+    }
+}
+
+/* A builder stops before a datagram's body is full, and before
+ * CR_BATCH_ITEMS_MAX: what it made always fits and parses. */
+static void
+test_batch_bounds (void)
+{
+  g_autoptr(CrBatchBuilder) builder = cr_batch_builder_new ();
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autofree char *long_text = g_strnfill (CR_BODY_MAX, 'x');
+  g_autoptr(CrEvent) long_event = cr_event_new (1, 1, CR_EVENT_CHAT, "a", long_text, 0);
+  g_autoptr(GBytes) long_body = cr_body_event (long_event);
+  guint n = 0;
+
+  /* Alone too big for a batch. */
+  g_assert_false (cr_batch_builder_add (builder, CR_PACKET_EVENT, long_body));
+  g_assert_cmpuint (cr_batch_builder_get_n_items (builder), ==, 0);
+
+  for (;;)
+    {
+      g_autoptr(GBytes) event = batch_event_body (n + 1, "someone");
+
+      if (!cr_batch_builder_add (builder, CR_PACKET_EVENT, event))
+        break;
+      n++;
+      g_assert_cmpuint (n, <=, CR_BATCH_ITEMS_MAX);
+    }
+  g_assert_cmpuint (n, >, 10);
+  body = cr_batch_builder_end (g_steal_pointer (&builder));
+  g_test_message ("%u events in a batch of %" G_GSIZE_FORMAT " bytes", n, g_bytes_get_size (body));
+  g_assert_cmpuint (g_bytes_get_size (body), <=, CR_BODY_MAX);
+  g_assert_cmpint (cr_batch_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                   &items), ==, CR_PARSE_OK);
+  g_assert_cmpuint (items->len, ==, n);
+}
+
+/* What a hostile room could send: each one refused whole, with a reason,
+ * and no items handed out. */
+static void
+test_batch_hostile (void)
+{
+  g_autoptr(GBytes) event = batch_event_body (1, "alice");
+  g_autoptr(GBytes) chat = cr_body_chat (5, "hello");
+  g_autoptr(GBytes) good = NULL;
+  g_autoptr(GBytes) nested = NULL;
+  g_autoptr(GBytes) wrong = NULL;
+  g_autoptr(GBytes) mislabelled = NULL;
+  g_autoptr(GBytes) empty = NULL;
+  g_autoptr(GBytes) over = NULL;
+  g_autoptr(GBytes) not_normal = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  GBytes *bodies[CR_BATCH_ITEMS_MAX + 1];
+  guint8 types[CR_BATCH_ITEMS_MAX + 1];
+  const guint8 *data;
+  gsize len;
+
+#define PARSE(bytes) cr_batch_parse (g_bytes_get_data ((bytes), NULL), \
+                                     g_bytes_get_size ((bytes)), &items)
+
+  /* The good one, for contrast. */
+  types[0] = types[1] = CR_PACKET_EVENT;
+  bodies[0] = bodies[1] = event;
+  good = raw_batch (2, types, bodies);
+  g_assert_cmpint (PARSE (good), ==, CR_PARSE_OK);
+  g_assert_cmpuint (items->len, ==, 2);
+  g_clear_pointer (&items, g_ptr_array_unref);
+
+  /* A BATCH inside a BATCH. */
+  types[1] = CR_PACKET_BATCH;
+  bodies[1] = good;
+  nested = raw_batch (2, types, bodies);
+  g_assert_cmpint (PARSE (nested), ==, CR_PARSE_BAD_TYPE);
+  g_assert_null (items);
+
+  /* A type a room never batches (a member's CHAT, a WELCOME, unknown). */
+  for (guint t = 0; t < 256; t++)
+    {
+      if (t == CR_PACKET_EVENT)
+        continue;
+      types[1] = t;
+      bodies[1] = chat;
+      g_clear_pointer (&wrong, g_bytes_unref);
+      wrong = raw_batch (2, types, bodies);
+      g_assert_cmpint (PARSE (wrong), ==, CR_PARSE_BAD_TYPE);
+      g_assert_null (items);
+    }
+
+  /* An EVENT whose body is not one. */
+  types[1] = CR_PACKET_EVENT;
+  bodies[1] = chat;
+  mislabelled = raw_batch (2, types, bodies);
+  g_assert_cmpint (PARSE (mislabelled), ==, CR_PARSE_BAD_BODY);
+  g_assert_null (items);
+
+  /* Nothing in it. */
+  empty = raw_batch (0, types, bodies);
+  g_assert_cmpint (PARSE (empty), ==, CR_PARSE_TOO_SHORT);
+  g_assert_null (items);
+
+  /* Over-long: one item more than allowed (the count is checked before
+   * any item is parsed). */
+  for (guint i = 0; i <= CR_BATCH_ITEMS_MAX; i++)
+    {
+      types[i] = CR_PACKET_EVENT;
+      bodies[i] = event;
+    }
+  over = raw_batch (CR_BATCH_ITEMS_MAX + 1, types, bodies);
+  g_assert_cmpint (PARSE (over), ==, CR_PARSE_TOO_LONG);
+  g_assert_null (items);
+  g_clear_pointer (&over, g_bytes_unref);
+  over = raw_batch (CR_BATCH_ITEMS_MAX, types, bodies);
+  g_assert_cmpint (PARSE (over), ==, CR_PARSE_OK);
+  g_clear_pointer (&items, g_ptr_array_unref);
+
+  /* Truncated anywhere: never taken. */
+  data = g_bytes_get_data (good, &len);
+  for (gsize cut = 0; cut < len; cut++)
+    {
+      g_assert_cmpint (cr_batch_parse (data, cut, &items), !=, CR_PARSE_OK);
+      g_assert_null (items);
+    }
+
+  /* Not in normal form: a framing offset pointing elsewhere. */
+  {
+    g_autofree guint8 *copy = g_memdup2 (data, len);
+
+    copy[len - 1] ^= 0x01;
+    not_normal = g_bytes_new (copy, len);
+    g_assert_cmpint (PARSE (not_normal), !=, CR_PARSE_OK);
+    g_assert_null (items);
+  }
+#undef PARSE
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1146,6 +1354,9 @@ main (int   argc,
   g_test_add_func ("/chatroom/protocol/classic-parse", test_classic_parse);
   g_test_add_func ("/chatroom/protocol/classic-build", test_classic_build);
   g_test_add_func ("/chatroom/protocol/is-native", test_is_native);
+  g_test_add_func ("/chatroom/protocol/batch-round-trip", test_batch_round_trip);
+  g_test_add_func ("/chatroom/protocol/batch-bounds", test_batch_bounds);
+  g_test_add_func ("/chatroom/protocol/batch-hostile", test_batch_hostile);
 
   return g_test_run ();
 }

@@ -1048,6 +1048,69 @@ test_ack_now (void)
   g_assert_cmpuint (acks->len, ==, 2);
 }
 
+/* The first resend waits for the round trip the acks have shown: a peer
+ * that answers after 10 ms keeps the 200 ms timeout, one whose acks come
+ * a second late (a reader that fell behind, its queue full) is not sent
+ * everything in flight again every 200 ms. */
+static void
+test_rto_follows_round_trip (void)
+{
+  const gint64 start = 5 * G_TIME_SPAN_SECOND;
+  const gint64 trips[] = { 10 * G_TIME_SPAN_MILLISECOND, G_TIME_SPAN_SECOND };
+
+  for (guint t = 0; t < G_N_ELEMENTS (trips); t++)
+    {
+      g_autoptr(CrReliable) a = cr_reliable_new ();
+      g_autoptr(CrReliable) b = cr_reliable_new ();
+      g_autoptr(GPtrArray) out = new_datagrams ();
+      g_autoptr(GPtrArray) acks = new_datagrams ();
+      g_autoptr(GPtrArray) deliveries = new_deliveries ();
+      gint64 now = start;
+
+      /* Four messages, each acked one round trip later. */
+      for (guint i = 0; i < 4; i++)
+        {
+          g_autoptr(GBytes) body = message_body (i, 50);
+
+          cr_reliable_send (a, CR_PACKET_CHAT, body);
+          g_ptr_array_set_size (out, 0);
+          cr_reliable_flush (a, 1, now, out);
+          g_assert_cmpuint (out->len, ==, 1);
+          g_assert_true (pass (b, out->pdata[0], now, deliveries));
+          cr_reliable_ack_now (b);
+          g_ptr_array_set_size (acks, 0);
+          cr_reliable_flush (b, 1, now, acks);
+          g_assert_cmpuint (acks->len, ==, 1);
+          now += trips[t];
+          pass (a, acks->pdata[0], now, deliveries);
+          g_assert_cmpuint (cr_reliable_get_unacked (a), ==, 0);
+        }
+
+      /* A fifth, never acked: when is it sent again? */
+      {
+        g_autoptr(GBytes) body = message_body (9, 50);
+        gint64 gap;
+
+        cr_reliable_send (a, CR_PACKET_CHAT, body);
+        g_ptr_array_set_size (out, 0);
+        cr_reliable_flush (a, 1, now, out);
+        gap = cr_reliable_next_deadline (a) - now;
+        g_test_message ("round trip %" G_GINT64_FORMAT " µs: first resend after %"
+                        G_GINT64_FORMAT " µs", trips[t], gap);
+        if (trips[t] < CR_RTO_INITIAL_US / 4)
+          g_assert_cmpint (gap, ==, CR_RTO_INITIAL_US);
+        else
+          {
+            g_assert_cmpint (gap, >=, trips[t]);
+            g_assert_cmpint (gap, <=, CR_RTO_MAX_US);
+          }
+        g_ptr_array_set_size (out, 0);
+        cr_reliable_flush (a, 1, now + CR_RTO_INITIAL_US, out);
+        g_assert_cmpuint (out->len, ==, trips[t] < CR_RTO_INITIAL_US / 4 ? 1 : 0);
+      }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1071,6 +1134,7 @@ main (int   argc,
   g_test_add_func ("/chatroom/reliable/out-of-window", test_out_of_window);
   g_test_add_func ("/chatroom/reliable/bogus-ack", test_bogus_ack);
   g_test_add_func ("/chatroom/reliable/many", test_many);
+  g_test_add_func ("/chatroom/reliable/rto-follows-round-trip", test_rto_follows_round_trip);
 
   return g_test_run ();
 }

@@ -592,24 +592,13 @@ handle_refuse (CrClientEngine *engine,
 }
 
 static void
-handle_delivery (CrClientEngine *engine,
-                 Native         *n,
-                 CrDelivery     *delivery,
-                 gint64          now)
+handle_body (CrClientEngine *engine,
+             Native         *n,
+             CrPacketType    type,
+             GVariant       *body,
+             gint64          now)
 {
-  g_autoptr(GVariant) body = NULL;
-  gsize len;
-  const guint8 *data = g_bytes_get_data (delivery->body, &len);
-
-  body = cr_body_parse (delivery->type, data, len);
-  if (body == NULL)
-    {
-      g_debug ("Dropping a malformed %u body", delivery->type);
-      engine->stats.malformed++;
-      return;
-    }
-
-  switch ((CrPacketType) delivery->type)
+  switch (type)
     {
     case CR_PACKET_WELCOME:
       handle_welcome (engine, n, body);
@@ -649,6 +638,58 @@ handle_delivery (CrClientEngine *engine,
       engine->stats.rejected++;
       break;
     }
+}
+
+/* A BATCH is taken whole or not at all (cr-protocol.h): its items, in
+ * order, as if each had come alone. */
+static void
+handle_batch (CrClientEngine *engine,
+              Native         *n,
+              const guint8   *data,
+              gsize           len,
+              gint64          now)
+{
+  g_autoptr(GPtrArray) items = NULL;
+  CrParseResult result = cr_batch_parse (data, len, &items);
+
+  if (result != CR_PARSE_OK)
+    {
+      g_debug ("Dropping a BATCH: %s", cr_parse_result_to_string (result));
+      engine->stats.malformed++;
+      return;
+    }
+  for (guint i = 0; i < items->len; i++)
+    {
+      CrBatchItem *item = items->pdata[i];
+
+      handle_body (engine, n, item->type, item->body, now);
+    }
+}
+
+static void
+handle_delivery (CrClientEngine *engine,
+                 Native         *n,
+                 CrDelivery     *delivery,
+                 gint64          now)
+{
+  g_autoptr(GVariant) body = NULL;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (delivery->body, &len);
+
+  if (delivery->type == CR_PACKET_BATCH)
+    {
+      handle_batch (engine, n, data, len, now);
+      return;
+    }
+
+  body = cr_body_parse (delivery->type, data, len);
+  if (body == NULL)
+    {
+      g_debug ("Dropping a malformed %u body", delivery->type);
+      engine->stats.malformed++;
+      return;
+    }
+  handle_body (engine, n, delivery->type, body, now);
 }
 
 /* The room's KEY: its signature checked, then its identity against the

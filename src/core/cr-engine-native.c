@@ -482,6 +482,24 @@ _cr_engine_session_emit (CrEngine        *self,
   _cr_engine_emit (self, out, session->addr, datagram);
 }
 
+/* The same from bytes valid during the call (cr_reliable_flush_each's):
+ * sealed straight from them, or copied once. */
+void
+_cr_engine_session_emit_raw (CrEngine        *self,
+                             CrEngineSession *session,
+                             GPtrArray       *out,
+                             const guint8    *data,
+                             gsize            len)
+{
+  GBytes *datagram;
+
+  if (cr_seal_is_set (&session->seal))
+    datagram = cr_seal (&session->seal, session->id, NULL, data, len);
+  else
+    datagram = g_bytes_new (data, len);
+  _cr_engine_emit (self, out, session->addr, datagram);
+}
+
 /* The handshake's secret is replaced every CR_HANDSHAKE_ROTATE_US; the
  * one before still answers a JOIN that was on its way. Past sessions'
  * ephemeral keys cannot be derived again once both are gone. */

@@ -89,6 +89,7 @@ typedef struct {
   CrSeal           seal;          /* native with an identity: keys, numbers (cr-crypto.h) */
   gint64           scheduled;     /* its entry in CrEngine.timers; G_MAXINT64: none */
   CrEngineBucket   requests;      /* pages, searches, recalls (cr-engine-conversation.c) */
+  guint64          told_seq;      /* the last event it was sent or welcomed with */
 } CrEngineSession;
 
 /* An entry of the timer heap: when a session wants the tick. Entries are
@@ -148,6 +149,8 @@ struct _CrEngine {
   guint64               next_job_id;
 
   CrEngineStorage      *storage;     /* cr-engine.c: the batch, unsaved events, faults */
+  GPtrArray            *fanout;      /* events committed in this batch, not yet sent to
+                                      * the members (cr-engine.c) */
 
   CrStats               stats;
   CrEngineEventFunc     event_func;
@@ -178,6 +181,11 @@ GPtrArray *_cr_engine_history        (CrEngine        *self,
                                       guint            limit);
 void      _cr_engine_commit_event    (CrEngine        *self,
                                       CrEvent         *event,
+                                      CrEngineTime     now,
+                                      GPtrArray       *out);
+/* The end of the outermost batch, once its events are written: every
+ * member gets what the batch committed, packed (BATCH, classic lines). */
+void      _cr_engine_fanout_flush    (CrEngine        *self,
                                       CrEngineTime     now,
                                       GPtrArray       *out);
 
@@ -286,6 +294,11 @@ void      _cr_engine_session_emit    (CrEngine              *self,
                                       CrEngineSession       *session,
                                       GPtrArray             *out,
                                       GBytes                *datagram);
+void      _cr_engine_session_emit_raw (CrEngine             *self,
+                                       CrEngineSession      *session,
+                                       GPtrArray            *out,
+                                       const guint8         *data,
+                                       gsize                 len);
 
 /* cr-engine-classic.c */
 void      _cr_engine_handle_classic  (CrEngine              *self,

@@ -588,6 +588,9 @@ _cr_engine_session_new (CrEngine              *self,
   session->last_progress = now;
   session->joined = now;
   session->scheduled = G_MAXINT64;
+  /* What was committed before it came is in its welcome (native) or not
+   * its business (classic): the batch's fan-out starts after it. */
+  session->told_seq = cr_room_get_last_seq (self->room);
   if (dialect == CR_DIALECT_NATIVE)
     {
       session->rel = cr_reliable_new ();
@@ -621,13 +624,29 @@ _cr_engine_session_destroy (CrEngine        *self,
   g_hash_table_remove (self->by_id, GUINT_TO_POINTER (session->id));  /* frees */
 }
 
+typedef struct {
+  CrEngine        *engine;
+  CrEngineSession *session;
+  GPtrArray       *out;
+} FlushTo;
+
+static void
+flush_one (const guint8 *datagram,
+           gsize         len,
+           gpointer      user_data)
+{
+  FlushTo *to = user_data;
+
+  _cr_engine_session_emit_raw (to->engine, to->session, to->out, datagram, len);
+}
+
 void
 _cr_engine_session_flush (CrEngine        *self,
                           CrEngineSession *session,
                           gint64           now,
                           GPtrArray       *out)
 {
-  g_autoptr(GPtrArray) datagrams = NULL;
+  FlushTo to = { self, session, out };
   guint64 before;
 
   if (session->rel == NULL)
@@ -636,9 +655,10 @@ _cr_engine_session_flush (CrEngine        *self,
       return;
     }
 
-  datagrams = g_ptr_array_new ();
+  /* Each datagram is sealed as the reliable layer writes it: no plaintext
+   * copy is made (a broadcast's hot path, once per member). */
   before = cr_reliable_get_retransmits (session->rel);
-  cr_reliable_flush (session->rel, session->id, now, datagrams);
+  cr_reliable_flush_each (session->rel, session->id, now, flush_one, &to);
   self->stats.retransmits += cr_reliable_get_retransmits (session->rel) - before;
   if (cr_reliable_get_unacked (session->rel) == 0)
     session->last_progress = now;
@@ -651,8 +671,6 @@ _cr_engine_session_flush (CrEngine        *self,
       session->overflow = TRUE;
       self->stats.overflowed++;
     }
-  for (guint i = 0; i < datagrams->len; i++)
-    _cr_engine_session_emit (self, session, out, datagrams->pdata[i]);
   _cr_engine_session_reschedule (self, session);
 }
 

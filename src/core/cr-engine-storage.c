@@ -330,7 +330,10 @@ _cr_engine_storage_end (CrEngine     *self,
                         GPtrArray    *out)
 {
   if (--self->storage->depth == 0)
-    storage_sync (self, now, out);
+    {
+      storage_sync (self, now, out);
+      _cr_engine_fanout_flush (self, now, out);
+    }
 }
 
 /* The store's accounts or bans are unreadable: a JOIN is refused whatever
@@ -463,7 +466,10 @@ _cr_engine_storage_committed (CrEngine     *self,
                               GPtrArray    *out)
 {
   if (self->storage->depth == 0)
-    storage_sync (self, now, out);
+    {
+      storage_sync (self, now, out);
+      _cr_engine_fanout_flush (self, now, out);
+    }
 }
 
 void

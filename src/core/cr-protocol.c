@@ -19,6 +19,12 @@
 
 #define CR_FLAGS_KNOWN (CR_FLAG_RELIABLE | CR_FLAG_MORE)
 
+struct _CrBatchBuilder
+{
+  GPtrArray *items;     /* GVariant* (yay), floating-free */
+  gsize      size;      /* a bound on the serialized size so far */
+};
+
 struct _CrMembersBuilder
 {
   guint64          snapshot_seq;
@@ -195,6 +201,8 @@ cr_packet_body_type (CrPacketType type)
       return G_VARIANT_TYPE ("(utsx)");
     case CR_PACKET_STATE:
       return G_VARIANT_TYPE ("(sbxu)");
+    case CR_PACKET_BATCH:
+      return G_VARIANT_TYPE ("a(yay)");
     case CR_PACKET_SEALED:
     default:
       return NULL;
@@ -204,8 +212,8 @@ cr_packet_body_type (CrPacketType type)
 gboolean
 cr_packet_type_is_valid (guint type)
 {
-  /* The numbers have gaps (13 SEALED, 17): a type is one with a body. */
-  return type <= CR_PACKET_LAST && cr_packet_body_type (type) != NULL;
+  /* The numbers have gaps (13 SEALED, 17, 22–23): a type is one with a body. */
+  return (type <= CR_PACKET_LAST || type == CR_PACKET_BATCH) && cr_packet_body_type (type) != NULL;
 }
 
 /* Normal form already implies valid UTF-8 strings (GLib's serialiser checks
@@ -230,6 +238,12 @@ variant_strings_valid (GVariant *value)
         }
       return TRUE;
     }
+
+  /* Bytes (HELLO's keys, BATCH's inner bodies) hold no strings: not
+   * walked byte by byte. */
+  if (g_variant_type_is_array (type) &&
+      g_variant_type_equal (g_variant_type_element (type), G_VARIANT_TYPE_BYTE))
+    return TRUE;
 
   if (g_variant_type_is_container (type))
     {
@@ -895,4 +909,133 @@ cr_parse_result_to_string (CrParseResult result)
     default:
       return "unknown";
     }
+}
+
+/* BATCH */
+
+/* A room batches what it tells every member; never a BATCH (no nesting to
+ * unwind), nor anything a member sends or that opens a session. */
+gboolean
+cr_batch_inner_allowed (CrPacketType type)
+{
+  return type == CR_PACKET_EVENT;
+}
+
+CrBatchBuilder *
+cr_batch_builder_new (void)
+{
+  CrBatchBuilder *builder = g_new0 (CrBatchBuilder, 1);
+
+  builder->items = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  return builder;
+}
+
+void
+cr_batch_builder_free (CrBatchBuilder *builder)
+{
+  if (builder == NULL)
+    return;
+  g_ptr_array_unref (builder->items);
+  g_free (builder);
+}
+
+gboolean
+cr_batch_builder_add (CrBatchBuilder *builder,
+                      CrPacketType    type,
+                      GBytes         *body)
+{
+  gsize len;
+  /* An item is its type byte and its bytes; the array adds a framing
+   * offset per item (at most 2 bytes below 64 KiB: 4 is a safe bound). */
+  gsize cost;
+
+  g_return_val_if_fail (builder != NULL, FALSE);
+  g_return_val_if_fail (body != NULL, FALSE);
+  g_return_val_if_fail (cr_batch_inner_allowed (type), FALSE);
+
+  len = g_bytes_get_size (body);
+  cost = 1 + len + 4;
+  if (builder->items->len >= CR_BATCH_ITEMS_MAX || builder->size + cost > CR_BODY_MAX)
+    return FALSE;
+  g_ptr_array_add (builder->items,
+                   g_variant_ref_sink (g_variant_new ("(y@ay)", (guint8) type,
+                                                      g_variant_new_from_bytes (
+                                                        G_VARIANT_TYPE_BYTESTRING,
+                                                        body, TRUE))));
+  builder->size += cost;
+  return TRUE;
+}
+
+guint
+cr_batch_builder_get_n_items (CrBatchBuilder *builder)
+{
+  g_return_val_if_fail (builder != NULL, 0);
+  return builder->items->len;
+}
+
+GBytes *
+cr_batch_builder_end (CrBatchBuilder *builder)
+{
+  GVariant *array;
+  GBytes *bytes;
+
+  g_return_val_if_fail (builder != NULL, NULL);
+
+  array = g_variant_new_array (G_VARIANT_TYPE ("(yay)"),
+                               (GVariant **) builder->items->pdata, builder->items->len);
+  bytes = variant_to_bytes (array);
+  g_assert (g_bytes_get_size (bytes) <= CR_BODY_MAX);
+  cr_batch_builder_free (builder);
+  return bytes;
+}
+
+static void
+batch_item_free (CrBatchItem *item)
+{
+  g_clear_pointer (&item->body, g_variant_unref);
+  g_free (item);
+}
+
+CrParseResult
+cr_batch_parse (const guint8  *body,
+                gsize          len,
+                GPtrArray    **items)
+{
+  g_autoptr(GVariant) batch = cr_body_parse (CR_PACKET_BATCH, body, len);
+  g_autoptr(GPtrArray) parsed = NULL;
+  gsize n;
+
+  g_return_val_if_fail (items != NULL, CR_PARSE_BAD_BODY);
+  *items = NULL;
+
+  if (batch == NULL)
+    return CR_PARSE_BAD_BODY;
+  n = g_variant_n_children (batch);
+  if (n == 0)
+    return CR_PARSE_TOO_SHORT;
+  if (n > CR_BATCH_ITEMS_MAX)
+    return CR_PARSE_TOO_LONG;
+
+  parsed = g_ptr_array_new_full (n, (GDestroyNotify) batch_item_free);
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) inner = NULL;
+      CrBatchItem *item;
+      guint8 type;
+      gsize inner_len;
+      const guint8 *inner_data;
+
+      g_variant_get_child (batch, i, "(y@ay)", &type, &inner);
+      if (!cr_batch_inner_allowed (type))
+        return CR_PARSE_BAD_TYPE;
+      inner_data = g_variant_get_fixed_array (inner, &inner_len, 1);
+      item = g_new0 (CrBatchItem, 1);
+      item->type = type;
+      item->body = cr_body_parse (type, inner_data, inner_len);
+      g_ptr_array_add (parsed, item);
+      if (item->body == NULL)
+        return CR_PARSE_BAD_BODY;
+    }
+  *items = g_steal_pointer (&parsed);
+  return CR_PARSE_OK;
 }

@@ -76,6 +76,17 @@
  *                                     none), everyone muted, your mute (-1 none,
  *                                     0 until lifted, else ms left), your CrRole;
  *                                     after the WELCOME and whenever it changes
+ *   BATCH    24   s→c  yes  (a(yay))  several whole messages in one: each an
+ *                                     inner type and that type's body bytes,
+ *                                     taken in order as if each had come alone
+ *
+ * BATCH is how a room tells its members of a burst (a class joining, a
+ * read of many chats) in one datagram per member instead of one per event
+ * (cr-engine.c). Its inner bodies are opaque to the batch: a body type that
+ * grows needs no change here. A member takes a BATCH only whole: at most
+ * CR_BATCH_ITEMS_MAX items, each of a type cr_batch_inner_allowed() says a
+ * room may batch (never BATCH itself), each body that type's normal form;
+ * anything else drops the whole BATCH (counted).
  *
  * A client sends first CR_PROBE_TEXT (valid UTF-8 that the classroom server
  * ignores); a native server answers it with an unreliable PING (session 0)
@@ -138,9 +149,14 @@ typedef enum {
   CR_PACKET_MANAGE = 20,  /* 20–23: room management (issue 15) */
   CR_PACKET_STATE = 21,
   CR_PACKET_LAST = CR_PACKET_STATE,
+  CR_PACKET_BATCH = 24,   /* several messages in one (above); not in JOIN…LAST */
 } CrPacketType;
 
-/* Whether a header may carry type: one of JOIN…LAST that has a body type. */
+/* Items one BATCH carries at most. */
+#define CR_BATCH_ITEMS_MAX   256
+
+/* Whether a header may carry type: one of JOIN…LAST that has a body type,
+ * or BATCH. */
 gboolean       cr_packet_type_is_valid   (guint type);
 
 /* What a MANAGE asks for. The room decides who may (cr-engine-moderation.h). */
@@ -285,6 +301,37 @@ void           cr_members_builder_add    (CrMembersBuilder *builder,
                                           guint             flags);
 GBytes        *cr_members_builder_end    (CrMembersBuilder *builder);  /* frees builder */
 
+/* BATCH. A builder takes whole bodies (EVENT…) until the next one would
+ * not fit in one datagram's body (CR_BODY_MAX). */
+typedef struct _CrBatchBuilder CrBatchBuilder;
+CrBatchBuilder *cr_batch_builder_new     (void);
+/* FALSE (and nothing added) when the item would make the batch too big
+ * for one datagram or CR_BATCH_ITEMS_MAX items: end this one, start another. */
+gboolean       cr_batch_builder_add      (CrBatchBuilder *builder,
+                                          CrPacketType    type,
+                                          GBytes         *body);
+guint          cr_batch_builder_get_n_items (CrBatchBuilder *builder);
+GBytes        *cr_batch_builder_end      (CrBatchBuilder *builder);  /* frees builder */
+void           cr_batch_builder_free     (CrBatchBuilder *builder);
+
+/* May a room send this type inside a BATCH? */
+gboolean       cr_batch_inner_allowed    (CrPacketType    type);
+
+typedef struct {
+  CrPacketType  type;
+  GVariant     *body;   /* parsed (cr_body_parse) */
+} CrBatchItem;
+
+/* Parse a (reassembled) BATCH body and every item in it: CR_PARSE_OK and
+ * *items (CrBatchItem*, freed by the array) only when all of it is good;
+ * CR_PARSE_BAD_BODY for a body that is not a(yay) or an item whose body
+ * does not parse, CR_PARSE_BAD_TYPE for an inner type not allowed (BATCH
+ * in BATCH among them), CR_PARSE_TOO_LONG for more than CR_BATCH_ITEMS_MAX
+ * items, CR_PARSE_TOO_SHORT for none. */
+CrParseResult  cr_batch_parse            (const guint8  *body,
+                                          gsize          len,
+                                          GPtrArray    **items);
+
 /* Parsed-body accessors (bodies from cr_body_parse). */
 /* EVENT → CrEvent; NULL when its extras are not as specified above. */
 CrEvent       *cr_event_from_body        (GVariant *body);
@@ -324,5 +371,7 @@ GBytes        *cr_classic_message        (const char *name,
 GBytes        *cr_classic_quit           (const char *name);
 
 const char    *cr_parse_result_to_string (CrParseResult result);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrBatchBuilder, cr_batch_builder_free)
 
 G_END_DECLS

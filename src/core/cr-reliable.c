@@ -56,8 +56,9 @@ typedef struct
   guint8       flags;
   guint        retries;
   gint64       deadline;
+  gint64       sent_at;    /* its first send: an ack of it, never resent, times the path */
   GBytes      *fragment;
-  SendMessage *message;
+  SendMessage *message;    /* NULL: a message of one packet (most are) */
 } SendPacket;
 
 typedef struct
@@ -78,6 +79,8 @@ struct _CrReliable
   SendPacket  *in_flight[CR_SEND_WINDOW];
   guint        n_in_flight;
   gint64       rto_deadline;
+  gint64       srtt;         /* smoothed round trip (RFC 6298); 0: no sample yet */
+  gint64       rttvar;
   guint        unacked_messages;
   gsize        unacked_bytes;
 
@@ -108,6 +111,18 @@ send_packet_free (SendPacket *packet)
   g_free (packet);
 }
 
+/* The packet's share of its message: TRUE when it was the last one. */
+static gboolean
+message_release (SendPacket *packet)
+{
+  if (packet->message == NULL)
+    return TRUE;
+  if (--packet->message->fragments_unacked > 0)
+    return FALSE;
+  g_clear_pointer (&packet->message, g_free);
+  return TRUE;
+}
+
 static void
 recv_packet_free (RecvPacket *packet)
 {
@@ -115,10 +130,24 @@ recv_packet_free (RecvPacket *packet)
   g_free (packet);
 }
 
+/* The timeout before a first resend: CR_RTO_INITIAL_US, or more when the
+ * path takes longer (RFC 6298's srtt + 4 rttvar). The round trip includes
+ * the time a datagram waits in the sender's and the receiver's queues: a
+ * reader that falls behind by a second must not be sent everything in
+ * flight again every 200 ms (each copy queues behind the last). */
 static gint64
-rto_for_retries (guint retries)
+rto_base (CrReliable *self)
 {
-  gint64 rto = CR_RTO_INITIAL_US;
+  if (self->srtt == 0)
+    return CR_RTO_INITIAL_US;
+  return CLAMP (self->srtt + 4 * self->rttvar, CR_RTO_INITIAL_US, CR_RTO_MAX_US);
+}
+
+static gint64
+rto_for_retries (CrReliable *self,
+                 guint       retries)
+{
+  gint64 rto = rto_base (self);
 
   for (guint i = 0; i < retries && rto < CR_RTO_MAX_US; i++)
     rto *= 2;
@@ -169,8 +198,7 @@ cr_reliable_free (CrReliable *self)
 
       /* Messages are freed with their last fragment; the in-flight ones of a
        * message come first in number order, so count down over both. */
-      if (--packet->message->fragments_unacked == 0)
-        g_free (packet->message);
+      message_release (packet);
       send_packet_free (packet);
     }
   for (guint i = 0; i < CR_SEND_WINDOW; i++)
@@ -179,8 +207,7 @@ cr_reliable_free (CrReliable *self)
 
       if (packet == NULL)
         continue;
-      if (--packet->message->fragments_unacked == 0)
-        g_free (packet->message);
+      message_release (packet);
       send_packet_free (packet);
     }
   if (self->recv_ring != NULL)
@@ -208,7 +235,9 @@ cr_reliable_send (CrReliable   *self,
   g_return_if_fail (body != NULL);
 
   size = g_bytes_get_size (body);
-  message = g_new0 (SendMessage, 1);
+  /* A broadcast is queued for every member: a message of one packet,
+   * the usual case, costs one allocation. */
+  message = size > CR_BODY_MAX ? g_new0 (SendMessage, 1) : NULL;
   self->unacked_messages++;
   self->unacked_bytes += size;
 
@@ -228,7 +257,8 @@ cr_reliable_send (CrReliable   *self,
       else
         packet->fragment = g_bytes_new_from_bytes (body, offset, chunk);
       packet->message = message;
-      message->fragments_unacked++;
+      if (message != NULL)
+        message->fragments_unacked++;
       g_queue_push_tail (&self->pending, packet);
       offset += chunk;
     }
@@ -269,19 +299,25 @@ fill_header (CrReliable *self,
   header->ack_bits = current_ack_bits (self);
 }
 
-static GBytes *
-build_reliable (CrReliable       *self,
-                const CrHeader   *base,
-                const SendPacket *packet)
+/* A reliable packet's datagram, written into buf (CR_DATAGRAM_MAX):
+ * returns its length. */
+static gsize
+write_reliable (const CrHeader   *base,
+                const SendPacket *packet,
+                guint8           *buf)
 {
   CrHeader header = *base;
   gsize len = 0;
   const guint8 *data = g_bytes_get_data (packet->fragment, &len);
 
+  g_assert (len <= CR_BODY_MAX);
   header.type = packet->type;
   header.flags = packet->flags;
   header.number = packet->number;
-  return cr_datagram_build (&header, data, len);
+  cr_header_write (&header, buf);
+  if (len > 0)
+    memcpy (buf + CR_HEADER_SIZE, data, len);
+  return CR_HEADER_SIZE + len;
 }
 
 static void
@@ -294,14 +330,27 @@ ack_packet (CrReliable *self,
   if (packet == NULL || packet->number != number)
     return;
 
+  /* Karn: only a packet sent once says how long the path takes. */
+  if (packet->retries == 0 && self->now >= packet->sent_at)
+    {
+      gint64 sample = self->now - packet->sent_at;
+
+      if (self->srtt == 0)
+        {
+          self->srtt = MAX (sample, 1);
+          self->rttvar = sample / 2;
+        }
+      else
+        {
+          self->rttvar = (3 * self->rttvar + ABS (self->srtt - sample)) / 4;
+          self->srtt = MAX ((7 * self->srtt + sample) / 8, 1);
+        }
+    }
   self->in_flight[slot] = NULL;
   self->n_in_flight--;
   self->unacked_bytes -= MIN (self->unacked_bytes, g_bytes_get_size (packet->fragment));
-  if (--packet->message->fragments_unacked == 0)
-    {
-      g_free (packet->message);
-      self->unacked_messages--;
-    }
+  if (message_release (packet))
+    self->unacked_messages--;
   send_packet_free (packet);
 }
 
@@ -528,16 +577,18 @@ ack_sent (CrReliable *self)
 }
 
 void
-cr_reliable_flush (CrReliable *self,
-                   guint32     session,
-                   gint64      now,
-                   GPtrArray  *out)
+cr_reliable_flush_each (CrReliable           *self,
+                        guint32               session,
+                        gint64                now,
+                        CrReliableDatagramFunc func,
+                        gpointer              user_data)
 {
+  guint8 buf[CR_DATAGRAM_MAX];
   CrHeader base;
   gboolean sent = FALSE;
 
   g_return_if_fail (self != NULL);
-  g_return_if_fail (out != NULL);
+  g_return_if_fail (func != NULL);
 
   note_time (self, now);
   /* The acks cannot change during one flush: compute them once. */
@@ -557,8 +608,8 @@ cr_reliable_flush (CrReliable *self,
           if (packet->deadline <= now)
             {
               packet->retries++;
-              packet->deadline = now + rto_for_retries (packet->retries);
-              g_ptr_array_add (out, build_reliable (self, &base, packet));
+              packet->deadline = now + rto_for_retries (self, packet->retries);
+              func (buf, write_reliable (&base, packet, buf), user_data);
               self->retransmits++;
               sent = TRUE;
             }
@@ -579,24 +630,45 @@ cr_reliable_flush (CrReliable *self,
       self->in_flight[packet->number % CR_SEND_WINDOW] = packet;
       self->n_in_flight++;
       self->next_to_send = packet->number + 1;
-      packet->deadline = now + CR_RTO_INITIAL_US;
+      packet->sent_at = now;
+      packet->deadline = now + rto_base (self);
       self->rto_deadline = MIN (self->rto_deadline, packet->deadline);
-      g_ptr_array_add (out, build_reliable (self, &base, packet));
+      func (buf, write_reliable (&base, packet, buf), user_data);
       sent = TRUE;
     }
 
   if (self->ack_owed && !sent && ack_due (self) <= now)
     {
-      static const guint8 unit = 0;   /* "()" in normal form */
-
       base.type = CR_PACKET_ACK;
-      g_ptr_array_add (out, cr_datagram_build (&base, &unit, 1));
+      cr_header_write (&base, buf);
+      buf[CR_HEADER_SIZE] = 0;   /* "()" in normal form */
+      func (buf, CR_HEADER_SIZE + 1, user_data);
       self->acks_sent++;
       sent = TRUE;
     }
 
   if (sent)
     ack_sent (self);
+}
+
+static void
+add_copy (const guint8 *datagram,
+          gsize         len,
+          gpointer      user_data)
+{
+  g_ptr_array_add (user_data, g_bytes_new (datagram, len));
+}
+
+void
+cr_reliable_flush (CrReliable *self,
+                   guint32     session,
+                   gint64      now,
+                   GPtrArray  *out)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (out != NULL);
+
+  cr_reliable_flush_each (self, session, now, add_copy, out);
 }
 
 GBytes *

@@ -10,7 +10,8 @@
  * all but the last), each its own packet number. The peer acks with the
  * header's ack (highest number received in order) and ack bits (the 32 after
  * it). Unacked packets are sent again after a timeout that starts at
- * CR_RTO_INITIAL_US and doubles up to CR_RTO_MAX_US; at most
+ * CR_RTO_INITIAL_US (more once acks show the round trip is longer: RFC
+ * 6298's srtt + 4 rttvar) and doubles up to CR_RTO_MAX_US; at most
  * CR_SEND_WINDOW packets are in flight. Incoming packets are delivered in
  * order, once, reassembled; duplicates and packets beyond
  * CR_RECEIVE_WINDOW ahead are dropped (and still acked).
@@ -74,6 +75,18 @@ void         cr_reliable_flush           (CrReliable *self,
                                           guint32     session,
                                           gint64      now,
                                           GPtrArray  *out);
+
+/* The same, each datagram handed to func as it is made: datagram is valid
+ * during the call only (so a caller that seals or copies it anyway makes
+ * no GBytes of it: a broadcast's hot path). */
+typedef void (*CrReliableDatagramFunc) (const guint8 *datagram,
+                                        gsize         len,
+                                        gpointer      user_data);
+void         cr_reliable_flush_each      (CrReliable            *self,
+                                          guint32                session,
+                                          gint64                 now,
+                                          CrReliableDatagramFunc func,
+                                          gpointer               user_data);
 
 /* Acks after delay_us (0: at once, every packet its own ACK when nothing
  * else carries it). The default is CR_ACK_DELAY_US. */

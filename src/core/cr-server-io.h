@@ -10,7 +10,7 @@
 G_BEGIN_DECLS
 
 /* Datagrams one read takes at most. */
-#define CR_SERVER_IO_BATCH 32
+#define CR_SERVER_IO_BATCH 64
 /* What a room asks for its socket's buffers: a class's burst (2 000
  * messages in 0.1 s, bench/README.md) fits in the receive buffer while the
  * room fans out the ones before it. */

@@ -32,10 +32,14 @@
 
 #define MAX_BATCHES     8           /* per wakeup, then let the loop breathe */
 /* What one wakeup may cost the loop it shares with a window: a read takes
- * fewer datagrams the more members each one goes to (a classic join or a
- * line to 1 000 members is 1 000 datagrams), and no new read starts after
- * READ_BUDGET_US. bench-ui --host measures the window's stalls. */
+ * fewer datagrams the more members each one goes to, and no new read
+ * starts after READ_BUDGET_US. A read's events reach each member packed
+ * (cr-engine.c's fan-out: a BATCH, or classic join lines together), so a
+ * read of k events costs members × k / PACKED datagrams or so: 16 joins
+ * to 2 000 members are 2 000 datagrams, not 32 000. bench-ui --host
+ * measures the window's stalls. */
 #define OUT_BUDGET      4096        /* datagrams made per read, about */
+#define PACKED          8           /* events per member's datagram, at least about */
 #define READ_BUDGET_US  (4 * G_TIME_SPAN_MILLISECOND)
 #define STOP_TIMEOUT_US (G_TIME_SPAN_SECOND)
 #define AUTH_WORKERS    2           /* Argon2id at once: each takes 64 MiB */
@@ -279,6 +283,14 @@ timer_dispatch (GSource     *source,
   if (self->engine == NULL)
     return G_SOURCE_CONTINUE;
 
+  /* While the send buffer is full, what the room made has not even left:
+   * a retransmission now would only queue a second copy behind the first
+   * (a slow reader then makes the room resend everything it holds, and
+   * the queue grows faster than it drains). The tick waits until the
+   * queue is out (on_socket_writable schedules it again). */
+  if (self->write_source != NULL && !self->stopping)
+    return G_SOURCE_CONTINUE;
+
   cr_engine_tick (self->engine, t, self->out);
   send_out (self);
 
@@ -337,7 +349,7 @@ on_socket_readable (GSocket      *socket,
   for (guint batch = 0; batch < MAX_BATCHES && self->engine != NULL; batch++)
     {
       guint members = cr_room_get_n_members (cr_engine_get_room (self->engine));
-      guint max = MAX (OUT_BUDGET / MAX (members, 1), 1);
+      guint max = MAX (OUT_BUDGET * PACKED / MAX (members, 1), 1);
       guint n;
 
       /* One transaction for the batch's events, written before any of
@@ -372,6 +384,7 @@ on_socket_writable (GSocket      *socket,
     return G_SOURCE_CONTINUE;
   self->write_source = NULL;
   watch_socket (self, G_IO_IN);
+  schedule (self);   /* the ticks held while the buffer was full */
   return G_SOURCE_REMOVE;
 }
 
