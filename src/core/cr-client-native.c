@@ -622,7 +622,7 @@ handle_body (CrClientEngine *engine,
 
     case CR_PACKET_PAGE:
     case CR_PACKET_RESULTS:
-      _cr_client_conversation_receive (engine, delivery->type, body);
+      _cr_client_conversation_receive (engine, type, body);
       break;
 
     case CR_PACKET_STATE:
