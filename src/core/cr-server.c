@@ -145,6 +145,11 @@ watch_socket (CrServer     *self,
     g_source_set_callback (*source, G_SOURCE_FUNC (on_socket_writable), self, NULL);
   g_source_set_name (*source, condition == G_IO_IN ? "[chatroom] server socket"
                                                    : "[chatroom] server socket, full");
+  /* Below GTK's redraw (GDK_PRIORITY_REDRAW, 120): a socket that is always
+   * ready (a class joining, a burst) would otherwise keep an app's window
+   * from drawing for as long as it lasts; the room gets the time between
+   * frames. Without a window nothing else competes. */
+  g_source_set_priority (*source, G_PRIORITY_DEFAULT_IDLE);
   g_source_attach (*source, g_main_context_get_thread_default ());
   g_source_unref (*source);
 }
@@ -393,6 +398,8 @@ on_apply_events (gpointer user_data)
   if (self->engine == NULL)
     return G_SOURCE_REMOVE;
 
+  /* One items-changed for the turn's joins and leaves, not one each. */
+  cr_member_list_begin_batch (self->lists);
   for (guint i = 0; i < events->len; i++)
     {
       gboolean one_joined = FALSE;
@@ -401,6 +408,7 @@ on_apply_events (gpointer user_data)
                                        events->pdata[i], &one_joined);
       joined |= one_joined;
     }
+  cr_member_list_end_batch (self->lists);
   if (joined)
     cr_member_list_fill_addresses (self->lists, self->engine);
   if (changed)
