@@ -1695,6 +1695,7 @@ test_storage_recovers (Fixture       *fixture,
 /* --- issue 9: a big room ------------------------------------------------ */
 
 #define BIG_ROOM 1000
+#define ABOVE    20     /* joining later, listed around those on screen */
 
 static void
 count_member_rows (GtkWidget *widget,
@@ -1774,6 +1775,42 @@ act_from_row_menu (CrOwnerMemberRow *row,
 
   g_assert_cmpstr (target, ==, expected_target);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), action, "s", target));
+}
+
+/* The first member row wholly inside the list's scrolled window, and
+ * where it is (y in the scrolled window). */
+static CrOwnerMemberRow *
+top_row (GtkWidget *widget,
+         GtkWidget *scrolled,
+         double    *y)
+{
+  graphene_rect_t bounds;
+
+  if (CR_IS_OWNER_MEMBER_ROW (widget))
+    {
+      if (gtk_widget_get_mapped (widget) &&
+          gtk_widget_compute_bounds (widget, scrolled, &bounds) && bounds.origin.y >= 0 &&
+          bounds.origin.y < *y)
+        {
+          *y = bounds.origin.y;
+          return CR_OWNER_MEMBER_ROW (widget);
+        }
+      return NULL;
+    }
+  {
+    CrOwnerMemberRow *best = NULL;
+
+    for (GtkWidget *child = gtk_widget_get_first_child (widget);
+         child != NULL;
+         child = gtk_widget_get_next_sibling (child))
+      {
+        CrOwnerMemberRow *found = top_row (child, scrolled, y);
+
+        if (found != NULL)
+          best = found;
+      }
+    return best;
+  }
 }
 
 static gboolean
@@ -1857,6 +1894,43 @@ test_big_room (Fixture       *fixture,
     g_assert_cmpstr (kick, ==, "s1000");
   }
 
+  /* Scrolled to the middle, the owner reads on while others join above
+   * and below: the rows read stay where they are. */
+  {
+    GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (find_members_list (fixture)),
+                                                   GTK_TYPE_SCROLLED_WINDOW);
+    CountCond more = { fixture, BIG_ROOM + ABOVE };
+    CrOwnerMemberRow *row;
+    g_autofree char *name = NULL;
+    double y = G_MAXDOUBLE, y_after = G_MAXDOUBLE;
+
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) / 2);
+    cr_test_run_for (200);
+    row = top_row (scrolled, scrolled, &y);
+    g_assert_nonnull (row);
+    name = g_strdup (cr_member_get_name (cr_owner_member_row_get_member (row)));
+    for (guint i = 0; i < ABOVE; i++)
+      {
+        CrTestSocket *sock = cr_test_socket_new ("127.0.0.1");
+        /* In one burst: half of them listed above, half at the end. */
+        g_autofree char *line = g_strdup_printf ("N %c%u", i % 2 ? 'z' : 'a', i + 1);
+
+        cr_test_socket_send_text (sock, room, line);
+        g_ptr_array_add (sockets, sock);
+      }
+    cr_test_assert_wait (server_has_members, &more, WAIT_MS);
+    cr_test_assert_wait (rows_counted, &more, WAIT_MS);
+    cr_test_run_for (200);
+    row = top_row (scrolled, scrolled, &y_after);
+    g_assert_nonnull (row);
+    g_test_message ("top row %s at %.0f px, after %u joins above: %s at %.0f px", name, y,
+                    ABOVE, cr_member_get_name (cr_owner_member_row_get_member (row)), y_after);
+    g_assert_cmpstr (cr_member_get_name (cr_owner_member_row_get_member (row)), ==, name);
+    g_assert_cmpfloat_with_epsilon (y_after, y, 1.0);
+    save_screenshot (fixture, "owner-1000-members");
+  }
+  all_but_one.n = BIG_ROOM + ABOVE - 1;
+
   /* Found by the search; muted and kicked from its own row's menu. */
   gtk_editable_set_text (GTK_EDITABLE (search), "s537");
   cr_test_assert_wait (rows_counted, &one, WAIT_MS);
@@ -1929,7 +2003,7 @@ main (int   argc,
   ADD ("classic-badge", test_classic_badge);
   ADD ("narrow", test_narrow);
   ADD ("two-hundred", test_two_hundred);
-  g_test_add ("/chatroom/owner-page/big-room", Fixture, GUINT_TO_POINTER (BIG_ROOM + 1),
+  g_test_add ("/chatroom/owner-page/big-room", Fixture, GUINT_TO_POINTER (BIG_ROOM + ABOVE + 1),
               fixture_set_up, test_big_room, fixture_tear_down);
   ADD ("storage-banner", test_storage_banner);
   ADD ("storage-recovers", test_storage_recovers);
