@@ -38,6 +38,9 @@
 #define OUT_BUDGET      4096        /* datagrams made per read, about */
 #define READ_BUDGET_US  (4 * G_TIME_SPAN_MILLISECOND)
 #define STOP_TIMEOUT_US (G_TIME_SPAN_SECOND)
+/* Busy this long without draining the socket, the room lets a window draw
+ * once (on_socket_readable). */
+#define YIELD_US        (32 * G_TIME_SPAN_MILLISECOND)
 #define AUTH_WORKERS    2           /* Argon2id at once: each takes 64 MiB */
 #define CR_SERVER_MAX_MEMBERS_DEFAULT 500   /* a school year group */
 
@@ -72,6 +75,7 @@ struct _CrServer
   CrMemberList   *lists;            /* members and bans, for the owner view */
   gboolean        stopping;
   gint64          stop_deadline;
+  gint64          busy_since;     /* reading without draining the socket since (µs), or 0 */
   guint8         *buffers;
   GPtrArray      *out;
 
@@ -333,6 +337,9 @@ on_socket_readable (GSocket      *socket,
   gboolean drained = TRUE;
   GSource *current = g_main_current_source ();
 
+  if (current != NULL && g_source_get_priority (current) != G_PRIORITY_DEFAULT)
+    g_source_set_priority (current, G_PRIORITY_DEFAULT);
+
   for (guint batch = 0; batch < MAX_BATCHES && self->engine != NULL; batch++)
     {
       guint members = cr_room_get_n_members (cr_engine_get_room (self->engine));
@@ -357,13 +364,23 @@ on_socket_readable (GSocket      *socket,
         break;
     }
 
-  /* Still more to read (a class joining, a burst): below GTK's redraw
-   * (GDK_PRIORITY_REDRAW) until the socket is drained, or an app's window
-   * would not draw for as long as it lasts (bench-ui --host 1000: 11
-   * frames in 30 s); the room gets the time between frames. Drained, back
-   * to the default, so a lone datagram is read in turn as before. */
-  if (current != NULL && current == self->read_source && !g_source_is_destroyed (current))
-    g_source_set_priority (current, drained ? G_PRIORITY_DEFAULT : G_PRIORITY_DEFAULT_IDLE);
+  /* A socket that stays ready (a class joining, a burst) kept an app's
+   * window from drawing for as long as it lasted (bench-ui --host 1000:
+   * 11 frames in 30 s): the window's frame clock (GDK_PRIORITY_REDRAW)
+   * never ran. After YIELD_US of that, the next read waits below it once,
+   * so a frame is drawn, and the room has the loop again. Below it
+   * always, the room starved behind the frames of a loaded machine
+   * instead, and a lone datagram waited for a frame. */
+  if (drained)
+    self->busy_since = 0;
+  else if (self->busy_since == 0)
+    self->busy_since = start;
+  else if (start - self->busy_since >= YIELD_US &&
+           current != NULL && current == self->read_source && !g_source_is_destroyed (current))
+    {
+      g_source_set_priority (current, G_PRIORITY_DEFAULT_IDLE);
+      self->busy_since = 0;
+    }
 
   schedule (self);
   return G_SOURCE_CONTINUE;
