@@ -147,12 +147,14 @@ update_members (CrChatPage *self)
   members = cr_client_get_members (self->client);
   n = g_list_model_get_n_items (members);
 
-  for (guint i = 0; i < n && owner == NULL; i++)
+  /* The owner is listed first (cr_member_compare): one look, not a walk
+   * of 1 000 members on each join. */
+  if (n > 0)
     {
-      g_autoptr(CrMember) member = g_list_model_get_item (members, i);
+      g_autoptr(CrMember) first = g_list_model_get_item (members, 0);
 
-      if (cr_member_get_role (member) == CR_ROLE_OWNER)
-        owner = g_strdup (cr_member_get_name (member));
+      if (cr_member_get_role (first) == CR_ROLE_OWNER)
+        owner = g_strdup (cr_member_get_name (first));
     }
   g_free (self->owner_name);
   self->owner_name = owner;
@@ -201,17 +203,17 @@ _cr_chat_page_members_attach (CrChatPage *self)
 {
   GListModel *members = cr_client_get_members (self->client);
   g_autoptr(GtkNoSelection) selection = NULL;
-  GtkSortListModel *sorted;
 
   g_signal_group_set_target (self->members_signals, members);
   update_members (self);
 
-  /* The client keeps its list owner first already; sorting here keeps
-   * that promise whatever order the members arrive in. */
-  sorted = gtk_sort_list_model_new (g_object_ref (members),
-                                    GTK_SORTER (gtk_custom_sorter_new (cr_member_compare,
-                                                                       NULL, NULL)));
-  selection = gtk_no_selection_new (G_LIST_MODEL (sorted));
+  /* The client keeps its list in cr_member_compare order, owner first
+   * (cr-client-members.c), inserting each member in place: shown as it
+   * is. A sort model over it sorted again on every join (1 000 in a big
+   * room) for an order the store has already; the store's own
+   * items-changed name the one row that came or went, so the list view
+   * keeps the rows the reader looks at in place. */
+  selection = gtk_no_selection_new (g_object_ref (members));
   gtk_list_view_set_model (self->member_list, GTK_SELECTION_MODEL (selection));
 }
 

@@ -15,7 +15,7 @@
 
 struct _CrOwnerMemberRow
 {
-  GtkListBoxRow  parent_instance;
+  AdwBin         parent_instance;
 
   /* template widgets */
   GtkLabel      *name_label;
@@ -27,13 +27,11 @@ struct _CrOwnerMemberRow
   GtkMenuButton *menu_button;
 
   /* owned */
-  CrMember      *member;
-  gboolean       menu_muted;   /* the menu offers Unmute (TRUE) or Mute */
-  CrRole         menu_role;    /* and Make Admin or Remove Admin */
-  gboolean       menu_built;
+  CrMember      *member;          /* NULL while a list view keeps the row unbound */
+  GSignalGroup  *member_signals;  /* follows member */
 };
 
-G_DEFINE_FINAL_TYPE (CrOwnerMemberRow, cr_owner_member_row, GTK_TYPE_LIST_BOX_ROW)
+G_DEFINE_FINAL_TYPE (CrOwnerMemberRow, cr_owner_member_row, ADW_TYPE_BIN)
 
 enum {
   PROP_0,
@@ -144,6 +142,21 @@ build_menu (CrOwnerMemberRow *self,
   return G_MENU_MODEL (g_steal_pointer (&menu));
 }
 
+/* The menu is made when it opens, for the member shown then: a list view
+ * binds rows to other members as it scrolls, and most menus never open. */
+static void
+create_menu (GtkMenuButton *button,
+             gpointer       user_data)
+{
+  CrOwnerMemberRow *self = CR_OWNER_MEMBER_ROW (user_data);
+  g_autoptr(GMenuModel) model = NULL;
+
+  if (self->member == NULL)
+    return;
+  model = build_menu (self, cr_member_get_muted (self->member));
+  gtk_menu_button_set_menu_model (button, model);
+}
+
 static void
 update_flags (CrOwnerMemberRow *self)
 {
@@ -159,17 +172,6 @@ update_flags (CrOwnerMemberRow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->classic_label), classic);
   /* The owner cannot kick or mute themself. */
   gtk_widget_set_visible (GTK_WIDGET (self->menu_button), !is_owner);
-
-  if (!is_owner &&
-      (!self->menu_built || self->menu_muted != muted || self->menu_role != role))
-    {
-      g_autoptr(GMenuModel) model = build_menu (self, muted);
-
-      gtk_menu_button_set_menu_model (self->menu_button, model);
-      self->menu_muted = muted;
-      self->menu_role = role;
-      self->menu_built = TRUE;
-    }
 }
 
 /* Shows text on one of the detail lines, or hides the line when empty.
@@ -232,16 +234,15 @@ on_member_notify (CrOwnerMemberRow *self)
   update_subtitle (self);
 }
 
+/* Everything the row shows of its member, for a new one. */
 static void
-cr_owner_member_row_constructed (GObject *object)
+show_member (CrOwnerMemberRow *self)
 {
-  CrOwnerMemberRow *self = CR_OWNER_MEMBER_ROW (object);
   g_autofree char *menu_label = NULL;
   const char *name;
 
-  G_OBJECT_CLASS (cr_owner_member_row_parent_class)->constructed (object);
-
-  g_assert (CR_IS_MEMBER (self->member));
+  if (self->member == NULL)
+    return;
 
   name = cr_member_get_name (self->member);
   gtk_label_set_text (self->name_label, name);
@@ -256,15 +257,6 @@ cr_owner_member_row_constructed (GObject *object)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, menu_label,
                                   -1);
 
-  g_signal_connect_object (self->member, "notify::flags",
-                           G_CALLBACK (on_member_notify), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->member, "notify::role",
-                           G_CALLBACK (on_member_notify), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->member, "notify::address",
-                           G_CALLBACK (on_member_notify), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->member, "notify::last-active",
-                           G_CALLBACK (on_member_notify), self, G_CONNECT_SWAPPED);
-
   update_subtitle (self);
 }
 
@@ -273,6 +265,9 @@ cr_owner_member_row_dispose (GObject *object)
 {
   CrOwnerMemberRow *self = CR_OWNER_MEMBER_ROW (object);
 
+  if (self->member_signals != NULL)
+    g_signal_group_set_target (self->member_signals, NULL);
+  g_clear_object (&self->member_signals);
   g_clear_object (&self->member);
 
   G_OBJECT_CLASS (cr_owner_member_row_parent_class)->dispose (object);
@@ -308,7 +303,7 @@ cr_owner_member_row_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_MEMBER:
-      self->member = g_value_dup_object (value);
+      cr_owner_member_row_set_member (self, g_value_get_object (value));
       break;
 
     default:
@@ -322,7 +317,6 @@ cr_owner_member_row_class_init (CrOwnerMemberRowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->constructed = cr_owner_member_row_constructed;
   object_class->dispose = cr_owner_member_row_dispose;
   object_class->get_property = cr_owner_member_row_get_property;
   object_class->set_property = cr_owner_member_row_set_property;
@@ -330,7 +324,7 @@ cr_owner_member_row_class_init (CrOwnerMemberRowClass *klass)
   properties[PROP_MEMBER] =
     g_param_spec_object ("member", NULL, NULL,
                          CR_TYPE_MEMBER,
-                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -349,12 +343,23 @@ static void
 cr_owner_member_row_init (CrOwnerMemberRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->member_signals = g_signal_group_new (CR_TYPE_MEMBER);
+  g_signal_group_connect_swapped (self->member_signals, "notify::flags",
+                                  G_CALLBACK (on_member_notify), self);
+  g_signal_group_connect_swapped (self->member_signals, "notify::role",
+                                  G_CALLBACK (on_member_notify), self);
+  g_signal_group_connect_swapped (self->member_signals, "notify::address",
+                                  G_CALLBACK (on_member_notify), self);
+  g_signal_group_connect_swapped (self->member_signals, "notify::last-active",
+                                  G_CALLBACK (on_member_notify), self);
+  gtk_menu_button_set_create_popup_func (self->menu_button, create_menu, self, NULL);
 }
 
 GtkWidget *
 cr_owner_member_row_new (CrMember *member)
 {
-  g_return_val_if_fail (CR_IS_MEMBER (member), NULL);
+  g_return_val_if_fail (member == NULL || CR_IS_MEMBER (member), NULL);
 
   return g_object_new (CR_TYPE_OWNER_MEMBER_ROW,
                        "member", member,
@@ -367,6 +372,26 @@ cr_owner_member_row_get_member (CrOwnerMemberRow *self)
   g_return_val_if_fail (CR_IS_OWNER_MEMBER_ROW (self), NULL);
 
   return self->member;
+}
+
+/* A list view's bind and unbind: the row shows member from now on, and
+ * follows its notifies only (NULL: none, as an unbound row). */
+void
+cr_owner_member_row_set_member (CrOwnerMemberRow *self,
+                                CrMember         *member)
+{
+  g_return_if_fail (CR_IS_OWNER_MEMBER_ROW (self));
+  g_return_if_fail (member == NULL || CR_IS_MEMBER (member));
+
+  if (self->member == member)
+    return;
+
+  /* A menu opened for the member before must not act on the next one. */
+  gtk_menu_button_popdown (self->menu_button);
+  g_set_object (&self->member, member);
+  g_signal_group_set_target (self->member_signals, member);
+  show_member (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEMBER]);
 }
 
 char *

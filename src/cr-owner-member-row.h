@@ -12,11 +12,14 @@
 G_BEGIN_DECLS
 
 #define CR_TYPE_OWNER_MEMBER_ROW (cr_owner_member_row_get_type ())
-G_DECLARE_FINAL_TYPE (CrOwnerMemberRow, cr_owner_member_row, CR, OWNER_MEMBER_ROW, GtkListBoxRow)
+G_DECLARE_FINAL_TYPE (CrOwnerMemberRow, cr_owner_member_row, CR, OWNER_MEMBER_ROW, AdwBin)
 
-/* Property: "member" (CrMember, construct-only). */
+/* Property: "member" (CrMember, nullable: a list view binds the row to one
+ * member after another). */
 GtkWidget  *cr_owner_member_row_new          (CrMember         *member);
 CrMember   *cr_owner_member_row_get_member   (CrOwnerMemberRow *self);
+void        cr_owner_member_row_set_member   (CrOwnerMemberRow *self,
+                                              CrMember         *member);
 /* The detail lines under the name, as shown ("127.0.0.1:40000\nGuest ·
  * last active 10:32"); each is one line on screen, ellipsized, never
  * wrapped. Transfer full. */

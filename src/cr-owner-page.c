@@ -8,9 +8,10 @@
  * CrServer (cr-session.c: it starts it and binds its live settings to
  * GSettings) and the window hands it over as the "server" property. The
  * page binds the server's member and ban lists directly: the server keeps
- * them in place (one row added per join, one removed per leave, a member's
- * row updates itself on notify), so there is nothing to mirror and no
- * timer. The settings widgets only write GSettings; port and "this
+ * them in place (a burst of joins or leaves in one change, a member's row
+ * updates itself on notify), so there is nothing to mirror and no timer.
+ * The members are a list view: with 1 000 of them only the rows near the
+ * screen exist. The settings widgets only write GSettings; port and "this
  * computer only" take effect when the next room starts.
  *
  * Two tabs: the members (a search, then the list, the locked and the banned
@@ -57,7 +58,8 @@ struct _CrOwnerPage
   AdwViewStack        *view_stack;
   GtkSearchEntry      *member_search;
   AdwPreferencesGroup *members_group;
-  GtkListBox          *members_list;
+  GtkStack            *members_stack;
+  GtkListView         *members_list;
   GtkLabel            *members_placeholder;
   AdwPreferencesGroup *locked_group;
   GtkListBox          *locked_list;
@@ -82,6 +84,7 @@ struct _CrOwnerPage
   GSettings           *settings;      /* NULL when the schema is not installed */
   GtkStringFilter     *member_filter; /* the search, on the member's name */
   GtkFilterListModel  *filtered;      /* the server's members through it */
+  GtkNoSelection      *selection;     /* filtered, as members_list shows it */
   char                *first_address;
 };
 
@@ -385,11 +388,45 @@ update_locked (CrOwnerPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->locked_group), names != NULL && names[0] != NULL);
 }
 
-static GtkWidget *
-create_member_row (gpointer item,
-                   gpointer user_data)
+/* The member list is a list view: a row widget for each row near the
+ * screen (GTK 4.8 keeps up to 200), bound to one member after another as
+ * the list scrolls or changes. */
+static void
+member_setup_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 CrOwnerPage              *self)
 {
-  return cr_owner_member_row_new (CR_MEMBER (item));
+  gtk_list_item_set_child (item, cr_owner_member_row_new (NULL));
+  gtk_list_item_set_activatable (item, FALSE);
+  gtk_list_item_set_selectable (item, FALSE);
+}
+
+static void
+member_bind_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                CrOwnerPage              *self)
+{
+  cr_owner_member_row_set_member (CR_OWNER_MEMBER_ROW (gtk_list_item_get_child (item)),
+                                  CR_MEMBER (gtk_list_item_get_item (item)));
+}
+
+static void
+member_unbind_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  CrOwnerPage              *self)
+{
+  cr_owner_member_row_set_member (CR_OWNER_MEMBER_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+/* The list, or the sentence that says why it is empty. */
+static void
+update_members_shown (CrOwnerPage *self)
+{
+  gboolean any = self->filtered != NULL &&
+                 g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0;
+
+  gtk_stack_set_visible_child_name (self->members_stack, any ? "list" : "empty");
+  update_member_count (self);
 }
 
 static void
@@ -762,9 +799,10 @@ cr_owner_page_dispose (GObject *object)
   if (self->server_signals != NULL)
     g_signal_group_set_target (self->server_signals, NULL);
   if (self->members_list != NULL)
-    gtk_list_box_bind_model (self->members_list, NULL, NULL, NULL, NULL);
+    gtk_list_view_set_model (self->members_list, NULL);
   if (self->banned_list != NULL)
     gtk_list_box_bind_model (self->banned_list, NULL, NULL, NULL, NULL);
+  g_clear_object (&self->selection);
   g_clear_object (&self->filtered);
   g_clear_object (&self->member_filter);
   g_clear_object (&self->server);
@@ -855,6 +893,7 @@ cr_owner_page_class_init (CrOwnerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, view_stack);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, member_search);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, members_group);
+  gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, members_stack);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, members_list);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, members_placeholder);
   gtk_widget_class_bind_template_child (widget_class, CrOwnerPage, locked_group);
@@ -936,6 +975,16 @@ cr_owner_page_init (CrOwnerPage *self)
   g_signal_connect_swapped (self->member_search, "search-changed",
                             G_CALLBACK (on_member_search_changed), self);
 
+  {
+    GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+    g_signal_connect (factory, "setup", G_CALLBACK (member_setup_cb), self);
+    g_signal_connect (factory, "bind", G_CALLBACK (member_bind_cb), self);
+    g_signal_connect (factory, "unbind", G_CALLBACK (member_unbind_cb), self);
+    gtk_list_view_set_factory (self->members_list, factory);
+    g_object_unref (factory);
+  }
+
   /* The schema is the app's; without it (a test that did not install it)
    * the page still drives the server, it just has no settings to change. */
   source = g_settings_schema_source_get_default ();
@@ -973,6 +1022,7 @@ cr_owner_page_init (CrOwnerPage *self)
     g_debug ("Schema %s not found: no owner settings", SCHEMA_ID);
 
   update_status (self);
+  update_members_shown (self);
 }
 
 /**
@@ -1018,17 +1068,24 @@ cr_owner_page_set_server (CrOwnerPage *self,
 
   g_signal_group_set_target (self->server_signals, server);
 
+  gtk_list_view_set_model (self->members_list, NULL);
+  g_clear_object (&self->selection);
   g_clear_object (&self->filtered);
   if (server != NULL)
     {
       gboolean storage_ok = TRUE;
 
-      /* Not incremental: a row comes and goes in the very items-changed
-       * of the server's list. */
+      /* The server's list is in order already (owner first, then by name:
+       * cr-member-list.c merges each burst of joins in one splice), so no
+       * sorter here. The search is incremental: a few hundred names per
+       * main-loop turn, the matches shown as they are found. */
       self->filtered = gtk_filter_list_model_new (g_object_ref (cr_server_get_members (server)),
                                                   g_object_ref (GTK_FILTER (self->member_filter)));
-      gtk_list_box_bind_model (self->members_list, G_LIST_MODEL (self->filtered),
-                               create_member_row, NULL, NULL);
+      gtk_filter_list_model_set_incremental (self->filtered, TRUE);
+      g_signal_connect_object (self->filtered, "items-changed",
+                               G_CALLBACK (update_members_shown), self, G_CONNECT_SWAPPED);
+      self->selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+      gtk_list_view_set_model (self->members_list, GTK_SELECTION_MODEL (self->selection));
       gtk_list_box_bind_model (self->banned_list, cr_server_get_bans (server),
                                create_banned_row, NULL, NULL);
       show_room_name (self);
@@ -1037,13 +1094,12 @@ cr_owner_page_set_server (CrOwnerPage *self,
     }
   else
     {
-      gtk_list_box_bind_model (self->members_list, NULL, NULL, NULL, NULL);
       gtk_list_box_bind_model (self->banned_list, NULL, NULL, NULL, NULL);
       show_storage (self, TRUE, NULL);
     }
 
   update_status (self);
-  update_member_count (self);
+  update_members_shown (self);
   update_banned_group (self);
   update_locked (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);

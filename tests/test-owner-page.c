@@ -310,6 +310,9 @@ fixture_set_up (Fixture       *fixture,
   g_settings_set_string (fixture->settings, "room-name", "Test room");
   fixture->server = cr_server_new (NULL, NULL);
   g_object_set (fixture->server, "owner-name", "teacher", NULL);
+  /* data: a room bigger than the default (read when it starts) */
+  if (data != NULL)
+    g_object_set (fixture->server, "max-members", GPOINTER_TO_UINT (data), NULL);
   cr_session_bind_server_settings (fixture->settings, fixture->server);
   g_assert_true (cr_server_start (fixture->server, "127.0.0.1:0", &error));
   g_assert_no_error (error);
@@ -1163,39 +1166,30 @@ test_narrow (Fixture       *fixture,
   cr_test_leave_and_free (g_steal_pointer (&alice));
 }
 
-/* The members' list: the list box of the member rows (NULL while none
- * is shown). */
-static GtkWidget *
-find_members_list (GtkWidget *widget)
+/* The members' list: a list view (only the rows near the screen are
+ * widgets, so what it lists is its model). */
+static GtkListView *
+find_members_list (Fixture *fixture)
 {
-  if (GTK_IS_LIST_BOX (widget) && CR_IS_OWNER_MEMBER_ROW (gtk_widget_get_first_child (widget)))
-    return widget;
+  GtkWidget *list = find_widget (GTK_WIDGET (fixture->page), GTK_TYPE_LIST_VIEW);
 
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_members_list (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  g_assert_nonnull (list);
+  return GTK_LIST_VIEW (list);
 }
 
-/* The names of the member rows, top to bottom. */
+/* The names the member list shows, top to bottom. */
 static GPtrArray *
 dup_row_names (Fixture *fixture)
 {
-  GtkWidget *list = find_members_list (GTK_WIDGET (fixture->page));
+  GListModel *shown = G_LIST_MODEL (gtk_list_view_get_model (find_members_list (fixture)));
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
-  GtkListBoxRow *row;
 
-  for (guint i = 0; list != NULL &&
-       (row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), i)) != NULL; i++)
-    if (CR_IS_OWNER_MEMBER_ROW (row))
-      g_ptr_array_add (names, g_strdup (cr_member_get_name (
-        cr_owner_member_row_get_member (CR_OWNER_MEMBER_ROW (row)))));
+  for (guint i = 0; shown != NULL && i < g_list_model_get_n_items (shown); i++)
+    {
+      g_autoptr(CrMember) member = g_list_model_get_item (shown, i);
+
+      g_ptr_array_add (names, g_strdup (cr_member_get_name (member)));
+    }
   return names;
 }
 
@@ -1989,6 +1983,270 @@ test_class_controls (Fixture       *fixture,
   cr_test_leave_and_free (g_steal_pointer (&bob));
 }
 
+/* --- issue 9: a big room ------------------------------------------------ */
+
+#define BIG_ROOM 1000
+#define ABOVE    20     /* joining later, listed around those on screen */
+
+static void
+count_member_rows (GtkWidget *widget,
+                   guint     *n)
+{
+  if (CR_IS_OWNER_MEMBER_ROW (widget))
+    (*n)++;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    count_member_rows (child, n);
+}
+
+static void
+on_big_room_changed (GListModel *members,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     guint      *n_changes)
+{
+  (*n_changes)++;
+}
+
+static gboolean
+server_has_members (gpointer data)
+{
+  CountCond *c = data;
+
+  return g_list_model_get_n_items (cr_server_get_members (c->fixture->server)) == c->n;
+}
+
+/* The action and target of the row's menu item whose action is action
+ * (the menu is made as it opens). */
+static char *
+dup_menu_target (CrOwnerMemberRow *row,
+                 const char       *action)
+{
+  GtkMenuButton *button = GTK_MENU_BUTTON (find_widget (GTK_WIDGET (row), GTK_TYPE_MENU_BUTTON));
+  GMenuModel *menu;
+  char *target = NULL;
+
+  gtk_menu_button_popup (button);
+  cr_test_run_for (50);
+  menu = gtk_menu_button_get_menu_model (button);
+  g_assert_nonnull (menu);
+  for (int s = 0; s < g_menu_model_get_n_items (menu) && target == NULL; s++)
+    {
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, s, G_MENU_LINK_SECTION);
+
+      for (int i = 0; section != NULL && i < g_menu_model_get_n_items (section); i++)
+        {
+          g_autofree char *name = NULL;
+          g_autofree char *value = NULL;
+
+          if (g_menu_model_get_item_attribute (section, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
+              g_str_equal (name, action) &&
+              g_menu_model_get_item_attribute (section, i, G_MENU_ATTRIBUTE_TARGET, "s", &value))
+            {
+              target = g_steal_pointer (&value);
+              break;
+            }
+        }
+    }
+  gtk_menu_button_popdown (button);
+  cr_test_run_for (50);
+  return target;
+}
+
+/* Acts through the row's own menu item, as a click on it would: the
+ * action found from the row, with the item's target. */
+static void
+act_from_row_menu (CrOwnerMemberRow *row,
+                   const char       *action,
+                   const char       *expected_target)
+{
+  g_autofree char *target = dup_menu_target (row, action);
+
+  g_assert_cmpstr (target, ==, expected_target);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), action, "s", target));
+}
+
+/* The first member row wholly inside the list's scrolled window, and
+ * where it is (y in the scrolled window). */
+static CrOwnerMemberRow *
+top_row (GtkWidget *widget,
+         GtkWidget *scrolled,
+         double    *y)
+{
+  graphene_rect_t bounds;
+
+  if (CR_IS_OWNER_MEMBER_ROW (widget))
+    {
+      if (gtk_widget_get_mapped (widget) &&
+          gtk_widget_compute_bounds (widget, scrolled, &bounds) && bounds.origin.y >= 0 &&
+          bounds.origin.y < *y)
+        {
+          *y = bounds.origin.y;
+          return CR_OWNER_MEMBER_ROW (widget);
+        }
+      return NULL;
+    }
+  {
+    CrOwnerMemberRow *best = NULL;
+
+    for (GtkWidget *child = gtk_widget_get_first_child (widget);
+         child != NULL;
+         child = gtk_widget_get_next_sibling (child))
+      {
+        CrOwnerMemberRow *found = top_row (child, scrolled, y);
+
+        if (found != NULL)
+          best = found;
+      }
+    return best;
+  }
+}
+
+static gboolean
+member_muted (gpointer data)
+{
+  RowCond *c = data;
+  GListModel *members = cr_server_get_members (c->fixture->server);
+
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr(CrMember) member = g_list_model_get_item (members, i);
+
+      if (g_str_equal (cr_member_get_name (member), c->name))
+        return cr_member_get_muted (member);
+    }
+  return FALSE;
+}
+
+/* Issue 9: 1 000 classic members (a socket each on loopback, joined out of
+ * order): the server's list changes in bursts, not once per join; the
+ * owner view makes row widgets for the rows near the screen only (a list
+ * box made 1 000); its rows are bound to one member after another, and the
+ * search, mute and kick still act on the member shown. */
+static void
+test_big_room (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_test_socket_free);
+  g_autoptr(GSocketAddress) room = cr_test_socket_address ("127.0.0.1",
+                                                          cr_server_get_port (fixture->server));
+  GListModel *members = cr_server_get_members (fixture->server);
+  GtkWidget *search = find_widget (GTK_WIDGET (fixture->page), GTK_TYPE_SEARCH_ENTRY);
+  GtkAdjustment *adj;
+  CountCond all = { fixture, BIG_ROOM };
+  CountCond all_but_one = { fixture, BIG_ROOM - 1 };
+  CountCond one = { fixture, 1 };
+  RowCond first = { fixture, "s1" };
+  RowCond last = { fixture, "s1000" };
+  RowCond target = { fixture, "s537" };
+  guint n_changes = 0;
+  guint n_rows = 0;
+
+  g_signal_connect (members, "items-changed", G_CALLBACK (on_big_room_changed), &n_changes);
+  /* Every join line is sent before the room reads any. */
+  for (guint i = 0; i < BIG_ROOM; i++)
+    {
+      CrTestSocket *sock = cr_test_socket_new ("127.0.0.1");
+      g_autofree char *line = g_strdup_printf ("N s%u", (i * 7) % BIG_ROOM + 1);
+
+      cr_test_socket_send_text (sock, room, line);
+      g_ptr_array_add (sockets, sock);
+    }
+  cr_test_assert_wait (server_has_members, &all, 60000);
+  cr_test_assert_wait (rows_counted, &all, WAIT_MS);
+  cr_test_assert_wait (row_present, &first, WAIT_MS);
+  g_signal_handlers_disconnect_by_data (members, &n_changes);
+  /* One change per turn of the loop that took joins, not one per join. */
+  g_test_message ("%u joins: %u changes to the list", BIG_ROOM, n_changes);
+  g_assert_cmpuint (n_changes, <, BIG_ROOM / 2);
+
+  /* A screenful and the list view's margin: GTK 4.8 keeps up to 200. */
+  count_member_rows (GTK_WIDGET (fixture->page), &n_rows);
+  g_test_message ("%u row widgets for %u members", n_rows, BIG_ROOM);
+  g_assert_cmpuint (n_rows, >, 0);
+  g_assert_cmpuint (n_rows, <=, 250);
+
+  /* Scrolled to the end: the rows made are bound to the last members. */
+  adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (find_members_list (fixture)));
+  for (guint i = 0; i < 50 && !row_present (&last); i++)
+    {
+      gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
+      cr_test_run_for (50);
+    }
+  g_assert_true (row_present (&last));
+  n_rows = 0;
+  count_member_rows (GTK_WIDGET (fixture->page), &n_rows);
+  g_assert_cmpuint (n_rows, <=, 250);
+  {
+    g_autofree char *kick = dup_menu_target (row_of (fixture, "s1000"), "owner.kick");
+
+    g_assert_cmpstr (kick, ==, "s1000");
+  }
+
+  /* Scrolled to the middle, the owner reads on while others join above
+   * and below: the rows read stay where they are. */
+  {
+    GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (find_members_list (fixture)),
+                                                   GTK_TYPE_SCROLLED_WINDOW);
+    CountCond more = { fixture, BIG_ROOM + ABOVE };
+    CrOwnerMemberRow *row;
+    g_autofree char *name = NULL;
+    double y = G_MAXDOUBLE, y_after = G_MAXDOUBLE;
+
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) / 2);
+    cr_test_run_for (200);
+    row = top_row (scrolled, scrolled, &y);
+    g_assert_nonnull (row);
+    name = g_strdup (cr_member_get_name (cr_owner_member_row_get_member (row)));
+    for (guint i = 0; i < ABOVE; i++)
+      {
+        CrTestSocket *sock = cr_test_socket_new ("127.0.0.1");
+        /* In one burst: half of them listed above, half at the end. */
+        g_autofree char *line = g_strdup_printf ("N %c%u", i % 2 ? 'z' : 'a', i + 1);
+
+        cr_test_socket_send_text (sock, room, line);
+        g_ptr_array_add (sockets, sock);
+      }
+    cr_test_assert_wait (server_has_members, &more, WAIT_MS);
+    cr_test_assert_wait (rows_counted, &more, WAIT_MS);
+    cr_test_run_for (200);
+    row = top_row (scrolled, scrolled, &y_after);
+    g_assert_nonnull (row);
+    g_test_message ("top row %s at %.0f px, after %u joins above: %s at %.0f px", name, y,
+                    ABOVE, cr_member_get_name (cr_owner_member_row_get_member (row)), y_after);
+    g_assert_cmpstr (cr_member_get_name (cr_owner_member_row_get_member (row)), ==, name);
+    g_assert_cmpfloat_with_epsilon (y_after, y, 1.0);
+    save_screenshot (fixture, "owner-1000-members");
+  }
+  all_but_one.n = BIG_ROOM + ABOVE - 1;
+
+  /* Found by the search; muted and kicked from its own row's menu. */
+  gtk_editable_set_text (GTK_EDITABLE (search), "s537");
+  cr_test_assert_wait (rows_counted, &one, WAIT_MS);
+  cr_test_assert_wait (row_present, &target, WAIT_MS);
+  act_from_row_menu (row_of (fixture, "s537"), "owner.mute", "s537");
+  cr_test_assert_wait (member_muted, &target, WAIT_MS);
+  cr_test_assert_wait (row_muted, &target, WAIT_MS);
+  act_from_row_menu (row_of (fixture, "s537"), "owner.kick", "s537");
+  cr_test_assert_wait (server_has_members, &all_but_one, WAIT_MS);
+  cr_test_assert_wait (row_absent, &target, WAIT_MS);
+  {
+    g_autoptr(GPtrArray) names = NULL;
+
+    gtk_editable_set_text (GTK_EDITABLE (search), "");
+    cr_test_assert_wait (rows_counted, &all_but_one, WAIT_MS);
+    names = dup_row_names (fixture);
+    for (guint i = 0; i < names->len; i++)
+      g_assert_cmpstr (names->pdata[i], !=, "s537");
+  }
+  g_assert_false (member_muted (&first));
+
+  for (guint i = 0; i < sockets->len; i++)
+    cr_test_socket_send_text (sockets->pdata[i], room, "Q");
+}
+
 /* Without a display (a Flatpak build's run-tests) there is no window to
  * test: say so as a TAP skip. In CI, where Xvfb is there, that is an error. */
 static void
@@ -2036,6 +2294,8 @@ main (int   argc,
   ADD ("classic-badge", test_classic_badge);
   ADD ("narrow", test_narrow);
   ADD ("two-hundred", test_two_hundred);
+  g_test_add ("/chatroom/owner-page/big-room", Fixture, GUINT_TO_POINTER (BIG_ROOM + ABOVE + 1),
+              fixture_set_up, test_big_room, fixture_tear_down);
   ADD ("storage-banner", test_storage_banner);
   ADD ("storage-recovers", test_storage_recovers);
   ADD ("locked-names", test_locked_names);

@@ -8,6 +8,12 @@
  * bound to the lists (the owner view) changes only the rows that changed,
  * and needs no timer, since a member's "last-active" moves when the room
  * hears them speak.
+ *
+ * Joins and leaves come in bursts (a class of 1 000 signing in): between
+ * cr_member_list_begin_batch and _end_batch they are only noted, and the
+ * end merges them into the list in one splice, so a view bound to it sees
+ * one items-changed for the burst instead of one per member (each of
+ * which a filter, a sorter and a list view handle on their own).
  */
 #define G_LOG_DOMAIN "cr-member-list"
 
@@ -22,6 +28,11 @@ struct _CrMemberList
   GListStore *members;        /* CrMember, in cr_member_compare order */
   GHashTable *member_index;   /* folded name → CrMember (borrowed from members) */
   GListStore *bans;           /* CrMember (name only), collated */
+
+  /* while a batch is open */
+  guint       batch_depth;
+  GPtrArray  *added;          /* CrMember joined, not in members yet (owned) */
+  GHashTable *removed;        /* CrMember in members that left (a set, borrowed) */
 };
 
 /* At most one "last-active" notify a second per member: a burst of lines
@@ -50,9 +61,10 @@ add_member (CrMemberList  *self,
 
   member = cr_member_new (m->name, m->role, m->flags);
   cr_member_set_last_active (member, event->time_us);
-  /* The index borrows: the store holds the member. */
+  /* The index borrows: the batch's added list, then the store, holds the
+   * member. */
   g_hash_table_replace (self->member_index, cr_name_fold (m->name), member);
-  g_list_store_insert_sorted (self->members, member, cr_member_compare, NULL);
+  g_ptr_array_add (self->added, g_steal_pointer (&member));
 }
 
 static void
@@ -62,15 +74,73 @@ remove_member (CrMemberList *self,
   g_autofree char *fold = cr_name_fold (name);
   CrMember *member = g_hash_table_lookup (self->member_index, fold);
   guint position;
-  gboolean found;
 
   if (member == NULL)
     return;
 
-  found = g_list_store_find (self->members, member, &position);
+  /* Joined within this batch: it never reaches the store. */
+  if (g_ptr_array_find (self->added, member, &position))
+    {
+      g_hash_table_remove (self->member_index, fold);
+      g_ptr_array_remove_index (self->added, position);
+      return;
+    }
+  g_hash_table_add (self->removed, member);
   g_hash_table_remove (self->member_index, fold);
-  if (found)
-    g_list_store_remove (self->members, position);
+}
+
+static int
+compare_added (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  return cr_member_compare (*(CrMember **) a, *(CrMember **) b, NULL);
+}
+
+/* The batch's joins and leaves, in one splice of the smallest range that
+ * changed: the store's members minus those that left, merged in order
+ * with those that joined (sorted first). O(members) per batch, not per
+ * join. */
+static void
+flush_batch (CrMemberList *self)
+{
+  GListModel *model = G_LIST_MODEL (self->members);
+  guint n_old = g_list_model_get_n_items (model);
+  g_autoptr(GPtrArray) old = g_ptr_array_new_full (n_old, g_object_unref);
+  g_autoptr(GPtrArray) merged = NULL;
+  guint head = 0, tail = 0, a = 0;
+
+  if (self->added->len == 0 && g_hash_table_size (self->removed) == 0)
+    return;
+
+  g_ptr_array_sort_with_data (self->added, compare_added, NULL);
+  merged = g_ptr_array_new_full (n_old + self->added->len, NULL);
+  for (guint i = 0; i < n_old; i++)
+    {
+      CrMember *member = g_list_model_get_item (model, i);
+
+      g_ptr_array_add (old, member);
+      if (g_hash_table_contains (self->removed, member))
+        continue;
+      while (a < self->added->len &&
+             cr_member_compare (self->added->pdata[a], member, NULL) < 0)
+        g_ptr_array_add (merged, self->added->pdata[a++]);
+      g_ptr_array_add (merged, member);
+    }
+  while (a < self->added->len)
+    g_ptr_array_add (merged, self->added->pdata[a++]);
+
+  while (head < old->len && head < merged->len && old->pdata[head] == merged->pdata[head])
+    head++;
+  while (tail < old->len - head && tail < merged->len - head &&
+         old->pdata[old->len - 1 - tail] == merged->pdata[merged->len - 1 - tail])
+    tail++;
+
+  /* Holds its own references: old and added keep theirs until the end. */
+  g_list_store_splice (self->members, head, old->len - head - tail,
+                       merged->pdata + head, merged->len - head - tail);
+  g_ptr_array_set_size (self->added, 0);
+  g_hash_table_remove_all (self->removed);
 }
 
 static void
@@ -189,6 +259,8 @@ cr_member_list_new (void)
   self->members = g_list_store_new (CR_TYPE_MEMBER);
   self->member_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->bans = g_list_store_new (CR_TYPE_MEMBER);
+  self->added = g_ptr_array_new_with_free_func (g_object_unref);
+  self->removed = g_hash_table_new (NULL, NULL);
   return self;
 }
 
@@ -199,6 +271,8 @@ cr_member_list_free (CrMemberList *self)
     return;
 
   g_clear_pointer (&self->member_index, g_hash_table_unref);
+  g_clear_pointer (&self->added, g_ptr_array_unref);
+  g_clear_pointer (&self->removed, g_hash_table_unref);
   g_clear_object (&self->members);
   g_clear_object (&self->bans);
   g_free (self);
@@ -220,23 +294,42 @@ cr_member_list_get_bans (CrMemberList *self)
   return G_LIST_MODEL (self->bans);
 }
 
-gboolean
-cr_member_list_apply (CrMemberList  *self,
-                      CrRoom        *room,
-                      const CrEvent *event,
-                      gboolean      *joined)
+void
+cr_member_list_begin_batch (CrMemberList *self)
 {
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (room != NULL, FALSE);
-  g_return_val_if_fail (event != NULL, FALSE);
+  g_return_if_fail (self != NULL);
 
-  if (joined != NULL)
-    *joined = FALSE;
+  self->batch_depth++;
+}
 
+void
+cr_member_list_end_batch (CrMemberList *self)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->batch_depth > 0);
+
+  if (--self->batch_depth == 0)
+    flush_batch (self);
+}
+
+static void
+drop_members (CrMemberList *self)
+{
+  g_hash_table_remove_all (self->member_index);
+  g_ptr_array_set_size (self->added, 0);
+  g_hash_table_remove_all (self->removed);
+  g_list_store_remove_all (self->members);
+}
+
+static gboolean
+apply_event (CrMemberList  *self,
+             CrRoom        *room,
+             const CrEvent *event,
+             gboolean      *joined)
+{
   if (event->kind == CR_EVENT_ROOM_CLOSED)
     {
-      g_hash_table_remove_all (self->member_index);
-      g_list_store_remove_all (self->members);
+      drop_members (self);
       return TRUE;
     }
 
@@ -285,6 +378,27 @@ cr_member_list_apply (CrMemberList  *self,
     }
 }
 
+gboolean
+cr_member_list_apply (CrMemberList  *self,
+                      CrRoom        *room,
+                      const CrEvent *event,
+                      gboolean      *joined)
+{
+  gboolean changed;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (room != NULL, FALSE);
+  g_return_val_if_fail (event != NULL, FALSE);
+
+  if (joined != NULL)
+    *joined = FALSE;
+
+  cr_member_list_begin_batch (self);
+  changed = apply_event (self, room, event, joined);
+  cr_member_list_end_batch (self);
+  return changed;
+}
+
 void
 cr_member_list_fill_addresses (CrMemberList *self,
                                CrEngine     *engine)
@@ -298,9 +412,15 @@ cr_member_list_fill_addresses (CrMemberList *self,
   g_hash_table_iter_init (&iter, self->member_index);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &member))
     {
-      const CrRoomMember *m = cr_room_lookup_name (cr_engine_get_room (engine),
-                                                   cr_member_get_name (member));
-      GSocketAddress *address = m ? cr_engine_get_member_address (engine, m->id) : NULL;
+      const CrRoomMember *m;
+      GSocketAddress *address;
+
+      /* A member's session keeps its address: only newcomers need one
+       * (O(1) for the others, however many joined). */
+      if (cr_member_get_address (member) != NULL)
+        continue;
+      m = cr_room_lookup_name (cr_engine_get_room (engine), cr_member_get_name (member));
+      address = m ? cr_engine_get_member_address (engine, m->id) : NULL;
 
       if (address != NULL)
         {
@@ -333,7 +453,6 @@ cr_member_list_clear (CrMemberList *self)
 {
   g_return_if_fail (self != NULL);
 
-  g_hash_table_remove_all (self->member_index);
-  g_list_store_remove_all (self->members);
+  drop_members (self);
   g_list_store_remove_all (self->bans);
 }

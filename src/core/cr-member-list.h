@@ -32,7 +32,13 @@ gboolean      cr_member_list_apply           (CrMemberList  *self,
                                               CrRoom        *room,
                                               const CrEvent *event,
                                               gboolean      *joined);
-/* Set each member's "address" from its session in engine. */
+/* Between these, joins and leaves are noted and the end puts them in
+ * the members' list in one splice (one items-changed for a burst).
+ * Lookups and the other changes act at once. Nested pairs count. */
+void          cr_member_list_begin_batch     (CrMemberList  *self);
+void          cr_member_list_end_batch       (CrMemberList  *self);
+/* Set the "address" of each member that has none from its session in
+ * engine. */
 void          cr_member_list_fill_addresses  (CrMemberList  *self,
                                               CrEngine      *engine);
 /* The bans room starts with (from the store), in one change. */
