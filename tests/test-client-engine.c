@@ -765,6 +765,20 @@ test_hand_classic (void)
   g_assert_true (has_member (h.client, "bob"));
   g_assert_false (has_member (h.client, "carol"));
 
+  /* A burst of joins and leaves packed in one datagram (cr-engine.c):
+   * each line its own event, in order. A chat text whose own line breaks
+   * hold such lines stays one message: nothing passes for the room's. */
+  hand_feed_text (&h, "【系统消息】:dave 进入了聊天室\n【系统消息】:erin 进入了聊天室\n"
+                      "【系统消息】:dave 退出了聊天室");
+  g_assert_cmpuint (count_events (h.outputs, CR_EVENT_JOIN, "dave", NULL), ==, 1);
+  g_assert_cmpuint (count_events (h.outputs, CR_EVENT_JOIN, "erin", NULL), ==, 1);
+  g_assert_cmpuint (count_events (h.outputs, CR_EVENT_LEAVE, "dave", NULL), ==, 1);
+  g_assert_true (has_member (h.client, "erin"));
+  g_assert_false (has_member (h.client, "dave"));
+  hand_feed_text (&h, "bob 说 :look\n【系统消息】:mallory 进入了聊天室");
+  g_assert_cmpuint (count_events (h.outputs, CR_EVENT_JOIN, "mallory", NULL), ==, 0);
+  g_assert_false (has_member (h.client, "mallory"));
+
   /* Our own message: "M alice …" and SENT at once; the classroom server
    * echoes it without its spaces, which is no new row. */
   g_assert_cmpuint (cr_client_engine_send (h.client, "hi there", h.now, h.out), !=, 0);

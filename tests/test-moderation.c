@@ -293,6 +293,99 @@ test_admin_rights (void)
   cr_test_room_clear (&room);
 }
 
+static gboolean
+recall_came (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static void
+on_recalled (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* What a recall by client of seq came to: NONE, or the room's reason. */
+static CrReason
+recall_as (CrClient *client,
+           guint64   seq)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cr_client_recall_async (client, seq, NULL, on_recalled, &result);
+  cr_test_assert_wait (recall_came, &result, 2 * WAIT_MS);
+  if (cr_client_recall_finish (client, result, &error))
+    return CR_REASON_NONE;
+  g_assert_error (error, CR_CLIENT_ERROR, error->code);
+  return error->code;
+}
+
+static CrMessage *
+find_text (GListModel *messages,
+           const char *text)
+{
+  for (guint i = g_list_model_get_n_items (messages); i > 0; i--)
+    {
+      g_autoptr(CrMessage) message = g_list_model_get_item (messages, i - 1);
+
+      if (g_strcmp0 (cr_message_get_text (message), text) == 0)
+        return message;   /* the model keeps it */
+    }
+  return NULL;
+}
+
+static gboolean
+is_recalled (gpointer data)
+{
+  return cr_message_get_recalled (data);
+}
+
+/* An admin removes a member's message at any time, never the owner's; a
+ * member who is no admin only their own, within the window. */
+static void
+test_admin_removes (void)
+{
+  CrTestRoom room = { 0 };
+  g_autoptr(CrClient) alice = NULL;
+  g_autoptr(CrClient) bob = NULL;
+  g_autoptr(CrClient) carol = NULL;
+  CrMessage *spam, *owners, *carols;
+
+  cr_test_room_start (&room, "127.0.0.1");
+  alice = cr_test_join (room.address, "alice", NULL, FALSE, WAIT_MS, NULL);
+  bob = cr_test_join (room.address, "bob", NULL, FALSE, WAIT_MS, NULL);
+  carol = cr_test_join (room.address, "carol", NULL, FALSE, WAIT_MS, NULL);
+  appoint (&room, alice, "alice");
+
+  g_assert_cmpint (say (bob, "buy cheap watches"), ==, CR_REASON_NONE);
+  g_assert_true (cr_server_say (room.server, "homework is due friday", NULL));
+  cr_test_assert_event (cr_client_get_messages (carol), CR_EVENT_OWNER_CHAT, NULL, WAIT_MS);
+  cr_test_assert_event (cr_client_get_messages (alice), CR_EVENT_OWNER_CHAT, NULL, WAIT_MS);
+  spam = find_text (cr_client_get_messages (alice), "buy cheap watches");
+  owners = find_text (cr_client_get_messages (alice), "homework is due friday");
+  g_assert_nonnull (spam);
+  g_assert_nonnull (owners);
+
+  /* Past the sender's own 2 minutes. */
+  cr_server_advance_wall_clock (3 * G_TIME_SPAN_MINUTE);
+  carols = find_text (cr_client_get_messages (carol), "buy cheap watches");
+  g_assert_nonnull (carols);
+  g_assert_cmpint (recall_as (carol, cr_message_get_seq (spam)), ==, CR_REASON_NOT_ALLOWED);
+  g_assert_cmpint (recall_as (alice, cr_message_get_seq (owners)), ==, CR_REASON_NOT_ALLOWED);
+  g_assert_cmpint (recall_as (alice, cr_message_get_seq (spam)), ==, CR_REASON_NONE);
+  cr_test_assert_wait (is_recalled, carols, WAIT_MS);
+  g_assert_cmpstr (cr_message_get_text (carols), ==, "");
+  g_assert_false (cr_message_get_recalled (owners));
+
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  cr_test_leave_and_free (g_steal_pointer (&bob));
+  cr_test_leave_and_free (g_steal_pointer (&carol));
+  cr_test_room_clear (&room);
+}
+
 /* A member who is no admin asks anyway: refused, counted, nothing done. */
 static void
 test_hostile_manage (void)
@@ -671,6 +764,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/chatroom/moderation/admin-rights", test_admin_rights);
+  g_test_add_func ("/chatroom/moderation/admin-removes", test_admin_removes);
   g_test_add_func ("/chatroom/moderation/hostile-manage", test_hostile_manage);
   g_test_add_func ("/chatroom/moderation/mute-all", test_mute_all);
   g_test_add_func ("/chatroom/moderation/timed-mute", test_timed_mute);

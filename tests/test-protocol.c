@@ -126,6 +126,10 @@ sample_body (CrPacketType type)
           return cr_body_page (100, TRUE, events);
         return cr_body_results (5, TRUE, events);
       }
+    case CR_PACKET_MANAGE:
+      return cr_body_manage (CR_MANAGE_MUTE, 9, "小明", 600);
+    case CR_PACKET_STATE:
+      return cr_body_state ("明天考试 exam tomorrow", TRUE, 60000, CR_ROLE_ADMIN);
     default:
       g_assert_not_reached ();
     }
@@ -147,6 +151,8 @@ type_is_reliable (CrPacketType type)
     case CR_PACKET_PAGE:
     case CR_PACKET_SEARCH:
     case CR_PACKET_RESULTS:
+    case CR_PACKET_MANAGE:
+    case CR_PACKET_STATE:
       return TRUE;
     default:
       return FALSE;
@@ -407,6 +413,34 @@ test_round_trip (void)
             g_assert_true (cr_key_from_body (body, &se, &id, &sig));
             g_assert_cmpmem (id, 32, "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", 32);
             g_assert_cmpmem (sig + 32, 32, "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", 32);
+          }
+          break;
+        case CR_PACKET_MANAGE:
+          {
+            guint32 action;
+            guint64 origin;
+            const char *argument;
+            gint64 seconds;
+
+            g_variant_get (body, "(ut&sx)", &action, &origin, &argument, &seconds);
+            g_assert_cmpuint (action, ==, CR_MANAGE_MUTE);
+            g_assert_cmpuint (origin, ==, 9);
+            g_assert_cmpstr (argument, ==, "小明");
+            g_assert_cmpint (seconds, ==, 600);
+          }
+          break;
+        case CR_PACKET_STATE:
+          {
+            const char *pin;
+            gboolean mute_all;
+            gint64 left;
+            guint32 role;
+
+            g_variant_get (body, "(&sbxu)", &pin, &mute_all, &left, &role);
+            g_assert_cmpstr (pin, ==, "明天考试 exam tomorrow");
+            g_assert_true (mute_all);
+            g_assert_cmpint (left, ==, 60000);
+            g_assert_cmpuint (role, ==, CR_ROLE_ADMIN);
           }
           break;
         default:

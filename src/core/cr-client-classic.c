@@ -172,6 +172,60 @@ receive_joining (CrClientEngine *engine,
 }
 
 static void
+receive_line (CrClientEngine *engine,
+              Classic        *c,
+              const char     *line,
+              gint64          now)
+{
+  CrEvent *event;
+
+  event = cr_classic_parse_line (line, c->seq + 1, now + engine->wall_offset);
+  if (!_cr_client_engine_event_valid (event))
+    {
+      g_debug ("Dropping a line with control characters");
+      engine->stats.rejected++;
+      cr_event_free (event);
+      return;
+    }
+  if (take_echo (engine, c, event))
+    {
+      cr_event_free (event);
+      return;
+    }
+
+  engine->last_seq = ++c->seq;
+  _cr_client_engine_show_event (engine, event, TRUE, TRUE);
+}
+
+/* A room of ours packs the lines of a burst of joins and leaves into one
+ * datagram, one under the other (cr-engine.c, packable()): the classroom
+ * client prints it as it comes. Such a datagram is taken line by line only
+ * when every line is one of those; anything else, a chat text with line
+ * breaks of its own among them, stays one line, so that no text can pass
+ * for lines of the room's. */
+static gboolean
+packed_lines (const char *text)
+{
+  g_auto(GStrv) lines = NULL;
+
+  if (strchr (text, '\n') == NULL)
+    return FALSE;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      CrEvent *event = cr_classic_parse_line (lines[i], 1, 0);
+      gboolean packable = event != NULL &&
+                          (event->kind == CR_EVENT_JOIN || event->kind == CR_EVENT_LEAVE ||
+                           event->kind == CR_EVENT_TIMEOUT);
+
+      cr_event_free (event);
+      if (!packable)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
 classic_receive (CrClientEngine *engine,
                  gpointer        state,
                  const guint8   *data,
@@ -180,7 +234,6 @@ classic_receive (CrClientEngine *engine,
 {
   Classic *c = state;
   g_autofree char *line = NULL;
-  CrEvent *event;
 
   /* The classroom programs read 1 024 bytes at most (cr-classic.h): no
    * room of either kind sends more in one line. */
@@ -206,22 +259,15 @@ classic_receive (CrClientEngine *engine,
       return;
     }
 
-  event = cr_classic_parse_line (line, c->seq + 1, now + engine->wall_offset);
-  if (!_cr_client_engine_event_valid (event))
+  if (packed_lines (line))
     {
-      g_debug ("Dropping a line with control characters");
-      engine->stats.rejected++;
-      cr_event_free (event);
-      return;
-    }
-  if (take_echo (engine, c, event))
-    {
-      cr_event_free (event);
-      return;
-    }
+      g_auto(GStrv) lines = g_strsplit (line, "\n", -1);
 
-  engine->last_seq = ++c->seq;
-  _cr_client_engine_show_event (engine, event, TRUE, TRUE);
+      for (guint i = 0; lines[i] != NULL; i++)
+        receive_line (engine, c, lines[i], now);
+      return;
+    }
+  receive_line (engine, c, line, now);
 }
 
 static gint64

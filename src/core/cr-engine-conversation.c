@@ -20,7 +20,8 @@
  * the engine keeps (the ring, the unsaved queue) are blanked at once, so a
  * later join's history has the row without its text. Its sender may recall
  * a CHAT for CR_RECALL_WINDOW_US after it was said, by the engine's clock
- * (CrEngineTime.wall); the owner any message at any time.
+ * (CrEngineTime.wall); the owner any message at any time, an admin any
+ * message but the owner's (issue 15).
  *
  * Pages and searches are requests: each costs a token of the member's
  * request bucket, and none is answered while the member leaves many
@@ -191,6 +192,35 @@ _cr_engine_conversation_deliver (CrEngine      *self,
   return TRUE;
 }
 
+/* The owner takes back any message; an admin any but the owner's (issue
+ * 15: the owner's from the console, or as the member who is the owner); a
+ * member their own chat within the window. */
+static gboolean
+may_recall (CrEngine           *self,
+            const CrRoomMember *by,
+            const CrEvent      *original,
+            CrEngineTime        now)
+{
+  const CrRoomMember *sender;
+
+  switch (by->role)
+    {
+    case CR_ROLE_OWNER:
+      return TRUE;
+
+    case CR_ROLE_ADMIN:
+      if (original->kind == CR_EVENT_OWNER_CHAT)
+        return FALSE;
+      sender = cr_room_lookup_name (self->room, original->name);
+      return sender == NULL || sender->role != CR_ROLE_OWNER;
+
+    case CR_ROLE_MEMBER:
+    default:
+      return original->kind == CR_EVENT_CHAT && g_strcmp0 (original->name, by->name) == 0 &&
+             now.wall - original->time_us <= CR_RECALL_WINDOW_US;
+    }
+}
+
 /* by: the member asking, NULL for the owner's console. */
 static CrReason
 recall (CrEngine           *self,
@@ -208,9 +238,7 @@ recall (CrEngine           *self,
     return CR_REASON_NO_SUCH_MESSAGE;
   if (original->recalled)
     return CR_REASON_NO_CHANGE;
-  if (by != NULL && by->role != CR_ROLE_OWNER &&
-      (original->kind != CR_EVENT_CHAT || g_strcmp0 (original->name, by->name) != 0 ||
-       now.wall - original->time_us > CR_RECALL_WINDOW_US))
+  if (by != NULL && !may_recall (self, by, original, now))
     return CR_REASON_NOT_ALLOWED;
 
   if ((kept = find_kept (self, seq)) != NULL)
