@@ -310,9 +310,10 @@ fixture_set_up (Fixture       *fixture,
   g_settings_set_string (fixture->settings, "room-name", "Test room");
   fixture->server = cr_server_new (NULL, NULL);
   g_object_set (fixture->server, "owner-name", "teacher", NULL);
-  /* data: a room bigger than the default (read when it starts) */
+  /* data: a room bigger than the default, through the setting the
+   * room's limit is bound to (cr-session-settings.c) */
   if (data != NULL)
-    g_object_set (fixture->server, "max-members", GPOINTER_TO_UINT (data), NULL);
+    g_settings_set_uint (fixture->settings, "max-members", GPOINTER_TO_UINT (data));
   cr_session_bind_server_settings (fixture->settings, fixture->server);
   g_assert_true (cr_server_start (fixture->server, "127.0.0.1:0", &error));
   g_assert_no_error (error);
@@ -341,6 +342,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->server);
   g_clear_pointer (&fixture->address, g_free);
   g_settings_reset (fixture->settings, "room-name");
+  g_settings_reset (fixture->settings, "max-members");
   g_clear_object (&fixture->settings);
 }
 
