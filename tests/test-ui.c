@@ -957,17 +957,17 @@ test_notify_mention (Fixture       *fixture,
   join_room (fixture, "alice");
   fixture->others[0] = join_client (fixture->address, "bob");
 
-  /* A message naming us is worth a notification even in a focused
-   * window. */
+  /* A message naming us ("@name", cr-mention.h) is worth a notification
+   * even in a focused window. */
   before = _cr_window_get_n_notifications (fixture->window);
-  g_assert_nonnull (cr_client_send (fixture->others[0], "ALICE, look at this", &error));
+  g_assert_nonnull (cr_client_send (fixture->others[0], "@ALICE, look at this", &error));
   WAIT_FOR (_cr_window_get_n_notifications (fixture->window) > before, WAIT_MS);
 
   /* And the row stands out; one that does not name us does not. */
   g_assert_nonnull (cr_client_send (fixture->others[0], "just chatting", &error));
   WAIT_FOR (find_row (message_list (fixture), "just chatting") != NULL, WAIT_MS);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (find_row (message_list (fixture),
-                                                                 "ALICE, look at this")),
+                                                                 "@ALICE, look at this")),
                                            "mention"));
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (find_row (message_list (fixture),
                                                                   "just chatting")),
