@@ -284,6 +284,7 @@ _cr_chat_page_mention_init (CrChatPage *self)
   g_signal_connect_object (keys, "key-pressed", G_CALLBACK (on_entry_key_pressed),
                            self, G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self->entry), keys);
+  self->mention_keys = keys;
 
   g_signal_connect_object (gtk_text_view_get_buffer (self->entry), "changed",
                            G_CALLBACK (on_buffer_changed), self, G_CONNECT_SWAPPED);

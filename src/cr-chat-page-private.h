@@ -135,6 +135,7 @@ struct _CrChatPage
   guint              highlight_source;
   guint64            jump_seq;          /* older pages are loading to reach it */
   guint              jump_pages;
+  char              *recall_problem;    /* the last refusal said in a toast */
 
   /* older history (cr-chat-page-history.c) */
   GCancellable      *history_cancellable;
@@ -153,6 +154,7 @@ struct _CrChatPage
   /* "@" completion and emoji (cr-chat-page-mention.c) */
   GtkPopover        *mention_popover;
   GtkListBox        *mention_list;
+  GtkEventController *mention_keys;
   GtkWidget         *emoji_button;
   GtkWidget         *emoji_chooser;
 

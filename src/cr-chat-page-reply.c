@@ -165,6 +165,8 @@ on_recall_done (GObject      *source,
     why = g_strdup_printf (_("The message was not recalled: %s"), error->message);
 
   cr_chat_page_show_toast (self, why);
+  g_free (self->recall_problem);
+  self->recall_problem = g_steal_pointer (&why);
 }
 
 static void
@@ -296,6 +298,11 @@ _cr_chat_page_setup_message_row (CrChatPage *self,
 {
   GtkGesture *click = gtk_gesture_click_new ();
   GtkGesture *press = gtk_gesture_long_press_new ();
+
+  /* A tab stop, so the keyboard reaches a row to reply to (Alt+R) or to
+   * open the menu of (Shift+F10): the list's items are neither
+   * selectable nor activatable, so they take no focus themselves. */
+  gtk_widget_set_focusable (row, TRUE);
 
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
   g_signal_connect (click, "pressed", G_CALLBACK (on_row_pressed), NULL);
@@ -501,4 +508,5 @@ _cr_chat_page_reply_dispose (CrChatPage *self)
   g_clear_handle_id (&self->highlight_source, g_source_remove);
   self->highlight_seq = 0;
   self->reply_to = 0;
+  g_clear_pointer (&self->recall_problem, g_free);
 }
