@@ -43,8 +43,32 @@ parse_body (CrPacketType  type,
     {
       g_autoptr(CrEvent) event = cr_event_from_body (value);
 
-      if (!g_utf8_validate (event->name, -1, NULL) || !g_utf8_validate (event->text, -1, NULL))
-        g_error ("invalid UTF-8 in an accepted event");
+      /* NULL: extras not as specified (cr-protocol.h), refused whole. */
+      if (event != NULL &&
+          (!g_utf8_validate (event->name, -1, NULL) || !g_utf8_validate (event->text, -1, NULL) ||
+           (event->quote_text != NULL && (strlen (event->quote_text) > CR_QUOTE_MAX_BYTES ||
+                                          strchr (event->quote_text, '\n') != NULL)) ||
+           (event->target != NULL && cr_name_validate (event->target, -1, NULL) != CR_REASON_NONE)))
+        g_error ("an accepted event breaks the spec");
+    }
+  else if (type == CR_PACKET_CHAT)
+    {
+      const char *text, *to;
+      guint64 origin, reply_to;
+
+      if (cr_chat_from_body (value, &origin, &text, &reply_to, &to) && to != NULL &&
+          cr_name_validate (to, -1, NULL) != CR_REASON_NONE)
+        g_error ("an accepted private message names no one");
+    }
+  else if (type == CR_PACKET_PAGE || type == CR_PACKET_RESULTS)
+    {
+      guint64 head;
+      gboolean flag;
+      g_autoptr(GPtrArray) events = cr_events_from_body (type, value, &head, &flag);
+
+      if (events != NULL && events->len > (type == CR_PACKET_PAGE ? CR_PAGE_MAX
+                                                                  : CR_SEARCH_MAX_RESULTS))
+        g_error ("an accepted page is over its bound");
     }
 }
 
@@ -145,7 +169,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 {
   one_datagram (data, size);
   if (size >= 1)
-    parse_body (CR_PACKET_JOIN + data[0] % CR_PACKET_LAST, data + 1, size - 1);
+    parse_body (CR_PACKET_JOIN + data[0] % CR_PACKET_LAST, data + 1, size - 1);   /* 13, 17: no type */
   through_reliable (data, size);
   return 0;
 }

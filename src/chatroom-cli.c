@@ -35,6 +35,7 @@
 #include "cr-room-browser.h"
 #include "cr-terminal.h"
 #include "cr-trust.h"
+#include "chatroom-cli-conversation.h"
 
 /* How long to wait for the room to acknowledge what was typed before
  * leaving, and for the goodbye itself (the client needs ≤ 1 s). */
@@ -60,6 +61,7 @@ typedef struct {
   gboolean           leave_sent;
   gboolean           done;
   gboolean           quiet;
+  gboolean           numbers;      /* --numbers: "#SEQ" before each line */
   guint              transfers;    /* file operations under way */
 } CliApp;
 
@@ -121,47 +123,30 @@ format_time (gint64 time_us)
  * lines indented under the text, so that no line of a message starts at
  * column 0 and passes for a line of ours ("[10:02] * victim left the
  * room"). The prefix is the translated line with an empty text: every
- * translation puts the text last. */
+ * translation puts the text last (chatroom-cli-conversation.c). A message
+ * printed and then recalled is said again, as the system line it became. */
 static void
-print_message (CrMessage *message)
+on_message_recalled (CrMessage  *message,
+                     GParamSpec *pspec,
+                     CliApp     *app)
 {
-  g_autofree char *time = format_time (cr_message_get_time (message));
-  g_autofree char *text = cr_message_dup_display (message);
-  g_autofree char *sender = cr_terminal_escape (cr_message_get_sender (message));
-  g_autofree char *prefix = NULL;
-  g_autofree char *line = NULL;
+  g_autofree char *line = cli_conversation_format (message, cr_client_get_name (app->client),
+                                                   app->numbers);
 
-  switch ((int) cr_message_get_kind (message))
-    {
-    case CR_EVENT_CHAT:
-      /* Translators: a chat line in the terminal: the first %s is the time
-       * (HH:MM), the second the sender's nickname, the third the message */
-      prefix = g_strdup_printf (C_("cli", "[%s] %s: %s"), time, sender, "");
-      break;
-
-    case CR_EVENT_OWNER_CHAT:
-      if (*sender == '\0')
-        /* Translators: the chat line of an owner without a nickname, in
-         * the terminal: the first %s is the time (HH:MM), the second the
-         * message */
-        prefix = g_strdup_printf (C_("cli", "[%s] Owner: %s"), time, "");
-      else
-        /* Translators: the owner's chat line in the terminal: the first %s
-         * is the time (HH:MM), the second the owner's nickname, the third
-         * the message */
-        prefix = g_strdup_printf (C_("cli", "[%s] %s (owner): %s"), time, sender, "");
-      break;
-
-    default:
-      /* Translators: a system line in the terminal, e.g. "[10:02] * alice
-       * joined the room": the first %s is the time (HH:MM), the second the
-       * line */
-      prefix = g_strdup_printf (C_("cli", "[%s] * %s"), time, "");
-      break;
-    }
-
-  line = cr_terminal_format_lines (prefix, text);
   write_line (stdout, line);
+  g_signal_handlers_disconnect_by_func (message, on_message_recalled, app);
+}
+
+static void
+print_message (CliApp    *app,
+               CrMessage *message)
+{
+  g_autofree char *line = cli_conversation_format (message, cr_client_get_name (app->client),
+                                                   app->numbers);
+
+  write_line (stdout, line);
+  if (!cr_message_is_system (message) && !cr_message_get_recalled (message))
+    g_signal_connect (message, "notify::recalled", G_CALLBACK (on_message_recalled), app);
 }
 
 static void
@@ -177,7 +162,7 @@ print_new_messages (CliApp *app)
        * printed now, a refused one read as said before "Not delivered". */
       if (cr_message_get_own (message) && cr_message_get_state (message) == CR_MESSAGE_PENDING)
         continue;
-      print_message (message);
+      print_message (app, message);
     }
 }
 
@@ -201,7 +186,7 @@ on_messages_items_changed (GListModel *model,
 
           if (!cr_message_get_own (message) ||
               cr_message_get_state (message) != CR_MESSAGE_PENDING)
-            print_message (message);
+            print_message (app, message);
         }
       app->n_printed += added;
     }
@@ -216,7 +201,7 @@ on_sent_message_state (CrMessage  *message,
   CrMessageState state = cr_message_get_state (message);
 
   if (state == CR_MESSAGE_SENT)
-    print_message (message);
+    print_message (app, message);
   else if (state == CR_MESSAGE_FAILED)
     {
       g_autofree char *reason = cr_render_reason (cr_message_get_failure (message), NULL);
@@ -231,6 +216,20 @@ on_sent_message_state (CrMessage  *message,
       g_signal_handlers_disconnect_by_func (message, on_sent_message_state, app);
       g_ptr_array_remove_fast (app->unacked, message);
       maybe_leave (app);
+    }
+}
+
+/* An own message: printed once the room has it, counted until then. */
+static void
+track_message (CrMessage *message,
+               gpointer   user_data)
+{
+  CliApp *app = user_data;
+
+  if (cr_message_get_state (message) == CR_MESSAGE_PENDING)
+    {
+      g_ptr_array_add (app->unacked, g_object_ref (message));
+      g_signal_connect (message, "notify::state", G_CALLBACK (on_sent_message_state), app);
     }
 }
 
@@ -251,12 +250,7 @@ send_line (CliApp     *app,
       status_line (_("Not sent: %s"), why);
       return;
     }
-
-  if (cr_message_get_state (message) == CR_MESSAGE_PENDING)
-    {
-      g_ptr_array_add (app->unacked, g_object_ref (message));
-      g_signal_connect (message, "notify::state", G_CALLBACK (on_sent_message_state), app);
-    }
+  track_message (message, app);
 }
 
 /* Stop watching the messages still unacknowledged: the handlers point at
@@ -649,6 +643,8 @@ on_line_read (GObject      *source,
     }
   else if (file_command (app, line))
     ;
+  else if (cli_conversation_command (app->client, line, track_message, app))
+    ;
   else if (*line != '\0')
     send_line (app, line);
 
@@ -979,6 +975,8 @@ main (int   argc,
          "remember the new one"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &app.quiet,
       N_("Say less on joining: the room key's fingerprint only"), NULL },
+    { "numbers", 'n', 0, G_OPTION_ARG_NONE, &app.numbers,
+      N_("Print each message's number (#SEQ) first, for /reply and /recall"), NULL },
     { "list-rooms", 'l', 0, G_OPTION_ARG_NONE, &list,
       N_("List the rooms on the local networks, one a line: "
          "NAME, ADDRESS:PORT, MEMBERS, OWNER separated by tabs; exit 1 when none answered"),
@@ -1021,7 +1019,15 @@ main (int   argc,
                               _("Shared files: /send PATH shares a file with the room; /files "
                                 "lists the room's files with numbers; /get N [DEST] downloads "
                                 "one (DEST a file or a folder, default the current folder), "
-                                "and resumes a download that was cut."), NULL);
+                                "and resumes a download that was cut."), "\n\n",
+                              _("Conversation: /reply SEQ TEXT answers message SEQ (printed "
+                                "\"  ↪ NAME: first line\" above the reply); /recall SEQ takes "
+                                "your message back within 2 minutes (the owner's, any time); "
+                                "/msg NAME TEXT speaks to one member only (printed \"[private] "
+                                "NAME: TEXT\"); /older prints the page of messages before the "
+                                "oldest shown; /search WORDS finds messages that have every "
+                                "word, Chinese included. --numbers shows each message's SEQ."),
+                              NULL);
     g_free (summary);
     summary = g_steal_pointer (&with_files);
   }

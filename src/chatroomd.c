@@ -79,11 +79,13 @@ on_event (CrServer      *server,
 
   switch (event->kind)
     {
+    /* The number, for /recall SEQ. */
     case CR_EVENT_CHAT:
-      prefix = g_strdup_printf ("[%s] %s: ", stamp, name);
+      prefix = g_strdup_printf ("[%s] #%" G_GUINT64_FORMAT " %s: ", stamp, event->seq, name);
       break;
     case CR_EVENT_OWNER_CHAT:
-      prefix = g_strdup_printf ("[%s] ", stamp);
+    case CR_EVENT_ANNOUNCE:
+      prefix = g_strdup_printf ("[%s] #%" G_GUINT64_FORMAT " ", stamp, event->seq);
       break;
     default:
       prefix = g_strdup_printf ("[%s] * ", stamp);
@@ -258,6 +260,7 @@ print_help (void)
   say (stdout, _("  /locked           names locked after too many wrong passwords"));
   say (stdout, _("  /unlock NAME      let NAME try a password again"));
   say (stdout, _("  /rename NAME      give the room a new name (members see it at once)"));
+  say (stdout, _("  /recall SEQ       take back message #SEQ (any message, any time)"));
   say (stdout, _("  /files            the shared files and the room's storage"));
   say (stdout, _("  /quit             close the room"));
 }
@@ -305,6 +308,16 @@ run_command (Daemon     *daemon,
     ok = cr_server_ban (daemon->server, arg, &error);
   else if (g_str_equal (command, "unban"))
     ok = cr_server_unban (daemon->server, arg, &error);
+  else if (g_str_equal (command, "recall"))
+    {
+      char *end = NULL;
+      guint64 seq = g_ascii_strtoull (*arg == '#' ? arg + 1 : arg, &end, 10);
+
+      if (seq == 0 || end == NULL || *end != '\0')
+        say (stderr, _("Give the number of the message: /recall SEQ"));
+      else
+        ok = cr_server_recall (daemon->server, seq, &error);
+    }
   else if (g_str_equal (command, "rename"))
     {
       /* The members' clients refuse a name longer than 1 024 bytes. */
@@ -462,7 +475,8 @@ main (int   argc,
   g_option_context_set_description (context, _("Console commands: /members, /announce, /kick, "
                                                "/mute, /unmute, /ban, /unban, /locked (names "
                                                "locked after too many wrong passwords), "
-                                               "/unlock, /rename, /files, /quit; /help "
+                                               "/unlock, /rename, /recall SEQ (take back "
+                                               "message #SEQ), /files, /quit; /help "
                                                "explains them."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);

@@ -3,10 +3,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Two layers, as in the rest of the member's code: the engine's part
- * (requests out as reliable packets of the session, PAGE and RESULTS in
- * as outputs; no socket, no clock) and CrClient's (the outputs applied to
- * the messages model, each request a GTask). The room answers a request
+ * CrClient's side: the engine's outputs (cr-client-engine-conversation.c:
+ * requests out on the session, PAGE and RESULTS in) applied to the
+ * messages model, each request a GTask. The room answers a request
  * or drops it (a flood, cr-engine-conversation.c): every task gives up
  * after REQUEST_TIMEOUT_S.
  *
@@ -22,170 +21,13 @@
 #include <string.h>
 
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 
 #include "cr-protocol.h"
 #include "cr-render.h"
-#include "cr-client-dialect.h"
 #include "cr-client-private.h"
 
 #define REQUEST_TIMEOUT_S  10
-#define RECALLS_MAX        256     /* recall requests remembered */
-
-/* ------------------------------------------------------------------ */
-/* The engine                                                          */
-
-static gboolean
-is_native (CrClientEngine *self)
-{
-  return self->dialect != NULL && self->dialect->dialect == CR_DIALECT_NATIVE;
-}
-
-guint64
-cr_client_engine_send_full (CrClientEngine *self,
-                            const char     *text,
-                            guint64         reply_to,
-                            const char     *to,
-                            gint64          now,
-                            GPtrArray      *out)
-{
-  guint64 origin;
-
-  g_return_val_if_fail (self != NULL, 0);
-  g_return_val_if_fail (text != NULL, 0);
-
-  if (to != NULL && !is_native (self))
-    return 0;   /* a classic room has no private messages */
-  self->compose_reply_to = is_native (self) ? reply_to : 0;
-  self->compose_to = to;
-  origin = cr_client_engine_send (self, text, now, out);
-  self->compose_reply_to = 0;
-  self->compose_to = NULL;
-  return origin;
-}
-
-guint64
-cr_client_engine_recall (CrClientEngine *self,
-                         guint64         seq,
-                         gint64          now,
-                         GPtrArray      *out)
-{
-  g_autoptr(GBytes) body = NULL;
-  guint64 request;
-
-  g_return_val_if_fail (self != NULL, 0);
-
-  if (seq == 0 || !is_native (self))
-    return 0;
-  request = self->origin_base | ++self->origin_counter;
-  body = cr_body_recall (request, seq);
-  self->now = now;
-  if (!_cr_client_native_request (self, CR_PACKET_RECALL, body))
-    return 0;
-
-  if (self->recalls == NULL)
-    self->recalls = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
-  if (g_hash_table_size (self->recalls) >= RECALLS_MAX)
-    g_hash_table_remove_all (self->recalls);   /* unanswered ones: the room dropped them */
-  g_hash_table_insert (self->recalls, g_memdup2 (&request, sizeof request),
-                       g_memdup2 (&seq, sizeof seq));
-  return request;
-}
-
-gboolean
-cr_client_engine_request_page (CrClientEngine *self,
-                               guint64         before,
-                               gint64          now,
-                               GPtrArray      *out)
-{
-  g_autoptr(GBytes) body = NULL;
-
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  if (!is_native (self))
-    return FALSE;
-  body = cr_body_history (before, CR_PAGE_MAX);
-  self->now = now;
-  return _cr_client_native_request (self, CR_PACKET_HISTORY, body);
-}
-
-guint32
-cr_client_engine_search (CrClientEngine *self,
-                         const char     *query,
-                         gint64          now,
-                         GPtrArray      *out)
-{
-  g_autoptr(GBytes) body = NULL;
-  guint32 request;
-
-  g_return_val_if_fail (self != NULL, 0);
-  g_return_val_if_fail (query != NULL, 0);
-
-  if (!is_native (self) || strlen (query) > CR_SEARCH_QUERY_MAX_BYTES)
-    return 0;
-  request = ++self->search_counter;
-  if (request == 0)
-    request = ++self->search_counter;
-  body = cr_body_search (request, query);
-  self->now = now;
-  return _cr_client_native_request (self, CR_PACKET_SEARCH, body) ? request : 0;
-}
-
-gboolean
-_cr_client_conversation_notice (CrClientEngine *self,
-                                guint64         origin,
-                                CrReason        reason)
-{
-  guint64 *seq;
-  CrClientOutput *output;
-
-  if (self->recalls == NULL || (seq = g_hash_table_lookup (self->recalls, &origin)) == NULL)
-    return FALSE;
-  output = _cr_client_engine_push_output (self, CR_CLIENT_OUTPUT_RECALL_FAILED);
-  output->origin = origin;
-  output->seq = *seq;
-  output->reason = reason;
-  g_hash_table_remove (self->recalls, &origin);
-  return TRUE;
-}
-
-void
-_cr_client_conversation_receive (CrClientEngine *self,
-                                 CrPacketType    type,
-                                 GVariant       *body)
-{
-  g_autoptr(GPtrArray) events = NULL;
-  CrClientOutput *output;
-  guint64 head = 0;
-  gboolean flag = FALSE;
-
-  events = cr_events_from_body (type, body, &head, &flag);
-  if (events == NULL)
-    {
-      self->stats.rejected++;
-      return;
-    }
-  /* What the room could not have sent goes, the rest stays. */
-  for (guint i = events->len; i > 0; i--)
-    if (!_cr_client_engine_event_valid (events->pdata[i - 1]))
-      {
-        self->stats.rejected++;
-        g_ptr_array_remove_index (events, i - 1);
-      }
-
-  if (type == CR_PACKET_PAGE)
-    {
-      output = _cr_client_engine_push_output (self, CR_CLIENT_OUTPUT_PAGE);
-      output->seq = head;
-      output->complete = flag;
-    }
-  else
-    {
-      output = _cr_client_engine_push_output (self, CR_CLIENT_OUTPUT_RESULTS);
-      output->origin = head;
-      output->complete = !flag;
-    }
-  output->events = g_steal_pointer (&events);
-}
 
 /* ------------------------------------------------------------------ */
 /* CrClient                                                            */
@@ -245,7 +87,9 @@ reason_error (CrReason reason)
 static GError *
 not_connected (void)
 {
-  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "Not in a native room");
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                              _("Not possible now: you are not in a room of Chat Room "
+                                "(a classroom server has no such thing)"));
 }
 
 /* A task that gets no answer fails after REQUEST_TIMEOUT_S. The source
@@ -273,14 +117,19 @@ on_request_timeout (gpointer user_data)
           while (g_hash_table_iter_next (&iter, NULL, &value))
             if (value == task)
               g_hash_table_iter_steal (&iter);
+          gpointer key;
+
           g_hash_table_iter_init (&iter, self->recalls);
-          while (g_hash_table_iter_next (&iter, NULL, &value))
+          while (g_hash_table_iter_next (&iter, &key, &value))
             if (value == task)
-              g_hash_table_iter_steal (&iter);
+              {
+                g_hash_table_iter_steal (&iter);
+                g_free (key);
+              }
           g_object_unref (task);   /* the list's reference */
         }
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                               "The room did not answer");
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s",
+                               _("The room did not answer: try again"));
     }
   return G_SOURCE_REMOVE;
 }
@@ -369,6 +218,19 @@ apply_recall (CrClient      *client,
 
   if (message != NULL)
     cr_message_recall (message);
+  /* The rows that quote it: after it, and each reply says what it answers. */
+  {
+    GListModel *model = cr_client_get_messages (client);
+    guint n = g_list_model_get_n_items (model);
+
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(CrMessage) row = g_list_model_get_item (model, i);
+
+        if (cr_message_get_reply_to (row) == event->ref_seq)
+          cr_message_forget_quote (row);
+      }
+  }
 
   g_hash_table_iter_init (&iter, self->recalls);
   while (g_hash_table_iter_next (&iter, NULL, &task))
@@ -468,9 +330,11 @@ _cr_client_conversation_apply (CrClient       *client,
     case CR_CLIENT_OUTPUT_RECALL_FAILED:
       {
         GTask *task;
+        gpointer key;
 
-        if (g_hash_table_steal_extended (self->recalls, &output->origin, NULL, (gpointer *) &task))
+        if (g_hash_table_steal_extended (self->recalls, &output->origin, &key, (gpointer *) &task))
           {
+            g_free (key);
             g_task_return_error (task, reason_error (output->reason));
             g_object_unref (task);
           }
@@ -609,7 +473,8 @@ cr_client_load_older_async (CrClient            *self,
     }
   if (conversation->older != NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, "A page is on its way");
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, "%s",
+                               _("Older messages are already on their way"));
       return;
     }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "cr-client-engine.h"
+#include "cr-protocol.h"
 
 G_BEGIN_DECLS
 

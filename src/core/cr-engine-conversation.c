@@ -215,6 +215,14 @@ recall (CrEngine           *self,
 
   if ((kept = find_kept (self, seq)) != NULL)
     cr_event_recall (kept);
+  /* The replies that quote it (the ring's; the store blanks its own). */
+  for (GList *l = self->ring.head; l != NULL; l = l->next)
+    {
+      CrEvent *reply = l->data;
+
+      if (reply->kind == CR_EVENT_CHAT && reply->ref_seq == seq)
+        g_clear_pointer (&reply->quote_text, g_free);
+    }
   event = cr_room_record (self->room, CR_EVENT_RECALL, original->name, now.wall);
   event->ref_seq = seq;
   event->target = g_strdup (original->target);

@@ -594,3 +594,11 @@ cr_message_recall (CrMessage *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECALLED]);
   g_object_thaw_notify (G_OBJECT (self));
 }
+
+void
+cr_message_forget_quote (CrMessage *self)
+{
+  g_return_if_fail (CR_IS_MESSAGE (self));
+
+  set_string (self, &self->quote_text, NULL, PROP_QUOTE_TEXT);
+}

@@ -71,5 +71,7 @@ gboolean        cr_message_get_recalled    (CrMessage *self);
 void            cr_message_set_conversation (CrMessage     *self,
                                              const CrEvent *event);
 void            cr_message_recall          (CrMessage *self);
+/* The message this one replies to was recalled: the quoted line goes. */
+void            cr_message_forget_quote    (CrMessage *self);
 
 G_END_DECLS

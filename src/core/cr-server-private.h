@@ -20,6 +20,10 @@ guint     cr_server_get_n_held_auth  (CrServer *self);
  * ahead from now on, so waits of minutes (a login's back-off) pass at
  * once; the rooms' timers keep to the system's clock. */
 void      cr_server_advance_clock    (gint64    offset_us);
+/* Tests: the wall clock the rooms stamp events with runs offset_us further
+ * ahead (a message becomes older than the recall window); sessions and
+ * timers are not touched. */
+void      cr_server_advance_wall_clock (gint64  offset_us);
 /* Tests: the room's identity key (NULL before its first start), and one to
  * use instead of loading or making it (before the first start; takes it).
  * A room without a data dir keeps its key only for the object's life; a

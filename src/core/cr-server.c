@@ -173,13 +173,16 @@ send_out (CrServer *self)
 /* The engine's clock and randomness */
 
 /* Tests only (cr_server_advance_clock): how far every room's monotonic
- * clock runs ahead of the system's. */
+ * clock runs ahead of the system's; (cr_server_advance_wall_clock) how far
+ * the wall clock its events are stamped with (a recall's window). */
 static gint64 clock_offset_us;
+static gint64 wall_offset_us;
 
 static CrEngineTime
 now (void)
 {
-  return (CrEngineTime) { g_get_monotonic_time () + clock_offset_us, g_get_real_time () };
+  return (CrEngineTime) { g_get_monotonic_time () + clock_offset_us,
+                          g_get_real_time () + wall_offset_us };
 }
 
 static void
@@ -1105,6 +1108,21 @@ cr_server_announce (CrServer    *self,
   return finish_owner (self, ok, reason, error);
 }
 
+gboolean
+cr_server_recall (CrServer    *self,
+                  guint64      seq,
+                  GError     **error)
+{
+  CrReason reason = CR_REASON_NONE;
+  gboolean ok;
+
+  g_return_val_if_fail (CR_IS_SERVER (self), FALSE);
+  if (!check_running (self, error))
+    return FALSE;
+  ok = cr_engine_recall (self->engine, seq, now (), self->out, &reason);
+  return finish_owner (self, ok, reason, error);
+}
+
 static gboolean
 owner_act (CrServer       *self,
            CrOwnerAction   action,
@@ -1219,6 +1237,14 @@ cr_server_advance_clock (gint64 offset_us)
   g_return_if_fail (offset_us >= 0);
 
   clock_offset_us += offset_us;
+}
+
+void
+cr_server_advance_wall_clock (gint64 offset_us)
+{
+  g_return_if_fail (offset_us >= 0);
+
+  wall_offset_us += offset_us;
 }
 
 GListModel *

@@ -96,6 +96,12 @@ gboolean      cr_server_say                  (CrServer    *self,
 gboolean      cr_server_announce             (CrServer    *self,
                                               const char  *text,
                                               GError     **error);
+/* Take back message seq (the owner: any message, any time); every member
+ * that had it sees "NAME recalled a message" and the store forgets its text.
+ * CR_CLIENT_ERROR-style reasons as the other owner actions. */
+gboolean      cr_server_recall               (CrServer    *self,
+                                              guint64      seq,
+                                              GError     **error);
 gboolean      cr_server_kick                 (CrServer    *self,
                                               const char  *name,
                                               GError     **error);

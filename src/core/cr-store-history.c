@@ -3,7 +3,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A recall blanks the row (text and quoted line) in the transaction that
+ * A recall blanks the row (text and quoted line), and the quoted line of
+ * every reply to it, in the transaction that
  * stores the RECALL event (cr-store.c: insert_event); the events_fts
  * triggers (schema 3) take the old text out of the index, and
  * secure_delete overwrites the freed bytes. Search goes through the
@@ -41,6 +42,13 @@ _cr_store_recall (CrStore  *self,
   sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) seq);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return _cr_store_set_db_error (self, error, "Could not recall a message");
+  {
+    g_autoptr(CrStoreStmt) quotes = _cr_store_stmt (self, STMT_RECALL_QUOTES);
+
+    sqlite3_bind_int64 (quotes, 1, (sqlite3_int64) seq);
+    if (sqlite3_step (quotes) != SQLITE_DONE)
+      return _cr_store_set_db_error (self, error, "Could not recall a message's quotes");
+  }
   return TRUE;
 }
 

@@ -133,6 +133,8 @@ static const char * const stmt_sql[N_STMTS] = {
                          " ORDER BY seq DESC LIMIT ?2) ORDER BY seq",
   [STMT_GET_EVENT] = "SELECT " EVENT_COLUMNS " FROM events WHERE seq = ?1",
   [STMT_RECALL] = "UPDATE events SET text = '', quote_text = '', recalled = 1 WHERE seq = ?1",
+  /* The replies that quote it lose the quote (they keep ref_seq). */
+  [STMT_RECALL_QUOTES] = "UPDATE events SET quote_text = '' WHERE ref_seq = ?1 AND kind = 1",
   /* Chat, owner's chat, announcements; newest first. */
   [STMT_SEARCH_MATCH] = "SELECT " EVENT_COLUMNS " FROM events WHERE seq IN "
                         "(SELECT rowid FROM events_fts WHERE events_fts MATCH ?1) "
