@@ -164,11 +164,14 @@ update_notice (CrChatPage *self)
 
   if (self->peer == NULL || self->client == NULL)
     {
+      g_signal_group_set_target (self->peer_signals, NULL);
       gtk_widget_set_visible (self->conversation_notice, FALSE);
       return;
     }
 
   member = find_member (self, self->peer);
+  /* Its flags come with the room's next member list, maybe after this. */
+  g_signal_group_set_target (self->peer_signals, member);
   if (member != NULL && (cr_member_get_flags (member) & CR_MEMBER_CLASSIC) != 0)
     /* Translators: above a private conversation; %s is a nickname */
     text = g_strdup_printf (_("Only you and %s see this conversation; the room’s host keeps it "
@@ -403,6 +406,10 @@ _cr_chat_page_conversations_init (CrChatPage *self)
   gtk_box_insert_child_after (GTK_BOX (content), self->conversation_notice,
                               gtk_widget_get_prev_sibling (GTK_WIDGET (self->flap)));
 
+  self->peer_signals = g_signal_group_new (CR_TYPE_MEMBER);
+  g_signal_group_connect_object (self->peer_signals, "notify::flags",
+                                 G_CALLBACK (update_notice), self, G_CONNECT_SWAPPED);
+
   filter = gtk_custom_filter_new (filter_cb, self, NULL);
   self->view = gtk_filter_list_model_new (NULL, GTK_FILTER (filter));
 }
@@ -417,6 +424,9 @@ _cr_chat_page_conversations_attach (CrChatPage *self)
   gtk_filter_list_model_set_model (self->view, messages);
   g_signal_connect_object (messages, "items-changed",
                            G_CALLBACK (on_all_items_changed), self, G_CONNECT_SWAPPED);
+  /* The peer's member comes and goes with the list. */
+  g_signal_connect_object (cr_client_get_members (self->client), "items-changed",
+                           G_CALLBACK (update_notice), self, G_CONNECT_SWAPPED);
   add_row (self, NULL);
   gtk_list_box_select_row (self->conversation_list,
                            gtk_list_box_get_row_at_index (self->conversation_list, 0));
@@ -433,8 +443,12 @@ _cr_chat_page_conversations_detach (CrChatPage *self)
     return;
 
   if (self->client != NULL)
-    g_signal_handlers_disconnect_by_func (cr_client_get_messages (self->client),
-                                          on_all_items_changed, self);
+    {
+      g_signal_handlers_disconnect_by_func (cr_client_get_messages (self->client),
+                                            on_all_items_changed, self);
+      g_signal_handlers_disconnect_by_func (cr_client_get_members (self->client),
+                                            update_notice, self);
+    }
   gtk_filter_list_model_set_model (self->view, NULL);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->conversation_list))) != NULL)
     gtk_list_box_remove (self->conversation_list, child);
@@ -447,5 +461,6 @@ void
 _cr_chat_page_conversations_dispose (CrChatPage *self)
 {
   g_clear_object (&self->view);
+  g_clear_object (&self->peer_signals);
   g_clear_pointer (&self->peer, g_free);
 }

@@ -164,6 +164,7 @@ struct _CrChatPage
   GListStore        *conversations;     /* CrConversation: the room, then private ones */
   GtkListBox        *conversation_list;
   GtkWidget         *conversation_notice;
+  GSignalGroup      *peer_signals;      /* the private conversation's member */
 };
 
 /* cr-chat-page-messages.c */

@@ -172,6 +172,7 @@ fixture_set_up (Fixture       *fixture,
   g_assert_no_error (error);
   fixture->room.port = cr_server_get_port (fixture->room.server);
   fixture->room.address = cr_test_address ("127.0.0.1", fixture->room.port);
+  fixture->room.socket_address = cr_test_socket_address ("127.0.0.1", fixture->room.port);
 
   fixture->window = cr_window_new (NULL);
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 900, 600);
@@ -500,6 +501,49 @@ test_private_conversation (Fixture       *fixture,
   g_assert_null (find_message (carol, "got it"));
 }
 
+/* A member of the classroom dialect cannot answer privately: the
+ * conversation says so, and what we send reaches them as a direct line. */
+static void
+test_private_classic (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(CrTestSocket) dave = cr_test_socket_new ("127.0.0.1");
+  CrChatPage *chat;
+  g_autofree char *answer = NULL;
+  g_autofree char *notice = NULL;
+  gboolean received = FALSE;
+  gint64 end;
+
+  /* Dave is there first: the member list alice is given says he is
+   * classic (a JOIN line does not say; cr-client-engine.c). */
+  cr_test_socket_send_text (dave, fixture->room.socket_address, "N dave");
+  answer = cr_test_socket_receive_text (dave, 3000);
+  g_assert_cmpstr (answer, ==, "OK");
+  join_room (fixture, "alice");
+  chat = chat_page (fixture);
+  WAIT_FOR (g_list_model_get_n_items (cr_client_get_members (own_client (fixture))) == 2,
+            WAIT_MS);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (chat), "chat.message-privately", "s",
+                                             "dave"));
+  notice = g_strdup_printf (_("Only you and %s see this conversation; the room’s host keeps it "
+                              "like the rest of the history. %s uses a classic client: your "
+                              "messages reach them, but they cannot answer you privately."),
+                            "dave", "dave");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (chat->conversation_notice)), ==, notice);
+
+  type_and_send (fixture, "for dave only");
+  end = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  while (!received && g_get_monotonic_time () < end)
+    {
+      g_autofree char *line = cr_test_socket_receive_text (dave, 200);
+
+      received = line != NULL && strstr (line, "for dave only") != NULL;
+    }
+  g_assert_true (received);
+  cr_test_socket_send_text (dave, fixture->room.socket_address, "Q x");
+}
+
 /* --- search -------------------------------------------------------------- */
 
 static guint
@@ -798,6 +842,7 @@ main (int   argc,
   ADD ("reply-from-row", test_reply_from_row);
   ADD ("recall-from-row", test_recall_from_row);
   ADD ("private-conversation", test_private_conversation);
+  ADD ("private-classic", test_private_classic);
   ADD ("search-and-jump", test_search_and_jump);
   ADD ("mention-completion", test_mention_completion);
   ADD ("older-on-scroll", test_older_on_scroll);
