@@ -305,7 +305,12 @@ host_pid=$last_pid
 host_win=$(window_of "$host_pid")
 # Let the host settle (fonts, the first frames) before anyone joins: a
 # host busy for longer than a joiner's retry sees the JOIN twice, and the
-# room shows that member leave and join again.
+# room shows that member leave and join again. A slow build (sanitizers)
+# takes longer to listen at all: wait for the port first.
+listening() {
+  ss -Hlun "sport = :$port" 2>/dev/null | grep -q .
+}
+wait_for 60 listening
 sleep 5
 
 # What alice shares: a picture (shown inline) and her notes (a file row).

@@ -319,6 +319,25 @@ focus_row (Fixture   *fixture,
 
 /* --- replies ------------------------------------------------------------- */
 
+static GtkWidget *
+find_quote_button (GtkWidget *widget)
+{
+  if (GTK_IS_BUTTON (widget) && gtk_widget_has_css_class (widget, "quote"))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *button = find_quote_button (child);
+
+      if (button != NULL)
+        return button;
+    }
+
+  return NULL;
+}
+
 static void
 test_reply_from_row (Fixture       *fixture,
                      gconstpointer  data)
@@ -360,6 +379,18 @@ test_reply_from_row (Fixture       *fixture,
   quote = g_strdup_printf (_("%s: %s"), "bob", "the first line");
   WAIT_FOR ((row = find_row (message_list (fixture), NULL, "my answer")) != NULL &&
             g_strcmp0 (cr_message_row_get_quote (row), quote) == 0, WAIT_MS);
+
+  /* A click on the quote goes to the original and marks it. */
+  {
+    GtkWidget *button = find_quote_button (GTK_WIDGET (row));
+
+    g_assert_nonnull (button);
+    g_assert_true (gtk_widget_activate (button));
+    WAIT_FOR (chat_page (fixture)->highlight_seq == cr_message_get_seq (original), WAIT_MS);
+    WAIT_FOR (find_row (message_list (fixture), original, NULL) != NULL &&
+              gtk_widget_has_css_class (GTK_WIDGET (find_row (message_list (fixture), original, NULL)),
+                                        "highlight"), WAIT_MS);
+  }
 
   /* A cancelled reply is a plain message. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (chat_page (fixture)), "chat.reply", "t",
