@@ -75,8 +75,10 @@ set_reply (CrChatPage *self,
   g_autofree char *line = NULL;
   g_autofree char *text = NULL;
 
+  /* A reply goes to the room (cr_client_reply): none in a private
+   * conversation. */
   if (message == NULL || cr_message_is_system (message) || cr_message_get_seq (message) == 0 ||
-      cr_message_get_recalled (message))
+      cr_message_get_recalled (message) || self->peer != NULL)
     {
       self->reply_to = 0;
       gtk_revealer_set_reveal_child (self->reply_revealer, FALSE);
@@ -206,10 +208,13 @@ row_menu (CrChatPage *self,
   g_autoptr(GMenuItem) reply = NULL;
   guint64 seq = cr_message_get_seq (message);
 
-  reply = g_menu_item_new (_("_Reply"), NULL);
-  g_menu_item_set_action_and_target (reply, "chat.reply", "t", seq);
-  g_menu_item_set_attribute (reply, "accel", "s", "<Alt>r");
-  g_menu_append_item (menu, reply);
+  if (self->peer == NULL)
+    {
+      reply = g_menu_item_new (_("_Reply"), NULL);
+      g_menu_item_set_action_and_target (reply, "chat.reply", "t", seq);
+      g_menu_item_set_attribute (reply, "accel", "s", "<Alt>r");
+      g_menu_append_item (menu, reply);
+    }
 
   if (may_recall (self, message))
     {
@@ -246,6 +251,8 @@ popup_row_menu (CrChatPage   *self,
     return;
 
   menu = row_menu (self, message);
+  if (g_menu_model_get_n_items (menu) == 0)
+    return;
   popover = gtk_popover_menu_new_from_model (menu);
   gtk_widget_set_parent (popover, GTK_WIDGET (row));
   gtk_popover_set_has_arrow (GTK_POPOVER (popover), FALSE);
