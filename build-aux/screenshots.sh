@@ -24,7 +24,7 @@
 #      a banner                        -> kicked-LANG.png
 #   8. 197 more chatroom-cli members join over loopback, 200 in all (the
 #      room's default maximum)         -> owner-200-LANG.png
-# Between 5 and 6, the conversation (issue 14), in bob's window:
+# Between 4 and 5, the conversation (issue 14), in bob's window:
 #   a. alice answers carol's question with /reply   -> reply-LANG.png
 #   b. alice says a line and takes it back (/recall) -> recalled-LANG.png
 #   c. alice writes to bob alone (/msg); bob opens the conversation from
@@ -361,13 +361,6 @@ shot "$bob_win" chat
 owner_view_open || { focus "$host_win" 718 28; xdotool click 1; sleep 1; }
 shot "$host_win" owner
 
-# A phone-sized window: the member pane folds away.
-xdotool windowsize "$bob_win" 400 640
-sleep 1.5
-shot "$bob_win" narrow
-xdotool windowsize "$bob_win" 900 640
-sleep 1
-
 # The conversation, in bob's window. Alice answers carol's question.
 echo "/reply $(seq_of alice "$say_carol1") $say_alice_reply" >&5
 wait_for 10 log_has carol "$say_alice_reply"
@@ -383,19 +376,19 @@ sleep 2
 shot "$bob_win" recalled
 
 # Alice writes to bob alone: the side pane lists the room and her
-# conversation (unread: 1), at its top; bob opens it and answers.
+# conversation (unread: 1), at its top; bob opens it (Alt+Down, the next
+# conversation) and answers.
 echo "/msg bob $say_alice_private" >&5
 sleep 2
-focus "$bob_win" 790 134
-xdotool click 1
+focus "$bob_win" 300 611
+xdotool key alt+Down
 sleep 1
 xdotool type --delay "$type_delay" "$say_bob_private"
 xdotool key Return
 wait_for 10 log_has alice "$say_bob_private"
 shot "$bob_win" private
 # Back to the room.
-focus "$bob_win" 790 94
-xdotool click 1
+xdotool key alt+Up
 sleep 1
 
 # Ctrl+F: a word the teacher said, found in the room's history.
@@ -407,6 +400,13 @@ sleep 2
 shot "$bob_win" search
 xdotool key Escape
 sleep 0.5
+
+# A phone-sized window: the member pane folds away.
+xdotool windowsize "$bob_win" 400 640
+sleep 1.5
+shot "$bob_win" narrow
+xdotool windowsize "$bob_win" 900 640
+sleep 1
 
 # The owner finds bob with the member search and mutes him from his row's
 # menu.

@@ -284,6 +284,38 @@ show_room_action (GtkWidget  *widget,
   show_conversation (CR_CHAT_PAGE (widget), NULL);
 }
 
+/* Alt+Down, Alt+Up: the next or the previous conversation in the list
+ * (as Polari goes through its rooms). */
+static void
+step_conversation (CrChatPage *self,
+                   int         step)
+{
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->conversation_list);
+  int index = row != NULL ? gtk_list_box_row_get_index (row) + step : 0;
+  GtkListBoxRow *next = index >= 0 ? gtk_list_box_get_row_at_index (self->conversation_list,
+                                                                    index)
+                                   : NULL;
+
+  if (next != NULL)
+    gtk_list_box_select_row (self->conversation_list, next);
+}
+
+static void
+next_conversation_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  step_conversation (CR_CHAT_PAGE (widget), 1);
+}
+
+static void
+previous_conversation_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  step_conversation (CR_CHAT_PAGE (widget), -1);
+}
+
 /* --- the member list's menu ---------------------------------------------- */
 
 static void
@@ -371,6 +403,14 @@ _cr_chat_page_conversations_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "chat.message-privately", "s",
                                    message_privately_action);
   gtk_widget_class_install_action (widget_class, "chat.show-room", NULL, show_room_action);
+  gtk_widget_class_install_action (widget_class, "chat.next-conversation", NULL,
+                                   next_conversation_action);
+  gtk_widget_class_install_action (widget_class, "chat.previous-conversation", NULL,
+                                   previous_conversation_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK,
+                                       "chat.next-conversation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK,
+                                       "chat.previous-conversation", NULL);
 }
 
 void

@@ -524,8 +524,11 @@ test_private_conversation (Fixture       *fixture,
 
     g_assert_true (widget_has_label (GTK_WIDGET (row), "bob"));
     g_assert_true (widget_has_label (GTK_WIDGET (row), "1"));
-    gtk_list_box_select_row (chat->conversation_list, row);
+    /* Alt+Down: the next conversation, bob's. */
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (chat), "chat.next-conversation",
+                                               NULL));
     g_assert_cmpstr (chat->peer, ==, "bob");
+    g_assert_true (gtk_list_box_get_selected_row (chat->conversation_list) == row);
     g_assert_false (widget_has_label (GTK_WIDGET (row), "1"));
   }
   WAIT_FOR (find_row (message_list (fixture), NULL, "got it") != NULL, WAIT_MS);
