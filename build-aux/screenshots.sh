@@ -211,6 +211,14 @@ member() {
   [ -s "$tmp/$who.feeder" ] && pids="$pids $(cat "$tmp/$who.feeder")"
 }
 
+# Bob's list to its newest rows: the wheel down over it, as a reader
+# would (the picture rows above grow as they load, and a list that was
+# at the bottom can be left short of it).
+to_bottom() {
+  xdotool mousemove --window "$bob_win" 300 300 click --repeat 15 --delay 30 5
+  sleep 0.5
+}
+
 # The number chatroom-cli --numbers gave the line of WHO's log with TEXT.
 seq_of() {
   grep -F "$2" "$tmp/$1.log" | sed -n 's/^#\([0-9][0-9]*\) .*/\1/p' | head -n 1
@@ -365,6 +373,7 @@ shot "$host_win" owner
 echo "/reply $(seq_of alice "$say_carol1") $say_alice_reply" >&5
 wait_for 10 log_has carol "$say_alice_reply"
 sleep 1
+to_bottom
 shot "$bob_win" reply
 
 # Alice says a line and takes it back: every row of it reads "alice
@@ -373,6 +382,7 @@ echo "$say_alice_oops" >&5
 wait_for 10 log_has carol "$say_alice_oops"
 echo "/recall $(seq_of carol "$say_alice_oops")" >&5
 sleep 2
+to_bottom
 shot "$bob_win" recalled
 
 # Alice writes to bob alone: the side pane lists the room and her

@@ -23,6 +23,9 @@
 /* Characters of text shown before the match in a result. */
 #define CONTEXT_BEFORE 24
 
+/* Characters of a text that a result shows whole (two lines of it). */
+#define SHORT_TEXT 80
+
 /* Where the first word of query is in text (bytes), or -1; ASCII letters
  * in any case (the index matches them so). */
 static gssize
@@ -68,9 +71,18 @@ dup_context_markup (const char *text,
   if (at < 0)
     return g_markup_escape_text (flat, -1);
 
+  /* A short text shows whole; a long one from a little before the match,
+   * from the start of a word where there is one near. */
   chars_before = g_utf8_pointer_to_offset (flat, flat + at);
-  if (chars_before > CONTEXT_BEFORE)
-    start = g_utf8_offset_to_pointer (flat, chars_before - CONTEXT_BEFORE);
+  if (chars_before > CONTEXT_BEFORE && g_utf8_strlen (flat, -1) > SHORT_TEXT)
+    {
+      const char *space;
+
+      start = g_utf8_offset_to_pointer (flat, chars_before - CONTEXT_BEFORE);
+      space = strchr (start, ' ');
+      if (space != NULL && space < flat + at && g_utf8_pointer_to_offset (start, space) < 10)
+        start = space + 1;
+    }
 
   before = g_markup_escape_text (start, flat + at - start);
   match = g_markup_escape_text (flat + at, length);
