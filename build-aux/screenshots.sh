@@ -1,7 +1,7 @@
 #!/bin/sh
 # Screenshots of the real app under Xvfb, in English and Chinese:
 #   data/screenshots/{login,first-key,chat,owner,narrow,muted,kicked,owner-200,background}-{en,zh_CN}.png
-#   data/screenshots/{owner-class,pinned}-{en,zh_CN}.png
+#   data/screenshots/{reply,recalled,private,search,owner-class,pinned}-{en,zh_CN}.png
 #
 #   build-aux/screenshots.sh [BUILDDIR]     (default: build; builds nothing)
 #
@@ -38,6 +38,12 @@
 #      (tests/test-owner-page.c, class-controls) -> owner-class-LANG.png
 #  10. a member's chat under a pinned announcement, with mute-all closing
 #      the composer (tests/test-ui.c, pin-and-mute-all) -> pinned-LANG.png
+# Between 4 and 5, the conversation (issue 14), in bob's window:
+#   a. alice answers carol's question with /reply   -> reply-LANG.png
+#   b. alice says a line and takes it back (/recall) -> recalled-LANG.png
+#   c. alice writes to bob alone (/msg); bob opens the conversation from
+#      the side pane and answers       -> private-LANG.png
+#   d. Ctrl+F, a word of the teacher's  -> search-LANG.png
 # Every wait is bounded. Needs xvfb-run, xdotool, ImageMagick and
 # fonts-wqy-microhei (build-aux/deps.sh).
 set -eu
@@ -160,6 +166,11 @@ if [ "$lang" = zh_CN ]; then
   pic_name="实验装置.png"
   notes_name="第12周笔记.pdf"
   student="学生"
+  say_alice_reply="在物理楼 3 层"
+  say_alice_oops="明天不上课"
+  say_alice_private="你的实验报告写完了吗？"
+  say_bob_private="写完了，谢谢提醒"
+  search_word="实验"
 else
   room="Physics 101"
   say_alice1="Hello everyone!"
@@ -170,6 +181,11 @@ else
   pic_name="lab-setup.png"
   notes_name="week-12-notes.pdf"
   student="student"
+  say_alice_reply="Physics building, third floor"
+  say_alice_oops="No class tomorrow"
+  say_alice_private="Did you finish your lab sheet?"
+  say_bob_private="Yes, thanks for asking"
+  search_word="lab"
 fi
 
 # Each program gets a home of its own: settings, data and cache.
@@ -221,19 +237,36 @@ shot() {
   echo "screenshots: $outdir/$2-$lang.png"
 }
 
-# A member in a terminal: lines on a pipe, a pause before each. The feeder
-# notes its pid so that cleanup can end it too.
+# A member in a terminal: lines on a pipe, a pause before each, then what
+# the script writes to "$tmp/$who.more" when that is a FIFO (it holds it
+# open). The feeder notes its pid so that cleanup can end it too. The
+# lines are numbered (--numbers), for /reply and /recall.
 member() {
   who=$1
   shift
   make_home "$who"
-  sh -c 'echo $$ >"$0"; sleep 2; for line; do sleep 1.2; printf "%s\n" "$line"; done; exec sleep 600' \
+  sh -c 'echo $$ >"$0"; sleep 2; for line; do sleep 1.2; printf "%s\n" "$line"; done
+         more=${0%.feeder}.more; [ -p "$more" ] && exec cat "$more"; exec sleep 600' \
       "$tmp/$who.feeder" "$@" |
     XDG_CONFIG_HOME=$tmp/$who/config XDG_DATA_HOME=$tmp/$who/data \
-      XDG_CACHE_HOME=$tmp/$who/cache "$cli" "$who" "127.0.0.1:$port" >"$tmp/$who.log" 2>&1 &
+      XDG_CACHE_HOME=$tmp/$who/cache "$cli" --numbers "$who" "127.0.0.1:$port" \
+      >"$tmp/$who.log" 2>&1 &
   pids="$pids $!"
   sleep 0.2
   [ -s "$tmp/$who.feeder" ] && pids="$pids $(cat "$tmp/$who.feeder")"
+}
+
+# Bob's list to its newest rows: the wheel down over it, as a reader
+# would (the picture rows above grow as they load, and a list that was
+# at the bottom can be left short of it).
+to_bottom() {
+  xdotool mousemove --window "$bob_win" 300 300 click --repeat 15 --delay 30 5
+  sleep 0.5
+}
+
+# The number chatroom-cli --numbers gave the line of WHO's log with TEXT.
+seq_of() {
+  grep -F "$2" "$tmp/$1.log" | sed -n 's/^#\([0-9][0-9]*\) .*/\1/p' | head -n 1
 }
 
 # focus WINDOW X Y: keyboard focus to WINDOW, the pointer at X,Y in it.
@@ -378,13 +411,21 @@ host_pid=$last_pid
 host_win=$(window_of "$host_pid")
 # Let the host settle (fonts, the first frames) before anyone joins: a
 # host busy for longer than a joiner's retry sees the JOIN twice, and the
-# room shows that member leave and join again.
+# room shows that member leave and join again. A slow build (sanitizers)
+# takes longer to listen at all: wait for the port first.
+listening() {
+  ss -Hlun "sport = :$port" 2>/dev/null | grep -q .
+}
+wait_for 60 listening
 sleep 5
 
 # What alice shares: a picture (shown inline) and her notes (a file row).
 convert -size 480x300 gradient:'#3584e4-#99c1f1' -fill white -stroke '#1c71d8' -strokewidth 4 \
   -draw 'circle 160,150 160,80' -draw 'rectangle 280,90 400,210' "$tmp/$pic_name"
 head -c 1234567 /dev/urandom >"$tmp/$notes_name"
+# Alice says more later (the conversation): the script holds her pipe.
+mkfifo "$tmp/alice.more"
+exec 5<>"$tmp/alice.more"
 member alice "$say_alice1" "" "$say_alice2" "/send $tmp/$notes_name" "/send $tmp/$pic_name"
 sleep 0.5
 member carol "" "$say_carol1"
@@ -429,6 +470,48 @@ shot "$bob_win" chat
 # start when it fits beside the chat).
 owner_view_open || { focus "$host_win" 718 28; xdotool click 1; sleep 1; }
 shot "$host_win" owner
+
+# The conversation, in bob's window. Alice answers carol's question.
+echo "/reply $(seq_of alice "$say_carol1") $say_alice_reply" >&5
+wait_for 10 log_has carol "$say_alice_reply"
+sleep 1
+to_bottom
+shot "$bob_win" reply
+
+# Alice says a line and takes it back: every row of it reads "alice
+# recalled a message".
+echo "$say_alice_oops" >&5
+wait_for 10 log_has carol "$say_alice_oops"
+echo "/recall $(seq_of carol "$say_alice_oops")" >&5
+sleep 2
+to_bottom
+shot "$bob_win" recalled
+
+# Alice writes to bob alone: the side pane lists the room and her
+# conversation (unread: 1), at its top; bob opens it (Alt+Down, the next
+# conversation) and answers.
+echo "/msg bob $say_alice_private" >&5
+sleep 2
+focus "$bob_win" 300 611
+xdotool key alt+Down
+sleep 1
+xdotool type --delay "$type_delay" "$say_bob_private"
+xdotool key Return
+wait_for 10 log_has alice "$say_bob_private"
+shot "$bob_win" private
+# Back to the room.
+xdotool key alt+Up
+sleep 1
+
+# Ctrl+F: a word the teacher said, found in the room's history.
+focus "$bob_win" 300 300
+xdotool key ctrl+f
+sleep 0.5
+xdotool type --delay "$type_delay" "$search_word"
+sleep 2
+shot "$bob_win" search
+xdotool key Escape
+sleep 0.5
 
 # A phone-sized window: the member pane folds away.
 xdotool windowsize "$bob_win" 400 640

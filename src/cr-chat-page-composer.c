@@ -260,7 +260,7 @@ send_action (GtkWidget  *widget,
   /* Trailing blank lines are a slip of the Enter key, not content. */
   g_strchomp (text);
 
-  if (cr_client_send (self->client, text, &error) == NULL)
+  if (_cr_chat_page_send_text (self, text, &error) == NULL)
     {
       g_autofree char *why = NULL;
 

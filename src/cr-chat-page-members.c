@@ -74,6 +74,8 @@ member_setup_cb (GtkSignalListItemFactory *factory,
                                   G_CALLBACK (on_member_notify), box);
   g_object_set_data_full (G_OBJECT (box), "cr-member-row", row, member_row_free);
 
+  _cr_chat_page_conversations_setup_member_row (self, box);
+
   gtk_list_item_set_child (item, box);
   gtk_list_item_set_activatable (item, FALSE);
   gtk_list_item_set_selectable (item, FALSE);
@@ -119,6 +121,7 @@ member_bind_cb (GtkSignalListItemFactory *factory,
   MemberRow *row = g_object_get_data (G_OBJECT (box), "cr-member-row");
 
   member_row_update (box, member);
+  _cr_chat_page_conversations_bind_member_row (box, member);
   g_signal_group_set_target (row->member_signals, member);
 }
 

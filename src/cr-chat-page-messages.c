@@ -69,9 +69,8 @@
 #define ROWS_PER_FRAME 30
 #define OLDER_ROWS 30
 
-/* Rows below a notification's message when the list goes to it
- * (_cr_chat_page_scroll_to_seq): it shows near the bottom, with context. */
-#define SHOW_BELOW 2
+/* Rows below a message the reader jumped to (a quote, a search result). */
+#define SHOWN_BELOW 2
 
 /* A run of this many join and leave lines is one line; the longest run
  * looked for (a longer one folds in parts). */
@@ -267,10 +266,14 @@ on_vadjustment_value_changed (CrChatPage    *self,
   else if (self->sticky && self->window_tick == 0)
     queue_pin_to_bottom (self);
 
-  /* Near the top of the window: older messages come in above. */
+  /* Near the top of the window: older messages come in above; at the top
+   * of all that is loaded, the room is asked for the page before. */
   if (!self->sticky && self->shown != NULL && self->shown->start > 0 &&
       gtk_adjustment_get_value (adj) < page_size)
     queue_window_update (self);
+  else if (!self->sticky && self->shown != NULL && self->shown->start == 0 &&
+           gtk_adjustment_get_value (adj) < page_size / 2)
+    _cr_chat_page_load_older (self);
 }
 
 static gboolean
@@ -286,6 +289,11 @@ on_scroll (CrChatPage               *self,
   if (dy < 0 && gtk_adjustment_get_upper (adj) >
                 gtk_adjustment_get_page_size (adj) + BOTTOM_SLACK)
     self->sticky = FALSE;
+
+  /* Up at the top (or all of it fits): the page before, from the room. */
+  if (dy < 0 && self->shown != NULL && self->shown->start == 0 &&
+      gtk_adjustment_get_value (adj) <= BOTTOM_SLACK)
+    _cr_chat_page_load_older (self);
 
   return GDK_EVENT_PROPAGATE;
 }
@@ -337,7 +345,7 @@ window_target (CrChatPage *self,
                guint      *end)
 {
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
-  guint total = g_list_model_get_n_items (cr_client_get_messages (self->client));
+  guint total = g_list_model_get_n_items (_cr_chat_page_get_view (self));
 
   *start = self->shown->start;
   *end = self->shown->end;
@@ -476,6 +484,17 @@ on_all_messages_items_changed (CrChatPage *self,
   /* The runs of join lines looked at are no longer what they were. */
   self->run_n_items = 0;
 
+  /* A page of older history came in above (cr-chat-page-history.c): the
+   * rows shown are the same ones further down; the window's top grows
+   * over the new rows as the reader scrolls up (window_target). */
+  if (position == 0 && removed == 0 && added > 0 && self->shown->end > 0)
+    {
+      self->shown->start += added;
+      self->shown->end += added;
+      queue_window_update (self);
+      return;
+    }
+
   /* The client only appends; anything else starts the window afresh. */
   if (removed > 0 || position < self->shown->end)
     {
@@ -528,33 +547,11 @@ _cr_chat_page_stick_to_bottom (CrChatPage *self)
   pin_to_bottom (self);
 }
 
-/* The position of the message with seq in the client's messages, or -1.
- * Seqs grow down the list (an own message waiting for its seq has 0), so
- * the search from the newest ends where they fall below it. */
-static gint64
-find_seq (GListModel *messages,
-          guint64     seq)
-{
-  for (guint i = g_list_model_get_n_items (messages); i > 0; i--)
-    {
-      g_autoptr(CrMessage) message = g_list_model_get_item (messages, i - 1);
-      guint64 here = cr_message_get_seq (message);
-
-      if (here == seq)
-        return i - 1;
-      if (here != 0 && here < seq)
-        break;
-    }
-  return -1;
-}
-
-/* The frame that moved the window to a notification's message lays it
- * out; at the next one the list's end is known, and the message is the
- * last but a few rows of the window: the end shows it. */
+/* The frame after a jump moved the window: its end, where the row is. */
 static gboolean
-show_window_end_cb (GtkWidget     *widget,
-                    GdkFrameClock *frame_clock,
-                    gpointer       user_data)
+show_end_cb (GtkWidget     *widget,
+             GdkFrameClock *frame_clock,
+             gpointer       user_data)
 {
   guint *frames = user_data;
   GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (widget));
@@ -565,59 +562,6 @@ show_window_end_cb (GtkWidget     *widget,
   gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) -
                                  gtk_adjustment_get_page_size (adj));
   return G_SOURCE_REMOVE;
-}
-
-/* A notification's message (app.show-message, cr-application.c): the
- * window of rows moves to it and the list brings its row into view, as
- * the reader would have scrolled there. */
-gboolean
-_cr_chat_page_scroll_to_seq (CrChatPage *self,
-                             guint64     seq)
-{
-  GListModel *messages;
-  gint64 found;
-  guint position, start, end, total;
-
-  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), FALSE);
-
-  if (self->client == NULL || self->shown == NULL)
-    return FALSE;
-
-  messages = cr_client_get_messages (self->client);
-  found = seq > 0 ? find_seq (messages, seq) : -1;
-  if (found < 0)
-    {
-      /* Not (or no longer) loaded: the newest, as the "new messages"
-       * button goes there. */
-      _cr_chat_page_stick_to_bottom (self);
-      return FALSE;
-    }
-
-  position = (guint) found;
-  total = g_list_model_get_n_items (messages);
-  if (self->window_tick != 0)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self->message_list), self->window_tick);
-      self->window_tick = 0;
-    }
-
-  /* The window ends just below the message, with older rows above, as if
-   * the reader had scrolled up to it; its bottom then grows toward the
-   * newest as they scroll down (window_target). GTK 4.8's
-   * "list.scroll-to-item" is not used: the anchor it leaves makes the
-   * next pin to the bottom ask the list for a place it does not have yet
-   * ("failed to scroll to given position"). */
-  start = position > OLDER_ROWS ? position - OLDER_ROWS : 0;
-  end = MIN (total, position + 1 + SHOW_BELOW);
-  self->sticky = FALSE;
-  self->pin_tries = 0;
-  move_window (self, start, end);
-  _cr_chat_page_set_unseen (self, total - 1 - position);
-
-  if (gtk_widget_get_mapped (GTK_WIDGET (self->message_list)))
-    gtk_widget_add_tick_callback (GTK_WIDGET (self->message_list), show_window_end_cb,
-                                  g_new0 (guint, 1), g_free);
-  return TRUE;
 }
 
 static void
@@ -655,7 +599,7 @@ static gboolean
 find_run (CrChatPage *self,
           guint       position)
 {
-  GListModel *model = cr_client_get_messages (self->client);
+  GListModel *model = _cr_chat_page_get_view (self);
   guint n = g_list_model_get_n_items (model);
 
   if (self->run_n_items == n && position >= self->run_start && position < self->run_end)
@@ -709,7 +653,7 @@ dup_burst_summary (guint joined,
 static guint64
 run_seq (CrChatPage *self)
 {
-  g_autoptr(CrMessage) first = g_list_model_get_item (cr_client_get_messages (self->client),
+  g_autoptr(CrMessage) first = g_list_model_get_item (_cr_chat_page_get_view (self),
                                                      self->run_start);
 
   return cr_message_get_seq (first);
@@ -758,7 +702,7 @@ toggle_burst_action (GtkWidget  *widget,
     }
 
   /* The burst's first line is on screen (its summary was clicked). */
-  model = cr_client_get_messages (self->client);
+  model = _cr_chat_page_get_view (self);
   for (guint i = self->shown->start; i < self->shown->end; i++)
     {
       g_autoptr(CrMessage) message = g_list_model_get_item (model, i);
@@ -813,7 +757,10 @@ message_setup_cb (GtkSignalListItemFactory *factory,
                   GtkListItem              *item,
                   CrChatPage               *self)
 {
-  gtk_list_item_set_child (item, cr_message_row_new ());
+  GtkWidget *row = cr_message_row_new ();
+
+  _cr_chat_page_setup_message_row (self, row);
+  gtk_list_item_set_child (item, row);
   gtk_list_item_set_activatable (item, FALSE);
   gtk_list_item_set_selectable (item, FALSE);
 }
@@ -846,11 +793,12 @@ message_bind_cb (GtkSignalListItemFactory *factory,
   /* The one above it in the whole history, also for the window's top row. */
   if (self->client != NULL && self->shown != NULL && position != GTK_INVALID_LIST_POSITION &&
       self->shown->start + position > 0)
-    previous = g_list_model_get_item (cr_client_get_messages (self->client),
+    previous = g_list_model_get_item (_cr_chat_page_get_view (self),
                                       self->shown->start + position - 1);
 
   cr_message_row_set_message (row, message, previous, self->owner_name);
   cr_message_row_set_mention (row, mentions_reader (self, message));
+  cr_message_row_set_highlight (row, _cr_chat_page_is_highlighted (self, message));
   if (self->shown != NULL && position != GTK_INVALID_LIST_POSITION)
     bind_burst (self, row, self->shown->start + position);
   cr_file_row_attach (GTK_WIDGET (row), self->client, message);
@@ -923,7 +871,7 @@ _cr_chat_page_messages_init (CrChatPage *self)
 void
 _cr_chat_page_messages_attach (CrChatPage *self)
 {
-  GListModel *messages = cr_client_get_messages (self->client);
+  GListModel *messages = _cr_chat_page_get_view (self);
   g_autoptr(GtkNoSelection) selection = NULL;
   guint start, end;
 
@@ -976,4 +924,62 @@ _cr_chat_page_messages_dispose (CrChatPage *self)
   g_clear_object (&self->shown_signals);
   g_clear_object (&self->moved_signals);
   g_clear_pointer (&self->expanded_bursts, g_hash_table_unref);
+}
+
+/* Going to a message (cr-chat-page-reply.c): the window ends a few rows
+ * below it, with older rows above, as if the reader had scrolled up to
+ * it; its bottom grows toward the newest as they scroll down
+ * (window_target). */
+void
+_cr_chat_page_show_position (CrChatPage *self,
+                             guint       position)
+{
+  GListModel *view = _cr_chat_page_get_view (self);
+  guint total = g_list_model_get_n_items (view);
+  guint start, end;
+
+  g_return_if_fail (position < total);
+
+  if (self->window_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self->message_list), self->window_tick);
+      self->window_tick = 0;
+    }
+
+  start = position > OLDER_ROWS ? position - OLDER_ROWS : 0;
+  end = MIN (total, position + 1 + SHOWN_BELOW);
+  self->sticky = FALSE;
+  self->pin_tries = 0;
+  move_window (self, start, end);
+  _cr_chat_page_set_unseen (self, 0);
+
+  /* Its row is near the window's end: the list's end shows it, once the
+   * frame that lays the window out has measured the rows. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self->message_list)))
+    gtk_widget_add_tick_callback (GTK_WIDGET (self->message_list), show_end_cb,
+                                  g_new0 (guint, 1), g_free);
+}
+
+/* A notification's message (app.show-message, cr-application.c): the
+ * window of rows moves to it as the reader would have scrolled there.
+ * FALSE, and the newest shown, when it is not (or no longer) loaded. */
+gboolean
+_cr_chat_page_scroll_to_seq (CrChatPage *self,
+                             guint64     seq)
+{
+  gint64 position;
+
+  g_return_val_if_fail (CR_IS_CHAT_PAGE (self), FALSE);
+
+  if (self->client == NULL || self->shown == NULL)
+    return FALSE;
+
+  position = seq > 0 ? _cr_chat_page_find_in_view (self, seq) : -1;
+  if (position < 0)
+    {
+      _cr_chat_page_stick_to_bottom (self);
+      return FALSE;
+    }
+  _cr_chat_page_show_position (self, (guint) position);
+  return TRUE;
 }

@@ -11,6 +11,12 @@
  *                              to the bottom, "new messages", message rows
  *  - cr-chat-page-members.c    the member list and its heading
  *  - cr-chat-page-composer.c   the entry: sending, retrying, Enter
+ *  - cr-chat-page-reply.c      replies and recalls from a row, jumping to
+ *                              a message (older pages loaded on the way)
+ *  - cr-chat-page-history.c    older pages of history at the top
+ *  - cr-chat-page-search.c     Ctrl+F: the room's history searched
+ *  - cr-chat-page-mention.c    "@" completing names, the emoji button
+ *  - cr-chat-page-conversations.c  the room and private conversations
  *
  * The hooks the UI tests use are in cr-window-private.h.
  */
@@ -19,6 +25,7 @@
 #include <adwaita.h>
 
 #include "cr-client.h"
+#include "cr-member.h"
 #include "cr-chat-page.h"
 
 G_BEGIN_DECLS
@@ -122,6 +129,45 @@ struct _CrChatPage
   gboolean           muted_all;         /* everyone is muted, and the reader is a member */
   GSignalGroup      *own_member_signals; /* the reader's CrMember, for its flags */
   char              *send_problem;      /* why the last send was refused, until an edit */
+
+  /* replies, recalls, jumps (cr-chat-page-reply.c) */
+  guint64            reply_to;          /* the seq the next message answers; 0: none */
+  GtkRevealer       *reply_revealer;
+  GtkLabel          *reply_label;
+  guint64            highlight_seq;     /* the row a jump led to, briefly marked */
+  guint              highlight_source;
+  guint64            jump_seq;          /* older pages are loading to reach it */
+  guint              jump_pages;
+  char              *recall_problem;    /* the last refusal said in a toast */
+
+  /* older history (cr-chat-page-history.c) */
+  GCancellable      *history_cancellable;
+  gboolean           loading_older;
+  GtkRevealer       *history_revealer;
+  GtkSpinner        *history_spinner;
+
+  /* search (cr-chat-page-search.c) */
+  GtkSearchBar      *search_bar;
+  GtkSearchEntry    *search_entry;
+  GtkListBox        *search_results;
+  GtkWidget         *search_scroller;
+  GtkLabel          *search_status;
+  GCancellable      *search_cancellable;
+
+  /* "@" completion and emoji (cr-chat-page-mention.c) */
+  GtkPopover        *mention_popover;
+  GtkListBox        *mention_list;
+  GtkEventController *mention_keys;
+  GtkWidget         *emoji_button;
+  GtkWidget         *emoji_chooser;
+
+  /* conversations (cr-chat-page-conversations.c) */
+  GtkFilterListModel *view;             /* the shown conversation's messages */
+  char              *peer;              /* the private conversation shown; NULL: the room */
+  GListStore        *conversations;     /* CrConversation: the room, then private ones */
+  GtkListBox        *conversation_list;
+  GtkWidget         *conversation_notice;
+  GSignalGroup      *peer_signals;      /* the private conversation's member */
 };
 
 /* cr-chat-page-messages.c */
@@ -149,5 +195,62 @@ void     _cr_chat_page_composer_dispose    (CrChatPage     *self);
 /* The room's state changed (CrClient::room-state-changed): the pinned
  * announcement's banner, and mute-all for the composer. */
 void     _cr_chat_page_room_state_changed  (CrChatPage     *self);
+
+/* cr-chat-page-messages.c: show the message at position of the view,
+ * with older rows above it (a jump to it). */
+void     _cr_chat_page_show_position       (CrChatPage     *self,
+                                            guint           position);
+
+/* cr-chat-page-reply.c */
+void     _cr_chat_page_reply_class_init    (GtkWidgetClass *widget_class);
+void     _cr_chat_page_reply_init          (CrChatPage     *self);
+void     _cr_chat_page_reply_dispose       (CrChatPage     *self);
+/* Send text as the composer asks: a reply, a private message or plain. */
+CrMessage *_cr_chat_page_send_text         (CrChatPage     *self,
+                                            const char     *text,
+                                            GError        **error);
+/* Scroll to the message seq (loading older pages until it is there) and
+ * mark its row for a moment. */
+/* The position of the message seq in the conversation shown, or -1
+ * (cr-chat-page-reply.c). */
+gint64   _cr_chat_page_find_in_view        (CrChatPage     *self,
+                                            guint64         seq);
+void     _cr_chat_page_jump_to             (CrChatPage     *self,
+                                            guint64         seq);
+/* A new message row: its menu (reply, recall, message privately). */
+void     _cr_chat_page_setup_message_row   (CrChatPage     *self,
+                                            GtkWidget      *row);
+gboolean _cr_chat_page_is_highlighted      (CrChatPage     *self,
+                                            CrMessage      *message);
+
+/* cr-chat-page-history.c */
+void     _cr_chat_page_history_init        (CrChatPage     *self);
+void     _cr_chat_page_history_dispose     (CrChatPage     *self);
+/* The reader is at the top of everything shown: ask for the page before. */
+void     _cr_chat_page_load_older          (CrChatPage     *self);
+
+/* cr-chat-page-search.c */
+void     _cr_chat_page_search_class_init   (GtkWidgetClass *widget_class);
+void     _cr_chat_page_search_init         (CrChatPage     *self);
+void     _cr_chat_page_search_dispose      (CrChatPage     *self);
+
+/* cr-chat-page-mention.c */
+void     _cr_chat_page_mention_init        (CrChatPage     *self);
+void     _cr_chat_page_mention_dispose     (CrChatPage     *self);
+
+/* cr-chat-page-conversations.c */
+void     _cr_chat_page_conversations_class_init (GtkWidgetClass *widget_class);
+void     _cr_chat_page_conversations_init  (CrChatPage     *self);
+void     _cr_chat_page_conversations_attach (CrChatPage    *self);
+void     _cr_chat_page_conversations_detach (CrChatPage    *self);
+void     _cr_chat_page_conversations_dispose (CrChatPage   *self);
+/* The messages of the conversation shown (the room's, or one private
+ * conversation's): what the message list is a window over. */
+GListModel *_cr_chat_page_get_view         (CrChatPage     *self);
+/* A member row of cr-chat-page-members.c: its menu's "Message privately". */
+void     _cr_chat_page_conversations_setup_member_row (CrChatPage *self,
+                                                       GtkWidget  *box);
+void     _cr_chat_page_conversations_bind_member_row  (GtkWidget  *box,
+                                                       CrMember   *member);
 
 G_END_DECLS

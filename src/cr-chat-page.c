@@ -57,7 +57,9 @@ on_client_notify_state (CrChatPage *self,
 static void
 detach_client (CrChatPage *self)
 {
+  _cr_chat_page_history_dispose (self);
   _cr_chat_page_messages_detach (self);
+  _cr_chat_page_conversations_detach (self);
   _cr_chat_page_members_detach (self);
   if (self->client_signals != NULL)
     g_signal_group_set_target (self->client_signals, NULL);
@@ -72,6 +74,10 @@ cr_chat_page_dispose (GObject *object)
   detach_client (self);
   _cr_chat_page_messages_dispose (self);
   _cr_chat_page_composer_dispose (self);
+  _cr_chat_page_reply_dispose (self);
+  _cr_chat_page_search_dispose (self);
+  _cr_chat_page_mention_dispose (self);
+  _cr_chat_page_conversations_dispose (self);
   g_clear_object (&self->members_signals);
   g_clear_object (&self->client_signals);
   g_clear_pointer (&self->folded_name, g_free);
@@ -165,6 +171,9 @@ cr_chat_page_class_init (CrChatPageClass *klass)
 
   _cr_chat_page_composer_class_init (widget_class);
   _cr_chat_page_messages_class_init (widget_class);
+  _cr_chat_page_reply_class_init (widget_class);
+  _cr_chat_page_search_class_init (widget_class);
+  _cr_chat_page_conversations_class_init (widget_class);
 }
 
 static void
@@ -176,6 +185,11 @@ cr_chat_page_init (CrChatPage *self)
 
   _cr_chat_page_messages_init (self);
   _cr_chat_page_members_init (self);
+  _cr_chat_page_history_init (self);
+  _cr_chat_page_search_init (self);
+  _cr_chat_page_conversations_init (self);
+  _cr_chat_page_reply_init (self);
+  _cr_chat_page_mention_init (self);   /* its keys before the composer's */
   _cr_chat_page_composer_init (self);
 
   g_signal_connect_object (self->flap, "notify::reveal-flap",
@@ -232,6 +246,7 @@ cr_chat_page_set_client (CrChatPage *self,
       g_signal_group_set_target (self->client_signals, client);
       /* The members first: the message rows mark the owner's lines. */
       _cr_chat_page_members_attach (self);
+      _cr_chat_page_conversations_attach (self);
       _cr_chat_page_messages_attach (self);
     }
 

@@ -5,11 +5,16 @@
  * Sender, time and text; a system line (join, leave, kick…) centered and
  * dimmed; the owner's messages badged; the author line hidden when the same
  * sender wrote the message above within a minute; own messages marked
- * pending, delivered, or failed with a retry button.
+ * pending, delivered, or failed with a retry button. A reply shows the
+ * quoted sender and first line above its text, a button that goes to the
+ * original (chat.jump-to); a recalled message reads "NAME recalled a
+ * message" (cr_message_dup_display).
  */
 #define G_LOG_DOMAIN "cr-message-row"
 
 #include "config.h"
+
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -41,10 +46,15 @@ struct _CrMessageRow
   GtkLabel   *burst_label;
   GtkImage   *burst_arrow;
 
+  /* made for the first reply the row shows */
+  GtkWidget  *quote_button;
+  GtkLabel   *quote_label;
+
   /* owned */
   CrMessage  *message;          /* bound */
   CrMessage  *displayed;        /* what the labels show; kept after unbind */
   gulong      state_handler;
+  gulong      conversation_handler;  /* the quote arrives, the text is recalled */
 
   int         shown_state;      /* CrMessageState the marks show, or -1 */
   gboolean    grouped;
@@ -232,6 +242,84 @@ on_message_notify_state (CrMessageRow *self,
 }
 
 static void
+ensure_quote_widgets (CrMessageRow *self)
+{
+  if (self->quote_button != NULL)
+    return;
+
+  self->quote_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->quote_label, 0);
+  gtk_label_set_ellipsize (self->quote_label, PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (self->quote_label, TRUE);
+
+  self->quote_button = gtk_button_new ();
+  gtk_button_set_child (GTK_BUTTON (self->quote_button), GTK_WIDGET (self->quote_label));
+  gtk_widget_set_halign (self->quote_button, GTK_ALIGN_START);
+  gtk_widget_add_css_class (self->quote_button, "flat");
+  gtk_widget_add_css_class (self->quote_button, "quote");
+  gtk_widget_set_tooltip_text (self->quote_button, _("Go to the message answered"));
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->quote_button), "t", (guint64) 0);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->quote_button), "chat.jump-to");
+  gtk_box_insert_child_after (GTK_BOX (self), self->quote_button, self->header_box);
+}
+
+/* The quote of a reply above its text; hidden for anything else. */
+static void
+update_quote (CrMessageRow *self)
+{
+  CrMessage *message = self->message;
+  guint64 reply_to = message != NULL ? cr_message_get_reply_to (message) : 0;
+  g_autofree char *text = NULL;
+  const char *name;
+  const char *quote;
+  const char *newline;
+
+  if (reply_to == 0 || cr_message_get_recalled (message))
+    {
+      if (self->quote_button != NULL)
+        gtk_widget_set_visible (self->quote_button, FALSE);
+      return;
+    }
+
+  ensure_quote_widgets (self);
+  name = cr_message_get_quote_name (message);
+  quote = cr_message_get_quote_text (message);
+  if (name == NULL)
+    text = g_strdup ("…");   /* an own reply, until the room fills the quote in */
+  else
+    {
+      g_autofree char *line = NULL;
+
+      quote = quote != NULL ? quote : "";
+      newline = strchr (quote, '\n');
+      line = newline != NULL ? g_strndup (quote, newline - quote) : g_strdup (quote);
+      if (line[0] == '\0')
+        /* Translators: the quote of a reply whose original was recalled;
+         * %s is a nickname */
+        text = g_strdup_printf (_("%s: (recalled)"), name);
+      else
+        /* Translators: the quote above a reply: a nickname and the
+         * first line of the message answered */
+        text = g_strdup_printf (_("%s: %s"), name, line);
+    }
+
+  gtk_label_set_text (self->quote_label, text);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->quote_button), "t", reply_to);
+  gtk_widget_set_visible (self->quote_button, TRUE);
+}
+
+static void update_text (CrMessageRow *self);
+
+static void
+on_message_notify_conversation (CrMessageRow *self,
+                                GParamSpec   *pspec,
+                                CrMessage    *message)
+{
+  update_text (self);
+  update_quote (self);
+}
+
+static void
 set_class (CrMessageRow *self,
            const char   *name,
            gboolean      set)
@@ -248,7 +336,10 @@ cr_message_row_dispose (GObject *object)
   CrMessageRow *self = CR_MESSAGE_ROW (object);
 
   if (self->message != NULL)
-    g_clear_signal_handler (&self->state_handler, self->message);
+    {
+      g_clear_signal_handler (&self->state_handler, self->message);
+      g_clear_signal_handler (&self->conversation_handler, self->message);
+    }
   g_clear_object (&self->message);
   g_clear_object (&self->displayed);
 
@@ -327,7 +418,10 @@ cr_message_row_set_message (CrMessageRow *self,
   g_return_if_fail (message == NULL || CR_IS_MESSAGE (message));
 
   if (self->message != NULL)
-    g_clear_signal_handler (&self->state_handler, self->message);
+    {
+      g_clear_signal_handler (&self->state_handler, self->message);
+      g_clear_signal_handler (&self->conversation_handler, self->message);
+    }
   g_set_object (&self->message, message);
 
   /* Unbinding leaves the labels as they are: the list often binds the
@@ -338,6 +432,9 @@ cr_message_row_set_message (CrMessageRow *self,
   self->state_handler = g_signal_connect_object (message, "notify::state",
                                                  G_CALLBACK (on_message_notify_state),
                                                  self, G_CONNECT_SWAPPED);
+  self->conversation_handler = g_signal_connect_object (message, "notify",
+                                                        G_CALLBACK (on_message_notify_conversation),
+                                                        self, G_CONNECT_SWAPPED);
 
   system = cr_message_is_system (message);
   own = cr_message_get_own (message);
@@ -363,6 +460,7 @@ cr_message_row_set_message (CrMessageRow *self,
   set_class (self, "own", own && !system);
   set_class (self, "owner", owner);
   set_class (self, "grouped", self->grouped);
+  set_class (self, "recalled", cr_message_get_recalled (message));
 
   if (message != self->displayed)
     {
@@ -390,7 +488,24 @@ cr_message_row_set_message (CrMessageRow *self,
   gtk_widget_set_visible (self->owner_badge, owner);
   gtk_widget_set_visible (self->header_box, !system && !self->grouped);
 
+  update_quote (self);
   update_state (self);
+}
+
+/* The message changed under the row (recalled, its quote filled in): its
+ * text again. */
+static void
+update_text (CrMessageRow *self)
+{
+  g_autofree char *display = NULL;
+
+  if (self->message == NULL || self->message != self->displayed)
+    return;
+
+  display = cr_message_dup_display (self->message);
+  if (g_strcmp0 (display, gtk_label_get_text (self->text_label)) != 0)
+    gtk_label_set_text (self->text_label, display != NULL ? display : "");
+  set_class (self, "recalled", cr_message_get_recalled (self->message));
 }
 
 static void
@@ -486,4 +601,23 @@ cr_message_row_set_mention (CrMessageRow *self,
   g_return_if_fail (CR_IS_MESSAGE_ROW (self));
 
   set_class (self, "mention", mention);
+}
+
+void
+cr_message_row_set_highlight (CrMessageRow *self,
+                              gboolean      highlight)
+{
+  g_return_if_fail (CR_IS_MESSAGE_ROW (self));
+
+  set_class (self, "highlight", highlight);
+}
+
+const char *
+cr_message_row_get_quote (CrMessageRow *self)
+{
+  g_return_val_if_fail (CR_IS_MESSAGE_ROW (self), NULL);
+
+  if (self->quote_button == NULL || !gtk_widget_get_visible (self->quote_button))
+    return NULL;
+  return gtk_label_get_text (self->quote_label);
 }

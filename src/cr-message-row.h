@@ -25,6 +25,11 @@ CrMessage  *cr_message_row_get_message  (CrMessageRow *self);
 /* Mark the row as mentioning the reader (an accent beside it). */
 void        cr_message_row_set_mention  (CrMessageRow *self,
                                          gboolean      mention);
+/* Mark the row as the one a jump led to (a quote, a search result). */
+void        cr_message_row_set_highlight (CrMessageRow *self,
+                                          gboolean      highlight);
+/* A reply's quote as the row shows it ("NAME: first line"), or NULL. */
+const char *cr_message_row_get_quote    (CrMessageRow *self);
 gboolean    cr_message_row_get_grouped  (CrMessageRow *self);
 /* The first line of a burst of join and leave lines: summary ("5 members
  * joined") above it, a toggle (chat.toggle-burst, target seq) that shows
