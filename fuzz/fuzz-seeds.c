@@ -209,6 +209,8 @@ client_seeds (const char *top)
     client_chunk (talk, 1, CR_PACKET_PAGE - CR_PACKET_JOIN, page_body);
     client_chunk (talk, 1, CR_PACKET_RESULTS - CR_PACKET_JOIN, results_body);
     write_seed (top, "fuzz-client", "conversation", talk);
+  }
+
   /* A BATCH of two events (type byte 0xff: fuzz-client.c's reliable_type). */
   {
     g_autoptr(GByteArray) batched = g_byte_array_new ();
