@@ -43,18 +43,9 @@ cr_room_is_admin (CrRoom     *self,
 GPtrArray *
 cr_room_dup_admins (CrRoom *self)
 {
-  GPtrArray *admins;
-  GHashTableIter iter;
-  gpointer value;
-
   g_return_val_if_fail (self != NULL, NULL);
 
-  admins = g_ptr_array_new_full (g_hash_table_size (self->admins), g_free);
-  g_hash_table_iter_init (&iter, self->admins);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_ptr_array_add (admins, g_strdup (value));
-  g_ptr_array_sort (admins, _cr_room_compare_strings);
-  return admins;
+  return _cr_room_dup_sorted_values (self->admins);
 }
 
 CrEvent *

@@ -56,6 +56,8 @@ CrEvent *_cr_room_next_event     (CrRoom      *self,
                                   guint64      origin);
 int      _cr_room_compare_strings (gconstpointer a,
                                    gconstpointer b);
+/* The values of a name table (bans, admins), copied and sorted. */
+GPtrArray *_cr_room_dup_sorted_values (GHashTable *table);
 Mute    *_cr_room_mute_new       (const char  *name,
                                   gint64       until);
 

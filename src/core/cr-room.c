@@ -354,20 +354,25 @@ cr_room_is_banned (CrRoom     *self,
 }
 
 GPtrArray *
-cr_room_dup_bans (CrRoom *self)
+_cr_room_dup_sorted_values (GHashTable *table)
 {
-  GPtrArray *bans;
+  GPtrArray *values = g_ptr_array_new_full (g_hash_table_size (table), g_free);
   GHashTableIter iter;
   gpointer value;
 
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (values, g_strdup (value));
+  g_ptr_array_sort (values, _cr_room_compare_strings);
+  return values;
+}
+
+GPtrArray *
+cr_room_dup_bans (CrRoom *self)
+{
   g_return_val_if_fail (self != NULL, NULL);
 
-  bans = g_ptr_array_new_full (g_hash_table_size (self->bans), g_free);
-  g_hash_table_iter_init (&iter, self->bans);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_ptr_array_add (bans, g_strdup (value));
-  g_ptr_array_sort (bans, _cr_room_compare_strings);
-  return bans;
+  return _cr_room_dup_sorted_values (self->bans);
 }
 
 CrReason

@@ -1270,21 +1270,25 @@ cr_server_moderate (CrServer        *self,
   return finish_owner (self, ok, reason, error);
 }
 
+/* Takes names (NULL: none) and gives them as a GStrv. */
+static GStrv
+strv_from_names (GPtrArray *names)
+{
+  g_autoptr(GPtrArray) owned = names;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; owned != NULL && i < owned->len; i++)
+    g_strv_builder_add (builder, owned->pdata[i]);
+  return g_strv_builder_end (builder);
+}
+
 GStrv
 cr_server_dup_admins (CrServer *self)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
   g_return_val_if_fail (CR_IS_SERVER (self), NULL);
 
-  if (self->engine != NULL)
-    {
-      g_autoptr(GPtrArray) admins = cr_room_dup_admins (cr_engine_get_room (self->engine));
-
-      for (guint i = 0; i < admins->len; i++)
-        g_strv_builder_add (builder, admins->pdata[i]);
-    }
-  return g_strv_builder_end (builder);
+  return strv_from_names (self->engine != NULL ? cr_room_dup_admins (cr_engine_get_room (self->engine))
+                                               : NULL);
 }
 
 char *
@@ -1307,18 +1311,10 @@ cr_server_get_mute_all (CrServer *self)
 GStrv
 cr_server_dup_bans (CrServer *self)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
   g_return_val_if_fail (CR_IS_SERVER (self), NULL);
 
-  if (self->engine != NULL)
-    {
-      g_autoptr(GPtrArray) bans = cr_room_dup_bans (cr_engine_get_room (self->engine));
-
-      for (guint i = 0; i < bans->len; i++)
-        g_strv_builder_add (builder, bans->pdata[i]);
-    }
-  return g_strv_builder_end (builder);
+  return strv_from_names (self->engine != NULL ? cr_room_dup_bans (cr_engine_get_room (self->engine))
+                                               : NULL);
 }
 
 GStrv
