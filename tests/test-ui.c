@@ -2444,9 +2444,8 @@ require_display (void)
  * G_MININT ("attempt to allocate GtkOverlay overlay … with width
  * -2147483648"): a NaN from a size computed with doubles, seen only under
  * MALLOC_PERTURB_ in about one full run in three, on the tree before this
- * session as well, never alone. Until its cause is found (../shared
- * PLATFORM.md), that one message is printed and not fatal; every other
- * warning still is. */
+ * session as well, never alone. Until its cause is found, that one
+ * message is printed and not fatal; every other warning still is. */
 static GLogWriterOutput
 log_writer (GLogLevelFlags   log_level,
             const GLogField *fields,
