@@ -778,6 +778,30 @@ cr_file_client_list_finish (CrFileClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* An upload (path, name) or a download (dest, id) on a thread of its own. */
+static void
+start_transfer (CrFileClient        *self,
+                const char          *path,
+                const char          *name,
+                CrFileProgressFunc   progress,
+                gpointer             progress_data,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data,
+                gpointer             source_tag,
+                GTaskThreadFunc      thread_func)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  TaskData *td = g_new0 (TaskData, 1);
+
+  td->path = g_strdup (path);
+  td->name = g_strdup (name);
+  td->progress = progress_new (progress, progress_data);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, td, task_data_free);
+  g_task_run_in_thread (task, thread_func);
+}
+
 void
 cr_file_client_upload_async (CrFileClient        *self,
                              const char          *path,
@@ -788,20 +812,11 @@ cr_file_client_upload_async (CrFileClient        *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  TaskData *td;
-
   g_return_if_fail (CR_IS_FILE_CLIENT (self));
   g_return_if_fail (path != NULL);
 
-  td = g_new0 (TaskData, 1);
-  td->path = g_strdup (path);
-  td->name = g_strdup (name);
-  td->progress = progress_new (progress, progress_data);
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cr_file_client_upload_async);
-  g_task_set_task_data (task, td, task_data_free);
-  g_task_run_in_thread (task, run_upload);
+  start_transfer (self, path, name, progress, progress_data, cancellable, callback, user_data,
+                  cr_file_client_upload_async, run_upload);
 }
 
 static gboolean
@@ -838,21 +853,12 @@ cr_file_client_download_async (CrFileClient        *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  TaskData *td;
-
   g_return_if_fail (CR_IS_FILE_CLIENT (self));
   g_return_if_fail (id != NULL);
   g_return_if_fail (dest != NULL);
 
-  td = g_new0 (TaskData, 1);
-  td->path = g_strdup (dest);
-  td->name = g_strdup (id);
-  td->progress = progress_new (progress, progress_data);
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cr_file_client_download_async);
-  g_task_set_task_data (task, td, task_data_free);
-  g_task_run_in_thread (task, run_download);
+  start_transfer (self, dest, id, progress, progress_data, cancellable, callback, user_data,
+                  cr_file_client_download_async, run_download);
 }
 
 gboolean
