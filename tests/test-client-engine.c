@@ -9,6 +9,7 @@
 #include <locale.h>
 #include <string.h>
 
+#include "cr-client-dialect.h"
 #include "cr-client-engine.h"
 #include "cr-classic.h"
 #include "cr-engine.h"
@@ -1335,6 +1336,39 @@ test_name_text_checks (void)
     names_and_texts_agree (others[i], strlen (others[i]));
 }
 
+/* Whether a line's author is the member itself: plain ASCII names are
+ * compared in place (cr-client-engine.c), everything else folded; both
+ * give cr_name_fold's answer. */
+static void
+test_is_self (void)
+{
+  static const char *const selves[] = { "Alice", "Élise" };
+  static const char *const names[] = {
+    "Alice", "alice", "ALICE", "alicE", "Alic", "Alicee", "Bob", "A", "Ａlice", "Ålice",
+    "Élise", "élise", "ÉLISE", "E\xcc\x81lise", "e\xcc\x81LISE", "Elise", "elise", "Éli",
+  };
+  CrTestWorld w;
+
+  cr_test_world_init (&w, NULL);
+  g_assert_true (cr_test_world_open (&w, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (selves); i++)
+    {
+      CrTestMember *m = cr_test_world_join (&w, selves[i], NULL, FALSE);
+      g_autofree char *own = cr_name_fold (selves[i]);
+
+      g_assert_cmpint (cr_client_engine_get_state (m->engine), ==, CR_CLIENT_CONNECTED);
+      for (guint j = 0; j < G_N_ELEMENTS (names); j++)
+        {
+          g_autofree char *fold = cr_name_fold (names[j]);
+
+          g_assert_cmpint (_cr_client_engine_is_self (m->engine, names[j]), ==,
+                           g_strcmp0 (fold, own) == 0);
+        }
+      g_assert_true (_cr_client_engine_is_self (m->engine, selves[i]));
+    }
+  cr_test_world_clear (&w);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1355,6 +1389,7 @@ main (int   argc,
   g_test_add_func ("/chatroom/client-engine/hand-batch", test_hand_batch);
   g_test_add_func ("/chatroom/client-engine/hostile-batch", test_hostile_batch);
   g_test_add_func ("/chatroom/client-engine/name-text-checks", test_name_text_checks);
+  g_test_add_func ("/chatroom/client-engine/is-self", test_is_self);
 
   return g_test_run ();
 }
