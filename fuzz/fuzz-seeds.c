@@ -280,6 +280,10 @@ classic_seeds (const char *top)
           g_autoptr(GPtrArray) lines = cr_classic_format_event (table, event);
           g_autofree char *name = g_strdup_printf ("line-%s-%d", languages[l], kind);
 
+          /* Some kinds have no line for a classic member (FILE without
+           * its details, PIN without text). */
+          if (lines == NULL || lines->len == 0)
+            continue;
           classic_text (top, name, lines->pdata[0], strlen (lines->pdata[0]));
         }
       for (CrReason reason = CR_REASON_NAME_TAKEN; reason <= CR_REASON_LAST; reason += 4)
