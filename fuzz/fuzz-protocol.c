@@ -3,8 +3,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Feeds one input three ways: as one datagram (header, body, classic text),
- * as a bare body of a type chosen by its first byte, and as a stream of
- * datagrams through a fresh CrReliable whose deliveries are then parsed.
+ * as a bare body of a type chosen by its first byte (and as an EVENT and a
+ * BATCH body, whose in-place readers must give GLib's answer), and as a
+ * stream of datagrams through a fresh CrReliable whose deliveries are
+ * then parsed.
  * Any critical or warning aborts, so misuse of GLib shows as a crash.
  * Build: see README.md in this directory.
  */
@@ -18,6 +20,7 @@
 #include <glib.h>
 
 #include "cr-protocol.h"
+#include "cr-protocol-private.h"
 #include "cr-reliable.h"
 #include "fuzz-log.h"
 
@@ -26,6 +29,59 @@ int LLVMFuzzerInitialize (int    *argc,
 int LLVMFuzzerTestOneInput (const uint8_t *data,
                             size_t         size);
 
+static gboolean
+same_event (const CrEvent *a,
+            const CrEvent *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return a->seq == b->seq && a->time_us == b->time_us && a->kind == b->kind &&
+         g_str_equal (a->name, b->name) && g_str_equal (a->text, b->text) &&
+         a->origin == b->origin && a->ref_seq == b->ref_seq &&
+         g_strcmp0 (a->quote_name, b->quote_name) == 0 &&
+         g_strcmp0 (a->quote_text, b->quote_text) == 0 &&
+         g_strcmp0 (a->target, b->target) == 0 && a->recalled == b->recalled;
+}
+
+/* The in-place readers (cr-protocol-events.c) give GLib's answer. */
+static void
+read_in_place (CrPacketType  type,
+               const guint8 *body,
+               gsize         len,
+               GVariant     *value)
+{
+  if (type == CR_PACKET_EVENT)
+    {
+      g_autoptr(CrEvent) expected = value != NULL ? cr_event_from_body (value) : NULL;
+      g_autoptr(CrEvent) in_place = NULL;
+      g_autoptr(CrEvent) parsed = NULL;
+
+      if (_cr_event_read_in_place (body, len, &in_place) &&
+          (value == NULL || !same_event (in_place, expected)))
+        g_error ("the in-place reader took an EVENT as GLib does not");
+      if (cr_event_parse (body, len, &parsed) != (value != NULL ? CR_PARSE_OK : CR_PARSE_BAD_BODY) ||
+          !same_event (parsed, expected))
+        g_error ("cr_event_parse differs from GLib");
+    }
+  else if (type == CR_PACKET_BATCH)
+    {
+      g_autoptr(GPtrArray) items = NULL;
+      g_autoptr(GPtrArray) events = NULL;
+      CrParseResult expected = cr_batch_parse (body, len, &items);
+
+      if (cr_batch_parse_events (body, len, &events) != expected)
+        g_error ("cr_batch_parse_events differs from cr_batch_parse");
+      for (guint i = 0; expected == CR_PARSE_OK && i < items->len; i++)
+        {
+          g_autoptr(CrEvent) event =
+            cr_event_from_body (((CrBatchItem *) items->pdata[i])->body);
+
+          if (!same_event (events->pdata[i], event))
+            g_error ("a BATCH's event differs from GLib's");
+        }
+    }
+}
+
 static void
 parse_body (CrPacketType  type,
             const guint8 *body,
@@ -33,6 +89,7 @@ parse_body (CrPacketType  type,
 {
   g_autoptr(GVariant) value = cr_body_parse (type, body, len);
 
+  read_in_place (type, body, len, value);
   if (value == NULL)
     return;
   /* Accepted means normal form: it must serialize back to the same bytes. */
@@ -170,6 +227,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   one_datagram (data, size);
   if (size >= 1)
     parse_body (CR_PACKET_JOIN + data[0] % CR_PACKET_LAST, data + 1, size - 1);   /* 13, 17: no type */
+  /* Every input also as an EVENT and as a BATCH body, for the in-place readers. */
+  parse_body (CR_PACKET_EVENT, data, size);
+  parse_body (CR_PACKET_BATCH, data, size);
   through_reliable (data, size);
   return 0;
 }

@@ -280,6 +280,10 @@ classic_seeds (const char *top)
           g_autoptr(GPtrArray) lines = cr_classic_format_event (table, event);
           g_autofree char *name = g_strdup_printf ("line-%s-%d", languages[l], kind);
 
+          /* Some kinds have no line for a classic member (FILE without
+           * its details, PIN without text). */
+          if (lines == NULL || lines->len == 0)
+            continue;
           classic_text (top, name, lines->pdata[0], strlen (lines->pdata[0]));
         }
       for (CrReason reason = CR_REASON_NAME_TAKEN; reason <= CR_REASON_LAST; reason += 4)
@@ -333,6 +337,37 @@ store_seeds (const char *top)
   g_rmdir (dir);
 }
 
+/* An EVENT body with every extra, and a BATCH of it and a plain one:
+ * the shapes fuzz-protocol's in-place readers take (cr-protocol-events.c). */
+static void
+protocol_seeds (const char *top)
+{
+  g_autoptr(CrEvent) reply = cr_event_new (9, 1700000000000001, CR_EVENT_CHAT, "alice",
+                                           "an answer", 77);
+  g_autoptr(CrEvent) join = cr_event_new (10, 1700000000000002, CR_EVENT_JOIN, "bob", "", 0);
+  g_autoptr(GBytes) reply_body = NULL;
+  g_autoptr(GBytes) join_body = NULL;
+  g_autoptr(GBytes) batch = NULL;
+  g_autoptr(CrBatchBuilder) builder = cr_batch_builder_new ();
+  g_autoptr(GByteArray) event_input = g_byte_array_new ();
+  g_autoptr(GByteArray) batch_input = g_byte_array_new ();
+
+  reply->ref_seq = 3;
+  reply->quote_name = g_strdup ("carol");
+  reply->quote_text = g_strdup ("the question");
+  reply->target = g_strdup ("bob");
+  reply_body = cr_body_event (reply);
+  join_body = cr_body_event (join);
+  cr_batch_builder_add (builder, CR_PACKET_EVENT, reply_body);
+  cr_batch_builder_add (builder, CR_PACKET_EVENT, join_body);
+  batch = cr_batch_builder_end (g_steal_pointer (&builder));
+  g_byte_array_append (event_input, g_bytes_get_data (reply_body, NULL),
+                       g_bytes_get_size (reply_body));
+  g_byte_array_append (batch_input, g_bytes_get_data (batch, NULL), g_bytes_get_size (batch));
+  write_seed (top, "fuzz-protocol", "event", event_input);
+  write_seed (top, "fuzz-protocol", "batch", batch_input);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -347,5 +382,6 @@ main (int   argc,
   client_seeds (argv[1]);
   classic_seeds (argv[1]);
   store_seeds (argv[1]);
+  protocol_seeds (argv[1]);
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <locale.h>
 #include <string.h>
 
+#include "cr-client-dialect.h"
 #include "cr-client-engine.h"
 #include "cr-classic.h"
 #include "cr-engine.h"
@@ -1233,6 +1234,141 @@ test_hostile_batch (void)
   hand_clear (&h);
 }
 
+/* ------------------------------------------------------------------ */
+/* The checks a member makes of every event's name and text           */
+
+/* cr_name_validate as it was before its ASCII shortcut (cr-types.c). */
+static CrReason
+reference_name_validate (const char *name,
+                         gsize       len)
+{
+  g_autofree char *nfc = NULL;
+  glong n_chars;
+
+  if (len == 0 || len > CR_NAME_MAX_BYTES || !g_utf8_validate_len (name, len, NULL))
+    return CR_REASON_NAME_INVALID;
+  nfc = g_utf8_normalize (name, len, G_NORMALIZE_NFC);
+  if (nfc == NULL)
+    return CR_REASON_NAME_INVALID;
+  n_chars = g_utf8_strlen (nfc, -1);
+  if (n_chars < 1 || n_chars > CR_NAME_MAX_CHARS)
+    return CR_REASON_NAME_INVALID;
+  for (const char *p = nfc; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      GUnicodeType type = g_unichar_type (c);
+
+      if (g_unichar_isspace (c) || g_unichar_iscntrl (c) || type == G_UNICODE_FORMAT ||
+          type == G_UNICODE_UNASSIGNED || type == G_UNICODE_LINE_SEPARATOR ||
+          type == G_UNICODE_PARAGRAPH_SEPARATOR || type == G_UNICODE_SPACE_SEPARATOR)
+        return CR_REASON_NAME_INVALID;
+    }
+  return CR_REASON_NONE;
+}
+
+/* cr_text_validate as it was before its ASCII shortcut. */
+static CrReason
+reference_text_validate (const char *text,
+                         gsize       len)
+{
+  if (len == 0 || len > CR_TEXT_MAX_BYTES || !g_utf8_validate_len (text, len, NULL))
+    return CR_REASON_TEXT_INVALID;
+  for (const char *p = text; p < text + len; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != '\n' && c != '\t' && g_unichar_iscntrl (c))
+        return CR_REASON_TEXT_INVALID;
+    }
+  for (const char *p = text; p < text + len; p = g_utf8_next_char (p))
+    if (!g_unichar_isspace (g_utf8_get_char (p)))
+      return CR_REASON_NONE;
+  return CR_REASON_TEXT_INVALID;
+}
+
+static void
+names_and_texts_agree (const char *s,
+                       gsize       len)
+{
+  g_autofree char *normalized = NULL;
+  CrReason expected = reference_name_validate (s, len);
+
+  g_assert_cmpint (cr_name_validate (s, len, &normalized), ==, expected);
+  g_assert_cmpint (cr_text_validate (s, len), ==, reference_text_validate (s, len));
+  if (expected == CR_REASON_NONE)
+    {
+      g_autofree char *nfc = g_utf8_normalize (s, len, G_NORMALIZE_NFC);
+      g_autofree char *casefold = g_utf8_casefold (nfc, -1);
+      g_autofree char *fold = g_utf8_normalize (casefold, -1, G_NORMALIZE_NFC);
+      g_autofree char *ours = cr_name_fold (normalized);
+
+      g_assert_cmpstr (normalized, ==, nfc);
+      g_assert_cmpstr (ours, ==, fold);
+    }
+}
+
+/* A member checks the name and text of every event (cr-client-engine.c):
+ * for ASCII that is a byte loop now (cr-types.c). Every one- and
+ * two-byte string, names around the length limit, and a few that are not
+ * ASCII get the answers of the general way. */
+static void
+test_name_text_checks (void)
+{
+  static const char *const others[] = {
+    "Ärger", "李雷", "e\xcc\x81", "\xc3\xa9", "ǅungla", "ﬁ", "K", "\xe2\x80\x8b" "x",
+    "a\xc2\xa0" "b", "tab\there", "two\nlines", " \t\r\n\f", "\xe3\x80\x80", "ok ",
+  };
+  char buf[CR_NAME_MAX_CHARS + 4];
+
+  for (guint a = 1; a < 0x80; a++)
+    for (guint b = 0; b < 0x80; b++)
+      {
+        char s[2] = { a, b };
+
+        names_and_texts_agree (s, b == 0 ? 1 : 2);
+      }
+  for (gsize n = CR_NAME_MAX_CHARS - 1; n <= CR_NAME_MAX_CHARS + 3; n++)
+    {
+      memset (buf, 'N', n);
+      names_and_texts_agree (buf, n);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    names_and_texts_agree (others[i], strlen (others[i]));
+}
+
+/* Whether a line's author is the member itself: plain ASCII names are
+ * compared in place (cr-client-engine.c), everything else folded; both
+ * give cr_name_fold's answer. */
+static void
+test_is_self (void)
+{
+  static const char *const selves[] = { "Alice", "Élise" };
+  static const char *const names[] = {
+    "Alice", "alice", "ALICE", "alicE", "Alic", "Alicee", "Bob", "A", "Ａlice", "Ålice",
+    "Élise", "élise", "ÉLISE", "E\xcc\x81lise", "e\xcc\x81LISE", "Elise", "elise", "Éli",
+  };
+  CrTestWorld w;
+
+  cr_test_world_init (&w, NULL);
+  g_assert_true (cr_test_world_open (&w, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (selves); i++)
+    {
+      CrTestMember *m = cr_test_world_join (&w, selves[i], NULL, FALSE);
+      g_autofree char *own = cr_name_fold (selves[i]);
+
+      g_assert_cmpint (cr_client_engine_get_state (m->engine), ==, CR_CLIENT_CONNECTED);
+      for (guint j = 0; j < G_N_ELEMENTS (names); j++)
+        {
+          g_autofree char *fold = cr_name_fold (names[j]);
+
+          g_assert_cmpint (_cr_client_engine_is_self (m->engine, names[j]), ==,
+                           g_strcmp0 (fold, own) == 0);
+        }
+      g_assert_true (_cr_client_engine_is_self (m->engine, selves[i]));
+    }
+  cr_test_world_clear (&w);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1252,6 +1388,8 @@ main (int   argc,
   g_test_add_func ("/chatroom/client-engine/hostile-classic", test_hostile_classic);
   g_test_add_func ("/chatroom/client-engine/hand-batch", test_hand_batch);
   g_test_add_func ("/chatroom/client-engine/hostile-batch", test_hostile_batch);
+  g_test_add_func ("/chatroom/client-engine/name-text-checks", test_name_text_checks);
+  g_test_add_func ("/chatroom/client-engine/is-self", test_is_self);
 
   return g_test_run ();
 }

@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "cr-protocol.h"
+#include "cr-protocol-private.h"
 
 #define RANDOM_SEED      0x5eed1234
 #define RANDOM_COUNT     100000
@@ -1368,6 +1369,440 @@ test_batch_hostile (void)
 #undef PARSE
 }
 
+/* EVENT and BATCH read in place (cr-protocol-events.c) --------------- */
+
+static void
+assert_same_event (const CrEvent *a,
+                   const CrEvent *b)
+{
+  if (a == NULL || b == NULL)
+    {
+      g_assert_true (a == b);
+      return;
+    }
+  g_assert_cmpuint (a->seq, ==, b->seq);
+  g_assert_cmpint (a->time_us, ==, b->time_us);
+  g_assert_cmpint (a->kind, ==, b->kind);
+  g_assert_cmpstr (a->name, ==, b->name);
+  g_assert_cmpstr (a->text, ==, b->text);
+  g_assert_cmpuint (a->origin, ==, b->origin);
+  g_assert_cmpuint (a->ref_seq, ==, b->ref_seq);
+  g_assert_cmpstr (a->quote_name, ==, b->quote_name);
+  g_assert_cmpstr (a->quote_text, ==, b->quote_text);
+  g_assert_cmpstr (a->target, ==, b->target);
+  g_assert_cmpint (a->recalled, ==, b->recalled);
+}
+
+/* cr_event_parse, its in-place reader (also at an odd address) and
+ * GLib's way (cr_body_parse, cr_event_from_body) give one answer for
+ * these bytes. Returns whether the in-place reader took them. */
+static gboolean
+event_agrees (const guint8 *data,
+              gsize         len)
+{
+  g_autoptr(GVariant) value = cr_body_parse (CR_PACKET_EVENT, data, len);
+  g_autoptr(CrEvent) expected = value != NULL ? cr_event_from_body (value) : NULL;
+  g_autoptr(CrEvent) parsed = NULL;
+  g_autoptr(CrEvent) in_place = NULL;
+  g_autoptr(CrEvent) odd = NULL;
+  g_autofree guint8 *shifted = g_malloc (len + 1);
+  gboolean taken;
+
+  g_assert_cmpint (cr_event_parse (data, len, &parsed), ==,
+                   value != NULL ? CR_PARSE_OK : CR_PARSE_BAD_BODY);
+  assert_same_event (parsed, expected);
+
+  taken = _cr_event_read_in_place (data, len, &in_place);
+  if (taken)
+    {
+      g_assert_nonnull (value);
+      assert_same_event (in_place, expected);
+    }
+  else
+    g_assert_null (in_place);
+
+  if (len > 0)
+    memcpy (shifted + 1, data, len);
+  g_assert_cmpint (_cr_event_read_in_place (shifted + 1, len, &odd), ==, taken);
+  assert_same_event (odd, in_place);
+  return taken;
+}
+
+static gboolean
+event_agrees_bytes (GBytes *body)
+{
+  return event_agrees (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+}
+
+/* An EVENT body with any extras, as a newer or a hostile room might
+ * write them. */
+static GBytes *
+event_body_with (const char *name,
+                 const char *text,
+                 GVariant   *extras)
+{
+  g_autoptr(GVariant) value =
+    g_variant_ref_sink (g_variant_new ("(txusst@a{sv})", (guint64) 42, (gint64) 1700000000000000,
+                                       (guint32) CR_EVENT_CHAT, name, text, (guint64) 7, extras));
+
+  return g_variant_get_data_as_bytes (value);
+}
+
+/* What this version of the room writes is read in place, and read as
+ * GLib reads it: every kind of extra, names and texts of every length
+ * around the framing offsets' change from one byte to two. */
+static void
+test_event_in_place (void)
+{
+  g_autoptr(CrEvent) reply = cr_event_new (9, 1700000000000001, CR_EVENT_CHAT, "李雷",
+                                           "你好 🌍\nsecond line", 77);
+  g_autoptr(CrEvent) recalled = cr_event_new (10, 5, CR_EVENT_CHAT, "bob", "", 3);
+  g_autoptr(CrEvent) recall = cr_event_new (11, 6, CR_EVENT_RECALL, "", "", 12);
+  g_autoptr(GBytes) body = NULL;
+
+  reply->ref_seq = 3;
+  reply->quote_name = g_strdup ("alice");
+  reply->quote_text = g_strdup ("the line it answers");
+  reply->target = g_strdup ("Ürsula");
+  recalled->recalled = TRUE;
+  recall->ref_seq = 10;
+
+  body = cr_body_event (reply);
+  g_assert_true (event_agrees_bytes (body));
+  g_clear_pointer (&body, g_bytes_unref);
+  body = cr_body_event (recalled);
+  g_assert_true (event_agrees_bytes (body));
+  g_clear_pointer (&body, g_bytes_unref);
+  body = cr_body_event (recall);
+  g_assert_true (event_agrees_bytes (body));
+  g_clear_pointer (&body, g_bytes_unref);
+
+  for (guint n = 0; n < 320; n++)
+    {
+      g_autofree char *text = g_strnfill (n, 'x');
+      g_autoptr(CrEvent) event = cr_event_new (n + 1, n, CR_EVENT_CHAT, "someone", text, n);
+
+      body = cr_body_event (event);
+      g_assert_true (event_agrees_bytes (body));
+      g_clear_pointer (&body, g_bytes_unref);
+      event->quote_text = g_strnfill (n % CR_QUOTE_MAX_BYTES, 'q');
+      event->ref_seq = n + 1;
+      body = cr_body_event (event);
+      g_assert_true (event_agrees_bytes (body));
+      g_clear_pointer (&body, g_bytes_unref);
+    }
+
+  {
+    g_autofree char *text = g_strnfill (CR_TEXT_MAX_BYTES, 'y');
+    g_autoptr(CrEvent) event = cr_event_new (1, 1, CR_EVENT_CHAT, "a", text, 1);
+
+    body = cr_body_event (event);
+    g_assert_true (event_agrees_bytes (body));
+    g_clear_pointer (&body, g_bytes_unref);
+  }
+}
+
+/* What the in-place reader leaves to GLib, or refuses, GLib decides as
+ * before: extras of other types, too many, repeated keys, known keys of
+ * the wrong type; invalid UTF-8 and NULs inside a string. */
+static void
+test_event_in_place_unusual (void)
+{
+  GVariantDict dict;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(CrEvent) event = NULL;
+  g_autofree guint8 *copy = NULL;
+  const guint8 *data;
+  gsize len;
+
+  /* A newer room's extra of another type: ignored, the event taken. */
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "future", "i", -5);
+  g_variant_dict_insert (&dict, "ref", "t", (guint64) 4);
+  body = event_body_with ("alice", "hi", g_variant_dict_end (&dict));
+  event_agrees_bytes (body);
+  g_assert_cmpint (cr_event_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                   &event), ==, CR_PARSE_OK);
+  g_assert_nonnull (event);
+  g_assert_cmpuint (event->ref_seq, ==, 4);
+  g_clear_pointer (&event, cr_event_free);
+  g_clear_pointer (&body, g_bytes_unref);
+
+  /* A known key of the wrong type: the event refused (a body, no event). */
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "ref", "s", "4");
+  body = event_body_with ("alice", "hi", g_variant_dict_end (&dict));
+  g_assert_true (event_agrees_bytes (body));
+  g_assert_cmpint (cr_event_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                   &event), ==, CR_PARSE_OK);
+  g_assert_null (event);
+  g_clear_pointer (&body, g_bytes_unref);
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "recalled", "u", 1);
+  body = event_body_with ("alice", "hi", g_variant_dict_end (&dict));
+  event_agrees_bytes (body);
+  g_clear_pointer (&body, g_bytes_unref);
+
+  /* More extras than allowed. */
+  g_variant_dict_init (&dict, NULL);
+  for (guint i = 0; i <= CR_EVENT_EXTRAS_MAX; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("k%u", i);
+
+      g_variant_dict_insert (&dict, key, "b", TRUE);
+    }
+  body = event_body_with ("alice", "hi", g_variant_dict_end (&dict));
+  event_agrees_bytes (body);
+  g_assert_cmpint (cr_event_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                   &event), ==, CR_PARSE_OK);
+  g_assert_null (event);
+  g_clear_pointer (&body, g_bytes_unref);
+
+  /* A key twice (a dictionary made by hand): the last one counts, both ways. */
+  {
+    GVariantBuilder extras;
+
+    g_variant_builder_init (&extras, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add (&extras, "{sv}", "to", g_variant_new_string ("bob"));
+    g_variant_builder_add (&extras, "{sv}", "to", g_variant_new_string ("carol"));
+    body = event_body_with ("alice", "hi", g_variant_builder_end (&extras));
+    g_assert_true (event_agrees_bytes (body));
+    g_assert_cmpint (cr_event_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                     &event), ==, CR_PARSE_OK);
+    g_assert_cmpstr (event->target, ==, "carol");
+    g_clear_pointer (&event, cr_event_free);
+    g_clear_pointer (&body, g_bytes_unref);
+  }
+
+  /* Invalid UTF-8 in the name (0xff), a NUL inside the text: not a body. */
+  body = event_body_with ("abc", "hello", g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
+  data = g_bytes_get_data (body, &len);
+  copy = g_memdup2 (data, len);
+  g_assert_cmpint (copy[21], ==, 'b');
+  copy[21] = 0xff;
+  g_assert_false (_cr_event_read_in_place (copy, len, &event));
+  g_assert_cmpint (cr_event_parse (copy, len, &event), ==, CR_PARSE_BAD_BODY);
+  g_assert_null (event);
+  event_agrees (copy, len);
+  copy[21] = 'b';
+  g_assert_cmpint (copy[25], ==, 'e');
+  copy[25] = '\0';
+  g_assert_false (_cr_event_read_in_place (copy, len, &event));
+  g_assert_cmpint (cr_event_parse (copy, len, &event), ==, CR_PARSE_BAD_BODY);
+  event_agrees (copy, len);
+  copy[25] = 'e';
+  g_assert_true (event_agrees (copy, len));
+}
+
+/* Every truncation and single-byte change of real events: the in-place
+ * reader never takes what GLib refuses, and reads what both take alike. */
+static void
+test_event_in_place_mutations (void)
+{
+  g_autoptr(CrEvent) reply = cr_event_new (9, 1700000000000001, CR_EVENT_CHAT, "李雷",
+                                           "a reply", 77);
+  g_autofree char *long_text = g_strnfill (300, 'z');
+  g_autoptr(CrEvent) big = cr_event_new (1, 2, CR_EVENT_ANNOUNCE, "", long_text, 0);
+  GBytes *bodies[2];
+  static const guint8 changes[] = { 0x01, 0x80, 0xff };
+  guint taken = 0, tried = 0;
+
+  reply->ref_seq = 3;
+  reply->quote_name = g_strdup ("alice");
+  reply->quote_text = g_strdup ("what was said");
+  reply->recalled = TRUE;
+  big->target = g_strdup ("bob");
+  bodies[0] = cr_body_event (reply);
+  bodies[1] = cr_body_event (big);
+
+  for (guint b = 0; b < G_N_ELEMENTS (bodies); b++)
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (bodies[b], &len);
+      g_autofree guint8 *copy = g_memdup2 (data, len);
+
+      for (gsize cut = 0; cut < len; cut++)
+        event_agrees (data, cut);
+      for (gsize i = 0; i < len; i++)
+        for (guint c = 0; c < G_N_ELEMENTS (changes) + 1; c++)
+          {
+            copy[i] = c < G_N_ELEMENTS (changes) ? data[i] ^ changes[c] : 0;
+            if (copy[i] == data[i])
+              continue;
+            tried++;
+            taken += event_agrees (copy, len);
+            copy[i] = data[i];
+          }
+      g_bytes_unref (bodies[b]);
+    }
+  /* Some changes still make a good event (a number, a letter): those
+   * were read in place, and alike. */
+  g_test_message ("%u of %u changed bodies read in place", taken, tried);
+  g_assert_cmpuint (taken, >, 0);
+}
+
+/* cr_batch_parse_events answers as cr_batch_parse for these bytes, with
+ * the events GLib reads from its items. */
+static void
+batch_agrees (const guint8 *data,
+              gsize         len)
+{
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  CrParseResult expected = cr_batch_parse (data, len, &items);
+
+  g_assert_cmpint (cr_batch_parse_events (data, len, &events), ==, expected);
+  if (expected != CR_PARSE_OK)
+    {
+      g_assert_null (events);
+      return;
+    }
+  g_assert_cmpuint (events->len, ==, items->len);
+  for (guint i = 0; i < items->len; i++)
+    {
+      CrBatchItem *item = items->pdata[i];
+      g_autoptr(CrEvent) event = cr_event_from_body (item->body);
+
+      assert_same_event (events->pdata[i], event);
+    }
+}
+
+static CrParseResult
+batch_events (GBytes     *body,
+              GPtrArray **events)
+{
+  batch_agrees (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  return cr_batch_parse_events (g_bytes_get_data (body, NULL), g_bytes_get_size (body), events);
+}
+
+/* A BATCH's events: the same answers as cr_batch_parse for every hostile
+ * form of tests above (nested, other types, mislabelled, empty, one item
+ * too many, truncated, changed bytes, invalid UTF-8 inside an item), and
+ * an item whose extras are refused is a NULL among the others. */
+static void
+test_batch_events (void)
+{
+  g_autoptr(GBytes) event = batch_event_body (1, "alice");
+  g_autoptr(GBytes) chat = cr_body_chat (5, "hello");
+  g_autoptr(GBytes) refused = NULL;
+  g_autoptr(GBytes) good = NULL;
+  g_autoptr(GBytes) wrong = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(CrBatchBuilder) builder = cr_batch_builder_new ();
+  GBytes *bodies[CR_BATCH_ITEMS_MAX + 1];
+  guint8 types[CR_BATCH_ITEMS_MAX + 1];
+  GVariantDict dict;
+  const guint8 *data;
+  gsize len;
+
+  /* As a room builds it: every event, in order. */
+  for (guint i = 0; ; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("member%u", i);
+      g_autoptr(GBytes) body = batch_event_body (100 + i, name);
+
+      if (!cr_batch_builder_add (builder, CR_PACKET_EVENT, body))
+        break;
+    }
+  good = cr_batch_builder_end (g_steal_pointer (&builder));
+  g_assert_cmpint (batch_events (good, &events), ==, CR_PARSE_OK);
+  g_assert_cmpuint (events->len, >, 10);
+  for (guint i = 0; i < events->len; i++)
+    g_assert_cmpuint (((CrEvent *) events->pdata[i])->seq, ==, 100 + i);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  g_clear_pointer (&good, g_bytes_unref);
+
+  /* An item whose extras are refused: the batch is taken, that event is NULL. */
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "ref", "s", "not a number");
+  refused = event_body_with ("bob", "hi", g_variant_dict_end (&dict));
+  types[0] = types[1] = types[2] = CR_PACKET_EVENT;
+  bodies[0] = event;
+  bodies[1] = refused;
+  bodies[2] = event;
+  good = raw_batch (3, types, bodies);
+  g_assert_cmpint (batch_events (good, &events), ==, CR_PARSE_OK);
+  g_assert_cmpuint (events->len, ==, 3);
+  g_assert_nonnull (events->pdata[0]);
+  g_assert_null (events->pdata[1]);
+  g_assert_nonnull (events->pdata[2]);
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* Nested, other types, mislabelled, empty, too many. */
+  types[1] = CR_PACKET_BATCH;
+  bodies[1] = good;
+  wrong = raw_batch (2, types, bodies);
+  g_assert_cmpint (batch_events (wrong, &events), ==, CR_PARSE_BAD_TYPE);
+  g_clear_pointer (&wrong, g_bytes_unref);
+  for (guint t = 0; t < 256; t++)
+    {
+      if (t == CR_PACKET_EVENT)
+        continue;
+      types[1] = t;
+      bodies[1] = chat;
+      wrong = raw_batch (2, types, bodies);
+      g_assert_cmpint (batch_events (wrong, &events), ==, CR_PARSE_BAD_TYPE);
+      g_clear_pointer (&wrong, g_bytes_unref);
+    }
+  types[1] = CR_PACKET_EVENT;
+  bodies[1] = chat;
+  wrong = raw_batch (2, types, bodies);
+  g_assert_cmpint (batch_events (wrong, &events), ==, CR_PARSE_BAD_BODY);
+  g_clear_pointer (&wrong, g_bytes_unref);
+  wrong = raw_batch (0, types, bodies);
+  g_assert_cmpint (batch_events (wrong, &events), ==, CR_PARSE_TOO_SHORT);
+  g_clear_pointer (&wrong, g_bytes_unref);
+  for (guint i = 0; i <= CR_BATCH_ITEMS_MAX; i++)
+    {
+      types[i] = CR_PACKET_EVENT;
+      bodies[i] = event;
+    }
+  wrong = raw_batch (CR_BATCH_ITEMS_MAX + 1, types, bodies);
+  g_assert_cmpint (batch_events (wrong, &events), ==, CR_PARSE_TOO_LONG);
+  g_assert_null (events);
+  g_clear_pointer (&wrong, g_bytes_unref);
+  wrong = raw_batch (CR_BATCH_ITEMS_MAX, types, bodies);
+  g_assert_cmpint (batch_events (wrong, &events), ==, CR_PARSE_OK);
+  g_assert_cmpuint (events->len, ==, CR_BATCH_ITEMS_MAX);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  g_clear_pointer (&wrong, g_bytes_unref);
+
+  /* Invalid UTF-8 in the second item's name ("alice" → "al\xffce"). */
+  {
+    g_autoptr(GBytes) second = NULL;
+    g_autofree guint8 *broken = NULL;
+
+    data = g_bytes_get_data (event, &len);
+    broken = g_memdup2 (data, len);
+    /* The name starts at 20 (cr-protocol-events.c). */
+    g_assert_cmpint (memcmp (broken + 20, "alice", 6), ==, 0);
+    broken[22] = 0xff;
+    second = g_bytes_new (broken, len);
+    bodies[1] = second;
+    wrong = raw_batch (3, types, bodies);
+    g_assert_cmpint (batch_events (wrong, &events), ==, CR_PARSE_BAD_BODY);
+    g_assert_null (events);
+    g_clear_pointer (&wrong, g_bytes_unref);
+    bodies[1] = event;
+  }
+
+  /* Every truncation, every byte changed. */
+  data = g_bytes_get_data (good, &len);
+  for (gsize cut = 0; cut < len; cut++)
+    batch_agrees (data, cut);
+  {
+    g_autofree guint8 *copy = g_memdup2 (data, len);
+
+    for (gsize i = 0; i < len; i++)
+      for (guint c = 0; c < 3; c++)
+        {
+          copy[i] = c == 0 ? data[i] ^ 0x01 : c == 1 ? data[i] ^ 0xff : 0;
+          batch_agrees (copy, len);
+          copy[i] = data[i];
+        }
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1391,6 +1826,10 @@ main (int   argc,
   g_test_add_func ("/chatroom/protocol/batch-round-trip", test_batch_round_trip);
   g_test_add_func ("/chatroom/protocol/batch-bounds", test_batch_bounds);
   g_test_add_func ("/chatroom/protocol/batch-hostile", test_batch_hostile);
+  g_test_add_func ("/chatroom/protocol/event-in-place", test_event_in_place);
+  g_test_add_func ("/chatroom/protocol/event-in-place-unusual", test_event_in_place_unusual);
+  g_test_add_func ("/chatroom/protocol/event-in-place-mutations", test_event_in_place_mutations);
+  g_test_add_func ("/chatroom/protocol/batch-events", test_batch_events);
 
   return g_test_run ();
 }

@@ -157,9 +157,27 @@ _cr_client_engine_is_self (CrClientEngine *self,
                            const char     *name)
 {
   g_autofree char *fold = NULL;
+  gsize len = 0;
 
   if (self->fold == NULL || name == NULL || *name == '\0')
     return FALSE;
+
+  /* Asked of every chat line: a name of printable ASCII but the space
+   * (most are) folds to itself lowered (cr_name_fold), so it is compared
+   * so, without a copy. Only a whole name: a combining mark after an
+   * ASCII letter would compose with it. */
+  while ((guchar) name[len] > 0x20 && (guchar) name[len] < 0x7f)
+    len++;
+  if (name[len] == '\0')
+    {
+      if (strlen (self->fold) != len)
+        return FALSE;
+      for (gsize i = 0; i < len; i++)
+        if (g_ascii_tolower (name[i]) != self->fold[i])
+          return FALSE;
+      return TRUE;
+    }
+
   fold = cr_name_fold (name);
   return g_strcmp0 (fold, self->fold) == 0;
 }

@@ -294,12 +294,13 @@ event_changes_members (CrEventKind kind)
     }
 }
 
+/* event: parsed by cr_event_parse, NULL when its extras were refused. */
 static void
 handle_event (CrClientEngine *engine,
               Native         *n,
-              GVariant       *body)
+              CrEvent        *parsed)
 {
-  g_autoptr(CrEvent) event = cr_event_from_body (body);
+  g_autoptr(CrEvent) event = parsed;
 
   if (event == NULL || !_cr_client_engine_event_valid (event))
     {
@@ -604,10 +605,6 @@ handle_body (CrClientEngine *engine,
       handle_welcome (engine, n, body);
       break;
 
-    case CR_PACKET_EVENT:
-      handle_event (engine, n, body);
-      break;
-
     case CR_PACKET_MEMBERS:
       handle_members (engine, n, body, now);
       break;
@@ -629,6 +626,7 @@ handle_body (CrClientEngine *engine,
       _cr_client_moderation_state (engine, body);
       break;
 
+    case CR_PACKET_EVENT:       /* handle_delivery's, read without a GVariant */
     case CR_PACKET_JOIN:
     case CR_PACKET_REFUSE:
     case CR_PACKET_CHAT:
@@ -640,17 +638,16 @@ handle_body (CrClientEngine *engine,
     }
 }
 
-/* A BATCH is taken whole or not at all (cr-protocol.h): its items, in
+/* A BATCH is taken whole or not at all (cr-protocol.h): its events, in
  * order, as if each had come alone. */
 static void
 handle_batch (CrClientEngine *engine,
               Native         *n,
               const guint8   *data,
-              gsize           len,
-              gint64          now)
+              gsize           len)
 {
-  g_autoptr(GPtrArray) items = NULL;
-  CrParseResult result = cr_batch_parse (data, len, &items);
+  g_autoptr(GPtrArray) events = NULL;
+  CrParseResult result = cr_batch_parse_events (data, len, &events);
 
   if (result != CR_PARSE_OK)
     {
@@ -658,12 +655,8 @@ handle_batch (CrClientEngine *engine,
       engine->stats.malformed++;
       return;
     }
-  for (guint i = 0; i < items->len; i++)
-    {
-      CrBatchItem *item = items->pdata[i];
-
-      handle_body (engine, n, item->type, item->body, now);
-    }
+  for (guint i = 0; i < events->len; i++)
+    handle_event (engine, n, g_steal_pointer (&events->pdata[i]));
 }
 
 static void
@@ -678,7 +671,20 @@ handle_delivery (CrClientEngine *engine,
 
   if (delivery->type == CR_PACKET_BATCH)
     {
-      handle_batch (engine, n, data, len, now);
+      handle_batch (engine, n, data, len);
+      return;
+    }
+  if (delivery->type == CR_PACKET_EVENT)
+    {
+      CrEvent *event = NULL;
+
+      if (cr_event_parse (data, len, &event) != CR_PARSE_OK)
+        {
+          g_debug ("Dropping a malformed EVENT body");
+          engine->stats.malformed++;
+          return;
+        }
+      handle_event (engine, n, event);
       return;
     }
 

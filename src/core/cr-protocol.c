@@ -216,50 +216,6 @@ cr_packet_type_is_valid (guint type)
   return (type <= CR_PACKET_LAST || type == CR_PACKET_BATCH) && cr_packet_body_type (type) != NULL;
 }
 
-/* Normal form already implies valid UTF-8 strings (GLib's serialiser checks
- * them in g_variant_serialised_is_normal), but the rest of the program relies
- * on it, so check again rather than depend on an implementation detail.
- * Recursion depth is bounded by the fixed body types (at most 3 levels). */
-static gboolean
-variant_strings_valid (GVariant *value)
-{
-  const GVariantType *type = g_variant_get_type (value);
-
-  if (g_variant_type_is_basic (type))
-    {
-      if (g_variant_type_equal (type, G_VARIANT_TYPE_STRING) ||
-          g_variant_type_equal (type, G_VARIANT_TYPE_OBJECT_PATH) ||
-          g_variant_type_equal (type, G_VARIANT_TYPE_SIGNATURE))
-        {
-          gsize len = 0;
-          const char *s = g_variant_get_string (value, &len);
-
-          return g_utf8_validate_len (s, len, NULL);
-        }
-      return TRUE;
-    }
-
-  /* Bytes (HELLO's keys, BATCH's inner bodies) hold no strings: not
-   * walked byte by byte. */
-  if (g_variant_type_is_array (type) &&
-      g_variant_type_equal (g_variant_type_element (type), G_VARIANT_TYPE_BYTE))
-    return TRUE;
-
-  if (g_variant_type_is_container (type))
-    {
-      gsize n = g_variant_n_children (value);
-
-      for (gsize i = 0; i < n; i++)
-        {
-          g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
-
-          if (!variant_strings_valid (child))
-            return FALSE;
-        }
-    }
-  return TRUE;
-}
-
 GVariant *
 cr_body_parse (CrPacketType  type,
                const guint8 *body,
@@ -278,9 +234,10 @@ cr_body_parse (CrPacketType  type,
    * is what guarantees the alignment GVariant wants. */
   bytes = g_bytes_new (body, len);
   value = g_variant_ref_sink (g_variant_new_from_bytes (vtype, bytes, FALSE));
+  /* Normal form includes every string's being valid UTF-8 with no NUL
+   * inside (GLib's g_variant_serialiser_is_string); tests/test-protocol.c
+   * (invalid-utf8) holds GLib to it. */
   if (!g_variant_is_normal_form (value))
-    return NULL;
-  if (!variant_strings_valid (value))
     return NULL;
   return g_steal_pointer (&value);
 }
@@ -579,107 +536,6 @@ cr_members_builder_end (CrMembersBuilder *builder)
   return variant_to_bytes (g_variant_new ("(t@a(suu))", seq, members));
 }
 
-/* A short single line without control characters: a quoted name or line. */
-static gboolean
-extra_line_ok (const char *s,
-               gsize       max)
-{
-  return strlen (s) <= max && strchr (s, '\n') == NULL &&
-         (*s == '\0' || cr_text_validate (s, -1) == CR_REASON_NONE);
-}
-
-/* The extras of an event (or a CHAT): known keys of the known type. */
-static gboolean
-event_extras_apply (CrEvent  *event,
-                    GVariant *extras)
-{
-  GVariantIter iter;
-  const char *key;
-  GVariant *value;
-
-  if (g_variant_n_children (extras) > CR_EVENT_EXTRAS_MAX)
-    return FALSE;
-
-  g_variant_iter_init (&iter, extras);
-  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
-    {
-      gboolean ok = TRUE;
-
-      if (g_str_equal (key, "ref"))
-        {
-          if ((ok = g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64)))
-            event->ref_seq = g_variant_get_uint64 (value);
-        }
-      else if (g_str_equal (key, "recalled"))
-        {
-          if ((ok = g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN)))
-            event->recalled = g_variant_get_boolean (value);
-        }
-      else if (g_str_equal (key, "quote-name") || g_str_equal (key, "quote-text") ||
-               g_str_equal (key, "to"))
-        {
-          const char *s;
-
-          if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-            ok = FALSE;
-          else if (g_str_equal (key, "quote-name"))
-            {
-              s = g_variant_get_string (value, NULL);
-              if ((ok = extra_line_ok (s, CR_NAME_MAX_BYTES)))
-                {
-                  g_free (event->quote_name);
-                  event->quote_name = g_strdup (s);
-                }
-            }
-          else if (g_str_equal (key, "quote-text"))
-            {
-              s = g_variant_get_string (value, NULL);
-              if ((ok = extra_line_ok (s, CR_QUOTE_MAX_BYTES)))
-                {
-                  g_free (event->quote_text);
-                  event->quote_text = g_strdup (s);
-                }
-            }
-          else
-            {
-              s = g_variant_get_string (value, NULL);
-              if ((ok = cr_name_validate (s, -1, NULL) == CR_REASON_NONE))
-                {
-                  g_free (event->target);
-                  event->target = g_strdup (s);
-                }
-            }
-        }
-      /* Any other key: from a newer room, ignored. */
-
-      if (!ok)
-        {
-          g_variant_unref (value);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-static CrEvent *
-event_from_variant (GVariant *v)
-{
-  guint64 seq = 0;
-  gint64 time_us = 0;
-  guint32 kind = 0;
-  const char *name = NULL;
-  const char *text = NULL;
-  guint64 origin = 0;
-  g_autoptr(GVariant) extras = NULL;
-  g_autoptr(CrEvent) event = NULL;
-
-  g_variant_get (v, "(txu&s&st@a{sv})", &seq, &time_us, &kind, &name, &text, &origin, &extras);
-  event = cr_event_new (seq, time_us, (CrEventKind) kind, name, text, origin);
-  if (!event_extras_apply (event, extras))
-    return NULL;
-  return g_steal_pointer (&event);
-}
-
 gboolean
 cr_chat_from_body (GVariant     *body,
                    guint64      *origin,
@@ -720,58 +576,6 @@ cr_chat_from_body (GVariant     *body,
         return FALSE;
     }
   return TRUE;
-}
-
-GPtrArray *
-cr_events_from_body (CrPacketType  type,
-                     GVariant     *body,
-                     guint64      *head,
-                     gboolean     *flag)
-{
-  g_autoptr(GVariant) array = NULL;
-  g_autoptr(GPtrArray) events = NULL;
-  guint max;
-  gsize n;
-
-  g_return_val_if_fail (type == CR_PACKET_PAGE || type == CR_PACKET_RESULTS, NULL);
-  g_return_val_if_fail (g_variant_is_of_type (body, cr_packet_body_type (type)), NULL);
-
-  if (type == CR_PACKET_PAGE)
-    {
-      g_variant_get (body, "(tb@a(txussta{sv}))", head, flag, &array);
-      max = CR_PAGE_MAX;
-    }
-  else
-    {
-      guint32 request;
-
-      g_variant_get (body, "(ub@a(txussta{sv}))", &request, flag, &array);
-      *head = request;
-      max = CR_SEARCH_MAX_RESULTS;
-    }
-  n = g_variant_n_children (array);
-  if (n > max)
-    return NULL;
-  events = g_ptr_array_new_full (n, (GDestroyNotify) cr_event_free);
-  for (gsize i = 0; i < n; i++)
-    {
-      g_autoptr(GVariant) child = g_variant_get_child_value (array, i);
-      CrEvent *event = event_from_variant (child);
-
-      if (event == NULL)
-        return NULL;
-      g_ptr_array_add (events, event);
-    }
-  return g_steal_pointer (&events);
-}
-
-CrEvent *
-cr_event_from_body (GVariant *body)
-{
-  g_return_val_if_fail (body != NULL, NULL);
-  g_return_val_if_fail (g_variant_is_of_type (body, cr_packet_body_type (CR_PACKET_EVENT)), NULL);
-
-  return event_from_variant (body);
 }
 
 /* CLASSIC dialect ------------------------------------------------------- */
@@ -987,55 +791,4 @@ cr_batch_builder_end (CrBatchBuilder *builder)
   g_assert (g_bytes_get_size (bytes) <= CR_BODY_MAX);
   cr_batch_builder_free (builder);
   return bytes;
-}
-
-static void
-batch_item_free (CrBatchItem *item)
-{
-  g_clear_pointer (&item->body, g_variant_unref);
-  g_free (item);
-}
-
-CrParseResult
-cr_batch_parse (const guint8  *body,
-                gsize          len,
-                GPtrArray    **items)
-{
-  g_autoptr(GVariant) batch = cr_body_parse (CR_PACKET_BATCH, body, len);
-  g_autoptr(GPtrArray) parsed = NULL;
-  gsize n;
-
-  g_return_val_if_fail (items != NULL, CR_PARSE_BAD_BODY);
-  *items = NULL;
-
-  if (batch == NULL)
-    return CR_PARSE_BAD_BODY;
-  n = g_variant_n_children (batch);
-  if (n == 0)
-    return CR_PARSE_TOO_SHORT;
-  if (n > CR_BATCH_ITEMS_MAX)
-    return CR_PARSE_TOO_LONG;
-
-  parsed = g_ptr_array_new_full (n, (GDestroyNotify) batch_item_free);
-  for (gsize i = 0; i < n; i++)
-    {
-      g_autoptr(GVariant) inner = NULL;
-      CrBatchItem *item;
-      guint8 type;
-      gsize inner_len;
-      const guint8 *inner_data;
-
-      g_variant_get_child (batch, i, "(y@ay)", &type, &inner);
-      if (!cr_batch_inner_allowed (type))
-        return CR_PARSE_BAD_TYPE;
-      inner_data = g_variant_get_fixed_array (inner, &inner_len, 1);
-      item = g_new0 (CrBatchItem, 1);
-      item->type = type;
-      item->body = cr_body_parse (type, inner_data, inner_len);
-      g_ptr_array_add (parsed, item);
-      if (item->body == NULL)
-        return CR_PARSE_BAD_BODY;
-    }
-  *items = g_steal_pointer (&parsed);
-  return CR_PARSE_OK;
 }

@@ -223,8 +223,9 @@ GBytes        *cr_datagram_build         (const CrHeader *header,
  * number that is no header type (0, SEALED, 17, beyond the last). */
 const GVariantType *cr_packet_body_type  (CrPacketType type);
 
-/* Parse a (reassembled) body: checks the type, normal form and that every
- * string is valid UTF-8. Returns a floating-free ref or NULL. */
+/* Parse a (reassembled) body: checks the type and normal form (which
+ * includes every string's being valid UTF-8 without a NUL inside).
+ * Returns a floating-free ref or NULL. */
 GVariant      *cr_body_parse             (CrPacketType   type,
                                           const guint8  *body,
                                           gsize          len);
@@ -331,6 +332,23 @@ typedef struct {
 CrParseResult  cr_batch_parse            (const guint8  *body,
                                           gsize          len,
                                           GPtrArray    **items);
+
+/* A BATCH straight to its events (CrEvent*; only EVENT is batched,
+ * cr_batch_inner_allowed): the same results as cr_batch_parse for the
+ * same bytes, and *events the events cr_event_from_body makes of its
+ * items, NULL for one whose extras it refuses (the caller counts it and
+ * takes the others). Most of it is read in place (cr-protocol-events.c),
+ * without a GVariant per item: what a busy room's members read. */
+CrParseResult  cr_batch_parse_events     (const guint8  *body,
+                                          gsize          len,
+                                          GPtrArray    **events);
+
+/* An EVENT body straight to a CrEvent: CR_PARSE_BAD_BODY where
+ * cr_body_parse would refuse it, else CR_PARSE_OK and *event what
+ * cr_event_from_body makes of it (NULL when it refuses the extras). */
+CrParseResult  cr_event_parse            (const guint8  *body,
+                                          gsize          len,
+                                          CrEvent      **event);
 
 /* Parsed-body accessors (bodies from cr_body_parse). */
 /* EVENT → CrEvent; NULL when its extras are not as specified above. */

@@ -124,6 +124,20 @@ cr_event_recall (CrEvent *event)
   event->recalled = TRUE;
 }
 
+/* Printable ASCII but the space: NFC leaves such text as it is,
+ * casefolding only lowers its letters, and none of its characters is
+ * refused in a name or a line. Most names and lines are; for them the
+ * checks below are a byte loop, without g_utf8_normalize's copy. */
+static gboolean
+is_plain_ascii (const char *s,
+                gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    if ((guchar) s[i] <= 0x20 || (guchar) s[i] >= 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
 CrReason
 cr_name_validate (const char  *name,
                   gssize       len,
@@ -140,6 +154,16 @@ cr_name_validate (const char  *name,
     len = strlen (name);
   if (len == 0 || len > CR_NAME_MAX_BYTES || !g_utf8_validate_len (name, len, NULL))
     return CR_REASON_NAME_INVALID;
+
+  if (is_plain_ascii (name, len))
+    {
+      /* One character a byte, each allowed, already in NFC. */
+      if (len > CR_NAME_MAX_CHARS)
+        return CR_REASON_NAME_INVALID;
+      if (out_normalized)
+        *out_normalized = g_strndup (name, len);
+      return CR_REASON_NONE;
+    }
 
   nfc = g_utf8_normalize (name, len, G_NORMALIZE_NFC);
   if (nfc == NULL)
@@ -175,6 +199,9 @@ cr_name_fold (const char *normalized)
 
   g_return_val_if_fail (normalized != NULL, NULL);
 
+  if (is_plain_ascii (normalized, strlen (normalized)))
+    return g_ascii_strdown (normalized, -1);
+
   /* Fold, then normalize again: casefolding can denormalize. */
   folded = g_utf8_casefold (normalized, -1);
   return g_utf8_normalize (folded, -1, G_NORMALIZE_NFC);
@@ -191,20 +218,28 @@ cr_text_validate (const char *text,
   if (len == 0 || len > CR_TEXT_MAX_BYTES || !g_utf8_validate_len (text, len, NULL))
     return CR_REASON_TEXT_INVALID;
 
+  /* ASCII is decided here, a byte at a time: its controls (Cc) are
+   * 0x00–0x1f and 0x7f, its white space (g_unichar_isspace) the space,
+   * \t, \n, \r and \f. */
   for (const char *p = text; p < text + len; p = g_utf8_next_char (p))
     {
-      gunichar c = g_utf8_get_char (p);
+      guchar b = *p;
 
-      if (c == '\n' || c == '\t')
+      if (b == '\n' || b == '\t')
         continue;
-      if (g_unichar_iscntrl (c))
+      if (b < 0x80 ? (b < 0x20 || b == 0x7f) : g_unichar_iscntrl (g_utf8_get_char (p)))
         return CR_REASON_TEXT_INVALID;
     }
 
   /* A message of nothing but whitespace says nothing. */
   for (const char *p = text; p < text + len; p = g_utf8_next_char (p))
-    if (!g_unichar_isspace (g_utf8_get_char (p)))
-      return CR_REASON_NONE;
+    {
+      guchar b = *p;
+
+      if (b < 0x80 ? b != ' ' && b != '\t' && b != '\n' && b != '\r' && b != '\f'
+                   : !g_unichar_isspace (g_utf8_get_char (p)))
+        return CR_REASON_NONE;
+    }
   return CR_REASON_TEXT_INVALID;
 }
 
