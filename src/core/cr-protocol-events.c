@@ -10,10 +10,9 @@
  *   normal form, and decides everything;
  * - in place: the bytes of the usual shape (every extra a "t", "b" or "s")
  *   read where they are, with the checks of GVariant's normal form
- *   (GLib's gvariant-serialiser.c: gvs_tuple_is_normal,
- *   gvs_variable_sized_array_is_normal, gvs_variant_is_normal, strings
- *   valid UTF-8 ending in their only NUL) and no allocation but the
- *   event's own.
+ *   (framing offsets in bounds and in order, zero padding, tuples,
+ *   arrays and variants of exactly their size, strings valid UTF-8
+ *   ending in their only NUL) and no allocation but the event's own.
  *
  * The in-place reader only ever says "this is the event" or "not sure":
  * anything it does not take, malformed or merely unusual, goes the GLib
