@@ -341,6 +341,8 @@ event_to_variant (const CrEvent *event)
     g_variant_builder_add (&extras, "{sv}", "to", g_variant_new_string (event->target));
   if (event->recalled)
     g_variant_builder_add (&extras, "{sv}", "recalled", g_variant_new_boolean (TRUE));
+  if (event->actor != NULL && *event->actor != '\0')
+    g_variant_builder_add (&extras, "{sv}", "by", g_variant_new_string (event->actor));
 
   return g_variant_new ("(txussta{sv})",
                         event->seq,
@@ -614,6 +616,17 @@ event_extras_apply (CrEvent  *event,
         {
           if ((ok = g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN)))
             event->recalled = g_variant_get_boolean (value);
+        }
+      else if (g_str_equal (key, "by"))
+        {
+          /* A name, as "to": the admin who kicked, banned or muted. */
+          if ((ok = g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) &&
+                    cr_name_validate (g_variant_get_string (value, NULL), -1, NULL) ==
+                    CR_REASON_NONE))
+            {
+              g_free (event->actor);
+              event->actor = g_variant_dup_string (value, NULL);
+            }
         }
       else if (g_str_equal (key, "quote-name") || g_str_equal (key, "quote-text") ||
                g_str_equal (key, "to"))

@@ -119,10 +119,16 @@ _cr_room_next_event (CrRoom      *self,
                     const char  *text,
                     guint64      origin)
 {
+  CrEvent *event;
+
   g_assert (self != NULL);
 
   self->last_seq++;
-  return cr_event_new (self->last_seq, now, kind, name, text, origin);
+  event = cr_event_new (self->last_seq, now, kind, name, text, origin);
+  if (self->actor != NULL &&
+      (kind == CR_EVENT_KICK || kind == CR_EVENT_BAN || kind == CR_EVENT_MUTE))
+    event->actor = g_strdup (self->actor);
+  return event;
 }
 
 static void
@@ -264,6 +270,7 @@ cr_room_free (CrRoom *self)
   g_clear_pointer (&self->mutes, g_hash_table_unref);
   g_clear_pointer (&self->admins, g_hash_table_unref);
   g_free (self->pin);
+  g_free (self->actor);
   g_free (self->name);
   g_free (self);
 }
@@ -741,7 +748,8 @@ cr_room_mute_until (CrRoom      *self,
     }
   /* Muting again with another end moves the end: "1 h" after "10 min". */
   mute = g_hash_table_lookup (self->mutes, member->pub.fold);
-  if ((member->pub.flags & CR_MEMBER_MUTED) != 0 && (mute == NULL || mute->until == until))
+  if ((member->pub.flags & CR_MEMBER_MUTED) != 0 &&
+      (mute == NULL || (mute->until == until && mute->end_wall == 0)))
     {
       set_reason (reason, CR_REASON_NO_CHANGE);
       return NULL;
