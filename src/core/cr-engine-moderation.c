@@ -313,14 +313,14 @@ cr_engine_moderate (CrEngine       *self,
       break;
     }
   cr_room_set_actor (self->room, NULL);
-  if (ok && (action == CR_MANAGE_MUTE || action == CR_MANAGE_UNMUTE))
-    persist_mute (self, argument, now);
 
   if (event != NULL)
     {
       _cr_engine_commit_event (self, event, now, out);
       ok = TRUE;
     }
+  if (ok && (action == CR_MANAGE_MUTE || action == CR_MANAGE_UNMUTE))
+    persist_mute (self, argument, now);
   if (ok)
     broadcast_state (self, now, out);
   if (reason)
