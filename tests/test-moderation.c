@@ -610,6 +610,20 @@ server_stopped (gpointer data)
   return !cr_server_get_running (data);
 }
 
+/* The room stops, and starts again over the same data dir, its wall
+ * clock advance_us further on. */
+static void
+restart_room (CrTestRoom *room,
+              gint64      advance_us)
+{
+  cr_server_stop (room->server);
+  cr_test_assert_wait (server_stopped, room->server, WAIT_MS);
+  g_clear_object (&room->server);
+  if (advance_us > 0)
+    cr_server_advance_wall_clock (advance_us);
+  cr_test_room_start_on (room, "127.0.0.1", 0);
+}
+
 /* Admins, the pin and mute-all are the room's: a restart keeps them. */
 static void
 test_restart (void)
@@ -629,10 +643,7 @@ test_restart (void)
   g_assert_true (cr_server_moderate (room.server, CR_MANAGE_MUTE_ALL, NULL, 0, &error));
   g_assert_no_error (error);
 
-  cr_server_stop (room.server);
-  cr_test_assert_wait (server_stopped, room.server, WAIT_MS);
-  g_clear_object (&room.server);
-  cr_test_room_start_on (&room, "127.0.0.1", 0);
+  restart_room (&room, 0);
 
   admins = cr_server_dup_admins (room.server);
   g_assert_cmpuint (g_strv_length (admins), ==, 1);
@@ -1011,13 +1022,9 @@ test_mute_restart (void)
   bob_end = ((CrStoreMute *) mutes->pdata[0])->until;
   g_clear_pointer (&mutes, g_ptr_array_unref);
 
-  cr_server_stop (room.server);
-  cr_test_assert_wait (server_stopped, room.server, WAIT_MS);
+  restart_room (&room, 11 * G_TIME_SPAN_MINUTE);
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     g_clear_object (&clients[i]);
-  g_clear_object (&room.server);
-  cr_server_advance_wall_clock (11 * G_TIME_SPAN_MINUTE);
-  cr_test_room_start_on (&room, "127.0.0.1", 0);
 
   /* Before anyone comes back: what the console lists. */
   mutes = mutes_of (&room);
@@ -1050,13 +1057,10 @@ test_mute_restart (void)
   /* Lifted now: it stays lifted through the next restart. */
   g_assert_true (cr_server_unmute (room.server, "dave", &error));
   g_assert_no_error (error);
-  cr_server_stop (room.server);
-  cr_test_assert_wait (server_stopped, room.server, WAIT_MS);
+  restart_room (&room, 0);
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     g_clear_object (&clients[i]);
-  g_clear_object (&room.server);
   g_clear_pointer (&mutes, g_ptr_array_unref);
-  cr_test_room_start_on (&room, "127.0.0.1", 0);
   mutes = mutes_of (&room);
   g_assert_cmpuint (mutes->len, ==, 1);
   g_assert_cmpstr (((CrStoreMute *) mutes->pdata[0])->name, ==, "bob");
