@@ -41,7 +41,7 @@ _cr_engine_moderation_load (CrEngine *self)
   cr_room_load_pin (self->room, pin);
   mute_all = cr_store_get_setting (self->store, SETTING_MUTE_ALL);
   cr_room_load_mute_all (self->room, g_strcmp0 (mute_all, "1") == 0);
-  /* On the engine's clock at the first tick (moderation_settle): the
+  /* Put on the engine's clock at the first tick (settle_mutes): the
    * engine has no time of its own before it is given one. */
   mutes = cr_store_list_mutes (self->store);
   for (guint i = 0; i < mutes->len; i++)
@@ -455,6 +455,7 @@ cr_engine_dup_mutes (CrEngine     *self,
   for (guint i = 0; i < names->len; i++)
     {
       CrStoreMute *mute = g_new0 (CrStoreMute, 1);
+
       mute->name = g_strdup (names->pdata[i]);
       mute->until = end_on_wall (cr_room_get_mute_until (self->room, names->pdata[i]), now);
       g_ptr_array_add (mutes, mute);
