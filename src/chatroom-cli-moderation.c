@@ -34,7 +34,8 @@ cli_moderation_help (void)
 {
   return _("An admin's commands: /kick NAME; /mute NAME [DURATION] (10m, 1h, 1d or none: "
            "until lifted); /unmute NAME; /muteall and /unmuteall (only the owner and admins "
-           "may speak). The room's pinned announcement is shown when you join.");
+           "may speak). The room's pinned announcement, and your own mute, are shown when you "
+           "join.");
 }
 
 static void
@@ -56,10 +57,26 @@ on_room_state_changed (CrClient *client,
   const char *pin = cr_client_get_pin (client);
   const char *shown = g_object_get_data (G_OBJECT (client), "cli-pin-shown");
 
-  /* Once, at the join: later pins come as the room's own lines. */
+  gint64 mute_end = cr_client_get_mute_end (client);
+
+  /* Once, at the join: later pins and mutes come as the room's own lines. */
   if (shown != NULL)
     return;
   g_object_set_data (G_OBJECT (client), "cli-pin-shown", (gpointer) "yes");
+  /* A mute outlives a restart of the room and a return of the member. */
+  if (mute_end == 0)
+    print_status (_("You are muted until the owner or an admin lifts it."));
+  else if (mute_end > 0)
+    {
+      gint64 left = MAX (mute_end - g_get_monotonic_time (), 0);
+      int minutes = (int) MIN ((left + G_TIME_SPAN_MINUTE - 1) / G_TIME_SPAN_MINUTE, G_MAXINT);
+      /* Translators: said when one joins muted; %d is the minutes left */
+      g_autofree char *line = g_strdup_printf (ngettext ("You are muted for %d more minute.",
+                                                         "You are muted for %d more minutes.",
+                                                         minutes), minutes);
+
+      print_status (line);
+    }
   if (pin != NULL)
     {
       g_autofree char *escaped = cr_terminal_escape (pin);

@@ -250,6 +250,42 @@ list_files (Daemon *daemon)
         list->len, used, quota, max);
 }
 
+/* Every mute and what is left of it: mutes outlive a restart, so the owner
+ * may need to know what the room still holds. */
+static void
+list_mutes (Daemon *daemon)
+{
+  g_autoptr(GPtrArray) mutes = cr_server_dup_mutes (daemon->server);
+  gint64 now = g_get_real_time ();
+
+  if (mutes->len == 0)
+    {
+      say (stdout, _("Nobody is muted."));
+      return;
+    }
+  sayf (stdout, ngettext ("%u name muted:", "%u names muted:", mutes->len), mutes->len);
+  for (guint i = 0; i < mutes->len; i++)
+    {
+      const CrStoreMute *mute = mutes->pdata[i];
+      g_autofree char *name = cr_terminal_escape (mute->name);
+      int minutes;
+
+      if (mute->until == 0)
+        {
+          /* Translators: one muted name in the console's /mutes */
+          sayf (stdout, _("  %s  until lifted"), name);
+          continue;
+        }
+      /* Rounded up: "1 more minute" until it is over. */
+      minutes = (int) MIN ((MAX (mute->until - now, 0) + G_TIME_SPAN_MINUTE - 1) /
+                           G_TIME_SPAN_MINUTE, G_MAXINT);
+      /* Translators: one muted name in the console's /mutes; %s is the name,
+       * %d the minutes left */
+      sayf (stdout, ngettext ("  %s  for %d more minute", "  %s  for %d more minutes", minutes),
+            name, minutes);
+    }
+}
+
 /* /mute NAME [DURATION] */
 static void
 mute_command (Daemon      *daemon,
@@ -278,6 +314,7 @@ print_help (void)
   say (stdout, _("  /kick NAME        remove someone from the room"));
   say (stdout, _("  /mute NAME [TIME] stop someone from speaking, for 10m, 1h, 1d or none "
                  "(until lifted); /unmute NAME"));
+  say (stdout, _("  /mutes            who is muted, and for how long"));
   say (stdout, _("  /admin NAME       make someone an admin (mutes and removes members); "
                  "/unadmin NAME"));
   say (stdout, _("  /muteall          only the owner and admins may speak; /unmuteall"));
@@ -314,6 +351,8 @@ run_command (Daemon     *daemon,
     list_members (daemon, arg);
   else if (g_str_equal (command, "files"))
     list_files (daemon);
+  else if (g_str_equal (command, "mutes"))
+    list_mutes (daemon);
   else if (g_str_equal (command, "help"))
     print_help ();
   else if (g_str_equal (command, "locked"))
@@ -512,7 +551,8 @@ main (int   argc,
                                            "Standard input is the owner's console."));
   /* The console's commands, so that --help shows what the owner can do. */
   g_option_context_set_description (context, _("Console commands: /members, /announce, /kick, "
-                                               "/mute NAME [10m|1h|1d|none], /unmute, /ban, "
+                                               "/mute NAME [10m|1h|1d|none], /mutes, /unmute, "
+                                               "/ban, "
                                                "/unban, /admin, /unadmin, /muteall, "
                                                "/unmuteall, /pin TEXT, /unpin, /locked (names "
                                                "locked after too many wrong passwords), "

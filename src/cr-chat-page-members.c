@@ -57,9 +57,10 @@ member_setup_cb (GtkSignalListItemFactory *factory,
   gtk_widget_set_hexpand (name, TRUE);
   gtk_widget_add_css_class (badge, "owner-badge");
   gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (muted, _("Muted by the owner"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (muted),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Muted by the owner"), -1);
+  /* Not "by the owner": an admin may have done it (the chat's line says who). */
+  gtk_widget_set_tooltip_text (muted, C_("member state", "Muted"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (muted), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  C_("member state", "Muted"), -1);
 
   gtk_box_append (GTK_BOX (box), avatar);
   gtk_box_append (GTK_BOX (box), name);

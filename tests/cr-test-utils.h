@@ -18,10 +18,17 @@
 
 G_BEGIN_DECLS
 
-/* SQL that takes a store of schema 3 back to schema 2 (before the
- * conversation's columns and index), for migration tests; the caller sets
+/* SQL that takes a store of schema 4 back to schema 3 (before the events'
+ * actor and the mutes table), for migration tests; the caller sets
  * user_version. */
+#define CR_TEST_UNDO_SCHEMA_4                                                    \
+  "DROP TABLE mutes;"                                                            \
+  "ALTER TABLE events DROP COLUMN actor;"
+
+/* The same from the newest schema back to schema 2 (before the
+ * conversation's columns and index). */
 #define CR_TEST_UNDO_SCHEMA_3                                                    \
+  CR_TEST_UNDO_SCHEMA_4                                                          \
   "DROP TRIGGER events_fts_insert;"                                              \
   "DROP TRIGGER events_fts_update;"                                              \
   "DROP TRIGGER events_fts_delete;"                                              \

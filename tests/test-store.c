@@ -17,6 +17,7 @@
 
 #include "cr-store-private.h"
 #include "cr-store.h"
+#include "cr-test-utils.h"
 
 #define T0 ((gint64) 1700000000 * G_USEC_PER_SEC)
 #define KILL_DIR_ENV "CR_TEST_STORE_KILL_DIR"
@@ -688,7 +689,7 @@ test_lookalikes (Fixture       *fixture,
     g_autofree char *bob = cr_name_skeleton ("b\xd0\xbe" "b");      /* Cyrillic о */
     g_autofree char *alice = cr_name_skeleton ("AIice");
 
-    g_assert_cmpint (user_version (db_path), ==, 3);   /* 1 → 2 → 3 */
+    g_assert_cmpint (user_version (db_path), ==, 4);   /* 1 → 2 → 3 → 4 */
     g_assert_cmpint (cr_store_get_damage (store), ==, CR_STORE_DAMAGE_NONE);
 
     g_assert_true (cr_store_find_lookalike (store, bob, "b\xd0\xbe" "b", &name));
@@ -723,6 +724,123 @@ test_lookalikes (Fixture       *fixture,
   }
 }
 
+/* Mutes (schema 4): kept with their end on the wall clock, replaced by a
+ * new mute of the same name, lifted, and still there after a reopen; a
+ * row that no room writes mutes nobody. */
+static void
+test_mutes (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autofree char *db_path = g_build_filename (fixture->dir, "chatroom.db", NULL);
+  g_autoptr(GError) error = NULL;
+  const gint64 hour = G_GINT64_CONSTANT (1800000000) * G_USEC_PER_SEC;
+
+  /* In a subprocess: the damaged rows are warned about (structured
+   * logging, which g_test_expect_message does not see), and said here. */
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      g_test_trap_assert_stderr ("*skipped a mute row*skipped a mute row*"
+                                 "skipped a mute row*");
+      return;
+    }
+
+  {
+    g_autoptr(CrStore) store = open_store (fixture->dir);
+    g_autoptr(GPtrArray) mutes = NULL;
+
+    g_assert_true (cr_store_set_mute (store, "bob", "Bob", TRUE, hour, &error));
+    g_assert_true (cr_store_set_mute (store, "张三", "张三", TRUE, 0, &error));
+    g_assert_true (cr_store_set_mute (store, "carol", "carol", TRUE, hour, &error));
+    /* Muted again: one row, the new end. */
+    g_assert_true (cr_store_set_mute (store, "bob", "BOB", TRUE, 2 * hour, &error));
+    g_assert_true (cr_store_set_mute (store, "carol", NULL, FALSE, 0, &error));
+    /* Lifting what is not there is fine. */
+    g_assert_true (cr_store_set_mute (store, "nobody", NULL, FALSE, 0, &error));
+    g_assert_no_error (error);
+    mutes = cr_store_list_mutes (store);
+    g_assert_cmpuint (mutes->len, ==, 2);
+  }
+
+  /* Rows no room writes, put there by hand. */
+  {
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db,
+                                   "INSERT INTO mutes VALUES ('x y', 'x y', 0);"
+                                   "INSERT INTO mutes VALUES ('dave', 'dave', -5);"
+                                   "INSERT INTO mutes VALUES ('erin', X'FF', 0);",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  }
+
+  {
+    g_autoptr(CrStore) store = open_store (fixture->dir);
+    g_autoptr(GPtrArray) mutes = NULL;
+    const CrStoreMute *bob;
+    const CrStoreMute *zhang;
+
+    g_log_set_always_fatal (G_LOG_FATAL_MASK);
+    mutes = cr_store_list_mutes (store);
+    g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
+    g_assert_cmpuint (mutes->len, ==, 2);
+    bob = mutes->pdata[0];
+    zhang = mutes->pdata[1];
+    g_assert_cmpstr (bob->name, ==, "BOB");
+    g_assert_cmpint (bob->until, ==, 2 * hour);
+    g_assert_cmpstr (zhang->name, ==, "张三");
+    g_assert_cmpint (zhang->until, ==, 0);
+  }
+}
+
+/* Schema 3 → 4: the history keeps its rows (no actor: the owner's acts),
+ * a new row keeps its actor, and the mutes table is there. */
+static void
+test_schema_4 (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *db_path = g_build_filename (fixture->dir, "chatroom.db", NULL);
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(CrStore) store = open_store (fixture->dir);
+    g_autoptr(CrEvent) kick = cr_event_new (1, 10, CR_EVENT_KICK, "bob", "", 0);
+
+    g_assert_true (cr_store_append_event (store, kick, &error));
+    g_assert_no_error (error);
+  }
+  {
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, CR_TEST_UNDO_SCHEMA_4 "PRAGMA user_version = 3;",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  }
+  g_assert_cmpint (user_version (db_path), ==, 3);
+
+  {
+    g_autoptr(CrStore) store = open_store (fixture->dir);
+    g_autoptr(CrEvent) mute = cr_event_new (2, 20, CR_EVENT_MUTE, "carol", "", 0);
+    g_autoptr(GPtrArray) events = NULL;
+    g_autoptr(GPtrArray) mutes = NULL;
+
+    g_assert_cmpint (user_version (db_path), ==, 4);
+    mute->actor = g_strdup ("alice");
+    g_assert_true (cr_store_append_event (store, mute, &error));
+    g_assert_true (cr_store_set_mute (store, "carol", "carol", TRUE, 0, &error));
+    g_assert_no_error (error);
+    events = cr_store_events_after (store, 0, 10);
+    g_assert_cmpuint (events->len, ==, 2);
+    g_assert_null (((CrEvent *) events->pdata[0])->actor);
+    g_assert_cmpstr (((CrEvent *) events->pdata[1])->actor, ==, "alice");
+    mutes = cr_store_list_mutes (store);
+    g_assert_cmpuint (mutes->len, ==, 1);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -745,6 +863,8 @@ main (int   argc,
   ADD ("errors", test_errors);
   ADD ("password-halves", test_password_halves);
   ADD ("lookalikes", test_lookalikes);
+  ADD ("mutes", test_mutes);
+  ADD ("schema-4", test_schema_4);
   g_test_add_func ("/chatroom/store/kill/subprocess", test_kill_subprocess);
 
 #undef ADD

@@ -46,6 +46,8 @@ struct _CrClassicTable
   const char *quote[3];
   const char *private_chat;   /* a private message to this member: NAME + it + TEXT */
   Line        mute_all_admin[2]; /* system + head + ADMIN + tail: [0] on, [1] off */
+  /* An admin's kick, ban, mute (by_admin_kinds): system + NAME + head + ADMIN + tail. */
+  Line        by_admin[3];
   const char *pinned;         /* pinned + TEXT: the pinned announcement (群公告) */
 };
 
@@ -109,6 +111,8 @@ static const CrClassicTable tables[] = {
     .quote = { "「", "：", "」" },
     .private_chat = " 悄悄对你说 :",
     .mute_all_admin = { { "管理员 ", " 开启了全员禁言" }, { "管理员 ", " 关闭了全员禁言" } },
+    .by_admin = { { " 被管理员 ", " 移出了聊天室" }, { " 已被管理员 ", " 封禁" },
+                  { " 已被管理员 ", " 禁言" } },
     .pinned = "【群公告】",
   },
   {
@@ -169,6 +173,8 @@ static const CrClassicTable tables[] = {
     .quote = { "“", ": ", "” " },
     .private_chat = " (privately): ",
     .mute_all_admin = { { "Admin ", " muted everyone" }, { "Admin ", " let everyone speak again" } },
+    .by_admin = { { " was removed from the room by admin ", "" }, { " was banned by admin ", "" },
+                  { " was muted by admin ", "" } },
     .pinned = "[Pinned] ",
   },
 };
@@ -202,6 +208,19 @@ cr_classic_table_language (const CrClassicTable *table)
   g_return_val_if_fail (table != NULL, NULL);
 
   return table->language;
+}
+
+/* The kinds of by_admin[], in its order. */
+static const CrEventKind by_admin_kinds[] = { CR_EVENT_KICK, CR_EVENT_BAN, CR_EVENT_MUTE };
+
+/* Where kind is in by_admin[], or -1. */
+static int
+by_admin_index (CrEventKind kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (by_admin_kinds); i++)
+    if (by_admin_kinds[i] == kind)
+      return i;
+  return -1;
 }
 
 /* head + text as lines of at most CR_CLASSIC_LINE_MAX bytes, each cut on a
@@ -307,7 +326,15 @@ cr_classic_format_event (const CrClassicTable *table,
     case CR_EVENT_UNPIN:
       {
         const Line *line = &table->events[event->kind];
+        int by = by_admin_index (event->kind);
 
+        /* An admin's kick, ban or mute names the admin after the member. */
+        if (by >= 0 && event->actor != NULL && *event->actor != '\0')
+          {
+            g_ptr_array_add (lines, g_strconcat (table->system, name, table->by_admin[by].head,
+                                                 event->actor, table->by_admin[by].tail, NULL));
+            break;
+          }
         /* Mute-all by an admin names the admin. */
         if ((event->kind == CR_EVENT_MUTE_ALL || event->kind == CR_EVENT_UNMUTE_ALL) &&
             *name != '\0')
@@ -389,6 +416,36 @@ match_name (const char *line,
   return g_steal_pointer (&name);
 }
 
+/* NAME and ADMIN when line is NAME + pattern->head + ADMIN + pattern->tail,
+ * both valid nicknames. A nickname has no spaces and head starts and ends
+ * with one, so its first occurrence is the one. */
+static gboolean
+match_by_admin (const char  *line,
+                const Line  *pattern,
+                char       **name,
+                char       **admin)
+{
+  gsize len = strlen (line);
+  gsize tail = strlen (pattern->tail);
+  const char *head;
+  g_autofree char *who = NULL;
+  g_autofree char *by = NULL;
+
+  if (len <= tail || strcmp (line + len - tail, pattern->tail) != 0 ||
+      (head = strstr (line, pattern->head)) == NULL || head == line ||
+      head + strlen (pattern->head) >= line + len - tail)
+    return FALSE;
+  who = g_strndup (line, head - line);
+  by = g_strndup (head + strlen (pattern->head),
+                  (line + len - tail) - (head + strlen (pattern->head)));
+  if (cr_name_validate (who, -1, NULL) != CR_REASON_NONE ||
+      cr_name_validate (by, -1, NULL) != CR_REASON_NONE)
+    return FALSE;
+  *name = g_steal_pointer (&who);
+  *admin = g_steal_pointer (&by);
+  return TRUE;
+}
+
 static CrEvent *
 parse_system (const CrClassicTable *table,
               const char           *rest,
@@ -421,6 +478,18 @@ parse_system (const CrClassicTable *table,
       if (name != NULL)
         return cr_event_new (seq, time_us, i == 0 ? CR_EVENT_MUTE_ALL : CR_EVENT_UNMUTE_ALL,
                              name, "", 0);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (by_admin_kinds); i++)
+    {
+      g_autofree char *name = NULL;
+      g_autofree char *admin = NULL;
+      CrEvent *event;
+
+      if (!match_by_admin (rest, &table->by_admin[i], &name, &admin))
+        continue;
+      event = cr_event_new (seq, time_us, by_admin_kinds[i], name, "", 0);
+      event->actor = g_steal_pointer (&admin);
+      return event;
     }
   /* A system line of a kind we do not know: show it. */
   return cr_event_new (seq, time_us, CR_EVENT_ANNOUNCE, "", rest, 0);

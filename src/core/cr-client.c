@@ -4,9 +4,11 @@
  *
  * The protocol is CrClientEngine's (cr-client-engine.c, no socket, no
  * clock); finding the room and its sockets are cr-client-sockets.c's. This
- * file joins the two on the main loop: the join's GTask, the timer, and
- * the messages model, properties and signals the engine's outputs become
- * (the members model is kept by cr-client-members.c).
+ * file joins the two on the main loop: the timer, and the messages model,
+ * properties and signals the engine's outputs become (the members model is
+ * kept by cr-client-members.c). The join's GTask and the sources it starts
+ * are cr-client-join.c's, the room's key and the trust file
+ * cr-client-trust.c's; cr-client-private.h holds the struct they share.
  *
  * The sockets (resolution, then one per address family the room's name
  * resolved to, until one answers) hand each wakeup's datagrams to the
@@ -39,66 +41,9 @@
  * once: a deadline in the past must not become a busy loop. */
 #define MIN_SLEEP_US         (1 * G_TIME_SPAN_MILLISECOND)
 
-struct _CrClient
-{
-  GObject           parent_instance;
-
-  /* owned */
-  CrClientEngine   *engine;
-  GMainContext     *context;
-  CrClientSockets  *sockets;
-  GSource          *tick_source;
-  GSource          *cancel_source;
-  GTask            *join_task;
-  GListStore       *messages;
-  GListStore       *members;
-  GPtrArray        *batch;          /* CrMessage*: rows for the next splice */
-  GPtrArray        *announce;       /* CrMessage*: of those, "message-received" */
-  GHashTable       *own_by_origin;  /* guint64* → CrMessage*: every own message */
-  CrClientConversation *conversation; /* cr-client-conversation.c */
-
-  /* What the properties say (the engine's outputs, applied in order). */
-  char             *address;
-  char             *name;
-  char             *room_name;
-  CrClientState     state;
-  CrDialect         dialect;
-  CrRole            role;
-  CrReason          close_reason;
-  guint             n_members;
-
-  /* Trust on first use */
-  char             *trust_path;
-  gboolean          accept_new_key;
-  gboolean          confirm_new_key;
-  char             *accepted_fingerprint;
-  CrTrust          *trust;
-  char             *fingerprint;
-  CrKeyTrust        key_trust;
-  int               encrypted;      /* gboolean: the session is sealed (cr-crypto.h) */
-  char             *known_fingerprint;    /* after KEY_CHANGED */
-  char             *offered_fingerprint;  /* after KEY_CHANGED or KEY_NEW */
-};
-
 G_DEFINE_FINAL_TYPE (CrClient, cr_client, G_TYPE_OBJECT)
 
 G_DEFINE_QUARK (cr-client-error-quark, cr_client_error)
-
-enum {
-  PROP_0,
-  PROP_STATE,
-  PROP_NAME,
-  PROP_ROOM_NAME,
-  PROP_ROLE,
-  PROP_DIALECT,
-  PROP_ADDRESS,
-  PROP_CLOSE_REASON,
-  PROP_N_MEMBERS,
-  PROP_FINGERPRINT,
-  PROP_KEY_TRUST,
-  PROP_ENCRYPTED,
-  N_PROPS
-};
 
 enum {
   MESSAGE_RECEIVED,
@@ -108,35 +53,23 @@ enum {
   N_SIGNALS
 };
 
-static GParamSpec *properties[N_PROPS];
+static GParamSpec *properties[CLIENT_N_PROPS];
 static guint signals[N_SIGNALS];
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                      */
 
-static gboolean
-tick_dispatch (GSource     *source,
-               GSourceFunc  callback,
-               gpointer     user_data)
-{
-  return callback (user_data);
-}
-
-static GSourceFuncs tick_funcs = {
-  NULL, NULL, tick_dispatch, NULL, NULL, NULL,
-};
-
-static GPtrArray *
-new_out (void)
+GPtrArray *
+_cr_client_new_out (void)
 {
   return g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
 }
 
-static void
-set_string (CrClient    *self,
-            char       **field,
-            const char  *value,
-            guint        prop)
+void
+_cr_client_set_string (CrClient    *self,
+                       char       **field,
+                       const char  *value,
+                       guint        prop)
 {
   if (g_strcmp0 (*field, value) == 0)
     return;
@@ -145,11 +78,11 @@ set_string (CrClient    *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
-static void
-set_int (CrClient *self,
-         int      *field,
-         int       value,
-         guint     prop)
+void
+_cr_client_set_int (CrClient *self,
+                    int      *field,
+                    int       value,
+                    guint     prop)
 {
   if (*field == value)
     return;
@@ -157,9 +90,9 @@ set_int (CrClient *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
-static GError *
-reason_error (CrReason    reason,
-              const char *detail)
+GError *
+_cr_client_reason_error (CrReason    reason,
+                         const char *detail)
 {
   g_autofree char *text = cr_render_reason (reason, NULL);
 
@@ -228,7 +161,7 @@ update_n_members (CrClient *self)
   if (n == self->n_members)
     return;
   self->n_members = n;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_MEMBERS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[CLIENT_PROP_N_MEMBERS]);
 }
 
 /* An own message shows where it was typed until the room numbers it; a
@@ -277,45 +210,6 @@ place_in_room_order (CrClient  *self,
 }
 
 /* ------------------------------------------------------------------ */
-/* Trust on first use                                                 */
-
-static void
-room_key_proved (CrClient   *self,
-                 CrKeyTrust  trust)
-{
-  const guint8 *key = cr_client_engine_get_room_key (self->engine);
-  g_autofree char *fingerprint = cr_fingerprint (key);
-  g_autoptr(GError) error = NULL;
-
-  if ((trust == CR_KEY_TRUST_NEW || trust == CR_KEY_TRUST_ACCEPTED) && self->trust != NULL &&
-      !cr_trust_remember (self->trust, self->address, key, &error))
-    g_warning ("Could not remember the room's key: %s", error->message);
-  /* Without a trust file nothing was compared, nor remembered. */
-  if (self->trust == NULL)
-    trust = CR_KEY_TRUST_NONE;
-  g_object_freeze_notify (G_OBJECT (self));
-  set_string (self, &self->fingerprint, fingerprint, PROP_FINGERPRINT);
-  set_int (self, (int *) &self->key_trust, trust, PROP_KEY_TRUST);
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-static void
-note_key_changed (CrClient *self)
-{
-  const guint8 *offered = cr_client_engine_get_offered_key (self->engine);
-  const guint8 *known = cr_client_engine_get_room_key (self->engine);
-
-  if (known == NULL && self->trust != NULL)
-    known = cr_trust_lookup (self->trust, self->address);
-  g_clear_pointer (&self->known_fingerprint, g_free);
-  g_clear_pointer (&self->offered_fingerprint, g_free);
-  if (known != NULL)
-    self->known_fingerprint = cr_fingerprint (known);
-  if (offered != NULL)
-    self->offered_fingerprint = cr_fingerprint (offered);
-}
-
-/* ------------------------------------------------------------------ */
 /* The engine's outputs                                               */
 
 static void
@@ -336,21 +230,23 @@ apply_output (CrClient       *self,
         splice_batch (self);
       g_object_freeze_notify (G_OBJECT (self));
       if (output->state == CR_CLIENT_CLOSED)
-        set_int (self, (int *) &self->close_reason, output->reason, PROP_CLOSE_REASON);
-      set_int (self, (int *) &self->state, output->state, PROP_STATE);
+        _cr_client_set_int (self, (int *) &self->close_reason, output->reason,
+                            CLIENT_PROP_CLOSE_REASON);
+      _cr_client_set_int (self, (int *) &self->state, output->state, CLIENT_PROP_STATE);
       g_object_thaw_notify (G_OBJECT (self));
       break;
 
     case CR_CLIENT_OUTPUT_IDENTITY:
       g_object_freeze_notify (G_OBJECT (self));
-      set_string (self, &self->room_name, output->room_name, PROP_ROOM_NAME);
-      set_string (self, &self->name, output->name, PROP_NAME);
-      set_int (self, (int *) &self->role, output->role, PROP_ROLE);
-      set_int (self, (int *) &self->dialect, output->dialect, PROP_DIALECT);
+      _cr_client_set_string (self, &self->room_name, output->room_name, CLIENT_PROP_ROOM_NAME);
+      _cr_client_set_string (self, &self->name, output->name, CLIENT_PROP_NAME);
+      _cr_client_set_int (self, (int *) &self->role, output->role, CLIENT_PROP_ROLE);
+      _cr_client_set_int (self, (int *) &self->dialect, output->dialect, CLIENT_PROP_DIALECT);
       /* The room's key was checked before it could say who we are. */
-      set_int (self, &self->encrypted,
-               output->dialect == CR_DIALECT_NATIVE &&
-               cr_client_engine_get_room_key (self->engine) != NULL, PROP_ENCRYPTED);
+      _cr_client_set_int (self, &self->encrypted,
+                          output->dialect == CR_DIALECT_NATIVE &&
+                          cr_client_engine_get_room_key (self->engine) != NULL,
+                          CLIENT_PROP_ENCRYPTED);
       g_object_thaw_notify (G_OBJECT (self));
       break;
 
@@ -365,7 +261,7 @@ apply_output (CrClient       *self,
       task = g_steal_pointer (&self->join_task);
       if (output->reason == CR_REASON_KEY_CHANGED || output->reason == CR_REASON_KEY_NEW)
         {
-          note_key_changed (self);
+          _cr_client_note_key_changed (self);
           /* Only we stop a join over a key: a room that sends one of
            * these as its refusal is not believed (nothing to show). */
           if (self->offered_fingerprint == NULL)
@@ -378,18 +274,19 @@ apply_output (CrClient       *self,
           g_task_return_new_error (task, CR_CLIENT_ERROR, CR_REASON_KEY_CHANGED, "%s", text);
         }
       else if (task != NULL && output->reason == CR_REASON_KEY_NEW)
-        g_task_return_error (task, reason_error (output->reason, self->offered_fingerprint));
+        g_task_return_error (task, _cr_client_reason_error (output->reason,
+                                                            self->offered_fingerprint));
       else if (task != NULL)
-        g_task_return_error (task, reason_error (output->reason, output->detail));
+        g_task_return_error (task, _cr_client_reason_error (output->reason, output->detail));
       break;
 
     case CR_CLIENT_OUTPUT_ROOM_KEY:
-      room_key_proved (self, output->key_trust);
+      _cr_client_room_key_proved (self, output->key_trust);
       break;
 
     case CR_CLIENT_OUTPUT_CLOSED:
       if (output->reason == CR_REASON_KEY_CHANGED)
-        note_key_changed (self);   /* a rejoin met another key */
+        _cr_client_note_key_changed (self);   /* a rejoin met another key */
       destroy_source (&self->cancel_source);
       if (self->sockets != NULL)
         cr_client_sockets_cancel (self->sockets);
@@ -479,95 +376,6 @@ after_engine (CrClient  *self,
   reschedule (self);
 }
 
-static void
-fail_join (CrClient *self,
-           GError   *error)   /* transfer full */
-{
-  g_autoptr(GTask) task = g_steal_pointer (&self->join_task);
-  g_autoptr(GPtrArray) out = new_out ();
-  CrReason reason = CR_REASON_NONE;
-
-  if (error->domain == CR_CLIENT_ERROR)
-    reason = error->code;
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    reason = CR_REASON_NO_ANSWER;
-
-  g_debug ("Join failed: %s", error->message);
-  cr_client_engine_abort (self->engine, reason);
-  after_engine (self, out);
-  if (task != NULL)
-    g_task_return_error (task, error);
-  else
-    g_error_free (error);
-}
-
-/* ------------------------------------------------------------------ */
-/* Sources                                                            */
-
-static void
-on_datagrams (GPtrArray      *datagrams,
-              GSocketAddress *from,
-              gpointer        user_data)
-{
-  g_autoptr(CrClient) self = g_object_ref (CR_CLIENT (user_data));
-  g_autoptr(GPtrArray) out = new_out ();
-
-  for (guint i = 0; i < datagrams->len && self->sockets != NULL; i++)
-    {
-      gsize len;
-      const guint8 *data = g_bytes_get_data (datagrams->pdata[i], &len);
-
-      cr_client_engine_receive (self->engine, data, len, from, g_get_monotonic_time (), out);
-      after_engine (self, out);
-    }
-}
-
-static gboolean
-on_tick (gpointer user_data)
-{
-  g_autoptr(CrClient) self = g_object_ref (CR_CLIENT (user_data));
-  g_autoptr(GPtrArray) out = new_out ();
-
-  splice_batch (self);
-  cr_client_engine_tick (self->engine, g_get_monotonic_time (), out);
-  after_engine (self, out);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-on_join_cancelled (GCancellable *cancellable,
-                   gpointer      user_data)
-{
-  g_autoptr(CrClient) self = g_object_ref (CR_CLIENT (user_data));
-
-  if (self->join_task != NULL)
-    fail_join (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                          "The join was cancelled"));
-  return G_SOURCE_REMOVE;
-}
-
-/* ------------------------------------------------------------------ */
-/* Joining                                                            */
-
-/* The sockets are open towards every address the room may be at: probe. */
-static void
-on_sockets_ready (const GError *error,
-                  gpointer      user_data)
-{
-  g_autoptr(CrClient) self = g_object_ref (CR_CLIENT (user_data));
-  g_autoptr(GPtrArray) out = new_out ();
-
-  if (self->state != CR_CLIENT_CONNECTING || self->join_task == NULL)
-    return;
-  if (error != NULL)
-    {
-      fail_join (self, reason_error (CR_REASON_NO_ANSWER, error->message));
-      return;
-    }
-  cr_client_engine_start (self->engine, g_get_monotonic_time (), out);
-  after_engine (self, out);
-}
-
 /* ------------------------------------------------------------------ */
 /* GObject                                                            */
 
@@ -626,47 +434,47 @@ cr_client_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_STATE:
+    case CLIENT_PROP_STATE:
       g_value_set_enum (value, self->state);
       break;
 
-    case PROP_NAME:
+    case CLIENT_PROP_NAME:
       g_value_set_string (value, self->name);
       break;
 
-    case PROP_ROOM_NAME:
+    case CLIENT_PROP_ROOM_NAME:
       g_value_set_string (value, self->room_name);
       break;
 
-    case PROP_ROLE:
+    case CLIENT_PROP_ROLE:
       g_value_set_enum (value, self->role);
       break;
 
-    case PROP_DIALECT:
+    case CLIENT_PROP_DIALECT:
       g_value_set_enum (value, self->dialect);
       break;
 
-    case PROP_ADDRESS:
+    case CLIENT_PROP_ADDRESS:
       g_value_set_string (value, self->address);
       break;
 
-    case PROP_CLOSE_REASON:
+    case CLIENT_PROP_CLOSE_REASON:
       g_value_set_enum (value, self->close_reason);
       break;
 
-    case PROP_N_MEMBERS:
+    case CLIENT_PROP_N_MEMBERS:
       g_value_set_uint (value, self->n_members);
       break;
 
-    case PROP_FINGERPRINT:
+    case CLIENT_PROP_FINGERPRINT:
       g_value_set_string (value, self->fingerprint);
       break;
 
-    case PROP_KEY_TRUST:
+    case CLIENT_PROP_KEY_TRUST:
       g_value_set_enum (value, self->key_trust);
       break;
 
-    case PROP_ENCRYPTED:
+    case CLIENT_PROP_ENCRYPTED:
       g_value_set_boolean (value, self->encrypted);
       break;
 
@@ -685,31 +493,31 @@ cr_client_class_init (CrClientClass *klass)
   object_class->finalize = cr_client_finalize;
   object_class->get_property = cr_client_get_property;
 
-  properties[PROP_STATE] =
+  properties[CLIENT_PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, CR_TYPE_CLIENT_STATE, CR_CLIENT_DISCONNECTED, flags);
-  properties[PROP_NAME] =
+  properties[CLIENT_PROP_NAME] =
     g_param_spec_string ("name", NULL, NULL, NULL, flags);
-  properties[PROP_ROOM_NAME] =
+  properties[CLIENT_PROP_ROOM_NAME] =
     g_param_spec_string ("room-name", NULL, NULL, NULL, flags);
-  properties[PROP_ROLE] =
+  properties[CLIENT_PROP_ROLE] =
     g_param_spec_enum ("role", NULL, NULL, CR_TYPE_ROLE, CR_ROLE_MEMBER, flags);
-  properties[PROP_DIALECT] =
+  properties[CLIENT_PROP_DIALECT] =
     g_param_spec_enum ("dialect", NULL, NULL, CR_TYPE_DIALECT, CR_DIALECT_NATIVE, flags);
-  properties[PROP_ADDRESS] =
+  properties[CLIENT_PROP_ADDRESS] =
     g_param_spec_string ("address", NULL, NULL, NULL, flags);
-  properties[PROP_CLOSE_REASON] =
+  properties[CLIENT_PROP_CLOSE_REASON] =
     g_param_spec_enum ("close-reason", NULL, NULL, CR_TYPE_REASON, CR_REASON_NONE, flags);
-  properties[PROP_N_MEMBERS] =
+  properties[CLIENT_PROP_N_MEMBERS] =
     g_param_spec_uint ("n-members", NULL, NULL, 0, G_MAXUINT, 0, flags);
-  properties[PROP_FINGERPRINT] =
+  properties[CLIENT_PROP_FINGERPRINT] =
     g_param_spec_string ("fingerprint", NULL, NULL, NULL, flags);
-  properties[PROP_KEY_TRUST] =
+  properties[CLIENT_PROP_KEY_TRUST] =
     g_param_spec_enum ("key-trust", NULL, NULL, CR_TYPE_KEY_TRUST, CR_KEY_TRUST_NONE, flags);
   /* FALSE: a classic (or test plaintext) session, which anyone on the
    * network can read; the app and chatroom-cli say so. */
-  properties[PROP_ENCRYPTED] =
+  properties[CLIENT_PROP_ENCRYPTED] =
     g_param_spec_boolean ("encrypted", NULL, NULL, FALSE, flags);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  g_object_class_install_properties (object_class, CLIENT_N_PROPS, properties);
 
   /**
    * CrClient::message-received:
@@ -781,112 +589,6 @@ cr_client_new (void)
   return g_object_new (CR_TYPE_CLIENT, NULL);
 }
 
-void
-cr_client_join_async (CrClient            *self,
-                      const char          *address,
-                      const char          *name,
-                      const char          *password,
-                      gboolean             do_register,
-                      const char          *owner_token,
-                      GCancellable        *cancellable,
-                      GAsyncReadyCallback  callback,
-                      gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GSocketConnectable) connectable = NULL;
-  g_autoptr(GPtrArray) out = new_out ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *normalized = NULL;
-  CrClientJoin join = { 0 };
-  gint64 now;
-  CrReason reason;
-
-  g_return_if_fail (CR_IS_CLIENT (self));
-  g_return_if_fail (address != NULL);
-  g_return_if_fail (name != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cr_client_join_async);
-
-  if (self->state != CR_CLIENT_DISCONNECTED)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               "This client has joined before; use a new one");
-      return;
-    }
-
-  connectable = g_network_address_parse (address, CR_DEFAULT_PORT, &error);
-  if (connectable == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                               "“%s” is not a room address: %s", address, error->message);
-      return;
-    }
-
-  reason = cr_name_validate (name, -1, &normalized);
-  if (reason == CR_REASON_NONE && do_register &&
-      (password == NULL || strlen (password) < CR_PASSWORD_MIN_BYTES ||
-       strlen (password) > CR_PASSWORD_MAX_BYTES))
-    reason = CR_REASON_PASSWORD_INVALID;
-  if (reason != CR_REASON_NONE)
-    {
-      g_task_return_error (task, reason_error (reason, NULL));
-      return;
-    }
-
-  g_clear_pointer (&self->context, g_main_context_unref);
-  self->context = g_main_context_ref_thread_default ();
-
-  set_string (self, &self->address, address, PROP_ADDRESS);
-  self->join_task = g_steal_pointer (&task);
-  self->sockets = cr_client_sockets_new (self->context, on_datagrams, self);
-
-  self->tick_source = g_source_new (&tick_funcs, sizeof (GSource));
-  g_source_set_callback (self->tick_source, on_tick, self, NULL);
-  g_source_set_static_name (self->tick_source, "[cr-client] tick");
-  g_source_attach (self->tick_source, self->context);
-
-  if (cancellable != NULL)
-    {
-      self->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (self->cancel_source, G_SOURCE_FUNC (on_join_cancelled), self, NULL);
-      g_source_attach (self->cancel_source, self->context);
-    }
-
-  now = g_get_monotonic_time ();
-  join.name = normalized;
-  join.password = password;
-  join.do_register = do_register;
-  join.owner_token = owner_token;
-  join.address = address;
-  join.wall_offset = g_get_real_time () - now;
-  if (self->trust_path != NULL)
-    {
-      self->trust = cr_trust_new (self->trust_path);
-      join.known_key = cr_trust_lookup (self->trust, address);
-    }
-  join.accept_new_key = self->accept_new_key;
-  /* Without a trust file nothing is remembered, so nothing to confirm. */
-  join.confirm_new_key = self->confirm_new_key && self->trust != NULL;
-  join.accepted_fingerprint = self->accepted_fingerprint;
-  cr_client_engine_join (self->engine, &join, now);
-  after_engine (self, out);
-
-  cr_client_sockets_connect (self->sockets, connectable, on_sockets_ready);
-}
-
-gboolean
-cr_client_join_finish (CrClient      *self,
-                       GAsyncResult  *result,
-                       GError       **error)
-{
-  g_return_val_if_fail (CR_IS_CLIENT (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 CrMessage *
 cr_client_send (CrClient    *self,
                 const char  *text,
@@ -903,7 +605,7 @@ _cr_client_send_full (CrClient    *self,
                       GError     **error)
 {
   g_autoptr(CrMessage) message = NULL;
-  g_autoptr(GPtrArray) out = new_out ();
+  g_autoptr(GPtrArray) out = _cr_client_new_out ();
   guint64 origin;
   CrReason reason;
 
@@ -914,7 +616,7 @@ _cr_client_send_full (CrClient    *self,
   reason = cr_text_validate (text, -1);
   if (reason != CR_REASON_NONE)
     {
-      g_propagate_error (error, reason_error (reason, NULL));
+      g_propagate_error (error, _cr_client_reason_error (reason, NULL));
       return NULL;
     }
   if (self->state != CR_CLIENT_CONNECTED && self->state != CR_CLIENT_RECONNECTING)
@@ -949,7 +651,7 @@ void
 cr_client_retry (CrClient  *self,
                  CrMessage *message)
 {
-  g_autoptr(GPtrArray) out = new_out ();
+  g_autoptr(GPtrArray) out = _cr_client_new_out ();
   guint64 origin;
 
   g_return_if_fail (CR_IS_CLIENT (self));
@@ -971,15 +673,15 @@ void
 cr_client_leave (CrClient *self)
 {
   g_autoptr(CrClient) hold = NULL;
-  g_autoptr(GPtrArray) out = new_out ();
+  g_autoptr(GPtrArray) out = _cr_client_new_out ();
 
   g_return_if_fail (CR_IS_CLIENT (self));
 
   hold = g_object_ref (self);
   if (self->state == CR_CLIENT_CONNECTING)
     {
-      fail_join (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                            "Left before the room answered"));
+      _cr_client_fail_join (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                       "Left before the room answered"));
       return;
     }
   cr_client_engine_leave (self->engine, g_get_monotonic_time (), out);
@@ -1113,69 +815,6 @@ cr_client_set_timing (CrClient *self,
   reschedule (self);
 }
 
-void
-cr_client_set_trust_file (CrClient   *self,
-                          const char *path)
-{
-  g_return_if_fail (CR_IS_CLIENT (self));
-
-  g_free (self->trust_path);
-  self->trust_path = g_strdup (path);
-}
-
-void
-cr_client_set_accept_new_key (CrClient *self,
-                              gboolean  accept)
-{
-  g_return_if_fail (CR_IS_CLIENT (self));
-
-  self->accept_new_key = !!accept;
-}
-
-void
-cr_client_set_confirm_new_key (CrClient   *self,
-                               gboolean    confirm,
-                               const char *accepted_fingerprint)
-{
-  g_return_if_fail (CR_IS_CLIENT (self));
-
-  self->confirm_new_key = !!confirm;
-  g_free (self->accepted_fingerprint);
-  self->accepted_fingerprint = g_strdup (accepted_fingerprint);
-}
-
-const char *
-cr_client_get_fingerprint (CrClient *self)
-{
-  g_return_val_if_fail (CR_IS_CLIENT (self), NULL);
-
-  return self->fingerprint;
-}
-
-CrKeyTrust
-cr_client_get_key_trust (CrClient *self)
-{
-  g_return_val_if_fail (CR_IS_CLIENT (self), CR_KEY_TRUST_NONE);
-
-  return self->key_trust;
-}
-
-const char *
-cr_client_get_known_fingerprint (CrClient *self)
-{
-  g_return_val_if_fail (CR_IS_CLIENT (self), NULL);
-
-  return self->known_fingerprint;
-}
-
-const char *
-cr_client_get_offered_fingerprint (CrClient *self)
-{
-  g_return_val_if_fail (CR_IS_CLIENT (self), NULL);
-
-  return self->offered_fingerprint;
-}
-
 /* For cr-client-conversation.c */
 
 CrClientConversation *
@@ -1216,7 +855,7 @@ cr_client_manage (CrClient        *self,
                   gint64           seconds,
                   GError         **error)
 {
-  g_autoptr(GPtrArray) out = new_out ();
+  g_autoptr(GPtrArray) out = _cr_client_new_out ();
   guint64 origin;
 
   g_return_val_if_fail (CR_IS_CLIENT (self), FALSE);

@@ -28,6 +28,7 @@ _cr_engine_moderation_load (CrEngine *self)
   g_autoptr(GPtrArray) admins = NULL;
   g_autofree char *pin = NULL;
   g_autofree char *mute_all = NULL;
+  g_autoptr(GPtrArray) mutes = NULL;
 
   g_assert (self != NULL);
 
@@ -40,6 +41,15 @@ _cr_engine_moderation_load (CrEngine *self)
   cr_room_load_pin (self->room, pin);
   mute_all = cr_store_get_setting (self->store, SETTING_MUTE_ALL);
   cr_room_load_mute_all (self->room, g_strcmp0 (mute_all, "1") == 0);
+  /* Put on the engine's clock at the first tick (settle_mutes): the
+   * engine has no time of its own before it is given one. */
+  mutes = cr_store_list_mutes (self->store);
+  for (guint i = 0; i < mutes->len; i++)
+    {
+      const CrStoreMute *mute = mutes->pdata[i];
+
+      cr_room_load_mute (self->room, mute->name, mute->until);
+    }
 }
 
 /* The room goes on when the disk fails (cr-engine-storage.c does the same
@@ -75,6 +85,35 @@ persist_setting (CrEngine   *self,
   g_autoptr(GError) error = NULL;
 
   if (self->store != NULL && !cr_store_set_setting (self->store, key, value, &error))
+    store_failed (self, error);
+}
+
+/* A mute's end on the room's clock (0: until lifted) as one on the wall
+ * clock. */
+static gint64
+end_on_wall (gint64        until,
+             CrEngineTime  now)
+{
+  return until > 0 ? MAX (now.wall + (until - now.mono), 1) : 0;
+}
+
+/* Keeps name's mute as the room has it now: its end on the wall clock
+ * (the store outlives this process's monotonic clock), or none. */
+static void
+persist_mute (CrEngine     *self,
+              const char   *name,
+              CrEngineTime  now)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *nfc = NULL;
+  g_autofree char *fold = NULL;
+  gint64 until;
+
+  if (self->store == NULL || cr_name_validate (name, -1, &nfc) != CR_REASON_NONE)
+    return;
+  fold = cr_name_fold (nfc);
+  until = cr_room_get_mute_until (self->room, nfc);
+  if (!cr_store_set_mute (self->store, fold, nfc, until >= 0, end_on_wall (until, now), &error))
     store_failed (self, error);
 }
 
@@ -121,6 +160,22 @@ broadcast_state (CrEngine     *self,
         _cr_engine_queue_state (self, session, now.mono);
         _cr_engine_session_flush (self, session, now.mono, out);
       }
+}
+
+/* The mutes loaded at start go on the engine's clock (cr-room.h); those
+ * that ended while the room was down leave the store too. TRUE when any
+ * mute changed, so that members hear their STATE again. */
+static gboolean
+settle_mutes (CrEngine     *self,
+              CrEngineTime  now)
+{
+  g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func (g_free);
+
+  if (!cr_room_settle_mutes (self->room, now.mono, now.wall, dropped))
+    return FALSE;
+  for (guint i = 0; i < dropped->len; i++)
+    persist_mute (self, dropped->pdata[i], now);
+  return TRUE;
 }
 
 /* May actor (its role) do action to target? */
@@ -194,6 +249,9 @@ cr_engine_moderate (CrEngine       *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
 
+  /* A mute loaded at start is on the clock before anyone acts on it. */
+  if (settle_mutes (self, now))
+    broadcast_state (self, now, out);
   if (actor != NULL)
     {
       actor_member = cr_room_lookup_name (self->room, actor);
@@ -210,6 +268,8 @@ cr_engine_moderate (CrEngine       *self,
       return FALSE;
     }
 
+  /* The events an admin's request makes name the admin (issue 15). */
+  cr_room_set_actor (self->room, role == CR_ROLE_ADMIN ? actor_member->name : NULL);
   switch (action)
     {
     case CR_MANAGE_KICK:
@@ -252,12 +312,15 @@ cr_engine_moderate (CrEngine       *self,
       r = CR_REASON_NOT_ALLOWED;
       break;
     }
+  cr_room_set_actor (self->room, NULL);
 
   if (event != NULL)
     {
       _cr_engine_commit_event (self, event, now, out);
       ok = TRUE;
     }
+  if (ok && (action == CR_MANAGE_MUTE || action == CR_MANAGE_UNMUTE))
+    persist_mute (self, argument, now);
   if (ok)
     broadcast_state (self, now, out);
   if (reason)
@@ -358,6 +421,7 @@ _cr_engine_moderation_tick (CrEngine     *self,
 
   if (cr_room_next_mute_end (self->room) > now.mono)
     return;
+  changed = settle_mutes (self, now);
   due = cr_room_dup_due_mutes (self->room, now.mono);
   for (guint i = 0; i < due->len; i++)
     {
@@ -366,11 +430,37 @@ _cr_engine_moderation_tick (CrEngine     *self,
       if (event != NULL)
         {
           _cr_engine_commit_event (self, event, now, out);
+          persist_mute (self, event->name, now);
           changed = TRUE;
         }
     }
   if (changed)
     broadcast_state (self, now, out);
+}
+
+GPtrArray *
+cr_engine_dup_mutes (CrEngine     *self,
+                     CrEngineTime  now)
+{
+  g_autoptr(GPtrArray) names = NULL;
+  GPtrArray *mutes;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  /* Settled already by the first tick in a running room (CrServer ticks
+   * at start); a caller that asks before gets the same answer. */
+  settle_mutes (self, now);
+  names = cr_room_dup_mutes (self->room);
+  mutes = g_ptr_array_new_full (names->len, (GDestroyNotify) cr_store_mute_free);
+  for (guint i = 0; i < names->len; i++)
+    {
+      CrStoreMute *mute = g_new0 (CrStoreMute, 1);
+
+      mute->name = g_strdup (names->pdata[i]);
+      mute->until = end_on_wall (cr_room_get_mute_until (self->room, names->pdata[i]), now);
+      g_ptr_array_add (mutes, mute);
+    }
+  return mutes;
 }
 
 gint64

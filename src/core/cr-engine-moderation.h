@@ -15,14 +15,21 @@
  * them is either a modified program or probing.
  *
  * State that outlives the process: admins (the store's admins table), the
- * pin and mute-all (settings "pin", "mute-all"). Timed mutes end on the
- * engine's monotonic clock, in cr_engine_tick, and are not kept: a room
- * that restarts forgets its mutes, as it always did.
+ * pin and mute-all (settings "pin", "mute-all"), and mutes (the mutes
+ * table, each with its end on the wall clock). Timed mutes end on the
+ * engine's monotonic clock, in cr_engine_tick; those loaded at start are
+ * put on it at the first tick (cr_engine_next_deadline is then due at
+ * once), and those that ended while the room was down are dropped there
+ * without an event.
+ *
+ * The events of an admin's kick, ban or mute name the admin (CrEvent.actor,
+ * "by" on the wire), so that every reader can say who did it.
  */
 #pragma once
 
 #include "cr-engine.h"
 #include "cr-protocol.h"
+#include "cr-store.h"
 
 G_BEGIN_DECLS
 
@@ -38,5 +45,10 @@ gboolean   cr_engine_moderate        (CrEngine       *self,
                                       CrEngineTime    now,
                                       GPtrArray      *out,
                                       CrReason       *reason);
+
+/* Every mute now, sorted by name: CrStoreMute* (cr-store.h), until being
+ * the end on the wall clock (0: until lifted). */
+GPtrArray *cr_engine_dup_mutes       (CrEngine       *self,
+                                      CrEngineTime    now);
 
 G_END_DECLS

@@ -29,6 +29,7 @@ struct _CrMessage
   char           *quote_text;
   char           *target;
   gboolean        recalled;
+  char           *actor;      /* the admin who kicked, banned or muted (issue 15) */
 };
 
 G_DEFINE_FINAL_TYPE (CrMessage, cr_message, G_TYPE_OBJECT)
@@ -83,6 +84,7 @@ cr_message_finalize (GObject *object)
   g_clear_pointer (&self->quote_name, g_free);
   g_clear_pointer (&self->quote_text, g_free);
   g_clear_pointer (&self->target, g_free);
+  g_clear_pointer (&self->actor, g_free);
 
   G_OBJECT_CLASS (cr_message_parent_class)->finalize (object);
 }
@@ -325,6 +327,7 @@ cr_message_new_from_event (const CrEvent *event,
   self->quote_text = g_strdup (event->quote_text);
   self->target = g_strdup (event->target);
   self->recalled = event->recalled;
+  self->actor = g_strdup (event->actor);
   return self;
 }
 
@@ -493,6 +496,7 @@ cr_message_dup_display (CrMessage *self)
     .text = self->text,
     .origin = self->origin,
     .recalled = self->recalled,
+    .actor = self->actor,
   };
   return cr_render_event (&event, NULL);
 }

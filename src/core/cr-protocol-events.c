@@ -96,6 +96,13 @@ extra_apply (CrEvent     *event,
         return FALSE;
       replace (&event->target, extra->string);
     }
+  else if (g_str_equal (key, "by"))
+    {
+      /* A name, as "to": the admin who kicked, banned or muted. */
+      if (extra->type != 's' || cr_name_validate (extra->string, -1, NULL) != CR_REASON_NONE)
+        return FALSE;
+      replace (&event->actor, extra->string);
+    }
   return TRUE;
 }
 

@@ -298,6 +298,8 @@ event_to_variant (const CrEvent *event)
     g_variant_builder_add (&extras, "{sv}", "to", g_variant_new_string (event->target));
   if (event->recalled)
     g_variant_builder_add (&extras, "{sv}", "recalled", g_variant_new_boolean (TRUE));
+  if (event->actor != NULL && *event->actor != '\0')
+    g_variant_builder_add (&extras, "{sv}", "by", g_variant_new_string (event->actor));
 
   return g_variant_new ("(txussta{sv})",
                         event->seq,

@@ -68,6 +68,8 @@
  *   "to"          s   a private message: the member it is for (a name); the
  *                     room sends it to that member and the sender only
  *   "recalled"    b   TRUE: taken back; text and quote-text are ""
+ *   "by"          s   KICK, BAN, MUTE by an admin: the admin (a name); absent:
+ *                     the owner did it
  * Absent keys are 0, "" or FALSE; a writer leaves out what is not set.
  *   MANAGE   20   c→s  yes  (utsx)    CrManageAction, origin, argument (a name,
  *                                     or the text to pin), mute seconds (0 =

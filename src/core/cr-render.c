@@ -186,6 +186,8 @@ format_event (const CrEvent *event,
 {
   const char *name = event->name != NULL ? event->name : "";
   const char *text = event->text != NULL ? event->text : "";
+  /* NULL: the owner acted (or the event is of a kind without an actor). */
+  const char *actor = event->actor != NULL && *event->actor != '\0' ? event->actor : NULL;
 
   if (event->recalled)
     return g_strdup_printf (_("%s recalled a message"), name);
@@ -214,10 +216,19 @@ format_event (const CrEvent *event,
       return g_strdup_printf (_("%s timed out and left the room"), name);
 
     case CR_EVENT_KICK:
+      if (actor != NULL)
+        /* Translators: a system line in the chat; the first %s is a
+         * nickname, the second the nickname of the admin (管理员) who
+         * removed them */
+        return g_strdup_printf (_("%s was removed from the room by admin %s"), name, actor);
       /* Translators: a system line in the chat; %s is a nickname */
       return g_strdup_printf (_("%s was removed from the room by the owner"), name);
 
     case CR_EVENT_BAN:
+      if (actor != NULL)
+        /* Translators: a system line in the chat; the first %s is a
+         * nickname, the second the nickname of the admin who banned them */
+        return g_strdup_printf (_("%s was banned by admin %s"), name, actor);
       /* Translators: a system line in the chat; %s is a nickname. A banned
        * member cannot join again until the owner lifts the ban. */
       return g_strdup_printf (_("%s was banned by the owner"), name);
@@ -227,6 +238,10 @@ format_event (const CrEvent *event,
       return g_strdup_printf (_("The owner lifted the ban on %s"), name);
 
     case CR_EVENT_MUTE:
+      if (actor != NULL)
+        /* Translators: a system line in the chat; the first %s is a
+         * nickname, the second the nickname of the admin who muted them */
+        return g_strdup_printf (_("%s was muted by admin %s"), name, actor);
       /* Translators: a system line in the chat; %s is a nickname. A muted
        * member stays in the room but may not send messages. */
       return g_strdup_printf (_("%s was muted by the owner"), name);

@@ -95,6 +95,16 @@ cr_room_set_admin (CrRoom      *self,
   return event;
 }
 
+void
+cr_room_set_actor (CrRoom     *self,
+                   const char *admin_name)
+{
+  g_return_if_fail (self != NULL);
+
+  g_free (self->actor);
+  self->actor = admin_name != NULL && *admin_name != '\0' ? g_strdup (admin_name) : NULL;
+}
+
 gint64
 cr_room_get_mute_until (CrRoom     *self,
                         const char *name)
@@ -124,10 +134,88 @@ cr_room_next_mute_end (CrRoom *self)
     {
       const Mute *mute = value;
 
+      if (mute->end_wall > 0)
+        return 0;
       if (mute->until > 0)
         next = MIN (next, mute->until);
     }
   return next;
+}
+
+void
+cr_room_load_mute (CrRoom     *self,
+                   const char *name,
+                   gint64      end_wall)
+{
+  g_autofree char *nfc = NULL;
+  char *fold;
+  Mute *mute;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (end_wall >= 0);
+
+  fold = _cr_room_fold_name (name, &nfc);
+  if (fold == NULL)
+    return;
+  mute = _cr_room_mute_new (nfc, 0);
+  mute->end_wall = end_wall;
+  g_hash_table_replace (self->mutes, fold, mute);
+}
+
+gboolean
+cr_room_settle_mutes (CrRoom    *self,
+                      gint64     now,
+                      gint64     now_wall,
+                      GPtrArray *dropped)
+{
+  GHashTableIter iter;
+  gpointer key;
+  gpointer value;
+  gboolean any = FALSE;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  g_hash_table_iter_init (&iter, self->mutes);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Mute *mute = value;
+      RoomMember *member;
+
+      if (mute->end_wall == 0)
+        continue;
+      any = TRUE;
+      if (mute->end_wall > now_wall)
+        {
+          mute->until = MAX (now + (mute->end_wall - now_wall), 1);
+          mute->end_wall = 0;
+          continue;
+        }
+      /* Over while the room was down: as if it had never been loaded. */
+      member = g_hash_table_lookup (self->members_by_fold, key);
+      if (member != NULL)
+        member->pub.flags &= ~(guint) CR_MEMBER_MUTED;
+      if (dropped != NULL)
+        g_ptr_array_add (dropped, g_strdup (mute->name));
+      g_hash_table_iter_remove (&iter);
+    }
+  return any;
+}
+
+GPtrArray *
+cr_room_dup_mutes (CrRoom *self)
+{
+  GPtrArray *names;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  names = g_ptr_array_new_with_free_func (g_free);
+  g_hash_table_iter_init (&iter, self->mutes);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (names, g_strdup (((const Mute *) value)->name));
+  g_ptr_array_sort (names, _cr_room_compare_strings);
+  return names;
 }
 
 GPtrArray *

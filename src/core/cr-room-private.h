@@ -28,12 +28,15 @@ struct _CrRoom
   GHashTable *admins;           /* fold → NFC name, both owned */
   gboolean    mute_all;
   char       *pin;              /* NULL: nothing pinned */
+  char       *actor;            /* the admin acting now (cr_room_set_actor), or NULL */
 };
 
 typedef struct
 {
   char   *name;                 /* NFC */
   gint64  until;                /* the caller's clock; 0: until lifted */
+  gint64  end_wall;             /* loaded, not settled yet: its end on the wall
+                                 * clock (until is 0 meanwhile); else 0 */
 } Mute;
 
 static inline void

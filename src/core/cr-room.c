@@ -18,8 +18,9 @@
  *
  * Mutes are remembered by folded name for the life of the room, so leaving
  * and joining again does not lift a mute; unmute works on an absent name
- * that is still muted. Closing the room forgets the mutes (bans stay: they
- * are the store's, reloaded with cr_room_add_ban).
+ * that is still muted. Closing the room forgets the mutes and bans it
+ * holds; the store keeps both, and the engine loads them again at start
+ * (cr_room_add_ban, cr_room_load_mute).
  *
  * max_members 0 means no limit.
  *
@@ -28,7 +29,10 @@
  * name is an admin's joins as CR_ROLE_ADMIN. A mute may end at a time of
  * the caller's clock (the engine's monotonic one): the room only keeps it
  * and says which mutes are due (cr_room_dup_due_mutes); the caller lifts
- * them with cr_room_unmute. Mute-all silences every CR_ROLE_MEMBER
+ * them with cr_room_unmute; a loaded mute waits for cr_room_settle_mutes
+ * to be put on that clock. While the caller carries out an admin's
+ * request (cr_room_set_actor), its kick, ban and mute events name the
+ * admin. Mute-all silences every CR_ROLE_MEMBER
  * (CR_REASON_MUTED_ALL), never the owner or an admin. The pinned
  * announcement is the room's one text (NULL: none).
  */
@@ -119,10 +123,16 @@ _cr_room_next_event (CrRoom      *self,
                     const char  *text,
                     guint64      origin)
 {
+  CrEvent *event;
+
   g_assert (self != NULL);
 
   self->last_seq++;
-  return cr_event_new (self->last_seq, now, kind, name, text, origin);
+  event = cr_event_new (self->last_seq, now, kind, name, text, origin);
+  if (self->actor != NULL &&
+      (kind == CR_EVENT_KICK || kind == CR_EVENT_BAN || kind == CR_EVENT_MUTE))
+    event->actor = g_strdup (self->actor);
+  return event;
 }
 
 static void
@@ -264,6 +274,7 @@ cr_room_free (CrRoom *self)
   g_clear_pointer (&self->mutes, g_hash_table_unref);
   g_clear_pointer (&self->admins, g_hash_table_unref);
   g_free (self->pin);
+  g_free (self->actor);
   g_free (self->name);
   g_free (self);
 }
@@ -741,7 +752,8 @@ cr_room_mute_until (CrRoom      *self,
     }
   /* Muting again with another end moves the end: "1 h" after "10 min". */
   mute = g_hash_table_lookup (self->mutes, member->pub.fold);
-  if ((member->pub.flags & CR_MEMBER_MUTED) != 0 && (mute == NULL || mute->until == until))
+  if ((member->pub.flags & CR_MEMBER_MUTED) != 0 &&
+      (mute == NULL || (mute->until == until && mute->end_wall == 0)))
     {
       set_reason (reason, CR_REASON_NO_CHANGE);
       return NULL;

@@ -139,12 +139,31 @@ CrEvent         *cr_room_mute_until       (CrRoom      *self,
 /* The end of name's mute: 0 until lifted, -1 not muted. */
 gint64           cr_room_get_mute_until   (CrRoom     *self,
                                            const char *name);
-/* The earliest end of a timed mute, G_MAXINT64 when none. */
+/* The earliest end of a timed mute, G_MAXINT64 when none (0 while loaded
+ * mutes wait to be settled). */
 gint64           cr_room_next_mute_end    (CrRoom *self);
 /* Names (char*, sorted) whose mute ends at or before now: the caller lifts
  * each with cr_room_unmute. */
 GPtrArray       *cr_room_dup_due_mutes    (CrRoom *self,
                                            gint64  now);
+
+/* Mutes the store kept (cr_store_list_mutes), loaded at start without an
+ * event: end_wall is the end on the wall clock (0: until lifted). The
+ * room's mute clock is the caller's monotonic one, which it learns only in
+ * cr_room_settle_mutes: until then a loaded mute holds, as if until lifted,
+ * and cr_room_next_mute_end is 0 (settle now). settle puts them on that
+ * clock (now and now_wall the same instant) and drops, without an event,
+ * those whose end has passed: their names are added to dropped (if given).
+ * TRUE when any mute was waiting. */
+void             cr_room_load_mute        (CrRoom     *self,
+                                           const char *name,
+                                           gint64      end_wall);
+gboolean         cr_room_settle_mutes     (CrRoom     *self,
+                                           gint64      now,
+                                           gint64      now_wall,
+                                           GPtrArray  *dropped);
+/* The muted names (char*, sorted). */
+GPtrArray       *cr_room_dup_mutes        (CrRoom *self);
 
 /* Admins (CR_ROLE_ADMIN) by name; the store keeps them, the caller loads
  * them with cr_room_add_admin. What an admin may do is the engine's rule
@@ -160,6 +179,13 @@ CrEvent         *cr_room_set_admin        (CrRoom      *self,
                                            gboolean     admin,
                                            gint64       now,
                                            CrReason    *reason);
+
+/* Who acts now: an admin's name while the caller carries out that admin's
+ * request, NULL for the owner (the default). The kick, ban and mute events
+ * made meanwhile carry it (CrEvent.actor), so every reader can say who
+ * did it; the caller sets it back to NULL when done. */
+void             cr_room_set_actor        (CrRoom     *self,
+                                           const char *admin_name);
 
 /* Mute-all: members (not the owner, not admins) are refused with
  * CR_REASON_MUTED_ALL. admin_name: who did it, NULL or "" for the owner

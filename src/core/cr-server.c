@@ -866,6 +866,9 @@ cr_server_start (CrServer    *self,
   if (self->data_dir != NULL)
     start_files (self);
 
+  /* What the store gave the engine to do at once (mutes to settle). */
+  schedule (self);
+
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OWNER_TOKEN]);
@@ -1280,6 +1283,16 @@ strv_from_names (GPtrArray *names)
   for (guint i = 0; owned != NULL && i < owned->len; i++)
     g_strv_builder_add (builder, owned->pdata[i]);
   return g_strv_builder_end (builder);
+}
+
+GPtrArray *
+cr_server_dup_mutes (CrServer *self)
+{
+  g_return_val_if_fail (CR_IS_SERVER (self), NULL);
+
+  if (self->engine == NULL)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) cr_store_mute_free);
+  return cr_engine_dup_mutes (self->engine, now ());
 }
 
 GStrv

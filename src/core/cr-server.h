@@ -131,6 +131,9 @@ gboolean      cr_server_moderate             (CrServer        *self,
                                               GError         **error);
 /* The admins' names, sorted (empty when the room is not running). */
 GStrv         cr_server_dup_admins           (CrServer *self);
+/* Every mute, sorted by name: CrStoreMute* (until: its end on the wall
+ * clock, 0 until lifted); empty when the room is not running. */
+GPtrArray    *cr_server_dup_mutes            (CrServer *self);
 /* The pinned announcement, NULL when none. */
 char         *cr_server_dup_pin              (CrServer *self);
 gboolean      cr_server_get_mute_all         (CrServer *self);

@@ -40,6 +40,9 @@ typedef enum {
   STMT_RECALL_QUOTES,
   STMT_SEARCH_MATCH,
   STMT_SEARCH_SCAN,
+  STMT_SET_MUTE,
+  STMT_DELETE_MUTE,
+  STMT_LIST_MUTES,
   CR_STORE_N_STMTS
 } StmtId;
 
@@ -58,6 +61,8 @@ struct _CrStore
 
 gboolean  _cr_store_set_db_error      (CrStore        *self,
                                        GError        **error,
+                                       const char     *what);
+void      _cr_store_warn_db_error     (CrStore        *self,
                                        const char     *what);
 gboolean  _cr_store_configure         (CrStore        *self,
                                        GError        **error);

@@ -1,4 +1,5 @@
-/* cr-store.c: accounts, bans, history and settings in one SQLite file
+/* cr-store.c: accounts, history and settings in one SQLite file (bans, admins
+ * and mutes: cr-store-moderation.c)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -103,11 +104,20 @@ static const char * const migrations[] = {
   "CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN"
   "  INSERT INTO events_fts (events_fts, rowid, text) VALUES ('delete', old.seq, old.text);"
   "END;",
+  /* 3 → 4: running a class (issue 15): who acted on a kick, ban or mute
+   * ("" the owner, else the admin), and the mutes, which outlive a restart
+   * (cr-store-moderation.c); until is on the wall clock, 0 until lifted. */
+  "ALTER TABLE events ADD COLUMN actor TEXT NOT NULL DEFAULT '';"
+  "CREATE TABLE mutes ("
+  "  fold    TEXT PRIMARY KEY NOT NULL,"
+  "  name    TEXT NOT NULL,"
+  "  until   INTEGER NOT NULL DEFAULT 0"
+  ") WITHOUT ROWID;",
 };
 
 #define N_STMTS CR_STORE_N_STMTS
 #define EVENT_COLUMNS "seq, time_us, kind, name, text, origin, ref_seq, quote_name, " \
-                      "quote_text, target, recalled"
+                      "quote_text, target, recalled, actor"
 /* Who may see a row: not a private message, or one of its two (?3). */
 #define EVENT_VISIBLE "(target = '' OR name = ?3 OR target = ?3)"
 
@@ -130,7 +140,7 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_DELETE_BAN] = "DELETE FROM bans WHERE fold = ?1",
   [STMT_LIST_BANS] = "SELECT name FROM bans ORDER BY fold",
   [STMT_APPEND_EVENT] = "INSERT INTO events (" EVENT_COLUMNS ") "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
   [STMT_LAST_SEQ] = "SELECT seq FROM events ORDER BY seq DESC LIMIT 1",
   [STMT_EVENTS_AFTER] = "SELECT " EVENT_COLUMNS " FROM events "
                         "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
@@ -148,7 +158,7 @@ static const char * const stmt_sql[N_STMTS] = {
    * instead of sorting every match: 0.4 ms instead of 33 for a word in
    * 10 % of 100 000 messages. */
   [STMT_SEARCH_MATCH] = "SELECT e.seq, e.time_us, e.kind, e.name, e.text, e.origin, e.ref_seq, "
-                        "e.quote_name, e.quote_text, e.target, e.recalled "
+                        "e.quote_name, e.quote_text, e.target, e.recalled, e.actor "
                         "FROM events_fts JOIN events AS e ON e.seq = events_fts.rowid "
                         "WHERE events_fts MATCH ?1 AND e.kind IN (1, 2, 3) AND e.recalled = 0 "
                         "AND (e.target = '' OR e.name = ?3 OR e.target = ?3) "
@@ -159,6 +169,10 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_GET_SETTING] = "SELECT value FROM settings WHERE key = ?1",
   [STMT_SET_SETTING] = "INSERT INTO settings (key, value) VALUES (?1, ?2) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+  [STMT_SET_MUTE] = "INSERT INTO mutes (fold, name, until) VALUES (?1, ?2, ?3) "
+                    "ON CONFLICT (fold) DO UPDATE SET name = excluded.name, until = excluded.until",
+  [STMT_DELETE_MUTE] = "DELETE FROM mutes WHERE fold = ?1",
+  [STMT_LIST_MUTES] = "SELECT name, until FROM mutes ORDER BY fold",
 };
 
 G_DEFINE_QUARK (cr-store-error-quark, cr_store_error)
@@ -192,9 +206,9 @@ _cr_store_set_db_error (CrStore     *self,
 
 /* For the calls without a GError: a failing query there is a bug or a
  * broken disk, worth a warning but not a crash. */
-static void
-warn_db_error (CrStore    *self,
-               const char *what)
+void
+_cr_store_warn_db_error (CrStore    *self,
+                         const char *what)
 {
   g_assert (self != NULL);
 
@@ -355,6 +369,7 @@ _cr_store_event_from_row (sqlite3_stmt *stmt)
   const char *quote_name;
   const char *quote_text;
   const char *target;
+  const char *actor;
   CrEvent *event;
 
   g_assert (stmt != NULL);
@@ -372,10 +387,12 @@ _cr_store_event_from_row (sqlite3_stmt *stmt)
   quote_name = (const char *) sqlite3_column_text (stmt, 7);
   quote_text = (const char *) sqlite3_column_text (stmt, 8);
   target = (const char *) sqlite3_column_text (stmt, 9);
-  if (quote_name == NULL || quote_text == NULL || target == NULL ||
+  actor = (const char *) sqlite3_column_text (stmt, 11);
+  if (quote_name == NULL || quote_text == NULL || target == NULL || actor == NULL ||
       strlen (quote_name) > CR_NAME_MAX_BYTES || strlen (quote_text) > CR_QUOTE_MAX_BYTES ||
       !g_utf8_validate (quote_name, -1, NULL) || !g_utf8_validate (quote_text, -1, NULL) ||
-      (*target != '\0' && cr_name_validate (target, -1, NULL) != CR_REASON_NONE))
+      (*target != '\0' && cr_name_validate (target, -1, NULL) != CR_REASON_NONE) ||
+      (*actor != '\0' && cr_name_validate (actor, -1, NULL) != CR_REASON_NONE))
     return NULL;
 
   /* seq and origin are guint64 stored bit for bit in SQLite's int64. */
@@ -391,6 +408,8 @@ _cr_store_event_from_row (sqlite3_stmt *stmt)
   if (*target != '\0')
     event->target = g_strdup (target);
   event->recalled = sqlite3_column_int (stmt, 10) != 0;
+  if (*actor != '\0')
+    event->actor = g_strdup (actor);
   return event;
 }
 
@@ -415,7 +434,7 @@ _cr_store_collect_events (CrStore      *self,
         g_warning ("%s: skipped a history row that no room writes", self->path);
     }
   if (rc != SQLITE_DONE)
-    warn_db_error (self, "Could not read the history");
+    _cr_store_warn_db_error (self, "Could not read the history");
   return events;
 }
 
@@ -758,66 +777,6 @@ cr_store_check_password (CrStore    *self,
   return cr_store_verify_password (hash, password);
 }
 
-gboolean
-cr_store_set_banned (CrStore     *self,
-                     const char  *fold,
-                     const char  *name,
-                     gboolean     banned,
-                     GError     **error)
-{
-  g_autoptr(CrStoreStmt) stmt = NULL;
-
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (fold != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (banned)
-    {
-      stmt = _cr_store_stmt (self, STMT_SET_BAN);
-      sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, name != NULL ? name : fold, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
-    }
-  else
-    {
-      /* Lifting a ban that is not there is not an error: the wanted state
-       * holds either way. */
-      stmt = _cr_store_stmt (self, STMT_DELETE_BAN);
-      sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
-    }
-
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return _cr_store_set_db_error (self, error,
-                                   banned ? "Could not store a ban" : "Could not lift a ban");
-  return TRUE;
-}
-
-GPtrArray *
-cr_store_list_bans (CrStore *self)
-{
-  g_autoptr(CrStoreStmt) stmt = NULL;
-  GPtrArray *bans;
-  int rc;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  bans = g_ptr_array_new_with_free_func (g_free);
-  stmt = _cr_store_stmt (self, STMT_LIST_BANS);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      const char *name = (const char *) sqlite3_column_text (stmt, 0);
-
-      /* A damaged row bans no name that anyone could use. */
-      if (name != NULL && g_utf8_validate (name, -1, NULL) && *name != '\0')
-        g_ptr_array_add (bans, g_strdup (name));
-      else
-        g_warning ("%s: skipped a ban row that is not a name", self->path);
-    }
-  if (rc != SQLITE_DONE)
-    _cr_store_note_damage (self, CR_STORE_DAMAGE_BANS, "Could not read the bans");
-  return bans;
-}
-
 static gboolean
 insert_event (CrStore        *self,
               const CrEvent  *event,
@@ -841,6 +800,7 @@ insert_event (CrStore        *self,
                      SQLITE_STATIC);
   sqlite3_bind_text (stmt, 10, event->target != NULL ? event->target : "", -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 11, event->recalled ? 1 : 0);
+  sqlite3_bind_text (stmt, 12, event->actor != NULL ? event->actor : "", -1, SQLITE_STATIC);
 
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return _cr_store_set_db_error (self, error, "Could not store an event");
@@ -933,7 +893,7 @@ cr_store_get_last_seq (CrStore *self)
   if (rc == SQLITE_ROW)
     seq = (guint64) sqlite3_column_int64 (stmt, 0);
   else if (rc != SQLITE_DONE)
-    warn_db_error (self, "Could not read the last event");
+    _cr_store_warn_db_error (self, "Could not read the last event");
   return seq;
 }
 
@@ -995,7 +955,7 @@ cr_store_get_setting (CrStore    *self,
       return NULL;
     }
   if (rc != SQLITE_DONE)
-    warn_db_error (self, "Could not read a setting");
+    _cr_store_warn_db_error (self, "Could not read a setting");
   return NULL;
 }
 
@@ -1018,62 +978,4 @@ cr_store_set_setting (CrStore     *self,
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return _cr_store_set_db_error (self, error, "Could not store a setting");
   return TRUE;
-}
-
-gboolean
-cr_store_set_admin (CrStore     *self,
-                    const char  *fold,
-                    const char  *name,
-                    gboolean     admin,
-                    GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (fold != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  /* Rare (the owner appoints by hand): not worth a cached statement. */
-  rc = sqlite3_prepare_v2 (self->db,
-                           admin ? "INSERT INTO admins (fold, name) VALUES (?1, ?2) "
-                                   "ON CONFLICT (fold) DO UPDATE SET name = excluded.name"
-                                 : "DELETE FROM admins WHERE fold = ?1",
-                           -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_text (stmt, 1, fold, -1, SQLITE_STATIC);
-      if (admin)
-        sqlite3_bind_text (stmt, 2, name != NULL ? name : fold, -1, SQLITE_STATIC);
-      rc = sqlite3_step (stmt);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    return _cr_store_set_db_error (self, error, "Could not store an admin");
-  return TRUE;
-}
-
-GPtrArray *
-cr_store_list_admins (CrStore *self)
-{
-  sqlite3_stmt *stmt = NULL;
-  GPtrArray *admins;
-  int rc;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  admins = g_ptr_array_new_with_free_func (g_free);
-  rc = sqlite3_prepare_v2 (self->db, "SELECT name FROM admins ORDER BY fold", -1, &stmt, NULL);
-  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      const char *name = (const char *) sqlite3_column_text (stmt, 0);
-
-      if (name != NULL && g_utf8_validate (name, -1, NULL) && *name != '\0')
-        g_ptr_array_add (admins, g_strdup (name));
-      rc = SQLITE_OK;
-    }
-  if (rc != SQLITE_DONE)
-    warn_db_error (self, "Could not read the admins");
-  sqlite3_finalize (stmt);
-  return admins;
 }

@@ -125,6 +125,25 @@ gboolean   cr_store_set_admin       (CrStore       *self,
                                      GError       **error);
 GPtrArray *cr_store_list_admins     (CrStore       *self);   /* char* names */
 
+/* Mutes (issue 15), keyed by the folded name like bans, so that a mute
+ * outlives a restart: until is when it ends, in µs since the epoch (the
+ * wall clock: a monotonic one starts again with the machine), 0 until
+ * lifted. The list skips rows that no room writes. */
+typedef struct {
+  char   *name;
+  gint64  until;
+} CrStoreMute;
+
+gboolean   cr_store_set_mute        (CrStore       *self,
+                                     const char    *fold,
+                                     const char    *name,
+                                     gboolean       muted,
+                                     gint64         until,
+                                     GError       **error);
+GPtrArray *cr_store_list_mutes      (CrStore       *self);   /* CrStoreMute* */
+void       cr_store_mute_free       (CrStoreMute   *mute);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrStoreMute, cr_store_mute_free)
+
 /* History. Events are appended in seq order; append is durable when it
  * returns (WAL, synchronous=NORMAL survives a process kill). */
 gboolean   cr_store_append_event    (CrStore        *self,

@@ -43,6 +43,7 @@ cr_event_copy (const CrEvent *event)
   copy->quote_text = g_strdup (event->quote_text);
   copy->target = g_strdup (event->target);
   copy->recalled = event->recalled;
+  copy->actor = g_strdup (event->actor);
   return copy;
 }
 
@@ -56,6 +57,7 @@ cr_event_free (CrEvent *event)
   g_free (event->quote_name);
   g_free (event->quote_text);
   g_free (event->target);
+  g_free (event->actor);
   g_free (event);
 }
 

@@ -66,6 +66,7 @@ typedef struct {
   char        *quote_text;  /* and its first line, ≤ CR_QUOTE_MAX_BYTES */
   char        *target;      /* a private message: the one member it is for */
   gboolean     recalled;    /* the text was taken back (text and quote are "") */
+  char        *actor;       /* kick, ban, mute by an admin: the admin (NULL: the owner) */
 } CrEvent;
 
 CrEvent  *cr_event_new   (guint64      seq,
