@@ -1390,6 +1390,7 @@ assert_same_event (const CrEvent *a,
   g_assert_cmpstr (a->quote_name, ==, b->quote_name);
   g_assert_cmpstr (a->quote_text, ==, b->quote_text);
   g_assert_cmpstr (a->target, ==, b->target);
+  g_assert_cmpstr (a->actor, ==, b->actor);
   g_assert_cmpint (a->recalled, ==, b->recalled);
 }
 
@@ -1458,6 +1459,7 @@ test_event_in_place (void)
                                            "你好 🌍\nsecond line", 77);
   g_autoptr(CrEvent) recalled = cr_event_new (10, 5, CR_EVENT_CHAT, "bob", "", 3);
   g_autoptr(CrEvent) recall = cr_event_new (11, 6, CR_EVENT_RECALL, "", "", 12);
+  g_autoptr(CrEvent) kick = cr_event_new (12, 7, CR_EVENT_KICK, "bob", "", 0);
   g_autoptr(GBytes) body = NULL;
 
   reply->ref_seq = 3;
@@ -1466,7 +1468,18 @@ test_event_in_place (void)
   reply->target = g_strdup ("Ürsula");
   recalled->recalled = TRUE;
   recall->ref_seq = 10;
+  kick->actor = g_strdup ("王老师");
 
+  body = cr_body_event (kick);
+  g_assert_true (event_agrees_bytes (body));
+  {
+    g_autoptr(CrEvent) parsed = NULL;
+
+    g_assert_cmpint (cr_event_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                     &parsed), ==, CR_PARSE_OK);
+    g_assert_cmpstr (parsed->actor, ==, "王老师");
+  }
+  g_clear_pointer (&body, g_bytes_unref);
   body = cr_body_event (reply);
   g_assert_true (event_agrees_bytes (body));
   g_clear_pointer (&body, g_bytes_unref);
