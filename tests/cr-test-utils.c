@@ -208,6 +208,86 @@ client_closed (gpointer user_data)
   return cr_client_get_state (CR_CLIENT (user_data)) == CR_CLIENT_CLOSED;
 }
 
+typedef struct
+{
+  guint     pending;
+  JoinWait *waits;
+} JoinAll;
+
+static gboolean
+all_joined (gpointer user_data)
+{
+  JoinAll *all = user_data;
+
+  return all->pending == 0;
+}
+
+static void
+on_one_joined (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  JoinAll *all = g_object_get_data (object, "cr-test-join-all");
+  JoinWait *wait = user_data;
+
+  cr_client_join_finish (CR_CLIENT (object), result, &wait->error);
+  wait->done = TRUE;
+  all->pending--;
+}
+
+GPtrArray *
+cr_test_join_many (const char         *address,
+                   const char * const *names,
+                   guint               timeout_ms)
+{
+  GPtrArray *clients = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n = g_strv_length ((char **) names);
+  JoinAll all = { n, g_new0 (JoinWait, n) };
+
+  /* All started before any is waited for: the joins overlap as a crowd's
+   * do, and the whole takes about one join's time, not n. */
+  for (guint i = 0; i < n; i++)
+    {
+      CrClient *client = cr_client_new ();
+
+      g_object_set_data (G_OBJECT (client), "cr-test-join-all", &all);
+      cr_client_join_async (client, address, names[i], NULL, FALSE, NULL, NULL,
+                            on_one_joined, &all.waits[i]);
+      g_ptr_array_add (clients, client);
+    }
+  if (!cr_test_wait_until (all_joined, &all, timeout_ms))
+    g_error ("%u of %u joins to %s did not finish within %u ms", all.pending, n, address,
+             timeout_ms);
+  for (guint i = 0; i < n; i++)
+    {
+      g_object_set_data (clients->pdata[i], "cr-test-join-all", NULL);
+      if (all.waits[i].error != NULL)
+        g_error ("%s could not join %s: %s", names[i], address, all.waits[i].error->message);
+    }
+  g_free (all.waits);
+  return clients;
+}
+
+static gboolean
+all_closed (gpointer user_data)
+{
+  GPtrArray *clients = user_data;
+
+  for (guint i = 0; i < clients->len; i++)
+    if (cr_client_get_state (clients->pdata[i]) != CR_CLIENT_CLOSED)
+      return FALSE;
+  return TRUE;
+}
+
+void
+cr_test_leave_many (GPtrArray *clients)
+{
+  for (guint i = 0; i < clients->len; i++)
+    cr_client_leave (clients->pdata[i]);
+  cr_test_assert_wait (all_closed, clients, 3000 + 20 * clients->len);
+  g_ptr_array_unref (clients);
+}
+
 void
 cr_test_leave_and_free (CrClient *client)
 {

@@ -123,6 +123,14 @@ void       cr_test_assert_event        (GListModel    *messages,
 
 /* Leave and wait for CLOSED (≤ 3 s), then drop the reference. */
 void       cr_test_leave_and_free      (CrClient    *client);
+/* Joins as each of names at once (no password) and waits for them all
+ * (≤ timeout_ms); every join must succeed. The clients, in names' order. */
+GPtrArray *cr_test_join_many           (const char         *address,
+                                        const char * const *names,
+                                        guint               timeout_ms);
+/* Every client leaves at once; waits until all are closed, then unrefs
+ * the array. */
+void       cr_test_leave_many          (GPtrArray   *clients);
 
 /* The chat rows (CHAT, OWNER_CHAT) of a messages model. */
 guint      cr_test_count_text          (GListModel  *messages,
