@@ -27,6 +27,12 @@ on_wait_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_wait_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean
 cr_test_wait_until (CrTestCondition  condition,
                     gpointer         user_data,
@@ -34,15 +40,31 @@ cr_test_wait_until (CrTestCondition  condition,
 {
   GMainContext *context = g_main_context_ref_thread_default ();
   GSource *timeout = g_timeout_source_new (timeout_ms);
+  GSource *tick = NULL;
   gboolean timed_out = FALSE;
   gboolean ok = FALSE;
 
   g_source_set_callback (timeout, on_wait_timeout, &timed_out, NULL);
   g_source_attach (timeout, context);
+  /* A condition may come true off this context: a thread's reply, a child
+   * reaped by GLib's worker thread (GSubprocess), which wake nothing here.
+   * Without a tick the loop slept until the timeout (5 s for each child
+   * cr_test_child_free ended); with it the condition is seen within 10 ms. */
+  if (condition != NULL)
+    {
+      tick = g_timeout_source_new (10);
+      g_source_set_callback (tick, on_wait_tick, NULL, NULL);
+      g_source_attach (tick, context);
+    }
 
   while (!(ok = (condition != NULL && condition (user_data))) && !timed_out)
     g_main_context_iteration (context, TRUE);
 
+  if (tick != NULL)
+    {
+      g_source_destroy (tick);
+      g_source_unref (tick);
+    }
   g_source_destroy (timeout);
   g_source_unref (timeout);
   g_main_context_unref (context);
