@@ -123,8 +123,9 @@ void       cr_test_assert_event        (GListModel    *messages,
 
 /* Leave and wait for CLOSED (≤ 3 s), then drop the reference. */
 void       cr_test_leave_and_free      (CrClient    *client);
-/* Joins as each of names at once (no password) and waits for them all
- * (≤ timeout_ms); every join must succeed. The clients, in names' order. */
+/* Joins as each of names (no password), several at a time, and waits for
+ * them all; each join may take timeout_ms and must succeed. The clients,
+ * in names' order. */
 GPtrArray *cr_test_join_many           (const char         *address,
                                         const char * const *names,
                                         guint               timeout_ms);
