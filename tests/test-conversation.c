@@ -20,77 +20,8 @@
 #include "cr-server.h"
 #include "cr-server-private.h"
 #include "cr-store.h"
+#include "cr-test-net.h"
 #include "cr-test-utils.h"
-
-/* A classroom member by hand ------------------------------------------ */
-
-typedef struct
-{
-  CrTestSocket   *sock;
-  GSocketAddress *server;
-  GPtrArray      *lines;    /* char*, everything received after OK */
-} Classic;
-
-static Classic *
-classic_join (CrTestRoom *room,
-              const char *name)
-{
-  Classic *classic = g_new0 (Classic, 1);
-  g_autofree char *join = g_strdup_printf ("N %s", name);
-  g_autofree char *answer = NULL;
-
-  classic->sock = cr_test_socket_new ("127.0.0.1");
-  classic->server = g_object_ref (room->socket_address);
-  classic->lines = g_ptr_array_new_with_free_func (g_free);
-  cr_test_socket_send_text (classic->sock, classic->server, join);
-  answer = cr_test_socket_receive_text (classic->sock, 3000);
-  g_assert_cmpstr (answer, ==, "OK");
-  return classic;
-}
-
-static void
-classic_pump (Classic *classic)
-{
-  char *line;
-
-  while ((line = cr_test_socket_receive_text (classic->sock, 0)) != NULL)
-    g_ptr_array_add (classic->lines, line);
-}
-
-static gboolean
-classic_has_line (Classic    *classic,
-                  const char *needle)
-{
-  classic_pump (classic);
-  for (guint i = 0; i < classic->lines->len; i++)
-    if (strstr (classic->lines->pdata[i], needle) != NULL)
-      return TRUE;
-  return FALSE;
-}
-
-typedef struct
-{
-  Classic    *classic;
-  const char *needle;
-} ClassicWait;
-
-static gboolean
-classic_line_came (gpointer user_data)
-{
-  ClassicWait *wait = user_data;
-
-  return classic_has_line (wait->classic, wait->needle);
-}
-
-static void
-classic_free (Classic *classic)
-{
-  cr_test_socket_send_text (classic->sock, classic->server, "Q x");
-  cr_test_socket_free (classic->sock);
-  g_object_unref (classic->server);
-  g_ptr_array_unref (classic->lines);
-  g_free (classic);
-}
 
 /* Waiting ------------------------------------------------------------- */
 
@@ -311,7 +242,7 @@ test_reply (void)
   g_autoptr(CrClient) bob = NULL;
   g_autoptr(CrClient) carol = NULL;
   g_autoptr(GError) error = NULL;
-  Classic *dave;
+  CrTestClassic *dave;
   CrMessage *original, *reply, *seen, *bad;
   Row row = { 0 };
 
@@ -319,7 +250,7 @@ test_reply (void)
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
   bob = cr_test_join (room.address, "bob", NULL, FALSE, 0, NULL);
   carol = cr_test_join (room.address, "carol", NULL, FALSE, 0, NULL);
-  dave = classic_join (&room, "dave");
+  dave = cr_test_classic_join (room.socket_address, "dave", 3000);
 
   original = say (alice, "the plan\nand a second line");
   wait_text (bob, "the plan\nand a second line");
@@ -348,11 +279,7 @@ test_reply (void)
                    ==, "the plan\nand a second line");
 
   /* A classic member: a plain line that quotes (the room speaks zh_CN). */
-  {
-    ClassicWait wait = { dave, "bob 说 :「alice：the plan」agreed" };
-
-    cr_test_assert_wait (classic_line_came, &wait, 5000);
-  }
+  cr_test_classic_wait_line (dave, "bob 说 :「alice：the plan」agreed", 5000);
 
   /* The store keeps the reference. */
   g_assert_true (read_row (&room, cr_message_get_seq (reply), &row));
@@ -369,7 +296,7 @@ test_reply (void)
   cr_test_run_for (200);
   g_assert_null (find_text (alice, "to nothing"));
 
-  classic_free (dave);
+  cr_test_classic_leave (dave);
   cr_test_leave_and_free (g_steal_pointer (&carol));
   cr_test_leave_and_free (g_steal_pointer (&bob));
   cr_test_leave_and_free (g_steal_pointer (&alice));
@@ -386,7 +313,7 @@ test_recall (void)
   g_autoptr(CrClient) bob = NULL;
   g_autoptr(CrClient) erin = NULL;
   g_autoptr(GError) error = NULL;
-  Classic *dave;
+  CrTestClassic *dave;
   CrMessage *oops, *seen, *later, *later_bob, *reply;
   guint64 oops_seq, later_seq;
   Row row = { 0 };
@@ -394,7 +321,7 @@ test_recall (void)
   cr_test_room_start (&room, "127.0.0.1");
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
   bob = cr_test_join (room.address, "bob", NULL, FALSE, 0, NULL);
-  dave = classic_join (&room, "dave");
+  dave = cr_test_classic_join (room.socket_address, "dave", 3000);
 
   oops = say (alice, "oops wrongwindow password");
   oops_seq = cr_message_get_seq (oops);
@@ -423,11 +350,7 @@ test_recall (void)
 
     g_assert_cmpstr (shown, ==, expected);
   }
-  {
-    ClassicWait wait = { dave, "alice 撤回了一条消息" };
-
-    cr_test_assert_wait (classic_line_came, &wait, 5000);
-  }
+  cr_test_classic_wait_line (dave, "alice 撤回了一条消息", 5000);
   g_assert_true (read_row (&room, oops_seq, &row));
   g_assert_cmpstr (row.text, ==, "");
   g_assert_cmpint (row.recalled, ==, 1);
@@ -481,7 +404,7 @@ test_recall (void)
   g_assert_true (cr_message_get_recalled (cr_client_find_message (erin, oops_seq)));
   g_assert_true (cr_message_get_recalled (cr_client_find_message (erin, later_seq)));
 
-  classic_free (dave);
+  cr_test_classic_leave (dave);
   cr_test_leave_and_free (g_steal_pointer (&erin));
   cr_test_leave_and_free (g_steal_pointer (&bob));
   cr_test_leave_and_free (g_steal_pointer (&alice));
@@ -509,7 +432,7 @@ test_private (void)
   g_autoptr(CrClient) carol = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) owner_saw = g_ptr_array_new_with_free_func (g_free);
-  Classic *dave;
+  CrTestClassic *dave;
   CrMessage *psst, *seen, *to_dave, *nobody;
 
   cr_test_room_start (&room, "127.0.0.1");
@@ -517,7 +440,7 @@ test_private (void)
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
   bob = cr_test_join (room.address, "bob", NULL, FALSE, 0, NULL);
   carol = cr_test_join (room.address, "carol", NULL, FALSE, 0, NULL);
-  dave = classic_join (&room, "dave");
+  dave = cr_test_classic_join (room.socket_address, "dave", 3000);
 
   psst = cr_client_send_private (alice, "bob", "psst, only for bob", &error);
   g_assert_no_error (error);
@@ -533,13 +456,9 @@ test_private (void)
    * would have had the private one. */
   say (alice, "now to everyone");
   wait_text (carol, "now to everyone");
-  {
-    ClassicWait wait = { dave, "alice 说 :now to everyone" };
-
-    cr_test_assert_wait (classic_line_came, &wait, 5000);
-  }
+  cr_test_classic_wait_line (dave, "alice 说 :now to everyone", 5000);
   g_assert_false (model_contains (carol, "psst"));
-  g_assert_false (classic_has_line (dave, "psst"));
+  g_assert_false (cr_test_classic_has_line (dave, "psst"));
   /* The owner's view (the server's events) does not show it. */
   for (guint i = 0; i < owner_saw->len; i++)
     g_assert_null (strstr (owner_saw->pdata[i], "psst"));
@@ -548,11 +467,7 @@ test_private (void)
   to_dave = cr_client_send_private (alice, "dave", "hello dave", &error);
   g_assert_no_error (error);
   cr_test_assert_wait (message_sent, to_dave, 5000);
-  {
-    ClassicWait wait = { dave, "alice 悄悄对你说 :hello dave" };
-
-    cr_test_assert_wait (classic_line_came, &wait, 5000);
-  }
+  cr_test_classic_wait_line (dave, "alice 悄悄对你说 :hello dave", 5000);
   cr_test_run_for (200);
   g_assert_false (model_contains (carol, "hello dave"));
   g_assert_false (model_contains (bob, "hello dave"));
@@ -592,7 +507,7 @@ test_private (void)
     g_assert_false (model_contains (carol, "psst"));
   }
 
-  classic_free (dave);
+  cr_test_classic_leave (dave);
   cr_test_leave_and_free (g_steal_pointer (&carol));
   cr_test_leave_and_free (g_steal_pointer (&bob));
   cr_test_leave_and_free (g_steal_pointer (&alice));
