@@ -14,13 +14,10 @@
 #include "cr-test-utils.h"
 #include "cr-test-ui.h"
 
-typedef gboolean (*Match) (GtkWidget     *widget,
-                           gconstpointer  data);
-
-static GtkWidget *
-find (GtkWidget     *widget,
-      Match          match,
-      gconstpointer  data)
+GtkWidget *
+cr_test_ui_find (GtkWidget     *widget,
+                 CrTestUiMatch  match,
+                 gconstpointer  data)
 {
   if (match (widget, data))
     return widget;
@@ -29,7 +26,7 @@ find (GtkWidget     *widget,
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find (child, match, data);
+      GtkWidget *found = cr_test_ui_find (child, match, data);
 
       if (found != NULL)
         return found;
@@ -132,42 +129,42 @@ GtkWidget *
 cr_test_ui_find_type (GtkWidget *root,
                       GType      type)
 {
-  return find (root, is_type, GSIZE_TO_POINTER (type));
+  return cr_test_ui_find (root, is_type, GSIZE_TO_POINTER (type));
 }
 
 GtkWidget *
 cr_test_ui_find_label (GtkWidget  *root,
                        const char *text)
 {
-  return find (root, is_label, text);
+  return cr_test_ui_find (root, is_label, text);
 }
 
 GtkWidget *
 cr_test_ui_find_label_containing (GtkWidget  *root,
                                   const char *needle)
 {
-  return find (root, is_label_containing, needle);
+  return cr_test_ui_find (root, is_label_containing, needle);
 }
 
 gboolean
 cr_test_ui_has_label (GtkWidget  *root,
                       const char *text)
 {
-  return find (root, is_visible_label, text) != NULL;
+  return cr_test_ui_find (root, is_visible_label, text) != NULL;
 }
 
 GtkWidget *
 cr_test_ui_find_button (GtkWidget  *root,
                         const char *label)
 {
-  return find (root, is_button, label);
+  return cr_test_ui_find (root, is_button, label);
 }
 
 GtkWidget *
 cr_test_ui_find_icon_button (GtkWidget  *root,
                              const char *icon_name)
 {
-  return find (root, is_icon_button, icon_name);
+  return cr_test_ui_find (root, is_icon_button, icon_name);
 }
 
 CrMessageRow *
@@ -176,7 +173,7 @@ cr_test_ui_find_row (GtkWidget  *root,
                      const char *text)
 {
   RowMatch match = { message, text };
-  GtkWidget *row = find (root, is_message_row, &match);
+  GtkWidget *row = cr_test_ui_find (root, is_message_row, &match);
 
   return row != NULL ? CR_MESSAGE_ROW (row) : NULL;
 }

@@ -43,7 +43,14 @@ void       cr_test_ui_require_display     (void);
 /* Whether the run is the Chinese one (LANGUAGE=zh_CN, tests/meson.build). */
 gboolean   cr_test_ui_in_chinese          (void);
 
-/* Depth first from root (root included); the first match or NULL. */
+/* Depth first from root (root included); the first widget match says
+ * TRUE of, or NULL. */
+typedef gboolean (*CrTestUiMatch) (GtkWidget     *widget,
+                                   gconstpointer  data);
+GtkWidget *cr_test_ui_find                (GtkWidget    *root,
+                                           CrTestUiMatch match,
+                                           gconstpointer data);
+/* The same, for the first of a type. */
 GtkWidget *cr_test_ui_find_type           (GtkWidget    *root,
                                            GType         type);
 /* A label whose text is text, shown or not. */

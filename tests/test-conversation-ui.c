@@ -229,23 +229,17 @@ focus_row (Fixture   *fixture,
 
 /* --- replies ------------------------------------------------------------- */
 
+static gboolean
+is_quote_button (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  return GTK_IS_BUTTON (widget) && gtk_widget_has_css_class (widget, "quote");
+}
+
 static GtkWidget *
 find_quote_button (GtkWidget *widget)
 {
-  if (GTK_IS_BUTTON (widget) && gtk_widget_has_css_class (widget, "quote"))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *button = find_quote_button (child);
-
-      if (button != NULL)
-        return button;
-    }
-
-  return NULL;
+  return cr_test_ui_find (widget, is_quote_button, NULL);
 }
 
 static void

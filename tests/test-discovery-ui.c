@@ -29,24 +29,20 @@
 #define WAIT_MS 10000
 
 /* The row of the room list titled title, if shown. */
+static gboolean
+is_room_row (GtkWidget     *widget,
+             gconstpointer  title)
+{
+  return ADW_IS_ACTION_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0 &&
+         gtk_widget_get_mapped (widget);
+}
+
 static GtkWidget *
 find_room_row (GtkWidget  *widget,
                const char *title)
 {
-  if (ADW_IS_ACTION_ROW (widget) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0 &&
-      gtk_widget_get_mapped (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_room_row (child, title);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return cr_test_ui_find (widget, is_room_row, title);
 }
 
 static void

@@ -284,6 +284,26 @@ fixture_teardown (Fixture *f)
   g_free (f->scratch);
 }
 
+/* A file of size bytes (made from seed) named name in the scratch folder,
+ * shared through files: its path; its id (the SHA-256) in *id when asked. */
+static char *
+share_file (Fixture       *f,
+            CrFileClient  *files,
+            const char    *name,
+            guint64        size,
+            guint          seed,
+            char         **id)
+{
+  g_autoptr(GError) error = NULL;
+  char *source = make_file (f->scratch, name, size, seed);
+
+  if (id != NULL)
+    *id = file_sha256 (source);
+  g_assert_true (upload (files, source, NULL, &error));
+  g_assert_no_error (error);
+  return source;
+}
+
 /* Names -------------------------------------------------------------- */
 
 static void
@@ -389,12 +409,8 @@ test_share_download (void)
   Op op = { 0 };
 
   fixture_setup (&f);
-  source = make_file (f.scratch, "big.bin", 50 * MB, 1);
-  source_sum = file_sha256 (source);
-
   alice_files = file_client_of (f.alice);
-  g_assert_true (upload (alice_files, source, NULL, &error));
-  g_assert_no_error (error);
+  source = share_file (&f, alice_files, "big.bin", 50 * MB, 1, &source_sum);
 
   /* Everyone sees the share; the row says who, what and how big. */
   assert_file_row (f.bob, CR_EVENT_FILE, "big.bin");
@@ -450,10 +466,8 @@ test_resume (void)
 
   fixture_setup (&f);
   room_files = cr_server_get_files (f.room.server);
-  source = make_file (f.scratch, "half.bin", 50 * MB, 2);
-  id = file_sha256 (source);
   alice_files = file_client_of (f.alice);
-  g_assert_true (upload (alice_files, source, NULL, &error));
+  source = share_file (&f, alice_files, "half.bin", 50 * MB, 2, &id);
 
   bob_files = file_client_of (f.bob);
   dest = g_build_filename (f.scratch, "half-got.bin", NULL);
@@ -565,10 +579,8 @@ test_corrupt_chunk (void)
   Op op = { 0 };
 
   fixture_setup (&f);
-  source = make_file (f.scratch, "c.bin", 4 * MB, 5);
-  id = file_sha256 (source);
   alice_files = file_client_of (f.alice);
-  g_assert_true (upload (alice_files, source, NULL, &error));
+  source = share_file (&f, alice_files, "c.bin", 4 * MB, 5, &id);
 
   cr_files_corrupt_chunk_once (cr_server_get_files (f.room.server), 3);
   bob_files = file_client_of (f.bob);
@@ -968,9 +980,8 @@ test_classic_line (void)
   answer = cr_test_socket_receive_text (carol, 3000);
   g_assert_cmpstr (answer, ==, "OK");
 
-  source = make_file (f.scratch, "report.pdf", 1200 * 1000, 12);
   alice_files = file_client_of (f.alice);
-  g_assert_true (upload (alice_files, source, NULL, &error));
+  source = share_file (&f, alice_files, "report.pdf", 1200 * 1000, 12, NULL);
 
   deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
   while (g_get_monotonic_time () < deadline)
@@ -1002,10 +1013,8 @@ test_restart (void)
   Op op = { 0 };
 
   fixture_setup (&f);
-  source = make_file (f.scratch, "keep.txt", 3 * MB, 13);
-  id = file_sha256 (source);
   alice_files = file_client_of (f.alice);
-  g_assert_true (upload (alice_files, source, NULL, &error));
+  source = share_file (&f, alice_files, "keep.txt", 3 * MB, 13, &id);
   assert_file_row (f.bob, CR_EVENT_FILE, "keep.txt");
 
   cr_test_leave_and_free (g_steal_pointer (&f.alice));
@@ -1544,11 +1553,8 @@ test_ip_cap (void)
 
   fixture_setup (&f);
   room_files = cr_server_get_files (f.room.server);
-  source = make_file (f.scratch, "c.bin", 8 * MB, 24);
-  id = file_sha256 (source);
   alice_files = file_client_of (f.alice);
-  g_assert_true (upload (alice_files, source, NULL, &error));
-  g_assert_no_error (error);
+  source = share_file (&f, alice_files, "c.bin", 8 * MB, 24, &id);
 
   g_socket_client_set_local_address (flooder, local);
   for (guint i = 0; i < 100; i++)

@@ -56,24 +56,19 @@ typedef struct {
 
 /* The room name's row, on the room's tab (the members' tab has an entry
  * row of its own: the pinned announcement). */
+static gboolean
+is_room_name_row (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  return ADW_IS_ENTRY_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)),
+                    _("Room name")) == 0;
+}
+
 static GtkWidget *
 find_room_name_row (GtkWidget *widget)
 {
-  if (ADW_IS_ENTRY_ROW (widget) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)),
-                 _("Room name")) == 0)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_room_name_row (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return cr_test_ui_find (widget, is_room_name_row, NULL);
 }
 
 static CrOwnerMemberRow *
@@ -594,23 +589,18 @@ tab_shown (gpointer data)
   return g_strcmp0 (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (stack)), c->name) == 0;
 }
 
+static gboolean
+is_switcher_button (GtkWidget     *widget,
+                    gconstpointer  label)
+{
+  return GTK_IS_TOGGLE_BUTTON (widget) && cr_test_ui_has_label (widget, label);
+}
+
 static GtkWidget *
 find_switcher_button (GtkWidget  *widget,
                       const char *label)
 {
-  if (GTK_IS_TOGGLE_BUTTON (widget) && cr_test_ui_has_label (widget, label))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_switcher_button (child, label);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return cr_test_ui_find (widget, is_switcher_button, label);
 }
 
 static void
@@ -794,20 +784,7 @@ static GtkWidget *
 find_apply_button (GtkWidget *widget)
 {
   /* AdwEntryRow's ✓ (libadwaita 1.2: adw-entry-row.ui). */
-  if (GTK_IS_BUTTON (widget) &&
-      g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), "adw-entry-apply-symbolic") == 0)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_apply_button (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return cr_test_ui_find_icon_button (widget, "adw-entry-apply-symbolic");
 }
 
 static void
@@ -917,24 +894,19 @@ test_this_computer (Fixture       *fixture,
 }
 
 /* The action row titled title, anywhere inside widget. */
+static gboolean
+is_action_row (GtkWidget     *widget,
+               gconstpointer  title)
+{
+  return ADW_IS_ACTION_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
 static AdwActionRow *
 find_action_row (GtkWidget  *widget,
                  const char *title)
 {
-  if (ADW_IS_ACTION_ROW (widget) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
-    return ADW_ACTION_ROW (widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      AdwActionRow *found = find_action_row (child, title);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return ADW_ACTION_ROW (cr_test_ui_find (widget, is_action_row, title));
 }
 
 /* Issue 12: the owner reads the room key's fingerprint aloud from the
@@ -1145,24 +1117,19 @@ rows_counted (gpointer data)
   return names->len == c->n;
 }
 
+static gboolean
+is_action_button (GtkWidget     *widget,
+                  gconstpointer  action)
+{
+  return GTK_IS_BUTTON (widget) &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0;
+}
+
 static GtkWidget *
 find_action_button (GtkWidget  *widget,
                     const char *action)
 {
-  if (GTK_IS_BUTTON (widget) &&
-      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_action_button (child, action);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return cr_test_ui_find (widget, is_action_button, action);
 }
 
 /* Whether widget is on screen in its scrolled window as it is scrolled

@@ -1187,29 +1187,11 @@ test_muted_composer (Fixture       *fixture,
 
 /* Issue 15: the pinned announcement shows as a banner above the chat
  * until removed; under mute-all the composer says why and Send is off. */
-static GtkWidget *
-find_label_widget (GtkWidget  *widget,
-                   const char *text)
-{
-  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label_widget (child, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 pin_banner_shown (CrChatPage *chat,
                   const char *text)
 {
-  GtkWidget *label = find_label_widget (GTK_WIDGET (chat), text);
+  GtkWidget *label = cr_test_ui_find_label (GTK_WIDGET (chat), text);
   GtkWidget *revealer = label != NULL ? gtk_widget_get_ancestor (label, GTK_TYPE_REVEALER) : NULL;
 
   return revealer != NULL && gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)) &&
