@@ -394,6 +394,18 @@ cr_test_has_member (GListModel *members,
   return FALSE;
 }
 
+gboolean
+cr_test_message_sent (gpointer message)
+{
+  return cr_message_get_state (CR_MESSAGE (message)) == CR_MESSAGE_SENT;
+}
+
+gboolean
+cr_test_message_failed (gpointer message)
+{
+  return cr_message_get_state (CR_MESSAGE (message)) == CR_MESSAGE_FAILED;
+}
+
 /* ------------------------------------------------------------------ */
 /* Raw sockets                                                        */
 

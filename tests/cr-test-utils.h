@@ -142,6 +142,10 @@ gboolean   cr_test_has_event           (GListModel  *messages,
                                         const char  *name);
 gboolean   cr_test_has_member          (GListModel  *members,
                                         const char  *name);
+/* Conditions for cr_test_assert_wait on a CrMessage: sent (the room has
+ * it), failed. */
+gboolean   cr_test_message_sent        (gpointer     message);
+gboolean   cr_test_message_failed      (gpointer     message);
 
 /* Raw UDP sockets (the classroom programs, spoofers, silent peers) ---- */
 

@@ -25,18 +25,6 @@
 
 /* Waiting ------------------------------------------------------------- */
 
-static gboolean
-message_sent (gpointer user_data)
-{
-  return cr_message_get_state (CR_MESSAGE (user_data)) == CR_MESSAGE_SENT;
-}
-
-static gboolean
-message_failed (gpointer user_data)
-{
-  return cr_message_get_state (CR_MESSAGE (user_data)) == CR_MESSAGE_FAILED;
-}
-
 /* The row (chat or owner's) whose text is text, NULL when none. */
 static CrMessage *
 find_text (CrClient   *client,
@@ -111,7 +99,7 @@ say (CrClient   *client,
   CrMessage *message = cr_client_send (client, text, &error);
 
   g_assert_no_error (error);
-  cr_test_assert_wait (message_sent, message, 5000);
+  cr_test_assert_wait (cr_test_message_sent, message, 5000);
   return message;
 }
 
@@ -259,7 +247,7 @@ test_reply (void)
   g_assert_no_error (error);
   /* At once: what it answers (the quote from our own row). */
   g_assert_cmpuint (cr_message_get_reply_to (reply), ==, cr_message_get_seq (original));
-  cr_test_assert_wait (message_sent, reply, 5000);
+  cr_test_assert_wait (cr_test_message_sent, reply, 5000);
   /* The room's quote: the sender and the first line. */
   g_assert_cmpstr (cr_message_get_quote_name (reply), ==, "alice");
   g_assert_cmpstr (cr_message_get_quote_text (reply), ==, "the plan");
@@ -291,7 +279,7 @@ test_reply (void)
   /* A reply to a message the room does not have: refused, said why. */
   bad = cr_client_reply (bob, 987654, "to nothing", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_failed, bad, 5000);
+  cr_test_assert_wait (cr_test_message_failed, bad, 5000);
   g_assert_cmpint (cr_message_get_failure (bad), ==, CR_REASON_NO_SUCH_MESSAGE);
   cr_test_run_for (200);
   g_assert_null (find_text (alice, "to nothing"));
@@ -329,7 +317,7 @@ test_recall (void)
   /* A reply quotes it: the quote must go too. */
   reply = cr_client_reply (bob, oops_seq, "what?", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_sent, reply, 5000);
+  cr_test_assert_wait (cr_test_message_sent, reply, 5000);
   g_assert_cmpuint (index_count (&room, "wrongwindow"), ==, 1);
 
   /* Within the window: gone from every member's model and from the store. */
@@ -445,7 +433,7 @@ test_private (void)
   psst = cr_client_send_private (alice, "bob", "psst, only for bob", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cr_message_get_target (psst), ==, "bob");
-  cr_test_assert_wait (message_sent, psst, 5000);
+  cr_test_assert_wait (cr_test_message_sent, psst, 5000);
   g_assert_cmpstr (cr_message_get_peer (psst, "alice"), ==, "bob");
 
   seen = wait_text (bob, "psst, only for bob");
@@ -466,7 +454,7 @@ test_private (void)
   /* To a classic member: a direct line to it alone. */
   to_dave = cr_client_send_private (alice, "dave", "hello dave", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_sent, to_dave, 5000);
+  cr_test_assert_wait (cr_test_message_sent, to_dave, 5000);
   cr_test_classic_wait_line (dave, "alice 悄悄对你说 :hello dave", 5000);
   cr_test_run_for (200);
   g_assert_false (model_contains (carol, "hello dave"));
@@ -475,7 +463,7 @@ test_private (void)
   /* To nobody: refused. */
   nobody = cr_client_send_private (alice, "zed", "anyone?", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_failed, nobody, 5000);
+  cr_test_assert_wait (cr_test_message_failed, nobody, 5000);
   g_assert_cmpint (cr_message_get_failure (nobody), ==, CR_REASON_NO_SUCH_MEMBER);
 
   /* The target comes back: the message is still there for it, and a
@@ -630,7 +618,7 @@ test_search (void)
   say (bob, "nothing to see here");
   secret = cr_client_send_private (alice, "bob", "secret 图书馆 brown plan", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_sent, secret, 5000);
+  cr_test_assert_wait (cr_test_message_sent, secret, 5000);
 
   /* An English word, any case. */
   results = search (carol, "BROWN", &more, &error);
@@ -808,7 +796,7 @@ test_cli (void)
   g_assert_cmpstr (cr_message_get_target (wait_text (bob, "just you")), ==, "bob");
   psst = cr_client_send_private (bob, "alice", "and you", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_sent, psst, 5000);
+  cr_test_assert_wait (cr_test_message_sent, psst, 5000);
   cr_test_child_expect (cli, "[private] bob: and you", 5000);
 
   /* A recall of someone else's message is refused, in words. */
