@@ -27,6 +27,12 @@ on_wait_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_wait_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean
 cr_test_wait_until (CrTestCondition  condition,
                     gpointer         user_data,
@@ -34,15 +40,31 @@ cr_test_wait_until (CrTestCondition  condition,
 {
   GMainContext *context = g_main_context_ref_thread_default ();
   GSource *timeout = g_timeout_source_new (timeout_ms);
+  GSource *tick = NULL;
   gboolean timed_out = FALSE;
   gboolean ok = FALSE;
 
   g_source_set_callback (timeout, on_wait_timeout, &timed_out, NULL);
   g_source_attach (timeout, context);
+  /* A condition may come true off this context: a thread's reply, a child
+   * reaped by GLib's worker thread (GSubprocess), which wake nothing here.
+   * Without a tick the loop slept until the timeout (5 s for each child
+   * cr_test_child_free ended); with it the condition is seen within 10 ms. */
+  if (condition != NULL)
+    {
+      tick = g_timeout_source_new (10);
+      g_source_set_callback (tick, on_wait_tick, NULL, NULL);
+      g_source_attach (tick, context);
+    }
 
   while (!(ok = (condition != NULL && condition (user_data))) && !timed_out)
     g_main_context_iteration (context, TRUE);
 
+  if (tick != NULL)
+    {
+      g_source_destroy (tick);
+      g_source_unref (tick);
+    }
   g_source_destroy (timeout);
   g_source_unref (timeout);
   g_main_context_unref (context);
@@ -208,6 +230,104 @@ client_closed (gpointer user_data)
   return cr_client_get_state (CR_CLIENT (user_data)) == CR_CLIENT_CLOSED;
 }
 
+/* Joins in flight at once in cr_test_join_many: enough to overlap the
+ * round trips, few enough that a loaded machine answers each in time. */
+#define JOIN_WINDOW 16
+
+typedef struct
+{
+  const char         *address;
+  const char * const *names;
+  guint               n;
+  guint               started;
+  guint               finished;
+  guint               timeout_ms;
+  GPtrArray          *clients;
+  JoinWait           *waits;
+} JoinAll;
+
+static void join_next (JoinAll *all);
+
+static gboolean
+all_joined (gpointer user_data)
+{
+  JoinAll *all = user_data;
+
+  return all->finished == all->n;
+}
+
+static void
+on_one_joined (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  JoinAll *all = user_data;
+  guint i;
+
+  g_assert_true (g_ptr_array_find (all->clients, object, &i));
+  cr_client_join_finish (CR_CLIENT (object), result, &all->waits[i].error);
+  all->waits[i].done = TRUE;
+  all->finished++;
+  join_next (all);
+}
+
+static void
+join_next (JoinAll *all)
+{
+  while (all->started < all->n && all->started - all->finished < JOIN_WINDOW)
+    {
+      CrClient *client = cr_client_new ();
+
+      cr_client_set_timing (client, 0, 0, all->timeout_ms);
+      g_ptr_array_add (all->clients, client);
+      cr_client_join_async (client, all->address, all->names[all->started++], NULL, FALSE,
+                            NULL, NULL, on_one_joined, all);
+    }
+}
+
+GPtrArray *
+cr_test_join_many (const char         *address,
+                   const char * const *names,
+                   guint               timeout_ms)
+{
+  guint n = g_strv_length ((char **) names);
+  JoinAll all = { address, names, n, 0, 0, timeout_ms,
+                  g_ptr_array_new_with_free_func (g_object_unref), g_new0 (JoinWait, n) };
+  guint limit = timeout_ms * (n / JOIN_WINDOW + 1) + 3000;
+
+  /* Up to JOIN_WINDOW at once: the joins overlap as a crowd's do, and the
+   * whole takes a fraction of n joins one after the other. */
+  join_next (&all);
+  if (!cr_test_wait_until (all_joined, &all, limit))
+    g_error ("%u of %u joins to %s did not finish within %u ms", n - all.finished, n, address,
+             limit);
+  for (guint i = 0; i < n; i++)
+    if (all.waits[i].error != NULL)
+      g_error ("%s could not join %s: %s", names[i], address, all.waits[i].error->message);
+  g_free (all.waits);
+  return all.clients;
+}
+
+static gboolean
+all_closed (gpointer user_data)
+{
+  GPtrArray *clients = user_data;
+
+  for (guint i = 0; i < clients->len; i++)
+    if (cr_client_get_state (clients->pdata[i]) != CR_CLIENT_CLOSED)
+      return FALSE;
+  return TRUE;
+}
+
+void
+cr_test_leave_many (GPtrArray *clients)
+{
+  for (guint i = 0; i < clients->len; i++)
+    cr_client_leave (clients->pdata[i]);
+  cr_test_assert_wait (all_closed, clients, 3000 + 20 * clients->len);
+  g_ptr_array_unref (clients);
+}
+
 void
 cr_test_leave_and_free (CrClient *client)
 {
@@ -272,6 +392,18 @@ cr_test_has_member (GListModel *members,
         return TRUE;
     }
   return FALSE;
+}
+
+gboolean
+cr_test_message_sent (gpointer message)
+{
+  return cr_message_get_state (CR_MESSAGE (message)) == CR_MESSAGE_SENT;
+}
+
+gboolean
+cr_test_message_failed (gpointer message)
+{
+  return cr_message_get_state (CR_MESSAGE (message)) == CR_MESSAGE_FAILED;
 }
 
 /* ------------------------------------------------------------------ */

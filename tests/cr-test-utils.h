@@ -130,6 +130,15 @@ void       cr_test_assert_event        (GListModel    *messages,
 
 /* Leave and wait for CLOSED (≤ 3 s), then drop the reference. */
 void       cr_test_leave_and_free      (CrClient    *client);
+/* Joins as each of names (no password), several at a time, and waits for
+ * them all; each join may take timeout_ms and must succeed. The clients,
+ * in names' order. */
+GPtrArray *cr_test_join_many           (const char         *address,
+                                        const char * const *names,
+                                        guint               timeout_ms);
+/* Every client leaves at once; waits until all are closed, then unrefs
+ * the array. */
+void       cr_test_leave_many          (GPtrArray   *clients);
 
 /* The chat rows (CHAT, OWNER_CHAT) of a messages model. */
 guint      cr_test_count_text          (GListModel  *messages,
@@ -140,6 +149,10 @@ gboolean   cr_test_has_event           (GListModel  *messages,
                                         const char  *name);
 gboolean   cr_test_has_member          (GListModel  *members,
                                         const char  *name);
+/* Conditions for cr_test_assert_wait on a CrMessage: sent (the room has
+ * it), failed. */
+gboolean   cr_test_message_sent        (gpointer     message);
+gboolean   cr_test_message_failed      (gpointer     message);
 
 /* Raw UDP sockets (the classroom programs, spoofers, silent peers) ---- */
 

@@ -27,27 +27,9 @@
 #include "cr-window-private.h"
 #include "cr-window.h"
 #include "cr-test-utils.h"
+#include "cr-test-ui.h"
 
 #define WAIT_MS 5000
-
-static gboolean
-tick_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterate the main context until expr holds; fail the test after ms. */
-#define WAIT_FOR(expr, ms)                                                        \
-  G_STMT_START {                                                                  \
-    gint64 wait_end_ = g_get_monotonic_time () + (gint64) (ms) * 1000;            \
-    guint wait_tick_ = g_timeout_add (10, tick_cb, NULL);                         \
-    while (!(expr) && g_get_monotonic_time () < wait_end_)                        \
-      g_main_context_iteration (NULL, TRUE);                                      \
-    g_source_remove (wait_tick_);                                                 \
-    if (!(expr))                                                                  \
-      g_error ("%s:%d: timed out after %d ms waiting for %s",                     \
-               __FILE__, __LINE__, (int) (ms), #expr);                            \
-  } G_STMT_END
 
 static CrApplication *app;
 
@@ -57,18 +39,6 @@ typedef struct {
 } Fixture;
 
 /* --- helpers --------------------------------------------------------------- */
-
-static CrClient *
-join_client (const char *address,
-             const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  CrClient *client = cr_test_join (address, name, NULL, FALSE, WAIT_MS, &error);
-
-  g_assert_no_error (error);
-  g_assert_cmpint (cr_client_get_state (client), ==, CR_CLIENT_CONNECTED);
-  return client;
-}
 
 static void
 leave_client (CrClient *client)
@@ -283,7 +253,7 @@ test_keep_hosting (Fixture      *fixture,
 
   g_assert_nonnull (server);
   address = room_address ();
-  bob = join_client (address, "bob");
+  bob = cr_test_ui_join (address, "bob", WAIT_MS);
 
   /* Closing the window asks, the first time. */
   gtk_window_close (GTK_WINDOW (window));
@@ -314,7 +284,7 @@ test_keep_hosting (Fixture      *fixture,
    * joins now gets it in the history. */
   g_assert_nonnull (cr_client_send (bob, "still here", NULL));
   WAIT_FOR (session_has ("still here"), WAIT_MS);
-  carol = join_client (address, "carol");
+  carol = cr_test_ui_join (address, "carol", WAIT_MS);
   WAIT_FOR (find_message (cr_client_get_messages (carol), "still here") != NULL, WAIT_MS);
 
   /* No window has the focus: the message notified, leading to itself. */
@@ -402,7 +372,7 @@ test_show_message (Fixture      *fixture,
   guint64 seq;
 
   address = room_address ();
-  bob = join_client (address, "bob");
+  bob = cr_test_ui_join (address, "bob", WAIT_MS);
   conversation = cr_session_dup_conversation_id (session ());
 
   /* A mention, far above the newest: outside the rows the list loaded
@@ -492,7 +462,7 @@ test_muted_member (Fixture      *fixture,
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)), WAIT_MS);
   cr_session_join_async (session (), address, "dave", NULL, FALSE, NULL, NULL);
   WAIT_FOR (cr_session_get_state (session ()) == CR_SESSION_IN_ROOM, WAIT_MS);
-  bob = join_client (address, "bob");
+  bob = cr_test_ui_join (address, "bob", WAIT_MS);
   owner = cr_test_join (address, "host", NULL, FALSE, WAIT_MS, NULL);
 
   /* The chat's menu mutes the room, remembered by its address. */
@@ -579,7 +549,7 @@ test_cli_mention (void)
 
   cli = cr_test_child_spawn (argv, TRUE);
   cr_test_child_expect (cli, "/quit", 10000);
-  bob = join_client (address, "bob");
+  bob = cr_test_ui_join (address, "bob", WAIT_MS);
   g_assert_nonnull (cr_client_send (bob, "just chatting", NULL));
   g_assert_nonnull (cr_client_send (bob, "hi @Dave, over here", NULL));
   g_assert_nonnull (cr_client_send (bob, "@dav is not you", NULL));
@@ -608,13 +578,6 @@ test_cli_mention (void)
   WAIT_FOR (!cr_server_get_running (server), WAIT_MS);
 }
 
-/* Without a display (a Flatpak build's run-tests): a TAP skip. */
-static gboolean
-have_display (void)
-{
-  return g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL;
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -628,18 +591,7 @@ main (int   argc,
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
 
   cr_locale_init ();
-  if (!have_display ())
-    {
-      /* As the other UI tests: in CI, where Xvfb is there, an error. */
-      if (g_getenv ("CI") != NULL)
-        {
-          g_printerr ("No display in CI: run the UI tests under xvfb-run\n");
-          return 1;
-        }
-      g_test_init (&argc, &argv, NULL);
-      g_test_skip ("No display: run under xvfb-run");
-      return g_test_run ();
-    }
+  cr_test_ui_require_display ();
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 

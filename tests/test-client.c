@@ -73,18 +73,6 @@ member_muted (GListModel *members,
   return FALSE;
 }
 
-static gboolean
-message_sent (gpointer user_data)
-{
-  return cr_message_get_state (CR_MESSAGE (user_data)) == CR_MESSAGE_SENT;
-}
-
-static gboolean
-message_failed (gpointer user_data)
-{
-  return cr_message_get_state (CR_MESSAGE (user_data)) == CR_MESSAGE_FAILED;
-}
-
 /* Every seq at most once and every text at most once, in one model. */
 static void
 assert_nothing_twice (CrClient *client)
@@ -328,7 +316,7 @@ test_send (void)
     g_assert_true (last == message);
   }
 
-  cr_test_assert_wait (message_sent, message, 3000);
+  cr_test_assert_wait (cr_test_message_sent, message, 3000);
   g_assert_cmpuint (cr_message_get_seq (message), >, 0);
   g_assert_cmpuint (cr_message_get_seq (message), ==, cr_client_get_last_seq (alice));
   /* No second row for the room's echo. */
@@ -362,7 +350,7 @@ test_send (void)
   }
   message = cr_client_send (bob, "can you hear me", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_failed, message, 3000);
+  cr_test_assert_wait (cr_test_message_failed, message, 3000);
   g_assert_cmpint (cr_message_get_failure (message), ==, CR_REASON_MUTED);
   cr_server_unmute (room.server, "bob", &error);
   g_assert_no_error (error);
@@ -372,7 +360,7 @@ test_send (void)
   }
   cr_client_retry (bob, message);
   g_assert_cmpint (cr_message_get_state (message), ==, CR_MESSAGE_PENDING);
-  cr_test_assert_wait (message_sent, message, 3000);
+  cr_test_assert_wait (cr_test_message_sent, message, 3000);
   assert_text_within (alice, "bob", "can you hear me", 3000);
   g_assert_cmpuint (cr_test_count_text (cr_client_get_messages (bob), "bob", "can you hear me"),
                     ==, 1);
@@ -606,7 +594,7 @@ test_reconnect (void)
 
   before = cr_client_send (alice, "before the crash", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_sent, before, 3000);
+  cr_test_assert_wait (cr_test_message_sent, before, 3000);
   assert_text_within (bob, "alice", "before the crash", 3000);
 
   /* The room dies without a word (no stop, no goodbye). */
@@ -625,12 +613,12 @@ test_reconnect (void)
   cr_test_assert_state (alice, CR_CLIENT_CONNECTED, 6000);
   cr_test_assert_state (bob, CR_CLIENT_CONNECTED, 6000);
 
-  cr_test_assert_wait (message_sent, during, 5000);
+  cr_test_assert_wait (cr_test_message_sent, during, 5000);
   assert_text_within (bob, "alice", "typed while away", 5000);
 
   answer = cr_client_send (bob, "welcome back", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_sent, answer, 3000);
+  cr_test_assert_wait (cr_test_message_sent, answer, 3000);
   assert_text_within (alice, "bob", "welcome back", 3000);
   cr_test_run_for (300);
 
@@ -733,7 +721,7 @@ test_quick_restart (void)
 
   message = cr_client_send (alice, "still here", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_sent, message, 3000);
+  cr_test_assert_wait (cr_test_message_sent, message, 3000);
   assert_nothing_twice (alice);
 
   cr_test_leave_and_free (g_steal_pointer (&alice));
@@ -765,12 +753,12 @@ test_pending_timeout (void)
   cr_test_proxy_set_blackhole (proxy, TRUE);
   message = cr_client_send (alice, "into the void", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_failed, message, 12000);
+  cr_test_assert_wait (cr_test_message_failed, message, 12000);
   g_assert_cmpint (cr_message_get_failure (message), ==, CR_REASON_NO_ANSWER);
   g_assert_cmpint (cr_client_get_state (alice), ==, CR_CLIENT_CONNECTED);
 
   cr_test_proxy_set_blackhole (proxy, FALSE);
-  cr_test_assert_wait (message_sent, message, 5000);
+  cr_test_assert_wait (cr_test_message_sent, message, 5000);
   assert_text_within (bob, "alice", "into the void", 3000);
   cr_test_run_for (300);
   g_assert_cmpuint (cr_test_count_text (cr_client_get_messages (bob), NULL, "into the void"),
@@ -986,7 +974,7 @@ test_localhost (void)
       g_assert_cmpstr (cr_client_get_address (alice), ==, address);
       message = cr_client_send (alice, "found you", &error);
       g_assert_no_error (error);
-      cr_test_assert_wait (message_sent, message, 3000);
+      cr_test_assert_wait (cr_test_message_sent, message, 3000);
 
       cr_test_leave_and_free (g_steal_pointer (&alice));
       cr_test_room_clear (&room);
@@ -1013,7 +1001,7 @@ test_ipv6 (void)
   g_assert_cmpint (cr_client_get_dialect (alice), ==, CR_DIALECT_NATIVE);
   message = cr_client_send (alice, "over six", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_sent, message, 3000);
+  cr_test_assert_wait (cr_test_message_sent, message, 3000);
 
   cr_test_leave_and_free (g_steal_pointer (&alice));
   cr_test_room_clear (&room);

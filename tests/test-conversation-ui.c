@@ -26,75 +26,11 @@
 #include "cr-window-private.h"
 #include "cr-chat-page-private.h"
 #include "cr-test-utils.h"
+#include "cr-test-ui.h"
 
 #define WAIT_MS 10000
 
-static gboolean
-tick_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterate the main context until expr holds; fail the test after ms. */
-#define WAIT_FOR(expr, ms)                                                        \
-  G_STMT_START {                                                                  \
-    gint64 wait_end_ = g_get_monotonic_time () + (gint64) (ms) * 1000;            \
-    guint wait_tick_ = g_timeout_add (10, tick_cb, NULL);                         \
-    while (!(expr) && g_get_monotonic_time () < wait_end_)                        \
-      g_main_context_iteration (NULL, TRUE);                                      \
-    g_source_remove (wait_tick_);                                                 \
-    if (!(expr))                                                                  \
-      g_error ("%s:%d: timed out after %d ms waiting for %s",                     \
-               __FILE__, __LINE__, (int) (ms), #expr);                            \
-  } G_STMT_END
-
 /* --- finding things on screen -------------------------------------------- */
-
-static gboolean
-widget_has_label (GtkWidget  *widget,
-                  const char *text)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
-      g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
-    return TRUE;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (widget_has_label (child, text))
-      return TRUE;
-
-  return FALSE;
-}
-
-/* The CrMessageRow on screen whose message is message (or, with message
- * NULL, whose labels read text), or NULL. */
-static CrMessageRow *
-find_row (GtkWidget  *widget,
-          CrMessage  *message,
-          const char *text)
-{
-  if (CR_IS_MESSAGE_ROW (widget))
-    {
-      CrMessageRow *row = CR_MESSAGE_ROW (widget);
-
-      if (message != NULL)
-        return cr_message_row_get_message (row) == message ? row : NULL;
-      return widget_has_label (widget, text) ? row : NULL;
-    }
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      CrMessageRow *row = find_row (child, message, text);
-
-      if (row != NULL)
-        return row;
-    }
-
-  return NULL;
-}
 
 /* The row is laid out and entirely inside the message list's viewport. */
 static gboolean
@@ -118,37 +54,11 @@ typedef struct {
   CrClient   *others[3];
 } Fixture;
 
-typedef struct {
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} JoinResult;
-
-static void
-on_test_join_done (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  JoinResult *join = user_data;
-
-  join->ok = cr_client_join_finish (CR_CLIENT (source), result, &join->error);
-  join->done = TRUE;
-}
-
 static CrClient *
 join_client (Fixture    *fixture,
              const char *name)
 {
-  g_autoptr(CrClient) client = cr_client_new ();
-  JoinResult join = { 0 };
-
-  cr_client_join_async (client, fixture->room.address, name, NULL, FALSE, NULL, NULL,
-                        on_test_join_done, &join);
-  WAIT_FOR (join.done, WAIT_MS);
-  g_assert_no_error (join.error);
-  g_assert_true (join.ok);
-
-  return g_steal_pointer (&client);
+  return cr_test_ui_join (fixture->room.address, name, WAIT_MS);
 }
 
 static void
@@ -313,29 +223,23 @@ focus_row (Fixture   *fixture,
 {
   CrMessageRow *row;
 
-  WAIT_FOR ((row = find_row (message_list (fixture), message, NULL)) != NULL, WAIT_MS);
+  WAIT_FOR ((row = cr_test_ui_find_row (message_list (fixture), message, NULL)) != NULL, WAIT_MS);
   g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (row)));
 }
 
 /* --- replies ------------------------------------------------------------- */
 
+static gboolean
+is_quote_button (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  return GTK_IS_BUTTON (widget) && gtk_widget_has_css_class (widget, "quote");
+}
+
 static GtkWidget *
 find_quote_button (GtkWidget *widget)
 {
-  if (GTK_IS_BUTTON (widget) && gtk_widget_has_css_class (widget, "quote"))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *button = find_quote_button (child);
-
-      if (button != NULL)
-        return button;
-    }
-
-  return NULL;
+  return cr_test_ui_find (widget, is_quote_button, NULL);
 }
 
 static void
@@ -377,7 +281,7 @@ test_reply_from_row (Fixture       *fixture,
 
   /* Our row quotes the sender and the first line above the text. */
   quote = g_strdup_printf (_("%s: %s"), "bob", "the first line");
-  WAIT_FOR ((row = find_row (message_list (fixture), NULL, "my answer")) != NULL &&
+  WAIT_FOR ((row = cr_test_ui_find_row (message_list (fixture), NULL, "my answer")) != NULL &&
             g_strcmp0 (cr_message_row_get_quote (row), quote) == 0, WAIT_MS);
 
   /* A click on the quote goes to the original and marks it. */
@@ -387,9 +291,8 @@ test_reply_from_row (Fixture       *fixture,
     g_assert_nonnull (button);
     g_assert_true (gtk_widget_activate (button));
     WAIT_FOR (chat_page (fixture)->highlight_seq == cr_message_get_seq (original), WAIT_MS);
-    WAIT_FOR (find_row (message_list (fixture), original, NULL) != NULL &&
-              gtk_widget_has_css_class (GTK_WIDGET (find_row (message_list (fixture), original, NULL)),
-                                        "highlight"), WAIT_MS);
+    WAIT_FOR ((row = cr_test_ui_find_row (message_list (fixture), original, NULL)) != NULL &&
+              gtk_widget_has_css_class (GTK_WIDGET (row), "highlight"), WAIT_MS);
   }
 
   /* A cancelled reply is a plain message. */
@@ -424,7 +327,7 @@ test_recall_from_row (Fixture       *fixture,
   type_and_send (fixture, "oops, wrong room");
   WAIT_FOR ((mine = find_sent (own_client (fixture), "oops, wrong room")) != NULL, WAIT_MS);
   WAIT_FOR ((bobs_copy = find_sent (bob, "oops, wrong room")) != NULL, WAIT_MS);
-  WAIT_FOR ((row = find_row (message_list (fixture), mine, NULL)) != NULL, WAIT_MS);
+  WAIT_FOR ((row = cr_test_ui_find_row (message_list (fixture), mine, NULL)) != NULL, WAIT_MS);
 
   /* The row's menu's "Recall": both members' rows change. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (chat_page (fixture)), "chat.recall", "t",
@@ -433,9 +336,9 @@ test_recall_from_row (Fixture       *fixture,
   g_assert_cmpstr (cr_message_get_text (bobs_copy), ==, "");
   recalled = cr_message_dup_display (mine);
   g_assert_nonnull (strstr (recalled, "alice"));
-  WAIT_FOR (find_row (message_list (fixture), NULL, recalled) != NULL, WAIT_MS);
-  g_assert_null (find_row (message_list (fixture), NULL, "oops, wrong room"));
-  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (find_row (message_list (fixture),
+  WAIT_FOR (cr_test_ui_find_row (message_list (fixture), NULL, recalled) != NULL, WAIT_MS);
+  g_assert_null (cr_test_ui_find_row (message_list (fixture), NULL, "oops, wrong room"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (cr_test_ui_find_row (message_list (fixture),
                                                                  NULL, recalled)),
                                            "recalled"));
 
@@ -449,7 +352,7 @@ test_recall_from_row (Fixture       *fixture,
                                              cr_message_get_seq (theirs)));
   WAIT_FOR (g_strcmp0 (chat_page (fixture)->recall_problem, refusal) == 0, WAIT_MS);
   g_assert_false (cr_message_get_recalled (theirs));
-  WAIT_FOR (find_row (message_list (fixture), NULL, "bob keeps this") != NULL, WAIT_MS);
+  WAIT_FOR (cr_test_ui_find_row (message_list (fixture), NULL, "bob keeps this") != NULL, WAIT_MS);
 }
 
 /* --- private conversations ----------------------------------------------- */
@@ -498,7 +401,7 @@ test_private_conversation (Fixture       *fixture,
   WAIT_FOR ((received = find_sent (bob, "just between us")) != NULL, WAIT_MS);
   g_assert_cmpstr (cr_message_get_target (received), ==, "bob");
   g_assert_cmpstr (cr_message_get_peer (received, "bob"), ==, "alice");
-  WAIT_FOR (find_row (message_list (fixture), NULL, "just between us") != NULL, WAIT_MS);
+  WAIT_FOR (cr_test_ui_find_row (message_list (fixture), NULL, "just between us") != NULL, WAIT_MS);
 
   /* Carol, in the same room, gets nothing of it. A line to the room
    * after it reaches her: anything sent before would have too. */
@@ -508,12 +411,12 @@ test_private_conversation (Fixture       *fixture,
 
   /* The room's view does not show it; the private one does not show the
    * room's lines. */
-  g_assert_null (find_row (message_list (fixture), NULL, "hello room"));
+  g_assert_null (cr_test_ui_find_row (message_list (fixture), NULL, "hello room"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (chat), "chat.show-room", NULL));
   g_assert_null (chat->peer);
   g_assert_false (gtk_widget_get_visible (chat->conversation_notice));
-  WAIT_FOR (find_row (message_list (fixture), NULL, "hello room") != NULL, WAIT_MS);
-  g_assert_null (find_row (message_list (fixture), NULL, "just between us"));
+  WAIT_FOR (cr_test_ui_find_row (message_list (fixture), NULL, "hello room") != NULL, WAIT_MS);
+  g_assert_null (cr_test_ui_find_row (message_list (fixture), NULL, "just between us"));
 
   /* Bob answers privately while we read the room: an unread count. */
   g_assert_nonnull (cr_client_send_private (bob, "alice", "got it", &error));
@@ -522,16 +425,16 @@ test_private_conversation (Fixture       *fixture,
   {
     GtkListBoxRow *row = gtk_list_box_get_row_at_index (chat->conversation_list, 1);
 
-    g_assert_true (widget_has_label (GTK_WIDGET (row), "bob"));
-    g_assert_true (widget_has_label (GTK_WIDGET (row), "1"));
+    g_assert_true (cr_test_ui_has_label (GTK_WIDGET (row), "bob"));
+    g_assert_true (cr_test_ui_has_label (GTK_WIDGET (row), "1"));
     /* Alt+Down: the next conversation, bob's. */
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (chat), "chat.next-conversation",
                                                NULL));
     g_assert_cmpstr (chat->peer, ==, "bob");
     g_assert_true (gtk_list_box_get_selected_row (chat->conversation_list) == row);
-    g_assert_false (widget_has_label (GTK_WIDGET (row), "1"));
+    g_assert_false (cr_test_ui_has_label (GTK_WIDGET (row), "1"));
   }
-  WAIT_FOR (find_row (message_list (fixture), NULL, "got it") != NULL, WAIT_MS);
+  WAIT_FOR (cr_test_ui_find_row (message_list (fixture), NULL, "got it") != NULL, WAIT_MS);
   g_assert_null (find_message (carol, "got it"));
 }
 
@@ -627,7 +530,7 @@ test_search_and_jump (Fixture       *fixture,
   /* So does a Chinese word inside the sentence. */
   search_for (chat, "这句话");
   WAIT_FOR (n_results (chat) == 1 &&
-            widget_has_label (GTK_WIDGET (chat->search_results), "bob"), WAIT_MS);
+            cr_test_ui_has_label (GTK_WIDGET (chat->search_results), "bob"), WAIT_MS);
 
   /* Choosing it loads the older pages it is in, shows its row and marks
    * it. */
@@ -636,7 +539,7 @@ test_search_and_jump (Fixture       *fixture,
   g_assert_false (gtk_search_bar_get_search_mode (chat->search_bar));
   WAIT_FOR ((target = find_message (own_client (fixture),
                                     "the needle is here, 针在这句话里面")) != NULL, WAIT_MS);
-  WAIT_FOR ((row = find_row (message_list (fixture), target, NULL)) != NULL &&
+  WAIT_FOR ((row = cr_test_ui_find_row (message_list (fixture), target, NULL)) != NULL &&
             row_on_screen (message_list (fixture), row), WAIT_MS);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "highlight"));
   g_assert_cmpuint (chat->highlight_seq, ==, cr_message_get_seq (target));
@@ -798,7 +701,7 @@ test_older_on_scroll (Fixture       *fixture,
    * not asked again. */
   WAIT_FOR ((gtk_adjustment_set_value (vadj, 0),
              row_on_screen (message_list (fixture),
-                            find_row (message_list (fixture), NULL, "old 0"))), WAIT_MS);
+                            cr_test_ui_find_row (message_list (fixture), NULL, "old 0"))), WAIT_MS);
   gtk_adjustment_set_value (vadj, 0);
   cr_test_run_for (100);
   g_assert_false (chat->loading_older);
@@ -832,7 +735,7 @@ test_older_keeps_place (Fixture       *fixture,
   }
   before = g_list_model_get_n_items (cr_client_get_messages (own_client (fixture)));
   WAIT_FOR ((gtk_adjustment_set_value (vadj, 0),
-             (row = find_row (message_list (fixture), oldest, NULL)) != NULL &&
+             (row = cr_test_ui_find_row (message_list (fixture), oldest, NULL)) != NULL &&
              g_list_model_get_n_items (cr_client_get_messages (own_client (fixture))) > before),
             WAIT_MS);
 
@@ -841,7 +744,7 @@ test_older_keeps_place (Fixture       *fixture,
   WAIT_FOR (!chat->loading_older, WAIT_MS);
   cr_test_run_for (100);
   g_assert_cmpuint (chat->shown->start, >, 0);
-  g_assert_nonnull (find_row (message_list (fixture), oldest, NULL));
+  g_assert_nonnull (cr_test_ui_find_row (message_list (fixture), oldest, NULL));
 }
 
 int
@@ -856,16 +759,7 @@ main (int   argc,
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
 
   cr_locale_init ();
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      if (g_getenv ("CI") != NULL)
-        {
-          g_printerr ("No display in CI: run the UI tests under xvfb-run\n");
-          return 1;
-        }
-      g_print ("1..0 # SKIP no display: run under xvfb-run\n");
-      return 0;
-    }
+  cr_test_ui_require_display ();
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 

@@ -20,91 +20,10 @@
 #include "cr-server.h"
 #include "cr-server-private.h"
 #include "cr-store.h"
+#include "cr-test-net.h"
 #include "cr-test-utils.h"
 
-/* A classroom member by hand ------------------------------------------ */
-
-typedef struct
-{
-  CrTestSocket   *sock;
-  GSocketAddress *server;
-  GPtrArray      *lines;    /* char*, everything received after OK */
-} Classic;
-
-static Classic *
-classic_join (CrTestRoom *room,
-              const char *name)
-{
-  Classic *classic = g_new0 (Classic, 1);
-  g_autofree char *join = g_strdup_printf ("N %s", name);
-  g_autofree char *answer = NULL;
-
-  classic->sock = cr_test_socket_new ("127.0.0.1");
-  classic->server = g_object_ref (room->socket_address);
-  classic->lines = g_ptr_array_new_with_free_func (g_free);
-  cr_test_socket_send_text (classic->sock, classic->server, join);
-  answer = cr_test_socket_receive_text (classic->sock, 3000);
-  g_assert_cmpstr (answer, ==, "OK");
-  return classic;
-}
-
-static void
-classic_pump (Classic *classic)
-{
-  char *line;
-
-  while ((line = cr_test_socket_receive_text (classic->sock, 0)) != NULL)
-    g_ptr_array_add (classic->lines, line);
-}
-
-static gboolean
-classic_has_line (Classic    *classic,
-                  const char *needle)
-{
-  classic_pump (classic);
-  for (guint i = 0; i < classic->lines->len; i++)
-    if (strstr (classic->lines->pdata[i], needle) != NULL)
-      return TRUE;
-  return FALSE;
-}
-
-typedef struct
-{
-  Classic    *classic;
-  const char *needle;
-} ClassicWait;
-
-static gboolean
-classic_line_came (gpointer user_data)
-{
-  ClassicWait *wait = user_data;
-
-  return classic_has_line (wait->classic, wait->needle);
-}
-
-static void
-classic_free (Classic *classic)
-{
-  cr_test_socket_send_text (classic->sock, classic->server, "Q x");
-  cr_test_socket_free (classic->sock);
-  g_object_unref (classic->server);
-  g_ptr_array_unref (classic->lines);
-  g_free (classic);
-}
-
 /* Waiting ------------------------------------------------------------- */
-
-static gboolean
-message_sent (gpointer user_data)
-{
-  return cr_message_get_state (CR_MESSAGE (user_data)) == CR_MESSAGE_SENT;
-}
-
-static gboolean
-message_failed (gpointer user_data)
-{
-  return cr_message_get_state (CR_MESSAGE (user_data)) == CR_MESSAGE_FAILED;
-}
 
 /* The row (chat or owner's) whose text is text, NULL when none. */
 static CrMessage *
@@ -180,7 +99,7 @@ say (CrClient   *client,
   CrMessage *message = cr_client_send (client, text, &error);
 
   g_assert_no_error (error);
-  cr_test_assert_wait (message_sent, message, 5000);
+  cr_test_assert_wait (cr_test_message_sent, message, 5000);
   return message;
 }
 
@@ -311,7 +230,7 @@ test_reply (void)
   g_autoptr(CrClient) bob = NULL;
   g_autoptr(CrClient) carol = NULL;
   g_autoptr(GError) error = NULL;
-  Classic *dave;
+  CrTestClassic *dave;
   CrMessage *original, *reply, *seen, *bad;
   Row row = { 0 };
 
@@ -319,7 +238,7 @@ test_reply (void)
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
   bob = cr_test_join (room.address, "bob", NULL, FALSE, 0, NULL);
   carol = cr_test_join (room.address, "carol", NULL, FALSE, 0, NULL);
-  dave = classic_join (&room, "dave");
+  dave = cr_test_classic_join (room.socket_address, "dave", 3000);
 
   original = say (alice, "the plan\nand a second line");
   wait_text (bob, "the plan\nand a second line");
@@ -328,7 +247,7 @@ test_reply (void)
   g_assert_no_error (error);
   /* At once: what it answers (the quote from our own row). */
   g_assert_cmpuint (cr_message_get_reply_to (reply), ==, cr_message_get_seq (original));
-  cr_test_assert_wait (message_sent, reply, 5000);
+  cr_test_assert_wait (cr_test_message_sent, reply, 5000);
   /* The room's quote: the sender and the first line. */
   g_assert_cmpstr (cr_message_get_quote_name (reply), ==, "alice");
   g_assert_cmpstr (cr_message_get_quote_text (reply), ==, "the plan");
@@ -348,11 +267,7 @@ test_reply (void)
                    ==, "the plan\nand a second line");
 
   /* A classic member: a plain line that quotes (the room speaks zh_CN). */
-  {
-    ClassicWait wait = { dave, "bob 说 :「alice：the plan」agreed" };
-
-    cr_test_assert_wait (classic_line_came, &wait, 5000);
-  }
+  cr_test_classic_wait_line (dave, "bob 说 :「alice：the plan」agreed", 5000);
 
   /* The store keeps the reference. */
   g_assert_true (read_row (&room, cr_message_get_seq (reply), &row));
@@ -364,12 +279,12 @@ test_reply (void)
   /* A reply to a message the room does not have: refused, said why. */
   bad = cr_client_reply (bob, 987654, "to nothing", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_failed, bad, 5000);
+  cr_test_assert_wait (cr_test_message_failed, bad, 5000);
   g_assert_cmpint (cr_message_get_failure (bad), ==, CR_REASON_NO_SUCH_MESSAGE);
   cr_test_run_for (200);
   g_assert_null (find_text (alice, "to nothing"));
 
-  classic_free (dave);
+  cr_test_classic_leave (dave);
   cr_test_leave_and_free (g_steal_pointer (&carol));
   cr_test_leave_and_free (g_steal_pointer (&bob));
   cr_test_leave_and_free (g_steal_pointer (&alice));
@@ -386,7 +301,7 @@ test_recall (void)
   g_autoptr(CrClient) bob = NULL;
   g_autoptr(CrClient) erin = NULL;
   g_autoptr(GError) error = NULL;
-  Classic *dave;
+  CrTestClassic *dave;
   CrMessage *oops, *seen, *later, *later_bob, *reply;
   guint64 oops_seq, later_seq;
   Row row = { 0 };
@@ -394,7 +309,7 @@ test_recall (void)
   cr_test_room_start (&room, "127.0.0.1");
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
   bob = cr_test_join (room.address, "bob", NULL, FALSE, 0, NULL);
-  dave = classic_join (&room, "dave");
+  dave = cr_test_classic_join (room.socket_address, "dave", 3000);
 
   oops = say (alice, "oops wrongwindow password");
   oops_seq = cr_message_get_seq (oops);
@@ -402,7 +317,7 @@ test_recall (void)
   /* A reply quotes it: the quote must go too. */
   reply = cr_client_reply (bob, oops_seq, "what?", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_sent, reply, 5000);
+  cr_test_assert_wait (cr_test_message_sent, reply, 5000);
   g_assert_cmpuint (index_count (&room, "wrongwindow"), ==, 1);
 
   /* Within the window: gone from every member's model and from the store. */
@@ -423,11 +338,7 @@ test_recall (void)
 
     g_assert_cmpstr (shown, ==, expected);
   }
-  {
-    ClassicWait wait = { dave, "alice 撤回了一条消息" };
-
-    cr_test_assert_wait (classic_line_came, &wait, 5000);
-  }
+  cr_test_classic_wait_line (dave, "alice 撤回了一条消息", 5000);
   g_assert_true (read_row (&room, oops_seq, &row));
   g_assert_cmpstr (row.text, ==, "");
   g_assert_cmpint (row.recalled, ==, 1);
@@ -481,7 +392,7 @@ test_recall (void)
   g_assert_true (cr_message_get_recalled (cr_client_find_message (erin, oops_seq)));
   g_assert_true (cr_message_get_recalled (cr_client_find_message (erin, later_seq)));
 
-  classic_free (dave);
+  cr_test_classic_leave (dave);
   cr_test_leave_and_free (g_steal_pointer (&erin));
   cr_test_leave_and_free (g_steal_pointer (&bob));
   cr_test_leave_and_free (g_steal_pointer (&alice));
@@ -509,7 +420,7 @@ test_private (void)
   g_autoptr(CrClient) carol = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) owner_saw = g_ptr_array_new_with_free_func (g_free);
-  Classic *dave;
+  CrTestClassic *dave;
   CrMessage *psst, *seen, *to_dave, *nobody;
 
   cr_test_room_start (&room, "127.0.0.1");
@@ -517,12 +428,12 @@ test_private (void)
   alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
   bob = cr_test_join (room.address, "bob", NULL, FALSE, 0, NULL);
   carol = cr_test_join (room.address, "carol", NULL, FALSE, 0, NULL);
-  dave = classic_join (&room, "dave");
+  dave = cr_test_classic_join (room.socket_address, "dave", 3000);
 
   psst = cr_client_send_private (alice, "bob", "psst, only for bob", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cr_message_get_target (psst), ==, "bob");
-  cr_test_assert_wait (message_sent, psst, 5000);
+  cr_test_assert_wait (cr_test_message_sent, psst, 5000);
   g_assert_cmpstr (cr_message_get_peer (psst, "alice"), ==, "bob");
 
   seen = wait_text (bob, "psst, only for bob");
@@ -533,13 +444,9 @@ test_private (void)
    * would have had the private one. */
   say (alice, "now to everyone");
   wait_text (carol, "now to everyone");
-  {
-    ClassicWait wait = { dave, "alice 说 :now to everyone" };
-
-    cr_test_assert_wait (classic_line_came, &wait, 5000);
-  }
+  cr_test_classic_wait_line (dave, "alice 说 :now to everyone", 5000);
   g_assert_false (model_contains (carol, "psst"));
-  g_assert_false (classic_has_line (dave, "psst"));
+  g_assert_false (cr_test_classic_has_line (dave, "psst"));
   /* The owner's view (the server's events) does not show it. */
   for (guint i = 0; i < owner_saw->len; i++)
     g_assert_null (strstr (owner_saw->pdata[i], "psst"));
@@ -547,12 +454,8 @@ test_private (void)
   /* To a classic member: a direct line to it alone. */
   to_dave = cr_client_send_private (alice, "dave", "hello dave", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_sent, to_dave, 5000);
-  {
-    ClassicWait wait = { dave, "alice 悄悄对你说 :hello dave" };
-
-    cr_test_assert_wait (classic_line_came, &wait, 5000);
-  }
+  cr_test_assert_wait (cr_test_message_sent, to_dave, 5000);
+  cr_test_classic_wait_line (dave, "alice 悄悄对你说 :hello dave", 5000);
   cr_test_run_for (200);
   g_assert_false (model_contains (carol, "hello dave"));
   g_assert_false (model_contains (bob, "hello dave"));
@@ -560,7 +463,7 @@ test_private (void)
   /* To nobody: refused. */
   nobody = cr_client_send_private (alice, "zed", "anyone?", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_failed, nobody, 5000);
+  cr_test_assert_wait (cr_test_message_failed, nobody, 5000);
   g_assert_cmpint (cr_message_get_failure (nobody), ==, CR_REASON_NO_SUCH_MEMBER);
 
   /* The target comes back: the message is still there for it, and a
@@ -592,7 +495,7 @@ test_private (void)
     g_assert_false (model_contains (carol, "psst"));
   }
 
-  classic_free (dave);
+  cr_test_classic_leave (dave);
   cr_test_leave_and_free (g_steal_pointer (&carol));
   cr_test_leave_and_free (g_steal_pointer (&bob));
   cr_test_leave_and_free (g_steal_pointer (&alice));
@@ -715,7 +618,7 @@ test_search (void)
   say (bob, "nothing to see here");
   secret = cr_client_send_private (alice, "bob", "secret 图书馆 brown plan", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_sent, secret, 5000);
+  cr_test_assert_wait (cr_test_message_sent, secret, 5000);
 
   /* An English word, any case. */
   results = search (carol, "BROWN", &more, &error);
@@ -893,7 +796,7 @@ test_cli (void)
   g_assert_cmpstr (cr_message_get_target (wait_text (bob, "just you")), ==, "bob");
   psst = cr_client_send_private (bob, "alice", "and you", &error);
   g_assert_no_error (error);
-  cr_test_assert_wait (message_sent, psst, 5000);
+  cr_test_assert_wait (cr_test_message_sent, psst, 5000);
   cr_test_child_expect (cli, "[private] bob: and you", 5000);
 
   /* A recall of someone else's message is refused, in words. */

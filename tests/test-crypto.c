@@ -22,23 +22,8 @@
 #include "cr-server.h"
 #include "cr-trust.h"
 #include "cr-client-private.h"
+#include "cr-test-net.h"
 #include "cr-test-utils.h"
-
-#define BUFFER_SIZE 2048
-
-/* memmem, without asking for _GNU_SOURCE. */
-static gboolean
-contains (const guint8 *data,
-          gsize         len,
-          const char   *needle)
-{
-  gsize n = strlen (needle);
-
-  for (gsize i = 0; n <= len && i <= len - n; i++)
-    if (memcmp (data + i, needle, n) == 0)
-      return TRUE;
-  return FALSE;
-}
 
 /* ------------------------------------------------------------------ */
 /* The seal alone                                                     */
@@ -124,7 +109,7 @@ test_seal (void)
                     g_bytes_get_size (inner));
   data = g_bytes_get_data (sealed, &len);
   g_assert_cmpuint (len, ==, g_bytes_get_size (inner) + CR_SEAL_OVERHEAD);
-  g_assert_false (contains (data, len, "eagle"));
+  g_assert_false (cr_test_bytes_contain (data, len, "eagle"));
 
   /* Every single flipped byte, header or body: not opened, and the window
    * does not move (the genuine one still opens afterwards). */
@@ -307,20 +292,10 @@ test_trust_file (void)
 
 typedef struct
 {
-  GSocket        *listen;      /* members send here */
-  GSocket        *upstream;    /* towards the room */
-  GSource        *listen_source;
-  GSource        *upstream_source;
-  GSocketAddress *room;
-  GSocketAddress *member;      /* the last member address heard */
-  GPtrArray      *to_room;     /* GBytes*: all a member sent */
-  GPtrArray      *to_member;   /* GBytes*: all the room sent */
+  CrTestTap      *relay;       /* cr-test-net.h: both ways recorded */
   CrIdentity     *impostor;    /* set: the room's KEY is replaced by one of its own */
   int             drop;        /* TAP_DROP_*: the room's native answers lost on the way */
   gboolean        ok_passed;   /* a classic "OK" went to the member */
-  guint           dropped;
-  guint8          ce[CR_PUBLIC_KEY_BYTES];  /* the last HELLO's key */
-  guint8         *buffer;
 } Tap;
 
 enum {
@@ -329,96 +304,52 @@ enum {
   TAP_DROP_NATIVE_UNTIL_OK,   /* until the room's classic "OK" passed: a late native answer */
 };
 
+/* The room's KEY as an impostor would answer the member's last HELLO. */
 static GBytes *
 impostor_key (Tap *tap)
 {
   guint8 secret[32] = { 9 };
+  guint8 ce[CR_PUBLIC_KEY_BYTES] = { 0 };
   guint8 se[CR_PUBLIC_KEY_BYTES];
   guint8 sig[CR_SIGNATURE_BYTES];
   g_autoptr(GBytes) body = NULL;
   CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_KEY, 0, 0, 0, 0, 0 };
 
-  cr_handshake_answer (tap->impostor, secret, (const guint8 *) "x", 1, tap->ce, se, sig);
+  for (guint i = 0; i < tap->relay->to_room->len; i++)
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (tap->relay->to_room->pdata[i], &len);
+      CrHeader hello;
+      const guint8 *hello_body;
+      gsize body_len;
+
+      if (cr_header_parse (data, len, &hello, &hello_body, &body_len) == CR_PARSE_OK &&
+          hello.type == CR_PACKET_HELLO && body_len >= CR_PUBLIC_KEY_BYTES)
+        memcpy (ce, hello_body, CR_PUBLIC_KEY_BYTES);
+    }
+  cr_handshake_answer (tap->impostor, secret, (const guint8 *) "x", 1, ce, se, sig);
   body = cr_body_key (se, cr_identity_get_public (tap->impostor), sig);
   return cr_datagram_build (&header, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
 }
 
-static gboolean
-on_tap_listen (GSocket      *socket,
-               GIOCondition  condition,
-               gpointer      user_data)
+/* What the room sends, on its way to the member: lost, replaced or passed. */
+static GBytes *
+tap_filter (CrTestTap *relay,
+            GBytes    *datagram,
+            gpointer   user_data)
 {
   Tap *tap = user_data;
-  GSocketAddress *from = NULL;
-  gssize n;
+  gsize n;
+  const guint8 *data = g_bytes_get_data (datagram, &n);
 
-  while ((n = g_socket_receive_from (socket, &from, (char *) tap->buffer, BUFFER_SIZE,
-                                     NULL, NULL)) >= 0)
-    {
-      CrHeader header;
-      const guint8 *body;
-      gsize body_len;
-
-      g_clear_object (&tap->member);
-      tap->member = from;
-      from = NULL;
-      g_ptr_array_add (tap->to_room, g_bytes_new (tap->buffer, n));
-      if (cr_header_parse (tap->buffer, n, &header, &body, &body_len) == CR_PARSE_OK &&
-          header.type == CR_PACKET_HELLO && body_len >= CR_PUBLIC_KEY_BYTES)
-        memcpy (tap->ce, body, CR_PUBLIC_KEY_BYTES);
-      g_socket_send_to (tap->upstream, tap->room, (const char *) tap->buffer, n, NULL, NULL);
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-on_tap_upstream (GSocket      *socket,
-                 GIOCondition  condition,
-                 gpointer      user_data)
-{
-  Tap *tap = user_data;
-  gssize n;
-
-  while ((n = g_socket_receive_from (socket, NULL, (char *) tap->buffer, BUFFER_SIZE,
-                                     NULL, NULL)) >= 0)
-    {
-      g_autoptr(GBytes) data = g_bytes_new (tap->buffer, n);
-
-      if (cr_protocol_is_native (tap->buffer, n) &&
-          (tap->drop == TAP_DROP_NATIVE || (tap->drop == TAP_DROP_NATIVE_UNTIL_OK &&
-                                            !tap->ok_passed)))
-        {
-          tap->dropped++;
-          continue;
-        }
-      if (n >= 2 && n <= 4 && memcmp (tap->buffer, CR_CLASSIC_OK, 2) == 0)
-        tap->ok_passed = TRUE;
-      if (tap->impostor != NULL && n > 4 && tap->buffer[3] == CR_PACKET_KEY)
-        {
-          g_bytes_unref (data);
-          data = impostor_key (tap);
-        }
-      g_ptr_array_add (tap->to_member, g_bytes_ref (data));
-      if (tap->member != NULL)
-        g_socket_send_to (tap->listen, tap->member, g_bytes_get_data (data, NULL),
-                          g_bytes_get_size (data), NULL, NULL);
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static GSocket *
-loopback_socket (void)
-{
-  g_autoptr(GSocketAddress) local = cr_test_socket_address ("127.0.0.1", 0);
-  g_autoptr(GError) error = NULL;
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                  G_SOCKET_PROTOCOL_UDP, &error);
-
-  g_assert_no_error (error);
-  g_socket_set_blocking (socket, FALSE);
-  g_socket_bind (socket, local, FALSE, &error);
-  g_assert_no_error (error);
-  return socket;
+  if (cr_protocol_is_native (data, n) &&
+      (tap->drop == TAP_DROP_NATIVE || (tap->drop == TAP_DROP_NATIVE_UNTIL_OK && !tap->ok_passed)))
+    return NULL;
+  if (n >= 2 && n <= 4 && memcmp (data, CR_CLASSIC_OK, 2) == 0)
+    tap->ok_passed = TRUE;
+  if (tap->impostor != NULL && n > 4 && data[3] == CR_PACKET_KEY)
+    return impostor_key (tap);
+  return g_bytes_ref (datagram);
 }
 
 static Tap *
@@ -426,74 +357,20 @@ tap_new (GSocketAddress *room)
 {
   Tap *tap = g_new0 (Tap, 1);
 
-  tap->room = g_object_ref (room);
-  tap->buffer = g_malloc (BUFFER_SIZE);
-  tap->to_room = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  tap->to_member = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  tap->listen = loopback_socket ();
-  tap->upstream = loopback_socket ();
-  tap->listen_source = g_socket_create_source (tap->listen, G_IO_IN, NULL);
-  g_source_set_callback (tap->listen_source, G_SOURCE_FUNC (on_tap_listen), tap, NULL);
-  g_source_attach (tap->listen_source, g_main_context_get_thread_default ());
-  tap->upstream_source = g_socket_create_source (tap->upstream, G_IO_IN, NULL);
-  g_source_set_callback (tap->upstream_source, G_SOURCE_FUNC (on_tap_upstream), tap, NULL);
-  g_source_attach (tap->upstream_source, g_main_context_get_thread_default ());
+  tap->relay = cr_test_tap_new (room);
+  tap->relay->filter = tap_filter;
+  tap->relay->filter_data = tap;
   return tap;
 }
 
 static void
 tap_free (Tap *tap)
 {
-  g_source_destroy (tap->listen_source);
-  g_source_unref (tap->listen_source);
-  g_source_destroy (tap->upstream_source);
-  g_source_unref (tap->upstream_source);
-  g_socket_close (tap->listen, NULL);
-  g_socket_close (tap->upstream, NULL);
-  g_object_unref (tap->listen);
-  g_object_unref (tap->upstream);
-  g_object_unref (tap->room);
-  g_clear_object (&tap->member);
-  g_ptr_array_unref (tap->to_room);
-  g_ptr_array_unref (tap->to_member);
-  g_free (tap->buffer);
+  cr_test_tap_free (tap->relay);
   g_free (tap);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Tap, tap_free)
-
-static char *
-tap_address (Tap *tap)
-{
-  g_autoptr(GSocketAddress) local = g_socket_get_local_address (tap->listen, NULL);
-
-  return cr_test_address ("127.0.0.1",
-                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
-}
-
-static guint16
-tap_port (Tap *tap)
-{
-  g_autoptr(GSocketAddress) local = g_socket_get_local_address (tap->listen, NULL);
-
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-}
-
-/* Did any recorded datagram carry needle? */
-static gboolean
-seen (GPtrArray  *datagrams,
-      const char *needle)
-{
-  for (guint i = 0; i < datagrams->len; i++)
-    {
-      gsize len;
-      const guint8 *data = g_bytes_get_data (datagrams->pdata[i], &len);
-
-      if (contains (data, len, needle))
-        return TRUE;
-    }
-  return FALSE;
-}
 
 static guint
 count_type (GPtrArray *datagrams,
@@ -613,7 +490,7 @@ test_observer (void)
   cr_test_room_start (&room, "127.0.0.1");
   cr_server_set_room_name (room.server, "Secret Garden Room");
   tap = tap_new (room.socket_address);
-  via = tap_address (tap);
+  via = cr_test_tap_dup_address (tap->relay);
 
   /* alice registers through the tap, talks, hears bob, leaves. */
   alice = join_trusting (via, "alice-observed", "hunter2-secret-pw", TRUE, NULL, FALSE, NULL);
@@ -635,31 +512,31 @@ test_observer (void)
   cr_test_leave_and_free (g_steal_pointer (&alice));
 
   g_test_message ("the tap saw %u datagrams to the room, %u back",
-                  tap->to_room->len, tap->to_member->len);
-  g_assert_cmpuint (tap->to_room->len, >=, 6);
-  g_assert_cmpuint (tap->to_member->len, >=, 6);
+                  tap->relay->to_room->len, tap->relay->to_member->len);
+  g_assert_cmpuint (tap->relay->to_room->len, >=, 6);
+  g_assert_cmpuint (tap->relay->to_member->len, >=, 6);
   for (guint i = 0; i < G_N_ELEMENTS (secrets); i++)
     {
-      g_assert_false (seen (tap->to_room, secrets[i]));
-      g_assert_false (seen (tap->to_member, secrets[i]));
+      g_assert_false (cr_test_datagrams_contain (tap->relay->to_room, secrets[i]));
+      g_assert_false (cr_test_datagrams_contain (tap->relay->to_member, secrets[i]));
     }
   /* What went in clear: the probe, two HELLOs, two KEYs, cookies. */
-  g_assert_cmpuint (count_type (tap->to_room, CR_PACKET_HELLO), >=, 2);
-  g_assert_cmpuint (count_type (tap->to_member, CR_PACKET_KEY), >=, 2);
-  g_assert_cmpuint (count_type (tap->to_room, CR_PACKET_JOIN), ==, 0);
-  for (guint i = 0; i < tap->to_room->len; i++)
+  g_assert_cmpuint (count_type (tap->relay->to_room, CR_PACKET_HELLO), >=, 2);
+  g_assert_cmpuint (count_type (tap->relay->to_member, CR_PACKET_KEY), >=, 2);
+  g_assert_cmpuint (count_type (tap->relay->to_room, CR_PACKET_JOIN), ==, 0);
+  for (guint i = 0; i < tap->relay->to_room->len; i++)
     {
       gsize len;
-      const guint8 *data = g_bytes_get_data (tap->to_room->pdata[i], &len);
+      const guint8 *data = g_bytes_get_data (tap->relay->to_room->pdata[i], &len);
 
       if (cr_protocol_is_native (data, len))
         g_assert_true (data[3] == CR_PACKET_SEALED || data[3] == CR_PACKET_HELLO);
       else
         g_assert_cmpmem (data, len, CR_PROBE_TEXT, strlen (CR_PROBE_TEXT));
     }
-  for (guint i = 0; i < tap->to_member->len; i++)
+  for (guint i = 0; i < tap->relay->to_member->len; i++)
     {
-      const guint8 *data = g_bytes_get_data (tap->to_member->pdata[i], NULL);
+      const guint8 *data = g_bytes_get_data (tap->relay->to_member->pdata[i], NULL);
 
       g_assert_true (data[3] == CR_PACKET_SEALED || data[3] == CR_PACKET_KEY ||
                      data[3] == CR_PACKET_PING);
@@ -734,7 +611,7 @@ tap_send_altered (Tap    *tap,
 
   if (flip >= 0)
     copy[flip] ^= 0x01;
-  g_socket_send_to (tap->listen, tap->member, (const char *) copy, len - cut, NULL, NULL);
+  g_socket_send_to (tap->relay->listen, tap->relay->member, (const char *) copy, len - cut, NULL, NULL);
 }
 
 /* The last sealed datagram the room sent the member. */
@@ -773,7 +650,7 @@ test_tamper (void)
   port = room.port;
   tap = tap_new (room.socket_address);
   bob = cr_test_join (room.address, "bob", NULL, FALSE, 5000, NULL);
-  erin = cr_test_engine_member_join (tap_port (tap), "erin", 5000);
+  erin = cr_test_engine_member_join (cr_test_tap_get_port (tap->relay), "erin", 5000);
   g_assert_nonnull (erin);
 
   /* The room's side: one CHAT, then altered copies of it. */
@@ -815,13 +692,13 @@ test_tamper (void)
   g_assert_nonnull (cr_client_send (bob, "for erin", &error));
   g_assert_no_error (error);
   pump_for (erin, 500);
-  old_to_member = last_sealed (tap->to_member);
+  old_to_member = last_sealed (tap->relay->to_member);
   cr_client_engine_get_stats (erin->engine, &mine);
   tap_send_altered (tap, old_to_member, 12, 0);
   tap_send_altered (tap, old_to_member, 40, 0);
   tap_send_altered (tap, old_to_member, -1, 3);
   tap_send_altered (tap, old_to_member, -1, 0);
-  send_altered (stranger, tap->member, old_to_member, -1, 0);
+  send_altered (stranger, tap->relay->member, old_to_member, -1, 0);
   pump_for (erin, 400);
   cr_client_engine_get_stats (erin->engine, &mine_after);
   g_assert_cmpuint (mine_after.unopened - mine.unopened, ==, 3);
@@ -880,7 +757,7 @@ test_impostor (void)
   cr_test_room_start (&room, "127.0.0.1");
   room_fp = cr_server_dup_fingerprint (room.server);
   tap = tap_new (room.socket_address);
-  via = tap_address (tap);
+  via = cr_test_tap_dup_address (tap->relay);
 
   /* First meeting: recorded; second: silent. */
   client = join_trusting (via, "alice", "hunter2-secret-pw", TRUE, trust_file, FALSE, NULL);
@@ -895,7 +772,7 @@ test_impostor (void)
   /* The tap now answers with its own key. */
   tap->impostor = cr_identity_new ();
   impostor_fp = cr_fingerprint (cr_identity_get_public (tap->impostor));
-  sealed_before = count_type (tap->to_room, CR_PACKET_SEALED);
+  sealed_before = count_type (tap->relay->to_room, CR_PACKET_SEALED);
   client = join_trusting (via, "alice", "hunter2-secret-pw", FALSE, trust_file, FALSE, &error);
   g_assert_error (error, CR_CLIENT_ERROR, CR_REASON_KEY_CHANGED);
   g_test_message ("%s", error->message);
@@ -905,9 +782,9 @@ test_impostor (void)
   g_assert_cmpstr (cr_client_get_offered_fingerprint (client), ==, impostor_fp);
   g_assert_cmpint (cr_client_get_state (client), ==, CR_CLIENT_CLOSED);
   /* Nothing but HELLOs went out: no JOIN, sealed or not, so no password. */
-  g_assert_cmpuint (count_type (tap->to_room, CR_PACKET_SEALED), ==, sealed_before);
-  g_assert_cmpuint (count_type (tap->to_room, CR_PACKET_JOIN), ==, 0);
-  g_assert_false (seen (tap->to_room, "hunter2-secret-pw"));
+  g_assert_cmpuint (count_type (tap->relay->to_room, CR_PACKET_SEALED), ==, sealed_before);
+  g_assert_cmpuint (count_type (tap->relay->to_room, CR_PACKET_JOIN), ==, 0);
+  g_assert_false (cr_test_datagrams_contain (tap->relay->to_room, "hunter2-secret-pw"));
   g_clear_object (&client);
   g_clear_error (&error);
   cr_identity_free (g_steal_pointer (&tap->impostor));
@@ -1185,10 +1062,10 @@ count_classic_joins (Tap *tap)
 {
   guint n = 0;
 
-  for (guint i = 0; i < tap->to_room->len; i++)
+  for (guint i = 0; i < tap->relay->to_room->len; i++)
     {
       gsize len;
-      const char *data = g_bytes_get_data (tap->to_room->pdata[i], &len);
+      const char *data = g_bytes_get_data (tap->relay->to_room->pdata[i], &len);
 
       if (len >= 2 && data[0] == 'N' && data[1] == ' ')
         n++;
@@ -1201,7 +1078,7 @@ join_through (Tap         *tap,
               const char  *trust_file,
               GError     **error)
 {
-  g_autofree char *address = tap_address (tap);
+  g_autofree char *address = cr_test_tap_dup_address (tap->relay);
   CrClient *client = cr_client_new ();
   JoinWait wait = { FALSE, NULL };
 
@@ -1245,7 +1122,7 @@ test_late_native (void)
     again = join_through (tap, trust_file, &error);
     g_assert_error (error, CR_CLIENT_ERROR, CR_REASON_NO_ANSWER);
     g_assert_nonnull (strstr (error->message, "never joined unencrypted"));
-    g_assert_cmpuint (tap->dropped, >, 0);
+    g_assert_cmpuint (tap->relay->dropped, >, 0);
     g_assert_cmpuint (count_classic_joins (tap), ==, 0);
     g_assert_false (cr_client_get_encrypted (again));
   }
@@ -1258,7 +1135,7 @@ test_late_native (void)
     tap->drop = TAP_DROP_NATIVE_UNTIL_OK;
     client = join_through (tap, other_trust, NULL);
     g_assert_true (tap->ok_passed);
-    g_assert_cmpuint (tap->dropped, >, 0);
+    g_assert_cmpuint (tap->relay->dropped, >, 0);
     g_assert_cmpint (cr_client_get_dialect (client), ==, CR_DIALECT_NATIVE);
     g_assert_true (cr_client_get_encrypted (client));
     cr_test_leave_and_free (g_steal_pointer (&client));

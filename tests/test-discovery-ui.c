@@ -24,73 +24,25 @@
 #include "cr-window.h"
 #include "cr-window-private.h"
 #include "cr-test-utils.h"
+#include "cr-test-ui.h"
 
 #define WAIT_MS 10000
 
-static gboolean
-tick_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterate the main context until expr holds; fail the test after ms. */
-#define WAIT_FOR(expr, ms)                                                        \
-  G_STMT_START {                                                                  \
-    gint64 wait_end_ = g_get_monotonic_time () + (gint64) (ms) * 1000;            \
-    guint wait_tick_ = g_timeout_add (10, tick_cb, NULL);                         \
-    while (!(expr) && g_get_monotonic_time () < wait_end_)                        \
-      g_main_context_iteration (NULL, TRUE);                                      \
-    g_source_remove (wait_tick_);                                                 \
-    if (!(expr))                                                                  \
-      g_error ("%s:%d: timed out after %d ms waiting for %s",                     \
-               __FILE__, __LINE__, (int) (ms), #expr);                            \
-  } G_STMT_END
-
-static GtkWidget *
-find_widget (GtkWidget *widget,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The row of the room list titled title, if shown. */
+static gboolean
+is_room_row (GtkWidget     *widget,
+             gconstpointer  title)
+{
+  return ADW_IS_ACTION_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0 &&
+         gtk_widget_get_mapped (widget);
+}
+
 static GtkWidget *
 find_room_row (GtkWidget  *widget,
                const char *title)
 {
-  if (ADW_IS_ACTION_ROW (widget) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0 &&
-      gtk_widget_get_mapped (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_room_row (child, title);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-in_chinese (void)
-{
-  const char *language = g_getenv ("LANGUAGE");
-
-  return language != NULL && g_str_has_prefix (language, "zh");
+  return cr_test_ui_find (widget, is_room_row, title);
 }
 
 static void
@@ -121,7 +73,7 @@ test_list_and_join (void)
   gtk_window_present (GTK_WINDOW (window));
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)), WAIT_MS);
   login = _cr_window_get_login_page (window);
-  list = CR_ROOM_LIST (find_widget (GTK_WIDGET (login), CR_TYPE_ROOM_LIST));
+  list = CR_ROOM_LIST (cr_test_ui_find_type (GTK_WIDGET (login), CR_TYPE_ROOM_LIST));
   g_assert_nonnull (list);
   g_assert_true (cr_room_browser_get_running (cr_room_list_get_browser (list)));
   /* Only the extra place: the test's environment keeps it off the LAN. */
@@ -132,7 +84,7 @@ test_list_and_join (void)
                                              "%s’s room · %u members", 0), "Ann", 0);
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), subtitle_part));
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), address));
-  if (in_chinese ())
+  if (cr_test_ui_in_chinese ())
     g_assert_null (strstr (subtitle_part, "member"));
 
   /* A click fills the address; Join joins. */
@@ -159,24 +111,6 @@ test_list_and_join (void)
   cr_test_run_for (200);
 }
 
-static GtkWidget *
-find_label_containing (GtkWidget  *widget,
-                       const char *needle)
-{
-  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label_containing (child, needle);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Nothing found: the list says why, and which port to open. */
 static void
 test_empty_state (void)
@@ -192,32 +126,17 @@ test_empty_state (void)
   gtk_window_present (GTK_WINDOW (window));
   WAIT_FOR (gtk_widget_get_mapped (list), WAIT_MS);
   /* Either the firewall hint with the port, or "not connected". */
-  label = find_label_containing (list, port);
+  label = cr_test_ui_find_label_containing (list, port);
   if (label == NULL)
-    label = find_label_containing (list, _("This computer is not connected to a network. You "
-                                           "can still type the address of a room on this "
-                                           "computer."));
+    label = cr_test_ui_find_label_containing (list, _("This computer is not connected to a "
+                                                      "network. You can still type the address "
+                                                      "of a room on this computer."));
   g_assert_nonnull (label);
   g_assert_true (gtk_widget_get_mapped (label));
-  if (in_chinese ())
+  if (cr_test_ui_in_chinese ())
     g_assert_null (strstr (gtk_label_get_text (GTK_LABEL (label)), "room"));
   gtk_window_destroy (GTK_WINDOW (window));
   cr_test_run_for (100);
-}
-
-static void
-require_display (void)
-{
-  /* Asked before gtk_test_init, which must run first of GTK. */
-  if (g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL)
-    return;
-  if (g_getenv ("CI") != NULL)
-    {
-      g_printerr ("No display in CI: run the UI tests under xvfb-run\n");
-      exit (1);
-    }
-  g_print ("1..0 # SKIP no display: run under xvfb-run\n");
-  exit (0);
 }
 
 int
@@ -232,7 +151,7 @@ main (int   argc,
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
 
   cr_locale_init ();
-  require_display ();
+  cr_test_ui_require_display ();
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 

@@ -18,6 +18,7 @@
 #include "cr-file-row.h"
 #include "cr-render.h"
 #include "cr-test-utils.h"
+#include "cr-test-ui.h"
 
 static char *scratch;
 
@@ -324,49 +325,12 @@ test_paste_and_download (void)
 
 #define BIG_SIZE (30 * 1000 * 1000)
 
-static GtkWidget *
-find_button (GtkWidget  *widget,
-             const char *icon_name)
-{
-  if (GTK_IS_BUTTON (widget) &&
-      g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), icon_name) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_button (child, icon_name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_type (GtkWidget *widget,
-           GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_type (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Click a row's button (by its icon), as the member would. */
 static void
 click (GtkWidget  *row,
        const char *icon_name)
 {
-  GtkWidget *button = find_button (row, icon_name);
+  GtkWidget *button = cr_test_ui_find_icon_button (row, icon_name);
 
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_get_mapped (button));
@@ -385,7 +349,7 @@ static gboolean
 bar_watched (gpointer user_data)
 {
   BarWait *wait = user_data;
-  GtkWidget *bar = find_type (wait->row, GTK_TYPE_PROGRESS_BAR);
+  GtkWidget *bar = cr_test_ui_find_type (wait->row, GTK_TYPE_PROGRESS_BAR);
   double f = gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar));
 
   if (gtk_widget_get_mapped (bar) && f > 0.0 && f < 1.0 && wait->between == 0.0)
@@ -399,7 +363,7 @@ static gboolean
 row_idle (gpointer user_data)
 {
   /* The download button back: the cancelled fetch has ended. */
-  GtkWidget *button = find_button (user_data, "folder-download-symbolic");
+  GtkWidget *button = cr_test_ui_find_icon_button (user_data, "folder-download-symbolic");
 
   return gtk_widget_get_mapped (button);
 }
@@ -469,8 +433,9 @@ test_progress_and_cancel (void)
   g_assert_cmpfloat (bar.between, >, 0.0);
   g_assert_cmpfloat (bar.between, <, 1.0);
   g_assert_cmpfloat (cr_file_row_get_fraction (CR_FILE_ROW (row)), ==, 1.0);
-  g_assert_false (gtk_widget_get_visible (find_type (row, GTK_TYPE_PROGRESS_BAR)));
-  g_assert_true (gtk_widget_get_visible (find_button (row, "document-open-symbolic")));
+  g_assert_false (gtk_widget_get_visible (cr_test_ui_find_type (row, GTK_TYPE_PROGRESS_BAR)));
+  g_assert_true (gtk_widget_get_visible (cr_test_ui_find_icon_button (row,
+                                                                      "document-open-symbolic")));
   first_path = g_strdup (cr_file_row_get_path (CR_FILE_ROW (row)));
   g_assert_true (g_file_get_contents (first_path, &got, NULL, NULL));
   g_assert_true (memcmp (want, got, BIG_SIZE) == 0);
@@ -487,8 +452,9 @@ test_progress_and_cancel (void)
   click (again, "process-stop-symbolic");
   cr_test_assert_wait (row_idle, again, 20000);
   g_assert_null (cr_file_row_get_path (CR_FILE_ROW (again)));
-  g_assert_false (gtk_widget_get_visible (find_type (again, GTK_TYPE_PROGRESS_BAR)));
-  g_assert_false (gtk_widget_get_visible (find_button (again, "process-stop-symbolic")));
+  g_assert_false (gtk_widget_get_visible (cr_test_ui_find_type (again, GTK_TYPE_PROGRESS_BAR)));
+  g_assert_false (gtk_widget_get_visible (cr_test_ui_find_icon_button (again,
+                                                                       "process-stop-symbolic")));
   {
     g_autofree char *downloads = g_path_get_dirname (first_path);
     g_autofree char *dest = cr_file_client_pick_dest (downloads, "lecture.bin");
@@ -530,6 +496,7 @@ main (int   argc,
   g_setenv ("XDG_CONFIG_HOME", scratch, TRUE);
   g_setenv ("XDG_CACHE_HOME", scratch, TRUE);
   cr_locale_init ();
+  cr_test_ui_require_display ();
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 

@@ -284,6 +284,26 @@ fixture_teardown (Fixture *f)
   g_free (f->scratch);
 }
 
+/* A file of size bytes (made from seed) named name in the scratch folder,
+ * shared through files: its path; its id (the SHA-256) in *id when asked. */
+static char *
+share_file (Fixture       *f,
+            CrFileClient  *files,
+            const char    *name,
+            guint64        size,
+            guint          seed,
+            char         **id)
+{
+  g_autoptr(GError) error = NULL;
+  char *source = make_file (f->scratch, name, size, seed);
+
+  if (id != NULL)
+    *id = file_sha256 (source);
+  g_assert_true (upload (files, source, NULL, &error));
+  g_assert_no_error (error);
+  return source;
+}
+
 /* Names -------------------------------------------------------------- */
 
 static void
@@ -389,12 +409,8 @@ test_share_download (void)
   Op op = { 0 };
 
   fixture_setup (&f);
-  source = make_file (f.scratch, "big.bin", 50 * MB, 1);
-  source_sum = file_sha256 (source);
-
   alice_files = file_client_of (f.alice);
-  g_assert_true (upload (alice_files, source, NULL, &error));
-  g_assert_no_error (error);
+  source = share_file (&f, alice_files, "big.bin", 50 * MB, 1, &source_sum);
 
   /* Everyone sees the share; the row says who, what and how big. */
   assert_file_row (f.bob, CR_EVENT_FILE, "big.bin");
@@ -450,10 +466,8 @@ test_resume (void)
 
   fixture_setup (&f);
   room_files = cr_server_get_files (f.room.server);
-  source = make_file (f.scratch, "half.bin", 50 * MB, 2);
-  id = file_sha256 (source);
   alice_files = file_client_of (f.alice);
-  g_assert_true (upload (alice_files, source, NULL, &error));
+  source = share_file (&f, alice_files, "half.bin", 50 * MB, 2, &id);
 
   bob_files = file_client_of (f.bob);
   dest = g_build_filename (f.scratch, "half-got.bin", NULL);
@@ -565,10 +579,8 @@ test_corrupt_chunk (void)
   Op op = { 0 };
 
   fixture_setup (&f);
-  source = make_file (f.scratch, "c.bin", 4 * MB, 5);
-  id = file_sha256 (source);
   alice_files = file_client_of (f.alice);
-  g_assert_true (upload (alice_files, source, NULL, &error));
+  source = share_file (&f, alice_files, "c.bin", 4 * MB, 5, &id);
 
   cr_files_corrupt_chunk_once (cr_server_get_files (f.room.server), 3);
   bob_files = file_client_of (f.bob);
@@ -596,7 +608,7 @@ typedef struct
 {
   GSocketAddress *address;
   const guint8   *room_key;   /* NULL: in clear */
-  char           *request;
+  const char     *request;
   char           *reply;
 } Raw;
 
@@ -642,22 +654,29 @@ split_credential (const char *credential,
 }
 
 static gboolean
-thread_done (gpointer data)
+threads_done (gpointer data)
 {
-  return ((Raw *) data)->reply != NULL;
+  Raw *raws = data;
+
+  for (guint i = 0; raws[i].request != NULL; i++)
+    if (raws[i].reply == NULL)
+      return FALSE;
+  return TRUE;
 }
 
-static char *
-raw_request (GSocketAddress *address,
-             const guint8   *room_key,
-             const char     *request)
+/* Each request of raws (up to one with no request) on a connection of its
+ * own, all at once: a request that holds its connection until the room's
+ * request timeout (REQUEST_TIMEOUT_S) delays none of the others. */
+static void
+raw_requests (Raw *raws)
 {
-  Raw raw = { address, room_key, (char *) request, NULL };
-  GThread *thread = g_thread_new ("raw", raw_thread, &raw);
+  g_autoptr(GPtrArray) threads = g_ptr_array_new ();
 
-  cr_test_assert_wait (thread_done, &raw, 15000);
-  g_thread_join (thread);
-  return raw.reply;
+  for (guint i = 0; raws[i].request != NULL; i++)
+    g_ptr_array_add (threads, g_thread_new ("raw", raw_thread, &raws[i]));
+  cr_test_assert_wait (threads_done, raws, 15000);
+  for (guint i = 0; i < threads->len; i++)
+    g_thread_join (threads->pdata[i]);
 }
 
 static void
@@ -715,31 +734,37 @@ test_hostile (void)
   g_assert_true (cr_client_dup_file_endpoint (f.alice, &address, &credential));
   token = split_credential (credential, key);
   {
-    g_autofree char *r1 = raw_request (address, key, "CRF1 LIST 00ff00ff\n");
-    g_autofree char *r2 = raw_request (address, key, "HELLO\n");
     g_autofree char *put = g_strdup_printf ("CRF1 PUT %s 10 ../../etc/passwd x\n", token);
-    g_autofree char *r3 = raw_request (address, key, put);
     g_autofree char *get = g_strdup_printf ("CRF1 GET %s ../files.db 0\n", token);
-    g_autofree char *r4 = raw_request (address, key, get);
     g_autofree char *huge = g_strdup_printf ("CRF1 PUT %s 99999999999999999999999 %s x\n",
                                              token, ((CrFileInfo *) files->pdata[0])->id);
-    g_autofree char *r5 = raw_request (address, key, huge);
     g_autofree char *list_plain = g_strdup_printf ("CRF1 LIST %s\n", token);
-    g_autofree char *r7 = raw_request (address, NULL, list_plain);
-    g_autofree char *r6 = NULL;
+    Raw raws[] = {
+      { address, key, "CRF1 LIST 00ff00ff\n", NULL },
+      { address, key, "HELLO\n", NULL },
+      { address, key, put, NULL },
+      { address, key, get, NULL },
+      { address, key, huge, NULL },
+      { address, key, NULL, NULL },   /* long_line, below */
+      { address, NULL, list_plain, NULL },
+      { 0 },
+    };
 
+    long_line = g_strnfill (5000, 'A');
+    raws[5].request = long_line;
+    raw_requests (raws);
+
+    g_assert_cmpstr (raws[0].reply, ==, "ERR 2 not a member");
+    g_assert_true (g_str_has_prefix (raws[1].reply, "ERR 1 "));
+    g_assert_true (g_str_has_prefix (raws[2].reply, "ERR 1 "));
+    g_assert_true (g_str_has_prefix (raws[3].reply, "ERR 1 "));
+    g_assert_true (g_str_has_prefix (raws[4].reply, "ERR 1 "));
+    g_assert_cmpstr (raws[5].reply, ==, "");
     /* A room with a key speaks only inside its stream: a member's own
      * token in clear gets nothing but that. */
-    g_assert_cmpstr (r7, ==, "ERR 1 encrypted transfers only (CRS1)");
-
-    g_assert_cmpstr (r1, ==, "ERR 2 not a member");
-    g_assert_true (g_str_has_prefix (r2, "ERR 1 "));
-    g_assert_true (g_str_has_prefix (r3, "ERR 1 "));
-    g_assert_true (g_str_has_prefix (r4, "ERR 1 "));
-    g_assert_true (g_str_has_prefix (r5, "ERR 1 "));
-    long_line = g_strnfill (5000, 'A');
-    r6 = raw_request (address, key, long_line);
-    g_assert_cmpstr (r6, ==, "");
+    g_assert_cmpstr (raws[6].reply, ==, "ERR 1 encrypted transfers only (CRS1)");
+    for (guint i = 0; raws[i].request != NULL; i++)
+      g_free (raws[i].reply);
   }
 
   /* And the room still serves. */
@@ -955,9 +980,8 @@ test_classic_line (void)
   answer = cr_test_socket_receive_text (carol, 3000);
   g_assert_cmpstr (answer, ==, "OK");
 
-  source = make_file (f.scratch, "report.pdf", 1200 * 1000, 12);
   alice_files = file_client_of (f.alice);
-  g_assert_true (upload (alice_files, source, NULL, &error));
+  source = share_file (&f, alice_files, "report.pdf", 1200 * 1000, 12, NULL);
 
   deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
   while (g_get_monotonic_time () < deadline)
@@ -989,10 +1013,8 @@ test_restart (void)
   Op op = { 0 };
 
   fixture_setup (&f);
-  source = make_file (f.scratch, "keep.txt", 3 * MB, 13);
-  id = file_sha256 (source);
   alice_files = file_client_of (f.alice);
-  g_assert_true (upload (alice_files, source, NULL, &error));
+  source = share_file (&f, alice_files, "keep.txt", 3 * MB, 13, &id);
   assert_file_row (f.bob, CR_EVENT_FILE, "keep.txt");
 
   cr_test_leave_and_free (g_steal_pointer (&f.alice));
@@ -1531,11 +1553,8 @@ test_ip_cap (void)
 
   fixture_setup (&f);
   room_files = cr_server_get_files (f.room.server);
-  source = make_file (f.scratch, "c.bin", 8 * MB, 24);
-  id = file_sha256 (source);
   alice_files = file_client_of (f.alice);
-  g_assert_true (upload (alice_files, source, NULL, &error));
-  g_assert_no_error (error);
+  source = share_file (&f, alice_files, "c.bin", 8 * MB, 24, &id);
 
   g_socket_client_set_local_address (flooder, local);
   for (guint i = 0; i < 100; i++)

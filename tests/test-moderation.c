@@ -16,57 +16,10 @@
 #include "cr-render.h"
 #include "cr-server.h"
 #include "cr-server-private.h"
+#include "cr-test-net.h"
 #include "cr-test-utils.h"
 
 #define WAIT_MS 5000
-
-/* A classroom client by hand: "N name", then text lines. */
-typedef struct
-{
-  CrTestSocket   *sock;
-  GSocketAddress *server;
-} Classic;
-
-static Classic *
-classic_join (CrTestRoom *room,
-              const char *name)
-{
-  Classic *classic = g_new0 (Classic, 1);
-  g_autofree char *join = g_strdup_printf ("N %s", name);
-  g_autofree char *answer = NULL;
-
-  classic->sock = cr_test_socket_new ("127.0.0.1");
-  classic->server = g_object_ref (room->socket_address);
-  cr_test_socket_send_text (classic->sock, classic->server, join);
-  answer = cr_test_socket_receive_text (classic->sock, WAIT_MS);
-  g_assert_cmpstr (answer, ==, "OK");
-  return classic;
-}
-
-static void
-classic_free (Classic *classic)
-{
-  cr_test_socket_free (classic->sock);
-  g_object_unref (classic->server);
-  g_free (classic);
-}
-
-/* Lines until one equals want (or the wait ends): TRUE when it came. */
-static gboolean
-classic_expect (Classic    *classic,
-                const char *want)
-{
-  gint64 end = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_autofree char *line = cr_test_socket_receive_text (classic->sock, 200);
-
-      if (line != NULL && g_str_equal (line, want))
-        return TRUE;
-    }
-  return FALSE;
-}
 
 static CrMember *
 find_member (GListModel *members,
@@ -453,14 +406,14 @@ test_mute_all (void)
   g_autoptr(CrClient) alice = NULL;
   g_autoptr(CrClient) bob = NULL;
   g_autoptr(GError) error = NULL;
-  Classic *carol;
+  CrTestClassic *carol;
   MuteAllWait bob_muted = { NULL, TRUE };
   MuteAllWait bob_free = { NULL, FALSE };
 
   cr_test_room_start (&room, "127.0.0.1");
   alice = cr_test_join (room.address, "alice", NULL, FALSE, WAIT_MS, NULL);
   bob = cr_test_join (room.address, "bob", NULL, FALSE, WAIT_MS, NULL);
-  carol = classic_join (&room, "carol");
+  carol = cr_test_classic_join (room.socket_address, "carol", WAIT_MS);
   appoint (&room, alice, "alice");
   bob_muted.client = bob_free.client = bob;
 
@@ -468,28 +421,28 @@ test_mute_all (void)
   g_assert_true (cr_server_moderate (room.server, CR_MANAGE_MUTE_ALL, NULL, 0, &error));
   g_assert_no_error (error);
   g_assert_true (cr_server_get_mute_all (room.server));
-  g_assert_true (classic_expect (carol, "【系统消息】:群主开启了全员禁言"));
+  g_assert_true (cr_test_classic_expect (carol, "【系统消息】:群主开启了全员禁言", WAIT_MS));
   cr_test_assert_wait (client_mute_all_is, &bob_muted, WAIT_MS);
   cr_test_assert_event (cr_client_get_messages (bob), CR_EVENT_MUTE_ALL, "", WAIT_MS);
 
   g_assert_cmpint (say (bob, "hello?"), ==, CR_REASON_MUTED_ALL);
-  cr_test_socket_send_text (carol->sock, carol->server, "M carol is anyone there at all");
-  g_assert_true (classic_expect (carol, "全员禁言中：只有群主和管理员可以发言"));
+  cr_test_socket_send_text (carol->sock, carol->room, "M carol is anyone there at all");
+  g_assert_true (cr_test_classic_expect (carol, "全员禁言中：只有群主和管理员可以发言", WAIT_MS));
   g_assert_cmpint (say (alice, "quiet please"), ==, CR_REASON_NONE);
   g_assert_true (cr_server_say (room.server, "the lecture begins", &error));
   g_assert_no_error (error);
-  g_assert_true (classic_expect (carol, "群主说：the lecture begins"));
+  g_assert_true (cr_test_classic_expect (carol, "群主说：the lecture begins", WAIT_MS));
   g_assert_false (cr_test_has_event (cr_client_get_messages (alice), CR_EVENT_CHAT, "bob"));
 
   /* An admin lifts it, and is named. */
   g_assert_true (cr_client_manage (alice, CR_MANAGE_UNMUTE_ALL, NULL, 0, NULL));
-  g_assert_true (classic_expect (carol, "【系统消息】:管理员 alice 关闭了全员禁言"));
+  g_assert_true (cr_test_classic_expect (carol, "【系统消息】:管理员 alice 关闭了全员禁言", WAIT_MS));
   cr_test_assert_wait (client_mute_all_is, &bob_free, WAIT_MS);
   g_assert_cmpint (say (bob, "thanks"), ==, CR_REASON_NONE);
-  cr_test_socket_send_text (carol->sock, carol->server, "M carol me too");
-  g_assert_true (classic_expect (carol, "carol 说 :me too"));
+  cr_test_socket_send_text (carol->sock, carol->room, "M carol me too");
+  g_assert_true (cr_test_classic_expect (carol, "carol 说 :me too", WAIT_MS));
 
-  classic_free (carol);
+  cr_test_classic_free (carol);
   cr_test_leave_and_free (g_steal_pointer (&alice));
   cr_test_leave_and_free (g_steal_pointer (&bob));
   cr_test_room_clear (&room);
@@ -560,7 +513,7 @@ test_pin (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
   PinWait wait = { NULL, "Exam on Friday, room 101" };
-  Classic *carol;
+  CrTestClassic *carol;
 
   cr_test_room_start (&room, "127.0.0.1");
   alice = cr_test_join (room.address, "alice", NULL, FALSE, WAIT_MS, NULL);
@@ -573,13 +526,7 @@ test_pin (void)
   late = cr_test_join (room.address, "late", NULL, FALSE, WAIT_MS, NULL);
   wait.client = late;
   cr_test_assert_wait (pin_is, &wait, WAIT_MS);
-  carol = g_new0 (Classic, 1);
-  carol->sock = cr_test_socket_new ("127.0.0.1");
-  carol->server = g_object_ref (room.socket_address);
-  cr_test_socket_send_text (carol->sock, carol->server, "N carol");
-  line = cr_test_socket_receive_text (carol->sock, WAIT_MS);
-  g_assert_cmpstr (line, ==, "OK");
-  g_clear_pointer (&line, g_free);
+  carol = cr_test_classic_join (room.socket_address, "carol", WAIT_MS);
   line = cr_test_socket_receive_text (carol->sock, WAIT_MS);
   g_assert_cmpstr (line, ==, "【群公告】Exam on Friday, room 101");
 
@@ -588,17 +535,17 @@ test_pin (void)
   g_assert_true (cr_server_moderate (room.server, CR_MANAGE_PIN, wait.pin, 0, &error));
   g_assert_no_error (error);
   cr_test_assert_wait (pin_is, &wait, WAIT_MS);
-  g_assert_true (classic_expect (carol, "【群公告】Exam moved to Monday"));
+  g_assert_true (cr_test_classic_expect (carol, "【群公告】Exam moved to Monday", WAIT_MS));
   g_assert_true (cr_server_moderate (room.server, CR_MANAGE_PIN, "", 0, &error));
   g_assert_no_error (error);
   wait.pin = NULL;
   cr_test_assert_wait (pin_is, &wait, WAIT_MS);
   wait.client = alice;
   cr_test_assert_wait (pin_is, &wait, WAIT_MS);
-  g_assert_true (classic_expect (carol, "【系统消息】:群主撤下了群公告"));
+  g_assert_true (cr_test_classic_expect (carol, "【系统消息】:群主撤下了群公告", WAIT_MS));
   g_assert_null (cr_server_dup_pin (room.server));
 
-  classic_free (carol);
+  cr_test_classic_free (carol);
   cr_test_leave_and_free (g_steal_pointer (&alice));
   cr_test_leave_and_free (g_steal_pointer (&late));
   cr_test_room_clear (&room);

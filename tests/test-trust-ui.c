@@ -27,163 +27,21 @@
 #include "cr-trust.h"
 #include "cr-window.h"
 #include "cr-window-private.h"
+#include "cr-test-net.h"
 #include "cr-test-utils.h"
+#include "cr-test-ui.h"
 
-#define WAIT_MS     10000
-#define BUFFER_SIZE 2048
-#define PASSWORD    "hunter2-secret-pw"
+#define WAIT_MS  10000
+#define PASSWORD "hunter2-secret-pw"
 
-static gboolean
-tick_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterate the main context until expr holds; fail the test after ms. */
-#define WAIT_FOR(expr, ms)                                                        \
-  G_STMT_START {                                                                  \
-    gint64 wait_end_ = g_get_monotonic_time () + (gint64) (ms) * 1000;            \
-    guint wait_tick_ = g_timeout_add (10, tick_cb, NULL);                         \
-    while (!(expr) && g_get_monotonic_time () < wait_end_)                        \
-      g_main_context_iteration (NULL, TRUE);                                      \
-    g_source_remove (wait_tick_);                                                 \
-    if (!(expr))                                                                  \
-      g_error ("%s:%d: timed out after %d ms waiting for %s",                     \
-               __FILE__, __LINE__, (int) (ms), #expr);                            \
-  } G_STMT_END
-
-/* --- the tap ------------------------------------------------------------ */
-
-typedef struct
-{
-  GSocket        *listen;      /* the window sends here */
-  GSocket        *upstream;    /* towards the room */
-  GSource        *listen_source;
-  GSource        *upstream_source;
-  GSocketAddress *room;
-  GSocketAddress *member;      /* the last member address heard */
-  GPtrArray      *to_room;     /* GBytes*: all the window sent */
-  guint8         *buffer;
-} Tap;
-
-static gboolean
-on_tap_listen (GSocket      *socket,
-               GIOCondition  condition,
-               gpointer      user_data)
-{
-  Tap *tap = user_data;
-  GSocketAddress *from = NULL;
-  gssize n;
-
-  while ((n = g_socket_receive_from (socket, &from, (char *) tap->buffer, BUFFER_SIZE,
-                                     NULL, NULL)) >= 0)
-    {
-      g_clear_object (&tap->member);
-      tap->member = g_steal_pointer (&from);
-      g_ptr_array_add (tap->to_room, g_bytes_new (tap->buffer, n));
-      g_socket_send_to (tap->upstream, tap->room, (const char *) tap->buffer, n, NULL, NULL);
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-on_tap_upstream (GSocket      *socket,
-                 GIOCondition  condition,
-                 gpointer      user_data)
-{
-  Tap *tap = user_data;
-  gssize n;
-
-  while ((n = g_socket_receive_from (socket, NULL, (char *) tap->buffer, BUFFER_SIZE,
-                                     NULL, NULL)) >= 0)
-    if (tap->member != NULL)
-      g_socket_send_to (tap->listen, tap->member, (const char *) tap->buffer, n, NULL, NULL);
-  return G_SOURCE_CONTINUE;
-}
-
-static GSocket *
-loopback_socket (void)
-{
-  g_autoptr(GSocketAddress) local = cr_test_socket_address ("127.0.0.1", 0);
-  g_autoptr(GError) error = NULL;
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                  G_SOCKET_PROTOCOL_UDP, &error);
-
-  g_assert_no_error (error);
-  g_socket_set_blocking (socket, FALSE);
-  g_socket_bind (socket, local, FALSE, &error);
-  g_assert_no_error (error);
-  return socket;
-}
-
-static Tap *
-tap_new (GSocketAddress *room)
-{
-  Tap *tap = g_new0 (Tap, 1);
-
-  tap->room = g_object_ref (room);
-  tap->buffer = g_malloc (BUFFER_SIZE);
-  tap->to_room = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  tap->listen = loopback_socket ();
-  tap->upstream = loopback_socket ();
-  tap->listen_source = g_socket_create_source (tap->listen, G_IO_IN, NULL);
-  g_source_set_callback (tap->listen_source, G_SOURCE_FUNC (on_tap_listen), tap, NULL);
-  g_source_attach (tap->listen_source, NULL);
-  tap->upstream_source = g_socket_create_source (tap->upstream, G_IO_IN, NULL);
-  g_source_set_callback (tap->upstream_source, G_SOURCE_FUNC (on_tap_upstream), tap, NULL);
-  g_source_attach (tap->upstream_source, NULL);
-  return tap;
-}
-
-static void
-tap_free (Tap *tap)
-{
-  g_source_destroy (tap->listen_source);
-  g_source_unref (tap->listen_source);
-  g_source_destroy (tap->upstream_source);
-  g_source_unref (tap->upstream_source);
-  g_socket_close (tap->listen, NULL);
-  g_socket_close (tap->upstream, NULL);
-  g_object_unref (tap->listen);
-  g_object_unref (tap->upstream);
-  g_object_unref (tap->room);
-  g_clear_object (&tap->member);
-  g_ptr_array_unref (tap->to_room);
-  g_free (tap->buffer);
-  g_free (tap);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Tap, tap_free)
-
-static char *
-tap_address (Tap *tap)
-{
-  g_autoptr(GSocketAddress) local = g_socket_get_local_address (tap->listen, NULL);
-
-  return cr_test_address ("127.0.0.1",
-                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
-}
-
-/* memmem, without asking for _GNU_SOURCE. */
-static gboolean
-contains (const guint8 *data,
-          gsize         len,
-          const char   *needle)
-{
-  gsize n = strlen (needle);
-
-  for (gsize i = 0; n <= len && i <= len - n; i++)
-    if (memcmp (data + i, needle, n) == 0)
-      return TRUE;
-  return FALSE;
-}
+/* --- the tap (cr-test-net.h) ------------------------------------------ */
 
 /* How many datagrams the window sent, from the from-th on, were more than
  * the probe ("CHATROOM-HELLO 1") and the handshake's HELLO (a JOIN, sealed
  * or not, carries the name and the password). */
 static guint
-count_past_hello (Tap   *tap,
-                  guint  from)
+count_past_hello (CrTestTap *tap,
+                  guint      from)
 {
   guint n = 0;
 
@@ -200,66 +58,14 @@ count_past_hello (Tap   *tap,
   return n;
 }
 
-/* Did any datagram the window sent carry needle in clear? */
-static gboolean
-seen (Tap        *tap,
-      const char *needle)
-{
-  for (guint i = 0; i < tap->to_room->len; i++)
-    {
-      gsize len;
-      const guint8 *data = g_bytes_get_data (tap->to_room->pdata[i], &len);
-
-      if (contains (data, len, needle))
-        return TRUE;
-    }
-  return FALSE;
-}
-
 /* --- helpers ------------------------------------------------------------ */
-
-static GtkWidget *
-find_label (GtkWidget  *widget,
-            const char *text)
-{
-  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label (child, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_button (GtkWidget  *widget,
-             const char *label)
-{
-  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_button (child, label);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 /* Click the dialog's button labelled label, as the user would. */
 static void
 click (AdwMessageDialog *dialog,
        const char       *label)
 {
-  GtkWidget *button = find_button (GTK_WIDGET (dialog), label);
+  GtkWidget *button = cr_test_ui_find_button (GTK_WIDGET (dialog), label);
 
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_get_mapped (button));
@@ -284,20 +90,6 @@ in_view (GtkWidget *widget)
     return FALSE;
   return bounds.origin.y >= 0 &&
          bounds.origin.y + bounds.size.height <= gtk_widget_get_height (scrolled);
-}
-
-/* The message dialog the window shows, if any. */
-static AdwMessageDialog *
-find_dialog (CrWindow *window)
-{
-  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
-
-  for (GList *l = toplevels; l != NULL; l = l->next)
-    if (ADW_IS_MESSAGE_DIALOG (l->data) &&
-        gtk_window_get_transient_for (l->data) == GTK_WINDOW (window) &&
-        gtk_widget_get_visible (l->data))
-      return l->data;
-  return NULL;
 }
 
 static char *
@@ -340,7 +132,7 @@ joined_or_stopped (CrWindow *window)
   return g_strcmp0 (_cr_window_get_visible_page (window), "chat") == 0 ||
          cr_login_page_get_new_key (login) != NULL ||
          cr_login_page_get_error (login)[0] != '\0' ||
-         find_dialog (window) != NULL;
+         cr_test_ui_find_dialog (GTK_WINDOW (window)) != NULL;
 }
 
 static void
@@ -366,7 +158,7 @@ test_first_meeting (void)
   g_autofree char *fingerprint = NULL;
   g_autofree char *via = NULL;
   g_autofree char *remembered = NULL;
-  g_autoptr(Tap) tap = NULL;
+  g_autoptr(CrTestTap) tap = NULL;
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   CrTestRoom room = { 0 };
   CrWindow *window;
@@ -378,8 +170,8 @@ test_first_meeting (void)
   cr_test_room_start (&room, "127.0.0.1");
   cr_server_set_room_name (room.server, "room-first");
   fingerprint = cr_server_dup_fingerprint (room.server);
-  tap = tap_new (room.socket_address);
-  via = tap_address (tap);
+  tap = cr_test_tap_new (room.socket_address);
+  via = cr_test_tap_dup_address (tap);
 
   /* The login view as people see it: the room listed above the form
    * (found straight, not through the tap), so the form ends below the
@@ -391,7 +183,7 @@ test_first_meeting (void)
   }
   window = present_window ();
   login = _cr_window_get_login_page (window);
-  WAIT_FOR (find_label (GTK_WIDGET (login), "room-first") != NULL, WAIT_MS);
+  WAIT_FOR (cr_test_ui_find_label (GTK_WIDGET (login), "room-first") != NULL, WAIT_MS);
   cr_login_page_set_address (login, via);
   cr_login_page_set_nickname (login, "beatrice-first");
   gtk_editable_set_text (GTK_EDITABLE (_cr_login_page_get_password_row (login)), PASSWORD);
@@ -403,17 +195,17 @@ test_first_meeting (void)
   g_assert_cmpstr (cr_login_page_get_error (login), ==, "");
   g_assert_cmpstr (_cr_window_get_visible_page (window), ==, "login");
   g_assert_cmpstr (cr_login_page_get_new_key (login), ==, fingerprint);
-  WAIT_FOR ((label = find_label (GTK_WIDGET (login), fingerprint)) != NULL &&
+  WAIT_FOR ((label = cr_test_ui_find_label (GTK_WIDGET (login), fingerprint)) != NULL &&
             in_view (label), WAIT_MS);
-  line = find_label (GTK_WIDGET (login),
+  line = cr_test_ui_find_label (GTK_WIDGET (login),
                      _("First time in this room: compare this key with the owner's"));
   g_assert_nonnull (line);
   WAIT_FOR (in_view (line), WAIT_MS);
   /* Nothing but HELLOs left: no JOIN, so neither name nor password. */
   g_assert_cmpuint (tap->to_room->len, >, 0);
   g_assert_cmpuint (count_past_hello (tap, 0), ==, 0);
-  g_assert_false (seen (tap, PASSWORD));
-  g_assert_false (seen (tap, "beatrice-first"));
+  g_assert_false (cr_test_datagrams_contain (tap->to_room, PASSWORD));
+  g_assert_false (cr_test_datagrams_contain (tap->to_room, "beatrice-first"));
   g_assert_cmpuint (g_list_model_get_n_items (cr_server_get_members (room.server)), ==, 0);
   g_assert_false (g_file_test (trust_file, G_FILE_TEST_EXISTS));
 
@@ -437,7 +229,7 @@ test_first_meeting (void)
   g_assert_cmpstr (_cr_window_get_visible_page (window), ==, "chat");
   WAIT_FOR (g_list_model_get_n_items (cr_server_get_members (room.server)) == 1, WAIT_MS);
   g_assert_cmpuint (count_past_hello (tap, 0), >, 0);   /* the JOIN, sealed */
-  g_assert_false (seen (tap, PASSWORD));
+  g_assert_false (cr_test_datagrams_contain (tap->to_room, PASSWORD));
   g_assert_cmpuint (cr_client_get_key_trust (_cr_window_get_client (window)), ==,
                     CR_KEY_TRUST_NEW);
   remembered = remembered_fingerprint (trust_file, via);
@@ -490,7 +282,7 @@ test_key_changed (void)
   g_autofree char *new_fp = NULL;
   g_autofree char *via = NULL;
   g_autofree char *remembered = NULL;
-  g_autoptr(Tap) tap = NULL;
+  g_autoptr(CrTestTap) tap = NULL;
   CrTestRoom room = { 0 };
   CrTestRoom restarted = { 0 };
   AdwMessageDialog *dialog;
@@ -502,8 +294,8 @@ test_key_changed (void)
   g_setenv ("CHATROOM_TRUST_FILE", trust_file, TRUE);
   cr_test_room_start (&room, "127.0.0.1");
   old_fp = cr_server_dup_fingerprint (room.server);
-  tap = tap_new (room.socket_address);
-  via = tap_address (tap);
+  tap = cr_test_tap_new (room.socket_address);
+  via = cr_test_tap_dup_address (tap);
   remember_room (trust_file, via, room.server);
 
   /* Restarted with other data: same address, another key. */
@@ -521,7 +313,7 @@ test_key_changed (void)
   cr_login_page_set_address (login, via);
   cr_login_page_set_nickname (login, "carol-changed");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (login), "login.join", NULL));
-  WAIT_FOR ((dialog = find_dialog (window)) != NULL, WAIT_MS);
+  WAIT_FOR ((dialog = cr_test_ui_find_dialog (GTK_WINDOW (window))) != NULL, WAIT_MS);
 
   body = adw_message_dialog_get_body (dialog);
   g_test_message ("%s", body);
@@ -532,7 +324,7 @@ test_key_changed (void)
 
   /* Cancel: the login view, nothing sent, the old key kept. */
   click (dialog, _("_Cancel"));
-  WAIT_FOR (find_dialog (window) == NULL, WAIT_MS);
+  WAIT_FOR (cr_test_ui_find_dialog (GTK_WINDOW (window)) == NULL, WAIT_MS);
   cr_test_run_for (300);
   g_assert_cmpstr (_cr_window_get_visible_page (window), ==, "login");
   g_assert_cmpint (cr_session_get_state (_cr_window_get_session (window)), ==, CR_SESSION_IDLE);
@@ -545,7 +337,7 @@ test_key_changed (void)
   /* Asked again; "Trust the New Key": in, and the new key remembered. */
   mark = tap->to_room->len;
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (login), "login.join", NULL));
-  WAIT_FOR ((dialog = find_dialog (window)) != NULL, WAIT_MS);
+  WAIT_FOR ((dialog = cr_test_ui_find_dialog (GTK_WINDOW (window))) != NULL, WAIT_MS);
   click (dialog, _("_Trust the New Key"));
   WAIT_FOR (g_strcmp0 (_cr_window_get_visible_page (window), "chat") == 0, WAIT_MS);
   WAIT_FOR (g_list_model_get_n_items (cr_server_get_members (restarted.server)) == 1, WAIT_MS);
@@ -602,7 +394,7 @@ test_forged_refusal (void)
       WAIT_FOR (joined_or_stopped (window), WAIT_MS);
       g_assert_cmpstr (cr_login_page_get_error (login), ==, internal);
       g_assert_null (cr_login_page_get_new_key (login));
-      g_assert_null (find_dialog (window));
+      g_assert_null (cr_test_ui_find_dialog (GTK_WINDOW (window)));
       g_assert_cmpint (cr_session_get_state (_cr_window_get_session (window)), ==,
                        CR_SESSION_IDLE);
     }
@@ -611,21 +403,6 @@ test_forged_refusal (void)
   destroy_window (window);
   cr_test_remove_tree (dir);
   g_setenv ("CHATROOM_TRUST_FILE", "", TRUE);
-}
-
-static void
-require_display (void)
-{
-  /* Asked before gtk_test_init, which must run first of GTK. */
-  if (g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL)
-    return;
-  if (g_getenv ("CI") != NULL)
-    {
-      g_printerr ("No display in CI: run the UI tests under xvfb-run\n");
-      exit (1);
-    }
-  g_print ("1..0 # SKIP no display: run under xvfb-run\n");
-  exit (0);
 }
 
 int
@@ -640,7 +417,7 @@ main (int   argc,
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
 
   cr_locale_init ();
-  require_display ();
+  cr_test_ui_require_display ();
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
