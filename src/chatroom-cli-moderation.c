@@ -120,6 +120,8 @@ cli_moderation_command (CrClient   *client,
 
   g_return_val_if_fail (CR_IS_CLIENT (client), FALSE);
 
+  if (*line != '/')
+    return FALSE;
   words = g_strsplit_set (line, " ", 3);
   for (i = 0; i < G_N_ELEMENTS (commands); i++)
     if (g_str_equal (words[0], commands[i].command))

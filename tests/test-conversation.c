@@ -815,6 +815,12 @@ test_cli (void)
   cr_test_child_write_line (cli, "/older");
   cr_test_child_expect (cli, "nothing older", 5000);
 
+  /* An empty line says nothing and is no command (it once crashed the
+   * moderation commands' parser): the next line still goes out. */
+  cr_test_child_write_line (cli, "");
+  cr_test_child_write_line (cli, "after nothing");
+  wait_text (bob, "after nothing");
+
   cr_test_child_write_line (cli, "/quit");
   g_assert_true (g_subprocess_wait (cli->process, NULL, NULL));
   g_assert_cmpint (g_subprocess_get_exit_status (cli->process), ==, 0);

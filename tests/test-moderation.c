@@ -749,7 +749,7 @@ admin_named (gboolean chinese)
   g_autoptr(CrClient) late = NULL;
   g_autoptr(GError) error = NULL;
   Closed erin_closed = { 0 };
-  Classic *carol;
+  CrTestClassic *carol;
   struct {
     CrEventKind  kind;
     const char  *name;
@@ -769,28 +769,28 @@ admin_named (gboolean chinese)
   bob = cr_test_join (room.address, "bob", NULL, FALSE, WAIT_MS, NULL);
   dave = cr_test_join (room.address, "dave", NULL, FALSE, WAIT_MS, NULL);
   erin = cr_test_join (room.address, "erin", NULL, FALSE, WAIT_MS, NULL);
-  carol = classic_join (&room, "carol");
+  carol = cr_test_classic_join (room.socket_address, "carol", WAIT_MS);
   g_signal_connect (erin, "closed", G_CALLBACK (on_closed), &erin_closed);
   appoint (&room, alice, "alice");
 
   g_assert_true (cr_client_manage (alice, CR_MANAGE_MUTE, "dave", 0, &error));
   g_assert_no_error (error);
   cr_test_assert_event (cr_client_get_messages (bob), CR_EVENT_MUTE, "dave", WAIT_MS);
-  g_assert_true (classic_expect (carol, "【系统消息】:dave 已被管理员 alice 禁言"));
+  g_assert_true (cr_test_classic_expect (carol, "【系统消息】:dave 已被管理员 alice 禁言", WAIT_MS));
 
   g_assert_true (cr_client_manage (alice, CR_MANAGE_KICK, "erin", 0, &error));
   g_assert_no_error (error);
   cr_test_assert_wait (is_closed, &erin_closed, WAIT_MS);
   cr_test_assert_event (cr_client_get_messages (bob), CR_EVENT_KICK, "erin", WAIT_MS);
-  g_assert_true (classic_expect (carol, "【系统消息】:erin 被管理员 alice 移出了聊天室"));
+  g_assert_true (cr_test_classic_expect (carol, "【系统消息】:erin 被管理员 alice 移出了聊天室", WAIT_MS));
 
   /* The owner's own acts. */
   g_assert_true (cr_server_kick (room.server, "dave", &error));
   g_assert_true (cr_server_ban (room.server, "frank", &error));
   g_assert_no_error (error);
   cr_test_assert_event (cr_client_get_messages (bob), CR_EVENT_BAN, "frank", WAIT_MS);
-  g_assert_true (classic_expect (carol, "【系统消息】:dave 被群主移出了聊天室"));
-  g_assert_true (classic_expect (carol, "【系统消息】:frank 已被群主封禁"));
+  g_assert_true (cr_test_classic_expect (carol, "【系统消息】:dave 被群主移出了聊天室", WAIT_MS));
+  g_assert_true (cr_test_classic_expect (carol, "【系统消息】:frank 已被群主封禁", WAIT_MS));
 
   late = cr_test_join (room.address, "late", NULL, FALSE, WAIT_MS, NULL);
   cr_test_assert_event (cr_client_get_messages (late), CR_EVENT_BAN, "frank", WAIT_MS);
@@ -807,7 +807,7 @@ admin_named (gboolean chinese)
         }
     }
 
-  classic_free (carol);
+  cr_test_classic_free (carol);
   cr_test_leave_and_free (g_steal_pointer (&alice));
   cr_test_leave_and_free (g_steal_pointer (&bob));
   cr_test_leave_and_free (g_steal_pointer (&late));
