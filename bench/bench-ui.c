@@ -1152,6 +1152,13 @@ flag_set (gpointer data)
   return *(gboolean *) data;
 }
 
+/* Only the owner's own client (when there is one) left. */
+static gboolean
+members_gone (gpointer data)
+{
+  return g_list_model_get_n_items (cr_server_get_members (data)) <= (opt_host_owner_client ? 1 : 0);
+}
+
 static void
 on_owner_joined (GObject      *source,
                  GAsyncResult *result,
@@ -1274,11 +1281,16 @@ host_phase (Bench *b)
   g_clear_pointer (&b->beat_gaps, g_array_unref);
 
   gtk_widget_remove_tick_callback (page, frame_tick);
-  /* The generator's members leave as it ends: the room takes them off a
-   * moment later. */
-  run_for (1000);
-  g_print ("host: %u members listed a second later\n",
-           g_list_model_get_n_items (cr_server_get_members (server)));
+  /* The generator's members leave as it ends ("Q name" each): the room
+   * takes them off when it has read that far (its backlog). */
+  {
+    gint64 leave_start = g_get_monotonic_time ();
+
+    run_until (members_gone, server, 20000);
+    g_print ("host: %u members listed %.1f s after the generator ended\n",
+             g_list_model_get_n_items (cr_server_get_members (server)),
+             (g_get_monotonic_time () - leave_start) / 1e6);
+  }
   g_signal_handlers_disconnect_by_data (cr_server_get_members (server), &h);
   cr_server_stop (server);
   run_for (1200);
