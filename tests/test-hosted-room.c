@@ -12,6 +12,7 @@
 #include <locale.h>
 #include <string.h>
 
+#include "cr-file-client.h"
 #include "cr-server.h"
 #include "cr-test-utils.h"
 
@@ -503,6 +504,82 @@ test_owner_calls (void)
   room_clear (&room);
 }
 
+/* Shared files: the service runs on the room's context ------------------ */
+
+typedef struct {
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} Upload;
+
+static void
+on_uploaded (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  Upload *upload = data;
+  CrFileTransferStats stats;
+
+  upload->ok = cr_file_client_upload_finish (CR_FILE_CLIENT (source), result, &stats,
+                                             &upload->error);
+  upload->done = TRUE;
+}
+
+static gboolean
+upload_done (gpointer data)
+{
+  return ((Upload *) data)->done;
+}
+
+static gboolean
+file_event_seen (gpointer data)
+{
+  Room *room = data;
+
+  for (guint i = 0; i < room->event_kinds->len; i++)
+    if (GPOINTER_TO_UINT (room->event_kinds->pdata[i]) == CR_EVENT_FILE)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_files (void)
+{
+  Room room = { 0 };
+  Upload upload = { 0 };
+  g_autoptr(CrClient) carol = NULL;
+  g_autoptr(CrFileClient) files = NULL;
+  g_autoptr(GSocketAddress) endpoint = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *path = NULL;
+
+  room_start (&room, TRUE);
+  g_assert_nonnull (cr_server_get_files (room.server));
+  address = cr_test_address ("127.0.0.1", room.port);
+  carol = cr_test_join (address, "carol", NULL, FALSE, WAIT_MS, &error);
+  g_assert_no_error (error);
+
+  /* A worker asks the room who the token is and records the file on the
+   * room's thread; the owner hears of it on the main context. */
+  path = g_build_filename (room.dir, "notes.txt", NULL);
+  g_assert_true (g_file_set_contents (path, "shared from a hosted room\n", -1, NULL));
+  g_assert_true (cr_client_dup_file_endpoint (carol, &endpoint, &token));
+  files = cr_file_client_new (endpoint, token);
+  cr_file_client_upload_async (files, path, NULL, NULL, NULL, NULL, on_uploaded, &upload);
+  cr_test_assert_wait (upload_done, &upload, WAIT_MS);
+  g_assert_no_error (upload.error);
+  g_assert_true (upload.ok);
+  cr_test_assert_wait (file_event_seen, &room, WAIT_MS);
+
+  cr_test_leave_and_free (g_steal_pointer (&carol));
+  cr_server_stop (room.server);
+  cr_test_assert_wait (room_stopped, &room, WAIT_MS);
+  g_assert_null (cr_server_get_files (room.server));
+  room_clear (&room);
+}
+
 /* Stopping, or dropping the object, while a burst is in flight -------- */
 
 #define BURST_MEMBERS 40
@@ -577,6 +654,7 @@ main (int   argc,
 
   g_test_add_func ("/chatroom/hosted-room/fans-out-while-blocked", test_fans_out_while_blocked);
   g_test_add_func ("/chatroom/hosted-room/owner-calls", test_owner_calls);
+  g_test_add_func ("/chatroom/hosted-room/files", test_files);
   g_test_add_func ("/chatroom/hosted-room/stop-in-burst", test_stop_in_burst);
   g_test_add_func ("/chatroom/hosted-room/drop-in-burst", test_drop_in_burst);
 
