@@ -13,9 +13,10 @@
 
 G_BEGIN_DECLS
 
-/* The object, shared by cr-server.c (the room's life, its socket and
- * timers), cr-server-owner.c (what the owner does) and
- * cr-server-settings.c (the live settings).
+/* The object, shared by cr-server.c (the GObject, the owner's side, the
+ * calls and reports between the sides), cr-server-room.c (the room's side:
+ * socket, timers, engine, store), cr-server-owner.c (what the owner does)
+ * and cr-server-settings.c (the live settings).
  *
  * Two sides. The room's side (engine, store, socket, sources, worker,
  * files) is touched only on the room's context: the thread's of
@@ -96,13 +97,14 @@ typedef struct {
 
 /* Whether the caller may touch the room's side now. */
 gboolean      _cr_server_in_room    (CrServer            *self);
-/* Runs func (self, call) on the room's side (at once when the caller is
- * there). wait: for its answer, a bounded time; FALSE when it did not
- * come (the room is gone or stuck), or at once when not waiting. */
+/* A call with its arguments (text copied), and its release. */
 CrServerCall *_cr_server_call_new   (const char          *text,
                                      gint64               number,
                                      int                  action);
 void          _cr_server_call_unref (CrServerCall        *call);
+/* Runs func (self, call) on the room's side (at once when the caller is
+ * there). wait: for its answer, a bounded time; FALSE when it did not
+ * come (the room is gone or stuck), or at once when not waiting. */
 gboolean      _cr_server_call       (CrServer            *self,
                                      CrServerThreadFunc   func,
                                      CrServerCall        *call,
@@ -114,6 +116,7 @@ void          _cr_server_schedule   (CrServer            *self);
  * is not closing. */
 gboolean      _cr_server_check_running (CrServer         *self,
                                      GError             **error);
+/* "The room did not answer in time", for a call that waited in vain. */
 void          _cr_server_timed_out  (GError             **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrServerCall, _cr_server_call_unref)
 
@@ -123,28 +126,28 @@ CrEngineTime  _cr_server_now        (void);
 /* What the room tells the owner's side (the room's thread posts them; the
  * owner's context takes a burst at once). */
 typedef enum {
-  REPORT_EVENT,
-  REPORT_MEMBERS,
-  REPORT_STORAGE,
-  REPORT_LOCKS,
-  REPORT_STOPPED,
-} ReportKind;
+  CR_SERVER_REPORT_EVENT,
+  CR_SERVER_REPORT_MEMBERS,
+  CR_SERVER_REPORT_STORAGE,
+  CR_SERVER_REPORT_LOCKS,
+  CR_SERVER_REPORT_STOPPED,
+} CrServerReportKind;
 
 typedef struct {
-  ReportKind  kind;
-  CrEvent    *event;       /* EVENT */
-  GPtrArray  *events;      /* MEMBERS: CrEvent, and ... */
-  GPtrArray  *snapshots;   /* ... for each, CrMember or NULL (cr_member_list_snapshot) */
-  gboolean    ok;          /* STORAGE */
-  char       *message;     /* STORAGE: NULL: "storage-ok" only */
-} Report;
+  CrServerReportKind  kind;
+  CrEvent            *event;       /* EVENT */
+  GPtrArray          *events;      /* MEMBERS: CrEvent, and ... */
+  GPtrArray          *snapshots;   /* ... for each, CrMember or NULL (cr_member_list_snapshot) */
+  gboolean            ok;          /* STORAGE */
+  char               *message;     /* STORAGE: NULL: "storage-ok" only */
+} CrServerReport;
 
 /* From the room's side to the owner's (takes report; NULL: one with
  * nothing but its kind): posted to the owner's context when the room has
  * a thread, else handled at once. */
 void          _cr_server_tell_owner (CrServer            *self,
-                                     ReportKind           kind,
-                                     Report              *report);
+                                     CrServerReportKind   kind,
+                                     CrServerReport      *report);
 
 /* The room's side (cr-server-room.c), as CrServerThreadFuncs: a start
  * (the call's text is the address; the answers in the call), a stop

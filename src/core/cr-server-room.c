@@ -87,7 +87,7 @@ _cr_server_send_out (CrServer *self)
   if (serial != self->locks_serial)
     {
       self->locks_serial = serial;
-      _cr_server_tell_owner (self, REPORT_LOCKS, NULL);
+      _cr_server_tell_owner (self, CR_SERVER_REPORT_LOCKS, NULL);
     }
 }
 
@@ -206,7 +206,7 @@ finish_stop (CrServer *self)
     _cr_server_thread_quit (self->thread);
   /* Last: once the owner's side has this, it joins the thread and may
    * drop the object. */
-  _cr_server_tell_owner (self, REPORT_STOPPED, NULL);
+  _cr_server_tell_owner (self, CR_SERVER_REPORT_STOPPED, NULL);
 }
 
 static gboolean
@@ -379,7 +379,7 @@ static gboolean
 on_apply_events (gpointer user_data)
 {
   CrServer *self = user_data;
-  Report *report = g_new0 (Report, 1);
+  CrServerReport *report = g_new0 (CrServerReport, 1);
 
   g_clear_pointer (&self->refresh_source, g_source_unref);
   report->events = g_steal_pointer (&self->pending_events);
@@ -388,7 +388,7 @@ on_apply_events (gpointer user_data)
   for (guint i = 0; i < report->events->len; i++)
     g_ptr_array_add (report->snapshots,
                      cr_member_list_snapshot (self->engine, report->events->pdata[i]));
-  _cr_server_tell_owner (self, REPORT_MEMBERS, report);
+  _cr_server_tell_owner (self, CR_SERVER_REPORT_MEMBERS, report);
   return G_SOURCE_REMOVE;
 }
 
@@ -398,12 +398,12 @@ on_engine_event (const CrEvent *event,
 {
   CrServer *self = user_data;
 
-  Report *report = g_new0 (Report, 1);
+  CrServerReport *report = g_new0 (CrServerReport, 1);
 
   /* "event" at once on a room without a thread (in the packet path, as
    * chatroomd's console and the tests expect), else with the next burst. */
   report->event = cr_event_copy (event);
-  _cr_server_tell_owner (self, REPORT_EVENT, report);
+  _cr_server_tell_owner (self, CR_SERVER_REPORT_EVENT, report);
 
   g_ptr_array_add (self->pending_events, cr_event_copy (event));
   if (self->refresh_source == NULL)
@@ -425,11 +425,11 @@ on_engine_storage (gboolean    ok,
                    gpointer    user_data)
 {
   CrServer *self = user_data;
-  Report *report = g_new0 (Report, 1);
+  CrServerReport *report = g_new0 (CrServerReport, 1);
 
   report->ok = ok;
   report->message = g_strdup (message != NULL ? message : "");
-  _cr_server_tell_owner (self, REPORT_STORAGE, report);
+  _cr_server_tell_owner (self, CR_SERVER_REPORT_STORAGE, report);
 }
 
 /* What a discovery probe is told (cr-discovery-responder.c), from the
@@ -538,10 +538,10 @@ room_start (CrServer    *self,
     on_engine_storage (FALSE, cr_engine_get_storage_problem (self->engine), self);
   else
     {
-      Report *report = g_new0 (Report, 1);
+      CrServerReport *report = g_new0 (CrServerReport, 1);
 
       report->ok = TRUE;   /* a new start on a sound file: "storage-ok" only */
-      _cr_server_tell_owner (self, REPORT_STORAGE, report);
+      _cr_server_tell_owner (self, CR_SERVER_REPORT_STORAGE, report);
     }
   self->worker = cr_engine_worker_new (AUTH_WORKERS, on_auth_done, self);
   self->socket = g_steal_pointer (&socket);

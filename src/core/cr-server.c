@@ -81,7 +81,7 @@ static guint signals[N_SIGNALS];
 static void
 report_free (gpointer data)
 {
-  Report *report = data;
+  CrServerReport *report = data;
 
   g_clear_pointer (&report->event, cr_event_free);
   g_clear_pointer (&report->events, g_ptr_array_unref);
@@ -96,12 +96,12 @@ static void process_reports (gpointer   user_data,
 /* From the room's side to the owner's: posted to its context when the
  * room has a thread, else handled at once. */
 void
-_cr_server_tell_owner (CrServer   *self,
-                       ReportKind  kind,
-                       Report     *report)
+_cr_server_tell_owner (CrServer           *self,
+                       CrServerReportKind  kind,
+                       CrServerReport     *report)
 {
   if (report == NULL)
-    report = g_new0 (Report, 1);
+    report = g_new0 (CrServerReport, 1);
   report->kind = kind;
   if (self->thread != NULL)
     _cr_server_thread_post (self->thread, report);
@@ -152,19 +152,19 @@ process_reports (gpointer   user_data,
   cr_member_list_begin_batch (self->lists);
   for (guint i = 0; i < reports->len; i++)
     {
-      Report *report = reports->pdata[i];
+      CrServerReport *report = reports->pdata[i];
 
       switch (report->kind)
         {
-        case REPORT_EVENT:
+        case CR_SERVER_REPORT_EVENT:
           g_signal_emit (self, signals[EVENT], 0, report->event);
           break;
-        case REPORT_MEMBERS:
+        case CR_SERVER_REPORT_MEMBERS:
           for (guint j = 0; j < report->events->len; j++)
             changed |= cr_member_list_apply (self->lists, report->events->pdata[j],
                                              report->snapshots->pdata[j]);
           break;
-        case REPORT_STORAGE:
+        case CR_SERVER_REPORT_STORAGE:
           if (report->message != NULL)
             g_signal_emit (self, signals[STORAGE_WARNING], 0, report->ok, report->message);
           if (self->storage_ok != report->ok)
@@ -173,10 +173,10 @@ process_reports (gpointer   user_data,
               g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORAGE_OK]);
             }
           break;
-        case REPORT_LOCKS:
+        case CR_SERVER_REPORT_LOCKS:
           g_signal_emit (self, signals[LOCKS_CHANGED], 0);
           break;
-        case REPORT_STOPPED:
+        case CR_SERVER_REPORT_STOPPED:
           stopped = TRUE;
           break;
         default:
