@@ -28,8 +28,9 @@
  *     message, and the newest row is then checked inside the viewport.
  *
  *  3. host (--host N, the app's library and network only): the app hosting
- *     a big room. A CrServer on this thread's main loop, as CrSession runs
- *     it, and the app's CrOwnerPage bound to it in the window; the load
+ *     a big room. A CrServer on its own thread, as CrSession runs it
+ *     (--host-main-loop: on the window's main loop, as it was before), and
+ *     the app's CrOwnerPage bound to it in the window; the load
  *     generator (bench/chatroom-bench, another process) joins N classic
  *     members and has 10 of them say --host-rate messages a second for
  *     --host-seconds, while the owner view's list is scrolled up and down
@@ -75,6 +76,8 @@ static int opt_host = 0;
 static int opt_host_rate = 100;
 static int opt_host_seconds = 10;
 static gboolean opt_host_no_page = FALSE;
+static gboolean opt_host_main_loop = FALSE;
+static gboolean opt_host_owner_client = FALSE;
 
 typedef enum { VIEW_PLAIN, VIEW_CAP, VIEW_TAIL } ViewMode;
 
@@ -1029,6 +1032,7 @@ typedef struct {
   gint64             last_frame;
   gint64             max_frame_gap;
   GArray            *frame_gaps;  /* gint64 µs */
+  guint              list_changes;  /* the members model's items-changed while measuring */
 } Host;
 
 static int
@@ -1119,6 +1123,19 @@ on_host_frame (GtkWidget     *widget,
 }
 
 static void
+on_host_members_changed (GListModel *model,
+                         guint       position,
+                         guint       removed,
+                         guint       added,
+                         gpointer    data)
+{
+  Host *h = data;
+
+  if (h->b->measuring)
+    h->list_changes++;
+}
+
+static void
 on_generator_done (GObject      *source,
                    GAsyncResult *result,
                    gpointer      data)
@@ -1135,10 +1152,31 @@ flag_set (gpointer data)
   return *(gboolean *) data;
 }
 
+/* Only the owner's own client (when there is one) left. */
+static gboolean
+members_gone (gpointer data)
+{
+  return g_list_model_get_n_items (cr_server_get_members (data)) <= (opt_host_owner_client ? 1 : 0);
+}
+
+static void
+on_owner_joined (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean *joined = data;
+
+  if (!cr_client_join_finish (CR_CLIENT (source), result, &error))
+    g_printerr ("bench-ui: the owner's client: %s\n", error->message);
+  *joined = TRUE;
+}
+
 static void
 host_phase (Bench *b)
 {
   g_autoptr(CrServer) server = NULL;
+  g_autoptr(CrClient) owner = NULL;
   g_autoptr(GSubprocess) generator = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *data_dir = g_dir_make_tmp ("bench-ui-host-XXXXXX", NULL);
@@ -1148,7 +1186,7 @@ host_phase (Bench *b)
   g_autofree char *rate = g_strdup_printf ("%d", opt_host_rate);
   GtkWidget *page = cr_owner_page_new ();
   GtkWidget *old_child = g_object_ref (gtk_window_get_child (b->window));
-  Host h = { b, NULL, TRUE, 0, 0, 0, g_array_new (FALSE, FALSE, sizeof (gint64)) };
+  Host h = { b, NULL, TRUE, 0, 0, 0, g_array_new (FALSE, FALSE, sizeof (gint64)), 0 };
   double frame_p99, beat_p99;
   guint frame_over, beat_over;
   guint scroll_source, frame_tick;
@@ -1156,8 +1194,10 @@ host_phase (Bench *b)
   guint n_members;
   gboolean done = FALSE;
 
+  /* As CrSession hosts it: on its own thread, unless asked for the
+   * window's loop (how it was before, for comparison). */
   server = g_object_new (CR_TYPE_SERVER, "data-dir", data_dir, "max-members", (guint) opt_host + 1,
-                         "rate-limit", 0u, NULL);
+                         "rate-limit", 0u, "threaded", !opt_host_main_loop, NULL);
   if (!cr_server_start (server, "127.0.0.1:0", &error))
     {
       g_printerr ("bench-ui: %s\n", error->message);
@@ -1165,11 +1205,26 @@ host_phase (Bench *b)
     }
   if (!opt_host_no_page)
     cr_owner_page_set_server (CR_OWNER_PAGE (page), server);
+  g_signal_connect (cr_server_get_members (server), "items-changed",
+                    G_CALLBACK (on_host_members_changed), &h);
   gtk_window_set_child (b->window, page);
   frame_tick = gtk_widget_add_tick_callback (page, on_host_frame, &h, NULL);
   run_for (500);
 
   port = g_strdup_printf ("%u", cr_server_get_port (server));
+  if (opt_host_owner_client)
+    {
+      g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", cr_server_get_port (server));
+      gboolean joined = FALSE;
+
+      /* As CrSession joins the room it hosts: its models on this loop. */
+      owner = cr_client_new ();
+      cr_client_set_trust_file (owner, "");
+      cr_client_set_confirm_new_key (owner, FALSE, NULL);
+      cr_client_join_async (owner, address, "teacher", NULL, FALSE,
+                            cr_server_get_owner_token (server), NULL, on_owner_joined, &joined);
+      run_until (flag_set, &joined, 10000);
+    }
   generator = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, CR_BENCH_GENERATOR,
                                 "--port", port, "--members", members, "--senders", "10",
                                 "--messages", each, "--rate", rate, "--drain", "3000",
@@ -1210,19 +1265,33 @@ host_phase (Bench *b)
   }
   frame_p99 = percentile_ms (h.frame_gaps, 99, &frame_over);
   beat_p99 = percentile_ms (b->beat_gaps, 99, &beat_over);
-  g_print ("host: %d members, %d msgs/s for %d s, owner view %s: "
+  g_print ("host: %d members, %d msgs/s for %d s, room on %s%s, owner view %s: "
            "longest main-loop stall %.1f ms at +%.2f s (goal < 50; %u stalls over 50 ms), "
            "p99 %.1f ms; "
            "frame gaps: longest %.1f ms, p99 %.1f ms, %u over 50 ms, over %u frames; "
-           "%u members listed at the end; %.1f s\n",
+           "%u members listed at the end (%u list changes); %.1f s\n",
            opt_host, opt_host_rate, opt_host_seconds,
+           opt_host_main_loop ? "the window's loop" : "its own thread",
+           opt_host_owner_client ? ", the owner's client in it" : "",
            opt_host_no_page ? "empty" : "bound and scrolled every 50 ms", b->max_gap / 1000.0,
            b->max_gap_at / 1e6, b->long_gaps, beat_p99, h.max_frame_gap / 1000.0, frame_p99,
-           frame_over, h.frame_gaps->len, n_members, (g_get_monotonic_time () - start) / 1e6);
+           frame_over, h.frame_gaps->len, n_members, h.list_changes,
+           (g_get_monotonic_time () - start) / 1e6);
   g_clear_pointer (&h.frame_gaps, g_array_unref);
   g_clear_pointer (&b->beat_gaps, g_array_unref);
 
   gtk_widget_remove_tick_callback (page, frame_tick);
+  /* The generator's members leave as it ends ("Q name" each): the room
+   * takes them off when it has read that far (its backlog). */
+  {
+    gint64 leave_start = g_get_monotonic_time ();
+
+    run_until (members_gone, server, 20000);
+    g_print ("host: %u members listed %.1f s after the generator ended\n",
+             g_list_model_get_n_items (cr_server_get_members (server)),
+             (g_get_monotonic_time () - leave_start) / 1e6);
+  }
+  g_signal_handlers_disconnect_by_data (cr_server_get_members (server), &h);
   cr_server_stop (server);
   run_for (1200);
   gtk_window_set_child (b->window, old_child);
@@ -1272,6 +1341,10 @@ main (int   argc,
       "Messages a second in the hosted room (100)", "R" },
     { "host-seconds", 0, 0, G_OPTION_ARG_INT, &opt_host_seconds,
       "For how long (10)", "S" },
+    { "host-main-loop", 0, 0, G_OPTION_ARG_NONE, &opt_host_main_loop,
+      "The hosted room on the window's main loop, not its own thread (as before)", NULL },
+    { "host-owner-client", 0, 0, G_OPTION_ARG_NONE, &opt_host_owner_client,
+      "The owner also in the room through a CrClient on the window's loop, as the app joins its own room", NULL },
     { "host-no-page", 0, 0, G_OPTION_ARG_NONE, &opt_host_no_page,
       "The owner view shows no room: what the server alone costs the loop", NULL },
     { NULL }

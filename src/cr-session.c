@@ -486,9 +486,12 @@ start_server (CrSession   *self,
   if (g_mkdir_with_parents (data_dir, 0700) != 0)
     g_warning ("Could not create %s: %s", data_dir, g_strerror (errno));
 
+  /* The room on its own thread: a big room's reads, fan-out and commits
+   * never hold up this window's frames (cr-server-thread.c). */
   server = g_object_new (CR_TYPE_SERVER,
                          "data-dir", data_dir,
                          "owner-name", owner_name,
+                         "threaded", TRUE,
                          NULL);
   cr_session_bind_server_settings (self->settings, server);
 

@@ -390,8 +390,10 @@ test_show_message (Fixture      *fixture,
   wanted = find_message (cr_client_get_messages (cr_session_get_client (session ())),
                          "@alice the answer is 42");
   g_assert_nonnull (wanted);
-  WAIT_FOR (_cr_chat_page_get_sticky (_cr_window_get_chat_page (window)), WAIT_MS);
-  g_assert_null (row_on_screen (list, wanted));
+  /* The room (on its own thread) may deliver the whole burst in one
+   * turn: the list reaches the bottom at its next frames. */
+  WAIT_FOR (_cr_chat_page_get_sticky (_cr_window_get_chat_page (window)) &&
+            row_on_screen (list, wanted) == NULL, WAIT_MS);
 
   /* One notification for the conversation, for the latest mention (a
    * reader who sees the end of the chat has read the others: how many
@@ -412,7 +414,14 @@ test_show_message (Fixture      *fixture,
   activate_target ("app.show-message",
                    g_variant_new ("(st)", conversation, cr_message_get_seq (wanted)));
   WAIT_FOR (row_on_screen (list, wanted) != NULL, WAIT_MS);
-  g_assert_false (_cr_chat_page_get_sticky (_cr_window_get_chat_page (window)));
+  {
+    GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (list));
+
+    /* Away from the end, unless the rows around it fit on the screen
+     * (then it is the end as well). */
+    if (gtk_adjustment_get_upper (adj) > gtk_adjustment_get_page_size (adj) + 1)
+      g_assert_false (_cr_chat_page_get_sticky (_cr_window_get_chat_page (window)));
+  }
   /* Opened: the notification is gone. */
   g_assert_null (conversation_notice ());
 

@@ -49,22 +49,18 @@ lookup_member (CrMemberList *self,
 }
 
 static void
-add_member (CrMemberList  *self,
-            CrRoom        *room,
-            const CrEvent *event)
+add_member (CrMemberList *self,
+            CrMember     *snapshot)
 {
-  const CrRoomMember *m = cr_room_lookup_name (room, event->name);
-  g_autoptr(CrMember) member = NULL;
+  const char *name = cr_member_get_name (snapshot);
 
-  if (m == NULL || lookup_member (self, m->name) != NULL)
+  if (lookup_member (self, name) != NULL)
     return;
 
-  member = cr_member_new (m->name, m->role, m->flags);
-  cr_member_set_last_active (member, event->time_us);
-  /* The index borrows: the batch's added list, then the store, holds the
-   * member. */
-  g_hash_table_replace (self->member_index, cr_name_fold (m->name), member);
-  g_ptr_array_add (self->added, g_steal_pointer (&member));
+  /* The snapshot becomes the list's item (nothing else holds it). The
+   * index borrows: the batch's added list, then the store, holds it. */
+  g_hash_table_replace (self->member_index, cr_name_fold (name), snapshot);
+  g_ptr_array_add (self->added, g_object_ref (snapshot));
 }
 
 static void
@@ -145,27 +141,28 @@ flush_batch (CrMemberList *self)
 
 static void
 update_member_flags (CrMemberList *self,
-                     CrRoom       *room,
-                     const char   *name)
+                     CrMember     *snapshot)
 {
-  const CrRoomMember *m = cr_room_lookup_name (room, name);
-  CrMember *member = lookup_member (self, name);
+  CrMember *member = lookup_member (self, cr_member_get_name (snapshot));
 
-  if (m != NULL && member != NULL)
+  if (member != NULL)
     {
       g_autoptr(CrMember) moved = NULL;
+      CrRole role = cr_member_get_role (snapshot);
       guint position;
 
       /* A new role (an admin appointed) moves the member: owner, admins,
        * then members. */
-      if (cr_member_get_role (member) != m->role &&
+      if (cr_member_get_role (member) != role &&
           g_list_store_find (self->members, member, &position))
         {
           moved = g_object_ref (member);
           g_list_store_remove (self->members, position);
         }
-      cr_member_set_flags (member, m->flags);
-      cr_member_set_role (member, m->role);
+      cr_member_set_flags (member, cr_member_get_flags (snapshot));
+      cr_member_set_role (member, role);
+      if (cr_member_get_address (member) == NULL && cr_member_get_address (snapshot) != NULL)
+        cr_member_set_address (member, cr_member_get_address (snapshot));
       if (moved != NULL)
         g_list_store_insert_sorted (self->members, moved, cr_member_compare, NULL);
     }
@@ -323,9 +320,8 @@ drop_members (CrMemberList *self)
 
 static gboolean
 apply_event (CrMemberList  *self,
-             CrRoom        *room,
              const CrEvent *event,
-             gboolean      *joined)
+             CrMember      *snapshot)
 {
   if (event->kind == CR_EVENT_ROOM_CLOSED)
     {
@@ -339,9 +335,8 @@ apply_event (CrMemberList  *self,
   switch (event->kind)
     {
     case CR_EVENT_JOIN:
-      add_member (self, room, event);
-      if (joined != NULL)
-        *joined = TRUE;
+      if (snapshot != NULL)
+        add_member (self, snapshot);
       return TRUE;
 
     case CR_EVENT_LEAVE:
@@ -363,7 +358,8 @@ apply_event (CrMemberList  *self,
     case CR_EVENT_UNMUTE:
     case CR_EVENT_ADMIN:
     case CR_EVENT_UNADMIN:
-      update_member_flags (self, room, event->name);
+      if (snapshot != NULL)
+        update_member_flags (self, snapshot);
       return TRUE;
 
     case CR_EVENT_CHAT:
@@ -380,68 +376,70 @@ apply_event (CrMemberList  *self,
 
 gboolean
 cr_member_list_apply (CrMemberList  *self,
-                      CrRoom        *room,
                       const CrEvent *event,
-                      gboolean      *joined)
+                      CrMember      *snapshot)
 {
   gboolean changed;
 
   g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (room != NULL, FALSE);
   g_return_val_if_fail (event != NULL, FALSE);
-
-  if (joined != NULL)
-    *joined = FALSE;
+  g_return_val_if_fail (snapshot == NULL || CR_IS_MEMBER (snapshot), FALSE);
 
   cr_member_list_begin_batch (self);
-  changed = apply_event (self, room, event, joined);
+  changed = apply_event (self, event, snapshot);
   cr_member_list_end_batch (self);
   return changed;
 }
 
-void
-cr_member_list_fill_addresses (CrMemberList *self,
-                               CrEngine     *engine)
+CrMember *
+cr_member_list_snapshot (CrEngine      *engine,
+                         const CrEvent *event)
 {
-  GHashTableIter iter;
+  const CrRoomMember *m;
+  GSocketAddress *address;
   CrMember *member;
 
-  g_return_if_fail (self != NULL);
-  g_return_if_fail (engine != NULL);
+  g_return_val_if_fail (engine != NULL, NULL);
+  g_return_val_if_fail (event != NULL, NULL);
 
-  g_hash_table_iter_init (&iter, self->member_index);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &member))
+  if (event->name == NULL || event->name[0] == '\0')
+    return NULL;
+  switch (event->kind)
     {
-      const CrRoomMember *m;
-      GSocketAddress *address;
-
-      /* A member's session keeps its address: only newcomers need one
-       * (O(1) for the others, however many joined). */
-      if (cr_member_get_address (member) != NULL)
-        continue;
-      m = cr_room_lookup_name (cr_engine_get_room (engine), cr_member_get_name (member));
-      address = m ? cr_engine_get_member_address (engine, m->id) : NULL;
-
-      if (address != NULL)
-        {
-          g_autofree char *text = format_address (address);
-
-          cr_member_set_address (member, text);
-        }
+    case CR_EVENT_JOIN:
+    case CR_EVENT_MUTE:
+    case CR_EVENT_UNMUTE:
+    case CR_EVENT_ADMIN:
+    case CR_EVENT_UNADMIN:
+      break;
+    default:
+      return NULL;
     }
+
+  m = cr_room_lookup_name (cr_engine_get_room (engine), event->name);
+  if (m == NULL)
+    return NULL;
+  member = cr_member_new (m->name, m->role, m->flags);
+  cr_member_set_last_active (member, event->time_us);
+  address = cr_engine_get_member_address (engine, m->id);
+  if (address != NULL)
+    {
+      g_autofree char *text = format_address (address);
+
+      cr_member_set_address (member, text);
+    }
+  return member;
 }
 
 void
 cr_member_list_load_bans (CrMemberList *self,
-                          CrRoom       *room)
+                          GPtrArray    *names)
 {
-  g_autoptr(GPtrArray) names = NULL;
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_return_if_fail (self != NULL);
-  g_return_if_fail (room != NULL);
+  g_return_if_fail (names != NULL);
 
-  names = cr_room_dup_bans (room);
   for (guint i = 0; i < names->len; i++)
     g_ptr_array_add (items, cr_member_new (names->pdata[i], CR_ROLE_MEMBER, 0));
   g_list_store_splice (self->bans, 0, g_list_model_get_n_items (G_LIST_MODEL (self->bans)),

@@ -1,4 +1,4 @@
-/* cr-server.h: a room served on a UDP port of the GLib main loop. The
+/* cr-server.h: a room served on a UDP port of a GLib main loop. The
  * packet path itself is CrEngine (no socket); this adds the socket, its
  * GSource, the timers, and a GObject face for the app and chatroomd.
  *
@@ -40,6 +40,15 @@ G_DECLARE_FINAL_TYPE (CrServer, cr_server, CR, SERVER, GObject)
  * settings with g_settings_bind).
  * "allow-classic" (boolean, default TRUE, live): FALSE refuses members of
  * the classroom dialect, which cannot encrypt.
+ * "threaded" (boolean, construct-only, default FALSE): the room (socket,
+ * timers, engine, store, shared files) runs on a thread of its own with
+ * its own GMainContext, so a window on the starting thread draws while a
+ * big room fans out (the app's). The API stays the same, for the thread
+ * that started the room: a call runs in the room and waits for it at most
+ * 2 s (an action then fails "The room did not answer in time"), a setter
+ * does not wait; signals, notifications and the two models come on the
+ * starting thread's context, a burst at a time. Without it everything
+ * runs on the context the room started on (chatroomd).
  * Read-only: "owner-token", "running" (boolean), "port" (uint),
  * "fingerprint" (the room's identity key, cr-crypto.h: created in the data
  * dir at the first start, or in memory without one; NULL before),
@@ -159,8 +168,9 @@ gboolean      cr_server_unlock_name          (CrServer    *self,
  * one, a mute notifies "flags", with "address" set; "last-active"
  * (wall-clock µs) is the join, then the member's lines as the room hears
  * them, notified at most once a second. Both lists follow the room's
- * events on the next turn of the main loop, not inside the packet path;
- * "members-changed" follows them. */
+ * events on the next turn of the room's loop, not inside the packet path
+ * (a threaded room's: then on the owner's context); "members-changed"
+ * follows them. */
 GListModel   *cr_server_get_members          (CrServer *self);
 
 /* The room's shared files (limits, list, stats) while it runs with a data
