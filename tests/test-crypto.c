@@ -33,7 +33,6 @@ static void
 make_pair (CrSeal *client,
            CrSeal *room)
 {
-  g_autoptr(GError) error = NULL;
   CrIdentity *identity = cr_identity_new ();
   CrHandshake hs;
   guint8 secret[32] = { 7 };

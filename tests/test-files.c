@@ -399,7 +399,6 @@ test_share_download (void)
   g_autoptr(CrFileClient) alice_files = NULL;
   g_autoptr(CrFileClient) bob_files = NULL;
   g_autoptr(GPtrArray) files = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *source = NULL;
   g_autofree char *source_sum = NULL;
   g_autofree char *dest = NULL;
@@ -454,7 +453,6 @@ test_resume (void)
   Fixture f;
   g_autoptr(CrFileClient) alice_files = NULL;
   g_autoptr(CrFileClient) bob_files = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *source = NULL;
   g_autofree char *id = NULL;
   g_autofree char *dest = NULL;
@@ -570,7 +568,6 @@ test_corrupt_chunk (void)
   Fixture f;
   g_autoptr(CrFileClient) alice_files = NULL;
   g_autoptr(CrFileClient) bob_files = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *source = NULL;
   g_autofree char *id = NULL;
   g_autofree char *dest = NULL;
@@ -968,7 +965,6 @@ test_classic_line (void)
   Fixture f;
   g_autoptr(CrTestSocket) carol = NULL;
   g_autoptr(CrFileClient) alice_files = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *answer = NULL;
   g_autofree char *source = NULL;
   g_autofree char *line = NULL;
@@ -1003,7 +999,6 @@ test_restart (void)
   g_autoptr(CrFileClient) alice_files = NULL;
   g_autoptr(CrFileClient) dave_files = NULL;
   g_autoptr(GPtrArray) files = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *source = NULL;
   g_autofree char *id = NULL;
   g_autofree char *dest = NULL;
@@ -1392,7 +1387,6 @@ test_encrypted_tampered (void)
   Proxy proxy;
   g_autoptr(CrFileClient) alice_files = NULL;
   g_autoptr(CrFileClient) bob_files = NULL;
-  g_autoptr(CrFileClient) alice_direct = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *source = NULL;
   g_autofree char *dest = NULL;
