@@ -383,7 +383,7 @@ handle_chat (CrEngine        *self,
 
   /* The same message again (a retry that raced the first copy): the first
    * one's event already answered it. */
-  for (guint i = 0; origin != 0 && i < CR_ENGINE_RECENT_ORIGINS; i++)
+  for (guint i = 0; origin != 0 && session->origins != NULL && i < CR_ENGINE_RECENT_ORIGINS; i++)
     if (session->origins[i] == origin)
       return;
 
@@ -403,7 +403,11 @@ handle_chat (CrEngine        *self,
   if (event != NULL)
     {
       if (origin != 0)
-        session->origins[session->next_origin++ % CR_ENGINE_RECENT_ORIGINS] = origin;
+        {
+          if (session->origins == NULL)
+            session->origins = g_new0 (guint64, CR_ENGINE_RECENT_ORIGINS);
+          session->origins[session->next_origin++ % CR_ENGINE_RECENT_ORIGINS] = origin;
+        }
       _cr_engine_commit_event (self, event, now, out);
     }
   else

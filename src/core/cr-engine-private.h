@@ -80,7 +80,9 @@ typedef struct {
   gint64           linger_until;
   CrEngineBucket   bucket;
   guint            over_limit;   /* chats that came in over the rate, not yet refused */
-  guint64          origins[CR_ENGINE_RECENT_ORIGINS];  /* last chats' origins: retries */
+  guint64         *origins;      /* [CR_ENGINE_RECENT_ORIGINS], last chats' origins
+                                  * (retries); allocated at its first chat: most
+                                  * members of a class listen */
   guint            next_origin;
   gint64           joined;        /* mono µs */
   gboolean         spoke;         /* classic: a datagram came after the join */
