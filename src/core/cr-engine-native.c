@@ -184,6 +184,7 @@ _cr_engine_welcome_flush (CrEngine  *self,
       /* What this read committed up to here is in the list; the fan-out
        * that follows starts after the join, as for any newcomer. */
       _cr_engine_session_flush (self, session, now, out);
+      _cr_engine_output_chunk (self, out);
     }
 }
 

@@ -159,6 +159,8 @@ struct _CrEngine {
                                       * batch: their member list is owed */
 
   CrStats               stats;
+  CrEngineOutputFunc    output_func;
+  gpointer              output_data;
   CrEngineEventFunc     event_func;
   gpointer              event_data;
 };
@@ -171,6 +173,10 @@ void      _cr_engine_emit            (CrEngine        *self,
                                       GPtrArray       *out,
                                       GSocketAddress  *to,
                                       GBytes          *data);
+/* Between two members of a long walk: out handed to the output func
+ * once it holds CR_ENGINE_OUTPUT_CHUNK datagrams. */
+void      _cr_engine_output_chunk    (CrEngine        *self,
+                                      GPtrArray       *out);
 void      _cr_engine_emit_text       (CrEngine        *self,
                                       GPtrArray       *out,
                                       GSocketAddress  *to,

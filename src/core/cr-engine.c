@@ -55,6 +55,14 @@ _cr_engine_emit (CrEngine       *self,
 }
 
 void
+_cr_engine_output_chunk (CrEngine  *self,
+                         GPtrArray *out)
+{
+  if (self->output_func != NULL && out->len >= CR_ENGINE_OUTPUT_CHUNK)
+    self->output_func (self->output_data);
+}
+
+void
 _cr_engine_emit_text (CrEngine       *self,
                       GPtrArray      *out,
                       GSocketAddress *to,
@@ -359,6 +367,9 @@ _cr_engine_fanout_flush (CrEngine     *self,
           for (guint i = 0; i < datagrams->len; i++)
             _cr_engine_emit (self, out, session->addr, g_bytes_ref (datagrams->pdata[i]));
         }
+      /* 500 members' datagrams were 1.2 MB waiting at once (bench/README.md,
+       * "A native member's memory"). */
+      _cr_engine_output_chunk (self, out);
     }
 
   for (guint i = 0; i < items->len; i++)
@@ -524,6 +535,17 @@ cr_engine_free (CrEngine *self)
 }
 
 void
+cr_engine_set_output_func (CrEngine           *self,
+                           CrEngineOutputFunc  func,
+                           gpointer            user_data)
+{
+  g_return_if_fail (self != NULL);
+
+  self->output_func = func;
+  self->output_data = user_data;
+}
+
+void
 cr_engine_set_event_func (CrEngine          *self,
                           CrEngineEventFunc  func,
                           gpointer           user_data)
@@ -636,6 +658,7 @@ cr_engine_tick (CrEngine     *self,
                                      GUINT_TO_POINTER (g_array_index (due, guint32, i)));
       if (session != NULL)
         _cr_engine_session_flush (self, session, now.mono, out);
+      _cr_engine_output_chunk (self, out);
     }
 }
 
