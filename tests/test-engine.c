@@ -1489,6 +1489,87 @@ test_welcome_shared (Fixture       *f,
   g_assert_cmpuint (count_kind (alice, CR_EVENT_CHAT, "n4"), ==, 1);
 }
 
+typedef struct {
+  GPtrArray *out;        /* the engine's out, seen by the func */
+  GPtrArray *sent;       /* CrDatagram*: what the func took out of it */
+  guint      calls;
+  guint      smallest;   /* the fewest datagrams out held at a call */
+} OutputSeen;
+
+/* As CrServer sends: everything in out, in order, removed from it. */
+static void
+on_output (gpointer user_data)
+{
+  OutputSeen *seen = user_data;
+
+  seen->calls++;
+  seen->smallest = MIN (seen->smallest, seen->out->len);
+  for (guint i = 0; i < seen->out->len; i++)
+    g_ptr_array_add (seen->sent, g_steal_pointer (&seen->out->pdata[i]));
+  g_ptr_array_set_size (seen->out, 0);
+}
+
+/* A fan-out hands its datagrams out every CR_ENGINE_OUTPUT_CHUNK
+ * (cr_engine_set_output_func), never inside a batch before its write;
+ * what was handed out and what is left are every member's lines, once
+ * each, in order. */
+static void
+test_output_chunks (Fixture       *f,
+                    gconstpointer  data)
+{
+  const guint n = CR_ENGINE_OUTPUT_CHUNK + 72;
+  g_autoptr(GPtrArray) sent = new_out ();
+  OutputSeen seen = { NULL, sent, 0, G_MAXUINT };
+  Peer *speaker;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("N c%u", i);
+
+      feed_text (f, add_peer (f, TRUE), line);
+    }
+  pump (f);
+  speaker = f->peers->pdata[0];
+  for (guint i = 0; i < f->peers->len; i++)
+    g_ptr_array_set_size (((Peer *) f->peers->pdata[i])->lines, 0);
+
+  /* pump made f->out anew. */
+  seen.out = f->out;
+  cr_engine_set_output_func (f->engine, on_output, &seen);
+  cr_engine_begin_batch (f->engine);
+  feed_text (f, speaker, "M c0 one");
+  feed_text (f, speaker, "M c0 two");
+  /* Inside the read, before its write: nothing handed out. */
+  g_assert_cmpuint (seen.calls, ==, 0);
+  cr_engine_end_batch (f->engine, f->now, f->out);
+
+  /* Two lines for each of n members. */
+  g_assert_cmpuint (seen.calls, >=, 1);
+  g_assert_cmpuint (seen.smallest, >=, CR_ENGINE_OUTPUT_CHUNK);
+  g_assert_cmpuint (sent->len + f->out->len, ==, 2 * n);
+  g_assert_cmpuint (f->out->len, <, CR_ENGINE_OUTPUT_CHUNK + 2);
+  for (guint i = 0; i < f->out->len; i++)
+    g_ptr_array_add (sent, g_steal_pointer (&f->out->pdata[i]));
+  g_ptr_array_set_size (f->out, 0);
+  for (guint i = 0; i < sent->len; i++)
+    {
+      CrDatagram *d = sent->pdata[i];
+
+      for (guint j = 0; j < f->peers->len; j++)
+        if (same_addr (((Peer *) f->peers->pdata[j])->addr, d->to))
+          peer_take (f, f->peers->pdata[j], d->data);
+    }
+  for (guint i = 0; i < f->peers->len; i++)
+    {
+      Peer *peer = f->peers->pdata[i];
+
+      g_assert_cmpuint (peer->lines->len, ==, 2);
+      g_assert_nonnull (strstr (peer->lines->pdata[0], "one"));
+      g_assert_nonnull (strstr (peer->lines->pdata[1], "two"));
+    }
+  cr_engine_set_output_func (f->engine, NULL, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1516,6 +1597,7 @@ main (int   argc,
   ADD ("auth-close-while-pending", test_auth_close_while_pending);
   ADD ("batch-fanout", test_batch_fanout);
   ADD ("welcome-shared", test_welcome_shared);
+  ADD ("output-chunks", test_output_chunks);
 #undef ADD
   g_test_add_func ("/chatroom/engine/auth-job-reproducible", test_auth_job_reproducible);
   g_test_add_func ("/chatroom/engine/server-relays-while-hashing",
