@@ -72,8 +72,7 @@ send_gathered (CrEngineSession *session,
  * reliable messages, each a packet to hold and a datagram to seal and
  * send; they are a handful now. */
 static void
-queue_history (CrEngine           *self,
-               CrEngineSession    *session,
+queue_history (CrEngineSession    *session,
                const CrRoomMember *member,
                GPtrArray          *events,
                guint64             resume_seq,
@@ -144,7 +143,7 @@ send_welcome (CrEngine        *self,
     events = _cr_engine_history (self, resume_seq, RESYNC_MAX);
   else
     events = _cr_engine_history (self, 0, self->config.history_length);
-  queue_history (self, session, member, events, resume_seq, resumed);
+  queue_history (session, member, events, resume_seq, resumed);
 
   session->members_owed = TRUE;
   g_array_append_val (self->welcoming, session->id);

@@ -79,8 +79,8 @@ struct _CrReliable
 {
   /* Sender. Numbers: [send_base, next_to_send) in flight (acked ones leave
    * a NULL slot), [next_to_send, next_number) waiting in pending. The ring
- * in_flight has ring_size slots (a power of two, ≥ next_to_send - send_base):
- * inline_slots, or a larger array while the window needs one. */
+   * in_flight has ring_size slots (a power of two, ≥ next_to_send -
+   * send_base): inline_slots, or a larger array while the window needs one. */
   guint32      next_number;
   guint32      next_to_send;
   guint32      send_base;
