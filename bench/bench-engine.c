@@ -8,17 +8,27 @@
  * the whole work of a broadcast: parse, store, encode once, queue and flush
  * per member, take the acks. Prints the figures; it is not a test.
  *
- *   bench-engine [--sealed] [MEMBERS [MESSAGES]]
+ *   bench-engine [--sealed] [--memory] [MEMBERS [MESSAGES]]
  *                                         defaults: 10, 100 and 500 members, 2000 messages
  *
  * --sealed: the room has an identity and every member does the handshake
  * (cr-crypto.h), so every datagram both ways is sealed and opened: the
  * difference to a plain run is what encryption costs per delivery (the
  * room's seal and open, and the members' too).
+ *
+ * --memory: also what the room's heap holds per member (glibc's
+ * mallinfo2: bytes in use, and the heap's size, whose growth is what RSS
+ * sees), after the joins and after the messages. The simulated members'
+ * own objects are made before the first reading, so the difference is the
+ * engine's: sessions, reliable channels, the room's tables, history not
+ * yet acked. Joins here are one at a time, each acked before the next, so
+ * the welcomes' peak of a real class joining (chatroom-bench) is not in
+ * it: this is a member's steady cost.
  */
 #include "config.h"
 
 #include <locale.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <glib/gstdio.h>
@@ -165,21 +175,29 @@ pump (Bench *b)
 }
 
 static Member *
-member_join (Bench      *b,
-             guint       index)
+member_new (Bench *b,
+            guint  index)
 {
   g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   Member *m = g_new0 (Member, 1);
+
+  m->addr = g_inet_socket_address_new (lo, 20000 + index);
+  m->rel = cr_reliable_new ();
+  g_hash_table_insert (b->by_port, GUINT_TO_POINTER (20000 + index), m);
+  return m;
+}
+
+static void
+member_join (Bench  *b,
+             Member *m,
+             guint   index)
+{
   g_autofree char *name = g_strdup_printf ("member%u", index);
   g_autoptr(GBytes) body = cr_body_join (name, "", "", FALSE, 0, "");
   CrHeader header = { CR_PROTOCOL_VERSION, CR_PACKET_JOIN, 0, 0, 0, 0, 0 };
   g_autoptr(GBytes) datagram = NULL;
   const guint8 *data;
   gsize len;
-
-  m->addr = g_inet_socket_address_new (lo, 20000 + index);
-  m->rel = cr_reliable_new ();
-  g_hash_table_insert (b->by_port, GUINT_TO_POINTER (20000 + index), m);
 
   feed (b, m, (const guint8 *) CR_PROBE_TEXT, strlen (CR_PROBE_TEXT));
   pump (b);
@@ -205,7 +223,41 @@ member_join (Bench      *b,
   feed (b, m, data, len);
   pump (b);
   g_assert (m->welcomed);
-  return m;
+}
+
+/* Let the members' delayed acks fall due and reach the room, as they do
+ * CR_ACK_DELAY_US after the joins with real members. */
+static void
+settle (Bench   *b,
+        Member **members,
+        guint    n_members)
+{
+  b->now.mono += 2 * CR_ACK_DELAY_US;
+  b->now.wall += 2 * CR_ACK_DELAY_US;
+  for (guint i = 0; i < n_members; i++)
+    {
+      g_autoptr(GPtrArray) acks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+      cr_reliable_flush (members[i]->rel, members[i]->session, b->now.mono, acks);
+      for (guint j = 0; j < acks->len; j++)
+        {
+          gsize len;
+          const guint8 *data = g_bytes_get_data (acks->pdata[j], &len);
+          feed (b, members[i], data, len);
+        }
+    }
+  pump (b);
+}
+
+/* The heap: bytes in use, and its size (main arena and mmapped blocks). */
+static void
+heap_now (gsize *in_use,
+          gsize *size)
+{
+  struct mallinfo2 info = mallinfo2 ();
+
+  *in_use = info.uordblks + info.hblkhd;
+  *size = info.arena + info.hblkhd;
 }
 
 static void
@@ -224,9 +276,11 @@ remove_tree (const char *dir)
 
 static void
 run (gboolean sealed,
+     gboolean memory,
      guint    n_members,
      guint    n_messages)
 {
+  gsize use0 = 0, size0 = 0, use1 = 0, size1 = 0, use2 = 0, size2 = 0;
   CrIdentity *identity = sealed ? cr_identity_new () : NULL;
   g_autofree char *dir = g_dir_make_tmp ("cr-bench-XXXXXX", NULL);
   g_autoptr(GError) error = NULL;
@@ -253,7 +307,12 @@ run (gboolean sealed,
   b.now = (CrEngineTime) { G_TIME_SPAN_SECOND, g_get_real_time () };
 
   for (guint i = 0; i < n_members; i++)
-    members[i] = member_join (&b, i);
+    members[i] = member_new (&b, i);
+  heap_now (&use0, &size0);
+  for (guint i = 0; i < n_members; i++)
+    member_join (&b, members[i], i);
+  settle (&b, members, n_members);
+  heap_now (&use1, &size1);
   for (guint i = 0; i < n_members; i++)
     members[i]->events = 0;
 
@@ -283,6 +342,7 @@ run (gboolean sealed,
       b.now.wall += 100;
     }
   elapsed = g_get_monotonic_time () - start;
+  heap_now (&use2, &size2);
 
   cr_engine_get_stats (b.engine, &stats);
   for (guint i = 0; i < n_members; i++)
@@ -296,6 +356,11 @@ run (gboolean sealed,
            (b.in - in_before) / (elapsed / 1e6),
            (double) elapsed / ((double) n_messages * n_members),
            received, (guint64) n_messages * n_members);
+  if (memory)
+    g_print ("       room's heap per member: after the joins %.0f B in use, %.0f B of heap "
+             "grown; after the messages %.0f B in use, %.0f B grown (mallinfo2)\n",
+             ((double) use1 - use0) / n_members, ((double) size1 - size0) / n_members,
+             ((double) use2 - use0) / n_members, ((double) size2 - size0) / n_members);
 
   for (guint i = 0; i < n_members; i++)
     {
@@ -319,25 +384,34 @@ main (int   argc,
       char *argv[])
 {
   gboolean sealed = FALSE;
+  gboolean memory = FALSE;
 
   setlocale (LC_ALL, "C.UTF-8");
   cr_locale_init ();
 
   g_print ("The engine alone (no sockets), one member speaking, every member acking; "
            "SQLite store in a temporary directory.\n");
-  if (argc > 1 && g_str_equal (argv[1], "--sealed"))
+  while (argc > 1 && g_str_has_prefix (argv[1], "--"))
     {
-      sealed = TRUE;
+      if (g_str_equal (argv[1], "--sealed"))
+        sealed = TRUE;
+      else if (g_str_equal (argv[1], "--memory"))
+        memory = TRUE;
+      else
+        {
+          g_printerr ("usage: bench-engine [--sealed] [--memory] [MEMBERS [MESSAGES]]\n");
+          return 2;
+        }
       argc--;
       argv++;
     }
   if (argc > 1)
-    run (sealed, MAX (2, atoi (argv[1])), argc > 2 ? MAX (1, atoi (argv[2])) : 2000);
+    run (sealed, memory, MAX (2, atoi (argv[1])), argc > 2 ? MAX (1, atoi (argv[2])) : 2000);
   else
     {
-      run (sealed, 10, 2000);
-      run (sealed, 100, 2000);
-      run (sealed, 500, 1000);
+      run (sealed, memory, 10, 2000);
+      run (sealed, memory, 100, 2000);
+      run (sealed, memory, 500, 1000);
     }
   return 0;
 }

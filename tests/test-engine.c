@@ -1360,6 +1360,216 @@ test_batch_fanout (Fixture       *f,
   }
 }
 
+/* pump, counting by type the first copies of the reliable datagrams the
+ * room sends watched (types[CR_PACKET_*]; a resend is not counted). */
+static void
+pump_counting (Fixture *f,
+               Peer    *watched,
+               guint   *types)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+
+  for (guint round = 0; round < 200; round++)
+    {
+      g_autoptr(GPtrArray) batch = f->out;
+      gboolean sent = FALSE;
+
+      f->out = new_out ();
+      for (guint i = 0; i < batch->len; i++)
+        {
+          CrDatagram *d = batch->pdata[i];
+          gsize len;
+          const guint8 *bytes = g_bytes_get_data (d->data, &len);
+          CrHeader header;
+
+          if (same_addr (d->to, watched->addr) &&
+              cr_header_parse (bytes, len, &header, NULL, NULL) == CR_PARSE_OK &&
+              header.number != 0 && header.type < 64 &&
+              g_hash_table_add (seen, GUINT_TO_POINTER (header.number)))
+            types[header.type]++;
+          for (guint j = 0; j < f->peers->len; j++)
+            {
+              Peer *peer = f->peers->pdata[j];
+              if (!peer->cut && same_addr (peer->addr, d->to))
+                peer_take (f, peer, d->data);
+            }
+        }
+      for (guint j = 0; j < f->peers->len; j++)
+        sent |= peer_tick (f, f->peers->pdata[j]) > 0;
+      if (!sent && f->out->len == 0)
+        return;
+    }
+  g_assert_not_reached ();
+}
+
+/* A read's newcomers (cr-engine-native.c): each gets its WELCOME and its
+ * history at once, the history packed in BATCHes; the member list only
+ * when the read ends, one list for all of them, made at that point. Each
+ * newcomer's list is then the whole room, each name once, and the joins
+ * of the read after its own still reach it as events, once each. */
+static void
+test_welcome_shared (Fixture       *f,
+                     gconstpointer  data)
+{
+  Peer *alice = native_join (f, "alice");
+  Peer *newcomers[5];
+  guint types[64] = { 0, };
+  g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("before %u", i);
+      native_say (f, alice, text);
+    }
+  g_ptr_array_add (expected, g_strdup ("alice"));
+
+  cr_engine_begin_batch (f->engine);
+  for (guint i = 0; i < G_N_ELEMENTS (newcomers); i++)
+    {
+      g_autofree char *address = cr_test_address ("127.0.0.1", ROOM_PORT);
+      g_autofree char *name = g_strdup_printf ("n%u", i);
+      CrClientJoin join = { name, NULL, FALSE, NULL, address, 0, .plaintext = TRUE };
+      g_autoptr(GPtrArray) out = new_out ();
+
+      newcomers[i] = add_peer (f, FALSE);
+      g_assert_true (cr_client_engine_join (newcomers[i]->engine, &join, f->now.mono));
+      cr_client_engine_start (newcomers[i]->engine, f->now.mono, out);
+      peer_sent (f, newcomers[i], out);
+      pump_counting (f, newcomers[0], types);
+      g_ptr_array_add (expected, g_steal_pointer (&name));
+    }
+  /* Inside the read: welcomed, with the history, but no list yet. */
+  for (guint i = 0; i < G_N_ELEMENTS (newcomers); i++)
+    {
+      g_assert_true (newcomers[i]->welcomed);
+      g_assert_false (is_member (newcomers[i]));
+    }
+  /* n0's history (alice's join, her 12 lines, its own join): one BATCH,
+   * not 14 EVENTs. */
+  g_assert_cmpuint (types[CR_PACKET_WELCOME], ==, 1);
+  g_assert_cmpuint (types[CR_PACKET_BATCH], ==, 1);
+  g_assert_cmpuint (types[CR_PACKET_EVENT], ==, 0);
+  g_assert_cmpuint (types[CR_PACKET_MEMBERS], ==, 0);
+  g_assert_cmpuint (count_kind (newcomers[0], CR_EVENT_CHAT, "alice"), ==, 12);
+
+  cr_engine_end_batch (f->engine, f->now, f->out);
+  pump_counting (f, newcomers[0], types);
+  g_assert_cmpuint (types[CR_PACKET_MEMBERS], ==, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (newcomers); i++)
+    {
+      GPtrArray *members;
+
+      g_assert_true (is_member (newcomers[i]));
+      members = cr_client_engine_get_members (newcomers[i]->engine);
+      g_assert_cmpuint (members->len, ==, expected->len);
+      for (guint j = 0; j < expected->len; j++)
+        {
+          guint found = 0;
+
+          for (guint k = 0; k < members->len; k++)
+            found += g_str_equal (((CrClientMember *) members->pdata[k])->name,
+                                  expected->pdata[j]);
+          g_assert_cmpuint (found, ==, 1);
+        }
+      /* Every join of the read once: those up to its own in its history,
+       * those after it as news. */
+      for (guint j = 0; j < G_N_ELEMENTS (newcomers); j++)
+        {
+          g_autofree char *name = g_strdup_printf ("n%u", j);
+
+          g_assert_cmpuint (count_kind (newcomers[i], CR_EVENT_JOIN, name), ==, 1);
+        }
+    }
+  g_assert_cmpuint (cr_client_engine_get_members (alice->engine)->len, ==, expected->len);
+
+  /* They talk as members. */
+  native_say (f, newcomers[4], "hi all");
+  g_assert_cmpuint (count_kind (newcomers[0], CR_EVENT_CHAT, "n4"), ==, 1);
+  g_assert_cmpuint (count_kind (alice, CR_EVENT_CHAT, "n4"), ==, 1);
+}
+
+typedef struct {
+  GPtrArray *out;        /* the engine's out, seen by the func */
+  GPtrArray *sent;       /* CrDatagram*: what the func took out of it */
+  guint      calls;
+  guint      smallest;   /* the fewest datagrams out held at a call */
+} OutputSeen;
+
+/* As CrServer sends: everything in out, in order, removed from it. */
+static void
+on_output (gpointer user_data)
+{
+  OutputSeen *seen = user_data;
+
+  seen->calls++;
+  seen->smallest = MIN (seen->smallest, seen->out->len);
+  for (guint i = 0; i < seen->out->len; i++)
+    g_ptr_array_add (seen->sent, g_steal_pointer (&seen->out->pdata[i]));
+  g_ptr_array_set_size (seen->out, 0);
+}
+
+/* A fan-out hands its datagrams out every CR_ENGINE_OUTPUT_CHUNK
+ * (cr_engine_set_output_func), never inside a batch before its write;
+ * what was handed out and what is left are every member's lines, once
+ * each, in order. */
+static void
+test_output_chunks (Fixture       *f,
+                    gconstpointer  data)
+{
+  const guint n = CR_ENGINE_OUTPUT_CHUNK + 72;
+  g_autoptr(GPtrArray) sent = new_out ();
+  OutputSeen seen = { NULL, sent, 0, G_MAXUINT };
+  Peer *speaker;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("N c%u", i);
+
+      feed_text (f, add_peer (f, TRUE), line);
+    }
+  pump (f);
+  speaker = f->peers->pdata[0];
+  for (guint i = 0; i < f->peers->len; i++)
+    g_ptr_array_set_size (((Peer *) f->peers->pdata[i])->lines, 0);
+
+  /* pump made f->out anew. */
+  seen.out = f->out;
+  cr_engine_set_output_func (f->engine, on_output, &seen);
+  cr_engine_begin_batch (f->engine);
+  feed_text (f, speaker, "M c0 one");
+  feed_text (f, speaker, "M c0 two");
+  /* Inside the read, before its write: nothing handed out. */
+  g_assert_cmpuint (seen.calls, ==, 0);
+  cr_engine_end_batch (f->engine, f->now, f->out);
+
+  /* Two lines for each of n members. */
+  g_assert_cmpuint (seen.calls, >=, 1);
+  g_assert_cmpuint (seen.smallest, >=, CR_ENGINE_OUTPUT_CHUNK);
+  g_assert_cmpuint (sent->len + f->out->len, ==, 2 * n);
+  g_assert_cmpuint (f->out->len, <, CR_ENGINE_OUTPUT_CHUNK + 2);
+  for (guint i = 0; i < f->out->len; i++)
+    g_ptr_array_add (sent, g_steal_pointer (&f->out->pdata[i]));
+  g_ptr_array_set_size (f->out, 0);
+  for (guint i = 0; i < sent->len; i++)
+    {
+      CrDatagram *d = sent->pdata[i];
+
+      for (guint j = 0; j < f->peers->len; j++)
+        if (same_addr (((Peer *) f->peers->pdata[j])->addr, d->to))
+          peer_take (f, f->peers->pdata[j], d->data);
+    }
+  for (guint i = 0; i < f->peers->len; i++)
+    {
+      Peer *peer = f->peers->pdata[i];
+
+      g_assert_cmpuint (peer->lines->len, ==, 2);
+      g_assert_nonnull (strstr (peer->lines->pdata[0], "one"));
+      g_assert_nonnull (strstr (peer->lines->pdata[1], "two"));
+    }
+  cr_engine_set_output_func (f->engine, NULL, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1386,6 +1596,8 @@ main (int   argc,
   ADD ("auth-wrong-password", test_auth_wrong_password);
   ADD ("auth-close-while-pending", test_auth_close_while_pending);
   ADD ("batch-fanout", test_batch_fanout);
+  ADD ("welcome-shared", test_welcome_shared);
+  ADD ("output-chunks", test_output_chunks);
 #undef ADD
   g_test_add_func ("/chatroom/engine/auth-job-reproducible", test_auth_job_reproducible);
   g_test_add_func ("/chatroom/engine/server-relays-while-hashing",

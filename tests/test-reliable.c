@@ -900,6 +900,103 @@ count_acks (GPtrArray *out,
 /* A stream taken one packet at a time costs an ACK per CR_ACK_EVERY
  * packets, each cumulative, and the tail's after CR_ACK_DELAY_US: not an
  * ACK per packet (the native dialect's packet count doubled). */
+/* A receiver's ack, written by hand: everything up to ack, and the bits. */
+static void
+ack_by_hand (CrReliable *sender,
+             guint32     ack,
+             guint32     ack_bits,
+             gint64      now)
+{
+  CrHeader header = {
+    .version = CR_PROTOCOL_VERSION, .type = CR_PACKET_ACK, .ack = ack, .ack_bits = ack_bits,
+  };
+  g_autoptr(GPtrArray) none = new_deliveries ();
+
+  g_assert_true (cr_reliable_receive (sender, &header, (const guint8 *) "", 1, now, none));
+}
+
+/* The ring of packets in flight starts with a few slots and grows with the
+ * window (cr-reliable.c): packets that wait for their acks across a growth
+ * keep their numbers, are resent when due and acked where they are, and the
+ * ring shrinks back once nothing is in flight, at any number. */
+static void
+test_ring_grows (void)
+{
+  g_autoptr(CrReliable) a = cr_reliable_new ();
+  g_autoptr(CrReliable) b = cr_reliable_new ();
+  g_autoptr(GPtrArray) first = new_datagrams ();
+  g_autoptr(GPtrArray) second = new_datagrams ();
+  g_autoptr(GPtrArray) resent = new_datagrams ();
+  g_autoptr(GPtrArray) third = new_datagrams ();
+  g_autoptr(GPtrArray) got = new_deliveries ();
+  g_autoptr(GPtrArray) sent = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_ptr_array_add (sent, message_body (i, 20));
+      cr_reliable_send (a, CR_PACKET_EVENT, sent->pdata[i]);
+    }
+  cr_reliable_flush (a, 1, 0, first);
+  g_assert_cmpuint (first->len, ==, 3);
+  /* Only 2 arrived: 1 and 3 stay in flight. */
+  ack_by_hand (a, 0, 1u << 1, 1 * MS);
+  g_assert_cmpuint (cr_reliable_get_unacked (a), ==, 2);
+
+  /* Ten more: the window spans 1..13, past the inline slots. */
+  for (guint i = 3; i < 13; i++)
+    {
+      g_ptr_array_add (sent, message_body (i, 20));
+      cr_reliable_send (a, CR_PACKET_EVENT, sent->pdata[i]);
+    }
+  cr_reliable_flush (a, 1, 100 * MS, second);
+  g_assert_cmpuint (second->len, ==, 10);
+  g_assert_cmpuint (number_of (second->pdata[0]), ==, 4);
+  g_assert_cmpuint (number_of (second->pdata[9]), ==, 13);
+
+  /* Only the first sends are due: 1 and 3 again, found after the growth. */
+  cr_reliable_flush (a, 1, CR_RTO_INITIAL_US, resent);
+  g_assert_cmpuint (resent->len, ==, 2);
+  g_assert_cmpuint (number_of (resent->pdata[0]), ==, 1);
+  g_assert_cmpuint (number_of (resent->pdata[1]), ==, 3);
+
+  /* B takes the resent 1, the first copy of 2, the resent 3 and the ten:
+   * all 13 messages, in order. */
+  g_assert_true (pass (b, resent->pdata[0], CR_RTO_INITIAL_US, got));
+  g_assert_true (pass (b, first->pdata[1], CR_RTO_INITIAL_US, got));
+  g_assert_true (pass (b, resent->pdata[1], CR_RTO_INITIAL_US, got));
+  for (guint i = 0; i < second->len; i++)
+    g_assert_true (pass (b, second->pdata[i], CR_RTO_INITIAL_US, got));
+  g_assert_cmpuint (got->len, ==, 13);
+  for (guint i = 0; i < got->len; i++)
+    g_assert_true (g_bytes_equal (((CrDelivery *) got->pdata[i])->body, sent->pdata[i]));
+
+  /* Everything acked: nothing in flight, nothing due. */
+  ack_by_hand (a, 13, 0, CR_RTO_INITIAL_US + 1 * MS);
+  g_assert_cmpuint (cr_reliable_get_unacked (a), ==, 0);
+  g_assert_cmpint (cr_reliable_next_deadline (a), ==, G_MAXINT64);
+
+  /* And again from 14, a number that is no multiple of any ring size. */
+  g_ptr_array_set_size (got, 0);
+  for (guint i = 13; i < 13 + 40; i++)
+    {
+      g_ptr_array_add (sent, message_body (i, 20));
+      cr_reliable_send (a, CR_PACKET_EVENT, sent->pdata[i]);
+    }
+  cr_reliable_flush (a, 1, CR_RTO_INITIAL_US + 2 * MS, third);
+  g_assert_cmpuint (third->len, ==, 40);
+  /* Acked out of order: the odd ones by bits first, then all. */
+  ack_by_hand (a, 13, 0xaaaaaaaau, CR_RTO_INITIAL_US + 3 * MS);
+  g_assert_cmpuint (cr_reliable_get_unacked (a), ==, 40 - 16);
+  for (guint i = 0; i < third->len; i++)
+    g_assert_true (pass (b, third->pdata[i], CR_RTO_INITIAL_US + 3 * MS, got));
+  g_assert_cmpuint (got->len, ==, 40);
+  for (guint i = 0; i < got->len; i++)
+    g_assert_true (g_bytes_equal (((CrDelivery *) got->pdata[i])->body, sent->pdata[13 + i]));
+  ack_by_hand (a, 53, 0, CR_RTO_INITIAL_US + 4 * MS);
+  g_assert_cmpuint (cr_reliable_get_unacked (a), ==, 0);
+  g_assert_cmpuint (cr_reliable_get_retransmits (a), ==, 2);
+}
+
 static void
 test_ack_coalesced (void)
 {
@@ -1125,6 +1222,7 @@ main (int   argc,
   g_test_add_func ("/chatroom/reliable/fragmentation", test_fragmentation);
   g_test_add_func ("/chatroom/reliable/fragment-edges", test_fragment_edges);
   g_test_add_func ("/chatroom/reliable/window", test_window);
+  g_test_add_func ("/chatroom/reliable/ring-grows", test_ring_grows);
   g_test_add_func ("/chatroom/reliable/ack-coalesced", test_ack_coalesced);
   g_test_add_func ("/chatroom/reliable/ack-at-once", test_ack_at_once);
   g_test_add_func ("/chatroom/reliable/ack-now", test_ack_now);

@@ -30,25 +30,110 @@ _cr_engine_refuse (CrEngine       *self,
   _cr_engine_emit_bare (self, out, to, 0, 0, CR_PACKET_REFUSE, body);
 }
 
-/* Welcome a native session: WELCOME, the history, then the member list.
- * Only a member that resumed (its token checked) gets everything after
- * resume_seq; any other join gets at most the room's usual history, so
- * resume_seq alone is no way to make the room send more. */
+/* The room's member list as one MEMBERS body, at the seq it has reached.
+ * Up to max_members names: made once and shared by every member that
+ * needs it at that point (a read's newcomers, a rename), never once each. */
+GBytes *
+_cr_engine_members_body (CrEngine *self)
+{
+  g_autoptr(GPtrArray) members = cr_room_list_members (self->room);
+  CrMembersBuilder *builder = cr_members_builder_new (cr_room_get_last_seq (self->room));
+
+  for (guint i = 0; i < members->len; i++)
+    {
+      const CrRoomMember *m = members->pdata[i];
+      cr_members_builder_add (builder, m->name, m->role, m->flags);
+    }
+  return cr_members_builder_end (builder);
+}
+
+/* What a builder gathered: its one event as an EVENT, or a BATCH. Takes
+ * the builder and first (its first item's body). */
+static void
+send_gathered (CrEngineSession *session,
+               CrBatchBuilder  *builder,
+               GBytes          *first)
+{
+  if (cr_batch_builder_get_n_items (builder) == 1)
+    {
+      cr_reliable_send (session->rel, CR_PACKET_EVENT, first);
+      cr_batch_builder_free (builder);
+    }
+  else
+    {
+      g_autoptr(GBytes) batch = cr_batch_builder_end (builder);
+      cr_reliable_send (session->rel, CR_PACKET_BATCH, batch);
+    }
+  g_bytes_unref (first);
+}
+
+/* The history of a welcome, packed as the fan-out packs a read's events
+ * (cr-engine.c): BATCHes as full as a datagram takes. 50 events were 50
+ * reliable messages, each a packet to hold and a datagram to seal and
+ * send; they are a handful now. */
+static void
+queue_history (CrEngineSession    *session,
+               const CrRoomMember *member,
+               GPtrArray          *events,
+               guint64             resume_seq,
+               gboolean            resumed)
+{
+  CrBatchBuilder *builder = NULL;
+  GBytes *first = NULL;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      CrEvent *event = events->pdata[i];
+      GBytes *body;
+
+      if (!resumed && event->seq <= resume_seq)
+        continue;   /* it has those */
+      if (!cr_event_visible_to (event, member->name))
+        continue;   /* someone else's private message */
+      body = cr_body_event (event);
+      if (builder != NULL && cr_batch_builder_add (builder, CR_PACKET_EVENT, body))
+        {
+          g_bytes_unref (body);
+          continue;
+        }
+      /* Full, or nothing gathered yet: this one starts the next packet. */
+      if (builder != NULL)
+        send_gathered (session, g_steal_pointer (&builder), g_steal_pointer (&first));
+      builder = cr_batch_builder_new ();
+      first = body;
+      if (!cr_batch_builder_add (builder, CR_PACKET_EVENT, body))
+        {
+          /* Too long to share a datagram (a long text): alone, in fragments. */
+          g_clear_pointer (&builder, cr_batch_builder_free);
+          cr_reliable_send (session->rel, CR_PACKET_EVENT, body);
+          g_clear_pointer (&first, g_bytes_unref);
+        }
+    }
+  if (builder != NULL)
+    send_gathered (session, builder, first);
+}
+
+/* Welcome a native session: WELCOME and the history now, the member list
+ * and the room's state when the read ends (_cr_engine_welcome_flush): the
+ * read's newcomers share one list, made once, with everyone in it; the
+ * joins of the same read that come after a newcomer's then reach it as
+ * events, which its client shows without applying them twice (they are
+ * not newer than the list). Only a member that resumed (its token
+ * checked) gets everything after resume_seq; any other join gets at most
+ * the room's usual history, so resume_seq alone is no way to make the
+ * room send more. */
 static void
 send_welcome (CrEngine        *self,
               CrEngineSession *session,
               guint64          resume_seq,
               gboolean         resumed,
-              gint64           now,
+              CrEngineTime     now,
               GPtrArray       *out)
 {
   const CrRoomMember *member = cr_room_lookup (self->room, session->member_id);
   guint64 last_seq = cr_room_get_last_seq (self->room);
   g_autoptr(GBytes) welcome = NULL;
   g_autoptr(GPtrArray) events = NULL;
-  g_autoptr(GPtrArray) members = NULL;
-  CrMembersBuilder *builder;
-  GBytes *list;
 
   welcome = cr_body_welcome (cr_room_get_name (self->room), member->name,
                              session->resume_token, member->role, last_seq);
@@ -58,48 +143,64 @@ send_welcome (CrEngine        *self,
     events = _cr_engine_history (self, resume_seq, RESYNC_MAX);
   else
     events = _cr_engine_history (self, 0, self->config.history_length);
-  for (guint i = 0; i < events->len; i++)
+  queue_history (session, member, events, resume_seq, resumed);
+
+  session->members_owed = TRUE;
+  g_array_append_val (self->welcoming, session->id);
+  _cr_engine_session_flush (self, session, now.mono, out);
+  /* Outside a read (a join whose password hash just finished): now. */
+  _cr_engine_storage_committed (self, now, out);
+}
+
+void
+_cr_engine_welcome_flush (CrEngine  *self,
+                          gint64     now,
+                          GPtrArray *out)
+{
+  g_autoptr(GBytes) members = NULL;
+  g_autoptr(GArray) ids = NULL;
+
+  if (self->welcoming->len == 0)
+    return;
+  ids = g_steal_pointer (&self->welcoming);
+  self->welcoming = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  for (guint i = 0; i < ids->len; i++)
     {
-      g_autoptr(GBytes) body = NULL;
+      CrEngineSession *session = g_hash_table_lookup (self->by_id,
+                                                      GUINT_TO_POINTER (g_array_index (ids, guint32, i)));
 
-      if (!resumed && ((CrEvent *) events->pdata[i])->seq <= resume_seq)
-        continue;   /* it has those */
-      if (!cr_event_visible_to (events->pdata[i], member->name))
-        continue;   /* someone else's private message */
-      body = cr_body_event (events->pdata[i]);
-      cr_reliable_send (session->rel, CR_PACKET_EVENT, body);
+      /* Gone, replaced or closing since its join: nothing more to say. */
+      if (session == NULL || !session->members_owed)
+        continue;
+      session->members_owed = FALSE;
+      if (session->closing || session->member_id == 0)
+        continue;
+      if (members == NULL)
+        members = _cr_engine_members_body (self);
+      cr_reliable_send (session->rel, CR_PACKET_MEMBERS, members);
+      _cr_engine_queue_state (self, session, now);
+      /* What this read committed up to here is in the list; the fan-out
+       * that follows starts after the join, as for any newcomer. */
+      _cr_engine_session_flush (self, session, now, out);
+      _cr_engine_output_chunk (self, out);
     }
-
-  builder = cr_members_builder_new (last_seq);
-  members = cr_room_list_members (self->room);
-  for (guint i = 0; i < members->len; i++)
-    {
-      const CrRoomMember *m = members->pdata[i];
-      cr_members_builder_add (builder, m->name, m->role, m->flags);
-    }
-  list = cr_members_builder_end (builder);
-  cr_reliable_send (session->rel, CR_PACKET_MEMBERS, list);
-  g_bytes_unref (list);
-  _cr_engine_queue_state (self, session, now);
-
-  _cr_engine_session_flush (self, session, now, out);
 }
 
 /* The room was renamed: WELCOME again with the new name (the same token
- * and role), then the member list, for a member whose client reset its
- * list on a WELCOME. No history: nothing happened. */
+ * and role), then the member list (members: made once for all), for a
+ * member whose client reset its list on a WELCOME. No history: nothing
+ * happened. */
 void
 _cr_engine_native_renamed (CrEngine        *self,
                            CrEngineSession *session,
+                           GBytes          *members,
                            gint64           now,
                            GPtrArray       *out)
 {
   const CrRoomMember *member = cr_room_lookup (self->room, session->member_id);
   guint64 last_seq = cr_room_get_last_seq (self->room);
   g_autoptr(GBytes) welcome = NULL;
-  g_autoptr(GPtrArray) members = NULL;
-  CrMembersBuilder *builder;
-  GBytes *list;
 
   if (member == NULL)
     return;
@@ -107,17 +208,7 @@ _cr_engine_native_renamed (CrEngine        *self,
   welcome = cr_body_welcome (cr_room_get_name (self->room), member->name,
                              session->resume_token, member->role, last_seq);
   cr_reliable_send (session->rel, CR_PACKET_WELCOME, welcome);
-
-  builder = cr_members_builder_new (last_seq);
-  members = cr_room_list_members (self->room);
-  for (guint i = 0; i < members->len; i++)
-    {
-      const CrRoomMember *m = members->pdata[i];
-      cr_members_builder_add (builder, m->name, m->role, m->flags);
-    }
-  list = cr_members_builder_end (builder);
-  cr_reliable_send (session->rel, CR_PACKET_MEMBERS, list);
-  g_bytes_unref (list);
+  cr_reliable_send (session->rel, CR_PACKET_MEMBERS, members);
 
   _cr_engine_session_flush (self, session, now, out);
 }
@@ -186,7 +277,7 @@ try_resume (CrEngine              *self,
   if (seal != NULL)
     session->seal = *seal;
   cr_room_touch (self->room, member_id, now.wall);
-  send_welcome (self, session, resume_seq, TRUE, now.mono, out);
+  send_welcome (self, session, resume_seq, TRUE, now, out);
   return TRUE;
 }
 
@@ -234,7 +325,7 @@ _cr_engine_admit (CrEngine           *self,
   session = _cr_engine_session_new (self, join->from, &join->key, CR_DIALECT_NATIVE,
                                     member_id, now.mono);
   session->seal = join->seal;
-  send_welcome (self, session, join->resume_seq, FALSE, now.mono, out);
+  send_welcome (self, session, join->resume_seq, FALSE, now, out);
 }
 
 static void
@@ -383,7 +474,7 @@ handle_chat (CrEngine        *self,
 
   /* The same message again (a retry that raced the first copy): the first
    * one's event already answered it. */
-  for (guint i = 0; origin != 0 && i < CR_ENGINE_RECENT_ORIGINS; i++)
+  for (guint i = 0; origin != 0 && session->origins != NULL && i < CR_ENGINE_RECENT_ORIGINS; i++)
     if (session->origins[i] == origin)
       return;
 
@@ -403,7 +494,11 @@ handle_chat (CrEngine        *self,
   if (event != NULL)
     {
       if (origin != 0)
-        session->origins[session->next_origin++ % CR_ENGINE_RECENT_ORIGINS] = origin;
+        {
+          if (session->origins == NULL)
+            session->origins = g_new0 (guint64, CR_ENGINE_RECENT_ORIGINS);
+          session->origins[session->next_origin++ % CR_ENGINE_RECENT_ORIGINS] = origin;
+        }
       _cr_engine_commit_event (self, event, now, out);
     }
   else

@@ -80,7 +80,9 @@ typedef struct {
   gint64           linger_until;
   CrEngineBucket   bucket;
   guint            over_limit;   /* chats that came in over the rate, not yet refused */
-  guint64          origins[CR_ENGINE_RECENT_ORIGINS];  /* last chats' origins: retries */
+  guint64         *origins;      /* [CR_ENGINE_RECENT_ORIGINS], last chats' origins
+                                  * (retries); allocated at its first chat: most
+                                  * members of a class listen */
   guint            next_origin;
   gint64           joined;        /* mono µs */
   gboolean         spoke;         /* classic: a datagram came after the join */
@@ -90,6 +92,8 @@ typedef struct {
   gint64           scheduled;     /* its entry in CrEngine.timers; G_MAXINT64: none */
   CrEngineBucket   requests;      /* pages, searches, recalls (cr-engine-conversation.c) */
   guint64          told_seq;      /* the last event it was sent or welcomed with */
+  gboolean         members_owed;  /* welcomed in this read: MEMBERS and STATE
+                                   * at its end (cr-engine-native.c) */
 } CrEngineSession;
 
 /* An entry of the timer heap: when a session wants the tick. Entries are
@@ -151,8 +155,12 @@ struct _CrEngine {
   CrEngineStorage      *storage;     /* cr-engine.c: the batch, unsaved events, faults */
   GPtrArray            *fanout;      /* events committed in this batch, not yet sent to
                                       * the members (cr-engine.c) */
+  GArray               *welcoming;   /* guint32 ids of the sessions welcomed in this
+                                      * batch: their member list is owed */
 
   CrStats               stats;
+  CrEngineOutputFunc    output_func;
+  gpointer              output_data;
   CrEngineEventFunc     event_func;
   gpointer              event_data;
 };
@@ -165,6 +173,10 @@ void      _cr_engine_emit            (CrEngine        *self,
                                       GPtrArray       *out,
                                       GSocketAddress  *to,
                                       GBytes          *data);
+/* Between two members of a long walk: out handed to the output func
+ * once it holds CR_ENGINE_OUTPUT_CHUNK datagrams. */
+void      _cr_engine_output_chunk    (CrEngine        *self,
+                                      GPtrArray       *out);
 void      _cr_engine_emit_text       (CrEngine        *self,
                                       GPtrArray       *out,
                                       GSocketAddress  *to,
@@ -267,9 +279,18 @@ void      _cr_engine_timers_take_due (CrEngine        *self,
 gint64    _cr_engine_timers_next     (CrEngine        *self);
 
 /* cr-engine-native.c */
-/* Tell a native member the room's new name (cr_engine_set_room_name). */
+/* The member list as a MEMBERS body, at the room's last seq. */
+GBytes   *_cr_engine_members_body    (CrEngine              *self);
+/* Tell a native member the room's new name (cr_engine_set_room_name);
+ * members from _cr_engine_members_body, once for all of them. */
 void      _cr_engine_native_renamed  (CrEngine              *self,
                                       CrEngineSession       *session,
+                                      GBytes                *members,
+                                      gint64                 now,
+                                      GPtrArray             *out);
+/* The end of a batch, before its fan-out: the member list (one for all)
+ * and the room's state to the sessions welcomed in it. */
+void      _cr_engine_welcome_flush   (CrEngine              *self,
                                       gint64                 now,
                                       GPtrArray             *out);
 void      _cr_engine_handle_native   (CrEngine              *self,

@@ -559,6 +559,7 @@ _cr_engine_session_free (CrEngineSession *session)
   g_clear_object (&session->addr);
   g_clear_pointer (&session->rel, cr_reliable_free);
   g_free (session->resume_token);
+  g_free (session->origins);
   cr_seal_clear (&session->seal);
   g_free (session);
 }

@@ -55,6 +55,14 @@ _cr_engine_emit (CrEngine       *self,
 }
 
 void
+_cr_engine_output_chunk (CrEngine  *self,
+                         GPtrArray *out)
+{
+  if (self->output_func != NULL && out->len >= CR_ENGINE_OUTPUT_CHUNK)
+    self->output_func (self->output_data);
+}
+
+void
 _cr_engine_emit_text (CrEngine       *self,
                       GPtrArray      *out,
                       GSocketAddress *to,
@@ -317,6 +325,8 @@ _cr_engine_fanout_flush (CrEngine     *self,
   CrEngineSession *session;
   guint64 last_seq;
 
+  /* The read's newcomers first: their list ends where the fan-out starts. */
+  _cr_engine_welcome_flush (self, now.mono, out);
   if (self->fanout->len == 0)
     return;
   items = g_steal_pointer (&self->fanout);
@@ -357,6 +367,9 @@ _cr_engine_fanout_flush (CrEngine     *self,
           for (guint i = 0; i < datagrams->len; i++)
             _cr_engine_emit (self, out, session->addr, g_bytes_ref (datagrams->pdata[i]));
         }
+      /* 500 members' datagrams were 1.2 MB waiting at once (bench/README.md,
+       * "A native member's memory"). */
+      _cr_engine_output_chunk (self, out);
     }
 
   for (guint i = 0; i < items->len; i++)
@@ -466,6 +479,7 @@ cr_engine_new (const CrEngineConfig *config,
   self->store = store;
   _cr_engine_storage_init (self);
   self->fanout = g_ptr_array_new_with_free_func ((GDestroyNotify) fanout_item_free);
+  self->welcoming = g_array_new (FALSE, FALSE, sizeof (guint32));
   /* Never below a number handed out before a crash: the store's reserve. */
   self->room = cr_room_new (self->room_name, config->max_members,
                             store ? cr_store_get_seq_floor (store) : 0);
@@ -502,6 +516,7 @@ cr_engine_free (CrEngine *self)
   _cr_engine_storage_clear (self);
   _cr_engine_auth_clear (self);
   g_ptr_array_unref (self->fanout);
+  g_array_unref (self->welcoming);
   g_hash_table_destroy (self->by_member);
   g_hash_table_destroy (self->by_token);
   g_hash_table_destroy (self->by_addr);
@@ -517,6 +532,17 @@ cr_engine_free (CrEngine *self)
   g_free (self->owner_token);
   sodium_memzero (self->cookie_key, sizeof self->cookie_key);
   g_free (self);
+}
+
+void
+cr_engine_set_output_func (CrEngine           *self,
+                           CrEngineOutputFunc  func,
+                           gpointer            user_data)
+{
+  g_return_if_fail (self != NULL);
+
+  self->output_func = func;
+  self->output_data = user_data;
 }
 
 void
@@ -632,6 +658,7 @@ cr_engine_tick (CrEngine     *self,
                                      GUINT_TO_POINTER (g_array_index (due, guint32, i)));
       if (session != NULL)
         _cr_engine_session_flush (self, session, now.mono, out);
+      _cr_engine_output_chunk (self, out);
     }
 }
 
@@ -701,6 +728,7 @@ cr_engine_set_room_name (CrEngine     *self,
 {
   GHashTableIter iter;
   CrEngineSession *session;
+  g_autoptr(GBytes) members = NULL;
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (name != NULL && *name != '\0');
@@ -709,11 +737,16 @@ cr_engine_set_room_name (CrEngine     *self,
     return;
   cr_room_set_name (self->room, name);
 
-  /* Native members hear it (a classic member has no room name). */
+  /* Native members hear it (a classic member has no room name), all with
+   * the same list. */
   g_hash_table_iter_init (&iter, self->by_member);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
     if (session->dialect == CR_DIALECT_NATIVE && !session->closing && session->member_id != 0)
-      _cr_engine_native_renamed (self, session, now.mono, out);
+      {
+        if (members == NULL)
+          members = _cr_engine_members_body (self);
+        _cr_engine_native_renamed (self, session, members, now.mono, out);
+      }
 }
 
 gboolean

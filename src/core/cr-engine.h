@@ -216,6 +216,21 @@ void       cr_engine_end_batch       (CrEngine     *self,
                                       CrEngineTime  now,
                                       GPtrArray    *out);
 
+/* A fan-out to hundreds of members makes thousands of datagrams (each
+ * sealed for its member): while it walks the members after a batch's
+ * write (and the sessions a tick flushes), the engine calls func whenever
+ * out holds CR_ENGINE_OUTPUT_CHUNK datagrams or more, so the caller can
+ * send them at once (and remove what it sent from out) instead of holding
+ * them all until the call returns. Everything in out is written by then:
+ * func is never called inside a batch before its write. Without a func,
+ * out grows until the call returns. */
+#define CR_ENGINE_OUTPUT_CHUNK 128
+typedef void (*CrEngineOutputFunc)  (gpointer    user_data);
+
+void       cr_engine_set_output_func (CrEngine            *self,
+                                      CrEngineOutputFunc   func,
+                                      gpointer             user_data);
+
 typedef void (*CrEngineStorageFunc) (gboolean    ok,
                                      const char *message,
                                      gpointer    user_data);

@@ -5,11 +5,15 @@
  * Sender: every queued message is cut at once into fragments that get their
  * packet numbers; fragments reference the caller's GBytes (a broadcast body
  * is encoded once, whatever the number of members). Fragments wait in a
- * GQueue until the window lets them out; then they live in a ring of
- * CR_SEND_WINDOW slots indexed by number, so an ack finds its packet in O(1).
- * The window is a sliding one: packet n is sent only when
- * n < send_base + CR_SEND_WINDOW, send_base being the oldest unacked packet,
- * so at most CR_SEND_WINDOW packets are ever in flight.
+ * GQueue until the window lets them out; then they live in a ring indexed
+ * by number, so an ack finds its packet in O(1). The window is a sliding
+ * one: packet n is sent only when n < send_base + CR_SEND_WINDOW, send_base
+ * being the oldest unacked packet, so at most CR_SEND_WINDOW packets are
+ * ever in flight. The ring is only as large as what is in flight needs: a
+ * few slots inside the object, doubled on demand up to CR_SEND_WINDOW and
+ * back to the inline ones once everything is acked. A room holds one of
+ * these per member, and most members have a message or two in flight, not
+ * 128 (bench/README.md, "A native member's memory").
  *
  * Each packet in flight has its own retransmission deadline; its timeout
  * doubles with each retry. The earliest deadline is cached; it may be too
@@ -20,8 +24,9 @@
  * amortized O(CR_SEND_WINDOW) = O(1) per packet sent.
  *
  * Receiver: packets ahead of the next expected one wait in a ring of
- * CR_RECEIVE_WINDOW slots (allocated on first need: a session that never
- * sees loss never pays for it); in-order packets are appended to the message
+ * CR_RECEIVE_WINDOW slots (allocated on first need and freed once the gap
+ * is filled: a session that never sees loss never pays for it, one that
+ * saw some pays while it lasts); in-order packets are appended to the message
  * being reassembled, and a packet without CR_FLAG_MORE completes it.
  *
  * Acks (cr-reliable.h): the owed ack remembers since when and for how many
@@ -43,6 +48,8 @@
 /* A reassembled message larger than this is dropped (still acked): it bounds
  * what one peer can make us hold and what the GVariant parser then sees. */
 #define CR_RELIABLE_MESSAGE_MAX  (256 * 1024)
+/* Slots of the send ring kept inside the object (a power of two). */
+#define INLINE_SLOTS             4
 
 typedef struct
 {
@@ -71,12 +78,16 @@ typedef struct
 struct _CrReliable
 {
   /* Sender. Numbers: [send_base, next_to_send) in flight (acked ones leave
-   * a NULL slot), [next_to_send, next_number) waiting in pending. */
+   * a NULL slot), [next_to_send, next_number) waiting in pending. The ring
+   * in_flight has ring_size slots (a power of two, ≥ next_to_send -
+   * send_base): inline_slots, or a larger array while the window needs one. */
   guint32      next_number;
   guint32      next_to_send;
   guint32      send_base;
   GQueue       pending;
-  SendPacket  *in_flight[CR_SEND_WINDOW];
+  SendPacket **in_flight;
+  guint        ring_size;
+  SendPacket  *inline_slots[INLINE_SLOTS];
   guint        n_in_flight;
   gint64       rto_deadline;
   gint64       srtt;         /* smoothed round trip (RFC 6298); 0: no sample yet */
@@ -128,6 +139,50 @@ recv_packet_free (RecvPacket *packet)
 {
   g_bytes_unref (packet->body);
   g_free (packet);
+}
+
+static SendPacket **
+slot_of (CrReliable *self,
+         guint32     number)
+{
+  return &self->in_flight[number & (self->ring_size - 1)];
+}
+
+/* Make the ring hold every number in [send_base, number]: doubled (each
+ * packet moved to its slot in the larger ring) until it does. */
+static void
+ring_reserve (CrReliable *self,
+              guint32     number)
+{
+  guint64 span = (guint64) number - self->send_base + 1;
+  SendPacket **ring;
+  guint size = self->ring_size;
+
+  g_assert (span <= CR_SEND_WINDOW);
+  if (span <= size)
+    return;
+  while (size < span)
+    size *= 2;
+  ring = g_new0 (SendPacket *, size);
+  for (guint64 n = self->send_base; n < self->next_to_send; n++)
+    ring[n & (size - 1)] = *slot_of (self, (guint32) n);
+  if (self->in_flight != self->inline_slots)
+    g_free (self->in_flight);
+  self->in_flight = ring;
+  self->ring_size = size;
+}
+
+/* Nothing in flight: a ring that grew goes back to the inline slots. */
+static void
+ring_shrink (CrReliable *self)
+{
+  g_assert (self->n_in_flight == 0);
+  if (self->in_flight == self->inline_slots)
+    return;
+  g_free (self->in_flight);
+  self->in_flight = self->inline_slots;
+  self->ring_size = INLINE_SLOTS;
+  memset (self->inline_slots, 0, sizeof self->inline_slots);
 }
 
 /* The timeout before a first resend: CR_RTO_INITIAL_US, or more when the
@@ -182,6 +237,8 @@ cr_reliable_new (void)
   self->recv_next = 1;
   self->rto_deadline = G_MAXINT64;
   self->ack_delay = CR_ACK_DELAY_US;
+  self->in_flight = self->inline_slots;
+  self->ring_size = INLINE_SLOTS;
   g_queue_init (&self->pending);
   return self;
 }
@@ -201,7 +258,7 @@ cr_reliable_free (CrReliable *self)
       message_release (packet);
       send_packet_free (packet);
     }
-  for (guint i = 0; i < CR_SEND_WINDOW; i++)
+  for (guint i = 0; i < self->ring_size; i++)
     {
       SendPacket *packet = self->in_flight[i];
 
@@ -210,6 +267,8 @@ cr_reliable_free (CrReliable *self)
       message_release (packet);
       send_packet_free (packet);
     }
+  if (self->in_flight != self->inline_slots)
+    g_free (self->in_flight);
   if (self->recv_ring != NULL)
     {
       for (guint i = 0; i < CR_RECEIVE_WINDOW; i++)
@@ -324,8 +383,8 @@ static void
 ack_packet (CrReliable *self,
             guint32     number)
 {
-  guint slot = number % CR_SEND_WINDOW;
-  SendPacket *packet = self->in_flight[slot];
+  SendPacket **slot = slot_of (self, number);
+  SendPacket *packet = *slot;
 
   if (packet == NULL || packet->number != number)
     return;
@@ -346,7 +405,7 @@ ack_packet (CrReliable *self,
           self->srtt = MAX ((7 * self->srtt + sample) / 8, 1);
         }
     }
-  self->in_flight[slot] = NULL;
+  *slot = NULL;
   self->n_in_flight--;
   self->unacked_bytes -= MIN (self->unacked_bytes, g_bytes_get_size (packet->fragment));
   if (message_release (packet))
@@ -381,12 +440,14 @@ process_ack (CrReliable *self,
         ack_packet (self, (guint32) n);
     }
 
-  while (self->send_base < self->next_to_send &&
-         self->in_flight[self->send_base % CR_SEND_WINDOW] == NULL)
+  while (self->send_base < self->next_to_send && *slot_of (self, self->send_base) == NULL)
     self->send_base++;
 
   if (self->n_in_flight == 0)
-    self->rto_deadline = G_MAXINT64;
+    {
+      self->rto_deadline = G_MAXINT64;
+      ring_shrink (self);
+    }
 }
 
 static void
@@ -553,6 +614,9 @@ cr_reliable_receive (CrReliable     *self,
           recv_packet_free (next);
           self->recv_next++;
         }
+      /* The gap is filled: 8 KiB a member is not kept for the next one. */
+      if (self->n_buffered == 0)
+        g_clear_pointer (&self->recv_ring, g_free);
       return TRUE;
     }
 
@@ -601,7 +665,7 @@ cr_reliable_flush_each (CrReliable           *self,
 
       for (guint64 n = self->send_base; n < self->next_to_send; n++)
         {
-          SendPacket *packet = self->in_flight[n % CR_SEND_WINDOW];
+          SendPacket *packet = *slot_of (self, (guint32) n);
 
           if (packet == NULL)
             continue;
@@ -626,8 +690,9 @@ cr_reliable_flush_each (CrReliable           *self,
         break;
 
       g_queue_pop_head (&self->pending);
-      g_assert (self->in_flight[packet->number % CR_SEND_WINDOW] == NULL);
-      self->in_flight[packet->number % CR_SEND_WINDOW] = packet;
+      ring_reserve (self, packet->number);
+      g_assert (*slot_of (self, packet->number) == NULL);
+      *slot_of (self, packet->number) = packet;
       self->n_in_flight++;
       self->next_to_send = packet->number + 1;
       packet->sent_at = now;

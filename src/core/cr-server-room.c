@@ -534,6 +534,7 @@ room_start (CrServer    *self,
   self->engine = cr_engine_new (&config, self->store);
   cr_engine_set_event_func (self->engine, on_engine_event, self);
   cr_engine_set_storage_func (self->engine, on_engine_storage, self);
+  cr_engine_set_output_func (self->engine, (CrEngineOutputFunc) _cr_server_send_out, self);
   if (!cr_engine_get_storage_ok (self->engine))
     on_engine_storage (FALSE, cr_engine_get_storage_problem (self->engine), self);
   else
