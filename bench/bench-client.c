@@ -29,6 +29,7 @@
 #include "cr-engine.h"
 #include "cr-protocol.h"
 #include "cr-render.h"
+#include "bench-common.h"
 
 #define PORT_BASE    30000
 #define FLIGHTS_MAX  (10 * 1000 * 1000)
@@ -57,15 +58,6 @@ typedef struct {
   gint64          timed_us;   /* the members' time in the timed phases */
   guint64         timed_events;
 } Bench;
-
-static void
-bench_random (guint8   *buf,
-              gsize     len,
-              gpointer  user_data)
-{
-  for (gsize i = 0; i < len; i++)
-    buf[i] = g_random_int_range (0, 256);
-}
 
 static CrEngineTime
 room_time (Bench *b)
@@ -236,20 +228,6 @@ deliver_held (Bench *b)
 }
 
 static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d && (name = g_dir_read_name (d)))
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_remove (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
 run (guint n_members,
      guint rounds,
      guint per_round)
@@ -364,7 +342,7 @@ run (guint n_members,
   cr_engine_free (b.room);
   cr_identity_free (identity);
   cr_store_close (store);
-  remove_tree (dir);
+  bench_remove_tree (dir);
 }
 
 int

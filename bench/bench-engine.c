@@ -38,6 +38,7 @@
 #include "cr-protocol.h"
 #include "cr-reliable.h"
 #include "cr-render.h"
+#include "bench-common.h"
 
 typedef struct {
   GSocketAddress *addr;
@@ -59,16 +60,6 @@ typedef struct {
   guint64    in;
   CrEngineTime now;
 } Bench;
-
-/* The engine's randomness: any will do for figures. */
-static void
-bench_random (guint8   *buf,
-              gsize     len,
-              gpointer  user_data)
-{
-  for (gsize i = 0; i < len; i++)
-    buf[i] = g_random_int_range (0, 256);
-}
 
 static guint16
 port_of (GSocketAddress *addr)
@@ -261,20 +252,6 @@ heap_now (gsize *in_use,
 }
 
 static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d && (name = g_dir_read_name (d)))
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_remove (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
 run (gboolean sealed,
      gboolean memory,
      guint    n_members,
@@ -376,7 +353,7 @@ run (gboolean sealed,
   cr_engine_free (b.engine);
   cr_identity_free (identity);
   cr_store_close (store);
-  remove_tree (dir);
+  bench_remove_tree (dir);
 }
 
 int

@@ -36,6 +36,7 @@
 #include "cr-file-client.h"
 #include "cr-render.h"
 #include "cr-server.h"
+#include "bench-common.h"
 
 #define MB        (1000 * 1000)
 #define CHAT_MS   20
@@ -73,24 +74,6 @@ make_file (const char *dir,
     }
   fclose (file);
   return g_steal_pointer (&path);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 /* Joining ------------------------------------------------------------- */
@@ -445,7 +428,7 @@ main (int   argc,
   g_object_unref (alice);
   g_object_unref (bob);
   g_clear_object (&server);
-  remove_tree (dir);
-  remove_tree (scratch);
+  bench_remove_tree (dir);
+  bench_remove_tree (scratch);
   return 0;
 }

@@ -24,6 +24,7 @@
 #include "cr-client.h"
 #include "cr-render.h"
 #include "cr-server.h"
+#include "bench-common.h"
 
 #define WAIT_US      (30 * G_TIME_SPAN_SECOND)
 #define CHAT_EVERY_MS 10
@@ -211,20 +212,6 @@ report (const char *what,
            g_array_index (latencies, gint64, latencies->len - 1) / 1000.0);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_remove (child);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -327,6 +314,6 @@ main (int   argc,
     run_until (&stopped);
     g_signal_handler_disconnect (server, id);
   }
-  remove_tree (dir);
+  bench_remove_tree (dir);
   return 0;
 }

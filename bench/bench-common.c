@@ -1,0 +1,34 @@
+/* bench-common.c: what the benchmarks share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "bench-common.h"
+
+#include <glib/gstdio.h>
+
+void
+bench_random (guint8   *buf,
+              gsize     len,
+              gpointer  user_data)
+{
+  for (gsize i = 0; i < len; i++)
+    buf[i] = g_random_int_range (0, 256);
+}
+
+void
+bench_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        bench_remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
