@@ -490,7 +490,8 @@ test_member_burst (void)
 {
   CrTestRoom room = { 0 };
   g_autoptr(CrClient) alice = NULL;
-  g_autoptr(GPtrArray) pupils = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_test_socket_free);
+  g_autoptr(GPtrArray) pupils =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) cr_test_socket_free);
   MemberChanges changes = { 0 };
   GListModel *members;
   guint before;
