@@ -21,46 +21,14 @@
 #include "cr-render.h"
 #include "cr-terminal.h"
 #include "chatroom-cli-conversation.h"
-
-static void
-print_to (FILE       *stream,
-          const char *line)
-{
-  fputs (line, stream);
-  fputc ('\n', stream);
-  fflush (stream);
-}
-
-G_GNUC_PRINTF (1, 2)
-static void
-status (const char *format,
-        ...)
-{
-  g_autofree char *line = NULL;
-  va_list args;
-
-  va_start (args, format);
-  line = g_strdup_vprintf (format, args);
-  va_end (args);
-  print_to (stderr, line);
-}
-
-static char *
-format_time (gint64 time_us)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
-
-  if (dt == NULL)
-    return g_strdup ("--:--");
-  return g_date_time_format (dt, "%H:%M");
-}
+#include "chatroom-cli-output.h"
 
 char *
 cli_conversation_format (CrMessage  *message,
                          const char *own_name,
                          gboolean    numbers)
 {
-  g_autofree char *time = format_time (cr_message_get_time (message));
+  g_autofree char *time = cli_format_time (cr_message_get_time (message));
   g_autofree char *text = cr_message_dup_display (message);
   g_autofree char *sender = cr_terminal_escape (cr_message_get_sender (message));
   g_autofree char *prefix = NULL;
@@ -171,7 +139,7 @@ sent (CrClient     *client,
       g_autofree char *why = cr_terminal_escape (error->message);
 
       /* Translators: %s is why the message could not be sent */
-      status (_("Not sent: %s"), why);
+      cli_status (_("Not sent: %s"), why);
       return;
     }
   track (message, user_data);
@@ -189,7 +157,7 @@ on_recalled (GObject      *source,
       g_autofree char *why = cr_terminal_escape (error->message);
 
       /* Translators: %s is why the room did not take the message back */
-      status (_("Not recalled: %s"), why);
+      cli_status (_("Not recalled: %s"), why);
     }
 }
 
@@ -208,10 +176,10 @@ on_older (GObject      *source,
       g_autofree char *why = cr_terminal_escape (error->message);
 
       /* Translators: %s is why older messages could not be had */
-      status (_("No older messages: %s"), why);
+      cli_status (_("No older messages: %s"), why);
     }
   else if (n == 0 && complete)
-    status ("%s", _("That is the room's first message: there is nothing older"));
+    cli_status ("%s", _("That is the room's first message: there is nothing older"));
 }
 
 static void
@@ -231,7 +199,7 @@ on_searched (GObject      *source,
       g_autofree char *why = cr_terminal_escape (error->message);
 
       /* Translators: %s is why the search failed */
-      status (_("Search failed: %s"), why);
+      cli_status (_("Search failed: %s"), why);
       return;
     }
   n = g_list_model_get_n_items (results);
@@ -241,15 +209,15 @@ on_searched (GObject      *source,
       g_autofree char *line = cli_conversation_format (message, cr_client_get_name (client),
                                                        TRUE);
 
-      print_to (stdout, line);
+      cli_print (stdout, line);
     }
   if (more)
     /* Translators: %u is how many results were shown, out of more */
-    status (ngettext ("%u result shown, there are more: search with more words",
-                      "%u results shown, there are more: search with more words", n), n);
+    cli_status (ngettext ("%u result shown, there are more: search with more words",
+                          "%u results shown, there are more: search with more words", n), n);
   else
     /* Translators: %u is how many messages the search found */
-    status (ngettext ("%u result", "%u results", n), n);
+    cli_status (ngettext ("%u result", "%u results", n), n);
 }
 
 gboolean
@@ -265,15 +233,15 @@ cli_conversation_command (CrClient     *client,
   if (g_str_has_prefix (line, "/reply ") || g_str_equal (line, "/reply"))
     {
       if (!parse_seq (line + strlen ("/reply"), &seq, &rest) || *rest == '\0')
-        status ("%s", _("Usage: /reply SEQ TEXT (SEQ: the number before a line, "
-                        "with --numbers)"));
+        cli_status ("%s", _("Usage: /reply SEQ TEXT (SEQ: the number before a line, "
+                            "with --numbers)"));
       else
         sent (client, cr_client_reply (client, seq, rest, &error), error, track, user_data);
     }
   else if (g_str_has_prefix (line, "/recall ") || g_str_equal (line, "/recall"))
     {
       if (!parse_seq (line + strlen ("/recall"), &seq, &rest) || *rest != '\0')
-        status ("%s", _("Usage: /recall SEQ"));
+        cli_status ("%s", _("Usage: /recall SEQ"));
       else
         cr_client_recall_async (client, seq, NULL, on_recalled, NULL);
     }
@@ -283,7 +251,7 @@ cli_conversation_command (CrClient     *client,
       g_auto(GStrv) parts = g_strsplit (g_strchug (args), " ", 2);
 
       if (g_strv_length (parts) < 2 || *parts[1] == '\0')
-        status ("%s", _("Usage: /msg NAME TEXT"));
+        cli_status ("%s", _("Usage: /msg NAME TEXT"));
       else
         sent (client, cr_client_send_private (client, parts[0], parts[1], &error), error,
               track, user_data);
@@ -295,7 +263,7 @@ cli_conversation_command (CrClient     *client,
       while (*words == ' ')
         words++;
       if (*words == '\0')
-        status ("%s", _("Usage: /search WORDS"));
+        cli_status ("%s", _("Usage: /search WORDS"));
       else
         cr_client_search_async (client, words, NULL, on_searched, NULL);
     }

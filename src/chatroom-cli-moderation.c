@@ -20,14 +20,7 @@
 #include "cr-terminal.h"
 
 #include "chatroom-cli-moderation.h"
-
-static void
-print_status (const char *text)
-{
-  fputs (text, stderr);
-  fputc ('\n', stderr);
-  fflush (stderr);
-}
+#include "chatroom-cli-output.h"
 
 const char *
 cli_moderation_help (void)
@@ -47,7 +40,7 @@ on_manage_refused (CrClient *client,
   /* Translators: %s says why the room refused an admin's command */
   g_autofree char *line = g_strdup_printf (_("The room refused: %s"), text);
 
-  print_status (line);
+  cli_print (stderr, line);
 }
 
 static void
@@ -65,7 +58,7 @@ on_room_state_changed (CrClient *client,
   g_object_set_data (G_OBJECT (client), "cli-pin-shown", (gpointer) "yes");
   /* A mute outlives a restart of the room and a return of the member. */
   if (mute_end == 0)
-    print_status (_("You are muted until the owner or an admin lifts it."));
+    cli_print (stderr, _("You are muted until the owner or an admin lifts it."));
   else if (mute_end > 0)
     {
       gint64 left = MAX (mute_end - g_get_monotonic_time (), 0);
@@ -75,7 +68,7 @@ on_room_state_changed (CrClient *client,
                                                          "You are muted for %d more minutes.",
                                                          minutes), minutes);
 
-      print_status (line);
+      cli_print (stderr, line);
     }
   if (pin != NULL)
     {
@@ -83,9 +76,7 @@ on_room_state_changed (CrClient *client,
       /* Translators: %s is the room's pinned announcement (群公告) */
       g_autofree char *line = g_strdup_printf (_("Pinned announcement: %s"), escaped);
 
-      fputs (line, stdout);
-      fputc ('\n', stdout);
-      fflush (stdout);
+      cli_print (stdout, line);
     }
 }
 
@@ -133,20 +124,20 @@ cli_moderation_command (CrClient   *client,
     {
       /* Translators: %s is the command typed, e.g. /kick */
       g_autofree char *text = g_strdup_printf (_("Give a name: %s NAME"), words[0]);
-      print_status (text);
+      cli_print (stderr, text);
       return TRUE;
     }
   if (commands[i].action == CR_MANAGE_MUTE && words[1] != NULL && words[2] != NULL &&
       !cr_duration_parse (g_strstrip (words[2]), &seconds))
     {
-      print_status (_("Say how long as 10m, 1h, 1d or none (until lifted): /mute NAME 10m"));
+      cli_print (stderr, _("Say how long as 10m, 1h, 1d or none (until lifted): /mute NAME 10m"));
       return TRUE;
     }
   if (!cr_client_manage (client, commands[i].action,
                          commands[i].takes_name ? words[1] : NULL, seconds, &error))
     {
       g_autofree char *text = cr_terminal_escape (error->message);
-      print_status (text);
+      cli_print (stderr, text);
     }
   return TRUE;
 }

@@ -29,9 +29,10 @@
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 
+#include "chatroom-cli-files.h"
 #include "chatroom-cli-moderation.h"
+#include "chatroom-cli-output.h"
 #include "cr-client.h"
-#include "cr-file-client.h"
 #include "cr-mention.h"
 #include "cr-render.h"
 #include "cr-room-browser.h"
@@ -71,32 +72,6 @@ static void read_next_line (CliApp *app);
 static void maybe_leave (CliApp *app);
 static void print_fingerprint (CliApp *app);
 
-/* g_print() converts to the locale's charset: Chinese becomes "?" under LANG=C.
- * Messages are UTF-8 and are written as such. */
-static void
-write_line (FILE       *stream,
-            const char *line)
-{
-  fputs (line, stream);
-  fputc ('\n', stream);
-  fflush (stream);
-}
-
-G_GNUC_PRINTF (1, 2)
-static void
-status_line (const char *format,
-             ...)
-{
-  g_autofree char *line = NULL;
-  va_list args;
-
-  va_start (args, format);
-  line = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  write_line (stderr, line);
-}
-
 static void
 finish (CliApp *app,
         int     exit_status)
@@ -108,16 +83,6 @@ finish (CliApp *app,
   app->exit_status = exit_status;
   app->done = TRUE;
   g_main_context_wakeup (NULL);
-}
-
-static char *
-format_time (gint64 time_us)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
-
-  if (dt == NULL)
-    return g_strdup ("--:--");
-  return g_date_time_format (dt, "%H:%M");
 }
 
 /* A line that calls on us (cr-mention.h: "@NAME", or "@all" from the
@@ -154,7 +119,7 @@ on_message_recalled (CrMessage  *message,
   g_autofree char *line = cli_conversation_format (message, cr_client_get_name (app->client),
                                                    app->numbers);
 
-  write_line (stdout, line);
+  cli_print (stdout, line);
   g_signal_handlers_disconnect_by_func (message, on_message_recalled, app);
 }
 
@@ -166,7 +131,7 @@ print_message (CliApp    *app,
                                                         app->numbers);
   g_autofree char *line = g_strconcat (mention_marker (app, message), formatted, NULL);
 
-  write_line (stdout, line);
+  cli_print (stdout, line);
   if (!cr_message_is_system (message) && !cr_message_get_recalled (message))
     g_signal_connect (message, "notify::recalled", G_CALLBACK (on_message_recalled), app);
 }
@@ -230,7 +195,7 @@ on_sent_message_state (CrMessage  *message,
       g_autofree char *text = cr_terminal_escape (cr_message_get_text (message));
 
       /* Translators: the first %s is why, the second the message typed */
-      status_line (_("Not delivered (%s): %s"), reason, text);
+      cli_status (_("Not delivered (%s): %s"), reason, text);
     }
 
   if (state != CR_MESSAGE_PENDING)
@@ -269,7 +234,7 @@ send_line (CliApp     *app,
 
       /* CrClient's errors are already in the process's language. */
       /* Translators: %s is why the message could not be sent */
-      status_line (_("Not sent: %s"), why);
+      cli_status (_("Not sent: %s"), why);
       return;
     }
   track_message (message, app);
@@ -307,10 +272,10 @@ on_flush_timeout (gpointer user_data)
     {
       /* Translators: %u is a number of messages, which may not have
        * reached the room */
-      status_line (ngettext ("%u message was not acknowledged by the room",
-                             "%u messages were not acknowledged by the room",
-                             app->unacked->len),
-                   app->unacked->len);
+      cli_status (ngettext ("%u message was not acknowledged by the room",
+                            "%u messages were not acknowledged by the room",
+                            app->unacked->len),
+                  app->unacked->len);
     }
   forget_unacked (app);
   maybe_leave (app);
@@ -368,252 +333,6 @@ request_leave (CliApp *app)
   maybe_leave (app);
 }
 
-/* Shared files ------------------------------------------------------- */
-
-typedef struct {
-  CliApp *app;
-  char   *label;     /* the file's display name, for the status lines */
-  char   *id;        /* /get: the file; NULL until the list answered */
-  char   *dest;      /* /get: what was asked (NULL: here) */
-} FileOp;
-
-static void
-file_op_free (FileOp *op)
-{
-  op->app->transfers--;
-  g_free (op->label);
-  g_free (op->id);
-  g_free (op->dest);
-  g_free (op);
-}
-
-static FileOp *
-file_op_new (CliApp     *app,
-             const char *label)
-{
-  FileOp *op = g_new0 (FileOp, 1);
-
-  op->app = app;
-  op->label = cr_terminal_escape (label);
-  app->transfers++;
-  return op;
-}
-
-static CrFileClient *
-file_client (CliApp *app)
-{
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autofree char *token = NULL;
-
-  if (!cr_client_dup_file_endpoint (app->client, &address, &token))
-    {
-      status_line ("%s", _("Files can be shared only in a Chat Room room, once joined"));
-      return NULL;
-    }
-  return cr_file_client_new (address, token);
-}
-
-static void
-on_file_sent (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  FileOp *op = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (cr_file_client_upload_finish (CR_FILE_CLIENT (source), result, NULL, &error))
-    /* Translators: %s is a file's name */
-    status_line (_("Shared %s"), op->label);
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    /* Translators: the first %s is a file's name, the second why it failed */
-    status_line (_("Could not share %s: %s"), op->label, error->message);
-  file_op_free (op);
-}
-
-static void
-send_file (CliApp     *app,
-           const char *path)
-{
-  g_autoptr(CrFileClient) files = NULL;
-  g_autofree char *base = NULL;
-  FileOp *op;
-
-  if (*path == '\0')
-    {
-      status_line ("%s", _("Give the file to share: /send PATH"));
-      return;
-    }
-  if ((files = file_client (app)) == NULL)
-    return;
-  base = g_path_get_basename (path);
-  op = file_op_new (app, base);
-  /* Translators: %s is a file's name */
-  status_line (_("Sharing %s…"), op->label);
-  cr_file_client_upload_async (files, path, NULL, NULL, NULL, app->cancellable,
-                               on_file_sent, op);
-}
-
-static void
-on_file_got (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  FileOp *op = user_data;
-  g_autoptr(GError) error = NULL;
-  CrFileTransferStats stats;
-
-  if (cr_file_client_download_finish (CR_FILE_CLIENT (source), result, &stats, &error))
-    {
-      g_autofree char *path = cr_terminal_escape (op->dest);
-
-      /* Translators: the first %s is a file's name, the second where it was saved */
-      status_line (_("Saved %s to %s"), op->label, path);
-    }
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    /* Translators: the first %s is a file's name, the second why it failed;
-     * a later /get of the same file goes on from where this one stopped */
-    status_line (_("Could not download %s: %s (/get again resumes)"), op->label,
-                 error->message);
-  file_op_free (op);
-}
-
-/* Which file "N" (from /files) or a sha256 prefix names. */
-static CrFileInfo *
-find_file (GPtrArray  *list,
-           const char *which)
-{
-  guint64 n;
-
-  if (g_ascii_string_to_unsigned (which, 10, 1, list->len, &n, NULL))
-    return list->pdata[n - 1];
-  if (strlen (which) >= 8)
-    for (guint i = 0; i < list->len; i++)
-      if (g_str_has_prefix (((CrFileInfo *) list->pdata[i])->id, which))
-        return list->pdata[i];
-  return NULL;
-}
-
-static void
-on_files_listed (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  FileOp *op = user_data;
-  CliApp *app = op->app;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) list = NULL;
-  CrFileInfo *info;
-  g_autofree char *dir = NULL;
-
-  list = cr_file_client_list_finish (CR_FILE_CLIENT (source), result, &error);
-  if (list == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        /* Translators: %s is why the room's files could not be listed */
-        status_line (_("Could not list the room's files: %s"), error->message);
-      file_op_free (op);
-      return;
-    }
-
-  if (op->id == NULL)
-    {
-      /* /files: numbered, oldest first, as /get takes them. */
-      if (list->len == 0)
-        status_line ("%s", _("The room has no shared files"));
-      for (guint i = 0; i < list->len; i++)
-        {
-          CrFileInfo *f = list->pdata[i];
-          g_autofree char *time = format_time (f->time_us);
-          g_autofree char *size = g_format_size (f->size);
-          g_autofree char *name = cr_terminal_escape (f->name);
-          g_autofree char *sharer = cr_terminal_escape (f->sharer);
-          g_autofree char *line = NULL;
-
-          /* Translators: one shared file in /files: its number, name, size,
-           * who shared it and when (HH:MM) */
-          line = g_strdup_printf (_("%u. %s (%s), shared by %s at %s"), i + 1, name, size,
-                                  sharer, time);
-          write_line (stdout, line);
-        }
-      file_op_free (op);
-      return;
-    }
-
-  info = find_file (list, op->id);
-  if (info == NULL)
-    {
-      /* Translators: %s is what was typed after /get */
-      status_line (_("No shared file “%s”: /files lists them"), op->label);
-      file_op_free (op);
-      return;
-    }
-  g_free (op->label);
-  op->label = cr_terminal_escape (info->name);
-  if (op->dest == NULL || g_file_test (op->dest, G_FILE_TEST_IS_DIR))
-    {
-      dir = op->dest != NULL ? g_strdup (op->dest) : g_get_current_dir ();
-      g_free (op->dest);
-      op->dest = cr_file_client_pick_dest (dir, info->name);
-    }
-  /* Translators: %s is a file's name */
-  status_line (_("Downloading %s…"), op->label);
-  cr_file_client_download_async (CR_FILE_CLIENT (source), info->id, op->dest, NULL, NULL,
-                                 app->cancellable, on_file_got, op);
-}
-
-/* /files, or /get WHICH [DEST]: both start with the room's list. */
-static void
-list_files (CliApp     *app,
-            const char *args)
-{
-  g_autoptr(CrFileClient) files = NULL;
-  g_auto(GStrv) parts = NULL;
-  FileOp *op;
-
-  if (args != NULL)
-    {
-      parts = g_strsplit (g_strstrip ((char *) args), " ", 2);
-      if (parts[0] == NULL || *parts[0] == '\0')
-        {
-          status_line ("%s", _("Give the file's number from /files: /get N [DEST]"));
-          return;
-        }
-    }
-  if ((files = file_client (app)) == NULL)
-    return;
-  op = file_op_new (app, parts != NULL ? parts[0] : "");
-  if (parts != NULL)
-    {
-      op->id = g_strdup (parts[0]);
-      op->dest = parts[1] != NULL && *g_strstrip (parts[1]) != '\0' ? g_strdup (parts[1]) : NULL;
-    }
-  cr_file_client_list_async (files, app->cancellable, on_files_listed, op);
-}
-
-/* The file commands; FALSE when line is none of them. */
-static gboolean
-file_command (CliApp     *app,
-              const char *line)
-{
-  g_autofree char *args = NULL;
-
-  if (g_str_equal (line, "/files"))
-    list_files (app, NULL);
-  else if (g_str_has_prefix (line, "/send "))
-    {
-      args = g_strstrip (g_strdup (line + strlen ("/send ")));
-      send_file (app, args);
-    }
-  else if (g_str_equal (line, "/get") || g_str_has_prefix (line, "/get "))
-    {
-      args = g_strdup (line + strlen ("/get"));
-      list_files (app, args);
-    }
-  else
-    return FALSE;
-  return TRUE;
-}
-
 static char *
 line_to_utf8 (const char *line)
 {
@@ -644,7 +363,7 @@ on_line_read (GObject      *source,
   if (error != NULL)
     {
       /* Translators: %s is a system error message */
-      status_line (_("Cannot read standard input: %s"), error->message);
+      cli_status (_("Cannot read standard input: %s"), error->message);
       request_leave (app);
       return;
     }
@@ -657,13 +376,13 @@ on_line_read (GObject      *source,
 
   line = line_to_utf8 (raw);
   if (line == NULL)
-    status_line ("%s", _("Not sent: the line is not valid text in this terminal's encoding"));
+    cli_status ("%s", _("Not sent: the line is not valid text in this terminal's encoding"));
   else if (g_str_equal (line, "/quit"))
     {
       request_leave (app);
       return;
     }
-  else if (file_command (app, line))
+  else if (cli_files_command (app->client, line, app->cancellable, &app->transfers))
     ;
   else if (cli_conversation_command (app->client, line, track_message, app))
     ;
@@ -706,7 +425,7 @@ on_client_closed (CrClient *client,
   why = cr_render_reason (reason, NULL);
   /* Translators: %s is why the session ended, e.g. "The owner removed you
    * from the room" */
-  status_line (_("Left the room: %s"), why);
+  cli_status (_("Left the room: %s"), why);
   finish (app, 1);
 }
 
@@ -728,12 +447,12 @@ on_client_state (CrClient   *client,
   switch (cr_client_get_state (client))
     {
     case CR_CLIENT_RECONNECTING:
-      status_line ("%s", _("The room went silent: reconnecting…"));
+      cli_status ("%s", _("The room went silent: reconnecting…"));
       break;
 
     case CR_CLIENT_CONNECTED:
       if (app->joined)
-        status_line ("%s", _("Reconnected"));
+        cli_status ("%s", _("Reconnected"));
       maybe_leave (app);
       break;
 
@@ -780,10 +499,10 @@ on_joined (GObject      *source,
          * classic line). */
         why = cr_terminal_escape (error->message);
       /* Translators: the first %s is the room address, the second why */
-      status_line (_("Could not join %s: %s"), address, why);
+      cli_status (_("Could not join %s: %s"), address, why);
       if (g_error_matches (error, CR_CLIENT_ERROR, CR_REASON_KEY_CHANGED))
-        status_line ("%s", _("If the room's owner reads you the new fingerprint, join again "
-                             "with --accept-new-key."));
+        cli_status ("%s", _("If the room's owner reads you the new fingerprint, join again "
+                            "with --accept-new-key."));
       finish (app, 1);
       return;
     }
@@ -800,14 +519,14 @@ on_joined (GObject      *source,
 
       /* Translators: the first %s is the room's name, the second the
        * nickname the room gave the user */
-      status_line (_("Joined “%s” as %s. Type /quit to leave."), room, name);
+      cli_status (_("Joined “%s” as %s. Type /quit to leave."), room, name);
     }
   else
     {
       address = cr_terminal_escape (app->address);
       /* Translators: the first %s is the room address, the second the
        * nickname the room gave the user */
-      status_line (_("Joined %s as %s. Type /quit to leave."), address, name);
+      cli_status (_("Joined %s as %s. Type /quit to leave."), address, name);
     }
 
   print_new_messages (app);
@@ -823,37 +542,37 @@ print_fingerprint (CliApp *app)
     {
       /* A classic room: the classroom programs cannot encrypt. Even with
        * --quiet: this is a warning. */
-      status_line ("%s", _("Warning: this room does not encrypt: what is said in it can be "
-                           "read on the network."));
+      cli_status ("%s", _("Warning: this room does not encrypt: what is said in it can be "
+                          "read on the network."));
       return;
     }
   if (app->quiet)
     {
       /* Translators: %s is the room key's fingerprint (groups of digits) */
-      status_line (_("Room key: %s"), fingerprint);
+      cli_status (_("Room key: %s"), fingerprint);
       return;
     }
   switch (cr_client_get_key_trust (app->client))
     {
     case CR_KEY_TRUST_NEW:
       /* Translators: %s is the room key's fingerprint (groups of digits) */
-      status_line (_("Room key fingerprint: %s. First time here: it is remembered now; "
-                     "compare it with the one the room's owner sees."), fingerprint);
+      cli_status (_("Room key fingerprint: %s. First time here: it is remembered now; "
+                    "compare it with the one the room's owner sees."), fingerprint);
       break;
     case CR_KEY_TRUST_ACCEPTED:
       /* Translators: %s is the room key's fingerprint (groups of digits) */
-      status_line (_("Room key fingerprint: %s. The new key is accepted and remembered."),
-                   fingerprint);
+      cli_status (_("Room key fingerprint: %s. The new key is accepted and remembered."),
+                  fingerprint);
       break;
     case CR_KEY_TRUST_KNOWN:
       /* Translators: %s is the room key's fingerprint (groups of digits) */
-      status_line (_("Room key fingerprint: %s (as before)."), fingerprint);
+      cli_status (_("Room key fingerprint: %s (as before)."), fingerprint);
       break;
     case CR_KEY_TRUST_NONE:   /* no known-rooms file (CHATROOM_TRUST_FILE empty) */
     default:
       /* Translators: %s is the room key's fingerprint, 8 groups of 5 digits
        * that members compare when they first join */
-      status_line (_("Room key fingerprint: %s"), fingerprint);
+      cli_status (_("Room key fingerprint: %s"), fingerprint);
       break;
     }
 }
@@ -922,8 +641,8 @@ list_rooms (double       wait_seconds,
 
         /* Translators: the first %s is the program name, the second what
          * was given to --look */
-        status_line (_("%s: “%s” is neither a host nor a subnet like 192.168.1.0/24"),
-                     g_get_prgname (), place);
+        cli_status (_("%s: “%s” is neither a host nor a subnet like 192.168.1.0/24"),
+                    g_get_prgname (), place);
         return 2;
       }
   cr_room_browser_set_port (browser, port);
@@ -933,7 +652,7 @@ list_rooms (double       wait_seconds,
   if (!cr_room_browser_start (browser, &error))
     {
       /* Translators: the first %s is the program name, the second a system error */
-      status_line (_("%s: cannot look for rooms: %s"), g_get_prgname (), error->message);
+      cli_status (_("%s: cannot look for rooms: %s"), g_get_prgname (), error->message);
       return 2;
     }
   g_timeout_add ((guint) (wait_seconds * 1000), on_list_wait_done, &done);
@@ -953,7 +672,7 @@ list_rooms (double       wait_seconds,
       line = g_strdup_printf ("%s\t%s\t%u\t%s%s%s", name, cr_found_room_get_address (room),
                               cr_found_room_get_members (room), owner,
                               show_interface ? "\t" : "", show_interface ? iface : "");
-      write_line (stdout, line);
+      cli_print (stdout, line);
     }
   return n > 0 ? 0 : 1;
 }
@@ -1066,12 +785,12 @@ main (int   argc,
     {
       /* Translators: the first %s is the program name, the second why the
        * command line is wrong */
-      status_line (_("%s: %s (see --help)"), g_get_prgname (), error->message);
+      cli_status (_("%s: %s (see --help)"), g_get_prgname (), error->message);
       return 2;
     }
   if (version)
     {
-      write_line (stdout, "chatroom-cli " PACKAGE_VERSION);
+      cli_print (stdout, "chatroom-cli " PACKAGE_VERSION);
       return 0;
     }
   if (list)
@@ -1079,8 +798,8 @@ main (int   argc,
       if (argc != 1 || wait_seconds <= 0 || wait_seconds > 3600 || port < 1 || port > 65535)
         {
           /* Translators: %s is the program name */
-          status_line (_("%s: --list-rooms takes no nickname; --wait is 0–3600 s "
-                         "and --port 1–65535 (see --help)"), g_get_prgname ());
+          cli_status (_("%s: --list-rooms takes no nickname; --wait is 0–3600 s "
+                        "and --port 1–65535 (see --help)"), g_get_prgname ());
           return 2;
         }
       return list_rooms (wait_seconds, look, port, no_lan, show_interface);
@@ -1088,8 +807,8 @@ main (int   argc,
   if (argc < 2 || argc > 3)
     {
       /* Translators: %s is the program name */
-      status_line (_("%s: give a nickname, and optionally the room's HOST:PORT (see --help)"),
-                   g_get_prgname ());
+      cli_status (_("%s: give a nickname, and optionally the room's HOST:PORT (see --help)"),
+                  g_get_prgname ());
       return 2;
     }
 
@@ -1100,14 +819,14 @@ main (int   argc,
         {
           /* Translators: the first %s is the program name, the second a
            * system error message */
-          status_line (_("%s: cannot read the password: %s"), g_get_prgname (), error->message);
+          cli_status (_("%s: cannot read the password: %s"), g_get_prgname (), error->message);
           return 2;
         }
     }
   if (do_register && (password == NULL || *password == '\0'))
     {
       /* Translators: %s is the program name */
-      status_line (_("%s: --register needs a password (--password-file)"), g_get_prgname ());
+      cli_status (_("%s: --register needs a password (--password-file)"), g_get_prgname ());
       return 2;
     }
 
@@ -1115,8 +834,8 @@ main (int   argc,
   if (name == NULL)
     {
       /* Translators: %s is the program name */
-      status_line (_("%s: the nickname is not valid text in this terminal's encoding"),
-                   g_get_prgname ());
+      cli_status (_("%s: the nickname is not valid text in this terminal's encoding"),
+                  g_get_prgname ());
       return 2;
     }
 

@@ -212,11 +212,12 @@ _cr_chat_page_members_attach (CrChatPage *self)
   update_members (self);
 
   /* The client keeps its list in cr_member_compare order, owner first
-   * (cr-client-members.c), inserting each member in place: shown as it
-   * is. A sort model over it sorted again on every join (1 000 in a big
-   * room) for an order the store has already; the store's own
-   * items-changed name the one row that came or went, so the list view
-   * keeps the rows the reader looks at in place. */
+   * (cr-client-members.c), a burst of joins or leaves in one splice of
+   * the range it changed: shown as it is. A sort model over it sorted
+   * again on every join (1 000 in a big room) for an order the store has
+   * already; the store's own items-changed name only the rows that came
+   * or went, and the list view keeps the rows the reader looks at (the
+   * same items, kept across a splice) in place. */
   selection = gtk_no_selection_new (g_object_ref (members));
   gtk_list_view_set_model (self->member_list, GTK_SELECTION_MODEL (selection));
 }

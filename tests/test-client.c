@@ -451,6 +451,111 @@ test_batch (void)
   cr_test_room_clear (&room);
 }
 
+typedef struct
+{
+  guint changes;
+  guint rows;      /* rows added and removed, all changes together */
+} MemberChanges;
+
+/* Every change leaves the list in the room's order (owner first, then
+ * by name): a view shows it as it is. */
+static void
+on_member_items_changed (GListModel *model,
+                         guint       position,
+                         guint       removed,
+                         guint       added,
+                         gpointer    user_data)
+{
+  MemberChanges *changes = user_data;
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 1; i < n; i++)
+    {
+      g_autoptr(CrMember) before = g_list_model_get_item (model, i - 1);
+      g_autoptr(CrMember) after = g_list_model_get_item (model, i);
+
+      g_assert_cmpint (cr_member_compare (before, after, NULL), <, 0);
+    }
+  changes->changes++;
+  changes->rows += removed + added;
+}
+
+#define BURST_MEMBERS 200
+
+/* A class signing in at once reaches a member's list as a few splices,
+ * not one items-changed per member (each of which a view of the list
+ * handles on its own), and leaving likewise. */
+static void
+test_member_burst (void)
+{
+  CrTestRoom room = { 0 };
+  g_autoptr(CrClient) alice = NULL;
+  g_autoptr(GPtrArray) pupils =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) cr_test_socket_free);
+  MemberChanges changes = { 0 };
+  GListModel *members;
+  guint before;
+
+  cr_test_room_start (&room, "127.0.0.1");
+  alice = cr_test_join (room.address, "alice", NULL, FALSE, 0, NULL);
+  members = cr_client_get_members (alice);
+  before = g_list_model_get_n_items (members);
+  g_signal_connect (members, "items-changed", G_CALLBACK (on_member_items_changed), &changes);
+
+  /* All sent before the room reads any: it reads them in batches and
+   * tells alice in BATCH packets. */
+  for (guint i = 0; i < BURST_MEMBERS; i++)
+    {
+      g_autofree char *join = g_strdup_printf ("N pupil%03u", BURST_MEMBERS - 1 - i);
+      CrTestSocket *pupil = cr_test_socket_new ("127.0.0.1");
+
+      cr_test_socket_send_text (pupil, room.socket_address, join);
+      g_ptr_array_add (pupils, pupil);
+    }
+  {
+    CountWait wait = { members, before + BURST_MEMBERS };
+
+    cr_test_assert_wait (has_n_items, &wait, 10000);
+  }
+  g_test_message ("%u joins in %u items-changed", BURST_MEMBERS, changes.changes);
+  g_assert_cmpuint (g_list_model_get_n_items (members), ==, before + BURST_MEMBERS);
+  g_assert_cmpuint (changes.changes, <=, BURST_MEMBERS / 10);
+  for (guint i = 0; i < BURST_MEMBERS; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("pupil%03u", i);
+
+      g_assert_true (cr_test_has_member (members, name));
+    }
+
+  changes = (MemberChanges) { 0 };
+  for (guint i = 0; i < pupils->len; i++)
+    {
+      g_autofree char *quit = g_strdup_printf ("Q pupil%03u", BURST_MEMBERS - 1 - i);
+
+      cr_test_socket_send_text (pupils->pdata[i], room.socket_address, quit);
+    }
+  {
+    MemberWait wait = { members, "pupil000", FALSE };
+
+    cr_test_assert_wait (member_is, &wait, 10000);
+  }
+  for (guint i = 0; i < BURST_MEMBERS; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("pupil%03u", i);
+      MemberWait wait = { members, name, FALSE };
+
+      cr_test_assert_wait (member_is, &wait, 10000);
+    }
+  g_test_message ("%u leaves in %u items-changed", BURST_MEMBERS, changes.changes);
+  g_assert_cmpuint (g_list_model_get_n_items (members), ==, before);
+  g_assert_cmpuint (changes.changes, <=, BURST_MEMBERS / 10);
+  g_assert_cmpuint (changes.rows, >=, BURST_MEMBERS);
+
+  g_signal_handlers_disconnect_by_data (members, &changes);
+  cr_test_leave_and_free (g_steal_pointer (&alice));
+  cr_test_room_clear (&room);
+}
+
 static void
 test_leave (void)
 {
@@ -1229,6 +1334,7 @@ main (int   argc,
   g_test_add_func ("/chatroom/client/register-login", test_register_login);
   g_test_add_func ("/chatroom/client/send", test_send);
   g_test_add_func ("/chatroom/client/batch", test_batch);
+  g_test_add_func ("/chatroom/client/member-burst", test_member_burst);
   g_test_add_func ("/chatroom/client/leave", test_leave);
   g_test_add_func ("/chatroom/client/kick-and-close", test_kick);
   g_test_add_func ("/chatroom/client/no-answer", test_no_answer);

@@ -38,6 +38,7 @@ struct _CrClient
   GTask            *join_task;
   GListStore       *messages;
   GListStore       *members;
+  GPtrArray        *members_burst;  /* CrMember*: the list as a burst leaves it, or NULL */
   GPtrArray        *batch;          /* CrMessage*: rows for the next splice */
   GPtrArray        *announce;       /* CrMessage*: of those, "message-received" */
   GHashTable       *own_by_origin;  /* guint64* → CrMessage*: every own message */

@@ -153,11 +153,17 @@ remember_own (CrClient  *self,
   g_hash_table_replace (self->own_by_origin, key, g_object_ref (message));
 }
 
+/* The member changes of a burst reach the model together (cr-client-members.c):
+ * at the end of the engine's outputs, or before any output that someone
+ * could see the list from. */
 static void
-update_n_members (CrClient *self)
+flush_members (CrClient *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->members));
+  guint n;
 
+  if (!cr_client_members_flush (self->members, &self->members_burst))
+    return;
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->members));
   if (n == self->n_members)
     return;
   self->n_members = n;
@@ -212,6 +218,15 @@ place_in_room_order (CrClient  *self,
 /* ------------------------------------------------------------------ */
 /* The engine's outputs                                               */
 
+static gboolean
+is_member_output (const CrClientOutput *output)
+{
+  return output->kind == CR_CLIENT_OUTPUT_MEMBERS ||
+         output->kind == CR_CLIENT_OUTPUT_MEMBER_ADDED ||
+         output->kind == CR_CLIENT_OUTPUT_MEMBER_REMOVED ||
+         output->kind == CR_CLIENT_OUTPUT_MEMBER_CHANGED;
+}
+
 static void
 apply_output (CrClient       *self,
               CrClientOutput *output)
@@ -219,6 +234,10 @@ apply_output (CrClient       *self,
   g_autoptr(GTask) task = NULL;
   CrMessage *message;
 
+  /* A joined or left line is only queued (the messages' next splice):
+   * it does not end a burst of members as any signal would. */
+  if (output->kind != CR_CLIENT_OUTPUT_EVENT && !is_member_output (output))
+    flush_members (self);
   if (_cr_client_conversation_apply (self, output))
     return;
 
@@ -305,8 +324,7 @@ apply_output (CrClient       *self,
     case CR_CLIENT_OUTPUT_MEMBER_ADDED:
     case CR_CLIENT_OUTPUT_MEMBER_REMOVED:
     case CR_CLIENT_OUTPUT_MEMBER_CHANGED:
-      cr_client_members_apply (self->members, output);
-      update_n_members (self);
+      cr_client_members_apply (self->members, &self->members_burst, output);
       break;
 
     case CR_CLIENT_OUTPUT_ROOM_STATE:
@@ -373,6 +391,7 @@ after_engine (CrClient  *self,
       apply_output (self, output);
       cr_client_output_free (output);
     }
+  flush_members (self);
   reschedule (self);
 }
 
@@ -409,6 +428,7 @@ cr_client_finalize (GObject *object)
   g_clear_pointer (&self->batch, g_ptr_array_unref);
   g_clear_pointer (&self->announce, g_ptr_array_unref);
   g_clear_object (&self->messages);
+  g_clear_pointer (&self->members_burst, g_ptr_array_unref);
   g_clear_object (&self->members);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->address, g_free);

@@ -22,7 +22,6 @@
 #include "cr-discovery-net.h"
 #include "cr-engine.h"
 #include "cr-protocol.h"
-#include "cr-server.h"
 #include "cr-server-addresses.h"
 
 #include "cr-discovery-responder.h"
@@ -446,21 +445,4 @@ cr_discovery_responder_get_stats (CrDiscoveryResponder *self,
   g_return_if_fail (stats != NULL);
 
   *stats = self->stats;
-}
-
-void
-_cr_discovery_server_info (CrDiscoveryRoom *room,
-                           gpointer         server)
-{
-  g_autofree char *owner = NULL;
-  gboolean registration = FALSE;
-
-  g_return_if_fail (CR_IS_SERVER (server));
-
-  g_object_get (server, "owner-name", &owner, "require-registration", &registration, NULL);
-  room->name = g_strdup (cr_server_get_room_name (server));
-  room->owner = g_strdup (owner ? owner : "");
-  /* The owner view's list: it follows the room on the next turn of the loop. */
-  room->members = g_list_model_get_n_items (cr_server_get_members (server));
-  room->registration = registration;
 }

@@ -67,9 +67,4 @@ void                  cr_discovery_responder_get_stats (CrDiscoveryResponder *se
 /* DNS-SD: published through avahi-daemon and committed (tests). */
 gboolean              _cr_discovery_responder_get_published (CrDiscoveryResponder *self);
 
-/* The CrDiscoveryInfoFunc of CrServer (user_data: the server), from its
- * public face. */
-void                  _cr_discovery_server_info (CrDiscoveryRoom *room,
-                                                 gpointer         server);
-
 G_END_DECLS
