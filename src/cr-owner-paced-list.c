@@ -182,7 +182,9 @@ apply_slice (CrOwnerPacedList *self)
 static gboolean
 on_idle (gpointer user_data)
 {
-  CrOwnerPacedList *self = CR_OWNER_PACED_LIST (user_data);
+  /* A view may drop its model from an items-changed handler: the list
+   * (and the change being walked) lives until the slice is done. */
+  g_autoptr(CrOwnerPacedList) self = g_object_ref (CR_OWNER_PACED_LIST (user_data));
 
   apply_slice (self);
   if (!g_queue_is_empty (&self->changes))
