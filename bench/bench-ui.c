@@ -37,7 +37,9 @@
  *     every 50 ms. The stall meter covers the joins and the chat (longest
  *     stall, p99); so do the owner page's frame gaps (longest, p99, how
  *     many over 50 ms): a window whose loop is never blocked long may
- *     still not draw, when a busier source always comes first.
+ *     still not draw, when a busier source always comes first. The frame
+ *     phases say where a long frame went: layout (rows bound and measured)
+ *     or paint (snapshot and the renderer).
  *
  * Every wait is bounded; the program stops by itself.
  */
@@ -48,6 +50,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <gtk/gtk.h>
 #include <adwaita.h>
 
@@ -96,6 +99,10 @@ typedef struct {
   /* stall meter */
   gboolean            measuring;
   gint64              last_beat;
+  gint64              last_beat_cpu;  /* the main thread's CPU time then, µs */
+  gint64              max_gap_cpu;    /* of which the longest stall ran on a CPU */
+  gint64              long_gap_sum;   /* stalls over 50 ms: their time, µs */
+  gint64              long_gap_cpu;   /* and how much of it the thread ran */
   gint64              max_gap;
   gint64              max_gap_at;     /* when it ended, since meter_start */
   gint64              meter_start;
@@ -422,11 +429,25 @@ set_source (Bench      *b,
 
 /* --- stall meter ----------------------------------------------------- */
 
+/* The main thread's CPU time, µs: a stall the thread spent running is
+ * work on it; one it did not is waiting (another thread, the X server, a
+ * CPU taken by others). */
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
 static gboolean
 on_beat (gpointer data)
 {
   Bench *b = data;
   gint64 now = g_get_monotonic_time ();
+  gint64 cpu = thread_cpu_us ();
 
   if (b->measuring && b->last_beat != 0)
     {
@@ -434,9 +455,14 @@ on_beat (gpointer data)
         {
           b->max_gap = now - b->last_beat;
           b->max_gap_at = now - b->meter_start;
+          b->max_gap_cpu = cpu - b->last_beat_cpu;
         }
       if (now - b->last_beat > 50 * 1000)
-        b->long_gaps++;
+        {
+          b->long_gaps++;
+          b->long_gap_sum += now - b->last_beat;
+          b->long_gap_cpu += cpu - b->last_beat_cpu;
+        }
       if (b->arrived_at != 0 && b->last_beat >= b->arrived_at)
         b->max_gap_after = MAX (b->max_gap_after, now - b->last_beat);
       if (b->beat_gaps != NULL)
@@ -447,6 +473,7 @@ on_beat (gpointer data)
         }
     }
   b->last_beat = now;
+  b->last_beat_cpu = cpu;
   return G_SOURCE_CONTINUE;
 }
 
@@ -487,6 +514,7 @@ meter_start (Bench *b)
   b->max_gap = b->max_frame_gap = 0;
   b->long_gaps = b->long_frames = 0;
   b->max_gap_at = 0;
+  b->max_gap_cpu = b->long_gap_sum = b->long_gap_cpu = 0;
   b->meter_start = g_get_monotonic_time ();
   b->frames = 0;
   b->max_added_per_frame = 0;
@@ -1033,6 +1061,19 @@ typedef struct {
   gint64             max_frame_gap;
   GArray            *frame_gaps;  /* gint64 µs */
   guint              list_changes;  /* the members model's items-changed while measuring */
+
+  /* Where a frame's time goes: its update and layout phases (the list
+   * view binds and measures its rows in layout, after a change of its
+   * model or a scroll) and its paint phase (snapshot, then the GL renderer
+   * on llvmpipe). Our handlers run after GTK's own (connected later): a
+   * frame starts at "before-paint", its layout ends at the last "layout"
+   * and its paint at "after-paint". */
+  gint64             frame_at;      /* this frame's "before-paint", 0 between frames */
+  gint64             paint_at;      /* the end of its last layout */
+  gint64             max_layout;
+  gint64             max_paint;
+  guint              layout_over;   /* frames whose layout took over 50 ms */
+  guint              paint_over;
 } Host;
 
 static int
@@ -1123,6 +1164,42 @@ on_host_frame (GtkWidget     *widget,
 }
 
 static void
+on_host_before_paint (GdkFrameClock *clock,
+                      Host          *h)
+{
+  h->frame_at = g_get_monotonic_time ();
+  h->paint_at = 0;
+}
+
+static void
+on_host_layout (GdkFrameClock *clock,
+                Host          *h)
+{
+  h->paint_at = g_get_monotonic_time ();
+}
+
+static void
+on_host_after_paint (GdkFrameClock *clock,
+                     Host          *h)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (h->frame_at != 0 && h->paint_at != 0 && h->b->measuring)
+    {
+      gint64 layout = h->paint_at - h->frame_at;
+      gint64 paint = now - h->paint_at;
+
+      h->max_layout = MAX (h->max_layout, layout);
+      if (layout > 50 * 1000)
+        h->layout_over++;
+      h->max_paint = MAX (h->max_paint, paint);
+      if (paint > 50 * 1000)
+        h->paint_over++;
+    }
+  h->frame_at = h->paint_at = 0;
+}
+
+static void
 on_host_members_changed (GListModel *model,
                          guint       position,
                          guint       removed,
@@ -1186,7 +1263,8 @@ host_phase (Bench *b)
   g_autofree char *rate = g_strdup_printf ("%d", opt_host_rate);
   GtkWidget *page = cr_owner_page_new ();
   GtkWidget *old_child = g_object_ref (gtk_window_get_child (b->window));
-  Host h = { b, NULL, TRUE, 0, 0, 0, g_array_new (FALSE, FALSE, sizeof (gint64)), 0 };
+  Host h = { b, NULL, TRUE, 0, 0, 0, g_array_new (FALSE, FALSE, sizeof (gint64)), 0, };
+  GdkFrameClock *clock;
   double frame_p99, beat_p99;
   guint frame_over, beat_over;
   guint scroll_source, frame_tick;
@@ -1210,6 +1288,10 @@ host_phase (Bench *b)
   gtk_window_set_child (b->window, page);
   frame_tick = gtk_widget_add_tick_callback (page, on_host_frame, &h, NULL);
   run_for (500);
+  clock = gtk_widget_get_frame_clock (page);
+  g_signal_connect (clock, "before-paint", G_CALLBACK (on_host_before_paint), &h);
+  g_signal_connect (clock, "layout", G_CALLBACK (on_host_layout), &h);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_host_after_paint), &h);
 
   port = g_strdup_printf ("%u", cr_server_get_port (server));
   if (opt_host_owner_client)
@@ -1277,6 +1359,13 @@ host_phase (Bench *b)
            b->max_gap_at / 1e6, b->long_gaps, beat_p99, h.max_frame_gap / 1000.0, frame_p99,
            frame_over, h.frame_gaps->len, n_members, h.list_changes,
            (g_get_monotonic_time () - start) / 1e6);
+  g_print ("host: frame phases: update and layout longest %.1f ms (%u over 50 ms), "
+           "paint longest %.1f ms (%u over 50 ms); the main thread ran %.1f ms of its "
+           "longest stall, %.0f %% of those over 50 ms\n",
+           h.max_layout / 1000.0, h.layout_over, h.max_paint / 1000.0, h.paint_over,
+           b->max_gap_cpu / 1000.0,
+           b->long_gap_sum > 0 ? 100.0 * b->long_gap_cpu / b->long_gap_sum : 0.0);
+  g_signal_handlers_disconnect_by_data (clock, &h);
   g_clear_pointer (&h.frame_gaps, g_array_unref);
   g_clear_pointer (&b->beat_gaps, g_array_unref);
 

@@ -29,6 +29,11 @@ struct _CrOwnerMemberRow
   /* owned */
   CrMember      *member;          /* NULL while a list view keeps the row unbound */
   GSignalGroup  *member_signals;  /* follows member */
+
+  /* borrowed: the menu button's controllers */
+  GtkEventController *menu_motion;
+  GtkEventController *menu_focus;
+  gboolean            tooltip_stale;  /* the button's tooltip names someone else */
 };
 
 G_DEFINE_FINAL_TYPE (CrOwnerMemberRow, cr_owner_member_row, ADW_TYPE_BIN)
@@ -228,6 +233,25 @@ update_subtitle (CrOwnerMemberRow *self)
                                   -1);
 }
 
+/* The menu button's tooltip names the member, but is set only when the
+ * pointer or the focus comes to the button (or is on it as the row is
+ * bound): gtk_widget_set_tooltip_text asks the display where the pointer
+ * is (an X round trip under X11), and a list view scrolling through 1 000
+ * members binds rows every frame (bench/README.md, "bench-ui --host"). */
+static void
+update_menu_tooltip (CrOwnerMemberRow *self)
+{
+  g_autofree char *menu_label = NULL;
+
+  if (!self->tooltip_stale || self->member == NULL)
+    return;
+
+  /* Translators: tooltip and accessible label of a member's menu button; %s is a nickname */
+  menu_label = g_strdup_printf (_("Actions for %s"), cr_member_get_name (self->member));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->menu_button), menu_label);
+  self->tooltip_stale = FALSE;
+}
+
 static void
 on_member_notify (CrOwnerMemberRow *self)
 {
@@ -252,10 +276,13 @@ show_member (CrOwnerMemberRow *self)
 
   /* Translators: tooltip and accessible label of a member's menu button; %s is a nickname */
   menu_label = g_strdup_printf (_("Actions for %s"), name);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->menu_button), menu_label);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, menu_label,
                                   -1);
+  self->tooltip_stale = TRUE;
+  if (gtk_event_controller_motion_contains_pointer (GTK_EVENT_CONTROLLER_MOTION (self->menu_motion)) ||
+      gtk_event_controller_focus_contains_focus (GTK_EVENT_CONTROLLER_FOCUS (self->menu_focus)))
+    update_menu_tooltip (self);
 
   update_subtitle (self);
 }
@@ -354,6 +381,13 @@ cr_owner_member_row_init (CrOwnerMemberRow *self)
   g_signal_group_connect_swapped (self->member_signals, "notify::last-active",
                                   G_CALLBACK (on_member_notify), self);
   gtk_menu_button_set_create_popup_func (self->menu_button, create_menu, self, NULL);
+
+  self->menu_motion = gtk_event_controller_motion_new ();
+  g_signal_connect_swapped (self->menu_motion, "enter", G_CALLBACK (update_menu_tooltip), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->menu_button), self->menu_motion);
+  self->menu_focus = gtk_event_controller_focus_new ();
+  g_signal_connect_swapped (self->menu_focus, "enter", G_CALLBACK (update_menu_tooltip), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->menu_button), self->menu_focus);
 }
 
 GtkWidget *

@@ -39,6 +39,7 @@
 #include "cr-test-utils.h"
 #include "cr-test-ui.h"
 #include "cr-owner-member-row.h"
+#include "cr-owner-paced-list.h"
 #include "cr-owner-page.h"
 #include "cr-owner-moderation.h"
 
@@ -651,8 +652,12 @@ test_keyboard (Fixture       *fixture,
                                           GTK_TYPE_SWITCH);
   tab_around (fixture, members_page, reached_members, G_N_ELEMENTS (members_page));
 
-  /* The icon-only button says what it is for. */
-  g_assert_nonnull (gtk_widget_get_tooltip_text (members_page[0]));
+  /* The icon-only button says what it is for (set as the focus came). */
+  {
+    g_autofree char *tip = g_strdup_printf (_("Actions for %s"), "alice");
+
+    g_assert_cmpstr (gtk_widget_get_tooltip_text (members_page[0]), ==, tip);
+  }
 
   /* The room's tab, as Space on its switcher button opens it. */
   g_assert_true (gtk_widget_activate (room_tab));
@@ -1611,6 +1616,168 @@ test_natural_order (void)
       }
 }
 
+/* What a view bound to a paced list sees: the list as its items-changed
+ * told it, and whether an item that stays was ever taken off. */
+typedef struct {
+  GPtrArray  *shown;       /* rebuilt from items-changed alone */
+  GHashTable *stay;        /* items in the list before and after the burst */
+  guint       n_changes;
+  guint       largest;     /* removed + added of the largest change */
+  guint       stay_removed;
+} PacedWatch;
+
+static void
+on_paced_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  PacedWatch *w)
+{
+  w->n_changes++;
+  w->largest = MAX (w->largest, removed + added);
+  for (guint i = 0; i < removed; i++)
+    if (w->stay != NULL && g_hash_table_contains (w->stay, w->shown->pdata[position + i]))
+      w->stay_removed++;
+  g_ptr_array_remove_range (w->shown, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (w->shown, position + i, g_list_model_get_item (model, position + i));
+}
+
+static void
+assert_same_items (GListModel *a,
+                   GListModel *b)
+{
+  g_assert_cmpuint (g_list_model_get_n_items (a), ==, g_list_model_get_n_items (b));
+  for (guint i = 0; i < g_list_model_get_n_items (a); i++)
+    {
+      g_autoptr(GObject) x = g_list_model_get_item (a, i);
+      g_autoptr(GObject) y = g_list_model_get_item (b, i);
+
+      g_assert_true (x == y);
+    }
+}
+
+static int
+compare_member_pointers (gconstpointer a,
+                         gconstpointer b,
+                         gpointer      user_data)
+{
+  return cr_member_compare (*(CrMember **) a, *(CrMember **) b, NULL);
+}
+
+static CrMember *
+numbered_member (guint n)
+{
+  g_autofree char *name = g_strdup_printf ("m%04u", n);
+
+  return cr_member_new (name, CR_ROLE_MEMBER, 0);
+}
+
+/* Issue 9: a burst of joins and leaves reaches the owner's list view a
+ * slice at a time, one slice per turn of the loop, in order, and the
+ * members that stay are never taken off the list (their rows keep their
+ * place on screen). A change made while a burst is still being handed on
+ * waits its turn. */
+static void
+test_paced_list (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (CR_TYPE_MEMBER);
+  g_autoptr(GPtrArray) merged = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(CrOwnerPacedList) paced = NULL;
+  g_autoptr(GHashTable) stay = g_hash_table_new (NULL, NULL);
+  PacedWatch w = { g_ptr_array_new_with_free_func (g_object_unref), stay, 0, 0, 0 };
+  guint slice, turns = 0;
+
+  /* 600 members (even numbers), then a burst: every third leaves, 500
+   * join between them (odd numbers), as one splice of the whole list as
+   * cr-member-list.c makes one. */
+  for (guint i = 0; i < 600; i++)
+    {
+      g_autoptr(CrMember) member = numbered_member (2 * i);
+
+      g_list_store_append (store, member);
+    }
+  paced = cr_owner_paced_list_new (G_LIST_MODEL (store));
+  slice = cr_owner_paced_list_get_slice (paced);
+  for (guint i = 0; i < 600; i++)
+    g_ptr_array_add (w.shown, g_list_model_get_item (G_LIST_MODEL (paced), i));
+  g_signal_connect (paced, "items-changed", G_CALLBACK (on_paced_changed), &w);
+
+  for (guint i = 0; i < 600; i++)
+    {
+      CrMember *old = g_list_model_get_item (G_LIST_MODEL (store), i);
+
+      if (i < 500)
+        g_ptr_array_add (merged, numbered_member (2 * i + 1));
+      if (i % 3 == 0)
+        {
+          g_object_unref (old);
+          continue;
+        }
+      g_hash_table_add (stay, old);
+      g_ptr_array_add (merged, old);
+    }
+  g_ptr_array_sort_with_data (merged, compare_member_pointers, NULL);
+  g_list_store_splice (store, 0, 600, merged->pdata, merged->len);
+
+  /* Nothing yet: the burst waits for the loop. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (paced)), ==, 600);
+  g_assert_cmpuint (w.n_changes, ==, 0);
+  g_assert_cmpuint (cr_owner_paced_list_get_pending (paced), ==, 1);
+
+  /* Meanwhile one more leaves (the first, which stayed through the burst)
+   * and one joins at the end: small, but behind the burst. */
+  {
+    g_autoptr(CrMember) first = g_list_model_get_item (G_LIST_MODEL (store), 0);
+    g_autoptr(CrMember) last = numbered_member (9999);
+
+    g_hash_table_remove (stay, first);
+    g_list_store_remove (store, 0);
+    g_list_store_append (store, last);
+  }
+  g_assert_cmpuint (cr_owner_paced_list_get_pending (paced), ==, 3);
+  g_assert_cmpuint (w.n_changes, ==, 0);
+
+  while (cr_owner_paced_list_get_pending (paced) > 0 && turns < 1000)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      turns++;
+    }
+  g_test_message ("burst of 200 leaves and 500 joins: %u changes in %u turns, the largest %u",
+                  w.n_changes, turns, w.largest);
+  g_assert_cmpuint (cr_owner_paced_list_get_pending (paced), ==, 0);
+  g_assert_cmpuint (turns, >=, (200 + 500) / slice);
+  g_assert_cmpuint (w.largest, <=, slice);
+  g_assert_cmpuint (w.stay_removed, ==, 0);
+  assert_same_items (G_LIST_MODEL (store), G_LIST_MODEL (paced));
+  g_assert_cmpuint (w.shown->len, ==, g_list_model_get_n_items (G_LIST_MODEL (store)));
+  for (guint i = 0; i < w.shown->len; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (store), i);
+
+      g_assert_true (w.shown->pdata[i] == item);
+    }
+
+  /* A move (the same items in another order) ends in the source's order
+   * too; flush hands everything on at once. */
+  {
+    guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
+    g_autoptr(GPtrArray) reversed = g_ptr_array_new_with_free_func (g_object_unref);
+
+    for (guint i = 0; i < n; i++)
+      g_ptr_array_add (reversed, g_list_model_get_item (G_LIST_MODEL (store), n - 1 - i));
+    g_hash_table_remove_all (stay);
+    g_list_store_splice (store, 0, n, reversed->pdata, reversed->len);
+    g_assert_cmpuint (cr_owner_paced_list_get_pending (paced), ==, 1);
+    cr_owner_paced_list_flush (paced);
+    g_assert_cmpuint (cr_owner_paced_list_get_pending (paced), ==, 0);
+    assert_same_items (G_LIST_MODEL (store), G_LIST_MODEL (paced));
+  }
+
+  g_signal_handlers_disconnect_by_data (paced, &w);
+  g_ptr_array_unref (w.shown);
+}
+
 typedef struct {
   char *failed;     /* the first failure's sentence */
   char *recovered;  /* the first recovery's, after it */
@@ -1959,7 +2126,7 @@ test_class_controls (Fixture       *fixture,
 /* --- issue 9: a big room ------------------------------------------------ */
 
 #define BIG_ROOM 1000
-#define ABOVE    20     /* joining later, listed around those on screen */
+#define ABOVE    200    /* joining later, listed around those on screen: more than a slice */
 
 static void
 count_member_rows (GtkWidget *widget,
@@ -1981,6 +2148,32 @@ on_big_room_changed (GListModel *members,
                      guint      *n_changes)
 {
   (*n_changes)++;
+}
+
+static void
+on_shown_changed (GListModel *shown,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  guint      *largest)
+{
+  *largest = MAX (*largest, removed + added);
+}
+
+/* The list view shows the server's members, all of them, in its order. */
+static void
+assert_shown_as_server (Fixture *fixture)
+{
+  g_autoptr(GPtrArray) names = dup_row_names (fixture);
+  GListModel *members = cr_server_get_members (fixture->server);
+
+  g_assert_cmpuint (names->len, ==, g_list_model_get_n_items (members));
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autoptr(CrMember) member = g_list_model_get_item (members, i);
+
+      g_assert_cmpstr (names->pdata[i], ==, cr_member_get_name (member));
+    }
 }
 
 static gboolean
@@ -2115,10 +2308,13 @@ test_big_room (Fixture       *fixture,
   RowCond first = { fixture, "s1" };
   RowCond last = { fixture, "s1000" };
   RowCond target = { fixture, "s537" };
+  GListModel *shown = G_LIST_MODEL (gtk_list_view_get_model (find_members_list (fixture)));
   guint n_changes = 0;
   guint n_rows = 0;
+  guint largest = 0;
 
   g_signal_connect (members, "items-changed", G_CALLBACK (on_big_room_changed), &n_changes);
+  g_signal_connect (shown, "items-changed", G_CALLBACK (on_shown_changed), &largest);
   /* Every join line is sent before the room reads any. */
   for (guint i = 0; i < BIG_ROOM; i++)
     {
@@ -2133,8 +2329,13 @@ test_big_room (Fixture       *fixture,
   cr_test_assert_wait (row_present, &first, WAIT_MS);
   g_signal_handlers_disconnect_by_data (members, &n_changes);
   /* One change per turn of the loop that took joins, not one per join. */
-  g_test_message ("%u joins: %u changes to the list", BIG_ROOM, n_changes);
+  g_test_message ("%u joins: %u changes to the list, the view's largest %u", BIG_ROOM,
+                  n_changes, largest);
   g_assert_cmpuint (n_changes, <, BIG_ROOM / 2);
+  /* The list view got the bursts a slice at a time, and ends in order. */
+  g_assert_cmpuint (largest, >, 0);
+  g_assert_cmpuint (largest, <=, CR_OWNER_PACED_LIST_SLICE);
+  assert_shown_as_server (fixture);
 
   /* A screenful and the list view's margin: GTK 4.8 keeps up to 200. */
   count_member_rows (GTK_WIDGET (fixture->page), &n_rows);
@@ -2155,8 +2356,17 @@ test_big_room (Fixture       *fixture,
   g_assert_cmpuint (n_rows, <=, 250);
   {
     g_autofree char *kick = dup_menu_target (row_of (fixture, "s1000"), "owner.kick");
+    g_autofree char *tip = g_strdup_printf (_("Actions for %s"), "s999");
+    GtkWidget *button = cr_test_ui_find_type (GTK_WIDGET (row_of (fixture, "s999")),
+                                              GTK_TYPE_MENU_BUTTON);
 
     g_assert_cmpstr (kick, ==, "s1000");
+    /* A row bound while scrolling sets no tooltip (each asks the X server
+     * where the pointer is); the focus on its button names the member. */
+    g_assert_null (gtk_widget_get_tooltip_text (button));
+    gtk_widget_grab_focus (button);
+    cr_test_run_for (50);
+    g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, tip);
   }
 
   /* Scrolled to the middle, the owner reads on while others join above
@@ -2183,9 +2393,13 @@ test_big_room (Fixture       *fixture,
         cr_test_socket_send_text (sock, room, line);
         g_ptr_array_add (sockets, sock);
       }
+    largest = 0;
     cr_test_assert_wait (server_has_members, &more, WAIT_MS);
     cr_test_assert_wait (rows_counted, &more, WAIT_MS);
     cr_test_run_for (200);
+    g_signal_handlers_disconnect_by_data (shown, &largest);
+    g_assert_cmpuint (largest, <=, CR_OWNER_PACED_LIST_SLICE);
+    assert_shown_as_server (fixture);
     row = top_row (scrolled, scrolled, &y_after);
     g_assert_nonnull (row);
     g_test_message ("top row %s at %.0f px, after %u joins above: %s at %.0f px", name, y,
@@ -2231,6 +2445,7 @@ main (int   argc,
   adw_init ();
 
   g_test_add_func ("/chatroom/owner-page/natural-order", test_natural_order);
+  g_test_add_func ("/chatroom/owner-page/paced-list", test_paced_list);
 
 #define ADD(name, func) \
   g_test_add ("/chatroom/owner-page/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
