@@ -122,6 +122,43 @@ send_datagrams (CrClient  *self,
 /* ------------------------------------------------------------------ */
 /* The models                                                         */
 
+#define PLACE_SCAN_MAX 5000
+
+/* Where a batch goes: at the end, except before own messages the room
+ * numbered after the batch's first event (they were shown as typed and
+ * the room answered them before this batch was spliced; pending ones
+ * among them are skipped): the list keeps the room's order
+ * (place_in_room_order does the same for an own message numbered later). */
+static guint
+splice_position (CrClient  *self,
+                 GPtrArray *batch)
+{
+  GListModel *model = G_LIST_MODEL (self->messages);
+  guint n = g_list_model_get_n_items (model);
+  guint64 first = 0;
+  guint position = n;
+  guint after = n;   /* before the last own message numbered after first */
+
+  for (guint i = 0; i < batch->len && first == 0; i++)
+    first = cr_message_get_seq (batch->pdata[i]);
+  if (first == 0)
+    return n;
+  while (position > 0 && n - position < PLACE_SCAN_MAX)
+    {
+      g_autoptr(CrMessage) item = g_list_model_get_item (model, position - 1);
+      guint64 seq = cr_message_get_seq (item);
+
+      /* Still pending (0): the room numbers it after this batch, and
+       * place_in_room_order moves it then. */
+      if (!cr_message_get_own (item) || (seq != 0 && seq <= first))
+        break;
+      position--;
+      if (seq != 0)
+        after = position;
+    }
+  return after;
+}
+
 static void
 splice_batch (CrClient *self)
 {
@@ -136,9 +173,8 @@ splice_batch (CrClient *self)
   self->batch = g_ptr_array_new_with_free_func (g_object_unref);
   self->announce = g_ptr_array_new_with_free_func (g_object_unref);
 
-  g_list_store_splice (self->messages,
-                       g_list_model_get_n_items (G_LIST_MODEL (self->messages)),
-                       0, batch->pdata, batch->len);
+  g_list_store_splice (self->messages, splice_position (self, batch), 0,
+                       batch->pdata, batch->len);
   for (guint i = 0; i < announce->len; i++)
     g_signal_emit (self, signals[MESSAGE_RECEIVED], 0, announce->pdata[i]);
 }
@@ -175,7 +211,6 @@ flush_members (CrClient *self)
  * return (rejoin lines, what others sent): move it there, so every member
  * sees the room's order. Before it is marked sent, so a reader that
  * prints sent lines prints it once. */
-#define PLACE_SCAN_MAX 5000
 
 static void
 place_in_room_order (CrClient  *self,
