@@ -244,12 +244,7 @@ run (guint n_members,
   guint64 received = 0;
 
   g_assert_no_error (error);
-  cr_engine_config_init (&config);
-  config.random_func = bench_random;
-  config.max_members = n_members + 1;
-  config.rate_per_second = 1e9;
-  config.rate_burst = 1e9;
-  config.identity = identity;
+  bench_engine_config (&config, n_members, identity);
   b.room = cr_engine_new (&config, store);
   b.room_address = g_inet_socket_address_new (lo, 10024);
   b.members = g_new0 (Member, n_members);

@@ -6,13 +6,26 @@
 
 #include <glib/gstdio.h>
 
-void
+static void
 bench_random (guint8   *buf,
               gsize     len,
               gpointer  user_data)
 {
   for (gsize i = 0; i < len; i++)
     buf[i] = g_random_int_range (0, 256);
+}
+
+void
+bench_engine_config (CrEngineConfig *config,
+                     guint           n_members,
+                     CrIdentity     *identity)
+{
+  cr_engine_config_init (config);
+  config->random_func = bench_random;
+  config->max_members = n_members + 1;
+  config->rate_per_second = 1e9;
+  config->rate_burst = 1e9;
+  config->identity = identity;
 }
 
 void

@@ -6,14 +6,17 @@
 
 #include <glib.h>
 
+#include "cr-engine.h"
+
 G_BEGIN_DECLS
 
-/* A CrEngineConfig random_func: any randomness will do for figures. */
-void bench_random      (guint8     *buf,
-                        gsize       len,
-                        gpointer    user_data);
+/* An engine's configuration for figures: any randomness, no rate limit,
+ * room for n_members; identity: NULL for a room without encryption. */
+void bench_engine_config (CrEngineConfig *config,
+                          guint           n_members,
+                          CrIdentity     *identity);
 
 /* Removes path and everything below it (a benchmark's temporary data). */
-void bench_remove_tree (const char *path);
+void bench_remove_tree   (const char     *path);
 
 G_END_DECLS

@@ -271,12 +271,7 @@ run (gboolean sealed,
   guint64 received = 0;
 
   g_assert_no_error (error);
-  cr_engine_config_init (&config);
-  config.random_func = bench_random;
-  config.max_members = n_members + 1;
-  config.rate_per_second = 1e9;
-  config.rate_burst = 1e9;
-  config.identity = identity;
+  bench_engine_config (&config, n_members, identity);
   b.sealed = sealed;
   b.engine = cr_engine_new (&config, store);
   b.out = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_datagram_free);
