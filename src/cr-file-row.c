@@ -172,18 +172,21 @@ on_fetched (GObject      *source,
   gboolean ok;
 
   ok = cr_file_client_download_finish (CR_FILE_CLIENT (source), result, NULL, &error);
-  if (g_cancellable_is_cancelled (fetch->cancellable))
+  if (self->cancellable != fetch->cancellable)
     {
-      /* Unbound, or the member cancelled: the row is as it was. */
-      if (self->cancellable == fetch->cancellable)
-        {
-          g_clear_object (&self->cancellable);
-          show_buttons (self, FALSE);
-        }
+      /* Unbound, or another fetch took over: not this row's any more. */
       fetch_free (fetch);
       return;
     }
   g_clear_object (&self->cancellable);
+  if (!ok && g_cancellable_is_cancelled (fetch->cancellable))
+    {
+      /* The member cancelled: the row is as it was. A download that
+       * ended before the cancel reached it is shown as saved below. */
+      show_buttons (self, FALSE);
+      fetch_free (fetch);
+      return;
+    }
 
   if (fetch->picture_only)
     {
@@ -282,6 +285,8 @@ on_download_clicked (CrFileRow *self)
 static void
 on_cancel_clicked (CrFileRow *self)
 {
+  if (self->cancellable == NULL)
+    return;   /* the fetch ended first */
   g_cancellable_cancel (self->cancellable);
   /* Translators: a download was stopped; downloading again goes on from there */
   show_status (self, _("Cancelled; downloading again resumes"));

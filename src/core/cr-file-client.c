@@ -799,6 +799,9 @@ start_transfer (CrFileClient        *self,
   td->progress = progress_new (progress, progress_data);
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, td, task_data_free);
+  /* A transfer that ended before the cancel reached it says so: the file
+   * is in the room or on disk, and "cancelled" would hide it. */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_run_in_thread (task, thread_func);
 }
 
